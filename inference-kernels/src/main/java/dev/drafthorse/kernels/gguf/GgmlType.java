@@ -1,0 +1,80 @@
+package dev.drafthorse.kernels.gguf;
+
+/**
+ * ggml tensor element types with their block layouts. Only the types Drafthorse computes with are
+ * {@link #supported()}; the rest are named so an error can say which type a file uses.
+ */
+public enum GgmlType {
+    /** 4-byte IEEE floats. */
+    F32(0, 1, 4, true),
+    /** 2-byte IEEE halves. */
+    F16(1, 1, 2, true),
+    /** Blocks of 32: an F16 scale d, then 16 bytes of 4-bit quants q (low nibbles first); x = d·(q − 8). */
+    Q4_0(2, 32, 18, true),
+    Q4_1(3, 32, 20, false),
+    Q5_0(6, 32, 22, false),
+    Q5_1(7, 32, 24, false),
+    /** Blocks of 32: an F16 scale d, then 32 signed bytes q; x = d·q. */
+    Q8_0(8, 32, 34, true),
+    Q8_1(9, 32, 36, false),
+    Q2_K(10, 256, 84, false),
+    Q3_K(11, 256, 110, false),
+    Q4_K(12, 256, 144, false),
+    Q5_K(13, 256, 176, false),
+    Q6_K(14, 256, 210, false),
+    Q8_K(15, 256, 292, false),
+    I8(24, 1, 1, false),
+    I16(25, 1, 2, false),
+    I32(26, 1, 4, false),
+    I64(27, 1, 8, false),
+    F64(28, 1, 8, false),
+    /** 2-byte bfloat16: the upper half of an F32. */
+    BF16(30, 1, 2, true);
+
+    private final int id;
+    private final int blockSize;
+    private final int blockBytes;
+    private final boolean supported;
+
+    GgmlType(int id, int blockSize, int blockBytes, boolean supported) {
+        this.id = id;
+        this.blockSize = blockSize;
+        this.blockBytes = blockBytes;
+        this.supported = supported;
+    }
+
+    /** The id stored in GGUF tensor infos. */
+    public int id() {
+        return id;
+    }
+
+    /** Elements per block (1 for plain floats). */
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /** Bytes per block. */
+    public int blockBytes() {
+        return blockBytes;
+    }
+
+    /** Whether Drafthorse can compute with this type. */
+    public boolean supported() {
+        return supported;
+    }
+
+    /** Bytes needed for {@code elements} values (elements must be a multiple of the block size). */
+    public long bytesFor(long elements) {
+        return elements / blockSize * blockBytes;
+    }
+
+    /** The type with this id, or null when the id is unknown. */
+    public static GgmlType byId(int id) {
+        for (GgmlType t : values()) {
+            if (t.id == id) {
+                return t;
+            }
+        }
+        return null;
+    }
+}
