@@ -1,0 +1,39 @@
+package dev.drafthorse.kernels.tensor;
+
+import dev.drafthorse.kernels.gguf.GgmlType;
+import java.nio.ByteBuffer;
+
+/** BF16 weights: the upper 16 bits of an F32, widened by a shift inside the dot product. */
+public final class BF16Matrix extends WeightMatrix {
+    public BF16Matrix(ByteBuffer data, int rows, int cols) {
+        super(data, rows, cols, GgmlType.BF16);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.BF16;
+    }
+
+    @Override
+    public float dotScalar(int row, float[] x, int xOff) {
+        int base = rowOffset(row);
+        float s = 0f;
+        for (int i = 0; i < cols; i++) {
+            s += Float16.bf16ToFloat(data.getShort(base + 2 * i)) * x[xOff + i];
+        }
+        return s;
+    }
+
+    @Override
+    protected float dotVector(int row, float[] x, int xOff) {
+        return VectorKernels.dotBF16(data, rowOffset(row), x, xOff, cols);
+    }
+
+    @Override
+    public void row(int row, float[] dst, int off) {
+        int base = rowOffset(row);
+        for (int i = 0; i < cols; i++) {
+            dst[off + i] = Float16.bf16ToFloat(data.getShort(base + 2 * i));
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.drafthorse.kernels.tensor;
+
+import dev.drafthorse.kernels.gguf.GgmlType;
+import java.nio.ByteBuffer;
+
+/**
+ * Q4_0 weights (ggml): blocks of 32 values, each an F16 scale d followed by 16 bytes; byte j holds
+ * value j in its low nibble and value j+16 in its high nibble, value d·(nibble − 8).
+ */
+public final class Q4_0Matrix extends WeightMatrix {
+    static final int BLOCK = 32;
+    static final int BLOCK_BYTES = 18;
+
+    public Q4_0Matrix(ByteBuffer data, int rows, int cols) {
+        super(data, rows, cols, GgmlType.Q4_0);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_0;
+    }
+
+    @Override
+    public float dotScalar(int row, float[] x, int xOff) {
+        int base = rowOffset(row);
+        float s = 0f;
+        for (int b = 0; b < cols / BLOCK; b++) {
+            int p = base + b * BLOCK_BYTES;
+            float d = Float16.toFloat(data.getShort(p));
+            int xb = xOff + b * BLOCK;
+            float block = 0f;
+            for (int j = 0; j < 16; j++) {
+                int q = data.get(p + 2 + j) & 0xff;
+                block += ((q & 0x0f) - 8) * x[xb + j];
+                block += ((q >>> 4) - 8) * x[xb + j + 16];
+            }
+            s += block * d;
+        }
+        return s;
+    }
+
+    @Override
+    protected float dotVector(int row, float[] x, int xOff) {
+        return VectorKernels.dotQ4_0(data, rowOffset(row), x, xOff, cols);
+    }
+
+    @Override
+    public void row(int row, float[] dst, int off) {
+        int base = rowOffset(row);
+        for (int b = 0; b < cols / BLOCK; b++) {
+            int p = base + b * BLOCK_BYTES;
+            float d = Float16.toFloat(data.getShort(p));
+            for (int j = 0; j < 16; j++) {
+                int q = data.get(p + 2 + j) & 0xff;
+                dst[off + b * BLOCK + j] = ((q & 0x0f) - 8) * d;
+                dst[off + b * BLOCK + j + 16] = ((q >>> 4) - 8) * d;
+            }
+        }
+    }
+}

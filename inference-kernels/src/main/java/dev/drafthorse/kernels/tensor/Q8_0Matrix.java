@@ -1,0 +1,55 @@
+package dev.drafthorse.kernels.tensor;
+
+import dev.drafthorse.kernels.gguf.GgmlType;
+import java.nio.ByteBuffer;
+
+/**
+ * Q8_0 weights (ggml): blocks of 32 values, each an F16 scale d followed by 32 signed bytes q, value
+ * d·q. The dot product sums q·x per block in F32 and then scales by d.
+ */
+public final class Q8_0Matrix extends WeightMatrix {
+    static final int BLOCK = 32;
+    static final int BLOCK_BYTES = 34;
+
+    public Q8_0Matrix(ByteBuffer data, int rows, int cols) {
+        super(data, rows, cols, GgmlType.Q8_0);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q8_0;
+    }
+
+    @Override
+    public float dotScalar(int row, float[] x, int xOff) {
+        int base = rowOffset(row);
+        float s = 0f;
+        for (int b = 0; b < cols / BLOCK; b++) {
+            int p = base + b * BLOCK_BYTES;
+            float d = Float16.toFloat(data.getShort(p));
+            float block = 0f;
+            for (int j = 0; j < BLOCK; j++) {
+                block += data.get(p + 2 + j) * x[xOff + b * BLOCK + j];
+            }
+            s += block * d;
+        }
+        return s;
+    }
+
+    @Override
+    protected float dotVector(int row, float[] x, int xOff) {
+        return VectorKernels.dotQ8_0(data, rowOffset(row), x, xOff, cols);
+    }
+
+    @Override
+    public void row(int row, float[] dst, int off) {
+        int base = rowOffset(row);
+        for (int b = 0; b < cols / BLOCK; b++) {
+            int p = base + b * BLOCK_BYTES;
+            float d = Float16.toFloat(data.getShort(p));
+            for (int j = 0; j < BLOCK; j++) {
+                dst[off + b * BLOCK + j] = data.get(p + 2 + j) * d;
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.drafthorse.kernels.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.drafthorse.kernels.gguf.GgmlType;
+import java.nio.ByteBuffer;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Every weight format: the vector dot equals the scalar reference, and the scalar reference equals a
+ * double-precision dot over the dequantized row (an oracle independent of both kernels).
+ */
+class WeightMatrixTest {
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    void vectorEqualsScalarAndOracle(GgmlType type) {
+        assertTrue(Simd.ENABLED, "tests run with --add-modules jdk.incubator.vector");
+        Random rnd = new Random(42 + type.ordinal());
+        for (int cols : new int[] {32, 64, 96, 256, 800}) {
+            int rows = 7;
+            float[] values = new float[rows * cols];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) rnd.nextGaussian();
+            }
+            WeightMatrix w = WeightMatrix.of(type, ByteBuffer.wrap(Quantize.encode(type, values, cols)), rows, cols);
+            float[] x = new float[cols + 3];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            float[] deq = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                w.row(r, deq, 0);
+                double oracle = 0;
+                double mag = 0;
+                for (int i = 0; i < cols; i++) {
+                    oracle += (double) deq[i] * x[3 + i];
+                    mag += Math.abs((double) deq[i] * x[3 + i]);
+                }
+                float scalar = w.dotScalar(r, x, 3);
+                float vector = w.dot(r, x, 3);
+                double tol = 1e-5 * mag + 1e-6;
+                String what = type + " cols " + cols + " row " + r;
+                assertEquals(oracle, scalar, tol, what + ": scalar vs oracle");
+                assertEquals(scalar, vector, tol, what + ": vector vs scalar");
+                // dequantization error against the original values is bounded per type
+                for (int i = 0; i < cols; i++) {
+                    assertEquals(values[r * cols + i], deq[i], tolerance(type, values, r, cols), what + " value " + i);
+                }
+            }
+        }
+    }
+
+    /** ggml's worst-case rounding for each format. */
+    private static double tolerance(GgmlType type, float[] v, int r, int cols) {
+        float amax = 0;
+        for (int i = 0; i < cols; i++) {
+            amax = Math.max(amax, Math.abs(v[r * cols + i]));
+        }
+        return switch (type) {
+            case F32 -> 0;
+            case F16 -> amax * 1e-3;
+            case BF16 -> amax * 8e-3;
+            case Q8_0 -> amax / 127 * 0.51 + amax * 1e-3;
+            case Q4_0 -> amax / 8 * 1.01 + amax * 1e-3;
+            default -> throw new IllegalArgumentException();
+        };
+    }
+}
