@@ -1,0 +1,85 @@
+package dev.drafthorse.kernels.model;
+
+import dev.drafthorse.kernels.attention.F16KvStore;
+import dev.drafthorse.kernels.attention.F32KvStore;
+import dev.drafthorse.kernels.attention.KvStore;
+
+/**
+ * The keys and values of one sequence, one {@link KvStore} per layer. {@link #length()} positions are
+ * committed; a forward pass appends after them, and {@link #truncate} rolls back (rejected drafts).
+ */
+public final class KvCache {
+    private final KvStore[] layers;
+    private final int maxPositions;
+    private final KvType type;
+    private int length;
+
+    /**
+     * @param config the model's shape
+     * @param maxPositions the most positions this sequence may hold (at most the context length)
+     * @param initialCapacity positions allocated up front; the stores grow on demand up to maxPositions
+     */
+    public KvCache(ModelConfig config, KvType type, int maxPositions, int initialCapacity) {
+        if (maxPositions < 1) {
+            throw new IllegalArgumentException("maxPositions must be >= 1, got " + maxPositions);
+        }
+        this.maxPositions = maxPositions;
+        this.type = type;
+        int cap = Math.max(1, Math.min(initialCapacity, maxPositions));
+        layers = new KvStore[config.layers()];
+        for (int i = 0; i < layers.length; i++) {
+            layers[i] = type == KvType.F16 ? new F16KvStore(config.kvHeads(), config.headDim(), cap)
+                    : new F32KvStore(config.kvHeads(), config.headDim(), cap);
+        }
+    }
+
+    public KvStore layer(int i) {
+        return layers[i];
+    }
+
+    public int length() {
+        return length;
+    }
+
+    public int maxPositions() {
+        return maxPositions;
+    }
+
+    public KvType type() {
+        return type;
+    }
+
+    /** Makes room for {@code n} more positions after the committed ones. */
+    void reserve(int n) {
+        int need = length + n;
+        if (need > maxPositions) {
+            throw new IllegalStateException("sequence of " + need + " positions exceeds the KV cache limit of " + maxPositions);
+        }
+        for (KvStore s : layers) {
+            if (s.capacity() < need) {
+                s.ensureCapacity(Math.min(maxPositions, Math.max(need, s.capacity() * 2)));
+            }
+        }
+    }
+
+    void advance(int n) {
+        length += n;
+    }
+
+    /** Drops positions at and after {@code newLength}. */
+    public void truncate(int newLength) {
+        if (newLength < 0 || newLength > length) {
+            throw new IllegalArgumentException("newLength must be in [0, " + length + "], got " + newLength);
+        }
+        length = newLength;
+    }
+
+    /** Bytes held by the stores. */
+    public long bytes() {
+        long b = 0;
+        for (KvStore s : layers) {
+            b += (long) s.capacity() * s.bytesPerPosition();
+        }
+        return b;
+    }
+}
