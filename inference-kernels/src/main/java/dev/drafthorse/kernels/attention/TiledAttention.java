@@ -1,0 +1,482 @@
+package dev.drafthorse.kernels.attention;
+
+import dev.drafthorse.kernels.tensor.FloatOps;
+import dev.drafthorse.kernels.tensor.Parallel;
+import dev.drafthorse.kernels.tensor.ScalarKernels;
+
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Multi-head attention in the style of FlashAttention-2, for the CPU: keys and values are streamed in
+ * small tiles through an online softmax, so memory stays O(T·d) plus a few tiles per thread instead of
+ * a T×kvLen score matrix, and each tile, once loaded into cache, is reused by a whole block of queries
+ * and by every query head of a grouped-query group.
+ *
+ * <h2>The canonical reduction</h2>
+ * Batch inference needs the output of one query to be bit-identical whether it was computed in a long
+ * prefill or in a one-token decode step, and whatever the thread count. Floating-point sums are not
+ * associative, so the kernel fixes one order of operations per (query, head) and every execution path
+ * follows it exactly:
+ * <ol>
+ *   <li>Keys are cut into chunks of {@link #KEY_BLOCK} positions at fixed boundaries:
+ *       chunk c = [c·KEY_BLOCK, (c+1)·KEY_BLOCK), independent of T, of the query block and of threads.</li>
+ *   <li>For every chunk with at least one visible key, in key order and in float: scores
+ *       {@code s = FloatOps.dot(q, k)·scale}; {@code m_c} = their max; {@code p = (float) exp(s − m_c)};
+ *       {@code l_c = Σ p}; {@code acc_c = Σ p·v} (zeroed, then one {@code axpy} per key).
+ *       Chunks the query cannot see at all are skipped.</li>
+ *   <li>The chunk triples are merged into the running (m, l, acc) strictly in chunk order: the first one is
+ *       taken as is; then {@code m' = max(m, m_c)}, {@code a = exp(m − m')}, {@code b = exp(m_c − m')},
+ *       {@code acc = acc·a + acc_c·b} (a {@code scale}, skipped when a is exactly 1, then an
+ *       {@code axpy}), {@code l = l·a + l_c·b}.</li>
+ *   <li>{@code out = acc / l}; a query that sees no key gets zeros.</li>
+ * </ol>
+ * The chunk-local triple (rather than rescaling one accumulator key by key, as GPU kernels do) is what
+ * lets a split across threads reproduce the single-thread result: the only cross-chunk operation is
+ * the ordered merge.
+ *
+ * <h2>Two schedules of the same reduction</h2>
+ * <ul>
+ *   <li><b>Query blocks</b> (prefill, or decode with enough heads to keep the threads busy): one task per
+ *       (block of queries, kv head). It walks the key chunks in order, loads each K/V tile once, computes
+ *       the triple of every (query, query head of the group) and merges it at once.</li>
+ *   <li><b>Key split</b> (decode with few kv heads): with one query there is no query parallelism, so one
+ *       task per (key chunk, kv head) computes the triples of all queries for that chunk into a buffer;
+ *       the calling thread then merges the buffered triples per (query, head) in chunk order. Chunks go in
+ *       waves of at most {@link #SPLIT_WAVE_CHUNKS} so the buffer does not grow with the context.</li>
+ * </ul>
+ * Vector and scalar runs differ only in the {@code dot}/{@code axpy}/{@code scale} kernels.
+ *
+ * <p>Instances are thread-safe and keep their per-thread scratch (tiles, running state) in a pool, so
+ * steady-state calls allocate almost nothing.
+ */
+public final class TiledAttention {
+    /**
+     * Keys per chunk of the canonical reduction. Changing it changes results in the last bits, so it is a
+     * constant, never a tuning knob derived from the machine.
+     */
+    public static final int KEY_BLOCK = 64;
+
+    /** Queries per task on the query-block schedule (a tuning knob: results do not depend on it). */
+    public static final int DEFAULT_QUERY_BLOCK = 64;
+
+    /** Chunks buffered per wave on the key-split schedule. */
+    static final int SPLIT_WAVE_CHUNKS = 64;
+
+    /** Upper bound on the floats of buffered triples per key-split wave (4 MiB), unless one chunk needs more. */
+    static final long SPLIT_BUFFER_FLOATS = 1 << 20;
+
+    /** Which schedule runs; tests pin one to check both follow the canonical reduction. */
+    enum Schedule { AUTO, QUERY_BLOCKS, KEY_SPLIT }
+
+    private final int queryBlock;
+    private final boolean scalar;
+    private final Schedule schedule;
+    private final ConcurrentLinkedQueue<Scratch> pool = new ConcurrentLinkedQueue<>();
+
+    /** Default query block, vector kernels when {@link dev.drafthorse.kernels.tensor.Simd#ENABLED}. */
+    public TiledAttention() {
+        this(DEFAULT_QUERY_BLOCK);
+    }
+
+    /** @param queryBlock queries per task on the prefill schedule, at least 1 */
+    public TiledAttention(int queryBlock) {
+        this(queryBlock, false, Schedule.AUTO);
+    }
+
+    /**
+     * @param scalar force the scalar reference kernels even when the vector ones are available
+     * @param schedule pin a schedule (tests) or {@link Schedule#AUTO}
+     */
+    TiledAttention(int queryBlock, boolean scalar, Schedule schedule) {
+        if (queryBlock < 1) {
+            throw new IllegalArgumentException("queryBlock must be >= 1, got " + queryBlock);
+        }
+        if (schedule == null) {
+            throw new IllegalArgumentException("schedule must not be null");
+        }
+        this.queryBlock = queryBlock;
+        this.scalar = scalar;
+        this.schedule = schedule;
+    }
+
+    /**
+     * Attention of T queries against the keys and values in {@code kv}.
+     *
+     * @param q queries, {@code (T, nHeads*headDim)}, query head h at offset h*headDim of its row
+     * @param T number of queries (rows of q and out), at least 0
+     * @param nHeads query heads, a multiple of {@code kv.kvHeads()}; head h reads kv head
+     *     {@code h / (nHeads / kvHeads)}
+     * @param kv keys and values; every mask limit must be within its capacity
+     * @param mask which keys each query sees
+     * @param scale score scale, usually 1/sqrt(headDim)
+     * @param out result, {@code (T, nHeads*headDim)}; must not alias q
+     * @param par the thread pool; results do not depend on its size
+     */
+    public void attend(float[] q, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, float[] out,
+            Parallel par) {
+        int[] limits = AttentionArgs.check(q, T, nHeads, kv, mask, scale, out == null ? 0 : out.length,
+                out == null); // (T)
+        if (par == null) {
+            throw new IllegalArgumentException("par must not be null");
+        }
+        if (T == 0) {
+            return;
+        }
+        Call call = new Call(q, T, nHeads, kv, mask.causal() ? null : mask, scale, out, limits);
+        if (useKeySplit(call, par.threads())) {
+            keySplit(call, par);
+        } else {
+            queryBlocks(call, par);
+        }
+    }
+
+    private boolean useKeySplit(Call c, int threads) {
+        switch (schedule) {
+            case KEY_SPLIT:
+                return true;
+            case QUERY_BLOCKS:
+                return false;
+            default:
+                int blocks = (c.T + queryBlock - 1) / queryBlock;
+                int chunks = (c.maxLimit + KEY_BLOCK - 1) / KEY_BLOCK;
+                // Split keys only when query tasks would leave threads idle and there are keys to share.
+                return threads > 1 && blocks * c.kvHeads < 2 * threads && chunks >= 2 * threads;
+        }
+    }
+
+    /** The arguments of one call, shared read-only by its tasks. */
+    private static final class Call {
+        final float[] q;        // (T, nHeads*headDim)
+        final int T;
+        final int nHeads;
+        final int kvHeads;
+        final int group;
+        final int d;
+        final KvStore kv;
+        final AttentionMask sparse; // null when every key below the limit is visible
+        final float scale;
+        final float[] out;      // (T, nHeads*headDim)
+        final int[] limits;     // (T)
+        final int maxLimit;
+
+        Call(float[] q, int T, int nHeads, KvStore kv, AttentionMask sparse, float scale, float[] out,
+                int[] limits) {
+            this.q = q;
+            this.T = T;
+            this.nHeads = nHeads;
+            this.kvHeads = kv.kvHeads();
+            this.group = nHeads / kvHeads;
+            this.d = kv.headDim();
+            this.kv = kv;
+            this.sparse = sparse;
+            this.scale = scale;
+            this.out = out;
+            this.limits = limits;
+            int max = 0;
+            for (int limit : limits) {
+                max = Math.max(max, limit);
+            }
+            this.maxLimit = max;
+        }
+
+        int qOff(int t, int h) {
+            return (t * nHeads + h) * d;
+        }
+    }
+
+    // ---------------------------------------------------------------- query-block schedule
+
+    private void queryBlocks(Call c, Parallel par) {
+        int blocks = (c.T + queryBlock - 1) / queryBlock;
+        // Later blocks of a causal prefill see more keys; the pool's work stealing evens that out.
+        par.forEachChunk(blocks * c.kvHeads, item -> {
+            Scratch s = acquire(c.d, queryBlock * c.group);
+            try {
+                queryBlock(s, c, item / c.kvHeads, item % c.kvHeads);
+            } finally {
+                pool.offer(s);
+            }
+        });
+    }
+
+    /** One (query block, kv head): every chunk in order, each tile loaded once for all its queries and heads. */
+    private void queryBlock(Scratch s, Call c, int block, int kvHead) {
+        int t0 = block * queryBlock;
+        int t1 = Math.min(c.T, t0 + queryBlock);
+        int d = c.d;
+        int group = c.group;
+        int h0 = kvHead * group;
+        // Running state, row r = (t - t0) * group + (h - h0): m (rows), l (rows), acc (rows, headDim).
+        Arrays.fill(s.runL, 0, (t1 - t0) * group, 0f);
+        int blockLimit = 0;
+        for (int t = t0; t < t1; t++) {
+            blockLimit = Math.max(blockLimit, c.limits[t]);
+        }
+        for (int key0 = 0; key0 < blockLimit; key0 += KEY_BLOCK) {
+            int tileKeys = Math.min(KEY_BLOCK, blockLimit - key0);
+            boolean loaded = false; // a tile no query of the block sees is never read
+            for (int t = t0; t < t1; t++) {
+                int n = Math.min(c.limits[t] - key0, tileKeys); // keys of this chunk below the query's limit
+                if (n <= 0 || !visibleRow(s, c, t, key0, n)) {
+                    continue;
+                }
+                if (!loaded) {
+                    c.kv.readKeys(kvHead, key0, tileKeys, s.kTile, 0);
+                    c.kv.readValues(kvHead, key0, tileKeys, s.vTile, 0);
+                    loaded = true;
+                }
+                boolean[] vis = c.sparse == null ? null : s.vis;
+                for (int g = 0; g < group; g++) {
+                    int r = (t - t0) * group + g;
+                    int qOff = c.qOff(t, h0 + g);
+                    if (s.runL[r] == 0f) {
+                        // First visible chunk of this row: the triple is the running state, no copy needed.
+                        chunkTriple(s, c.q, qOff, n, vis, d, c.scale, s.runAcc, r * d);
+                        s.runM[r] = s.mC;
+                        s.runL[r] = s.lC;
+                    } else {
+                        chunkTriple(s, c.q, qOff, n, vis, d, c.scale, s.accC, 0);
+                        merge(s.runM, s.runL, r, s.runAcc, r * d, s.mC, s.lC, s.accC, 0, d);
+                    }
+                }
+            }
+        }
+        for (int t = t0; t < t1; t++) {
+            for (int g = 0; g < group; g++) {
+                int r = (t - t0) * group + g;
+                finish(s.runL[r], s.runAcc, r * d, c.out, c.qOff(t, h0 + g), d);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- key-split schedule
+
+    private void keySplit(Call c, Parallel par) {
+        int d = c.d;
+        int rows = c.T * c.nHeads;
+        int chunks = (c.maxLimit + KEY_BLOCK - 1) / KEY_BLOCK;
+        // Buffered triples stay under SPLIT_BUFFER_FLOATS, however many queries and heads share the wave.
+        long perChunk = (long) rows * (d + 2);
+        int wave = (int) Math.max(1, Math.min(Math.min(chunks, SPLIT_WAVE_CHUNKS), SPLIT_BUFFER_FLOATS / perChunk));
+        Scratch main = acquire(d, 0);
+        try {
+            main.prepareSplit(rows, wave, d);
+            // Running state per (t, h): runM/runL (T, nHeads), runAcc (T, nHeads, headDim).
+            Arrays.fill(main.runL, 0, rows, 0f);
+            float[] waveM = main.waveM;     // (wave, T, nHeads)
+            float[] waveL = main.waveL;     // (wave, T, nHeads)
+            float[] waveAcc = main.waveAcc; // (wave, T, nHeads, headDim)
+            for (int c0 = 0; c0 < chunks; c0 += wave) {
+                int first = c0;
+                int n = Math.min(wave, chunks - c0);
+                par.forEachChunk(n * c.kvHeads, item -> {
+                    Scratch s = acquire(d, 0);
+                    try {
+                        splitChunk(s, c, first + item / c.kvHeads, item % c.kvHeads, item / c.kvHeads * rows,
+                                waveM, waveL, waveAcc);
+                    } finally {
+                        pool.offer(s);
+                    }
+                });
+                // The only cross-chunk step, sequential and in chunk order for every (query, head).
+                for (int w = 0; w < n; w++) {
+                    for (int r = 0; r < rows; r++) {
+                        int slot = w * rows + r;
+                        if (waveL[slot] == 0f) {
+                            continue; // the query sees nothing in this chunk
+                        }
+                        if (main.runL[r] == 0f) {
+                            main.runM[r] = waveM[slot];
+                            main.runL[r] = waveL[slot];
+                            System.arraycopy(waveAcc, slot * d, main.runAcc, r * d, d);
+                        } else {
+                            merge(main.runM, main.runL, r, main.runAcc, r * d, waveM[slot], waveL[slot], waveAcc,
+                                    slot * d, d);
+                        }
+                    }
+                }
+            }
+            for (int r = 0; r < rows; r++) {
+                finish(main.runL[r], main.runAcc, r * d, c.out, r * d, d);
+            }
+        } finally {
+            pool.offer(main);
+        }
+    }
+
+    /** The triples of one chunk for every query and head of one kv head, into wave slot rows [base, base+rows). */
+    private void splitChunk(Scratch s, Call c, int chunk, int kvHead, int base, float[] waveM, float[] waveL,
+            float[] waveAcc) {
+        int key0 = chunk * KEY_BLOCK;
+        int d = c.d;
+        boolean loaded = false;
+        for (int t = 0; t < c.T; t++) {
+            int n = Math.min(c.limits[t] - key0, KEY_BLOCK);
+            boolean sees = n > 0 && visibleRow(s, c, t, key0, n);
+            for (int g = 0; g < c.group; g++) {
+                int h = kvHead * c.group + g;
+                int slot = base + t * c.nHeads + h;
+                if (!sees) {
+                    waveL[slot] = 0f;
+                    continue;
+                }
+                if (!loaded) {
+                    int tileKeys = Math.min(KEY_BLOCK, c.maxLimit - key0); // no query needs keys past maxLimit
+                    c.kv.readKeys(kvHead, key0, tileKeys, s.kTile, 0);
+                    c.kv.readValues(kvHead, key0, tileKeys, s.vTile, 0);
+                    loaded = true;
+                }
+                chunkTriple(s, c.q, c.qOff(t, h), n, c.sparse == null ? null : s.vis, d, c.scale, waveAcc,
+                        slot * d);
+                waveM[slot] = s.mC;
+                waveL[slot] = s.lC;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- the canonical reduction
+
+    /**
+     * For a sparse mask, fills {@code s.vis[0, n)} for query t and keys [key0, key0+n) and says whether any
+     * is visible; for a causal-style mask all n are visible.
+     */
+    private static boolean visibleRow(Scratch s, Call c, int t, int key0, int n) {
+        if (c.sparse == null) {
+            return true;
+        }
+        boolean any = false;
+        for (int j = 0; j < n; j++) {
+            boolean v = c.sparse.visible(t, key0 + j);
+            s.vis[j] = v;
+            any |= v;
+        }
+        return any;
+    }
+
+    /**
+     * The triple of one chunk for one (query, head): scores against the first n keys of the loaded tile
+     * (those with {@code vis[j]}, or all when vis is null, at least one of them), then
+     * {@code s.mC} = max, {@code s.lC} = Σ exp(s − mC) and {@code acc[accOff..+d)} = Σ exp(s − mC)·v.
+     */
+    private void chunkTriple(Scratch s, float[] q, int qOff, int n, boolean[] vis, int d, float scale,
+            float[] acc, int accOff) {
+        float[] scores = s.scores; // (KEY_BLOCK)
+        float[] k = s.kTile;       // (KEY_BLOCK, headDim)
+        float[] v = s.vTile;       // (KEY_BLOCK, headDim)
+        float m = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            if (vis == null || vis[j]) {
+                float x = dot(q, qOff, k, j * d, d) * scale;
+                scores[j] = x;
+                m = x > m ? x : m;
+            }
+        }
+        Arrays.fill(acc, accOff, accOff + d, 0f);
+        float l = 0f;
+        for (int j = 0; j < n; j++) {
+            if (vis == null || vis[j]) {
+                float p = (float) Math.exp(scores[j] - m);
+                l += p;
+                axpy(p, v, j * d, acc, accOff, d);
+            }
+        }
+        s.mC = m;
+        s.lC = l;
+    }
+
+    /** Merges a chunk triple into a non-empty running state (step 3 of the canonical reduction). */
+    private void merge(float[] runM, float[] runL, int r, float[] runAcc, int runOff, float mC, float lC,
+            float[] accC, int accOff, int d) {
+        float m = runM[r];
+        float mNew = mC > m ? mC : m;
+        float a = (float) Math.exp(m - mNew);
+        float b = (float) Math.exp(mC - mNew);
+        if (a != 1f) { // scaling by exactly 1 is the identity: skipping it changes no bit
+            scale(a, runAcc, runOff, d);
+        }
+        axpy(b, accC, accOff, runAcc, runOff, d);
+        runL[r] = runL[r] * a + lC * b;
+        runM[r] = mNew;
+    }
+
+    private static void finish(float l, float[] acc, int accOff, float[] out, int outOff, int d) {
+        if (l == 0f) {
+            Arrays.fill(out, outOff, outOff + d, 0f); // sees no key
+            return;
+        }
+        for (int i = 0; i < d; i++) {
+            out[outOff + i] = acc[accOff + i] / l;
+        }
+    }
+
+    private float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        return scalar ? ScalarKernels.dot(a, aOff, b, bOff, n) : FloatOps.dot(a, aOff, b, bOff, n);
+    }
+
+    private void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        if (scalar) {
+            ScalarKernels.axpy(alpha, x, xOff, y, yOff, n);
+        } else {
+            FloatOps.axpy(alpha, x, xOff, y, yOff, n);
+        }
+    }
+
+    private void scale(float alpha, float[] y, int yOff, int n) {
+        if (scalar) {
+            ScalarKernels.scale(alpha, y, yOff, n);
+        } else {
+            FloatOps.scale(alpha, y, yOff, n);
+        }
+    }
+
+    // ---------------------------------------------------------------- scratch
+
+    private Scratch acquire(int d, int rows) {
+        Scratch s = pool.poll();
+        if (s == null) {
+            s = new Scratch();
+        }
+        s.prepare(d, rows);
+        return s;
+    }
+
+    /** One thread's working memory; arrays only grow, so a pooled instance serves any later call. */
+    private static final class Scratch {
+        float[] kTile = new float[0];   // (KEY_BLOCK, headDim)
+        float[] vTile = new float[0];   // (KEY_BLOCK, headDim)
+        float[] scores = new float[KEY_BLOCK];   // (KEY_BLOCK)
+        boolean[] vis = new boolean[KEY_BLOCK];  // (KEY_BLOCK)
+        float[] accC = new float[0];    // (headDim) one chunk's acc
+        float[] runM = new float[0];    // (rows)
+        float[] runL = new float[0];    // (rows)
+        float[] runAcc = new float[0];  // (rows, headDim)
+        float[] waveM = new float[0];   // (wave, rows)
+        float[] waveL = new float[0];   // (wave, rows)
+        float[] waveAcc = new float[0]; // (wave, rows, headDim)
+        float mC;
+        float lC;
+
+        void prepare(int d, int rows) {
+            kTile = grow(kTile, KEY_BLOCK * d);
+            vTile = grow(vTile, KEY_BLOCK * d);
+            accC = grow(accC, d);
+            runM = grow(runM, rows);
+            runL = grow(runL, rows);
+            runAcc = grow(runAcc, rows * d);
+        }
+
+        void prepareSplit(int rows, int wave, int d) {
+            runM = grow(runM, rows);
+            runL = grow(runL, rows);
+            runAcc = grow(runAcc, rows * d);
+            waveM = grow(waveM, wave * rows);
+            waveL = grow(waveL, wave * rows);
+            waveAcc = grow(waveAcc, wave * rows * d);
+        }
+
+        private static float[] grow(float[] a, int n) {
+            return a.length >= n ? a : new float[n];
+        }
+    }
+}
