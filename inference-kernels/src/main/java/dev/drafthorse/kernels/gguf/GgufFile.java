@@ -395,8 +395,9 @@ public final class GgufFile {
 
         void checkCount(String field, long count, long minBytesEach) throws GgufException {
             if (count < 0 || count > remaining() / minBytesEach) {
-                throw new GgufException(file, field, "absurd count " + Long.toUnsignedString(count) + " for a file of "
-                        + size + " bytes");
+                throw new GgufException(file, field, "absurd count " + Long.toUnsignedString(count) + ": needs at least "
+                        + minBytesEach + " bytes each but only " + remaining() + " of the file's " + size
+                        + " bytes remain (truncated or corrupt)");
             }
         }
 

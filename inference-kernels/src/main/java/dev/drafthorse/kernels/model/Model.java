@@ -37,7 +37,7 @@ public final class Model {
     private final Parallel par;
     private final TiledAttention attention = new TiledAttention();
     private final float[] ropeFreqs; // (ropeDims/2) angular frequency of each rotated pair
-    private Scratch scratch = new Scratch(0);
+    private Scratch scratch; // grown on demand
 
     private Model(GgufFile file, Parallel par) throws IOException {
         this.file = file;
@@ -306,8 +306,8 @@ public final class Model {
     }
 
     private Scratch scratch(int rows) {
-        if (scratch.rows < rows) {
-            scratch = new Scratch(Math.max(rows, scratch.rows * 2));
+        if (scratch == null || scratch.rows < rows) {
+            scratch = new Scratch(Math.max(rows, scratch == null ? 1 : scratch.rows * 2));
         }
         return scratch;
     }

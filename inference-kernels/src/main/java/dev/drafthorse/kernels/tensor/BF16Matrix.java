@@ -15,25 +15,26 @@ public final class BF16Matrix extends WeightMatrix {
     }
 
     @Override
+    int kind() {
+        return 2;
+    }
+
+    @Override
     public float dotScalar(int row, float[] x, int xOff) {
-        int base = rowOffset(row);
+        int base = row * rowBytes;
         float s = 0f;
         for (int i = 0; i < cols; i++) {
-            s += Float16.bf16ToFloat(data.getShort(base + 2 * i)) * x[xOff + i];
+            s += Float16.bf16ToFloat(i16(base + 2 * i)) * x[xOff + i];
         }
         return s;
     }
 
-    @Override
-    protected float dotVector(int row, float[] x, int xOff) {
-        return VectorKernels.dotBF16(data, rowOffset(row), x, xOff, cols);
-    }
 
     @Override
     public void row(int row, float[] dst, int off) {
-        int base = rowOffset(row);
+        int base = row * rowBytes;
         for (int i = 0; i < cols; i++) {
-            dst[off + i] = Float16.bf16ToFloat(data.getShort(base + 2 * i));
+            dst[off + i] = Float16.bf16ToFloat(i16(base + 2 * i));
         }
     }
 }

@@ -15,25 +15,26 @@ public final class F32Matrix extends WeightMatrix {
     }
 
     @Override
+    int kind() {
+        return 0;
+    }
+
+    @Override
     public float dotScalar(int row, float[] x, int xOff) {
-        int base = rowOffset(row);
+        int base = row * rowBytes;
         float s = 0f;
         for (int i = 0; i < cols; i++) {
-            s += data.getFloat(base + 4 * i) * x[xOff + i];
+            s += f32(base + 4 * i) * x[xOff + i];
         }
         return s;
     }
 
-    @Override
-    protected float dotVector(int row, float[] x, int xOff) {
-        return VectorKernels.dotF32(data, rowOffset(row), x, xOff, cols);
-    }
 
     @Override
     public void row(int row, float[] dst, int off) {
-        int base = rowOffset(row);
+        int base = row * rowBytes;
         for (int i = 0; i < cols; i++) {
-            dst[off + i] = data.getFloat(base + 4 * i);
+            dst[off + i] = f32(base + 4 * i);
         }
     }
 }

@@ -17,15 +17,7 @@ public final class Matmul {
      */
     public static void matmul(WeightMatrix w, float[] x, int t, float[] out, Parallel par) {
         int rows = w.rows();
-        int cols = w.cols();
-        int grain = grain(rows, t, par);
-        par.forRange(rows, grain, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                for (int i = 0; i < t; i++) {
-                    out[i * rows + r] = w.dot(r, x, i * cols);
-                }
-            }
-        });
+        par.forRange(rows, grain(rows, t, par), (r0, r1) -> w.multiply(r0, r1, x, t, out, rows));
     }
 
     /** Scalar reference of {@link #matmul}: one thread, scalar dots. */
@@ -45,6 +37,7 @@ public final class Matmul {
         if ((long) rows * t < 4096) {
             return rows;
         }
-        return Math.max(1, (rows + tasks - 1) / tasks);
+        int g = (rows + tasks - 1) / tasks;
+        return (g + 3) & ~3; // whole tiles of four rows
     }
 }

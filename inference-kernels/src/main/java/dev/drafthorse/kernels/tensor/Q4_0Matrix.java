@@ -21,16 +21,21 @@ public final class Q4_0Matrix extends WeightMatrix {
     }
 
     @Override
+    int kind() {
+        return 4;
+    }
+
+    @Override
     public float dotScalar(int row, float[] x, int xOff) {
-        int base = rowOffset(row);
+        int base = row * rowBytes;
         float s = 0f;
         for (int b = 0; b < cols / BLOCK; b++) {
             int p = base + b * BLOCK_BYTES;
-            float d = Float16.toFloat(data.getShort(p));
+            float d = Float16.toFloat(i16(p));
             int xb = xOff + b * BLOCK;
             float block = 0f;
             for (int j = 0; j < 16; j++) {
-                int q = data.get(p + 2 + j) & 0xff;
+                int q = data[p + 2 + j] & 0xff;
                 block += ((q & 0x0f) - 8) * x[xb + j];
                 block += ((q >>> 4) - 8) * x[xb + j + 16];
             }
@@ -39,19 +44,15 @@ public final class Q4_0Matrix extends WeightMatrix {
         return s;
     }
 
-    @Override
-    protected float dotVector(int row, float[] x, int xOff) {
-        return VectorKernels.dotQ4_0(data, rowOffset(row), x, xOff, cols);
-    }
 
     @Override
     public void row(int row, float[] dst, int off) {
-        int base = rowOffset(row);
+        int base = row * rowBytes;
         for (int b = 0; b < cols / BLOCK; b++) {
             int p = base + b * BLOCK_BYTES;
-            float d = Float16.toFloat(data.getShort(p));
+            float d = Float16.toFloat(i16(p));
             for (int j = 0; j < 16; j++) {
-                int q = data.get(p + 2 + j) & 0xff;
+                int q = data[p + 2 + j] & 0xff;
                 dst[off + b * BLOCK + j] = ((q & 0x0f) - 8) * d;
                 dst[off + b * BLOCK + j + 16] = ((q >>> 4) - 8) * d;
             }

@@ -21,34 +21,35 @@ public final class Q8_0Matrix extends WeightMatrix {
     }
 
     @Override
+    int kind() {
+        return 3;
+    }
+
+    @Override
     public float dotScalar(int row, float[] x, int xOff) {
-        int base = rowOffset(row);
+        int base = row * rowBytes;
         float s = 0f;
         for (int b = 0; b < cols / BLOCK; b++) {
             int p = base + b * BLOCK_BYTES;
-            float d = Float16.toFloat(data.getShort(p));
+            float d = Float16.toFloat(i16(p));
             float block = 0f;
             for (int j = 0; j < BLOCK; j++) {
-                block += data.get(p + 2 + j) * x[xOff + b * BLOCK + j];
+                block += data[p + 2 + j] * x[xOff + b * BLOCK + j];
             }
             s += block * d;
         }
         return s;
     }
 
-    @Override
-    protected float dotVector(int row, float[] x, int xOff) {
-        return VectorKernels.dotQ8_0(data, rowOffset(row), x, xOff, cols);
-    }
 
     @Override
     public void row(int row, float[] dst, int off) {
-        int base = rowOffset(row);
+        int base = row * rowBytes;
         for (int b = 0; b < cols / BLOCK; b++) {
             int p = base + b * BLOCK_BYTES;
-            float d = Float16.toFloat(data.getShort(p));
+            float d = Float16.toFloat(i16(p));
             for (int j = 0; j < BLOCK; j++) {
-                dst[off + b * BLOCK + j] = data.get(p + 2 + j) * d;
+                dst[off + b * BLOCK + j] = data[p + 2 + j] * d;
             }
         }
     }

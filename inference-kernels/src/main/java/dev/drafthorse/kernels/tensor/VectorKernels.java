@@ -1,6 +1,5 @@
 package dev.drafthorse.kernels.tensor;
 
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -68,134 +67,511 @@ final class VectorKernels {
     }
 
     // ---------------------------------------------------------------- weight rows in their file type
+    //
+    // kind: 0 F32, 1 F16, 2 BF16 (plain element types), 3 Q8_0, 4 Q4_0 (blocks of 32).
+    // Canonical order per (row, input): plain types keep one vector accumulator over the row's full
+    // vectors, reduce it, then add the scalar tail in order; block types keep one accumulator per block
+    // (its sub-vectors in order; Q4_0 low nibbles before high) and fold it into the row accumulator
+    // with the block's scale. dot, dotRows4 and dotInputs4 all follow it exactly.
 
-    /** F32 row at byte offset {@code off} · x. */
-    static float dotF32(ByteBuffer w, int off, float[] x, int xOff, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        int upper = F.loopBound(n);
-        for (; i < upper; i += L) {
-            acc = FloatVector.fromByteBuffer(F, w, off + 4 * i, LE).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+    private static final int BLOCK_OK_Q8 = B != null && L <= 32 && 32 % L == 0 ? 1 : 0;
+    private static final int BLOCK_OK_Q4 = B != null && L <= 16 && 16 % L == 0 ? 1 : 0;
+
+    // Vector-valued helpers are avoided on purpose: if C2 does not inline one (these methods are large),
+    // its result is boxed and the kernel runs a hundred times slower. So each kind has its own loops.
+
+    /** One row (at byte offset {@code off}) · x[xOff, xOff + n). */
+    static float dot(int kind, byte[] w, int off, float[] x, int xOff, int n) {
+        return switch (kind) {
+            case 0 -> dotF32(w, off, x, xOff, n);
+            case 1 -> S == null ? scalarF16(w, off, x, xOff, n) : dotF16(w, off, x, xOff, n);
+            case 2 -> S == null ? scalarBF16(w, off, x, xOff, n) : dotBF16(w, off, x, xOff, n);
+            case 3 -> BLOCK_OK_Q8 == 1 ? dotQ8(w, off, x, xOff, n) : fallbackQ8(w, off, x, xOff, n);
+            default -> BLOCK_OK_Q4 == 1 ? dotQ4(w, off, x, xOff, n) : fallbackQ4(w, off, x, xOff, n);
+        };
+    }
+
+    /** Four consecutive rows (byte offsets off, off + rb, ...) · one x: out[outOff + j] for j < 4. */
+    static void dotRows4(int kind, byte[] w, int off, int rb, float[] x, int xOff, int n, float[] out, int outOff) {
+        if (kind == 0) {
+            rows4F32(w, off, rb, x, xOff, n, out, outOff);
+        } else if (kind == 1 && S != null) {
+            rows4F16(w, off, rb, x, xOff, n, out, outOff);
+        } else if (kind == 2 && S != null) {
+            rows4BF16(w, off, rb, x, xOff, n, out, outOff);
+        } else if (kind == 3 && BLOCK_OK_Q8 == 1) {
+            q8Rows4(w, off, rb, x, xOff, n, out, outOff);
+        } else if (kind == 4 && BLOCK_OK_Q4 == 1) {
+            q4Rows4(w, off, rb, x, xOff, n, out, outOff);
+        } else {
+            for (int j = 0; j < 4; j++) {
+                out[outOff + j] = dot(kind, w, off + j * rb, x, xOff, n);
+            }
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            s += w.getFloat(off + 4 * i) * x[xOff + i];
-        }
-        return s;
     }
 
     /**
-     * F16 row · x. Widening without a hardware conversion: move exponent and mantissa into F32 position
-     * and multiply by 2^112, which rebiases normal values and turns half subnormals into the right F32
-     * values; the sign is carried over bitwise. (Infinities and NaN, which weights do not hold, come out
-     * as large finite values; the scalar reference handles them exactly.)
+     * One row · four inputs x[xOff + j·n, ...): out[outOff + j·outStride] for j < 4. Each weight vector
+     * is loaded (and widened or dequantized) once for the four inputs.
      */
-    static float dotF16(ByteBuffer w, int off, float[] x, int xOff, int n) {
-        if (S == null) {
-            return scalarF16(w, off, x, xOff, 0, n, 0f);
+    static void dotInputs4(int kind, byte[] w, int off, float[] x, int xOff, int n, float[] out, int outOff, int outStride) {
+        if (kind == 0) {
+            inputs4F32(w, off, x, xOff, n, out, outOff, outStride);
+        } else if (kind == 1 && S != null) {
+            inputs4F16(w, off, x, xOff, n, out, outOff, outStride);
+        } else if (kind == 2 && S != null) {
+            inputs4BF16(w, off, x, xOff, n, out, outOff, outStride);
+        } else if (kind == 3 && BLOCK_OK_Q8 == 1) {
+            q8Inputs4(w, off, x, xOff, n, out, outOff, outStride);
+        } else if (kind == 4 && BLOCK_OK_Q4 == 1) {
+            q4Inputs4(w, off, x, xOff, n, out, outOff, outStride);
+        } else {
+            for (int j = 0; j < 4; j++) {
+                out[outOff + j * outStride] = dot(kind, w, off, x, xOff + j * n, n);
+            }
         }
+    }
+
+    private static float dotF32(byte[] w, int off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         int upper = F.loopBound(n);
         for (; i < upper; i += L) {
-            IntVector h = (IntVector) ShortVector.fromByteBuffer(S, w, off + 2 * i, LE).convertShape(VectorOperators.S2I, I, 0);
-            FloatVector f = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13)
-                    .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                    .reinterpretAsFloats().mul(0x1p112f);
-            acc = f.fma(FloatVector.fromArray(F, x, xOff + i), acc);
+            FloatVector wv = FloatVector.fromByteArray(F, w, off + 4 * i, LE);
+            acc = wv.fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
-        return scalarF16(w, off, x, xOff, i, n, acc.reduceLanes(VectorOperators.ADD));
-    }
-
-    private static float scalarF16(ByteBuffer w, int off, float[] x, int xOff, int from, int n, float s) {
-        for (int i = from; i < n; i++) {
-            s += Float16.toFloat(w.getShort(off + 2 * i)) * x[xOff + i];
-        }
-        return s;
-    }
-
-    /** BF16 row · x: each value is the upper half of an F32. */
-    static float dotBF16(ByteBuffer w, int off, float[] x, int xOff, int n) {
-        float s = 0f;
-        int i = 0;
-        if (S != null) {
-            FloatVector acc = FloatVector.zero(F);
-            int upper = F.loopBound(n);
-            for (; i < upper; i += L) {
-                IntVector h = (IntVector) ShortVector.fromByteBuffer(S, w, off + 2 * i, LE).convertShape(VectorOperators.S2I, I, 0);
-                acc = h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xOff + i), acc);
-            }
-            s = acc.reduceLanes(VectorOperators.ADD);
-        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
-            s += Float16.bf16ToFloat(w.getShort(off + 2 * i)) * x[xOff + i];
+            s += (float) WeightMatrix.FLOAT.get(w, off + 4 * i) * x[xOff + i];
         }
         return s;
     }
 
-    /** Q8_0 row · x: per block of 32, Σ q·x in F32 lanes, then scaled by the block's d. */
-    static float dotQ8_0(ByteBuffer w, int off, float[] x, int xOff, int n) {
-        if (B == null || L > 32) {
-            return fallbackQ8_0(w, off, x, xOff, n);
+    private static void rows4F32(byte[] w, int off, int rb, float[] x, int xOff, int n, float[] out, int outOff) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            int o = off + 4 * i;
+            FloatVector w0 = FloatVector.fromByteArray(F, w, o, LE);
+            FloatVector w1 = FloatVector.fromByteArray(F, w, o + rb, LE);
+            FloatVector w2 = FloatVector.fromByteArray(F, w, o + 2 * rb, LE);
+            FloatVector w3 = FloatVector.fromByteArray(F, w, o + 3 * rb, LE);
+            a0 = w0.fma(xv, a0);
+            a1 = w1.fma(xv, a1);
+            a2 = w2.fma(xv, a2);
+            a3 = w3.fma(xv, a3);
         }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            int o = off + 4 * i;
+            s0 += (float) WeightMatrix.FLOAT.get(w, o) * x[xOff + i];
+            s1 += (float) WeightMatrix.FLOAT.get(w, o + rb) * x[xOff + i];
+            s2 += (float) WeightMatrix.FLOAT.get(w, o + 2 * rb) * x[xOff + i];
+            s3 += (float) WeightMatrix.FLOAT.get(w, o + 3 * rb) * x[xOff + i];
+        }
+        out[outOff] = s0;
+        out[outOff + 1] = s1;
+        out[outOff + 2] = s2;
+        out[outOff + 3] = s3;
+    }
+
+    private static void inputs4F32(byte[] w, int off, float[] x, int xOff, int n, float[] out, int outOff, int outStride) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            FloatVector wv = FloatVector.fromByteArray(F, w, off + 4 * i, LE);
+            a0 = wv.fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            a1 = wv.fma(FloatVector.fromArray(F, x, xOff + n + i), a1);
+            a2 = wv.fma(FloatVector.fromArray(F, x, xOff + 2 * n + i), a2);
+            a3 = wv.fma(FloatVector.fromArray(F, x, xOff + 3 * n + i), a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float v = (float) WeightMatrix.FLOAT.get(w, off + 4 * i);
+            s0 += v * x[xOff + i];
+            s1 += v * x[xOff + n + i];
+            s2 += v * x[xOff + 2 * n + i];
+            s3 += v * x[xOff + 3 * n + i];
+        }
+        out[outOff] = s0;
+        out[outOff + outStride] = s1;
+        out[outOff + 2 * outStride] = s2;
+        out[outOff + 3 * outStride] = s3;
+    }
+
+    private static float dotF16(byte[] w, int off, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            IntVector wvh = (IntVector) ShortVector.fromByteArray(S, w, off + 2 * i, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector wv = wvh.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(wvh.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            acc = wv.fma(FloatVector.fromArray(F, x, xOff + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += Float16.toFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i)) * x[xOff + i];
+        }
+        return s;
+    }
+
+    private static void rows4F16(byte[] w, int off, int rb, float[] x, int xOff, int n, float[] out, int outOff) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            int o = off + 2 * i;
+            IntVector w0h = (IntVector) ShortVector.fromByteArray(S, w, o, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w0 = w0h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(w0h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            IntVector w1h = (IntVector) ShortVector.fromByteArray(S, w, o + rb, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w1 = w1h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(w1h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            IntVector w2h = (IntVector) ShortVector.fromByteArray(S, w, o + 2 * rb, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w2 = w2h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(w2h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            IntVector w3h = (IntVector) ShortVector.fromByteArray(S, w, o + 3 * rb, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w3 = w3h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(w3h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            a0 = w0.fma(xv, a0);
+            a1 = w1.fma(xv, a1);
+            a2 = w2.fma(xv, a2);
+            a3 = w3.fma(xv, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            int o = off + 2 * i;
+            s0 += Float16.toFloat((short) WeightMatrix.SHORT.get(w, o)) * x[xOff + i];
+            s1 += Float16.toFloat((short) WeightMatrix.SHORT.get(w, o + rb)) * x[xOff + i];
+            s2 += Float16.toFloat((short) WeightMatrix.SHORT.get(w, o + 2 * rb)) * x[xOff + i];
+            s3 += Float16.toFloat((short) WeightMatrix.SHORT.get(w, o + 3 * rb)) * x[xOff + i];
+        }
+        out[outOff] = s0;
+        out[outOff + 1] = s1;
+        out[outOff + 2] = s2;
+        out[outOff + 3] = s3;
+    }
+
+    private static void inputs4F16(byte[] w, int off, float[] x, int xOff, int n, float[] out, int outOff, int outStride) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            IntVector wvh = (IntVector) ShortVector.fromByteArray(S, w, off + 2 * i, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector wv = wvh.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(wvh.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            a0 = wv.fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            a1 = wv.fma(FloatVector.fromArray(F, x, xOff + n + i), a1);
+            a2 = wv.fma(FloatVector.fromArray(F, x, xOff + 2 * n + i), a2);
+            a3 = wv.fma(FloatVector.fromArray(F, x, xOff + 3 * n + i), a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float v = Float16.toFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i));
+            s0 += v * x[xOff + i];
+            s1 += v * x[xOff + n + i];
+            s2 += v * x[xOff + 2 * n + i];
+            s3 += v * x[xOff + 3 * n + i];
+        }
+        out[outOff] = s0;
+        out[outOff + outStride] = s1;
+        out[outOff + 2 * outStride] = s2;
+        out[outOff + 3 * outStride] = s3;
+    }
+
+    private static float dotBF16(byte[] w, int off, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            IntVector wvh = (IntVector) ShortVector.fromByteArray(S, w, off + 2 * i, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector wv = wvh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            acc = wv.fma(FloatVector.fromArray(F, x, xOff + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i)) * x[xOff + i];
+        }
+        return s;
+    }
+
+    private static void rows4BF16(byte[] w, int off, int rb, float[] x, int xOff, int n, float[] out, int outOff) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            int o = off + 2 * i;
+            IntVector w0h = (IntVector) ShortVector.fromByteArray(S, w, o, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w0 = w0h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            IntVector w1h = (IntVector) ShortVector.fromByteArray(S, w, o + rb, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w1 = w1h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            IntVector w2h = (IntVector) ShortVector.fromByteArray(S, w, o + 2 * rb, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w2 = w2h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            IntVector w3h = (IntVector) ShortVector.fromByteArray(S, w, o + 3 * rb, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w3 = w3h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a0 = w0.fma(xv, a0);
+            a1 = w1.fma(xv, a1);
+            a2 = w2.fma(xv, a2);
+            a3 = w3.fma(xv, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            int o = off + 2 * i;
+            s0 += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, o)) * x[xOff + i];
+            s1 += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, o + rb)) * x[xOff + i];
+            s2 += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, o + 2 * rb)) * x[xOff + i];
+            s3 += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, o + 3 * rb)) * x[xOff + i];
+        }
+        out[outOff] = s0;
+        out[outOff + 1] = s1;
+        out[outOff + 2] = s2;
+        out[outOff + 3] = s3;
+    }
+
+    private static void inputs4BF16(byte[] w, int off, float[] x, int xOff, int n, float[] out, int outOff, int outStride) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            IntVector wvh = (IntVector) ShortVector.fromByteArray(S, w, off + 2 * i, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector wv = wvh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a0 = wv.fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            a1 = wv.fma(FloatVector.fromArray(F, x, xOff + n + i), a1);
+            a2 = wv.fma(FloatVector.fromArray(F, x, xOff + 2 * n + i), a2);
+            a3 = wv.fma(FloatVector.fromArray(F, x, xOff + 3 * n + i), a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float v = Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i));
+            s0 += v * x[xOff + i];
+            s1 += v * x[xOff + n + i];
+            s2 += v * x[xOff + 2 * n + i];
+            s3 += v * x[xOff + 3 * n + i];
+        }
+        out[outOff] = s0;
+        out[outOff + outStride] = s1;
+        out[outOff + 2 * outStride] = s2;
+        out[outOff + 3 * outStride] = s3;
+    }
+
+    private static float scalarF16(byte[] w, int off, float[] x, int xOff, int n) {
+        float s = 0f;
+        for (int i = 0; i < n; i++) {
+            s += Float16.toFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i)) * x[xOff + i];
+        }
+        return s;
+    }
+
+    private static float scalarBF16(byte[] w, int off, float[] x, int xOff, int n) {
+        float s = 0f;
+        for (int i = 0; i < n; i++) {
+            s += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i)) * x[xOff + i];
+        }
+        return s;
+    }
+
+    // ---- Q8_0: blocks of 34 bytes: F16 scale d, 32 signed quants.
+
+    private static float dotQ8(byte[] w, int off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0, p = off; b < n; b += 32, p += 34) {
-            float d = Float16.toFloat(w.getShort(p));
-            FloatVector block = FloatVector.zero(F);
+            FloatVector blk = FloatVector.zero(F);
             for (int j = 0; j < 32; j += L) {
-                FloatVector q = (FloatVector) ByteVector.fromByteBuffer(B, w, p + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0);
-                block = q.fma(FloatVector.fromArray(F, x, xOff + b + j), block);
+                blk = ((FloatVector) ByteVector.fromArray(B, w, p + 2 + j).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xOff + b + j), blk);
             }
-            acc = block.fma(FloatVector.broadcast(F, d), acc);
+            acc = blk.fma(FloatVector.broadcast(F, Float16.toFloat((short) WeightMatrix.SHORT.get(w, p))), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    /** Q4_0 row · x: low nibbles are values 0..15 of a block, high nibbles values 16..31. */
-    static float dotQ4_0(ByteBuffer w, int off, float[] x, int xOff, int n) {
-        if (B == null || L > 16) {
-            return fallbackQ4_0(w, off, x, xOff, n);
+    private static void q8Rows4(byte[] w, int off, int rb, float[] x, int xOff, int n, float[] out, int outOff) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int b = 0, p = off; b < n; b += 32, p += 34) {
+            FloatVector b0 = FloatVector.zero(F);
+            FloatVector b1 = b0;
+            FloatVector b2 = b0;
+            FloatVector b3 = b0;
+            for (int j = 0; j < 32; j += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + b + j);
+                b0 = ((FloatVector) ByteVector.fromArray(B, w, p + 2 + j).convertShape(VectorOperators.B2F, F, 0)).fma(xv, b0);
+                b1 = ((FloatVector) ByteVector.fromArray(B, w, p + rb + 2 + j).convertShape(VectorOperators.B2F, F, 0)).fma(xv, b1);
+                b2 = ((FloatVector) ByteVector.fromArray(B, w, p + 2 * rb + 2 + j).convertShape(VectorOperators.B2F, F, 0)).fma(xv, b2);
+                b3 = ((FloatVector) ByteVector.fromArray(B, w, p + 3 * rb + 2 + j).convertShape(VectorOperators.B2F, F, 0)).fma(xv, b3);
+            }
+            a0 = b0.fma(FloatVector.broadcast(F, Float16.toFloat((short) WeightMatrix.SHORT.get(w, p))), a0);
+            a1 = b1.fma(FloatVector.broadcast(F, Float16.toFloat((short) WeightMatrix.SHORT.get(w, p + rb))), a1);
+            a2 = b2.fma(FloatVector.broadcast(F, Float16.toFloat((short) WeightMatrix.SHORT.get(w, p + 2 * rb))), a2);
+            a3 = b3.fma(FloatVector.broadcast(F, Float16.toFloat((short) WeightMatrix.SHORT.get(w, p + 3 * rb))), a3);
         }
+        out[outOff] = a0.reduceLanes(VectorOperators.ADD);
+        out[outOff + 1] = a1.reduceLanes(VectorOperators.ADD);
+        out[outOff + 2] = a2.reduceLanes(VectorOperators.ADD);
+        out[outOff + 3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static void q8Inputs4(byte[] w, int off, float[] x, int xOff, int n, float[] out, int outOff, int outStride) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int b = 0, p = off; b < n; b += 32, p += 34) {
+            FloatVector b0 = FloatVector.zero(F);
+            FloatVector b1 = b0;
+            FloatVector b2 = b0;
+            FloatVector b3 = b0;
+            for (int j = 0; j < 32; j += L) {
+                FloatVector q = (FloatVector) ByteVector.fromArray(B, w, p + 2 + j).convertShape(VectorOperators.B2F, F, 0);
+                int xi = xOff + b + j;
+                b0 = q.fma(FloatVector.fromArray(F, x, xi), b0);
+                b1 = q.fma(FloatVector.fromArray(F, x, xi + n), b1);
+                b2 = q.fma(FloatVector.fromArray(F, x, xi + 2 * n), b2);
+                b3 = q.fma(FloatVector.fromArray(F, x, xi + 3 * n), b3);
+            }
+            FloatVector d = FloatVector.broadcast(F, Float16.toFloat((short) WeightMatrix.SHORT.get(w, p)));
+            a0 = b0.fma(d, a0);
+            a1 = b1.fma(d, a1);
+            a2 = b2.fma(d, a2);
+            a3 = b3.fma(d, a3);
+        }
+        out[outOff] = a0.reduceLanes(VectorOperators.ADD);
+        out[outOff + outStride] = a1.reduceLanes(VectorOperators.ADD);
+        out[outOff + 2 * outStride] = a2.reduceLanes(VectorOperators.ADD);
+        out[outOff + 3 * outStride] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ---- Q4_0: blocks of 18 bytes: F16 scale d, 16 bytes; byte j = value j (low nibble), value j+16 (high).
+
+    private static float dotQ4(byte[] w, int off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0, p = off; b < n; b += 32, p += 18) {
-            float d = Float16.toFloat(w.getShort(p));
-            FloatVector block = FloatVector.zero(F);
+            FloatVector blk = FloatVector.zero(F);
             for (int j = 0; j < 16; j += L) {
-                ByteVector q = ByteVector.fromByteBuffer(B, w, p + 2 + j, LE);
-                FloatVector lo = (FloatVector) q.and((byte) 0x0f).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
-                FloatVector hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
-                block = lo.fma(FloatVector.fromArray(F, x, xOff + b + j), block);
-                block = hi.fma(FloatVector.fromArray(F, x, xOff + b + j + 16), block);
+                ByteVector q = ByteVector.fromArray(B, w, p + 2 + j);
+                blk = ((FloatVector) q.and((byte) 0x0f).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xOff + b + j), blk);
+                blk = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xOff + b + j + 16), blk);
             }
-            acc = block.fma(FloatVector.broadcast(F, d), acc);
+            acc = blk.fma(FloatVector.broadcast(F, Float16.toFloat((short) WeightMatrix.SHORT.get(w, p))), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    private static float fallbackQ8_0(ByteBuffer w, int off, float[] x, int xOff, int n) {
+    private static void q4Rows4(byte[] w, int off, int rb, float[] x, int xOff, int n, float[] out, int outOff) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int b = 0, p = off; b < n; b += 32, p += 18) {
+            FloatVector b0 = FloatVector.zero(F);
+            FloatVector b1 = b0;
+            FloatVector b2 = b0;
+            FloatVector b3 = b0;
+            for (int j = 0; j < 16; j += L) {
+                FloatVector xl = FloatVector.fromArray(F, x, xOff + b + j);
+                FloatVector xh = FloatVector.fromArray(F, x, xOff + b + j + 16);
+                ByteVector q0 = ByteVector.fromArray(B, w, p + 2 + j);
+                ByteVector q1 = ByteVector.fromArray(B, w, p + rb + 2 + j);
+                ByteVector q2 = ByteVector.fromArray(B, w, p + 2 * rb + 2 + j);
+                ByteVector q3 = ByteVector.fromArray(B, w, p + 3 * rb + 2 + j);
+                b0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xh, ((FloatVector) q0.and((byte) 0x0f).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xl, b0));
+                b1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xh, ((FloatVector) q1.and((byte) 0x0f).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xl, b1));
+                b2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 4).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xh, ((FloatVector) q2.and((byte) 0x0f).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xl, b2));
+                b3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 4).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xh, ((FloatVector) q3.and((byte) 0x0f).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xl, b3));
+            }
+            a0 = b0.fma(FloatVector.broadcast(F, Float16.toFloat((short) WeightMatrix.SHORT.get(w, p))), a0);
+            a1 = b1.fma(FloatVector.broadcast(F, Float16.toFloat((short) WeightMatrix.SHORT.get(w, p + rb))), a1);
+            a2 = b2.fma(FloatVector.broadcast(F, Float16.toFloat((short) WeightMatrix.SHORT.get(w, p + 2 * rb))), a2);
+            a3 = b3.fma(FloatVector.broadcast(F, Float16.toFloat((short) WeightMatrix.SHORT.get(w, p + 3 * rb))), a3);
+        }
+        out[outOff] = a0.reduceLanes(VectorOperators.ADD);
+        out[outOff + 1] = a1.reduceLanes(VectorOperators.ADD);
+        out[outOff + 2] = a2.reduceLanes(VectorOperators.ADD);
+        out[outOff + 3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static void q4Inputs4(byte[] w, int off, float[] x, int xOff, int n, float[] out, int outOff, int outStride) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int b = 0, p = off; b < n; b += 32, p += 18) {
+            FloatVector b0 = FloatVector.zero(F);
+            FloatVector b1 = b0;
+            FloatVector b2 = b0;
+            FloatVector b3 = b0;
+            for (int j = 0; j < 16; j += L) {
+                ByteVector q = ByteVector.fromArray(B, w, p + 2 + j);
+                FloatVector lo = ((FloatVector) q.and((byte) 0x0f).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0));
+                FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0));
+                int xi = xOff + b + j;
+                b0 = hi.fma(FloatVector.fromArray(F, x, xi + 16), lo.fma(FloatVector.fromArray(F, x, xi), b0));
+                b1 = hi.fma(FloatVector.fromArray(F, x, xi + n + 16), lo.fma(FloatVector.fromArray(F, x, xi + n), b1));
+                b2 = hi.fma(FloatVector.fromArray(F, x, xi + 2 * n + 16), lo.fma(FloatVector.fromArray(F, x, xi + 2 * n), b2));
+                b3 = hi.fma(FloatVector.fromArray(F, x, xi + 3 * n + 16), lo.fma(FloatVector.fromArray(F, x, xi + 3 * n), b3));
+            }
+            FloatVector d = FloatVector.broadcast(F, Float16.toFloat((short) WeightMatrix.SHORT.get(w, p)));
+            a0 = b0.fma(d, a0);
+            a1 = b1.fma(d, a1);
+            a2 = b2.fma(d, a2);
+            a3 = b3.fma(d, a3);
+        }
+        out[outOff] = a0.reduceLanes(VectorOperators.ADD);
+        out[outOff + outStride] = a1.reduceLanes(VectorOperators.ADD);
+        out[outOff + 2 * outStride] = a2.reduceLanes(VectorOperators.ADD);
+        out[outOff + 3 * outStride] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ---- Fallbacks for vector shapes the block kernels do not cover (e.g. 128-bit SSE): scalar math in
+    // the same block order, used for every tile so results stay tile-independent.
+
+    private static float fallbackQ8(byte[] w, int off, float[] x, int xOff, int n) {
         float s = 0f;
         for (int b = 0, p = off; b < n; b += 32, p += 34) {
-            float d = Float16.toFloat(w.getShort(p));
-            float block = 0f;
+            float blk = 0f;
             for (int j = 0; j < 32; j++) {
-                block += w.get(p + 2 + j) * x[xOff + b + j];
+                blk += w[p + 2 + j] * x[xOff + b + j];
             }
-            s += block * d;
+            s += blk * Float16.toFloat((short) WeightMatrix.SHORT.get(w, p));
         }
         return s;
     }
 
-    private static float fallbackQ4_0(ByteBuffer w, int off, float[] x, int xOff, int n) {
+    private static float fallbackQ4(byte[] w, int off, float[] x, int xOff, int n) {
         float s = 0f;
         for (int b = 0, p = off; b < n; b += 32, p += 18) {
-            float d = Float16.toFloat(w.getShort(p));
-            float block = 0f;
+            float blk = 0f;
             for (int j = 0; j < 16; j++) {
-                int q = w.get(p + 2 + j) & 0xff;
-                block += ((q & 0x0f) - 8) * x[xOff + b + j];
-                block += ((q >>> 4) - 8) * x[xOff + b + j + 16];
+                int q = w[p + 2 + j] & 0xff;
+                blk += ((q & 0x0f) - 8) * x[xOff + b + j];
+                blk += ((q >>> 4) - 8) * x[xOff + b + j + 16];
             }
-            s += block * d;
+            s += blk * Float16.toFloat((short) WeightMatrix.SHORT.get(w, p));
         }
         return s;
     }

@@ -1,36 +1,54 @@
 package dev.drafthorse.kernels.tensor;
 
 import dev.drafthorse.kernels.gguf.GgmlType;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * A read-only weight matrix (rows, cols) kept in its file type, usually a view of a memory-mapped GGUF
- * tensor. Values are dequantized on the fly inside the dot products; accumulation is always F32.
+ * A read-only weight matrix (rows, cols) kept in its file type. Values are dequantized on the fly inside
+ * the dot products; accumulation is always F32.
  *
- * <p>One final subclass per format. Each has a scalar reference {@link #dotScalar} and a vector
- * {@link #dotVector}; {@link #dot} picks one through {@link Simd#ENABLED}. The vector dot of a row with
- * one activation vector is the same sequence of operations whatever else is computed alongside it, so
- * a matrix-matrix product gives bit-identical results to the matrix-vector product of each column.
+ * <p>The bytes live in a heap {@code byte[]} copied from the mapped GGUF tensor: on Java 17 the Vector
+ * API reads heap arrays about twice as fast as mapped buffers (measured in BENCHMARKS.md), and decoding
+ * is bound by exactly those reads.
+ *
+ * <p>One final subclass per format. Each has a scalar reference ({@link #dotScalar}) and a vector path;
+ * {@link #dot} and {@link #multiply} pick one through {@link Simd#ENABLED}. On the vector path every
+ * (row, input) dot product follows one canonical order of operations — a single vector accumulator
+ * walked along the row (per block, then scaled, for the quantized types) — whether it is computed
+ * alone, in a tile of four rows (decode) or of four inputs (prefill). Tiles only add independent chains
+ * for the CPU to overlap, so results never depend on batch size, prompt chunking or threads.
  */
 public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix {
-    protected final ByteBuffer data;
+    static final VarHandle FLOAT = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+    static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+
+    protected final byte[] data; // (rows, rowBytes)
     protected final int rows;
     protected final int cols;
-    protected final long rowBytes;
+    protected final int rowBytes;
 
-    protected WeightMatrix(ByteBuffer data, int rows, int cols, GgmlType type) {
+    protected WeightMatrix(ByteBuffer buffer, int rows, int cols, GgmlType type) {
         if (cols % type.blockSize() != 0) {
             throw new IllegalArgumentException("cols " + cols + " is not a multiple of the " + type + " block size");
         }
-        this.data = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        long rb = type.bytesFor(cols);
+        long total = rb * rows;
+        if (total > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException(type + " matrix (" + rows + ", " + cols + ") of " + total + " bytes exceeds 2 GiB");
+        }
+        ByteBuffer b = buffer.duplicate();
+        if (b.remaining() < total) {
+            throw new IllegalArgumentException(type + " matrix (" + rows + ", " + cols + ") needs " + total + " bytes, buffer has "
+                    + b.remaining());
+        }
+        this.data = new byte[(int) total];
+        b.get(data);
         this.rows = rows;
         this.cols = cols;
-        this.rowBytes = type.bytesFor(cols);
-        if (data.capacity() < rowBytes * rows) {
-            throw new IllegalArgumentException(type + " matrix (" + rows + ", " + cols + ") needs " + rowBytes * rows
-                    + " bytes, buffer has " + data.capacity());
-        }
+        this.rowBytes = (int) rb;
     }
 
     /** Wraps {@code data} (the tensor's bytes) as a matrix of the given type. */
@@ -47,6 +65,9 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
 
     public abstract GgmlType type();
 
+    /** The kernel selector of {@link VectorKernels}. */
+    abstract int kind();
+
     public int rows() {
         return rows;
     }
@@ -57,25 +78,63 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
 
     /** Bytes of weight data read by one pass over the matrix. */
     public long bytes() {
-        return rowBytes * rows;
+        return (long) rowBytes * rows;
     }
 
     /** Row {@code row} · x[xOff, xOff + cols). */
     public final float dot(int row, float[] x, int xOff) {
-        return Simd.ENABLED ? dotVector(row, x, xOff) : dotScalar(row, x, xOff);
+        return Simd.ENABLED ? VectorKernels.dot(kind(), data, row * rowBytes, x, xOff, cols) : dotScalar(row, x, xOff);
+    }
+
+    /**
+     * out[i·outStride + r] = row r · x[i·cols, (i+1)·cols) for rows r in [r0, r1) and inputs i in [0, t).
+     * Decode-shaped work (few inputs) goes four rows at a time; prefill-shaped work four inputs at a time
+     * per row, so each weight is loaded and dequantized once per four inputs.
+     */
+    public final void multiply(int r0, int r1, float[] x, int t, float[] out, int outStride) {
+        if (!Simd.ENABLED) {
+            for (int r = r0; r < r1; r++) {
+                for (int i = 0; i < t; i++) {
+                    out[i * outStride + r] = dotScalar(r, x, i * cols);
+                }
+            }
+            return;
+        }
+        int k = kind();
+        if (t < 4) {
+            for (int i = 0; i < t; i++) {
+                int r = r0;
+                for (; r + 4 <= r1; r += 4) {
+                    VectorKernels.dotRows4(k, data, r * rowBytes, rowBytes, x, i * cols, cols, out, i * outStride + r);
+                }
+                for (; r < r1; r++) {
+                    out[i * outStride + r] = VectorKernels.dot(k, data, r * rowBytes, x, i * cols, cols);
+                }
+            }
+            return;
+        }
+        for (int r = r0; r < r1; r++) {
+            int i = 0;
+            for (; i + 4 <= t; i += 4) {
+                VectorKernels.dotInputs4(k, data, r * rowBytes, x, i * cols, cols, out, i * outStride + r, outStride);
+            }
+            for (; i < t; i++) {
+                out[i * outStride + r] = VectorKernels.dot(k, data, r * rowBytes, x, i * cols, cols);
+            }
+        }
     }
 
     /** The scalar reference dot product: dequantize each value, multiply, accumulate in order. */
     public abstract float dotScalar(int row, float[] x, int xOff);
 
-    /** The vector dot product; only called when {@link Simd#ENABLED}. */
-    protected abstract float dotVector(int row, float[] x, int xOff);
-
     /** Dequantizes row {@code row} into dst[off, off + cols) (embedding lookup). */
     public abstract void row(int row, float[] dst, int off);
 
-    /** The byte offset of a row in {@link #data}. */
-    protected final int rowOffset(int row) {
-        return (int) (row * rowBytes);
+    protected final float f32(int byteOff) {
+        return (float) FLOAT.get(data, byteOff);
+    }
+
+    protected final short i16(int byteOff) {
+        return (short) SHORT.get(data, byteOff);
     }
 }

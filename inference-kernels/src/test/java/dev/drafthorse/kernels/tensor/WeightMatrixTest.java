@@ -69,4 +69,38 @@ class WeightMatrixTest {
             default -> throw new IllegalArgumentException();
         };
     }
+
+    /** Tiles (four rows for decode, four inputs for prefill) give each dot product's exact bits. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    void tilesEqualSingleDotsBitForBit(GgmlType type) {
+        Random rnd = new Random(7);
+        int rows = 11;
+        int cols = 96;
+        float[] values = new float[rows * cols];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) rnd.nextGaussian();
+        }
+        WeightMatrix w = WeightMatrix.of(type, ByteBuffer.wrap(Quantize.encode(type, values, cols)), rows, cols);
+        for (int t : new int[] {1, 2, 3, 4, 5, 9}) {
+            float[] x = new float[t * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            float[] out = new float[t * rows];
+            w.multiply(0, rows, x, t, out, rows);
+            float[] part = new float[t * rows];
+            w.multiply(1, 6, x, t, part, rows);
+            for (int i = 0; i < t; i++) {
+                for (int r = 0; r < rows; r++) {
+                    float single = w.dot(r, x, i * cols);
+                    assertEquals(Float.floatToIntBits(single), Float.floatToIntBits(out[i * rows + r]),
+                            type + " t=" + t + " input " + i + " row " + r);
+                    if (r >= 1 && r < 6) {
+                        assertEquals(Float.floatToIntBits(single), Float.floatToIntBits(part[i * rows + r]));
+                    }
+                }
+            }
+        }
+    }
 }
