@@ -52,6 +52,7 @@ final class GenerateCommand implements Command {
         addSamplingOptions(o);
         o.addOption(Args.opt(null, "stop", "STR", "stop when this string appears (repeatable)"));
         o.addOption(Args.opt(null, "kv-type", "f32|f16", "KV cache element type (default f32)"));
+        o.addOption(Args.opt("c", "ctx-size", "N", "context window in tokens, prompt included (default: prompt + -n)"));
         o.addOption(Args.flag("json", "print one JSON object: text, tokens, stats"));
         Args a = Args.parse(USAGE, "Generates text after the prompt and prints it (not the prompt) to stdout.", o, args);
         if (a == null) {
@@ -60,13 +61,20 @@ final class GenerateCommand implements Command {
         String prompt = a.require("prompt");
         String[] stops = a.line().getOptionValues("stop");
         GenerationOptions options = new GenerationOptions(a.getInt("max-tokens", 128, 0, Integer.MAX_VALUE), sampler(a),
-                stops == null ? List.of() : Arrays.asList(stops), KvType.parse("--kv-type", a.get("kv-type", "f32")), 256);
+                stops == null ? List.of() : Arrays.asList(stops), KvType.parse("--kv-type", a.get("kv-type", "f32")), 256,
+                a.getInt("ctx-size", 0, 0, Integer.MAX_VALUE));
         boolean json = a.has("json");
         try (Parallel par = new Parallel(ModelArgs.threads(a))) {
             Model model = ModelArgs.load(a, par);
             Generator g = new Generator(model);
+            int[] ids = g.promptTokens(prompt);
+            int ctx = options.contextSize() > 0 ? options.contextSize() : ids.length + options.maxNewTokens();
+            if (ctx > model.config().contextLength()) {
+                System.err.printf("drafthorse generate: warning: %d positions exceed the model's trained context of %d%n", ctx,
+                        model.config().contextLength());
+            }
             PrintStream out = System.out;
-            GenerationResult r = g.generate(g.promptTokens(prompt), options, new Rng(options.sampler().seed()),
+            GenerationResult r = g.generate(ids, options, new Rng(options.sampler().seed()),
                     json ? s -> { } : s -> {
                         out.print(s);
                         out.flush();

@@ -12,8 +12,11 @@ import java.util.List;
  * @param stop stop strings: generation ends when the text contains one, which is cut off
  * @param kvType the KV cache's element type
  * @param prefillChunk prompt positions per forward pass during prefill (>= 1)
+ * @param contextSize positions the sequence may hold, prompt included; 0 means prompt + maxNewTokens (as
+ *     llama.cpp's llama-simple does). It may exceed the trained context length: RoPE extends, quality may not.
  */
-public record GenerationOptions(int maxNewTokens, SamplerOptions sampler, List<String> stop, KvType kvType, int prefillChunk) {
+public record GenerationOptions(int maxNewTokens, SamplerOptions sampler, List<String> stop, KvType kvType, int prefillChunk,
+        int contextSize) {
 
     public GenerationOptions {
         if (maxNewTokens < 0) {
@@ -27,18 +30,21 @@ public record GenerationOptions(int maxNewTokens, SamplerOptions sampler, List<S
                 throw new IllegalArgumentException("stop strings must not be empty");
             }
         }
+        if (contextSize < 0) {
+            throw new IllegalArgumentException("ctx-size must be >= 0 (0 = prompt + max-new-tokens), got " + contextSize);
+        }
         stop = List.copyOf(stop);
     }
 
     public static GenerationOptions greedy(int maxNewTokens) {
-        return new GenerationOptions(maxNewTokens, SamplerOptions.GREEDY, List.of(), KvType.F32, 256);
+        return new GenerationOptions(maxNewTokens, SamplerOptions.GREEDY, List.of(), KvType.F32, 256, 0);
     }
 
     public GenerationOptions withSampler(SamplerOptions s) {
-        return new GenerationOptions(maxNewTokens, s, stop, kvType, prefillChunk);
+        return new GenerationOptions(maxNewTokens, s, stop, kvType, prefillChunk, contextSize);
     }
 
     public GenerationOptions withKvType(KvType t) {
-        return new GenerationOptions(maxNewTokens, sampler, stop, t, prefillChunk);
+        return new GenerationOptions(maxNewTokens, sampler, stop, t, prefillChunk, contextSize);
     }
 }

@@ -40,23 +40,23 @@ public final class Generator {
      * @param onText receives the text as it is completed (for streaming output)
      */
     public GenerationResult generate(int[] prompt, GenerationOptions options, Rng rng, Consumer<String> onText) {
-        int ctx = model.config().contextLength();
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt needs at least one token");
         }
-        if (prompt.length >= ctx) {
+        int ctx = options.contextSize() > 0 ? options.contextSize() : prompt.length + options.maxNewTokens();
+        if (prompt.length > ctx) {
             throw new IllegalArgumentException("prompt of " + prompt.length + " tokens does not fit the context window of "
                     + ctx + " tokens");
         }
         Tokenizer tok = model.tokenizer();
         Sampler sampler = new Sampler(options.sampler());
-        KvCache cache = model.newCache(options.kvType(), Math.min(ctx, prompt.length + options.maxNewTokens()));
+        KvCache cache = model.newCache(options.kvType(), Math.max(1, Math.min(ctx, prompt.length + options.maxNewTokens())));
         long t0 = System.nanoTime();
         float[] logits = prefill(cache, prompt, options.prefillChunk());
         long t1 = System.nanoTime();
 
         int vocab = model.config().vocab();
-        int[] out = new int[Math.min(options.maxNewTokens(), ctx - prompt.length)];
+        int[] out = new int[Math.max(0, Math.min(options.maxNewTokens(), ctx - prompt.length))];
         int n = 0;
         TokenDecoder decoder = tok.newDecoder();
         // Prime the decoder with the prompt so the first generated piece keeps its leading space.

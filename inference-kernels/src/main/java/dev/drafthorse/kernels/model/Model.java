@@ -85,10 +85,12 @@ public final class Model {
         return par;
     }
 
-    /** A new KV cache for one sequence of at most {@code maxPositions} (capped by the context length). */
+    /**
+     * A new KV cache for one sequence of at most {@code maxPositions}. The trained context length is not a
+     * cap here (RoPE extends past it, and llama.cpp lets users go beyond it too); callers decide.
+     */
     public KvCache newCache(KvType type, int maxPositions) {
-        int max = Math.min(maxPositions, config.contextLength());
-        return new KvCache(config, type, max, Math.min(max, 256));
+        return new KvCache(config, type, maxPositions, Math.min(maxPositions, 256));
     }
 
     /** Bytes of weights read by one pass (the memory traffic that bounds decoding). */
