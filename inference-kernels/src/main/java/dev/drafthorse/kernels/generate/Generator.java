@@ -58,11 +58,8 @@ public final class Generator {
         int vocab = model.config().vocab();
         int[] out = new int[Math.max(0, Math.min(options.maxNewTokens(), ctx - prompt.length))];
         int n = 0;
-        TokenDecoder decoder = tok.newDecoder();
-        // Prime the decoder with the prompt so the first generated piece keeps its leading space.
-        for (int id : prompt) {
-            decoder.push(id);
-        }
+        // Continuing after the prompt: the first generated piece keeps its leading space (after BOS alone it is dropped).
+        TokenDecoder decoder = tok.newDecoder(prompt);
         StringBuilder text = new StringBuilder();
         FinishReason finish = FinishReason.LENGTH;
         while (true) {
@@ -96,6 +93,11 @@ public final class Generator {
                 continue; // the loop head reports why without another pass
             }
             logits = model.forwardLast(cache, new int[] {next});
+        }
+        if (finish != FinishReason.STOP) {
+            String rest = decoder.flush(); // bytes of an incomplete UTF-8 character at the end
+            text.append(rest);
+            onText.accept(rest);
         }
         long t2 = System.nanoTime();
         return new GenerationResult(text.toString(), Arrays.copyOf(out, n), finish, prompt.length, t1 - t0, t2 - t1);
