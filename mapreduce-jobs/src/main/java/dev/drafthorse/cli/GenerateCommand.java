@@ -9,6 +9,7 @@ import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
+import dev.drafthorse.kernels.speculative.Speculation;
 import dev.drafthorse.kernels.tensor.Parallel;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -18,7 +19,8 @@ import org.apache.commons.cli.Options;
 /** {@code generate}: text from a prompt, streamed to stdout, or one JSON object with {@code --json}. */
 final class GenerateCommand implements Command {
     static final String USAGE = "drafthorse generate -m MODEL.gguf -p PROMPT [-n N] [--temperature T] [--top-k K] [--top-p P]"
-            + " [--min-p P] [--seed S] [--threads T] [--stop STR]... [--kv-type f32|f16] [--json]";
+            + " [--min-p P] [--seed S] [--threads T] [--stop STR]... [--kv-type f32|f16] [--json]"
+            + " [--draft DRAFT.gguf | --lookup [--lookup-ngram N]] [--draft-max K]";
 
     @Override
     public String name() {
@@ -38,6 +40,32 @@ final class GenerateCommand implements Command {
         o.addOption(Args.opt(null, "seed", "S", "random seed (default 0): same seed, same tokens"));
     }
 
+    static void addSpeculationOptions(Options o) {
+        o.addOption(Args.opt(null, "draft", "DRAFT.gguf", "speculative decoding with this draft model (same vocabulary)"));
+        o.addOption(Args.flag("lookup", "speculative decoding by n-gram lookup in the prompt and output (no second model)"));
+        o.addOption(Args.opt(null, "lookup-ngram", "N", "longest suffix matched by --lookup (default 3)"));
+        o.addOption(Args.opt(null, "draft-max", "K", "longest draft; the adaptive length stays at or below it (default 8)"));
+    }
+
+    /** The speculation the options ask for. */
+    static Speculation speculation(Args a) {
+        if (a.has("draft") && a.has("lookup")) {
+            throw new UsageException("--draft and --lookup are exclusive");
+        }
+        int k = a.getInt("draft-max", 8, 1, 64);
+        if (a.has("draft")) {
+            return Speculation.draft(k);
+        }
+        if (a.has("lookup")) {
+            return Speculation.lookup(k, a.getInt("lookup-ngram", 3, 1, 16));
+        }
+        return Speculation.NONE;
+    }
+
+    static Model draftModel(Args a, Parallel par) throws java.io.IOException {
+        return a.has("draft") ? Model.load(ModelArgs.localPath(a.require("draft")), par) : null;
+    }
+
     static SamplerOptions sampler(Args a) {
         return new SamplerOptions(a.getFloat("temperature", 0f), a.getInt("top-k", 0, 0, Integer.MAX_VALUE),
                 a.getFloat("top-p", 1f), a.getFloat("min-p", 0f), a.getLong("seed", 0L));
@@ -54,6 +82,7 @@ final class GenerateCommand implements Command {
         o.addOption(Args.opt(null, "kv-type", "f32|f16", "KV cache element type (default f32)"));
         o.addOption(Args.opt("c", "ctx-size", "N", "context window in tokens, prompt included (default: prompt + -n)"));
         o.addOption(Args.flag("json", "print one JSON object: text, tokens, stats"));
+        addSpeculationOptions(o);
         Args a = Args.parse(USAGE, "Generates text after the prompt and prints it (not the prompt) to stdout.", o, args);
         if (a == null) {
             return 0;
@@ -66,7 +95,7 @@ final class GenerateCommand implements Command {
         boolean json = a.has("json");
         try (Parallel par = new Parallel(ModelArgs.threads(a))) {
             Model model = ModelArgs.load(a, par);
-            Generator g = new Generator(model);
+            Generator g = new Generator(model, draftModel(a, par), speculation(a));
             int[] ids = g.promptTokens(prompt);
             int ctx = options.contextSize() > 0 ? options.contextSize() : ids.length + options.maxNewTokens();
             if (ctx > model.config().contextLength()) {
@@ -90,12 +119,19 @@ final class GenerateCommand implements Command {
                 stats.put("generated_tokens", r.tokens().length);
                 stats.put("prefill_tok_s", round(r.prefillTokensPerSecond()));
                 stats.put("decode_tok_s", round(r.decodeTokensPerSecond()));
+                if (speculation(a).enabled()) {
+                    stats.put("draft_proposed", r.draftProposed());
+                    stats.put("draft_accepted", r.draftAccepted());
+                    stats.put("target_passes", r.targetPasses());
+                }
                 out.println(m.writeValueAsString(n));
             } else {
                 out.println();
             }
-            System.err.printf("drafthorse generate: %d prompt tokens, %d generated (%s), prefill %.1f tok/s, decode %.1f tok/s%n",
-                    r.promptTokens(), r.tokens().length, r.finish().label(), r.prefillTokensPerSecond(), r.decodeTokensPerSecond());
+            System.err.printf("drafthorse generate: %d prompt tokens, %d generated (%s), prefill %.1f tok/s, decode %.1f tok/s%s%n",
+                    r.promptTokens(), r.tokens().length, r.finish().label(), r.prefillTokensPerSecond(), r.decodeTokensPerSecond(),
+                    r.draftProposed() > 0 ? String.format(", drafted %d accepted %d in %d target passes", r.draftProposed(),
+                            r.draftAccepted(), r.targetPasses()) : "");
         }
         return 0;
     }

@@ -9,9 +9,12 @@ package dev.drafthorse.kernels.generate;
  * @param promptTokens tokens in the prompt, BOS included
  * @param prefillNanos wall time of the prompt's forward passes
  * @param decodeNanos wall time of generation after prefill
+ * @param draftProposed drafted tokens verified (speculation; 0 otherwise)
+ * @param draftAccepted drafted tokens accepted
+ * @param targetPasses the target's forward passes during generation, prefill excluded
  */
 public record GenerationResult(String text, int[] tokens, FinishReason finish, int promptTokens, long prefillNanos,
-        long decodeNanos) {
+        long decodeNanos, int draftProposed, int draftAccepted, int targetPasses) {
 
     public double prefillTokensPerSecond() {
         return prefillNanos == 0 ? 0 : promptTokens * 1e9 / prefillNanos;

@@ -1,0 +1,368 @@
+package dev.drafthorse.kernels.batch;
+
+import dev.drafthorse.kernels.generate.FinishReason;
+import dev.drafthorse.kernels.model.KvCache;
+import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.model.Step;
+import dev.drafthorse.kernels.sampling.Sampler;
+import dev.drafthorse.kernels.speculative.DraftLength;
+import dev.drafthorse.kernels.speculative.NgramLookup;
+import dev.drafthorse.kernels.speculative.Speculation;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Decodes many prompts together, with optional lossless speculative decoding, through one target
+ * forward pass per step.
+ *
+ * <p><b>Continuous batching.</b> Up to {@code batchSize} sequences are active; when one finishes, the
+ * next prompt takes its slot. Every pass carries, for each active sequence, either its next prompt chunk
+ * (prefill, at most {@code prefillChunk} tokens, so a long prompt does not stall the others) or its
+ * pending token followed by its drafted tokens (decode and verification). A sequence is admitted only
+ * while the KV positions reserved by all active sequences stay under {@code maxKvPositions}.
+ *
+ * <p><b>Speculation</b> (Leviathan et al. 2023; Chen et al. 2023). Each decoding sequence drafts k
+ * tokens — with a small draft model sharing the vocabulary, or by n-gram lookup in its own prompt and
+ * output — and the target verifies pending + k tokens in the same pass as everyone else. Greedy: drafts
+ * are accepted while they equal the target's argmax, then the target's own token follows, so the output
+ * is exactly plain greedy's. Sampling: draft token d is accepted with probability min(1, p(d)/q(d)); on
+ * rejection the token is drawn from norm(max(0, p − q)); when all are accepted a bonus token is drawn from
+ * the target's next distribution. The output distribution is exactly the target's. (For lookup q is a
+ * point mass on d.) Rejected positions are rolled back in both KV caches. The draft length of each
+ * sequence adapts ({@link DraftLength}).
+ */
+public final class BatchEngine {
+    private final Model target;
+    private final Model draft;
+    private final EngineStats stats = new EngineStats();
+
+    /** Receives progress; every method has a default. */
+    public interface Listener {
+        /** Text completed for sequence {@code index} (streaming). */
+        default void text(int index, String piece) {
+        }
+
+        /** Sequence {@code index} finished. */
+        default void finished(int index, BatchResult result) {
+        }
+    }
+
+    /** Totals over a run. */
+    public static final class EngineStats {
+        public long targetPasses;
+        public long draftPasses;
+        public long drafted;
+        public long accepted;
+        public long generated;
+        public long promptTokens;
+        public long nanos;
+
+        public double tokensPerSecond() {
+            return nanos == 0 ? 0 : generated * 1e9 / nanos;
+        }
+    }
+
+    /**
+     * @param target the model whose outputs count
+     * @param draft a draft model sharing the target's vocabulary, or null
+     */
+    public BatchEngine(Model target, Model draft) {
+        this.target = target;
+        this.draft = draft;
+        if (draft != null && !draft.tokenizer().vocabularyEquals(target.tokenizer())) {
+            throw new IllegalArgumentException("draft model " + draft.file().path() + " has another vocabulary than the target "
+                    + target.file().path() + " (" + draft.tokenizer().vocabSize() + " vs " + target.tokenizer().vocabSize()
+                    + " tokens, or different token strings): speculative decoding needs the same vocabulary");
+        }
+    }
+
+    public EngineStats stats() {
+        return stats;
+    }
+
+    /** Runs every request; results come back in input order. */
+    public List<BatchResult> run(List<Request> requests, BatchOptions options, Listener listener) {
+        Speculation spec = options.speculation();
+        if (spec.mode() == Speculation.Mode.DRAFT_MODEL && draft == null) {
+            throw new IllegalArgumentException("draft-model speculation needs a draft model");
+        }
+        long start = System.nanoTime();
+        BatchResult[] results = new BatchResult[requests.size()];
+        Deque<Integer> queue = new ArrayDeque<>();
+        for (int i = 0; i < requests.size(); i++) {
+            queue.add(i);
+        }
+        List<Sequence> active = new ArrayList<>();
+        long reserved = 0;
+        double plainPassNanos = 0;
+        while (!queue.isEmpty() || !active.isEmpty()) {
+            // Admit while slots and KV memory allow (always at least one sequence).
+            while (!queue.isEmpty() && active.size() < options.batchSize()) {
+                Request r = requests.get(queue.peek());
+                int limit = r.options().contextSize() > 0 ? r.options().contextSize() : r.prompt().length + r.options().maxNewTokens();
+                if (r.prompt().length > limit) {
+                    throw new IllegalArgumentException("request " + r.id() + ": prompt of " + r.prompt().length
+                            + " tokens does not fit the context window of " + limit);
+                }
+                int extra = spec.enabled() ? spec.draftMax() + 1 : 0;
+                long need = (long) limit + extra;
+                if (!active.isEmpty() && reserved + need > options.maxKvPositions()) {
+                    break;
+                }
+                int idx = queue.poll();
+                KvCache cache = target.newCache(r.options().kvType(), (int) Math.min(Integer.MAX_VALUE, need));
+                Sequence s = new Sequence(idx, r, cache, limit, need, target.tokenizer(), piece -> listener.text(idx, piece));
+                if (spec.enabled()) {
+                    boolean model = spec.mode() == Speculation.Mode.DRAFT_MODEL;
+                    s.draftLength = new DraftLength(spec.draftMax(), 0.7, model ? relativeCost() : 0.05);
+                    if (model) {
+                        s.draftCache = draft.newCache(r.options().kvType(), (int) Math.min(Integer.MAX_VALUE, need));
+                    }
+                }
+                reserved += need;
+                active.add(s);
+                stats.promptTokens += r.prompt().length;
+                if (r.options().maxNewTokens() == 0) {
+                    s.finish(FinishReason.LENGTH);
+                }
+            }
+
+            // Draft phase: propose tokens for sequences that are decoding.
+            long draftStart = System.nanoTime();
+            int draftingSeqs = 0;
+            int draftedTokens = 0;
+            for (Sequence s : active) {
+                s.drafted = 0;
+                if (!s.done() && s.decoding && s.draftLength != null) {
+                    int k = Math.min(s.draftLength.next(), s.remaining() - 1);
+                    if (k > 0) {
+                        if (spec.mode() == Speculation.Mode.LOOKUP) {
+                            s.drafts = NgramLookup.propose(s.ctx, s.total, spec.lookupNgram(), k);
+                            s.drafted = s.drafts.length;
+                        } else {
+                            s.drafts = new int[k];
+                            s.draftDist = s.sampler.options().greedy() ? null : new float[k][];
+                            s.drafted = -k; // negative: still to draft, see draftModelPasses
+                        }
+                    }
+                }
+            }
+            if (spec.mode() == Speculation.Mode.DRAFT_MODEL) {
+                draftModelPasses(active);
+            }
+            for (Sequence s : active) {
+                if (s.drafted > 0) {
+                    draftingSeqs++;
+                    draftedTokens += s.drafted;
+                }
+            }
+            long draftNanos = System.nanoTime() - draftStart;
+
+            // Target pass over every active sequence.
+            List<Step> steps = new ArrayList<>();
+            List<Sequence> inPass = new ArrayList<>();
+            for (Sequence s : active) {
+                if (s.done()) {
+                    continue;
+                }
+                if (!s.decoding) {
+                    int n = Math.min(options.prefillChunk(), s.promptLength() - s.fed);
+                    int[] chunk = Arrays.copyOfRange(s.request.prompt(), s.fed, s.fed + n);
+                    boolean last = s.fed + n == s.promptLength();
+                    steps.add(Step.causal(s.cache, chunk, last ? Step.Logits.LAST : Step.Logits.NONE));
+                } else {
+                    int[] toks = new int[1 + s.drafted];
+                    toks[0] = s.pending;
+                    System.arraycopy(s.drafts, 0, toks, 1, s.drafted);
+                    steps.add(Step.causal(s.cache, toks, s.drafted > 0 ? Step.Logits.ALL : Step.Logits.LAST));
+                    s.targetPasses++;
+                }
+                inPass.add(s);
+            }
+            if (!steps.isEmpty()) {
+                long t0 = System.nanoTime();
+                float[][] logits = target.forward(steps);
+                long passNanos = System.nanoTime() - t0;
+                stats.targetPasses++;
+                boolean anyDecode = false;
+                for (int i = 0; i < inPass.size(); i++) {
+                    Sequence s = inPass.get(i);
+                    if (!s.decoding) {
+                        int n = steps.get(i).tokens().length;
+                        s.fed += n;
+                        if (s.fed == s.promptLength()) {
+                            s.prefillDone = System.nanoTime();
+                            int next = s.sampler.sample(logits[i], 0, target.config().vocab(), s.request.rng());
+                            if (!s.emit(next)) {
+                                s.pending = next;
+                                s.decoding = true;
+                            }
+                        }
+                    } else {
+                        anyDecode = true;
+                        verify(s, logits[i]);
+                    }
+                }
+                // Cost of a drafted token relative to a plain pass, for the adaptive draft length.
+                if (anyDecode && draftingSeqs == 0) {
+                    plainPassNanos = plainPassNanos == 0 ? passNanos : 0.8 * plainPassNanos + 0.2 * passNanos;
+                } else if (anyDecode && draftedTokens > 0) {
+                    double base = plainPassNanos > 0 ? plainPassNanos : passNanos;
+                    double perToken = (draftNanos + Math.max(0, passNanos - base)) / ((double) draftedTokens / draftingSeqs);
+                    for (Sequence s : inPass) {
+                        if (s.draftLength != null && s.drafted > 0) {
+                            s.draftLength.observeCost(perToken / base);
+                        }
+                    }
+                }
+            }
+
+            // Retire finished sequences.
+            for (int i = active.size() - 1; i >= 0; i--) {
+                Sequence s = active.get(i);
+                if (s.done()) {
+                    BatchResult r = s.result();
+                    results[s.index] = r;
+                    reserved -= s.reservedPositions;
+                    stats.generated += r.tokens().length;
+                    stats.drafted += s.proposed;
+                    stats.accepted += s.accepted;
+                    active.remove(i);
+                    listener.finished(s.index, r);
+                }
+            }
+        }
+        stats.nanos += System.nanoTime() - start;
+        return Arrays.asList(results);
+    }
+
+    /** The prior cost of one drafted token: the draft's weight bytes over the target's. */
+    private double relativeCost() {
+        return draft == null ? 0.05 : (double) draft.weightBytes() / target.weightBytes();
+    }
+
+    /**
+     * Runs the draft model autoregressively for every sequence that asked for k tokens (drafted < 0),
+     * batching the sequences into each draft pass. The first pass of a sequence feeds the context the
+     * draft has not seen yet (its whole prompt the first time).
+     */
+    private void draftModelPasses(List<Sequence> active) {
+        int vocab = target.config().vocab();
+        while (true) {
+            List<Step> steps = new ArrayList<>();
+            List<Sequence> in = new ArrayList<>();
+            for (Sequence s : active) {
+                if (s.drafted < 0) {
+                    int k = s.drafts.length;
+                    int done = k + s.drafted; // drafted counts up from -k to 0
+                    int[] toks = done == 0 ? Arrays.copyOfRange(s.ctx, s.draftSeen, s.total) : new int[] {s.drafts[done - 1]};
+                    steps.add(Step.causal(s.draftCache, toks, Step.Logits.LAST));
+                    in.add(s);
+                }
+            }
+            if (steps.isEmpty()) {
+                break;
+            }
+            float[][] logits = draft.forward(steps);
+            stats.draftPasses++;
+            for (int i = 0; i < in.size(); i++) {
+                Sequence s = in.get(i);
+                int k = s.drafts.length;
+                int done = k + s.drafted;
+                if (done == 0) {
+                    s.draftSeen = s.total;
+                }
+                int d;
+                if (s.draftDist != null) {
+                    float[] q = s.sampler.distribution(logits[i], 0, vocab);
+                    s.draftDist[done] = q;
+                    d = Sampler.draw(q, s.request.rng().nextFloat());
+                } else {
+                    d = Sampler.argmax(logits[i], 0, vocab);
+                }
+                s.drafts[done] = d;
+                s.drafted++;
+                if (s.drafted == 0) {
+                    s.drafted = k;
+                }
+            }
+        }
+    }
+
+    /**
+     * Verifies the drafted tokens of one sequence against the target's logits (rows 0..drafted), emits the
+     * accepted tokens and the target's own next token, and rolls both caches back to what was accepted.
+     */
+    private void verify(Sequence s, float[] logits) {
+        int v = target.config().vocab();
+        int n = s.drafted;
+        int accepted = 0;
+        int bonus;
+        boolean greedy = s.sampler.options().greedy();
+        if (greedy) {
+            while (accepted < n && Sampler.argmax(logits, accepted * v, v) == s.drafts[accepted]) {
+                accepted++;
+            }
+            bonus = Sampler.argmax(logits, accepted * v, v);
+        } else {
+            bonus = -1;
+            while (accepted < n) {
+                int d = s.drafts[accepted];
+                float[] p = s.sampler.distribution(logits, accepted * v, v);
+                float[] q = s.draftDist != null ? s.draftDist[accepted] : null; // null: lookup, a point mass on d
+                float qd = q != null ? q[d] : 1f;
+                float u = s.request.rng().nextFloat();
+                if (qd > 0f && u * qd < p[d]) {
+                    accepted++;
+                    continue;
+                }
+                // Rejected: draw from norm(max(0, p − q)).
+                double mass = 0;
+                for (int t = 0; t < v; t++) {
+                    float r = p[t] - (q != null ? q[t] : (t == d ? 1f : 0f));
+                    p[t] = r > 0f ? r : 0f;
+                    mass += p[t];
+                }
+                if (mass <= 0) {
+                    bonus = Sampler.draw(s.sampler.distribution(logits, accepted * v, v), s.request.rng().nextFloat());
+                } else {
+                    float inv = (float) (1.0 / mass);
+                    for (int t = 0; t < v; t++) {
+                        p[t] *= inv;
+                    }
+                    bonus = Sampler.draw(p, s.request.rng().nextFloat());
+                }
+                break;
+            }
+            if (bonus < 0) {
+                bonus = s.sampler.sample(logits, n * v, v, s.request.rng());
+            }
+        }
+        s.proposed += n;
+        s.accepted += accepted;
+        if (s.draftLength != null && n > 0) {
+            s.draftLength.observe(n, accepted);
+        }
+        int before = s.total; // ctx[0, before) committed; the cache holds ctx[0, before - 1) + pending + drafts
+        // The target cache keeps pending and the accepted drafts.
+        s.cache.truncate(before + accepted);
+        if (s.draftCache != null && s.draftCache.length() > s.draftSeen) {
+            // The draft fed drafts[0, n - 1) after ctx[0, draftSeen): keep those that were accepted.
+            int keep = s.draftSeen + Math.min(accepted, Math.max(0, n - 1));
+            s.draftCache.truncate(keep);
+            s.draftSeen = keep;
+        }
+        for (int i = 0; i < accepted; i++) {
+            if (s.emit(s.drafts[i])) {
+                return;
+            }
+        }
+        if (!s.emit(bonus)) {
+            s.pending = bonus;
+        }
+        s.drafted = 0;
+    }
+}

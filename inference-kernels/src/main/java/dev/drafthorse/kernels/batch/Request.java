@@ -1,0 +1,20 @@
+package dev.drafthorse.kernels.batch;
+
+import dev.drafthorse.kernels.generate.GenerationOptions;
+import dev.drafthorse.kernels.sampling.Rng;
+
+/**
+ * One prompt to generate from.
+ *
+ * @param id the row id (carried to the result)
+ * @param prompt prompt token ids, BOS included when the model wants one (at least one token)
+ * @param options generation options (max tokens, sampler, stop strings, KV type)
+ * @param rng the row's own random stream
+ */
+public record Request(String id, int[] prompt, GenerationOptions options, Rng rng) {
+    public Request {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("request " + id + ": the prompt needs at least one token");
+        }
+    }
+}
