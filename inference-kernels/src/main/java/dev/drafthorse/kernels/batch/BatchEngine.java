@@ -38,11 +38,20 @@ public final class BatchEngine {
     private final Model target;
     private final Model draft;
     private final EngineStats stats = new EngineStats();
+    /**
+     * A deliberately wrong acceptance rule (every drafted token accepted) so the distribution test can show
+     * it detects one; package-private, set only by tests.
+     */
+    boolean acceptAllDraftsForTests;
 
     /** Receives progress; every method has a default. */
     public interface Listener {
         /** Text completed for sequence {@code index} (streaming). */
         default void text(int index, String piece) {
+        }
+
+        /** Sequence {@code index} got a slot (and its KV reservation). */
+        default void admitted(int index, long reservedPositions) {
         }
 
         /** Sequence {@code index} finished. */
@@ -124,6 +133,7 @@ public final class BatchEngine {
                 }
                 reserved += need;
                 active.add(s);
+                listener.admitted(idx, need);
                 stats.promptTokens += r.prompt().length;
                 if (r.options().maxNewTokens() == 0) {
                     s.finish(FinishReason.LENGTH);
@@ -137,7 +147,7 @@ public final class BatchEngine {
             for (Sequence s : active) {
                 s.drafted = 0;
                 if (!s.done() && s.decoding && s.draftLength != null) {
-                    int k = Math.min(s.draftLength.next(), s.remaining() - 1);
+                    int k = Math.min(spec.adaptive() ? s.draftLength.next() : spec.draftMax(), s.remaining() - 1);
                     if (k > 0) {
                         if (spec.mode() == Speculation.Mode.LOOKUP) {
                             s.drafts = NgramLookup.propose(s.ctx, s.total, spec.lookupNgram(), k);
@@ -315,7 +325,7 @@ public final class BatchEngine {
                 float[] q = s.draftDist != null ? s.draftDist[accepted] : null; // null: lookup, a point mass on d
                 float qd = q != null ? q[d] : 1f;
                 float u = s.request.rng().nextFloat();
-                if (qd > 0f && u * qd < p[d]) {
+                if (qd > 0f && u * qd < p[d] || acceptAllDraftsForTests) {
                     accepted++;
                     continue;
                 }
