@@ -6,7 +6,16 @@ import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.sampling.Sampler;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.tensor.Simd;
+import dev.drafthorse.kernels.generate.GenerationOptions;
+import dev.drafthorse.kernels.generate.GenerationResult;
+import dev.drafthorse.kernels.generate.Generator;
+import dev.drafthorse.kernels.model.Step;
+import dev.drafthorse.kernels.sampling.Rng;
+import dev.drafthorse.kernels.sampling.SamplerOptions;
+import dev.drafthorse.kernels.speculative.Speculation;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.apache.commons.cli.Options;
 
@@ -16,7 +25,7 @@ import org.apache.commons.cli.Options;
  */
 final class BenchCommand implements Command {
     static final String USAGE = "drafthorse bench -m MODEL.gguf [--threads T] [--prompt-tokens P] [--gen-tokens G] [--reps R]"
-            + " [--kv-type f32|f16]";
+            + " [--kv-type f32|f16] [--batch B] [--draft DRAFT.gguf | --lookup] [--draft-max K] [--fixed] [--prompts FILE]";
 
     @Override
     public String name() {
@@ -36,7 +45,12 @@ final class BenchCommand implements Command {
         o.addOption(Args.opt(null, "gen-tokens", "G", "tokens decoded for the decode figure (default 64)"));
         o.addOption(Args.opt(null, "reps", "R", "measured repetitions after one warm-up (default 5)"));
         o.addOption(Args.opt(null, "kv-type", "f32|f16", "KV cache element type (default f32)"));
-        Args a = Args.parse(USAGE, "Measures prefill and decode throughput; prints one result line to stdout.", o, args);
+        o.addOption(Args.opt("b", "batch", "B", "also measure aggregate decode tok/s of B sequences decoded together"));
+        o.addOption(Args.opt(null, "prompts", "FILE", "prompts for the speculation figure, one per line (default: BOS only)"));
+        GenerateCommand.addSpeculationOptions(o);
+        o.addOption(Args.flag("fixed", "speculation always drafts --draft-max tokens (no adaptive length)"));
+        Args a = Args.parse(USAGE, "Measures prefill and decode throughput; prints result lines to stdout. With --batch or"
+                + " --draft/--lookup it also prints the speedup over plain single-sequence decoding measured in the same run.", o, args);
         if (a == null) {
             return 0;
         }
@@ -80,8 +94,105 @@ final class BenchCommand implements Command {
             System.out.printf("model=%s threads=%d simd=%s kv=%s prefill(%d)=%.1f tok/s decode(%d)=%.1f tok/s"
                     + " weights=%.1f MiB decode_bandwidth=%.1f GB/s%n", model.file().path().getFileName(), par.threads(),
                     Simd.describe().replace(' ', '_'), kv.name().toLowerCase(), p, pm, g, dm, model.weightBytes() / 1048576.0, gbs);
+            if (a.has("batch")) {
+                int b = a.getInt("batch", 1, 1, 4096);
+                double agg = batchedDecode(model, kv, prompt, g, b, reps);
+                double one = batchedDecode(model, kv, prompt, g, 1, reps);
+                System.out.printf("batch=%d aggregate_decode=%.1f tok/s batch=1 decode=%.1f tok/s speedup=%.2fx%n", b, agg, one, agg / one);
+            }
+            Speculation spec = GenerateCommand.speculation(a);
+            if (spec.enabled()) {
+                speculation(a, model, GenerateCommand.draftModel(a, par), a.has("fixed") ? spec.fixed() : spec, g, reps);
+            }
         }
         return 0;
+    }
+
+    /** Aggregate decode tok/s of b sequences (each prefilled with the prompt) decoded in one pass per step. */
+    static double batchedDecode(Model model, KvType kv, int[] prompt, int g, int b, int reps) {
+        double[] r = new double[reps];
+        int vocab = model.config().vocab();
+        for (int rep = -1; rep < reps; rep++) {
+            List<KvCache> caches = new ArrayList<>();
+            int[] next = new int[b];
+            for (int i = 0; i < b; i++) {
+                KvCache c = model.newCache(kv, prompt.length + g + 1);
+                int[] pr = prompt.clone();
+                pr[pr.length - 1] = 3 + (pr[pr.length - 1] + i) % (vocab - 3); // distinct sequences
+                next[i] = Sampler.argmax(model.forwardLast(c, pr), 0, vocab);
+                caches.add(c);
+            }
+            long t0 = System.nanoTime();
+            for (int step = 0; step < g; step++) {
+                List<Step> steps = new ArrayList<>();
+                for (int i = 0; i < b; i++) {
+                    steps.add(Step.causal(caches.get(i), new int[] {next[i]}, Step.Logits.LAST));
+                }
+                float[][] logits = model.forward(steps);
+                for (int i = 0; i < b; i++) {
+                    next[i] = Sampler.argmax(logits[i], 0, vocab);
+                }
+            }
+            long t1 = System.nanoTime();
+            if (rep >= 0) {
+                r[rep] = (double) b * g * 1e9 / (t1 - t0);
+            }
+            System.err.printf("bench: batch %d run %d/%d: %.1f tok/s%n", b, rep + 1, reps, (double) b * g * 1e9 / (t1 - t0));
+        }
+        return median(r);
+    }
+
+    /** Greedy generation of g tokens per prompt, plain and speculative, in the same run. */
+    static void speculation(Args a, Model model, Model draft, Speculation spec, int g, int reps) throws java.io.IOException {
+        List<String> prompts = a.has("prompts")
+                ? java.nio.file.Files.readAllLines(ModelArgs.localPath(a.require("prompts"))).stream().filter(l -> !l.isBlank()).toList()
+                : List.of("");
+        GenerationOptions go = new GenerationOptions(g, SamplerOptions.GREEDY, List.of(), KvType.F32, 256, 0);
+        Generator plain = new Generator(model);
+        Generator fast = new Generator(model, draft, spec);
+        double[] plainRate = new double[reps];
+        double[] specRate = new double[reps];
+        long proposed = 0;
+        long accepted = 0;
+        long passes = 0;
+        long tokens = 0;
+        boolean identical = true;
+        for (int rep = -1; rep < reps; rep++) {
+            long plainNanos = 0;
+            long specNanos = 0;
+            long plainTokens = 0;
+            long specTokens = 0;
+            for (String pr : prompts) {
+                int[] ids = plain.promptTokens(pr);
+                GenerationResult x = plain.generate(ids, go, new Rng(0), t -> { });
+                GenerationResult y = fast.generate(ids, go, new Rng(0), t -> { });
+                identical &= java.util.Arrays.equals(x.tokens(), y.tokens());
+                plainNanos += x.decodeNanos();
+                specNanos += y.decodeNanos();
+                plainTokens += x.tokens().length;
+                specTokens += y.tokens().length;
+                if (rep >= 0) {
+                    proposed += y.draftProposed();
+                    accepted += y.draftAccepted();
+                    passes += y.targetPasses();
+                    tokens += y.tokens().length;
+                }
+            }
+            if (rep >= 0) {
+                plainRate[rep] = plainTokens * 1e9 / plainNanos;
+                specRate[rep] = specTokens * 1e9 / specNanos;
+            }
+            System.err.printf("bench: speculation run %d/%d: plain %.1f tok/s, speculative %.1f tok/s%n", rep + 1, reps,
+                    plainTokens * 1e9 / plainNanos, specTokens * 1e9 / specNanos);
+        }
+        double pm = median(plainRate);
+        double sm = median(specRate);
+        System.out.printf("speculation=%s%s draft_max=%d%s prompts=%d plain_decode=%.1f tok/s speculative_decode=%.1f tok/s"
+                + " speedup=%.2fx accepted=%d/%d (%.1f%%) tokens_per_target_pass=%.2f identical_outputs=%s%s%n",
+                spec.mode().name().toLowerCase(), draft != null ? "(" + draft.file().path().getFileName() + ")" : "", spec.draftMax(),
+                spec.adaptive() ? " adaptive" : " fixed", prompts.size(), pm, sm, sm / pm, accepted, proposed,
+                proposed == 0 ? 0 : 100.0 * accepted / proposed, passes == 0 ? 0 : (double) tokens / passes, identical,
+                sm < pm ? " (speculation LOSES here)" : "");
     }
 
     static double median(double[] v) {

@@ -1,0 +1,303 @@
+package dev.drafthorse.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.drafthorse.kernels.batch.BatchEngine;
+import dev.drafthorse.kernels.batch.BatchOptions;
+import dev.drafthorse.kernels.batch.BatchResult;
+import dev.drafthorse.kernels.batch.Request;
+import dev.drafthorse.kernels.generate.GenerationOptions;
+import dev.drafthorse.kernels.model.KvType;
+import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.sampling.Rng;
+import dev.drafthorse.kernels.sampling.SamplerOptions;
+import dev.drafthorse.kernels.speculative.Speculation;
+import dev.drafthorse.kernels.tensor.Parallel;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.commons.cli.Options;
+
+/**
+ * {@code batch}: many prompts from a JSON-lines file, decoded together (continuous batching, optional
+ * speculation), written in input order. Bad lines go to a rejects file beside the output with their
+ * reason, so input lines = output lines + rejected lines.
+ */
+final class BatchCommand implements Command {
+    static final String USAGE = "drafthorse batch -m MODEL.gguf --input PROMPTS.jsonl --output OUT.jsonl [-n N] [--batch B]"
+            + " [--draft DRAFT.gguf | --lookup] [--temperature T --seed S ...] [--threads T]";
+
+    /** Per-row options a line may carry, besides id and prompt. */
+    static final Set<String> ROW_OPTIONS = Set.of("max_new_tokens", "temperature", "top_k", "top_p", "min_p", "seed", "stop");
+
+    @Override
+    public String name() {
+        return "batch";
+    }
+
+    @Override
+    public String summary() {
+        return "generate for every line of a JSON-lines file (continuous batching, optional speculation)";
+    }
+
+    @Override
+    public int run(String[] args) throws Exception {
+        Options o = new Options();
+        ModelArgs.add(o);
+        o.addOption(Args.opt("i", "input", "PROMPTS.jsonl", "one JSON object per line: {\"id\", \"prompt\", per-row options}"));
+        o.addOption(Args.opt("o", "output", "OUT.jsonl", "results in input order; rejects go to OUT.rejects.jsonl"));
+        o.addOption(Args.opt("n", "max-tokens", "N", "default max_new_tokens per row (default 128)"));
+        o.addOption(Args.opt("b", "batch", "B", "sequences decoded together (default 16)"));
+        o.addOption(Args.opt(null, "max-kv-positions", "N", "bound on KV positions of all active sequences (default: unbounded)"));
+        o.addOption(Args.opt(null, "ctx-size", "N", "context window per row (default: the model's trained context)"));
+        GenerateCommand.addSamplingOptions(o);
+        GenerateCommand.addSpeculationOptions(o);
+        Args a = Args.parse(USAGE, "Row options: " + String.join(", ", ROW_OPTIONS.stream().sorted().toList())
+                + ". Each row samples from its own stream seeded by (seed, id).", o, args);
+        if (a == null) {
+            return 0;
+        }
+        Path input = ModelArgs.localPath(a.require("input"));
+        Path output = Path.of(a.require("output"));
+        Path rejects = rejectsPath(output);
+        int defaultN = a.getInt("max-tokens", 128, 0, Integer.MAX_VALUE);
+        int batch = a.getInt("batch", 16, 1, 4096);
+        long maxKv = a.getLong("max-kv-positions", Long.MAX_VALUE);
+        if (maxKv < 1) {
+            throw new UsageException("--max-kv-positions must be >= 1, got " + maxKv);
+        }
+        SamplerOptions base = GenerateCommand.sampler(a);
+        Speculation spec = GenerateCommand.speculation(a);
+        ObjectMapper json = new ObjectMapper();
+        try (Parallel par = new Parallel(ModelArgs.threads(a))) {
+            Model model = ModelArgs.load(a, par);
+            Model draft = GenerateCommand.draftModel(a, par);
+            int ctx = a.getInt("ctx-size", model.config().contextLength(), 1, Integer.MAX_VALUE);
+            List<Request> requests = new ArrayList<>();
+            int lines = 0;
+            int rejected = 0;
+            try (BufferedWriter rej = Files.newBufferedWriter(rejects, StandardCharsets.UTF_8)) {
+                for (byte[] raw : readLines(input)) {
+                    lines++;
+                    try {
+                        requests.add(parse(json, raw, model, defaultN, base, ctx));
+                    } catch (BadRow e) {
+                        rejected++;
+                        ObjectNode r = json.createObjectNode();
+                        r.put("line", lines);
+                        if (e.id != null) {
+                            r.put("id", e.id);
+                        }
+                        r.put("reason", e.getMessage());
+                        String text = new String(raw, StandardCharsets.UTF_8);
+                        r.put("input", text.length() > 1000 ? text.substring(0, 1000) + "..." : text);
+                        rej.write(json.writeValueAsString(r));
+                        rej.newLine();
+                    }
+                }
+            }
+            if (rejected == 0) {
+                Files.deleteIfExists(rejects);
+            }
+            BatchEngine engine = new BatchEngine(model, draft);
+            int total = requests.size();
+            long start = System.nanoTime();
+            Map<Integer, BatchResult> done = new HashMap<>();
+            int[] next = {0};
+            long[] tokens = {0};
+            try (BufferedWriter out = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
+                engine.run(requests, new BatchOptions(batch, maxKv, 128, spec), new BatchEngine.Listener() {
+                    long lastReport = System.nanoTime();
+
+                    @Override
+                    public void finished(int index, BatchResult r) {
+                        done.put(index, r);
+                        tokens[0] += r.tokens().length;
+                        try {
+                            while (done.containsKey(next[0])) {
+                                out.write(json.writeValueAsString(toJson(json, done.remove(next[0]))));
+                                out.newLine();
+                                next[0]++;
+                            }
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                        long now = System.nanoTime();
+                        if (now - lastReport > 2_000_000_000L) {
+                            lastReport = now;
+                            System.err.printf("batch: %d/%d rows, %.1f tok/s%n", next[0], total, tokens[0] * 1e9 / (now - start));
+                        }
+                    }
+                });
+            }
+            BatchEngine.EngineStats s = engine.stats();
+            System.err.printf("batch: %d lines: %d written to %s, %d rejected%s; %d tokens in %.1f s (%.1f tok/s), %d target passes%s%n",
+                    lines, total, output, rejected, rejected > 0 ? " (" + rejects + ")" : "", s.generated, s.nanos / 1e9,
+                    s.tokensPerSecond(), s.targetPasses,
+                    s.drafted > 0 ? String.format(", drafted %d accepted %d", s.drafted, s.accepted) : "");
+        }
+        return 0;
+    }
+
+    /** {@code out.jsonl} → {@code out.rejects.jsonl}; no extension → {@code out.rejects}. */
+    static Path rejectsPath(Path output) {
+        String name = output.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String r = dot > 0 ? name.substring(0, dot) + ".rejects" + name.substring(dot) : name + ".rejects";
+        return output.resolveSibling(r);
+    }
+
+    /** The file's lines as bytes, so invalid UTF-8 is a row error rather than a crash. */
+    static List<byte[]> readLines(Path p) throws IOException {
+        byte[] all = Files.readAllBytes(p);
+        List<byte[]> lines = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= all.length; i++) {
+            if (i == all.length || all[i] == '\n') {
+                int end = i > start && all[i - 1] == '\r' ? i - 1 : i;
+                if (i < all.length || end > start) {
+                    lines.add(java.util.Arrays.copyOfRange(all, start, end));
+                }
+                start = i + 1;
+            }
+        }
+        return lines;
+    }
+
+    static final class BadRow extends Exception {
+        final String id;
+
+        BadRow(String id, String reason) {
+            super(reason);
+            this.id = id;
+        }
+    }
+
+    static Request parse(ObjectMapper json, byte[] raw, Model model, int defaultN, SamplerOptions base, int ctx) throws BadRow {
+        String line;
+        try {
+            line = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(raw)).toString();
+        } catch (CharacterCodingException e) {
+            throw new BadRow(null, "invalid UTF-8");
+        }
+        if (line.isBlank()) {
+            throw new BadRow(null, "empty line");
+        }
+        JsonNode n;
+        try {
+            n = json.readTree(line);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new BadRow(null, "not JSON: " + e.getOriginalMessage());
+        }
+        if (n == null || !n.isObject()) {
+            throw new BadRow(null, "not a JSON object");
+        }
+        JsonNode idNode = n.get("id");
+        if (idNode == null || !(idNode.isTextual() || idNode.isIntegralNumber())) {
+            throw new BadRow(null, "missing id (a string or an integer)");
+        }
+        String id = idNode.asText();
+        JsonNode p = n.get("prompt");
+        if (p == null || !p.isTextual()) {
+            throw new BadRow(id, "missing prompt (a string)");
+        }
+        if (p.asText().isEmpty()) {
+            throw new BadRow(id, "empty prompt");
+        }
+        for (Iterator<String> it = n.fieldNames(); it.hasNext();) {
+            String f = it.next();
+            if (!f.equals("id") && !f.equals("prompt") && !ROW_OPTIONS.contains(f)) {
+                throw new BadRow(id, "unknown option '" + f + "' (known: " + String.join(", ", ROW_OPTIONS.stream().sorted().toList()) + ")");
+            }
+        }
+        try {
+            int maxNew = n.has("max_new_tokens") ? intField(n, "max_new_tokens") : defaultN;
+            SamplerOptions so = new SamplerOptions(
+                    n.has("temperature") ? (float) numField(n, "temperature") : base.temperature(),
+                    n.has("top_k") ? intField(n, "top_k") : base.topK(),
+                    n.has("top_p") ? (float) numField(n, "top_p") : base.topP(),
+                    n.has("min_p") ? (float) numField(n, "min_p") : base.minP(),
+                    n.has("seed") ? longField(n, "seed") : base.seed());
+            List<String> stop = new ArrayList<>();
+            if (n.has("stop")) {
+                JsonNode s = n.get("stop");
+                if (s.isTextual()) {
+                    stop.add(s.asText());
+                } else if (s.isArray()) {
+                    for (JsonNode e : s) {
+                        if (!e.isTextual()) {
+                            throw new IllegalArgumentException("stop must be a string or an array of strings");
+                        }
+                        stop.add(e.asText());
+                    }
+                } else {
+                    throw new IllegalArgumentException("stop must be a string or an array of strings");
+                }
+            }
+            int[] ids = model.tokenizer().encode(p.asText(), model.tokenizer().addBosDefault(), true);
+            if (ids.length >= ctx) {
+                throw new IllegalArgumentException("prompt of " + ids.length + " tokens does not fit the context window of " + ctx);
+            }
+            GenerationOptions go = new GenerationOptions(maxNew, so, stop, KvType.F32, 128, ctx);
+            return new Request(id, ids, go, Rng.forRow(so.seed(), id));
+        } catch (IllegalArgumentException e) {
+            throw new BadRow(id, e.getMessage());
+        }
+    }
+
+    private static double numField(JsonNode n, String f) {
+        JsonNode v = n.get(f);
+        if (!v.isNumber()) {
+            throw new IllegalArgumentException(f + " must be a number, got " + v);
+        }
+        return v.asDouble();
+    }
+
+    private static int intField(JsonNode n, String f) {
+        JsonNode v = n.get(f);
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new IllegalArgumentException(f + " must be an integer, got " + v);
+        }
+        if (v.asInt() < 0) {
+            throw new IllegalArgumentException(f + " must be >= 0, got " + v);
+        }
+        return v.asInt();
+    }
+
+    private static long longField(JsonNode n, String f) {
+        JsonNode v = n.get(f);
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw new IllegalArgumentException(f + " must be an integer, got " + v);
+        }
+        return v.asLong();
+    }
+
+    static ObjectNode toJson(ObjectMapper json, BatchResult r) {
+        ObjectNode o = json.createObjectNode();
+        o.put("id", r.id());
+        o.put("text", r.text());
+        o.set("tokens", json.valueToTree(r.tokens()));
+        o.put("finish_reason", r.finish().label());
+        ObjectNode s = o.putObject("stats");
+        s.put("prompt_tokens", r.stats().promptTokens());
+        s.put("generated_tokens", r.stats().generatedTokens());
+        s.put("draft_proposed", r.stats().draftProposed());
+        s.put("draft_accepted", r.stats().draftAccepted());
+        s.put("target_passes", r.stats().targetPasses());
+        s.put("prefill_tok_s", GenerateCommand.round(r.stats().prefillTokensPerSecond()));
+        s.put("decode_tok_s", GenerateCommand.round(r.stats().decodeTokensPerSecond()));
+        return o;
+    }
+}
