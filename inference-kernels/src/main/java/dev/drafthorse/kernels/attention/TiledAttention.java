@@ -60,6 +60,12 @@ public final class TiledAttention {
     /** Queries per task on the query-block schedule (a tuning knob: results do not depend on it). */
     public static final int DEFAULT_QUERY_BLOCK = 64;
 
+    /**
+     * (query, head) rows whose chunk triples are computed together: enough independent accumulators to
+     * keep the value pass from stalling, few enough that their scores and accumulators stay in L1.
+     */
+    static final int ROW_BLOCK = 16;
+
     /** Chunks buffered per wave on the key-split schedule. */
     static final int SPLIT_WAVE_CHUNKS = 64;
 
@@ -216,6 +222,7 @@ public final class TiledAttention {
         for (int key0 = 0; key0 < blockLimit; key0 += KEY_BLOCK) {
             int tileKeys = Math.min(KEY_BLOCK, blockLimit - key0);
             boolean loaded = false; // a tile no query of the block sees is never read
+            s.rows = 0;
             for (int t = t0; t < t1; t++) {
                 int n = Math.min(c.limits[t] - key0, tileKeys); // keys of this chunk below the query's limit
                 if (n <= 0 || !visibleRow(s, c, t, key0, n)) {
@@ -226,20 +233,17 @@ public final class TiledAttention {
                     c.kv.readValues(kvHead, key0, tileKeys, s.vTile, 0);
                     loaded = true;
                 }
-                boolean[] vis = c.sparse == null ? null : s.vis;
                 for (int g = 0; g < group; g++) {
-                    int r = (t - t0) * group + g;
-                    int qOff = c.qOff(t, h0 + g);
-                    if (s.runL[r] == 0f) {
-                        // First visible chunk of this row: the triple is the running state, no copy needed.
-                        chunkTriple(s, c.q, qOff, n, vis, d, c.scale, s.runAcc, r * d);
-                        s.runM[r] = s.mC;
-                        s.runL[r] = s.lC;
-                    } else {
-                        chunkTriple(s, c.q, qOff, n, vis, d, c.scale, s.accC, 0);
-                        merge(s.runM, s.runL, r, s.runAcc, r * d, s.mC, s.lC, s.accC, 0, d);
+                    if (s.rows == ROW_BLOCK) {
+                        chunkTriples(s, c);
+                        mergeRows(s, d);
                     }
+                    s.addRow(c.qOff(t, h0 + g), n, (t - t0) * group + g, c.sparse != null);
                 }
+            }
+            if (s.rows > 0) {
+                chunkTriples(s, c);
+                mergeRows(s, d);
             }
         }
         for (int t = t0; t < t1; t++) {
@@ -248,6 +252,21 @@ public final class TiledAttention {
                 finish(s.runL[r], s.runAcc, r * d, c.out, c.qOff(t, h0 + g), d);
             }
         }
+    }
+
+    /** Merges the triples of the pending rows into their running state (row ids are state rows). */
+    private void mergeRows(Scratch s, int d) {
+        for (int i = 0; i < s.rows; i++) {
+            int r = s.rowDest[i];
+            if (s.runL[r] == 0f) { // first visible chunk of this row: nothing to rescale
+                s.runM[r] = s.rowM[i];
+                s.runL[r] = s.rowL[i];
+                System.arraycopy(s.rowAcc, i * d, s.runAcc, r * d, d);
+            } else {
+                merge(s.runM, s.runL, r, s.runAcc, r * d, s.rowM[i], s.rowL[i], s.rowAcc, i * d, d);
+            }
+        }
+        s.rows = 0;
     }
 
     // ---------------------------------------------------------------- key-split schedule
@@ -309,30 +328,45 @@ public final class TiledAttention {
     private void splitChunk(Scratch s, Call c, int chunk, int kvHead, int base, float[] waveM, float[] waveL,
             float[] waveAcc) {
         int key0 = chunk * KEY_BLOCK;
-        int d = c.d;
         boolean loaded = false;
+        s.rows = 0;
         for (int t = 0; t < c.T; t++) {
             int n = Math.min(c.limits[t] - key0, KEY_BLOCK);
             boolean sees = n > 0 && visibleRow(s, c, t, key0, n);
+            if (sees && !loaded) {
+                int tileKeys = Math.min(KEY_BLOCK, c.maxLimit - key0); // no query needs keys past maxLimit
+                c.kv.readKeys(kvHead, key0, tileKeys, s.kTile, 0);
+                c.kv.readValues(kvHead, key0, tileKeys, s.vTile, 0);
+                loaded = true;
+            }
             for (int g = 0; g < c.group; g++) {
-                int h = kvHead * c.group + g;
-                int slot = base + t * c.nHeads + h;
+                int slot = base + t * c.nHeads + kvHead * c.group + g;
                 if (!sees) {
-                    waveL[slot] = 0f;
+                    waveL[slot] = 0f; // the merge skips this chunk for this row
                     continue;
                 }
-                if (!loaded) {
-                    int tileKeys = Math.min(KEY_BLOCK, c.maxLimit - key0); // no query needs keys past maxLimit
-                    c.kv.readKeys(kvHead, key0, tileKeys, s.kTile, 0);
-                    c.kv.readValues(kvHead, key0, tileKeys, s.vTile, 0);
-                    loaded = true;
+                if (s.rows == ROW_BLOCK) {
+                    chunkTriples(s, c);
+                    storeRows(s, c.d, waveM, waveL, waveAcc);
                 }
-                chunkTriple(s, c.q, c.qOff(t, h), n, c.sparse == null ? null : s.vis, d, c.scale, waveAcc,
-                        slot * d);
-                waveM[slot] = s.mC;
-                waveL[slot] = s.lC;
+                s.addRow(c.qOff(t, kvHead * c.group + g), n, slot, c.sparse != null);
             }
         }
+        if (s.rows > 0) {
+            chunkTriples(s, c);
+            storeRows(s, c.d, waveM, waveL, waveAcc);
+        }
+    }
+
+    /** Stores the triples of the pending rows in their wave slots (row ids are slots). */
+    private static void storeRows(Scratch s, int d, float[] waveM, float[] waveL, float[] waveAcc) {
+        for (int i = 0; i < s.rows; i++) {
+            int slot = s.rowDest[i];
+            waveM[slot] = s.rowM[i];
+            waveL[slot] = s.rowL[i];
+            System.arraycopy(s.rowAcc, i * d, waveAcc, slot * d, d);
+        }
+        s.rows = 0;
     }
 
     // ---------------------------------------------------------------- the canonical reduction
@@ -355,34 +389,61 @@ public final class TiledAttention {
     }
 
     /**
-     * The triple of one chunk for one (query, head): scores against the first n keys of the loaded tile
-     * (those with {@code vis[j]}, or all when vis is null, at least one of them), then
-     * {@code s.mC} = max, {@code s.lC} = Σ exp(s − mC) and {@code acc[accOff..+d)} = Σ exp(s − mC)·v.
+     * The chunk triples of the pending rows (steps 1-2 of the canonical reduction) against the loaded
+     * tile. Row i is query {@code q[rowQ[i]..+d)} over the first {@code rowN[i]} tile keys, those marked in
+     * {@code rowVis} for a sparse mask (at least one). Results: {@code rowM[i]}, {@code rowL[i]},
+     * {@code rowAcc (rows, headDim)}.
+     *
+     * <p>Each row's arithmetic is exactly the single-row definition (scores, max, exp and sum, then one
+     * axpy per key in key order); only the interleaving between rows differs. The value pass goes key by
+     * key across rows so that consecutive axpys write different accumulators: with one row at a time,
+     * every axpy waits for the previous one's stores to the same accumulator.
      */
-    private void chunkTriple(Scratch s, float[] q, int qOff, int n, boolean[] vis, int d, float scale,
-            float[] acc, int accOff) {
-        float[] scores = s.scores; // (KEY_BLOCK)
-        float[] k = s.kTile;       // (KEY_BLOCK, headDim)
-        float[] v = s.vTile;       // (KEY_BLOCK, headDim)
-        float m = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
-            if (vis == null || vis[j]) {
-                float x = dot(q, qOff, k, j * d, d) * scale;
-                scores[j] = x;
-                m = x > m ? x : m;
+    private void chunkTriples(Scratch s, Call c) {
+        int rows = s.rows;
+        int d = c.d;
+        float scale = c.scale;
+        float[] q = c.q;
+        float[] k = s.kTile;         // (KEY_BLOCK, headDim)
+        float[] v = s.vTile;         // (KEY_BLOCK, headDim)
+        float[] p = s.rowP;          // (ROW_BLOCK, KEY_BLOCK) scores, then exp weights
+        boolean[] vis = s.rowVis;    // (ROW_BLOCK, KEY_BLOCK), only read for a sparse mask
+        boolean all = c.sparse == null;
+        int keys = 0;
+        for (int i = 0; i < rows; i++) {
+            int n = s.rowN[i];
+            keys = Math.max(keys, n);
+            int qOff = s.rowQ[i];
+            int base = i * KEY_BLOCK;
+            float m = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                if (all || vis[base + j]) {
+                    float x = dot(q, qOff, k, j * d, d) * scale;
+                    p[base + j] = x;
+                    m = x > m ? x : m;
+                }
+            }
+            float l = 0f;
+            for (int j = 0; j < n; j++) {
+                if (all || vis[base + j]) {
+                    float e = (float) Math.exp(p[base + j] - m);
+                    p[base + j] = e;
+                    l += e;
+                }
+            }
+            s.rowM[i] = m;
+            s.rowL[i] = l;
+        }
+        float[] acc = s.rowAcc;      // (ROW_BLOCK, headDim)
+        Arrays.fill(acc, 0, rows * d, 0f);
+        for (int j = 0; j < keys; j++) {
+            for (int i = 0; i < rows; i++) {
+                int at = i * KEY_BLOCK + j;
+                if (j < s.rowN[i] && (all || vis[at])) {
+                    axpy(p[at], v, j * d, acc, i * d, d);
+                }
             }
         }
-        Arrays.fill(acc, accOff, accOff + d, 0f);
-        float l = 0f;
-        for (int j = 0; j < n; j++) {
-            if (vis == null || vis[j]) {
-                float p = (float) Math.exp(scores[j] - m);
-                l += p;
-                axpy(p, v, j * d, acc, accOff, d);
-            }
-        }
-        s.mC = m;
-        s.lC = l;
     }
 
     /** Merges a chunk triple into a non-empty running state (step 3 of the canonical reduction). */
@@ -445,25 +506,32 @@ public final class TiledAttention {
     private static final class Scratch {
         float[] kTile = new float[0];   // (KEY_BLOCK, headDim)
         float[] vTile = new float[0];   // (KEY_BLOCK, headDim)
-        float[] scores = new float[KEY_BLOCK];   // (KEY_BLOCK)
-        boolean[] vis = new boolean[KEY_BLOCK];  // (KEY_BLOCK)
-        float[] accC = new float[0];    // (headDim) one chunk's acc
+        boolean[] vis = new boolean[KEY_BLOCK]; // (KEY_BLOCK) one query's visibility in the current chunk
+        // Pending rows of the current chunk, at most ROW_BLOCK.
+        int rows;
+        final int[] rowQ = new int[ROW_BLOCK];       // (ROW_BLOCK) query offset in q
+        final int[] rowN = new int[ROW_BLOCK];       // (ROW_BLOCK) tile keys below the limit
+        final int[] rowDest = new int[ROW_BLOCK];    // (ROW_BLOCK) state row or wave slot
+        final boolean[] rowVis = new boolean[ROW_BLOCK * KEY_BLOCK]; // (ROW_BLOCK, KEY_BLOCK)
+        final float[] rowP = new float[ROW_BLOCK * KEY_BLOCK];       // (ROW_BLOCK, KEY_BLOCK)
+        final float[] rowM = new float[ROW_BLOCK];   // (ROW_BLOCK)
+        final float[] rowL = new float[ROW_BLOCK];   // (ROW_BLOCK)
+        float[] rowAcc = new float[0];  // (ROW_BLOCK, headDim)
         float[] runM = new float[0];    // (rows)
         float[] runL = new float[0];    // (rows)
         float[] runAcc = new float[0];  // (rows, headDim)
         float[] waveM = new float[0];   // (wave, rows)
         float[] waveL = new float[0];   // (wave, rows)
         float[] waveAcc = new float[0]; // (wave, rows, headDim)
-        float mC;
-        float lC;
 
         void prepare(int d, int rows) {
             kTile = grow(kTile, KEY_BLOCK * d);
             vTile = grow(vTile, KEY_BLOCK * d);
-            accC = grow(accC, d);
+            rowAcc = grow(rowAcc, ROW_BLOCK * d);
             runM = grow(runM, rows);
             runL = grow(runL, rows);
             runAcc = grow(runAcc, rows * d);
+            this.rows = 0;
         }
 
         void prepareSplit(int rows, int wave, int d) {
@@ -473,6 +541,17 @@ public final class TiledAttention {
             waveM = grow(waveM, wave * rows);
             waveL = grow(waveL, wave * rows);
             waveAcc = grow(waveAcc, wave * rows * d);
+        }
+
+        /** Queues a row; a sparse row takes its visibility from {@link #vis}. */
+        void addRow(int qOff, int n, int dest, boolean sparse) {
+            rowQ[rows] = qOff;
+            rowN[rows] = n;
+            rowDest[rows] = dest;
+            if (sparse) {
+                System.arraycopy(vis, 0, rowVis, rows * KEY_BLOCK, n);
+            }
+            rows++;
         }
 
         private static float[] grow(float[] a, int n) {
