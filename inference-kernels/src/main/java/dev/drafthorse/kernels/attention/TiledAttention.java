@@ -60,10 +60,7 @@ public final class TiledAttention {
     /** Queries per task on the query-block schedule (a tuning knob: results do not depend on it). */
     public static final int DEFAULT_QUERY_BLOCK = 64;
 
-    /**
-     * (query, head) rows whose chunk triples are computed together: enough independent accumulators to
-     * keep the value pass from stalling, few enough that their scores and accumulators stay in L1.
-     */
+    /** (query, head) rows queued per chunk before their triples are computed and merged. */
     static final int ROW_BLOCK = 16;
 
     /** Chunks buffered per wave on the key-split schedule. */
@@ -77,6 +74,7 @@ public final class TiledAttention {
 
     private final int queryBlock;
     private final boolean scalar;
+    private final boolean vector; // the fused chunk kernels' vector twins run
     private final Schedule schedule;
     private final ConcurrentLinkedQueue<Scratch> pool = new ConcurrentLinkedQueue<>();
 
@@ -103,6 +101,7 @@ public final class TiledAttention {
         }
         this.queryBlock = queryBlock;
         this.scalar = scalar;
+        this.vector = ChunkKernels.vector(scalar);
         this.schedule = schedule;
     }
 
@@ -394,55 +393,42 @@ public final class TiledAttention {
      * {@code rowVis} for a sparse mask (at least one). Results: {@code rowM[i]}, {@code rowL[i]},
      * {@code rowAcc (rows, headDim)}.
      *
-     * <p>Each row's arithmetic is exactly the single-row definition (scores, max, exp and sum, then one
-     * axpy per key in key order); only the interleaving between rows differs. The value pass goes key by
-     * key across rows so that consecutive axpys write different accumulators: with one row at a time,
-     * every axpy waits for the previous one's stores to the same accumulator.
+     * <p>Scores and the value sum go through {@link ChunkKernels}, which produce the bits of one
+     * {@code FloatOps.dot} per key and one {@code FloatOps.axpy} per visible key, only faster. A sparse
+     * row also scores its invisible keys (the fused kernel takes the whole run); those scores are never
+     * used.
      */
     private void chunkTriples(Scratch s, Call c) {
-        int rows = s.rows;
         int d = c.d;
         float scale = c.scale;
-        float[] q = c.q;
-        float[] k = s.kTile;         // (KEY_BLOCK, headDim)
-        float[] v = s.vTile;         // (KEY_BLOCK, headDim)
         float[] p = s.rowP;          // (ROW_BLOCK, KEY_BLOCK) scores, then exp weights
+        float[] acc = s.rowAcc;      // (ROW_BLOCK, headDim)
         boolean[] vis = s.rowVis;    // (ROW_BLOCK, KEY_BLOCK), only read for a sparse mask
         boolean all = c.sparse == null;
-        int keys = 0;
-        for (int i = 0; i < rows; i++) {
+        for (int i = 0; i < s.rows; i++) {
             int n = s.rowN[i];
-            keys = Math.max(keys, n);
-            int qOff = s.rowQ[i];
             int base = i * KEY_BLOCK;
+            ChunkKernels.dots(vector, c.q, s.rowQ[i], s.kTile, 0, d, n, p, base);
             float m = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < n; j++) {
-                if (all || vis[base + j]) {
-                    float x = dot(q, qOff, k, j * d, d) * scale;
-                    p[base + j] = x;
+            for (int j = base; j < base + n; j++) {
+                if (all || vis[j]) {
+                    float x = p[j] * scale;
+                    p[j] = x;
                     m = x > m ? x : m;
                 }
             }
             float l = 0f;
-            for (int j = 0; j < n; j++) {
-                if (all || vis[base + j]) {
-                    float e = (float) Math.exp(p[base + j] - m);
-                    p[base + j] = e;
+            for (int j = base; j < base + n; j++) {
+                if (all || vis[j]) {
+                    float e = (float) Math.exp(p[j] - m);
+                    p[j] = e;
                     l += e;
                 }
             }
             s.rowM[i] = m;
             s.rowL[i] = l;
-        }
-        float[] acc = s.rowAcc;      // (ROW_BLOCK, headDim)
-        Arrays.fill(acc, 0, rows * d, 0f);
-        for (int j = 0; j < keys; j++) {
-            for (int i = 0; i < rows; i++) {
-                int at = i * KEY_BLOCK + j;
-                if (j < s.rowN[i] && (all || vis[at])) {
-                    axpy(p[at], v, j * d, acc, i * d, d);
-                }
-            }
+            Arrays.fill(acc, i * d, (i + 1) * d, 0f);
+            ChunkKernels.weightedSum(vector, p, base, all ? null : vis, base, n, s.vTile, 0, d, acc, i * d);
         }
     }
 
@@ -469,10 +455,6 @@ public final class TiledAttention {
         for (int i = 0; i < d; i++) {
             out[outOff + i] = acc[accOff + i] / l;
         }
-    }
-
-    private float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        return scalar ? ScalarKernels.dot(a, aOff, b, bOff, n) : FloatOps.dot(a, aOff, b, bOff, n);
     }
 
     private void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
