@@ -45,7 +45,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *       the calling thread then merges the buffered triples per (query, head) in chunk order. Chunks go in
  *       waves of at most {@link #SPLIT_WAVE_CHUNKS} so the buffer does not grow with the context.</li>
  * </ul>
- * Vector and scalar runs differ only in the {@code dot}/{@code axpy}/{@code scale} kernels.
+ * Vector and scalar runs differ only in the {@code dot}/{@code axpy}/{@code scale} kernels. The score
+ * and value loops run through {@link ChunkKernels}, fused forms that reproduce those primitives bit for
+ * bit (four dots side by side, the value accumulator kept in registers across a chunk's keys): the
+ * definition is unchanged, they are just several times faster than one primitive call per key.
  *
  * <p>Instances are thread-safe and keep their per-thread scratch (tiles, running state) in a pool, so
  * steady-state calls allocate almost nothing.
@@ -59,9 +62,6 @@ public final class TiledAttention {
 
     /** Queries per task on the query-block schedule (a tuning knob: results do not depend on it). */
     public static final int DEFAULT_QUERY_BLOCK = 64;
-
-    /** (query, head) rows queued per chunk before their triples are computed and merged. */
-    static final int ROW_BLOCK = 16;
 
     /** Chunks buffered per wave on the key-split schedule. */
     static final int SPLIT_WAVE_CHUNKS = 64;
@@ -194,11 +194,12 @@ public final class TiledAttention {
 
     private void queryBlocks(Call c, Parallel par) {
         int blocks = (c.T + queryBlock - 1) / queryBlock;
-        // Later blocks of a causal prefill see more keys; the pool's work stealing evens that out.
+        // Later blocks of a causal prefill see more keys: hand them out first so the short ones fill the
+        // gaps at the end instead of one long block finishing alone.
         par.forEachChunk(blocks * c.kvHeads, item -> {
             Scratch s = acquire(c.d, queryBlock * c.group);
             try {
-                queryBlock(s, c, item / c.kvHeads, item % c.kvHeads);
+                queryBlock(s, c, blocks - 1 - item / c.kvHeads, item % c.kvHeads);
             } finally {
                 pool.offer(s);
             }
@@ -221,7 +222,6 @@ public final class TiledAttention {
         for (int key0 = 0; key0 < blockLimit; key0 += KEY_BLOCK) {
             int tileKeys = Math.min(KEY_BLOCK, blockLimit - key0);
             boolean loaded = false; // a tile no query of the block sees is never read
-            s.rows = 0;
             for (int t = t0; t < t1; t++) {
                 int n = Math.min(c.limits[t] - key0, tileKeys); // keys of this chunk below the query's limit
                 if (n <= 0 || !visibleRow(s, c, t, key0, n)) {
@@ -232,17 +232,20 @@ public final class TiledAttention {
                     c.kv.readValues(kvHead, key0, tileKeys, s.vTile, 0);
                     loaded = true;
                 }
+                boolean[] vis = c.sparse == null ? null : s.vis;
                 for (int g = 0; g < group; g++) {
-                    if (s.rows == ROW_BLOCK) {
-                        chunkTriples(s, c);
-                        mergeRows(s, d);
+                    int r = (t - t0) * group + g;
+                    int qOff = c.qOff(t, h0 + g);
+                    if (s.runL[r] == 0f) {
+                        // First visible chunk of this row: its triple is the running state, no merge.
+                        chunkTriple(s, c, qOff, n, vis, s.runAcc, r * d);
+                        s.runM[r] = s.mC;
+                        s.runL[r] = s.lC;
+                    } else {
+                        chunkTriple(s, c, qOff, n, vis, s.accC, 0);
+                        merge(s.runM, s.runL, r, s.runAcc, r * d, s.mC, s.lC, s.accC, 0, d);
                     }
-                    s.addRow(c.qOff(t, h0 + g), n, (t - t0) * group + g, c.sparse != null);
                 }
-            }
-            if (s.rows > 0) {
-                chunkTriples(s, c);
-                mergeRows(s, d);
             }
         }
         for (int t = t0; t < t1; t++) {
@@ -251,21 +254,6 @@ public final class TiledAttention {
                 finish(s.runL[r], s.runAcc, r * d, c.out, c.qOff(t, h0 + g), d);
             }
         }
-    }
-
-    /** Merges the triples of the pending rows into their running state (row ids are state rows). */
-    private void mergeRows(Scratch s, int d) {
-        for (int i = 0; i < s.rows; i++) {
-            int r = s.rowDest[i];
-            if (s.runL[r] == 0f) { // first visible chunk of this row: nothing to rescale
-                s.runM[r] = s.rowM[i];
-                s.runL[r] = s.rowL[i];
-                System.arraycopy(s.rowAcc, i * d, s.runAcc, r * d, d);
-            } else {
-                merge(s.runM, s.runL, r, s.runAcc, r * d, s.rowM[i], s.rowL[i], s.rowAcc, i * d, d);
-            }
-        }
-        s.rows = 0;
     }
 
     // ---------------------------------------------------------------- key-split schedule
@@ -328,7 +316,6 @@ public final class TiledAttention {
             float[] waveAcc) {
         int key0 = chunk * KEY_BLOCK;
         boolean loaded = false;
-        s.rows = 0;
         for (int t = 0; t < c.T; t++) {
             int n = Math.min(c.limits[t] - key0, KEY_BLOCK);
             boolean sees = n > 0 && visibleRow(s, c, t, key0, n);
@@ -344,28 +331,12 @@ public final class TiledAttention {
                     waveL[slot] = 0f; // the merge skips this chunk for this row
                     continue;
                 }
-                if (s.rows == ROW_BLOCK) {
-                    chunkTriples(s, c);
-                    storeRows(s, c.d, waveM, waveL, waveAcc);
-                }
-                s.addRow(c.qOff(t, kvHead * c.group + g), n, slot, c.sparse != null);
+                chunkTriple(s, c, c.qOff(t, kvHead * c.group + g), n, c.sparse == null ? null : s.vis, waveAcc,
+                        slot * c.d);
+                waveM[slot] = s.mC;
+                waveL[slot] = s.lC;
             }
         }
-        if (s.rows > 0) {
-            chunkTriples(s, c);
-            storeRows(s, c.d, waveM, waveL, waveAcc);
-        }
-    }
-
-    /** Stores the triples of the pending rows in their wave slots (row ids are slots). */
-    private static void storeRows(Scratch s, int d, float[] waveM, float[] waveL, float[] waveAcc) {
-        for (int i = 0; i < s.rows; i++) {
-            int slot = s.rowDest[i];
-            waveM[slot] = s.rowM[i];
-            waveL[slot] = s.rowL[i];
-            System.arraycopy(s.rowAcc, i * d, waveAcc, slot * d, d);
-        }
-        s.rows = 0;
     }
 
     // ---------------------------------------------------------------- the canonical reduction
@@ -388,48 +359,41 @@ public final class TiledAttention {
     }
 
     /**
-     * The chunk triples of the pending rows (steps 1-2 of the canonical reduction) against the loaded
-     * tile. Row i is query {@code q[rowQ[i]..+d)} over the first {@code rowN[i]} tile keys, those marked in
-     * {@code rowVis} for a sparse mask (at least one). Results: {@code rowM[i]}, {@code rowL[i]},
-     * {@code rowAcc (rows, headDim)}.
+     * The triple of one chunk for one (query, head) row (steps 1-2 of the canonical reduction) against
+     * the loaded tile: scores of {@code q[qOff..+d)} against the first n tile keys (those with
+     * {@code vis[j]}, or all when vis is null; at least one), then {@code s.mC} = their max,
+     * {@code s.lC} = Σ exp(score − mC) and {@code acc[accOff..+d)} = Σ exp(score − mC)·v.
      *
      * <p>Scores and the value sum go through {@link ChunkKernels}, which produce the bits of one
-     * {@code FloatOps.dot} per key and one {@code FloatOps.axpy} per visible key, only faster. A sparse
-     * row also scores its invisible keys (the fused kernel takes the whole run); those scores are never
-     * used.
+     * {@code FloatOps.dot} per key and one {@code FloatOps.axpy} per visible key, only faster. With a
+     * sparse mask the invisible keys are scored too (the fused kernel takes the whole run); those scores
+     * are never used.
      */
-    private void chunkTriples(Scratch s, Call c) {
+    private void chunkTriple(Scratch s, Call c, int qOff, int n, boolean[] vis, float[] acc, int accOff) {
         int d = c.d;
         float scale = c.scale;
-        float[] p = s.rowP;          // (ROW_BLOCK, KEY_BLOCK) scores, then exp weights
-        float[] acc = s.rowAcc;      // (ROW_BLOCK, headDim)
-        boolean[] vis = s.rowVis;    // (ROW_BLOCK, KEY_BLOCK), only read for a sparse mask
-        boolean all = c.sparse == null;
-        for (int i = 0; i < s.rows; i++) {
-            int n = s.rowN[i];
-            int base = i * KEY_BLOCK;
-            ChunkKernels.dots(vector, c.q, s.rowQ[i], s.kTile, 0, d, n, p, base);
-            float m = Float.NEGATIVE_INFINITY;
-            for (int j = base; j < base + n; j++) {
-                if (all || vis[j]) {
-                    float x = p[j] * scale;
-                    p[j] = x;
-                    m = x > m ? x : m;
-                }
+        float[] p = s.scores; // (KEY_BLOCK) scores, then exp weights
+        ChunkKernels.dots(vector, c.q, qOff, s.kTile, 0, d, n, p, 0);
+        float m = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            if (vis == null || vis[j]) {
+                float x = p[j] * scale;
+                p[j] = x;
+                m = x > m ? x : m;
             }
-            float l = 0f;
-            for (int j = base; j < base + n; j++) {
-                if (all || vis[j]) {
-                    float e = (float) Math.exp(p[j] - m);
-                    p[j] = e;
-                    l += e;
-                }
-            }
-            s.rowM[i] = m;
-            s.rowL[i] = l;
-            Arrays.fill(acc, i * d, (i + 1) * d, 0f);
-            ChunkKernels.weightedSum(vector, p, base, all ? null : vis, base, n, s.vTile, 0, d, acc, i * d);
         }
+        float l = 0f;
+        for (int j = 0; j < n; j++) {
+            if (vis == null || vis[j]) {
+                float e = (float) Math.exp(p[j] - m);
+                p[j] = e;
+                l += e;
+            }
+        }
+        Arrays.fill(acc, accOff, accOff + d, 0f);
+        ChunkKernels.weightedSum(vector, p, 0, vis, 0, n, s.vTile, 0, d, acc, accOff);
+        s.mC = m;
+        s.lC = l;
     }
 
     /** Merges a chunk triple into a non-empty running state (step 3 of the canonical reduction). */
@@ -488,20 +452,14 @@ public final class TiledAttention {
     private static final class Scratch {
         float[] kTile = new float[0];   // (KEY_BLOCK, headDim)
         float[] vTile = new float[0];   // (KEY_BLOCK, headDim)
-        boolean[] vis = new boolean[KEY_BLOCK]; // (KEY_BLOCK) one query's visibility in the current chunk
-        // Pending rows of the current chunk, at most ROW_BLOCK.
-        int rows;
-        final int[] rowQ = new int[ROW_BLOCK];       // (ROW_BLOCK) query offset in q
-        final int[] rowN = new int[ROW_BLOCK];       // (ROW_BLOCK) tile keys below the limit
-        final int[] rowDest = new int[ROW_BLOCK];    // (ROW_BLOCK) state row or wave slot
-        final boolean[] rowVis = new boolean[ROW_BLOCK * KEY_BLOCK]; // (ROW_BLOCK, KEY_BLOCK)
-        final float[] rowP = new float[ROW_BLOCK * KEY_BLOCK];       // (ROW_BLOCK, KEY_BLOCK)
-        final float[] rowM = new float[ROW_BLOCK];   // (ROW_BLOCK)
-        final float[] rowL = new float[ROW_BLOCK];   // (ROW_BLOCK)
-        float[] rowAcc = new float[0];  // (ROW_BLOCK, headDim)
-        float[] runM = new float[0];    // (rows)
-        float[] runL = new float[0];    // (rows)
-        float[] runAcc = new float[0];  // (rows, headDim)
+        final float[] scores = new float[KEY_BLOCK];  // (KEY_BLOCK) one row's scores, then weights
+        final boolean[] vis = new boolean[KEY_BLOCK]; // (KEY_BLOCK) one query's visibility in the chunk
+        float[] accC = new float[0];    // (headDim) one chunk's acc before it is merged
+        float mC;                       // one chunk's max score
+        float lC;                       // one chunk's sum of weights
+        float[] runM = new float[0];    // (rows) running max
+        float[] runL = new float[0];    // (rows) running sum, 0 = no chunk merged yet
+        float[] runAcc = new float[0];  // (rows, headDim) running weighted value sum
         float[] waveM = new float[0];   // (wave, rows)
         float[] waveL = new float[0];   // (wave, rows)
         float[] waveAcc = new float[0]; // (wave, rows, headDim)
@@ -509,11 +467,10 @@ public final class TiledAttention {
         void prepare(int d, int rows) {
             kTile = grow(kTile, KEY_BLOCK * d);
             vTile = grow(vTile, KEY_BLOCK * d);
-            rowAcc = grow(rowAcc, ROW_BLOCK * d);
+            accC = grow(accC, d);
             runM = grow(runM, rows);
             runL = grow(runL, rows);
             runAcc = grow(runAcc, rows * d);
-            this.rows = 0;
         }
 
         void prepareSplit(int rows, int wave, int d) {
@@ -523,17 +480,6 @@ public final class TiledAttention {
             waveM = grow(waveM, wave * rows);
             waveL = grow(waveL, wave * rows);
             waveAcc = grow(waveAcc, wave * rows * d);
-        }
-
-        /** Queues a row; a sparse row takes its visibility from {@link #vis}. */
-        void addRow(int qOff, int n, int dest, boolean sparse) {
-            rowQ[rows] = qOff;
-            rowN[rows] = n;
-            rowDest[rows] = dest;
-            if (sparse) {
-                System.arraycopy(vis, 0, rowVis, rows * KEY_BLOCK, n);
-            }
-            rows++;
         }
 
         private static float[] grow(float[] a, int n) {
