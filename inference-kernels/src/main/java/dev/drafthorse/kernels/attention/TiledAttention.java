@@ -400,9 +400,19 @@ public final class TiledAttention {
     private void merge(float[] runM, float[] runL, int r, float[] runAcc, int runOff, float mC, float lC,
             float[] accC, int accOff, int d) {
         float m = runM[r];
-        float mNew = mC > m ? mC : m;
-        float a = (float) Math.exp(m - mNew);
-        float b = (float) Math.exp(mC - mNew);
+        // m' = max(m, mC); one of a = exp(m − m'), b = exp(mC − m') is exp(0), exactly 1: not computed.
+        float mNew;
+        float a;
+        float b;
+        if (mC > m) {
+            mNew = mC;
+            a = (float) Math.exp(m - mC);
+            b = 1f;
+        } else {
+            mNew = m;
+            a = 1f;
+            b = (float) Math.exp(mC - m);
+        }
         if (a != 1f) { // scaling by exactly 1 is the identity: skipping it changes no bit
             scale(a, runAcc, runOff, d);
         }
