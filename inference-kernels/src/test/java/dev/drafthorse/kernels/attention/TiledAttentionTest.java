@@ -263,6 +263,23 @@ class TiledAttentionTest {
     }
 
     @Test
+    void keySplitAcrossSeveralWavesMatchesQueryBlocks() {
+        // 5000 keys = 79 chunks: more than one wave of SPLIT_WAVE_CHUNKS on the key-split schedule.
+        Random rnd = new Random(48);
+        int kvLen = 5000;
+        assertTrue((kvLen + TiledAttention.KEY_BLOCK - 1) / TiledAttention.KEY_BLOCK > TiledAttention.SPLIT_WAVE_CHUNKS);
+        KvStore kv = Fixtures.store(false, 1, 16, kvLen, rnd);
+        float[] q = Fixtures.queries(3, 2, 16, 2f, rnd);
+        AttentionMask mask = AttentionMask.causal(kvLen - 3);
+        float[] blocks = new float[3 * 2 * 16];
+        new TiledAttention(64, false, Schedule.QUERY_BLOCKS).attend(q, 3, 2, kv, mask, 0.25f, blocks, one);
+        float[] split = new float[blocks.length];
+        new TiledAttention(64, false, Schedule.KEY_SPLIT).attend(q, 3, 2, kv, mask, 0.25f, split, two);
+        assertBits(blocks, split, "waves");
+        assertClose(oracle(q, 3, 2, kv, mask, 0.25f), split, TOL, "waves vs oracle");
+    }
+
+    @Test
     void treeNodesMatchTheSameQueriesUnderAnEquivalentCustomMask() {
         // Same visibility through two mask implementations (and thus two code paths) gives the same bits.
         Random rnd = new Random(45);
