@@ -7,6 +7,9 @@ package dev.drafthorse.kernels.attention;
  * below the limit, {@link #visible(int, int)} decides. Kernels use the limit to bound the keys they
  * stream (and to skip whole key tiles), and call {@code visible} only when {@link #causal()} is false, so
  * the common masks cost nothing per key.
+ *
+ * <p>Kernels call a mask from several threads at once, so implementations must be safe for concurrent
+ * reads (the factories' masks are immutable).
  */
 public interface AttentionMask {
     /**

@@ -14,14 +14,17 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *
  * <p>To give the baseline its best shot it does not read keys one call at a time: each task (a kv head
  * and a range of queries) first copies that head's keys and values up to the range's largest limit into
- * dense per-thread arrays, then works on plain arrays. Results are independent of the thread count but
- * are not bit-identical to {@link TiledAttention} (the summation order differs).
+ * dense per-thread arrays, then works on plain arrays, and it uses the same fused score and value kernels
+ * ({@link ChunkKernels}) as the tiled kernel, so a benchmark of the two measures the tiling and nothing
+ * else. Results are independent of the thread count but are not bit-identical to {@link TiledAttention}
+ * (one softmax over the whole row instead of merged chunks).
  */
 public final class PlainAttention {
     /** Queries per task: the dense K/V copy is amortized over this many queries. */
     static final int QUERY_RANGE = 128;
 
     private final ConcurrentLinkedQueue<Scratch> pool = new ConcurrentLinkedQueue<>();
+    private final boolean vector = ChunkKernels.vector(false);
 
     /**
      * Same contract as {@link TiledAttention#attend}.
@@ -45,14 +48,14 @@ public final class PlainAttention {
                 s = new Scratch();
             }
             try {
-                range(s, q, T, nHeads, kv, sparse, scale, out, limits, item / kvHeads, item % kvHeads);
+                range(vector, s, q, T, nHeads, kv, sparse, scale, out, limits, item / kvHeads, item % kvHeads);
             } finally {
                 pool.offer(s);
             }
         });
     }
 
-    private static void range(Scratch s, float[] q, int T, int nHeads, KvStore kv, AttentionMask sparse,
+    private static void range(boolean vector, Scratch s, float[] q, int T, int nHeads, KvStore kv, AttentionMask sparse,
             float scale, float[] out, int[] limits, int range, int kvHead) {
         int d = kv.headDim();
         int group = nHeads / kv.kvHeads();
@@ -72,14 +75,17 @@ public final class PlainAttention {
             int limit = limits[t];
             for (int h = kvHead * group; h < (kvHead + 1) * group; h++) {
                 int off = (t * nHeads + h) * d;
+                // The whole score row at once (masked keys are scored too, then ignored).
+                ChunkKernels.dots(vector, q, off, k, 0, d, limit, scores, 0);
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < limit; j++) {
                     if (sparse == null || sparse.visible(t, j)) {
-                        float x = FloatOps.dot(q, off, k, j * d, d) * scale;
+                        float x = scores[j] * scale;
                         scores[j] = x;
                         max = x > max ? x : max;
+                        s.visible[j] = true;
                     } else {
-                        scores[j] = Float.NEGATIVE_INFINITY; // exp gives exactly 0
+                        s.visible[j] = false;
                     }
                 }
                 Arrays.fill(out, off, off + d, 0f);
@@ -88,13 +94,14 @@ public final class PlainAttention {
                 }
                 float sum = 0f;
                 for (int j = 0; j < limit; j++) {
-                    if (scores[j] == Float.NEGATIVE_INFINITY) {
-                        continue;
+                    if (s.visible[j]) {
+                        float e = (float) Math.exp(scores[j] - max);
+                        scores[j] = e;
+                        sum += e;
                     }
-                    float p = (float) Math.exp(scores[j] - max);
-                    sum += p;
-                    FloatOps.axpy(p, v, j * d, out, off, d);
                 }
+                ChunkKernels.weightedSum(vector, scores, 0, sparse == null ? null : s.visible, 0, limit, v, 0, d,
+                        out, off);
                 FloatOps.scale(1f / sum, out, off, d);
             }
         }
@@ -105,6 +112,7 @@ public final class PlainAttention {
         float[] keys = new float[0];   // (keys, headDim)
         float[] values = new float[0]; // (keys, headDim)
         float[] scores = new float[0]; // (keys)
+        boolean[] visible = new boolean[0]; // (keys) the mask row
 
         void prepare(int keys, int d) {
             if (this.keys.length < keys * d) {
@@ -113,6 +121,7 @@ public final class PlainAttention {
             }
             if (scores.length < keys) {
                 scores = new float[keys];
+                visible = new boolean[keys];
             }
         }
     }

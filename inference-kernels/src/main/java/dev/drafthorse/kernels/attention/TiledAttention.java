@@ -45,7 +45,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *       the calling thread then merges the buffered triples per (query, head) in chunk order. Chunks go in
  *       waves of at most {@link #SPLIT_WAVE_CHUNKS} so the buffer does not grow with the context.</li>
  * </ul>
- * Vector and scalar runs differ only in the {@code dot}/{@code axpy}/{@code scale} kernels.
+ * Vector and scalar runs differ only in the {@code dot}/{@code axpy}/{@code scale} kernels. The score
+ * and value loops run through {@link ChunkKernels}, fused forms that reproduce those primitives bit for
+ * bit (four dots side by side, the value accumulator kept in registers across a chunk's keys): the
+ * definition is unchanged, they are just several times faster than one primitive call per key.
  *
  * <p>Instances are thread-safe and keep their per-thread scratch (tiles, running state) in a pool, so
  * steady-state calls allocate almost nothing.
@@ -71,6 +74,7 @@ public final class TiledAttention {
 
     private final int queryBlock;
     private final boolean scalar;
+    private final boolean vector; // the fused chunk kernels' vector twins run
     private final Schedule schedule;
     private final ConcurrentLinkedQueue<Scratch> pool = new ConcurrentLinkedQueue<>();
 
@@ -97,6 +101,7 @@ public final class TiledAttention {
         }
         this.queryBlock = queryBlock;
         this.scalar = scalar;
+        this.vector = ChunkKernels.vector(scalar);
         this.schedule = schedule;
     }
 
@@ -189,11 +194,12 @@ public final class TiledAttention {
 
     private void queryBlocks(Call c, Parallel par) {
         int blocks = (c.T + queryBlock - 1) / queryBlock;
-        // Later blocks of a causal prefill see more keys; the pool's work stealing evens that out.
+        // Later blocks of a causal prefill see more keys: hand them out first so the short ones fill the
+        // gaps at the end instead of one long block finishing alone.
         par.forEachChunk(blocks * c.kvHeads, item -> {
             Scratch s = acquire(c.d, queryBlock * c.group);
             try {
-                queryBlock(s, c, item / c.kvHeads, item % c.kvHeads);
+                queryBlock(s, c, blocks - 1 - item / c.kvHeads, item % c.kvHeads);
             } finally {
                 pool.offer(s);
             }
@@ -231,12 +237,12 @@ public final class TiledAttention {
                     int r = (t - t0) * group + g;
                     int qOff = c.qOff(t, h0 + g);
                     if (s.runL[r] == 0f) {
-                        // First visible chunk of this row: the triple is the running state, no copy needed.
-                        chunkTriple(s, c.q, qOff, n, vis, d, c.scale, s.runAcc, r * d);
+                        // First visible chunk of this row: its triple is the running state, no merge.
+                        chunkTriple(s, c, qOff, n, vis, s.runAcc, r * d);
                         s.runM[r] = s.mC;
                         s.runL[r] = s.lC;
                     } else {
-                        chunkTriple(s, c.q, qOff, n, vis, d, c.scale, s.accC, 0);
+                        chunkTriple(s, c, qOff, n, vis, s.accC, 0);
                         merge(s.runM, s.runL, r, s.runAcc, r * d, s.mC, s.lC, s.accC, 0, d);
                     }
                 }
@@ -309,26 +315,24 @@ public final class TiledAttention {
     private void splitChunk(Scratch s, Call c, int chunk, int kvHead, int base, float[] waveM, float[] waveL,
             float[] waveAcc) {
         int key0 = chunk * KEY_BLOCK;
-        int d = c.d;
         boolean loaded = false;
         for (int t = 0; t < c.T; t++) {
             int n = Math.min(c.limits[t] - key0, KEY_BLOCK);
             boolean sees = n > 0 && visibleRow(s, c, t, key0, n);
+            if (sees && !loaded) {
+                int tileKeys = Math.min(KEY_BLOCK, c.maxLimit - key0); // no query needs keys past maxLimit
+                c.kv.readKeys(kvHead, key0, tileKeys, s.kTile, 0);
+                c.kv.readValues(kvHead, key0, tileKeys, s.vTile, 0);
+                loaded = true;
+            }
             for (int g = 0; g < c.group; g++) {
-                int h = kvHead * c.group + g;
-                int slot = base + t * c.nHeads + h;
+                int slot = base + t * c.nHeads + kvHead * c.group + g;
                 if (!sees) {
-                    waveL[slot] = 0f;
+                    waveL[slot] = 0f; // the merge skips this chunk for this row
                     continue;
                 }
-                if (!loaded) {
-                    int tileKeys = Math.min(KEY_BLOCK, c.maxLimit - key0); // no query needs keys past maxLimit
-                    c.kv.readKeys(kvHead, key0, tileKeys, s.kTile, 0);
-                    c.kv.readValues(kvHead, key0, tileKeys, s.vTile, 0);
-                    loaded = true;
-                }
-                chunkTriple(s, c.q, c.qOff(t, h), n, c.sparse == null ? null : s.vis, d, c.scale, waveAcc,
-                        slot * d);
+                chunkTriple(s, c, c.qOff(t, kvHead * c.group + g), n, c.sparse == null ? null : s.vis, waveAcc,
+                        slot * c.d);
                 waveM[slot] = s.mC;
                 waveL[slot] = s.lC;
             }
@@ -355,32 +359,39 @@ public final class TiledAttention {
     }
 
     /**
-     * The triple of one chunk for one (query, head): scores against the first n keys of the loaded tile
-     * (those with {@code vis[j]}, or all when vis is null, at least one of them), then
-     * {@code s.mC} = max, {@code s.lC} = Σ exp(s − mC) and {@code acc[accOff..+d)} = Σ exp(s − mC)·v.
+     * The triple of one chunk for one (query, head) row (steps 1-2 of the canonical reduction) against
+     * the loaded tile: scores of {@code q[qOff..+d)} against the first n tile keys (those with
+     * {@code vis[j]}, or all when vis is null; at least one), then {@code s.mC} = their max,
+     * {@code s.lC} = Σ exp(score − mC) and {@code acc[accOff..+d)} = Σ exp(score − mC)·v.
+     *
+     * <p>Scores and the value sum go through {@link ChunkKernels}, which produce the bits of one
+     * {@code FloatOps.dot} per key and one {@code FloatOps.axpy} per visible key, only faster. With a
+     * sparse mask the invisible keys are scored too (the fused kernel takes the whole run); those scores
+     * are never used.
      */
-    private void chunkTriple(Scratch s, float[] q, int qOff, int n, boolean[] vis, int d, float scale,
-            float[] acc, int accOff) {
-        float[] scores = s.scores; // (KEY_BLOCK)
-        float[] k = s.kTile;       // (KEY_BLOCK, headDim)
-        float[] v = s.vTile;       // (KEY_BLOCK, headDim)
+    private void chunkTriple(Scratch s, Call c, int qOff, int n, boolean[] vis, float[] acc, int accOff) {
+        int d = c.d;
+        float scale = c.scale;
+        float[] p = s.scores; // (KEY_BLOCK) scores, then exp weights
+        ChunkKernels.dots(vector, c.q, qOff, s.kTile, 0, d, n, p, 0);
         float m = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
             if (vis == null || vis[j]) {
-                float x = dot(q, qOff, k, j * d, d) * scale;
-                scores[j] = x;
+                float x = p[j] * scale;
+                p[j] = x;
                 m = x > m ? x : m;
             }
         }
-        Arrays.fill(acc, accOff, accOff + d, 0f);
         float l = 0f;
         for (int j = 0; j < n; j++) {
             if (vis == null || vis[j]) {
-                float p = (float) Math.exp(scores[j] - m);
-                l += p;
-                axpy(p, v, j * d, acc, accOff, d);
+                float e = (float) Math.exp(p[j] - m);
+                p[j] = e;
+                l += e;
             }
         }
+        Arrays.fill(acc, accOff, accOff + d, 0f);
+        ChunkKernels.weightedSum(vector, p, 0, vis, 0, n, s.vTile, 0, d, acc, accOff);
         s.mC = m;
         s.lC = l;
     }
@@ -389,9 +400,19 @@ public final class TiledAttention {
     private void merge(float[] runM, float[] runL, int r, float[] runAcc, int runOff, float mC, float lC,
             float[] accC, int accOff, int d) {
         float m = runM[r];
-        float mNew = mC > m ? mC : m;
-        float a = (float) Math.exp(m - mNew);
-        float b = (float) Math.exp(mC - mNew);
+        // m' = max(m, mC); one of a = exp(m − m'), b = exp(mC − m') is exp(0), exactly 1: not computed.
+        float mNew;
+        float a;
+        float b;
+        if (mC > m) {
+            mNew = mC;
+            a = (float) Math.exp(m - mC);
+            b = 1f;
+        } else {
+            mNew = m;
+            a = 1f;
+            b = (float) Math.exp(mC - m);
+        }
         if (a != 1f) { // scaling by exactly 1 is the identity: skipping it changes no bit
             scale(a, runAcc, runOff, d);
         }
@@ -408,10 +429,6 @@ public final class TiledAttention {
         for (int i = 0; i < d; i++) {
             out[outOff + i] = acc[accOff + i] / l;
         }
-    }
-
-    private float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        return scalar ? ScalarKernels.dot(a, aOff, b, bOff, n) : FloatOps.dot(a, aOff, b, bOff, n);
     }
 
     private void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
@@ -445,17 +462,17 @@ public final class TiledAttention {
     private static final class Scratch {
         float[] kTile = new float[0];   // (KEY_BLOCK, headDim)
         float[] vTile = new float[0];   // (KEY_BLOCK, headDim)
-        float[] scores = new float[KEY_BLOCK];   // (KEY_BLOCK)
-        boolean[] vis = new boolean[KEY_BLOCK];  // (KEY_BLOCK)
-        float[] accC = new float[0];    // (headDim) one chunk's acc
-        float[] runM = new float[0];    // (rows)
-        float[] runL = new float[0];    // (rows)
-        float[] runAcc = new float[0];  // (rows, headDim)
+        final float[] scores = new float[KEY_BLOCK];  // (KEY_BLOCK) one row's scores, then weights
+        final boolean[] vis = new boolean[KEY_BLOCK]; // (KEY_BLOCK) one query's visibility in the chunk
+        float[] accC = new float[0];    // (headDim) one chunk's acc before it is merged
+        float mC;                       // one chunk's max score
+        float lC;                       // one chunk's sum of weights
+        float[] runM = new float[0];    // (rows) running max
+        float[] runL = new float[0];    // (rows) running sum, 0 = no chunk merged yet
+        float[] runAcc = new float[0];  // (rows, headDim) running weighted value sum
         float[] waveM = new float[0];   // (wave, rows)
         float[] waveL = new float[0];   // (wave, rows)
         float[] waveAcc = new float[0]; // (wave, rows, headDim)
-        float mC;
-        float lC;
 
         void prepare(int d, int rows) {
             kTile = grow(kTile, KEY_BLOCK * d);

@@ -189,8 +189,8 @@ class TiledAttentionTest {
     @ValueSource(booleans = {false, true})
     void bitIdenticalAcrossThreadsSchedulesAndQueryBlocks(boolean f16) {
         Random rnd = new Random(42);
-        int kvLen = 1000;
-        int T = 200;
+        int kvLen = 700; // 11 chunks, the last one partial
+        int T = 150;     // several query blocks of 64, and queries of the first chunks see partial chunks
         int nHeads = 8;
         int kvHeads = 2;
         int d = 64;
@@ -260,6 +260,23 @@ class TiledAttentionTest {
         float[] out3 = new float[3 * row];
         VECTOR.attend(q3, 3, nHeads, kv, AttentionMask.causal(first + t0), scale, out3, two);
         assertBits(prefill, t0 * row, out3, 0, 3 * row, "T=3 step");
+    }
+
+    @Test
+    void keySplitAcrossSeveralWavesMatchesQueryBlocks() {
+        // 5000 keys = 79 chunks: more than one wave of SPLIT_WAVE_CHUNKS on the key-split schedule.
+        Random rnd = new Random(48);
+        int kvLen = 5000;
+        assertTrue((kvLen + TiledAttention.KEY_BLOCK - 1) / TiledAttention.KEY_BLOCK > TiledAttention.SPLIT_WAVE_CHUNKS);
+        KvStore kv = Fixtures.store(false, 1, 16, kvLen, rnd);
+        float[] q = Fixtures.queries(3, 2, 16, 2f, rnd);
+        AttentionMask mask = AttentionMask.causal(kvLen - 3);
+        float[] blocks = new float[3 * 2 * 16];
+        new TiledAttention(64, false, Schedule.QUERY_BLOCKS).attend(q, 3, 2, kv, mask, 0.25f, blocks, one);
+        float[] split = new float[blocks.length];
+        new TiledAttention(64, false, Schedule.KEY_SPLIT).attend(q, 3, 2, kv, mask, 0.25f, split, two);
+        assertBits(blocks, split, "waves");
+        assertClose(oracle(q, 3, 2, kv, mask, 0.25f), split, TOL, "waves vs oracle");
     }
 
     @Test
