@@ -43,6 +43,7 @@ public final class BatchEngine {
      * it detects one; package-private, set only by tests.
      */
     boolean acceptAllDraftsForTests;
+    private PrefixCache prefixCache;
 
     /** Receives progress; every method has a default. */
     public interface Listener {
@@ -88,6 +89,12 @@ public final class BatchEngine {
         }
     }
 
+    /** Reuses (and fills) this prefix cache for prompts whose KV type matches it; null turns it off. */
+    public BatchEngine withPrefixCache(PrefixCache cache) {
+        this.prefixCache = cache;
+        return this;
+    }
+
     public EngineStats stats() {
         return stats;
     }
@@ -101,9 +108,14 @@ public final class BatchEngine {
         long start = System.nanoTime();
         BatchResult[] results = new BatchResult[requests.size()];
         Deque<Integer> queue = new ArrayDeque<>();
+        List<Integer> order = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
-            queue.add(i);
+            order.add(i);
         }
+        if (options.groupPrefixes()) {
+            order.sort((x, y) -> Arrays.compare(requests.get(x).prompt(), requests.get(y).prompt()));
+        }
+        queue.addAll(order);
         List<Sequence> active = new ArrayList<>();
         long reserved = 0;
         double plainPassNanos = 0;
@@ -121,9 +133,17 @@ public final class BatchEngine {
                 if (!active.isEmpty() && reserved + need > options.maxKvPositions()) {
                     break;
                 }
+                PrefixCache pc = prefixCache != null && prefixCache.type() == r.options().kvType() ? prefixCache : null;
+                if (pc != null && !active.isEmpty() && sharedWithPrefilling(active, r.prompt()) > pc.cachedLength(r.prompt())) {
+                    break; // a sequence in prefill is computing this prompt's prefix: wait for it and reuse it
+                }
                 int idx = queue.poll();
                 KvCache cache = target.newCache(r.options().kvType(), (int) Math.min(Integer.MAX_VALUE, need));
                 Sequence s = new Sequence(idx, r, cache, limit, need, target.tokenizer(), piece -> listener.text(idx, piece));
+                if (pc != null) {
+                    s.fed = pc.reuse(r.prompt(), cache);
+                    s.prefixCache = pc;
+                }
                 if (spec.enabled()) {
                     boolean model = spec.mode() == Speculation.Mode.DRAFT_MODEL;
                     s.draftLength = new DraftLength(spec.draftMax(), 0.7, model ? relativeCost() : 0.05);
@@ -205,6 +225,9 @@ public final class BatchEngine {
                         s.fed += n;
                         if (s.fed == s.promptLength()) {
                             s.prefillDone = System.nanoTime();
+                            if (s.prefixCache != null) {
+                                s.prefixCache.insert(s.request.prompt(), s.cache);
+                            }
                             int next = s.sampler.sample(logits[i], 0, target.config().vocab(), s.request.rng());
                             if (!s.emit(next)) {
                                 s.pending = next;
@@ -247,6 +270,24 @@ public final class BatchEngine {
         }
         stats.nanos += System.nanoTime() - start;
         return Arrays.asList(results);
+    }
+
+    /** The longest prefix (in whole cache blocks) the prompt shares with a sequence still in prefill. */
+    private static int sharedWithPrefilling(List<Sequence> active, int[] prompt) {
+        int best = 0;
+        for (Sequence s : active) {
+            if (s.decoding || s.done()) {
+                continue;
+            }
+            int[] p = s.request.prompt();
+            int n = Math.min(Math.min(p.length, prompt.length - 1), s.promptLength());
+            int i = 0;
+            while (i < n && p[i] == prompt[i]) {
+                i++;
+            }
+            best = Math.max(best, i / PrefixCache.BLOCK * PrefixCache.BLOCK);
+        }
+        return best;
     }
 
     /** The prior cost of one drafted token: the draft's weight bytes over the target's. */

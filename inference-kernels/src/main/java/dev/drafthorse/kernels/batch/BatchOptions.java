@@ -10,8 +10,15 @@ import dev.drafthorse.kernels.speculative.Speculation;
  *     a prompt waits until it fits, and one sequence is always admitted
  * @param prefillChunk prompt tokens per sequence per pass, so long prompts do not stall the others' decoding
  * @param speculation drafting for every sequence
+ * @param groupPrefixes admit prompts in token order rather than input order, so prompts sharing a
+ *     prefix run close together and hit the prefix cache (outputs still come back in input order)
  */
-public record BatchOptions(int batchSize, long maxKvPositions, int prefillChunk, Speculation speculation) {
+public record BatchOptions(int batchSize, long maxKvPositions, int prefillChunk, Speculation speculation, boolean groupPrefixes) {
+
+    public BatchOptions(int batchSize, long maxKvPositions, int prefillChunk, Speculation speculation) {
+        this(batchSize, maxKvPositions, prefillChunk, speculation, false);
+    }
+
     public BatchOptions {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch must be >= 1, got " + batchSize);
@@ -29,6 +36,10 @@ public record BatchOptions(int batchSize, long maxKvPositions, int prefillChunk,
     }
 
     public BatchOptions withSpeculation(Speculation s) {
-        return new BatchOptions(batchSize, maxKvPositions, prefillChunk, s);
+        return new BatchOptions(batchSize, maxKvPositions, prefillChunk, s, groupPrefixes);
+    }
+
+    public BatchOptions withGroupPrefixes(boolean g) {
+        return new BatchOptions(batchSize, maxKvPositions, prefillChunk, speculation, g);
     }
 }

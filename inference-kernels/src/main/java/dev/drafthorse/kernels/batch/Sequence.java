@@ -40,6 +40,8 @@ final class Sequence {
     private final Tokenizer tokenizer;
     private final Consumer<String> onText;
 
+    PrefixCache prefixCache; // where this prompt's blocks go once computed, or null
+
     // speculation
     KvCache draftCache;
     int draftSeen;

@@ -5,6 +5,8 @@ import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.Step;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;
+import dev.drafthorse.kernels.attention.AttentionMask;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -30,10 +32,103 @@ public final class Scorer {
      */
     public record Score(double logprob, int[] tokens, double[] tokenLogprobs) {}
 
+    /** Scores every continuation in one pass over a token tree (see {@link #scoreTree}). */
     public List<Score> score(String prompt, List<String> continuations) {
         Tokenizer tok = model.tokenizer();
         int[] p = tok.encode(prompt, tok.addBosDefault(), true);
+        List<int[]> wholes = continuations.stream().map(c -> tok.encode(prompt + c, tok.addBosDefault(), true)).toList();
+        return scoreTree(p, wholes);
+    }
+
+    /** Scores each continuation in its own pass (the reference for {@link #scoreTree}, and a benchmark baseline). */
+    public List<Score> scoreSeparately(String prompt, List<String> continuations) {
+        Tokenizer tok = model.tokenizer();
+        int[] p = tok.encode(prompt, tok.addBosDefault(), true);
         return continuations.stream().map(c -> scoreOne(p, tok.encode(prompt + c, tok.addBosDefault(), true))).toList();
+    }
+
+    /**
+     * Scores all continuations with the prompt evaluated once: the shared prompt tokens go through one
+     * pass, then every continuation's tokens go through a second pass as branches of a tree, with a tree
+     * mask (each token sees the prompt and its own branch's earlier tokens only) and positions that follow
+     * depth. Equal to scoring each alone within float tolerance (the attention reduction groups keys
+     * differently).
+     *
+     * @param prompt the prompt's ids
+     * @param wholes for each continuation, the ids of prompt + continuation tokenized together
+     */
+    public List<Score> scoreTree(int[] prompt, List<int[]> wholes) {
+        int n = wholes.size();
+        int[] lcp = new int[n];
+        int base = Integer.MAX_VALUE;
+        for (int c = 0; c < n; c++) {
+            int[] w = wholes.get(c);
+            int l = 0;
+            while (l < prompt.length && l < w.length && prompt[l] == w[l]) {
+                l++;
+            }
+            if (l == 0) {
+                throw new IllegalArgumentException("cannot score a continuation of an empty prompt without BOS");
+            }
+            lcp[c] = l;
+            if (l < w.length) {
+                base = Math.min(base, l - 1);
+            }
+        }
+        Score[] out = new Score[n];
+        if (base == Integer.MAX_VALUE) { // nothing to score
+            for (int c = 0; c < n; c++) {
+                out[c] = new Score(0, new int[0], new double[0]);
+            }
+            return List.of(out);
+        }
+        // Branch c holds whole[base, len - 1): the token at depth j predicts whole[base + j + 1].
+        List<Integer> tokens = new ArrayList<>();
+        List<Integer> parents = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        int[] first = new int[n];
+        int maxLen = base;
+        for (int c = 0; c < n; c++) {
+            int[] w = wholes.get(c);
+            first[c] = tokens.size();
+            for (int i = base; i < w.length - 1 && lcp[c] < w.length; i++) {
+                parents.add(i == base ? -1 : tokens.size() - 1);
+                tokens.add(w[i]);
+                positions.add(i);
+            }
+            maxLen = Math.max(maxLen, w.length);
+        }
+        int ctx = model.config().contextLength();
+        if (maxLen > ctx) {
+            throw new IllegalArgumentException("prompt and continuation (" + maxLen + " tokens) exceed the context window of " + ctx);
+        }
+        KvCache cache = model.newCache(KvType.F32, base + tokens.size() + 1);
+        if (base > 0) {
+            model.forward(List.of(Step.causal(cache, Arrays.copyOf(prompt, base), Step.Logits.NONE)));
+        }
+        int[] treeTokens = tokens.stream().mapToInt(Integer::intValue).toArray();
+        int[] treePositions = positions.stream().mapToInt(Integer::intValue).toArray();
+        int[] treeParents = parents.stream().mapToInt(Integer::intValue).toArray();
+        float[] logits = model.forward(List.of(new Step(cache, treeTokens, treePositions,
+                AttentionMask.tree(base, treeParents), Step.Logits.ALL)))[0];
+        int v = model.config().vocab();
+        for (int c = 0; c < n; c++) {
+            int[] w = wholes.get(c);
+            if (lcp[c] == w.length) {
+                out[c] = new Score(0, new int[0], new double[0]);
+                continue;
+            }
+            int[] cont = Arrays.copyOfRange(w, lcp[c], w.length);
+            double[] per = new double[cont.length];
+            double total = 0;
+            for (int i = lcp[c]; i < w.length; i++) {
+                int node = first[c] + (i - 1 - base);
+                per[i - lcp[c]] = logSoftmax(logits, node * v, v, w[i]);
+                total += per[i - lcp[c]];
+            }
+            out[c] = new Score(total, cont, per);
+        }
+        return List.of(out);
     }
 
     Score scoreOne(int[] prompt, int[] whole) {

@@ -74,6 +74,24 @@ public final class KvCache {
         length = newLength;
     }
 
+    /**
+     * Appends {@code n} positions of {@code src} (from {@code srcPos}) after this cache's committed ones:
+     * how a cached prefix is reused.
+     */
+    public void append(KvCache src, int srcPos, int n) {
+        if (src.type != type || src.layers.length != layers.length) {
+            throw new IllegalArgumentException("KV caches of different models or types");
+        }
+        if (srcPos < 0 || srcPos + n > src.length) {
+            throw new IllegalArgumentException("positions [" + srcPos + ", " + (srcPos + n) + ") beyond the source's " + src.length);
+        }
+        reserve(n);
+        for (int i = 0; i < layers.length; i++) {
+            layers[i].copyFrom(src.layers[i], srcPos, length, n);
+        }
+        length += n;
+    }
+
     /** Bytes held by the stores. */
     public long bytes() {
         long b = 0;
