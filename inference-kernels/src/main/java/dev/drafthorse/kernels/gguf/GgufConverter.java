@@ -1,0 +1,59 @@
+package dev.drafthorse.kernels.gguf;
+
+import dev.drafthorse.kernels.tensor.Quantize;
+import dev.drafthorse.kernels.tensor.WeightMatrix;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Rewrites a GGUF model with its matrices in another type (F32, F16, BF16, Q8_0, Q4_0): widening an
+ * F16 model to F32 for memory-bound measurements, or quantizing a target into its own draft. Metadata
+ * is copied unchanged; 1-D tensors (norms, biases) stay as they are; a matrix whose rows do not fit the
+ * new type's blocks keeps its type.
+ */
+public final class GgufConverter {
+    private GgufConverter() {}
+
+    public static void convert(Path in, Path out, GgmlType type) throws IOException {
+        if (!type.supported()) {
+            throw new IllegalArgumentException("cannot convert to " + type + " (supported: F32, F16, BF16, Q8_0, Q4_0)");
+        }
+        GgufFile f = GgufFile.open(in);
+        GgufWriter w = new GgufWriter();
+        for (Map.Entry<String, MetadataValue> e : f.metadata().entrySet()) {
+            w.put(e.getKey(), e.getValue());
+        }
+        w.putUint32("general.file_type", fileType(type));
+        for (TensorInfo t : f.tensors().values()) {
+            boolean matrix = t.shape().length == 2 && t.cols() % type.blockSize() == 0 && t.type().supported();
+            if (!matrix || t.type() == type) {
+                byte[] b = new byte[(int) t.bytes()];
+                f.data(t.name()).get(b);
+                w.tensor(t.name(), t.type(), t.shape(), b);
+                continue;
+            }
+            int rows = (int) t.rows();
+            int cols = (int) t.cols();
+            WeightMatrix m = WeightMatrix.of(t.type(), f.data(t.name()), rows, cols);
+            float[] values = new float[rows * cols];
+            for (int r = 0; r < rows; r++) {
+                m.row(r, values, r * cols);
+            }
+            w.tensor(t.name(), type, t.shape(), Quantize.encode(type, values, cols));
+        }
+        w.write(out);
+    }
+
+    /** llama.cpp's {@code general.file_type} for a model whose matrices are all of one type. */
+    static int fileType(GgmlType type) {
+        return switch (type) {
+            case F32 -> 0;
+            case F16 -> 1;
+            case Q4_0 -> 2;
+            case Q8_0 -> 7;
+            case BF16 -> 32;
+            default -> throw new IllegalArgumentException(type.toString());
+        };
+    }
+}
