@@ -6,6 +6,7 @@ import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.Step;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;
 import dev.drafthorse.kernels.attention.AttentionMask;
+import dev.drafthorse.kernels.batch.PrefixCache;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,9 +21,25 @@ import java.util.List;
  */
 public final class Scorer {
     private final Model model;
+    private PrefixCache prefixCache;
+    private long promptTokensComputed;
 
     public Scorer(Model model) {
         this.model = model;
+    }
+
+    /** Reuses (and fills) a prefix cache of F32 KV blocks for the prompts; null turns it off. */
+    public Scorer withPrefixCache(PrefixCache cache) {
+        if (cache != null && cache.type() != KvType.F32) {
+            throw new IllegalArgumentException("scoring uses an F32 KV cache; the prefix cache holds " + cache.type());
+        }
+        this.prefixCache = cache;
+        return this;
+    }
+
+    /** Prompt and continuation tokens this scorer ran through the model (cache hits excluded). */
+    public long tokensComputed() {
+        return promptTokensComputed;
     }
 
     /**
@@ -104,8 +121,17 @@ public final class Scorer {
         }
         KvCache cache = model.newCache(KvType.F32, base + tokens.size() + 1);
         if (base > 0) {
-            model.forward(List.of(Step.causal(cache, Arrays.copyOf(prompt, base), Step.Logits.NONE)));
+            int[] shared = Arrays.copyOf(prompt, base);
+            int reused = prefixCache != null ? prefixCache.reuse(shared, cache) : 0;
+            if (reused < base) {
+                model.forward(List.of(Step.causal(cache, Arrays.copyOfRange(shared, reused, base), Step.Logits.NONE)));
+                promptTokensComputed += base - reused;
+            }
+            if (prefixCache != null) {
+                prefixCache.insert(shared, cache);
+            }
         }
+        promptTokensComputed += tokens.size();
         int[] treeTokens = tokens.stream().mapToInt(Integer::intValue).toArray();
         int[] treePositions = positions.stream().mapToInt(Integer::intValue).toArray();
         int[] treeParents = parents.stream().mapToInt(Integer::intValue).toArray();
@@ -149,8 +175,15 @@ public final class Scorer {
         int[] cont = Arrays.copyOfRange(whole, lcp, whole.length);
         KvCache cache = model.newCache(KvType.F32, whole.length);
         if (lcp > 1) {
-            model.forward(List.of(Step.causal(cache, Arrays.copyOf(whole, lcp - 1), Step.Logits.NONE)));
+            int[] shared = Arrays.copyOf(whole, lcp - 1);
+            int reused = prefixCache != null ? prefixCache.reuse(shared, cache) : 0;
+            model.forward(List.of(Step.causal(cache, Arrays.copyOfRange(shared, reused, shared.length), Step.Logits.NONE)));
+            promptTokensComputed += shared.length - reused;
+            if (prefixCache != null) {
+                prefixCache.insert(shared, cache);
+            }
         }
+        promptTokensComputed += whole.length - lcp;
         // Rows lcp-1 .. end-1 predict tokens lcp .. end.
         int[] tail = Arrays.copyOfRange(whole, lcp - 1, whole.length - 1);
         float[] logits = model.forward(List.of(Step.causal(cache, tail, Step.Logits.ALL)))[0];

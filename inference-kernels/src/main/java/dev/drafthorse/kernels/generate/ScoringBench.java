@@ -1,0 +1,81 @@
+package dev.drafthorse.kernels.generate;
+
+import dev.drafthorse.kernels.batch.PrefixCache;
+import dev.drafthorse.kernels.model.KvType;
+import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.tensor.Parallel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The warehouse-scale scoring benchmark: rows built from one long template (instructions and examples)
+ * plus a short row text, each scored against candidate labels, four ways in one run — prefix cache off
+ * or on, one pass per candidate or one tree pass — reporting wall-clock and the tokens the model
+ * actually computed. Checks that all four give the same scores.
+ *
+ * <p>{@code java --add-modules jdk.incubator.vector -cp ... dev.drafthorse.kernels.generate.ScoringBench MODEL.gguf [ROWS] [THREADS]}
+ */
+public final class ScoringBench {
+    private ScoringBench() {}
+
+    static final String TEMPLATE = "You read a short story and say how it ends. Answer happy, sad or neutral.\n"
+            + "Story: Lily found a big red ball in the park and played all day. Answer: happy\n"
+            + "Story: Tom lost his toy boat in the river. He looked everywhere but could not find it, and he cried. Answer: sad\n"
+            + "Story: ";
+    static final String[] ROW_TEXTS = {"Ben and Mia built a tall tower, and then it fell down and broke.",
+        "The cat slept in the sun all day.", "Max found his lost kite in a tree and laughed.", "It rained and the party was over.",
+        "Anna gave her friend a flower and they hugged.", "The bird flew away and did not come back."};
+    static final List<String> LABELS = List.of(" happy", " sad", " neutral");
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 1) {
+            System.err.println("usage: ScoringBench MODEL.gguf [ROWS (default 1000)] [THREADS (default 2)]");
+            System.exit(2);
+        }
+        int rows = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+        int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        try (Parallel par = new Parallel(threads)) {
+            Model model = Model.load(Path.of(args[0]), par);
+            List<String> prompts = new ArrayList<>();
+            for (int i = 0; i < rows; i++) {
+                prompts.add(TEMPLATE + ROW_TEXTS[i % ROW_TEXTS.length] + " (row " + i + ") Answer:");
+            }
+            int templateTokens = model.tokenizer().encode(TEMPLATE, true, false).length;
+            System.out.printf("scoring bench: %s, %d rows, template %d tokens, %d labels, %d threads%n",
+                    model.file().path().getFileName(), rows, templateTokens, LABELS.size(), threads);
+            double[][] reference = null;
+            double baseline = 0;
+            for (String mode : new String[] {"per-candidate, cache off", "tree, cache off", "per-candidate, cache on", "tree, cache on"}) {
+                boolean tree = mode.startsWith("tree");
+                boolean cacheOn = mode.endsWith("on");
+                PrefixCache cache = cacheOn ? new PrefixCache(model, KvType.F32, 256L << 20) : null;
+                Scorer scorer = new Scorer(model).withPrefixCache(cache);
+                double[][] scores = new double[rows][];
+                long t0 = System.nanoTime();
+                for (int i = 0; i < rows; i++) {
+                    List<Scorer.Score> s = tree ? scorer.score(prompts.get(i), LABELS) : scorer.scoreSeparately(prompts.get(i), LABELS);
+                    scores[i] = s.stream().mapToDouble(Scorer.Score::logprob).toArray();
+                    if ((i + 1) % 100 == 0) {
+                        System.err.printf("scoring bench: %s: %d/%d rows%n", mode, i + 1, rows);
+                    }
+                }
+                double secs = (System.nanoTime() - t0) / 1e9;
+                if (reference == null) {
+                    reference = scores;
+                    baseline = secs;
+                }
+                double maxDiff = 0;
+                for (int i = 0; i < rows; i++) {
+                    for (int c = 0; c < LABELS.size(); c++) {
+                        maxDiff = Math.max(maxDiff, Math.abs(scores[i][c] - reference[i][c]));
+                    }
+                }
+                System.out.printf("  %-26s %8.2f s  %6.1f rows/s  tokens computed %9d  speedup %5.2fx  max |dlogprob| %.2e%s%n", mode,
+                        secs, rows / secs, scorer.tokensComputed(), baseline / secs, maxDiff,
+                        cache != null ? String.format("  (cache: %d hits, %d misses, %d tokens saved)", cache.hits(), cache.misses(),
+                                cache.tokensSaved()) : "");
+            }
+        }
+    }
+}
