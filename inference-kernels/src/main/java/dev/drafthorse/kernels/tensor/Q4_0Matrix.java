@@ -46,6 +46,20 @@ public final class Q4_0Matrix extends WeightMatrix {
 
 
     @Override
+    void widen(int row, float[] q, float[] d) {
+        int base = row * rowBytes;
+        for (int b = 0; b < cols / BLOCK; b++) {
+            int p = base + b * BLOCK_BYTES;
+            d[b] = Float16.toFloat(i16(p));
+            for (int j = 0; j < 16; j++) {
+                int v = data[p + 2 + j] & 0xff;
+                q[b * BLOCK + j] = (v & 0x0f) - 8;
+                q[b * BLOCK + j + 16] = (v >>> 4) - 8;
+            }
+        }
+    }
+
+    @Override
     public void row(int row, float[] dst, int off) {
         int base = row * rowBytes;
         for (int b = 0; b < cols / BLOCK; b++) {

@@ -43,6 +43,18 @@ public final class Q8_0Matrix extends WeightMatrix {
 
 
     @Override
+    void widen(int row, float[] q, float[] d) {
+        int base = row * rowBytes;
+        for (int b = 0; b < cols / BLOCK; b++) {
+            int p = base + b * BLOCK_BYTES;
+            d[b] = Float16.toFloat(i16(p));
+            for (int j = 0; j < BLOCK; j++) {
+                q[b * BLOCK + j] = data[p + 2 + j];
+            }
+        }
+    }
+
+    @Override
     public void row(int row, float[] dst, int off) {
         int base = row * rowBytes;
         for (int b = 0; b < cols / BLOCK; b++) {

@@ -575,4 +575,141 @@ final class VectorKernels {
         }
         return s;
     }
+
+    // ---- Widened rows (prefill): the same canonical order as the direct kernels above, reading exact
+    // floats instead of converting the file's bytes for every group of inputs.
+
+    /** A widened row · one input. */
+    static float widenedDot(int kind, float[] wq, float[] wd, float[] x, int xOff, int n) {
+        if (kind == 1 || kind == 2) {
+            if (S == null) {
+                return ScalarKernels.dot(wq, 0, x, xOff, n);
+            }
+            FloatVector acc = FloatVector.zero(F);
+            int i = 0;
+            int upper = F.loopBound(n);
+            for (; i < upper; i += L) {
+                acc = FloatVector.fromArray(F, wq, i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+            }
+            float s = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) {
+                s += wq[i] * x[xOff + i];
+            }
+            return s;
+        }
+        boolean q8 = kind == 3;
+        if (q8 ? BLOCK_OK_Q8 == 0 : BLOCK_OK_Q4 == 0) {
+            return widenedBlockScalar(q8, wq, wd, x, xOff, n);
+        }
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n; b += 32) {
+            FloatVector blk = FloatVector.zero(F);
+            if (q8) {
+                for (int j = 0; j < 32; j += L) {
+                    blk = FloatVector.fromArray(F, wq, b + j).fma(FloatVector.fromArray(F, x, xOff + b + j), blk);
+                }
+            } else {
+                for (int j = 0; j < 16; j += L) {
+                    blk = FloatVector.fromArray(F, wq, b + j).fma(FloatVector.fromArray(F, x, xOff + b + j), blk);
+                    blk = FloatVector.fromArray(F, wq, b + 16 + j).fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), blk);
+                }
+            }
+            acc = blk.fma(FloatVector.broadcast(F, wd[b / 32]), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** A widened row · four inputs x[xOff + j·n, ...). */
+    static void widenedInputs4(int kind, float[] wq, float[] wd, float[] x, int xOff, int n, float[] out, int outOff, int outStride) {
+        boolean plain = kind == 1 || kind == 2;
+        if (plain ? S == null : kind == 3 ? BLOCK_OK_Q8 == 0 : BLOCK_OK_Q4 == 0) {
+            for (int j = 0; j < 4; j++) {
+                out[outOff + j * outStride] = widenedDot(kind, wq, wd, x, xOff + j * n, n);
+            }
+            return;
+        }
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        if (plain) {
+            int i = 0;
+            int upper = F.loopBound(n);
+            for (; i < upper; i += L) {
+                FloatVector wv = FloatVector.fromArray(F, wq, i);
+                a0 = wv.fma(FloatVector.fromArray(F, x, xOff + i), a0);
+                a1 = wv.fma(FloatVector.fromArray(F, x, xOff + n + i), a1);
+                a2 = wv.fma(FloatVector.fromArray(F, x, xOff + 2 * n + i), a2);
+                a3 = wv.fma(FloatVector.fromArray(F, x, xOff + 3 * n + i), a3);
+            }
+            float s0 = a0.reduceLanes(VectorOperators.ADD);
+            float s1 = a1.reduceLanes(VectorOperators.ADD);
+            float s2 = a2.reduceLanes(VectorOperators.ADD);
+            float s3 = a3.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) {
+                float v = wq[i];
+                s0 += v * x[xOff + i];
+                s1 += v * x[xOff + n + i];
+                s2 += v * x[xOff + 2 * n + i];
+                s3 += v * x[xOff + 3 * n + i];
+            }
+            out[outOff] = s0;
+            out[outOff + outStride] = s1;
+            out[outOff + 2 * outStride] = s2;
+            out[outOff + 3 * outStride] = s3;
+            return;
+        }
+        boolean q8 = kind == 3;
+        for (int b = 0; b < n; b += 32) {
+            FloatVector b0 = FloatVector.zero(F);
+            FloatVector b1 = b0;
+            FloatVector b2 = b0;
+            FloatVector b3 = b0;
+            int half = q8 ? 32 : 16;
+            for (int j = 0; j < half; j += L) {
+                FloatVector wv = FloatVector.fromArray(F, wq, b + j);
+                int xi = xOff + b + j;
+                b0 = wv.fma(FloatVector.fromArray(F, x, xi), b0);
+                b1 = wv.fma(FloatVector.fromArray(F, x, xi + n), b1);
+                b2 = wv.fma(FloatVector.fromArray(F, x, xi + 2 * n), b2);
+                b3 = wv.fma(FloatVector.fromArray(F, x, xi + 3 * n), b3);
+                if (!q8) {
+                    FloatVector wh = FloatVector.fromArray(F, wq, b + 16 + j);
+                    b0 = wh.fma(FloatVector.fromArray(F, x, xi + 16), b0);
+                    b1 = wh.fma(FloatVector.fromArray(F, x, xi + n + 16), b1);
+                    b2 = wh.fma(FloatVector.fromArray(F, x, xi + 2 * n + 16), b2);
+                    b3 = wh.fma(FloatVector.fromArray(F, x, xi + 3 * n + 16), b3);
+                }
+            }
+            FloatVector d = FloatVector.broadcast(F, wd[b / 32]);
+            a0 = b0.fma(d, a0);
+            a1 = b1.fma(d, a1);
+            a2 = b2.fma(d, a2);
+            a3 = b3.fma(d, a3);
+        }
+        out[outOff] = a0.reduceLanes(VectorOperators.ADD);
+        out[outOff + outStride] = a1.reduceLanes(VectorOperators.ADD);
+        out[outOff + 2 * outStride] = a2.reduceLanes(VectorOperators.ADD);
+        out[outOff + 3 * outStride] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** The block fallbacks' order on widened values (for vector shapes the block kernels do not cover). */
+    private static float widenedBlockScalar(boolean q8, float[] wq, float[] wd, float[] x, int xOff, int n) {
+        float s = 0f;
+        for (int b = 0; b < n; b += 32) {
+            float blk = 0f;
+            if (q8) {
+                for (int j = 0; j < 32; j++) {
+                    blk += wq[b + j] * x[xOff + b + j];
+                }
+            } else {
+                for (int j = 0; j < 16; j++) {
+                    blk += wq[b + j] * x[xOff + b + j];
+                    blk += wq[b + j + 16] * x[xOff + b + j + 16];
+                }
+            }
+            s += blk * wd[b / 32];
+        }
+        return s;
+    }
 }

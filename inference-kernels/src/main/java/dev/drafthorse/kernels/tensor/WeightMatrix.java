@@ -113,6 +113,24 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
             }
             return;
         }
+        if (t >= WIDEN_AT && k != 0) {
+            // Prefill-shaped: widen each row once (F16/BF16 to floats; Q8_0/Q4_0 to float quants and block
+            // scales) and reuse it for all t inputs. The widened values are exact, so the products and their
+            // order are those of the direct kernels, bit for bit.
+            float[] wq = new float[cols];
+            float[] wd = new float[cols / 32 + 1];
+            for (int r = r0; r < r1; r++) {
+                widen(r, wq, wd);
+                int i = 0;
+                for (; i + 4 <= t; i += 4) {
+                    VectorKernels.widenedInputs4(k, wq, wd, x, i * cols, cols, out, i * outStride + r, outStride);
+                }
+                for (; i < t; i++) {
+                    out[i * outStride + r] = VectorKernels.widenedDot(k, wq, wd, x, i * cols, cols);
+                }
+            }
+            return;
+        }
         for (int r = r0; r < r1; r++) {
             int i = 0;
             for (; i + 4 <= t; i += 4) {
@@ -122,6 +140,17 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
                 out[i * outStride + r] = VectorKernels.dot(k, data, r * rowBytes, x, i * cols, cols);
             }
         }
+    }
+
+    /** Inputs from which a row is widened once and reused, rather than converted per group of four. */
+    static final int WIDEN_AT = 8;
+
+    /**
+     * Row {@code row} as exact floats for the widened kernels: plain types their values; block types their
+     * quants (Q4_0 in element order, nibble − 8) in {@code q} and each block's scale in {@code d}.
+     */
+    void widen(int row, float[] q, float[] d) {
+        row(row, q, 0);
     }
 
     /** The scalar reference dot product: dequantize each value, multiply, accumulate in order. */

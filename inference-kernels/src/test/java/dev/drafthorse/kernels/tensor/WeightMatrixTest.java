@@ -83,7 +83,7 @@ class WeightMatrixTest {
             values[i] = (float) rnd.nextGaussian();
         }
         WeightMatrix w = WeightMatrix.of(type, ByteBuffer.wrap(Quantize.encode(type, values, cols)), rows, cols);
-        for (int t : new int[] {1, 2, 3, 4, 5, 9}) {
+        for (int t : new int[] {1, 2, 3, 4, 5, 9, 13}) {
             float[] x = new float[t * cols];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) rnd.nextGaussian();
