@@ -33,11 +33,15 @@ public final class Synthetic {
         double probPositive(int truth, SplittableRandom r);
     }
 
-    /** Right with probability {@code accuracy}; confidence 0.55..0.95 toward whatever it says. */
+    /**
+     * Right with probability {@code accuracy}, independently of other members; confidence toward whatever it
+     * says is 0.6..0.95 when right and 0.5..0.75 when wrong (less sure when wrong, as LLM judges are).
+     */
     public static Member member(double accuracy) {
         return (truth, r) -> {
-            int said = r.nextDouble() < accuracy ? truth : 1 - truth;
-            double conf = 0.55 + 0.4 * r.nextDouble();
+            boolean right = r.nextDouble() < accuracy;
+            int said = right ? truth : 1 - truth;
+            double conf = right ? 0.6 + 0.35 * r.nextDouble() : 0.5 + 0.25 * r.nextDouble();
             return said == 1 ? conf : 1 - conf;
         };
     }

@@ -98,12 +98,14 @@ public final class ModelFile {
     public static EnsembleModel read(InputStream in, String where) throws IOException {
         Checked c = readChecked(in, where);
         Object o;
-        try (ObjectInputStream ois = SafeObjectInput.open(new ByteArrayInputStream(c.payload))) {
+        SafeObjectInput.Filter filter = new SafeObjectInput.Filter();
+        try (ObjectInputStream ois = SafeObjectInput.open(new ByteArrayInputStream(c.payload), filter)) {
             o = ois.readObject();
             if (ois.read() != -1) throw new ModelFileException(where + ": payload has bytes after its object");
         } catch (InvalidClassException e) {
-            throw new ModelFileException(where + ": payload refused: " + e.getMessage()
-                    + " (only ensemble and Smile model classes are deserialized)", e);
+            String what = filter.refused() != null ? filter.refused() : e.getMessage();
+            throw new ModelFileException(where + ": payload refused: " + what
+                    + " is not allowed (only ensemble and Smile model classes are deserialized)", e);
         } catch (ClassNotFoundException e) {
             throw new ModelFileException(where + ": payload names class " + e.getMessage() + ", which is not on the class path", e);
         } catch (ModelFileException e) {

@@ -69,23 +69,39 @@ public final class SafeObjectInput {
         return name.startsWith(OWN_PREFIX_LEARNER) || name.startsWith(OWN_PREFIX_METHOD) || ALLOWED.contains(name);
     }
 
-    /** The filter: limits first, then the class (arrays by their element class). */
-    public static final ObjectInputFilter FILTER = info -> {
-        if (info.depth() > 500 || info.references() > 50_000_000L || info.arrayLength() > 200_000_000L
-                || info.streamBytes() > ModelFile.MAX_PAYLOAD) {
-            return ObjectInputFilter.Status.REJECTED;
-        }
-        Class<?> c = info.serialClass();
-        if (c == null) return ObjectInputFilter.Status.ALLOWED;
-        while (c.isArray()) c = c.getComponentType();
-        if (c.isPrimitive()) return ObjectInputFilter.Status.ALLOWED;
-        return allowed(c.getName()) ? ObjectInputFilter.Status.ALLOWED : ObjectInputFilter.Status.REJECTED;
-    };
+    /**
+     * The filter: limits first, then the class (arrays by their element class). It remembers what it refused,
+     * so the error can name the class.
+     */
+    public static final class Filter implements ObjectInputFilter {
+        private String refused;
 
-    /** An object stream over {@code in} with {@link #FILTER} installed. */
-    public static ObjectInputStream open(InputStream in) throws IOException {
+        @Override
+        public Status checkInput(FilterInfo info) {
+            if (info.depth() > 500 || info.references() > 50_000_000L || info.arrayLength() > 200_000_000L
+                    || info.streamBytes() > ModelFile.MAX_PAYLOAD) {
+                refused = "limits (depth " + info.depth() + ", references " + info.references() + ", array length "
+                        + info.arrayLength() + ", bytes " + info.streamBytes() + ")";
+                return Status.REJECTED;
+            }
+            Class<?> c = info.serialClass();
+            if (c == null) return Status.ALLOWED;
+            while (c.isArray()) c = c.getComponentType();
+            if (c.isPrimitive() || allowed(c.getName())) return Status.ALLOWED;
+            refused = "class " + info.serialClass().getName();
+            return Status.REJECTED;
+        }
+
+        /** What was refused, or {@code null}. */
+        public String refused() {
+            return refused;
+        }
+    }
+
+    /** An object stream over {@code in} with {@code filter} installed. */
+    public static ObjectInputStream open(InputStream in, Filter filter) throws IOException {
         ObjectInputStream ois = new ObjectInputStream(in);
-        ois.setObjectInputFilter(FILTER);
+        ois.setObjectInputFilter(filter);
         return ois;
     }
 }
