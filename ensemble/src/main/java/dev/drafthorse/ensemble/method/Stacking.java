@@ -113,24 +113,52 @@ public final class Stacking {
         return out;
     }
 
+    /**
+     * One fold of one member: fitted on the rows outside fold {@code fold}, predicting the rows inside it.
+     * The unit of work of a stacking reducer; join results with {@link OutOfFold#builder}.
+     *
+     * @param trainedOn  rows the model was fitted on
+     * @param predicted  rows of the fold
+     * @param posteriors (predicted.length, k)
+     */
+    public record FoldResult(int member, int fold, int[] trainedOn, int[] predicted, double[][] posteriors) {
+        /** Adds this result to {@code b} (which checks it for leakage). */
+        public void addTo(OutOfFold.Builder b) {
+            b.add(member, fold, trainedOn, predicted, posteriors);
+        }
+    }
+
+    /** Fits member {@code m} on every row outside {@code fold} and predicts the fold's rows. */
+    public static FoldResult trainFold(Dataset d, Level0 member, int m, int[] foldOf, int fold, EnsembleParams p) {
+        int[] train = IntStream.range(0, d.size()).filter(i -> foldOf[i] != fold).toArray();
+        int[] test = IntStream.range(0, d.size()).filter(i -> foldOf[i] == fold).toArray();
+        double[][] post = new double[test.length][];
+        if (test.length > 0) {
+            Classifier c = member.fit(d.subset(train), p, memberSeed(p, m, fold));
+            for (int j = 0; j < test.length; j++) post[j] = c.posterior(d.x()[test[j]]);
+        }
+        return new FoldResult(m, fold, train, test, post);
+    }
+
     /** Fits every member on every fold's complement and predicts that fold. */
     public static OutOfFold outOfFold(Dataset d, List<Level0> members, int[] foldOf, int folds, EnsembleParams p) {
         List<String> names = members.stream().map(Level0::name).toList();
         OutOfFold.Builder b = OutOfFold.builder(d.size(), d.numClasses(), names, foldOf);
         for (int f = 0; f < folds; f++) {
-            final int fold = f;
-            int[] train = IntStream.range(0, d.size()).filter(i -> foldOf[i] != fold).toArray();
-            int[] test = IntStream.range(0, d.size()).filter(i -> foldOf[i] == fold).toArray();
-            if (test.length == 0) continue;
-            Dataset trainSet = d.subset(train);
-            for (int m = 0; m < members.size(); m++) {
-                Classifier c = members.get(m).fit(trainSet, p, memberSeed(p, m, f));
-                double[][] post = new double[test.length][];
-                for (int j = 0; j < test.length; j++) post[j] = c.posterior(d.x()[test[j]]);
-                b.add(m, f, train, test, post);
-            }
+            for (int m = 0; m < members.size(); m++) trainFold(d, members.get(m), m, foldOf, f, p).addTo(b);
         }
         return b.build();
+    }
+
+    /** Member {@code m} refitted on all rows: the one that predicts. */
+    public static Classifier refit(Dataset d, Level0 member, int m, EnsembleParams p) {
+        return member.fit(d, p, memberSeed(p, m, -1));
+    }
+
+    /** Joins members refitted elsewhere (in member order) and a meta-learner into the model. */
+    public static StackingModel assemble(List<Classifier> refitted, List<String> names, Classifier meta) {
+        if (refitted.size() != names.size()) throw new IllegalArgumentException(refitted.size() + " members, " + names.size() + " names");
+        return new StackingModel(refitted, names, meta);
     }
 
     /** Seed of member {@code m} on fold {@code fold} ({@code fold = -1}: the refit on all rows). */
@@ -160,7 +188,7 @@ public final class Stacking {
         OutOfFold oof = outOfFold(d, members, foldOf, p.stackingFolds(), p);
         Classifier meta = fitMeta(oof, d.y(), d.numClasses(), p);
         List<Classifier> refit = new ArrayList<>();
-        for (int m = 0; m < members.size(); m++) refit.add(members.get(m).fit(d, p, memberSeed(p, m, -1)));
-        return new StackingModel(refit, oof.memberNames(), meta);
+        for (int m = 0; m < members.size(); m++) refit.add(refit(d, members.get(m), m, p));
+        return assemble(refit, oof.memberNames(), meta);
     }
 }

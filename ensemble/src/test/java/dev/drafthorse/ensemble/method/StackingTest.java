@@ -129,4 +129,24 @@ class StackingTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Stacking.train(d, List.of(), EnsembleParams.defaults()));
         assertTrue(e.getMessage().contains("ensemble.stacking.members"), e.getMessage());
     }
+
+    /** What the stacking job does: fold × member units in any order, then the meta-learner, then the refits. */
+    @Test
+    void foldByFoldTrainingGivesTheSameModel() {
+        Dataset d = Synthetic.nonlinear(300, 5, 0.05, 12);
+        EnsembleParams p = EnsembleParams.defaults().with("ensemble.stacking.members", "tree,logistic").with("ensemble.stacking.folds", "4");
+        StackingModel local = Stacking.train(d, List.of(), p);
+
+        List<Level0> members = Stacking.members(d, List.of(), p);
+        int[] foldOf = Stacking.folds(d.y(), 2, 4, p.seed());
+        OutOfFold.Builder b = OutOfFold.builder(d.size(), 2, members.stream().map(Level0::name).toList(), foldOf);
+        for (int f = 3; f >= 0; f--) {
+            for (int m = members.size() - 1; m >= 0; m--) Stacking.trainFold(d, members.get(m), m, foldOf, f, p).addTo(b);
+        }
+        Classifier meta = Stacking.fitMeta(b.build(), d.y(), 2, p);
+        List<Classifier> refit = new ArrayList<>();
+        for (int m = 0; m < members.size(); m++) refit.add(Stacking.refit(d, members.get(m), m, p));
+        StackingModel distributed = Stacking.assemble(refit, members.stream().map(Level0::name).toList(), meta);
+        for (double[] x : d.x()) assertArrayEquals(local.posterior(x), distributed.posterior(x), 0.0);
+    }
 }
