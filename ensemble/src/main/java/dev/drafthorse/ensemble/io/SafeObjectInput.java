@@ -24,7 +24,7 @@ public final class SafeObjectInput {
     static final Set<String> ALLOWED = Set.of(
             // JDK value classes
             "java.lang.String", "java.lang.Number", "java.lang.Integer", "java.lang.Long", "java.lang.Double",
-            "java.lang.Float", "java.lang.Boolean", "java.lang.Enum", "java.lang.Object",
+            "java.lang.Float", "java.lang.Boolean", "java.lang.Enum",
             // Smile's IntSet keeps a HashMap of boxed ints; its keys and values are checked one by one
             "java.util.HashMap", "java.util.Map$Entry",
             // our enums held by models
@@ -61,8 +61,7 @@ public final class SafeObjectInput {
             "smile.data.formula.AbstractTerm",
             "smile.data.formula.Variable",
             "smile.data.formula.Dot",
-            "smile.util.IntSet",
-            "smile.math.MathEx");
+            "smile.util.IntSet");
 
     /** Whether {@code name} (a non-array class) may be deserialized. */
     public static boolean allowed(String name) {

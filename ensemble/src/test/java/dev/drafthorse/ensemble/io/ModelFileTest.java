@@ -179,4 +179,25 @@ class ModelFileTest {
         assertFalse(SafeObjectInput.allowed("java.util.PriorityQueue"));
         assertFalse(SafeObjectInput.allowed(NotAllowed.class.getName()));
     }
+
+    /** Every method and base learner, three classes, through the file and back (the allow-list covers them all). */
+    @Test
+    void everyKindOfModelRoundTrips() throws IOException {
+        Dataset base = Synthetic.nonlinear(240, 4, 0, 4);
+        int[] y = new int[base.size()];
+        for (int i = 0; i < y.length; i++) y[i] = base.x()[i][0] < -0.3 ? 0 : base.x()[i][0] < 0.3 ? 1 : 2;
+        for (Dataset d : List.of(base, Dataset.of(base.x(), y, 3))) {
+            EnsembleParams p = EnsembleParams.defaults().with("ensemble.bagging.members", "4").with("ensemble.boosting.trees", "10")
+                    .with("ensemble.stacking.folds", "3").with("ensemble.stacking.members", "tree,logistic,bagging,boosting");
+            for (EnsembleParams q : List.of(p, p.with("ensemble.bagging.base", "logistic").with("ensemble.bagging.combine", "vote"),
+                    p.with("ensemble.method", "boosting"), p.with("ensemble.method", "boosting").with("ensemble.boosting.algorithm", "adaboost"),
+                    p.with("ensemble.method", "stacking"), p.with("ensemble.method", "stacking").with("ensemble.stacking.meta", "tree"))) {
+                EnsembleModel m = Ensembles.train(d, List.of(), q);
+                EnsembleModel back = read(ModelFile.toBytes(m));
+                for (int i = 0; i < d.size(); i += 7) {
+                    assertArrayEquals(m.classifier().posterior(d.x()[i]), back.classifier().posterior(d.x()[i]), 0.0, q.asMap().toString());
+                }
+            }
+        }
+    }
 }
