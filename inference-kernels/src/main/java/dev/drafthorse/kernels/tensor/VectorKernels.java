@@ -84,8 +84,11 @@ final class VectorKernels {
     static float dot(int kind, byte[] w, int off, float[] x, int xOff, int n) {
         return switch (kind) {
             case 0 -> dotF32(w, off, x, xOff, n);
-            case 1 -> S == null ? scalarF16(w, off, x, xOff, n) : dotF16(w, off, x, xOff, n);
-            case 2 -> S == null ? scalarBF16(w, off, x, xOff, n) : dotBF16(w, off, x, xOff, n);
+            case 1, 2 -> {
+                float[] xd = new float[n];
+                deinterleave(x, xOff, n, xd, 0);
+                yield kind == 1 ? halfF16(w, off, x, xOff, xd, 0, n) : halfBF16(w, off, x, xOff, xd, 0, n);
+            }
             case 3 -> BLOCK_OK_Q8 == 1 ? dotQ8(w, off, x, xOff, n) : fallbackQ8(w, off, x, xOff, n);
             default -> BLOCK_OK_Q4 == 1 ? dotQ4(w, off, x, xOff, n) : fallbackQ4(w, off, x, xOff, n);
         };
@@ -95,10 +98,6 @@ final class VectorKernels {
     static void dotRows4(int kind, byte[] w, int off, int rb, float[] x, int xOff, int n, float[] out, int outOff) {
         if (kind == 0) {
             rows4F32(w, off, rb, x, xOff, n, out, outOff);
-        } else if (kind == 1 && S != null) {
-            rows4F16(w, off, rb, x, xOff, n, out, outOff);
-        } else if (kind == 2 && S != null) {
-            rows4BF16(w, off, rb, x, xOff, n, out, outOff);
         } else if (kind == 3 && BLOCK_OK_Q8 == 1) {
             q8Rows4(w, off, rb, x, xOff, n, out, outOff);
         } else if (kind == 4 && BLOCK_OK_Q4 == 1) {
@@ -117,10 +116,6 @@ final class VectorKernels {
     static void dotInputs4(int kind, byte[] w, int off, float[] x, int xOff, int n, float[] out, int outOff, int outStride) {
         if (kind == 0) {
             inputs4F32(w, off, x, xOff, n, out, outOff, outStride);
-        } else if (kind == 1 && S != null) {
-            inputs4F16(w, off, x, xOff, n, out, outOff, outStride);
-        } else if (kind == 2 && S != null) {
-            inputs4BF16(w, off, x, xOff, n, out, outOff, outStride);
         } else if (kind == 3 && BLOCK_OK_Q8 == 1) {
             q8Inputs4(w, off, x, xOff, n, out, outOff, outStride);
         } else if (kind == 4 && BLOCK_OK_Q4 == 1) {
@@ -214,185 +209,13 @@ final class VectorKernels {
         out[outOff + 3 * outStride] = s3;
     }
 
-    private static float dotF16(byte[] w, int off, float[] x, int xOff, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        int upper = F.loopBound(n);
-        for (; i < upper; i += L) {
-            IntVector wvh = (IntVector) ShortVector.fromByteArray(S, w, off + 2 * i, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector wv = wvh.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(wvh.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
-            acc = wv.fma(FloatVector.fromArray(F, x, xOff + i), acc);
-        }
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            s += Float16.toFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i)) * x[xOff + i];
-        }
-        return s;
-    }
 
-    private static void rows4F16(byte[] w, int off, int rb, float[] x, int xOff, int n, float[] out, int outOff) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        int i = 0;
-        int upper = F.loopBound(n);
-        for (; i < upper; i += L) {
-            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
-            int o = off + 2 * i;
-            IntVector w0h = (IntVector) ShortVector.fromByteArray(S, w, o, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w0 = w0h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(w0h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
-            IntVector w1h = (IntVector) ShortVector.fromByteArray(S, w, o + rb, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w1 = w1h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(w1h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
-            IntVector w2h = (IntVector) ShortVector.fromByteArray(S, w, o + 2 * rb, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w2 = w2h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(w2h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
-            IntVector w3h = (IntVector) ShortVector.fromByteArray(S, w, o + 3 * rb, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w3 = w3h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(w3h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
-            a0 = w0.fma(xv, a0);
-            a1 = w1.fma(xv, a1);
-            a2 = w2.fma(xv, a2);
-            a3 = w3.fma(xv, a3);
-        }
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            int o = off + 2 * i;
-            s0 += Float16.toFloat((short) WeightMatrix.SHORT.get(w, o)) * x[xOff + i];
-            s1 += Float16.toFloat((short) WeightMatrix.SHORT.get(w, o + rb)) * x[xOff + i];
-            s2 += Float16.toFloat((short) WeightMatrix.SHORT.get(w, o + 2 * rb)) * x[xOff + i];
-            s3 += Float16.toFloat((short) WeightMatrix.SHORT.get(w, o + 3 * rb)) * x[xOff + i];
-        }
-        out[outOff] = s0;
-        out[outOff + 1] = s1;
-        out[outOff + 2] = s2;
-        out[outOff + 3] = s3;
-    }
 
-    private static void inputs4F16(byte[] w, int off, float[] x, int xOff, int n, float[] out, int outOff, int outStride) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        int i = 0;
-        int upper = F.loopBound(n);
-        for (; i < upper; i += L) {
-            IntVector wvh = (IntVector) ShortVector.fromByteArray(S, w, off + 2 * i, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector wv = wvh.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(wvh.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
-            a0 = wv.fma(FloatVector.fromArray(F, x, xOff + i), a0);
-            a1 = wv.fma(FloatVector.fromArray(F, x, xOff + n + i), a1);
-            a2 = wv.fma(FloatVector.fromArray(F, x, xOff + 2 * n + i), a2);
-            a3 = wv.fma(FloatVector.fromArray(F, x, xOff + 3 * n + i), a3);
-        }
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            float v = Float16.toFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i));
-            s0 += v * x[xOff + i];
-            s1 += v * x[xOff + n + i];
-            s2 += v * x[xOff + 2 * n + i];
-            s3 += v * x[xOff + 3 * n + i];
-        }
-        out[outOff] = s0;
-        out[outOff + outStride] = s1;
-        out[outOff + 2 * outStride] = s2;
-        out[outOff + 3 * outStride] = s3;
-    }
 
-    private static float dotBF16(byte[] w, int off, float[] x, int xOff, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        int upper = F.loopBound(n);
-        for (; i < upper; i += L) {
-            IntVector wvh = (IntVector) ShortVector.fromByteArray(S, w, off + 2 * i, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector wv = wvh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            acc = wv.fma(FloatVector.fromArray(F, x, xOff + i), acc);
-        }
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            s += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i)) * x[xOff + i];
-        }
-        return s;
-    }
 
-    private static void rows4BF16(byte[] w, int off, int rb, float[] x, int xOff, int n, float[] out, int outOff) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        int i = 0;
-        int upper = F.loopBound(n);
-        for (; i < upper; i += L) {
-            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
-            int o = off + 2 * i;
-            IntVector w0h = (IntVector) ShortVector.fromByteArray(S, w, o, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w0 = w0h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            IntVector w1h = (IntVector) ShortVector.fromByteArray(S, w, o + rb, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w1 = w1h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            IntVector w2h = (IntVector) ShortVector.fromByteArray(S, w, o + 2 * rb, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w2 = w2h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            IntVector w3h = (IntVector) ShortVector.fromByteArray(S, w, o + 3 * rb, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector w3 = w3h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            a0 = w0.fma(xv, a0);
-            a1 = w1.fma(xv, a1);
-            a2 = w2.fma(xv, a2);
-            a3 = w3.fma(xv, a3);
-        }
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            int o = off + 2 * i;
-            s0 += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, o)) * x[xOff + i];
-            s1 += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, o + rb)) * x[xOff + i];
-            s2 += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, o + 2 * rb)) * x[xOff + i];
-            s3 += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, o + 3 * rb)) * x[xOff + i];
-        }
-        out[outOff] = s0;
-        out[outOff + 1] = s1;
-        out[outOff + 2] = s2;
-        out[outOff + 3] = s3;
-    }
 
-    private static void inputs4BF16(byte[] w, int off, float[] x, int xOff, int n, float[] out, int outOff, int outStride) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        int i = 0;
-        int upper = F.loopBound(n);
-        for (; i < upper; i += L) {
-            IntVector wvh = (IntVector) ShortVector.fromByteArray(S, w, off + 2 * i, LE).convertShape(VectorOperators.S2I, I, 0); FloatVector wv = wvh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            a0 = wv.fma(FloatVector.fromArray(F, x, xOff + i), a0);
-            a1 = wv.fma(FloatVector.fromArray(F, x, xOff + n + i), a1);
-            a2 = wv.fma(FloatVector.fromArray(F, x, xOff + 2 * n + i), a2);
-            a3 = wv.fma(FloatVector.fromArray(F, x, xOff + 3 * n + i), a3);
-        }
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            float v = Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i));
-            s0 += v * x[xOff + i];
-            s1 += v * x[xOff + n + i];
-            s2 += v * x[xOff + 2 * n + i];
-            s3 += v * x[xOff + 3 * n + i];
-        }
-        out[outOff] = s0;
-        out[outOff + outStride] = s1;
-        out[outOff + 2 * outStride] = s2;
-        out[outOff + 3 * outStride] = s3;
-    }
 
-    private static float scalarF16(byte[] w, int off, float[] x, int xOff, int n) {
-        float s = 0f;
-        for (int i = 0; i < n; i++) {
-            s += Float16.toFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i)) * x[xOff + i];
-        }
-        return s;
-    }
 
-    private static float scalarBF16(byte[] w, int off, float[] x, int xOff, int n) {
-        float s = 0f;
-        for (int i = 0; i < n; i++) {
-            s += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i)) * x[xOff + i];
-        }
-        return s;
-    }
 
     // ---- Q8_0: blocks of 34 bytes: F16 scale d, 32 signed quants.
 
@@ -711,5 +534,302 @@ final class VectorKernels {
             s += blk * wd[b / 32];
         }
         return s;
+    }
+
+    // ---- F16 and BF16, even/odd: one 2L-halves load is L ints; the low halves are the even elements and
+    // the high halves the odd ones, widened with shifts and masks alone (no lane-count conversion). The
+    // activations come de-interleaved (xd: evens, then odds; see WeightMatrix). Canonical order: an even
+    // and an odd accumulator over the full 2L chunks, added, reduced, then the scalar tail in order.
+
+    /** x[xOff, xOff + n) de-interleaved into xd[xdOff, ...): the n/2 even elements, then the n/2 odd ones. */
+    static void deinterleave(float[] x, int xOff, int n, float[] xd, int xdOff) {
+        int half = n / 2;
+        for (int k = 0; k < half; k++) {
+            xd[xdOff + k] = x[xOff + 2 * k];
+            xd[xdOff + half + k] = x[xOff + 2 * k + 1];
+        }
+    }
+
+    static float halfF16(byte[] w, int off, float[] x, int xOff, float[] xd, int xdOff, int n) {
+        int half = n / 2;
+        int upper = n - n % (2 * L);
+        FloatVector ae = FloatVector.zero(F);
+        FloatVector ao = ae;
+        for (int i = 0; i < upper; i += 2 * L) {
+            IntVector v = IntVector.fromByteArray(I, w, off + 2 * i, LE);
+            FloatVector e = v.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(v.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f); FloatVector o = v.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).or(v.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
+            ae = e.fma(FloatVector.fromArray(F, xd, xdOff + i / 2), ae);
+            ao = o.fma(FloatVector.fromArray(F, xd, xdOff + half + i / 2), ao);
+        }
+        float s = ae.add(ao).reduceLanes(VectorOperators.ADD);
+        for (int i = upper; i < n; i++) {
+            s += Float16.toFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i)) * x[xOff + i];
+        }
+        return s;
+    }
+
+    static void halfF16Rows4(byte[] w, int off, int rb, float[] x, int xOff, float[] xd, int xdOff, int n, float[] out, int outOff) {
+        int half = n / 2;
+        int upper = n - n % (2 * L);
+        FloatVector e0 = FloatVector.zero(F);
+        FloatVector o0 = e0;
+        FloatVector e1 = e0;
+        FloatVector o1 = e0;
+        FloatVector e2 = e0;
+        FloatVector o2 = e0;
+        FloatVector e3 = e0;
+        FloatVector o3 = e0;
+        for (int i = 0; i < upper; i += 2 * L) {
+            FloatVector xe = FloatVector.fromArray(F, xd, xdOff + i / 2);
+            FloatVector xo = FloatVector.fromArray(F, xd, xdOff + half + i / 2);
+            int b = off + 2 * i;
+            IntVector v0 = IntVector.fromByteArray(I, w, b, LE);
+            IntVector v1 = IntVector.fromByteArray(I, w, b + rb, LE);
+            IntVector v2 = IntVector.fromByteArray(I, w, b + 2 * rb, LE);
+            IntVector v3 = IntVector.fromByteArray(I, w, b + 3 * rb, LE);
+            FloatVector we0 = v0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(v0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f); FloatVector wo0 = v0.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).or(v0.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector we1 = v1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(v1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f); FloatVector wo1 = v1.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).or(v1.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector we2 = v2.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(v2.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f); FloatVector wo2 = v2.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).or(v2.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector we3 = v3.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(v3.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f); FloatVector wo3 = v3.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).or(v3.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
+            e0 = we0.fma(xe, e0);
+            o0 = wo0.fma(xo, o0);
+            e1 = we1.fma(xe, e1);
+            o1 = wo1.fma(xo, o1);
+            e2 = we2.fma(xe, e2);
+            o2 = wo2.fma(xo, o2);
+            e3 = we3.fma(xe, e3);
+            o3 = wo3.fma(xo, o3);
+        }
+        float s0 = e0.add(o0).reduceLanes(VectorOperators.ADD);
+        float s1 = e1.add(o1).reduceLanes(VectorOperators.ADD);
+        float s2 = e2.add(o2).reduceLanes(VectorOperators.ADD);
+        float s3 = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        for (int i = upper; i < n; i++) {
+            int b = off + 2 * i;
+            s0 += Float16.toFloat((short) WeightMatrix.SHORT.get(w, b)) * x[xOff + i];
+            s1 += Float16.toFloat((short) WeightMatrix.SHORT.get(w, b + rb)) * x[xOff + i];
+            s2 += Float16.toFloat((short) WeightMatrix.SHORT.get(w, b + 2 * rb)) * x[xOff + i];
+            s3 += Float16.toFloat((short) WeightMatrix.SHORT.get(w, b + 3 * rb)) * x[xOff + i];
+        }
+        out[outOff] = s0;
+        out[outOff + 1] = s1;
+        out[outOff + 2] = s2;
+        out[outOff + 3] = s3;
+    }
+
+    static void halfF16Inputs4(byte[] w, int off, float[] x, int xOff, float[] xd, int xdOff, int n, float[] out, int outOff,
+            int outStride) {
+        int half = n / 2;
+        int upper = n - n % (2 * L);
+        FloatVector e0 = FloatVector.zero(F);
+        FloatVector o0 = e0;
+        FloatVector e1 = e0;
+        FloatVector o1 = e0;
+        FloatVector e2 = e0;
+        FloatVector o2 = e0;
+        FloatVector e3 = e0;
+        FloatVector o3 = e0;
+        for (int i = 0; i < upper; i += 2 * L) {
+            IntVector v = IntVector.fromByteArray(I, w, off + 2 * i, LE);
+            FloatVector we = v.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(v.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f); FloatVector wo = v.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).or(v.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
+            int xe = xdOff + i / 2;
+            int xo = xe + half;
+            e0 = we.fma(FloatVector.fromArray(F, xd, xe), e0);
+            o0 = wo.fma(FloatVector.fromArray(F, xd, xo), o0);
+            e1 = we.fma(FloatVector.fromArray(F, xd, xe + n), e1);
+            o1 = wo.fma(FloatVector.fromArray(F, xd, xo + n), o1);
+            e2 = we.fma(FloatVector.fromArray(F, xd, xe + 2 * n), e2);
+            o2 = wo.fma(FloatVector.fromArray(F, xd, xo + 2 * n), o2);
+            e3 = we.fma(FloatVector.fromArray(F, xd, xe + 3 * n), e3);
+            o3 = wo.fma(FloatVector.fromArray(F, xd, xo + 3 * n), o3);
+        }
+        float s0 = e0.add(o0).reduceLanes(VectorOperators.ADD);
+        float s1 = e1.add(o1).reduceLanes(VectorOperators.ADD);
+        float s2 = e2.add(o2).reduceLanes(VectorOperators.ADD);
+        float s3 = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        for (int i = upper; i < n; i++) {
+            float v = Float16.toFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i));
+            s0 += v * x[xOff + i];
+            s1 += v * x[xOff + n + i];
+            s2 += v * x[xOff + 2 * n + i];
+            s3 += v * x[xOff + 3 * n + i];
+        }
+        out[outOff] = s0;
+        out[outOff + outStride] = s1;
+        out[outOff + 2 * outStride] = s2;
+        out[outOff + 3 * outStride] = s3;
+    }
+
+    static float halfBF16(byte[] w, int off, float[] x, int xOff, float[] xd, int xdOff, int n) {
+        int half = n / 2;
+        int upper = n - n % (2 * L);
+        FloatVector ae = FloatVector.zero(F);
+        FloatVector ao = ae;
+        for (int i = 0; i < upper; i += 2 * L) {
+            IntVector v = IntVector.fromByteArray(I, w, off + 2 * i, LE);
+            FloatVector e = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); FloatVector o = v.and(0xffff0000).reinterpretAsFloats();
+            ae = e.fma(FloatVector.fromArray(F, xd, xdOff + i / 2), ae);
+            ao = o.fma(FloatVector.fromArray(F, xd, xdOff + half + i / 2), ao);
+        }
+        float s = ae.add(ao).reduceLanes(VectorOperators.ADD);
+        for (int i = upper; i < n; i++) {
+            s += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i)) * x[xOff + i];
+        }
+        return s;
+    }
+
+    static void halfBF16Rows4(byte[] w, int off, int rb, float[] x, int xOff, float[] xd, int xdOff, int n, float[] out, int outOff) {
+        int half = n / 2;
+        int upper = n - n % (2 * L);
+        FloatVector e0 = FloatVector.zero(F);
+        FloatVector o0 = e0;
+        FloatVector e1 = e0;
+        FloatVector o1 = e0;
+        FloatVector e2 = e0;
+        FloatVector o2 = e0;
+        FloatVector e3 = e0;
+        FloatVector o3 = e0;
+        for (int i = 0; i < upper; i += 2 * L) {
+            FloatVector xe = FloatVector.fromArray(F, xd, xdOff + i / 2);
+            FloatVector xo = FloatVector.fromArray(F, xd, xdOff + half + i / 2);
+            int b = off + 2 * i;
+            IntVector v0 = IntVector.fromByteArray(I, w, b, LE);
+            IntVector v1 = IntVector.fromByteArray(I, w, b + rb, LE);
+            IntVector v2 = IntVector.fromByteArray(I, w, b + 2 * rb, LE);
+            IntVector v3 = IntVector.fromByteArray(I, w, b + 3 * rb, LE);
+            FloatVector we0 = v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); FloatVector wo0 = v0.and(0xffff0000).reinterpretAsFloats();
+            FloatVector we1 = v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); FloatVector wo1 = v1.and(0xffff0000).reinterpretAsFloats();
+            FloatVector we2 = v2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); FloatVector wo2 = v2.and(0xffff0000).reinterpretAsFloats();
+            FloatVector we3 = v3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); FloatVector wo3 = v3.and(0xffff0000).reinterpretAsFloats();
+            e0 = we0.fma(xe, e0);
+            o0 = wo0.fma(xo, o0);
+            e1 = we1.fma(xe, e1);
+            o1 = wo1.fma(xo, o1);
+            e2 = we2.fma(xe, e2);
+            o2 = wo2.fma(xo, o2);
+            e3 = we3.fma(xe, e3);
+            o3 = wo3.fma(xo, o3);
+        }
+        float s0 = e0.add(o0).reduceLanes(VectorOperators.ADD);
+        float s1 = e1.add(o1).reduceLanes(VectorOperators.ADD);
+        float s2 = e2.add(o2).reduceLanes(VectorOperators.ADD);
+        float s3 = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        for (int i = upper; i < n; i++) {
+            int b = off + 2 * i;
+            s0 += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, b)) * x[xOff + i];
+            s1 += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, b + rb)) * x[xOff + i];
+            s2 += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, b + 2 * rb)) * x[xOff + i];
+            s3 += Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, b + 3 * rb)) * x[xOff + i];
+        }
+        out[outOff] = s0;
+        out[outOff + 1] = s1;
+        out[outOff + 2] = s2;
+        out[outOff + 3] = s3;
+    }
+
+    static void halfBF16Inputs4(byte[] w, int off, float[] x, int xOff, float[] xd, int xdOff, int n, float[] out, int outOff,
+            int outStride) {
+        int half = n / 2;
+        int upper = n - n % (2 * L);
+        FloatVector e0 = FloatVector.zero(F);
+        FloatVector o0 = e0;
+        FloatVector e1 = e0;
+        FloatVector o1 = e0;
+        FloatVector e2 = e0;
+        FloatVector o2 = e0;
+        FloatVector e3 = e0;
+        FloatVector o3 = e0;
+        for (int i = 0; i < upper; i += 2 * L) {
+            IntVector v = IntVector.fromByteArray(I, w, off + 2 * i, LE);
+            FloatVector we = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); FloatVector wo = v.and(0xffff0000).reinterpretAsFloats();
+            int xe = xdOff + i / 2;
+            int xo = xe + half;
+            e0 = we.fma(FloatVector.fromArray(F, xd, xe), e0);
+            o0 = wo.fma(FloatVector.fromArray(F, xd, xo), o0);
+            e1 = we.fma(FloatVector.fromArray(F, xd, xe + n), e1);
+            o1 = wo.fma(FloatVector.fromArray(F, xd, xo + n), o1);
+            e2 = we.fma(FloatVector.fromArray(F, xd, xe + 2 * n), e2);
+            o2 = wo.fma(FloatVector.fromArray(F, xd, xo + 2 * n), o2);
+            e3 = we.fma(FloatVector.fromArray(F, xd, xe + 3 * n), e3);
+            o3 = wo.fma(FloatVector.fromArray(F, xd, xo + 3 * n), o3);
+        }
+        float s0 = e0.add(o0).reduceLanes(VectorOperators.ADD);
+        float s1 = e1.add(o1).reduceLanes(VectorOperators.ADD);
+        float s2 = e2.add(o2).reduceLanes(VectorOperators.ADD);
+        float s3 = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        for (int i = upper; i < n; i++) {
+            float v = Float16.bf16ToFloat((short) WeightMatrix.SHORT.get(w, off + 2 * i));
+            s0 += v * x[xOff + i];
+            s1 += v * x[xOff + n + i];
+            s2 += v * x[xOff + 2 * n + i];
+            s3 += v * x[xOff + 3 * n + i];
+        }
+        out[outOff] = s0;
+        out[outOff + outStride] = s1;
+        out[outOff + 2 * outStride] = s2;
+        out[outOff + 3 * outStride] = s3;
+    }
+
+    /**
+     * A widened F16/BF16 row, de-interleaved like the activations (wq: evens, then odds), · one input:
+     * the even/odd order of {@link #halfF16}.
+     */
+    static float widenedHalf(float[] wq, float[] x, int xOff, float[] xd, int xdOff, int n) {
+        int half = n / 2;
+        int upper = n - n % (2 * L);
+        FloatVector ae = FloatVector.zero(F);
+        FloatVector ao = ae;
+        for (int i = 0; i < upper; i += 2 * L) {
+            ae = FloatVector.fromArray(F, wq, i / 2).fma(FloatVector.fromArray(F, xd, xdOff + i / 2), ae);
+            ao = FloatVector.fromArray(F, wq, half + i / 2).fma(FloatVector.fromArray(F, xd, xdOff + half + i / 2), ao);
+        }
+        float s = ae.add(ao).reduceLanes(VectorOperators.ADD);
+        for (int i = upper; i < n; i++) {
+            s += (i % 2 == 0 ? wq[i / 2] : wq[half + i / 2]) * x[xOff + i];
+        }
+        return s;
+    }
+
+    static void widenedHalfInputs4(float[] wq, float[] x, int xOff, float[] xd, int xdOff, int n, float[] out, int outOff,
+            int outStride) {
+        int half = n / 2;
+        int upper = n - n % (2 * L);
+        FloatVector e0 = FloatVector.zero(F);
+        FloatVector o0 = e0;
+        FloatVector e1 = e0;
+        FloatVector o1 = e0;
+        FloatVector e2 = e0;
+        FloatVector o2 = e0;
+        FloatVector e3 = e0;
+        FloatVector o3 = e0;
+        for (int i = 0; i < upper; i += 2 * L) {
+            FloatVector we = FloatVector.fromArray(F, wq, i / 2);
+            FloatVector wo = FloatVector.fromArray(F, wq, half + i / 2);
+            int xe = xdOff + i / 2;
+            int xo = xe + half;
+            e0 = we.fma(FloatVector.fromArray(F, xd, xe), e0);
+            o0 = wo.fma(FloatVector.fromArray(F, xd, xo), o0);
+            e1 = we.fma(FloatVector.fromArray(F, xd, xe + n), e1);
+            o1 = wo.fma(FloatVector.fromArray(F, xd, xo + n), o1);
+            e2 = we.fma(FloatVector.fromArray(F, xd, xe + 2 * n), e2);
+            o2 = wo.fma(FloatVector.fromArray(F, xd, xo + 2 * n), o2);
+            e3 = we.fma(FloatVector.fromArray(F, xd, xe + 3 * n), e3);
+            o3 = wo.fma(FloatVector.fromArray(F, xd, xo + 3 * n), o3);
+        }
+        float s0 = e0.add(o0).reduceLanes(VectorOperators.ADD);
+        float s1 = e1.add(o1).reduceLanes(VectorOperators.ADD);
+        float s2 = e2.add(o2).reduceLanes(VectorOperators.ADD);
+        float s3 = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        for (int i = upper; i < n; i++) {
+            float v = i % 2 == 0 ? wq[i / 2] : wq[half + i / 2];
+            s0 += v * x[xOff + i];
+            s1 += v * x[xOff + n + i];
+            s2 += v * x[xOff + 2 * n + i];
+            s3 += v * x[xOff + 3 * n + i];
+        }
+        out[outOff] = s0;
+        out[outOff + outStride] = s1;
+        out[outOff + 2 * outStride] = s2;
+        out[outOff + 3 * outStride] = s3;
     }
 }

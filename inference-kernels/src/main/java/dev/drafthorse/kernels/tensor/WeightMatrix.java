@@ -83,7 +83,9 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
 
     /** Row {@code row} · x[xOff, xOff + cols). */
     public final float dot(int row, float[] x, int xOff) {
-        return Simd.ENABLED ? VectorKernels.dot(kind(), data, row * rowBytes, x, xOff, cols) : dotScalar(row, x, xOff);
+        int k = kind();
+        boolean vector = Simd.ENABLED && !((k == 1 || k == 2) && cols % 2 != 0);
+        return vector ? VectorKernels.dot(k, data, row * rowBytes, x, xOff, cols) : dotScalar(row, x, xOff);
     }
 
     /**
@@ -92,7 +94,8 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
      * per row, so each weight is loaded and dequantized once per four inputs.
      */
     public final void multiply(int r0, int r1, float[] x, int t, float[] out, int outStride) {
-        if (!Simd.ENABLED) {
+        int k = kind();
+        if (!Simd.ENABLED || (k == 1 || k == 2) && cols % 2 != 0) {
             for (int r = r0; r < r1; r++) {
                 for (int i = 0; i < t; i++) {
                     out[i * outStride + r] = dotScalar(r, x, i * cols);
@@ -100,7 +103,10 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
             }
             return;
         }
-        int k = kind();
+        if (k == 1 || k == 2) {
+            multiplyHalf(k == 1, r0, r1, x, t, out, outStride);
+            return;
+        }
         if (t < 4) {
             for (int i = 0; i < t; i++) {
                 int r = r0;
@@ -114,9 +120,9 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
             return;
         }
         if (t >= WIDEN_AT && k != 0) {
-            // Prefill-shaped: widen each row once (F16/BF16 to floats; Q8_0/Q4_0 to float quants and block
-            // scales) and reuse it for all t inputs. The widened values are exact, so the products and their
-            // order are those of the direct kernels, bit for bit.
+            // Prefill-shaped: widen each row once (Q8_0/Q4_0 to float quants and block scales) and reuse it
+            // for all t inputs. The widened values are exact, so the products and their order are those of
+            // the direct kernels, bit for bit.
             float[] wq = new float[cols];
             float[] wd = new float[cols / 32 + 1];
             for (int r = r0; r < r1; r++) {
@@ -138,6 +144,64 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
             }
             for (; i < t; i++) {
                 out[i * outStride + r] = VectorKernels.dot(k, data, r * rowBytes, x, i * cols, cols);
+            }
+        }
+    }
+
+    /**
+     * F16 and BF16: the activations are de-interleaved once (evens, then odds), so one load of 2L halves
+     * widens into an even and an odd vector with shifts and masks alone; see VectorKernels.halfF16.
+     */
+    private void multiplyHalf(boolean f16, int r0, int r1, float[] x, int t, float[] out, int outStride) {
+        float[] xd = new float[t * cols];
+        for (int i = 0; i < t; i++) {
+            VectorKernels.deinterleave(x, i * cols, cols, xd, i * cols);
+        }
+        if (t >= WIDEN_AT) {
+            float[] wq = new float[cols];
+            float[] tmp = new float[cols];
+            for (int r = r0; r < r1; r++) {
+                row(r, tmp, 0);
+                VectorKernels.deinterleave(tmp, 0, cols, wq, 0); // exact floats, evens then odds
+                int i = 0;
+                for (; i + 4 <= t; i += 4) {
+                    VectorKernels.widenedHalfInputs4(wq, x, i * cols, xd, i * cols, cols, out, i * outStride + r, outStride);
+                }
+                for (; i < t; i++) {
+                    out[i * outStride + r] = VectorKernels.widenedHalf(wq, x, i * cols, xd, i * cols, cols);
+                }
+            }
+            return;
+        }
+        if (t < 4) {
+            for (int i = 0; i < t; i++) {
+                int r = r0;
+                for (; r + 4 <= r1; r += 4) {
+                    if (f16) {
+                        VectorKernels.halfF16Rows4(data, r * rowBytes, rowBytes, x, i * cols, xd, i * cols, cols, out, i * outStride + r);
+                    } else {
+                        VectorKernels.halfBF16Rows4(data, r * rowBytes, rowBytes, x, i * cols, xd, i * cols, cols, out, i * outStride + r);
+                    }
+                }
+                for (; r < r1; r++) {
+                    out[i * outStride + r] = f16 ? VectorKernels.halfF16(data, r * rowBytes, x, i * cols, xd, i * cols, cols)
+                            : VectorKernels.halfBF16(data, r * rowBytes, x, i * cols, xd, i * cols, cols);
+                }
+            }
+            return;
+        }
+        for (int r = r0; r < r1; r++) {
+            int i = 0;
+            for (; i + 4 <= t; i += 4) {
+                if (f16) {
+                    VectorKernels.halfF16Inputs4(data, r * rowBytes, x, i * cols, xd, i * cols, cols, out, i * outStride + r, outStride);
+                } else {
+                    VectorKernels.halfBF16Inputs4(data, r * rowBytes, x, i * cols, xd, i * cols, cols, out, i * outStride + r, outStride);
+                }
+            }
+            for (; i < t; i++) {
+                out[i * outStride + r] = f16 ? VectorKernels.halfF16(data, r * rowBytes, x, i * cols, xd, i * cols, cols)
+                        : VectorKernels.halfBF16(data, r * rowBytes, x, i * cols, xd, i * cols, cols);
             }
         }
     }
