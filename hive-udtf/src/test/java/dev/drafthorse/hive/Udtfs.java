@@ -61,10 +61,14 @@ final class Udtfs {
         }
     }
 
-    /** Serializes with Hive's own Kryo, as a query plan carries a UDTF to its tasks, and reads it back. */
+    /**
+     * Serializes with Hive's own Kryo, as a query plan carries a UDTF to its tasks, and reads it back. The
+     * collector is the operator's, set at run time and never part of a plan, so it is left out.
+     */
     @SuppressWarnings("unchecked")
     static <T extends GenericUDTF> T kryoCopy(T udtf) {
         Kryo kryo = SerializationUtilities.borrowKryo();
+        udtf.setCollector(null);
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (Output out = new Output(bytes)) {
