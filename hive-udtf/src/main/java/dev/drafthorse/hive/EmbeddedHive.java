@@ -195,6 +195,9 @@ public final class EmbeddedHive implements AutoCloseable {
         s.put("javax.jdo.option.ConnectionPassword", "mine");
         s.put("datanucleus.schema.autoCreateAll", "true");
         s.put("hive.metastore.schema.verification", "false");
+        // The schema is created lazily (autoCreateAll), so direct SQL would fail first and log each fallback.
+        s.put("hive.metastore.try.direct.sql", "false");
+        s.put("hive.metastore.try.direct.sql.ddl", "false");
         s.put("hive.metastore.uris", "");
         s.put("hive.metastore.warehouse.dir", warehouse.toUri().toString());
         s.put("hive.metastore.warehouse.external.dir", warehouse.toUri().toString());
