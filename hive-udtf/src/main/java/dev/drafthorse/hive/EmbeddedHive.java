@@ -140,7 +140,7 @@ public final class EmbeddedHive implements AutoCloseable {
                 }
             }
             return 0;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             // Setting up or closing the session failed (not a statement): name what and why.
             err.println("drafthorse hive: the embedded Hive session failed: " + e);
             return 1;
