@@ -132,7 +132,11 @@ public final class EmbeddedHive implements AutoCloseable {
         try (EmbeddedHive hive = open(metastore, settings, out, err)) {
             for (HiveScript.Statement s : statements) {
                 try {
-                    hive.execute(s.text());
+                    long t0 = System.nanoTime();
+                    int rows = hive.execute(s.text());
+                    // As Hive's own command line does: the time on stderr, so scripts can be timed without stdout noise.
+                    err.printf(java.util.Locale.ROOT, "Time taken: %.3f seconds%s (line %d)%n", (System.nanoTime() - t0) / 1e9,
+                            rows > 0 ? ", Fetched: " + rows + " row(s)" : "", s.line());
                 } catch (StatementException e) {
                     err.println("drafthorse hive: " + scriptName + ": the statement on line " + s.line() + " failed: "
                             + e.getMessage());
@@ -254,9 +258,14 @@ public final class EmbeddedHive implements AutoCloseable {
         return conf;
     }
 
-    /** Runs one statement and prints its result rows, if any, to this session's stdout. */
-    public void execute(String statement) throws StatementException {
-        run(statement, out::println);
+    /** Runs one statement and prints its result rows, if any, to this session's stdout; returns how many. */
+    public int execute(String statement) throws StatementException {
+        int[] n = {0};
+        run(statement, row -> {
+            out.println(row);
+            n[0]++;
+        });
+        return n[0];
     }
 
     /** Runs one statement and returns its result rows (cells tab-separated), printing nothing. */
