@@ -1,0 +1,241 @@
+package dev.drafthorse.hive;
+
+import dev.drafthorse.kernels.generate.GenerationResult;
+import dev.drafthorse.kernels.generate.Generator;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hive.ql.exec.Description;
+import org.apache.hadoop.hive.ql.exec.MapredContext;
+import org.apache.hadoop.hive.ql.exec.UDFArgumentException;
+import org.apache.hadoop.hive.ql.exec.UDFArgumentTypeException;
+import org.apache.hadoop.hive.ql.metadata.HiveException;
+import org.apache.hadoop.hive.ql.udf.generic.GenericUDTF;
+import org.apache.hadoop.hive.serde2.objectinspector.ConstantObjectInspector;
+import org.apache.hadoop.hive.serde2.objectinspector.MapObjectInspector;
+import org.apache.hadoop.hive.serde2.objectinspector.ObjectInspector;
+import org.apache.hadoop.hive.serde2.objectinspector.ObjectInspector.Category;
+import org.apache.hadoop.hive.serde2.objectinspector.ObjectInspectorFactory;
+import org.apache.hadoop.hive.serde2.objectinspector.PrimitiveObjectInspector;
+import org.apache.hadoop.hive.serde2.objectinspector.StructObjectInspector;
+import org.apache.hadoop.hive.serde2.objectinspector.primitive.PrimitiveObjectInspectorFactory;
+import org.apache.hadoop.hive.serde2.objectinspector.primitive.PrimitiveObjectInspectorUtils;
+import org.apache.hadoop.io.IntWritable;
+import org.apache.hadoop.io.Text;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code llm_generate(prompt, model_path [, options])}: generates inline, one row per sample. Meant for
+ * small and interactive work; large batches belong to the MapReduce {@code infer} job, which batches rows.
+ *
+ * <p>Sample i of a prompt samples from its own stream seeded by (seed, prompt, i) ({@link LlmOptions#rng}),
+ * so the rows are a function of the prompt, the model and the options alone, whatever the query, task or
+ * thread count. The model is loaded once per JVM and shared ({@link SharedCache}).
+ *
+ * <p>An empty prompt is a bad row: it gives one row with NULL text and tokens and {@code finish_reason}
+ * {@code 'rejected: empty prompt'}, logged once. A NULL prompt gives no row.
+ */
+@Description(name = "llm_generate",
+        value = "_FUNC_(STRING prompt, STRING model_path [, MAP<STRING, primitive> options]) - one row (sample_id INT,"
+                + " text STRING, tokens INT, finish_reason STRING) per sample",
+        extended = "Options (all optional): n samples (1), max_new_tokens (128), temperature (0 = greedy), top_k (0 = off),"
+                + " top_p (1 = off), min_p (0 = off), seed (0), stop (a stop string). draft and lookup are refused: not"
+                + " available in _FUNC_ yet. text excludes the prompt; tokens counts generated tokens; finish_reason is eos,"
+                + " stop, length or context, or 'rejected: empty prompt' (text and tokens NULL). Same prompt, options and"
+                + " seed, same rows. model_path is a local path, a file:// or Hadoop URI, or a file added with ADD FILE.\n"
+                + "Example:\n"
+                + "  > ADD FILE hdfs:///models/stories260K.gguf;\n"
+                + "  > SELECT p.id, g.sample_id, g.text FROM prompts p\n"
+                + "  >   LATERAL VIEW _FUNC_(p.prompt, 'stories260K.gguf', map('n', '2', 'temperature', '0.8', 'seed', '7')) g\n"
+                + "  >   AS sample_id, text, tokens, finish_reason;\n"
+                + "  1\t0\t Lily went to the park ...\n"
+                + "  1\t1\t He was very happy ...")
+public final class LlmGenerateUDTF extends GenericUDTF {
+    static final String NAME = "llm_generate";
+    static final String SIGNATURE = NAME + "(prompt STRING, model_path STRING [, options MAP<STRING, primitive>])";
+    static final String REJECTED_EMPTY = "rejected: empty prompt";
+    private static final Logger LOG = LoggerFactory.getLogger(LlmGenerateUDTF.class);
+
+    private transient PrimitiveObjectInspector promptOI;
+    private transient PrimitiveObjectInspector pathOI;
+    private transient MapObjectInspector optionsOI; // null when absent
+    private transient LlmOptions constantOptions; // null unless the options are constant (or absent)
+    private transient Map<String, String> lastOptionsMap;
+    private transient LlmOptions lastOptions;
+    private transient Configuration conf;
+    private transient Engines.Leases<Engines.LoadedModel> models;
+    private transient Object[] row;
+    private transient IntWritable sampleId;
+    private transient Text text;
+    private transient IntWritable tokens;
+    private transient Text finish;
+    private transient long rejected;
+    private transient boolean loggedNull;
+
+    @Override
+    public void configure(MapredContext context) {
+        conf = context.getJobConf();
+    }
+
+    @Override
+    public StructObjectInspector initialize(ObjectInspector[] args) throws UDFArgumentException {
+        Arguments.arity(NAME, SIGNATURE, args, 2, 3);
+        promptOI = Arguments.string(NAME, args, 0, "prompt");
+        pathOI = Arguments.string(NAME, args, 1, "model_path");
+        String path = Arguments.constantString(pathOI);
+        if (path != null && path.isEmpty()) {
+            throw new UDFArgumentTypeException(1, NAME + ": model_path is empty");
+        }
+        optionsOI = null;
+        constantOptions = LlmOptions.DEFAULTS;
+        if (args.length == 3) {
+            optionsOI = optionsMap(NAME, args, 2);
+            if (args[2] instanceof ConstantObjectInspector c) {
+                try {
+                    constantOptions = LlmOptions.parse(readOptions(optionsOI, c.getWritableConstantValue()));
+                } catch (IllegalArgumentException e) {
+                    throw new UDFArgumentTypeException(2, NAME + ": " + e.getMessage());
+                }
+            } else {
+                constantOptions = null;
+            }
+        }
+        lastOptionsMap = null;
+        lastOptions = null;
+        models = new Engines.Leases<>(Engines::model);
+        row = new Object[4];
+        sampleId = new IntWritable();
+        text = new Text();
+        tokens = new IntWritable();
+        finish = new Text();
+        rejected = 0;
+        loggedNull = false;
+        return ObjectInspectorFactory.getStandardStructObjectInspector(
+                List.of("sample_id", "text", "tokens", "finish_reason"),
+                List.of(PrimitiveObjectInspectorFactory.writableIntObjectInspector,
+                        PrimitiveObjectInspectorFactory.writableStringObjectInspector,
+                        PrimitiveObjectInspectorFactory.writableIntObjectInspector,
+                        PrimitiveObjectInspectorFactory.writableStringObjectInspector));
+    }
+
+    /** A MAP with string keys and primitive values. */
+    static MapObjectInspector optionsMap(String function, ObjectInspector[] args, int i) throws UDFArgumentTypeException {
+        if (args[i].getCategory() != Category.MAP || !Arguments.isString(((MapObjectInspector) args[i]).getMapKeyObjectInspector())
+                || ((MapObjectInspector) args[i]).getMapValueObjectInspector().getCategory() != Category.PRIMITIVE) {
+            throw new UDFArgumentTypeException(i, function + ": argument " + (i + 1)
+                    + " (options) must be MAP<STRING, primitive>, got " + args[i].getTypeName());
+        }
+        return (MapObjectInspector) args[i];
+    }
+
+    /** The map as key to value text; NULL keys are refused, NULL values mean "not set". */
+    static Map<String, String> readOptions(MapObjectInspector oi, Object value) {
+        Map<String, String> out = new HashMap<>();
+        Map<?, ?> m = value == null ? null : oi.getMap(value);
+        if (m == null) {
+            return out;
+        }
+        PrimitiveObjectInspector k = (PrimitiveObjectInspector) oi.getMapKeyObjectInspector();
+        PrimitiveObjectInspector v = (PrimitiveObjectInspector) oi.getMapValueObjectInspector();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            if (e.getKey() == null) {
+                throw new IllegalArgumentException("an option key is NULL");
+            }
+            if (e.getValue() != null) {
+                out.put(PrimitiveObjectInspectorUtils.getString(e.getKey(), k), PrimitiveObjectInspectorUtils.getString(e.getValue(), v));
+            }
+        }
+        return out;
+    }
+
+    private LlmOptions options(Object value) throws UDFArgumentException {
+        if (constantOptions != null) {
+            return constantOptions;
+        }
+        Map<String, String> m = readOptions(optionsOI, value);
+        if (!m.equals(lastOptionsMap)) {
+            try {
+                lastOptions = LlmOptions.parse(m);
+            } catch (IllegalArgumentException e) {
+                throw new UDFArgumentException(NAME + ": " + e.getMessage());
+            }
+            lastOptionsMap = m;
+        }
+        return lastOptions;
+    }
+
+    @Override
+    public void process(Object[] args) throws HiveException {
+        if (args[0] == null) {
+            return;
+        }
+        if (args[1] == null) {
+            if (!loggedNull) {
+                loggedNull = true;
+                LOG.warn("{}: a row with a NULL model_path gives no row (logged once)", NAME);
+            }
+            return;
+        }
+        String prompt = PrimitiveObjectInspectorUtils.getString(args[0], promptOI);
+        LlmOptions opts = options(optionsOI == null ? null : args[2]);
+        if (prompt.isEmpty()) {
+            if (rejected++ == 0) {
+                LOG.warn("{}: an empty prompt is a bad row; it gives finish_reason '{}' (logged once)", NAME, REJECTED_EMPTY);
+            }
+            sampleId.set(0);
+            finish.set(REJECTED_EMPTY);
+            row[0] = sampleId;
+            row[1] = null;
+            row[2] = null;
+            row[3] = finish;
+            forward(row);
+            return;
+        }
+        String path = PrimitiveObjectInspectorUtils.getString(args[1], pathOI);
+        Engines.LoadedModel m;
+        try {
+            m = models.get(path, Engines.conf(conf));
+        } catch (IOException e) {
+            throw new HiveException(NAME + ": cannot load the model '" + path + "': " + e.getMessage(), e);
+        }
+        Generator g = new Generator(m.model());
+        for (int i = 0; i < opts.n(); i++) {
+            GenerationResult r;
+            try {
+                synchronized (m) {
+                    r = g.generate(prompt, opts.generation(), opts.rng(prompt, i));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new HiveException(NAME + ": generation failed for a prompt of " + prompt.length() + " characters: "
+                        + e.getMessage(), e);
+            }
+            sampleId.set(i);
+            text.set(r.text());
+            tokens.set(r.tokens().length);
+            finish.set(r.finish().label());
+            row[0] = sampleId;
+            row[1] = text;
+            row[2] = tokens;
+            row[3] = finish;
+            forward(row);
+        }
+    }
+
+    @Override
+    public void close() throws HiveException {
+        if (rejected > 1) {
+            LOG.warn("{}: {} rows with an empty prompt were rejected", NAME, rejected);
+        }
+        if (models != null) {
+            models.closeAll();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return NAME;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.drafthorse.hive;
+
+import dev.drafthorse.kernels.generate.GenerationOptions;
+import dev.drafthorse.kernels.model.KvType;
+import dev.drafthorse.kernels.sampling.Rng;
+import dev.drafthorse.kernels.sampling.SamplerOptions;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The options map of {@code llm_generate}, validated key by key: an unknown key, a value that does not
+ * parse and a value out of range each fail with the key's name. Defaults match {@code drafthorse
+ * generate}: greedy, 128 new tokens, seed 0.
+ *
+ * <table>
+ *   <caption>keys</caption>
+ *   <tr><td>n</td><td>samples per prompt, one row each (default 1)</td></tr>
+ *   <tr><td>max_new_tokens</td><td>at most this many generated tokens (default 128)</td></tr>
+ *   <tr><td>temperature</td><td>0 = greedy (default); typical 0.7–1.0</td></tr>
+ *   <tr><td>top_k</td><td>keep the K most likely tokens, 0 = off (default)</td></tr>
+ *   <tr><td>top_p</td><td>nucleus mass in (0, 1], 1 = off (default)</td></tr>
+ *   <tr><td>min_p</td><td>drop tokens below min_p × the top probability, [0, 1), 0 = off (default)</td></tr>
+ *   <tr><td>seed</td><td>random seed (default 0)</td></tr>
+ *   <tr><td>stop</td><td>a stop string: generation ends at it, and it is cut off</td></tr>
+ *   <tr><td>draft, lookup</td><td>speculative decoding: not available in llm_generate yet (refused)</td></tr>
+ * </table>
+ *
+ * @param n samples per prompt
+ * @param generation what each sample does (its sampler's seed is {@code seed})
+ * @param seed the seed of every sample's random stream (see {@link #rng})
+ */
+record LlmOptions(int n, GenerationOptions generation, long seed) {
+    static final List<String> KEYS = List.of("n", "max_new_tokens", "temperature", "top_k", "top_p", "min_p", "seed", "stop");
+
+    static final LlmOptions DEFAULTS = parse(Map.of());
+
+    /** @throws IllegalArgumentException naming the key at fault */
+    static LlmOptions parse(Map<String, String> options) {
+        for (String key : options.keySet()) {
+            if (key.equals("draft") || key.equals("lookup")) {
+                throw new IllegalArgumentException("option '" + key + "': speculative decoding is not available in"
+                        + " llm_generate yet; remove the key (results do not depend on it)");
+            }
+            if (!KEYS.contains(key)) {
+                throw new IllegalArgumentException("unknown option '" + key + "' (known: " + String.join(", ", KEYS) + ")");
+            }
+        }
+        int n = (int) integer(options, "n", 1, 1, Integer.MAX_VALUE);
+        int maxNew = (int) integer(options, "max_new_tokens", 128, 0, Integer.MAX_VALUE);
+        long seed = integer(options, "seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
+        float temperature = number(options, "temperature", 0f);
+        int topK = (int) integer(options, "top_k", 0, 0, Integer.MAX_VALUE);
+        float topP = number(options, "top_p", 1f);
+        float minP = number(options, "min_p", 0f);
+        SamplerOptions sampler;
+        try {
+            sampler = new SamplerOptions(temperature, topK, topP, minP, seed);
+        } catch (IllegalArgumentException e) {
+            // The sampler names its parameters as the command line does (top-p); say it the SQL way (top_p).
+            String msg = e.getMessage().replace("top-k", "top_k").replace("top-p", "top_p").replace("min-p", "min_p");
+            throw new IllegalArgumentException("option " + msg, e);
+        }
+        String stop = options.get("stop");
+        if (stop != null && stop.isEmpty()) {
+            throw new IllegalArgumentException("option 'stop' must not be empty");
+        }
+        GenerationOptions g = new GenerationOptions(maxNew, sampler, stop == null ? List.of() : List.of(stop), KvType.F32,
+                256, 0);
+        return new LlmOptions(n, g, seed);
+    }
+
+    /**
+     * Sample {@code i}'s random stream: a function of (seed, prompt, i) only, so a row gives the same
+     * samples in any query, task or batch.
+     */
+    Rng rng(String prompt, int i) {
+        return Rng.forRow(seed, prompt + "#" + i);
+    }
+
+    private static long integer(Map<String, String> m, String key, long fallback, long min, long max) {
+        String v = m.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        long x;
+        try {
+            x = Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("option '" + key + "' must be an integer, got '" + v + "'");
+        }
+        if (x < min || x > max) {
+            throw new IllegalArgumentException("option '" + key + "' must be in [" + min + ", " + max + "], got " + x);
+        }
+        return x;
+    }
+
+    private static float number(Map<String, String> m, String key, float fallback) {
+        String v = m.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Float.parseFloat(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("option '" + key + "' must be a number, got '" + v + "'");
+        }
+    }
+}

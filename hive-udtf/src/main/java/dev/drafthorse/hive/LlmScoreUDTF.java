@@ -1,0 +1,200 @@
+package dev.drafthorse.hive;
+
+import dev.drafthorse.kernels.generate.Scorer;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hive.ql.exec.Description;
+import org.apache.hadoop.hive.ql.exec.MapredContext;
+import org.apache.hadoop.hive.ql.exec.UDFArgumentException;
+import org.apache.hadoop.hive.ql.exec.UDFArgumentTypeException;
+import org.apache.hadoop.hive.ql.metadata.HiveException;
+import org.apache.hadoop.hive.ql.udf.generic.GenericUDTF;
+import org.apache.hadoop.hive.serde2.io.DoubleWritable;
+import org.apache.hadoop.hive.serde2.objectinspector.ListObjectInspector;
+import org.apache.hadoop.hive.serde2.objectinspector.ObjectInspector;
+import org.apache.hadoop.hive.serde2.objectinspector.ObjectInspector.Category;
+import org.apache.hadoop.hive.serde2.objectinspector.ObjectInspectorFactory;
+import org.apache.hadoop.hive.serde2.objectinspector.PrimitiveObjectInspector;
+import org.apache.hadoop.hive.serde2.objectinspector.StructObjectInspector;
+import org.apache.hadoop.hive.serde2.objectinspector.primitive.PrimitiveObjectInspectorFactory;
+import org.apache.hadoop.hive.serde2.objectinspector.primitive.PrimitiveObjectInspectorUtils;
+import org.apache.hadoop.io.Text;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code llm_score(prompt, candidates, model_path)}: how likely the model finds each candidate as the
+ * continuation of the prompt: classification by comparing labels, one row per candidate.
+ *
+ * <p>{@code logprob} is the natural-log probability of the candidate's tokens after the prompt (teacher
+ * forcing, see {@link Scorer}); {@code prob} is the softmax of the logprobs over the row's candidates, so
+ * the row's probs sum to 1. Scores depend on the prompt, candidate and model only (no sampling).
+ *
+ * <p>A NULL prompt, candidates array or model path gives no row; NULL candidates are skipped. An empty
+ * prompt is a bad row: its candidates come out with NULL logprob and prob, logged once.
+ */
+@Description(name = "llm_score",
+        value = "_FUNC_(STRING prompt, ARRAY<STRING> candidates, STRING model_path) - one row (candidate STRING,"
+                + " logprob DOUBLE, prob DOUBLE) per candidate, prob normalized over the candidates",
+        extended = "logprob is the natural log of the probability of the candidate's tokens following the prompt; prob is"
+                + " exp(logprob) / sum over the row's candidates. Write candidates as they would follow the prompt"
+                + " (usually with a leading space). NULL candidates are skipped; an empty prompt gives NULL scores.\n"
+                + "Example:\n"
+                + "  > SELECT r.id, s.candidate, s.prob FROM reviews r\n"
+                + "  >   LATERAL VIEW _FUNC_(concat('Review: ', r.body, '\\nSentiment:'), array(' positive', ' negative'),\n"
+                + "  >                       'hdfs:///models/stories260K.gguf') s AS candidate, logprob, prob;\n"
+                + "  1\t positive\t0.71\n"
+                + "  1\t negative\t0.29")
+public final class LlmScoreUDTF extends GenericUDTF {
+    static final String NAME = "llm_score";
+    static final String SIGNATURE = NAME + "(prompt STRING, candidates ARRAY<STRING>, model_path STRING)";
+    private static final Logger LOG = LoggerFactory.getLogger(LlmScoreUDTF.class);
+
+    private transient PrimitiveObjectInspector promptOI;
+    private transient ListObjectInspector candidatesOI;
+    private transient PrimitiveObjectInspector candidateOI;
+    private transient PrimitiveObjectInspector pathOI;
+    private transient Configuration conf;
+    private transient Engines.Leases<Engines.LoadedModel> models;
+    private transient Object[] row;
+    private transient Text candidate;
+    private transient DoubleWritable logprob;
+    private transient DoubleWritable prob;
+    private transient long rejected;
+    private transient boolean loggedNull;
+
+    @Override
+    public void configure(MapredContext context) {
+        conf = context.getJobConf();
+    }
+
+    @Override
+    public StructObjectInspector initialize(ObjectInspector[] args) throws UDFArgumentException {
+        Arguments.arity(NAME, SIGNATURE, args, 3, 3);
+        promptOI = Arguments.string(NAME, args, 0, "prompt");
+        if (args[1].getCategory() != Category.LIST
+                || !Arguments.isString(((ListObjectInspector) args[1]).getListElementObjectInspector())) {
+            throw new UDFArgumentTypeException(1, NAME + ": argument 2 (candidates) must be ARRAY<STRING>, got "
+                    + args[1].getTypeName());
+        }
+        candidatesOI = (ListObjectInspector) args[1];
+        candidateOI = (PrimitiveObjectInspector) candidatesOI.getListElementObjectInspector();
+        pathOI = Arguments.string(NAME, args, 2, "model_path");
+        String path = Arguments.constantString(pathOI);
+        if (path != null && path.isEmpty()) {
+            throw new UDFArgumentTypeException(2, NAME + ": model_path is empty");
+        }
+        models = new Engines.Leases<>(Engines::model);
+        row = new Object[3];
+        candidate = new Text();
+        logprob = new DoubleWritable();
+        prob = new DoubleWritable();
+        rejected = 0;
+        loggedNull = false;
+        return ObjectInspectorFactory.getStandardStructObjectInspector(
+                List.of("candidate", "logprob", "prob"),
+                List.of(PrimitiveObjectInspectorFactory.writableStringObjectInspector,
+                        PrimitiveObjectInspectorFactory.writableDoubleObjectInspector,
+                        PrimitiveObjectInspectorFactory.writableDoubleObjectInspector));
+    }
+
+    @Override
+    public void process(Object[] args) throws HiveException {
+        if (args[0] == null || args[1] == null) {
+            return;
+        }
+        if (args[2] == null) {
+            if (!loggedNull) {
+                loggedNull = true;
+                LOG.warn("{}: a row with a NULL model_path gives no row (logged once)", NAME);
+            }
+            return;
+        }
+        List<String> candidates = new ArrayList<>();
+        int len = candidatesOI.getListLength(args[1]);
+        for (int i = 0; i < len; i++) {
+            Object e = candidatesOI.getListElement(args[1], i);
+            if (e != null) {
+                candidates.add(PrimitiveObjectInspectorUtils.getString(e, candidateOI));
+            }
+        }
+        if (candidates.isEmpty()) {
+            return;
+        }
+        String prompt = PrimitiveObjectInspectorUtils.getString(args[0], promptOI);
+        if (prompt.isEmpty()) {
+            if (rejected++ == 0) {
+                LOG.warn("{}: an empty prompt is a bad row; its candidates get NULL scores (logged once)", NAME);
+            }
+            for (String c : candidates) {
+                candidate.set(c);
+                row[0] = candidate;
+                row[1] = null;
+                row[2] = null;
+                forward(row);
+            }
+            return;
+        }
+        String path = PrimitiveObjectInspectorUtils.getString(args[2], pathOI);
+        Engines.LoadedModel m;
+        try {
+            m = models.get(path, Engines.conf(conf));
+        } catch (IOException e) {
+            throw new HiveException(NAME + ": cannot load the model '" + path + "': " + e.getMessage(), e);
+        }
+        List<Scorer.Score> scores;
+        try {
+            synchronized (m) {
+                scores = new Scorer(m.model()).score(prompt, candidates);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new HiveException(NAME + ": scoring failed for a prompt of " + prompt.length() + " characters: "
+                    + e.getMessage(), e);
+        }
+        double[] probs = normalize(scores);
+        for (int i = 0; i < candidates.size(); i++) {
+            candidate.set(candidates.get(i));
+            logprob.set(scores.get(i).logprob());
+            prob.set(probs[i]);
+            row[0] = candidate;
+            row[1] = logprob;
+            row[2] = prob;
+            forward(row);
+        }
+    }
+
+    /** Softmax of the log-probabilities, shifted by their maximum so that no exp underflows to all zeros. */
+    static double[] normalize(List<Scorer.Score> scores) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (Scorer.Score s : scores) {
+            max = Math.max(max, s.logprob());
+        }
+        double[] p = new double[scores.size()];
+        double sum = 0;
+        for (int i = 0; i < p.length; i++) {
+            p[i] = Math.exp(scores.get(i).logprob() - max);
+            sum += p[i];
+        }
+        for (int i = 0; i < p.length; i++) {
+            p[i] /= sum;
+        }
+        return p;
+    }
+
+    @Override
+    public void close() throws HiveException {
+        if (rejected > 1) {
+            LOG.warn("{}: {} rows with an empty prompt got NULL scores", NAME, rejected);
+        }
+        if (models != null) {
+            models.closeAll();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return NAME;
+    }
+}

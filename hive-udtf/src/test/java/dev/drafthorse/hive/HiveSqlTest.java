@@ -1,0 +1,286 @@
+package dev.drafthorse.hive;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.drafthorse.kernels.gguf.GgufFile;
+import dev.drafthorse.kernels.generate.Scorer;
+import dev.drafthorse.kernels.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The functions in real Hive SQL: one in-process Hive 4.1 session (metastore on in-memory Derby, local
+ * MapReduce) for the whole class, as a session costs tens of seconds here. Every function runs through
+ * {@code LATERAL VIEW} and {@code LATERAL VIEW OUTER}, chained lateral views, and an {@code INSERT ...
+ * SELECT} that runs a local MapReduce job (so the functions travel in a serialized plan and find the
+ * model through the job's added files); results are compared with the engine called directly.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class HiveSqlTest {
+    static final Path MODEL = SharedFiles.model("stories260K.gguf");
+    static final String SUN = "The sun was hot and the cat";
+
+    @TempDir
+    static Path dir;
+    static EmbeddedHive hive;
+    static String schemeModel;
+
+    @BeforeAll
+    static void startHive() throws Exception {
+        Files.writeString(dir.resolve("reviews.tsv"), """
+                1\tGood pan\tHeats evenly and cleans up fast.
+                2\tBad lid\tThe lid does not fit.
+                3\t\\N\tNo title here.
+                """);
+        Files.writeString(dir.resolve("docs.tsv"), "1\t" + ExplodeChunksUDTFTest.TEXT + "\n2\t\\N\n3\tA short one.\n");
+        Files.writeString(dir.resolve("prompts.tsv"), "1\t" + SUN + "\n2\tLily\n3\t\\N\n");
+        Path remote = dir.resolve("remote");
+        Files.createDirectories(remote);
+        Files.copy(MODEL, remote.resolve("stories260K.gguf"));
+        schemeModel = SchemeFileSystem.SCHEME + "://" + remote.resolve("stories260K.gguf");
+
+        hive = EmbeddedHive.open(null, Map.of(), new PrintStream(PrintStream.nullOutputStream()), System.err);
+        for (String table : List.of("reviews (id INT, title STRING, body STRING)", "docs (id INT, body STRING)",
+                "prompts (id INT, prompt STRING)")) {
+            String name = table.substring(0, table.indexOf(' '));
+            hive.execute("CREATE TABLE " + table + " ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t' STORED AS TEXTFILE");
+            hive.execute("LOAD DATA LOCAL INPATH '" + dir.resolve(name + ".tsv") + "' INTO TABLE " + name);
+        }
+        hive.execute("ADD FILE " + MODEL);
+        hive.execute("SET fs." + SchemeFileSystem.SCHEME + ".impl=" + SchemeFileSystem.class.getName());
+    }
+
+    @AfterAll
+    static void stopHive() throws IOException {
+        if (hive != null) {
+            hive.close();
+        }
+    }
+
+    private static List<String> query(String sql) throws EmbeddedHive.StatementException {
+        return hive.query(sql);
+    }
+
+    private static String row(Object... cells) {
+        List<String> s = new ArrayList<>();
+        for (Object c : cells) {
+            s.add(c == null ? "NULL" : c.toString());
+        }
+        return String.join("\t", s);
+    }
+
+    private static String[] cells(String row) {
+        return row.split("\t", -1);
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+
+    @Test
+    void describeFunctionExtendedPrintsTheDocumentation() throws Exception {
+        for (String f : Functions.all().keySet()) {
+            String doc = String.join("\n", query("DESCRIBE FUNCTION EXTENDED " + f));
+            assertTrue(doc.startsWith(f + "("), doc);
+            assertTrue(doc.contains("Example:"), doc);
+            assertTrue(doc.contains("LATERAL VIEW " + f + "("), doc);
+            assertFalse(doc.contains("_FUNC_"), doc);
+        }
+    }
+
+    @Test
+    void explodePromptsLateralView() throws Exception {
+        List<String> rows = query("SELECT r.id, p.template_id, p.prompt, p.error FROM reviews r LATERAL VIEW"
+                + " explode_prompts(array('Title: {title}', 'Review of {title}: {body}'),"
+                + " named_struct('title', r.title, 'body', r.body)) p AS template_id, prompt, error");
+        assertEquals(List.of(
+                row(1, 0, "Title: Good pan", null),
+                row(1, 1, "Review of Good pan: Heats evenly and cleans up fast.", null),
+                row(2, 0, "Title: Bad lid", null),
+                row(2, 1, "Review of Bad lid: The lid does not fit.", null),
+                row(3, 0, null, "placeholder {title}: field 'title' is NULL"),
+                row(3, 1, null, "placeholder {title}: field 'title' is NULL")), rows);
+    }
+
+    @Test
+    void explodePromptsLateralViewOuterKeepsRowsWithNullInput() throws Exception {
+        String from = "FROM reviews r LATERAL VIEW %s explode_prompts(IF(r.title IS NULL, NULL, array('T: {title}')),"
+                + " map('title', r.title)) p AS template_id, prompt, error";
+        assertEquals(List.of(row(1, 0, "T: Good pan"), row(2, 0, "T: Bad lid"), row(3, null, null)),
+                query("SELECT r.id, p.template_id, p.prompt " + from.formatted("OUTER")));
+        assertEquals(List.of(row(1, 0, "T: Good pan"), row(2, 0, "T: Bad lid")),
+                query("SELECT r.id, p.template_id, p.prompt " + from.formatted("")));
+    }
+
+    @Test
+    void explodePromptsConstantTemplateWithMissingFieldFailsAtCompileTime() {
+        EmbeddedHive.StatementException e = assertThrows(EmbeddedHive.StatementException.class, () -> query(
+                "SELECT p.prompt FROM reviews r LATERAL VIEW explode_prompts('{summary}', named_struct('title', r.title)) p"
+                        + " AS template_id, prompt, error"));
+        assertTrue(e.getMessage().contains("placeholder {summary}: fields has no field 'summary' (it has: title)"),
+                e.getMessage());
+    }
+
+    @Test
+    void explodeChunksLateralViewAndOuter() throws Exception {
+        Tokenizer tok = Tokenizer.fromGguf(GgufFile.open(MODEL));
+        List<String> expected = new ArrayList<>();
+        for (List<Object> r : ExplodeChunksUDTFTest.expected(tok, ExplodeChunksUDTFTest.TEXT, 16, 4)) {
+            expected.add(row(1, r.get(0), r.get(1), r.get(2), r.get(3)));
+        }
+        expected.add(row(3, 0, "A short one.", 0, tok.encode("A short one.", false, false).length));
+        String sql = "SELECT d.id, c.chunk_id, c.chunk, c.token_start, c.token_end FROM docs d LATERAL VIEW %s"
+                + " explode_chunks(d.body, 'stories260K.gguf', 16, 4) c AS chunk_id, chunk, token_start, token_end";
+        assertEquals(expected, query(sql.formatted("")));
+        List<String> outer = query(sql.formatted("OUTER"));
+        assertTrue(outer.contains(row(2, null, null, null, null)), outer.toString());
+        assertEquals(expected.size() + 1, outer.size());
+    }
+
+    @Test
+    void llmGenerateGreedyEqualsTheReferenceText() throws Exception {
+        String expected = Files.readString(SharedFiles.model("stories260K.greedy.sun.120.txt")).strip();
+        List<String> rows = query("SELECT g.sample_id, g.text, g.tokens, g.finish_reason FROM prompts p LATERAL VIEW"
+                + " llm_generate(p.prompt, 'stories260K.gguf', map('max_new_tokens', '120')) g"
+                + " AS sample_id, text, tokens, finish_reason WHERE p.id = 1");
+        assertEquals(1, rows.size());
+        String[] c = cells(rows.get(0));
+        assertEquals("0", c[0]);
+        assertEquals(expected, c[1].strip());
+        assertEquals("120", c[2]);
+        assertEquals("length", c[3]);
+    }
+
+    @Test
+    void llmGenerateSamplesEqualTheEngineAndOuterKeepsNullPrompts() throws Exception {
+        List<String> expected = new ArrayList<>();
+        for (String prompt : List.of(SUN, "Lily")) {
+            for (List<Object> r : LlmGenerateUDTFTest.engine(prompt, 2, 0.9f, 16, 5)) {
+                expected.add(row(prompt.equals(SUN) ? 1 : 2, r.get(0), r.get(1), r.get(2), r.get(3)));
+            }
+        }
+        expected.add(row(3, null, null, null, null));
+        List<String> rows = query("SELECT p.id, g.sample_id, g.text, g.tokens, g.finish_reason FROM prompts p"
+                + " LATERAL VIEW OUTER llm_generate(p.prompt, '" + MODEL.toUri() + "',"
+                + " map('n', '2', 'temperature', '0.9', 'max_new_tokens', '16', 'seed', '5')) g"
+                + " AS sample_id, text, tokens, finish_reason");
+        assertEquals(expected, rows);
+    }
+
+    @Test
+    void llmGenerateRefusesDraftByName() {
+        EmbeddedHive.StatementException e = assertThrows(EmbeddedHive.StatementException.class, () -> query(
+                "SELECT g.text FROM prompts p LATERAL VIEW llm_generate(p.prompt, 'stories260K.gguf', map('draft', 'x.gguf')) g"
+                        + " AS sample_id, text, tokens, finish_reason"));
+        assertTrue(e.getMessage().contains("option 'draft': speculative decoding is not available in llm_generate yet"),
+                e.getMessage());
+    }
+
+    @Test
+    void llmScoreMatchesTheScorerThroughAHadoopUriAndOuter() throws Exception {
+        List<String> labels = List.of(" mat", " sun", " ball");
+        List<String> rows = query("SELECT p.id, s.candidate, s.logprob, s.prob FROM prompts p LATERAL VIEW OUTER"
+                + " llm_score(p.prompt, array(' mat', ' sun', ' ball'), '" + schemeModel + "') s AS candidate, logprob, prob");
+        assertEquals(7, rows.size(), rows.toString());
+        assertEquals(row(3, null, null, null), rows.get(6));
+        int k = 0;
+        for (String prompt : List.of(SUN, "Lily")) {
+            List<Scorer.Score> scores = LlmScoreUDTFTest.direct(prompt, labels);
+            double sum = 0;
+            for (int i = 0; i < labels.size(); i++) {
+                String[] c = cells(rows.get(k++));
+                assertEquals(prompt.equals(SUN) ? "1" : "2", c[0]);
+                assertEquals(labels.get(i), c[1]);
+                assertEquals(scores.get(i).logprob(), Double.parseDouble(c[2]), 0.0);
+                sum += Double.parseDouble(c[3]);
+            }
+            assertEquals(1.0, sum, 1e-12);
+        }
+    }
+
+    @Test
+    void chainedLateralViewsScoreEveryPrompt() throws Exception {
+        List<String> rows = query("SELECT r.id, p.template_id, s.candidate, s.logprob FROM reviews r"
+                + " LATERAL VIEW explode_prompts(array('{body} The review is', 'Title: {title}. It is'),"
+                + "   map('body', r.body, 'title', r.title)) p AS template_id, prompt, error"
+                + " LATERAL VIEW llm_score(p.prompt, array(' good', ' bad'), 'stories260K.gguf') s AS candidate, logprob, prob");
+        List<String> expected = new ArrayList<>();
+        String[][] reviews = {{"1", "Good pan", "Heats evenly and cleans up fast."}, {"2", "Bad lid", "The lid does not fit."},
+            {"3", null, "No title here."}};
+        for (String[] r : reviews) {
+            List<String> prompts = Arrays.asList(r[2] + " The review is", r[1] == null ? null : "Title: " + r[1] + ". It is");
+            for (int t = 0; t < 2; t++) {
+                if (prompts.get(t) == null) {
+                    continue; // explode_prompts gives a NULL prompt; llm_score gives no row for it
+                }
+                List<Scorer.Score> s = LlmScoreUDTFTest.direct(prompts.get(t), List.of(" good", " bad"));
+                expected.add(row(r[0], t, " good", s.get(0).logprob()));
+                expected.add(row(r[0], t, " bad", s.get(1).logprob()));
+            }
+        }
+        assertEquals(expected, rows);
+    }
+
+    @Test
+    void insertSelectRunsTheFunctionsInALocalMapReduceJob() throws Exception {
+        hive.execute("CREATE TABLE gen (id INT, template_id INT, sample_id INT, text STRING, tokens INT, finish STRING)"
+                + " STORED AS ORC");
+        hive.execute("INSERT OVERWRITE TABLE gen SELECT r.id, p.template_id, g.sample_id, g.text, g.tokens, g.finish_reason"
+                + " FROM reviews r"
+                + " LATERAL VIEW explode_prompts(array('{title} was', 'I think {body}'), named_struct('title', r.title,"
+                + "   'body', r.body)) p AS template_id, prompt, error"
+                + " LATERAL VIEW llm_generate(p.prompt, 'stories260K.gguf', map('n', '2', 'temperature', '0.8', 'seed', '3',"
+                + "   'max_new_tokens', '12')) g AS sample_id, text, tokens, finish_reason");
+        assertTrue(hive.conf().get("mapreduce.framework.name").equals("local"));
+        List<String> expected = new ArrayList<>();
+        String[][] reviews = {{"1", "Good pan", "Heats evenly and cleans up fast."}, {"2", "Bad lid", "The lid does not fit."},
+            {"3", null, "No title here."}};
+        for (String[] r : reviews) {
+            List<String> prompts = Arrays.asList(r[1] == null ? null : r[1] + " was", "I think " + r[2]);
+            for (int t = 0; t < 2; t++) {
+                if (prompts.get(t) == null) {
+                    continue;
+                }
+                for (List<Object> g : LlmGenerateUDTFTest.engine(prompts.get(t), 2, 0.8f, 12, 3)) {
+                    expected.add(row(r[0], t, g.get(0), g.get(1), g.get(2), g.get(3)));
+                }
+            }
+        }
+        List<String> rows = query("SELECT * FROM gen"); // a fetch task; sorting here spares a reduce job
+        rows.sort(null);
+        expected.sort(null);
+        assertEquals(expected, rows);
+
+        hive.execute("CREATE TABLE scored (id INT, chunk_id INT, candidate STRING, logprob DOUBLE, prob DOUBLE) STORED AS ORC");
+        hive.execute("INSERT OVERWRITE TABLE scored SELECT d.id, c.chunk_id, s.candidate, s.logprob, s.prob FROM docs d"
+                + " LATERAL VIEW explode_chunks(d.body, 'stories260K.gguf', 24, 0) c AS chunk_id, chunk, token_start, token_end"
+                + " LATERAL VIEW llm_score(c.chunk, array(' happy', ' sad'), '" + schemeModel + "') s AS candidate, logprob, prob");
+        Tokenizer tok = Tokenizer.fromGguf(GgufFile.open(MODEL));
+        List<String> want = new ArrayList<>();
+        for (Object[] doc : new Object[][] {{1, ExplodeChunksUDTFTest.TEXT}, {3, "A short one."}}) {
+            for (List<Object> c : ExplodeChunksUDTFTest.expected(tok, (String) doc[1], 24, 0)) {
+                List<Scorer.Score> s = LlmScoreUDTFTest.direct((String) c.get(1), List.of(" happy", " sad"));
+                double[] p = LlmScoreUDTF.normalize(s);
+                want.add(row(doc[0], c.get(0), " happy", s.get(0).logprob(), p[0]));
+                want.add(row(doc[0], c.get(0), " sad", s.get(1).logprob(), p[1]));
+            }
+        }
+        List<String> got = query("SELECT * FROM scored");
+        got.sort(null);
+        want.sort(null);
+        assertEquals(want, got);
+    }
+}
