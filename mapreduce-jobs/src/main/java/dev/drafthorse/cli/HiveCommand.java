@@ -18,6 +18,15 @@ final class HiveCommand implements Command {
 
     @Override
     public int run(String[] args) {
+        for (String a : args) {
+            if (a.equals("-h") || a.equals("--help")) {
+                System.out.println("usage: drafthorse hive (-f FILE | -e SQL) [--metastore DIR] [--hiveconf KEY=VALUE]...");
+                System.out.println("Runs HiveQL in an in-process Hive (local MapReduce) with explode_prompts, explode_chunks,");
+                System.out.println("llm_generate and llm_score registered. A fresh metastore per run unless --metastore names one.");
+                System.out.println("Result rows go to stdout, cells tab-separated; logs go to stderr.");
+                return 0;
+            }
+        }
         if (System.getProperty("log4j2.configurationFile") == null) {
             System.setProperty("log4j2.configurationFile", "drafthorse-hive-log4j2.properties");
         }
