@@ -38,7 +38,7 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
                 : lookup ? Speculation.lookup(draftMax, integer(conf, InferKey.LOOKUP_NGRAM, 1, 16)) : Speculation.NONE;
         RowMode mode = RowMode.parse(InferKey.MODE.key(), get(conf, InferKey.MODE));
         List<String> candidates = new ArrayList<>();
-        String c = get(conf, InferKey.CANDIDATES);
+        String c = conf.get(InferKey.CANDIDATES.key(), ""); // untrimmed: a candidate's leading space is content
         if (!c.isEmpty()) {
             for (String s : c.split(",", -1)) {
                 if (s.isEmpty()) {
