@@ -111,6 +111,12 @@ public final class InferTool extends Configured implements Tool {
 
     @Override
     public int run(String[] args) throws Exception {
+        for (String s : args) {
+            if (s.equals("-D") || s.equals("-conf") || s.equals("-files") || s.equals("-libjars") || s.equals("-fs") || s.equals("-jt")) {
+                throw new UsageException("Hadoop's generic option " + s + " goes before the command's own options (as in hadoop jar:"
+                        + " infer -D key=value --input ...)\nusage: " + USAGE);
+            }
+        }
         Args a = Args.parse(USAGE, description(), options(), args);
         if (a == null) {
             return 0;
