@@ -151,7 +151,9 @@ public final class InferTool extends Configured implements Tool {
         addVectorModule(conf);
         // Algorithm 1: a task's output moves into the job's only when that attempt commits, and the job's only at
         // job commit, so failed, killed and speculative attempts never leave rows behind.
-        conf.setIfUnset(FileOutputCommitter.FILEOUTPUTCOMMITTER_ALGORITHM_VERSION, "1");
+        if (!fromCommandLine(conf, FileOutputCommitter.FILEOUTPUTCOMMITTER_ALGORITHM_VERSION)) {
+            conf.set(FileOutputCommitter.FILEOUTPUTCOMMITTER_ALGORITHM_VERSION, "1");
+        }
         conf.setIfUnset(FileInputFormat.INPUT_DIR_RECURSIVE, "true");
 
         Job job = Job.getInstance(conf, "drafthorse infer " + s.mode().label() + " " + input);
@@ -290,16 +292,22 @@ public final class InferTool extends Configured implements Tool {
             p.load(in);
         }
         for (String k : new java.util.TreeSet<>(p.stringPropertyNames())) {
-            String[] sources = conf.getPropertySources(k);
-            boolean fromCommandLine = false;
-            if (sources != null) {
-                for (String src : sources) {
-                    fromCommandLine |= src.contains("command line");
-                }
-            }
-            if (!fromCommandLine) {
+            if (!fromCommandLine(conf, k)) {
                 conf.set(k, p.getProperty(k).trim(), file.toString());
             }
         }
+    }
+
+    /** Whether {@code key} was set by -D (GenericOptionsParser records that source). */
+    static boolean fromCommandLine(Configuration conf, String key) {
+        String[] sources = conf.getPropertySources(key);
+        if (sources != null) {
+            for (String src : sources) {
+                if (src.contains("command line")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }
