@@ -1,29 +1,27 @@
 package dev.drafthorse.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drafthorse.kernels.batch.BatchEngine;
 import dev.drafthorse.kernels.batch.BatchOptions;
 import dev.drafthorse.kernels.batch.BatchResult;
 import dev.drafthorse.kernels.batch.Request;
-import dev.drafthorse.kernels.generate.GenerationOptions;
-import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
-import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.speculative.Speculation;
 import dev.drafthorse.kernels.tensor.Parallel;
+import dev.drafthorse.rows.BadRow;
+import dev.drafthorse.rows.Prompts;
+import dev.drafthorse.rows.RowDefaults;
+import dev.drafthorse.rows.RowMode;
+import dev.drafthorse.rows.RowParser;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,7 +37,7 @@ final class BatchCommand implements Command {
             + " [--draft DRAFT.gguf | --lookup] [--temperature T --seed S ...] [--threads T]";
 
     /** Per-row options a line may carry, besides id and prompt. */
-    static final Set<String> ROW_OPTIONS = Set.of("max_new_tokens", "temperature", "top_k", "top_p", "min_p", "seed", "stop");
+    static final Set<String> ROW_OPTIONS = RowParser.GENERATE_OPTIONS;
 
     @Override
     public String name() {
@@ -84,6 +82,7 @@ final class BatchCommand implements Command {
             Model model = ModelArgs.load(a, par);
             Model draft = GenerateCommand.draftModel(a, par);
             int ctx = a.getInt("ctx-size", model.config().contextLength(), 1, Integer.MAX_VALUE);
+            RowParser parser = new RowParser(RowMode.GENERATE, new RowDefaults(defaultN, base, List.of(), List.of()));
             List<Request> requests = new ArrayList<>();
             int lines = 0;
             int rejected = 0;
@@ -91,13 +90,13 @@ final class BatchCommand implements Command {
                 for (byte[] raw : readLines(input)) {
                     lines++;
                     try {
-                        requests.add(parse(json, raw, model, defaultN, base, ctx));
+                        requests.add(Prompts.request(parser.json(raw, 0, raw.length), model, ctx, 128));
                     } catch (BadRow e) {
                         rejected++;
                         ObjectNode r = json.createObjectNode();
                         r.put("line", lines);
-                        if (e.id != null) {
-                            r.put("id", e.id);
+                        if (e.id() != null) {
+                            r.put("id", e.id());
                         }
                         r.put("reason", e.getMessage());
                         String text = new String(raw, StandardCharsets.UTF_8);
@@ -173,115 +172,6 @@ final class BatchCommand implements Command {
             }
         }
         return lines;
-    }
-
-    static final class BadRow extends Exception {
-        final String id;
-
-        BadRow(String id, String reason) {
-            super(reason);
-            this.id = id;
-        }
-    }
-
-    static Request parse(ObjectMapper json, byte[] raw, Model model, int defaultN, SamplerOptions base, int ctx) throws BadRow {
-        String line;
-        try {
-            line = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(raw)).toString();
-        } catch (CharacterCodingException e) {
-            throw new BadRow(null, "invalid UTF-8");
-        }
-        if (line.isBlank()) {
-            throw new BadRow(null, "empty line");
-        }
-        JsonNode n;
-        try {
-            n = json.readTree(line);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new BadRow(null, "not JSON: " + e.getOriginalMessage());
-        }
-        if (n == null || !n.isObject()) {
-            throw new BadRow(null, "not a JSON object");
-        }
-        JsonNode idNode = n.get("id");
-        if (idNode == null || !(idNode.isTextual() || idNode.isIntegralNumber())) {
-            throw new BadRow(null, "missing id (a string or an integer)");
-        }
-        String id = idNode.asText();
-        JsonNode p = n.get("prompt");
-        if (p == null || !p.isTextual()) {
-            throw new BadRow(id, "missing prompt (a string)");
-        }
-        if (p.asText().isEmpty()) {
-            throw new BadRow(id, "empty prompt");
-        }
-        for (Iterator<String> it = n.fieldNames(); it.hasNext();) {
-            String f = it.next();
-            if (!f.equals("id") && !f.equals("prompt") && !ROW_OPTIONS.contains(f)) {
-                throw new BadRow(id, "unknown option '" + f + "' (known: " + String.join(", ", ROW_OPTIONS.stream().sorted().toList()) + ")");
-            }
-        }
-        try {
-            int maxNew = n.has("max_new_tokens") ? intField(n, "max_new_tokens") : defaultN;
-            SamplerOptions so = new SamplerOptions(
-                    n.has("temperature") ? (float) numField(n, "temperature") : base.temperature(),
-                    n.has("top_k") ? intField(n, "top_k") : base.topK(),
-                    n.has("top_p") ? (float) numField(n, "top_p") : base.topP(),
-                    n.has("min_p") ? (float) numField(n, "min_p") : base.minP(),
-                    n.has("seed") ? longField(n, "seed") : base.seed());
-            List<String> stop = new ArrayList<>();
-            if (n.has("stop")) {
-                JsonNode s = n.get("stop");
-                if (s.isTextual()) {
-                    stop.add(s.asText());
-                } else if (s.isArray()) {
-                    for (JsonNode e : s) {
-                        if (!e.isTextual()) {
-                            throw new IllegalArgumentException("stop must be a string or an array of strings");
-                        }
-                        stop.add(e.asText());
-                    }
-                } else {
-                    throw new IllegalArgumentException("stop must be a string or an array of strings");
-                }
-            }
-            int[] ids = model.tokenizer().encode(p.asText(), model.tokenizer().addBosDefault(), true);
-            if (ids.length >= ctx) {
-                throw new IllegalArgumentException("prompt of " + ids.length + " tokens does not fit the context window of " + ctx);
-            }
-            GenerationOptions go = new GenerationOptions(maxNew, so, stop, KvType.F32, 128, ctx);
-            return new Request(id, ids, go, Rng.forRow(so.seed(), id));
-        } catch (IllegalArgumentException e) {
-            throw new BadRow(id, e.getMessage());
-        }
-    }
-
-    private static double numField(JsonNode n, String f) {
-        JsonNode v = n.get(f);
-        if (!v.isNumber()) {
-            throw new IllegalArgumentException(f + " must be a number, got " + v);
-        }
-        return v.asDouble();
-    }
-
-    private static int intField(JsonNode n, String f) {
-        JsonNode v = n.get(f);
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw new IllegalArgumentException(f + " must be an integer, got " + v);
-        }
-        if (v.asInt() < 0) {
-            throw new IllegalArgumentException(f + " must be >= 0, got " + v);
-        }
-        return v.asInt();
-    }
-
-    private static long longField(JsonNode n, String f) {
-        JsonNode v = n.get(f);
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw new IllegalArgumentException(f + " must be an integer, got " + v);
-        }
-        return v.asLong();
     }
 
     static ObjectNode toJson(ObjectMapper json, BatchResult r) {

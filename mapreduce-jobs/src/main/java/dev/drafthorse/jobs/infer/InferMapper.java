@@ -1,0 +1,259 @@
+package dev.drafthorse.jobs.infer;
+
+import dev.drafthorse.kernels.batch.BatchEngine;
+import dev.drafthorse.kernels.batch.BatchOptions;
+import dev.drafthorse.kernels.batch.BatchResult;
+import dev.drafthorse.kernels.batch.Request;
+import dev.drafthorse.kernels.generate.Scorer;
+import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.tensor.Parallel;
+import dev.drafthorse.rows.BadRow;
+import dev.drafthorse.rows.Prompts;
+import dev.drafthorse.rows.Row;
+import dev.drafthorse.rows.RowMode;
+import dev.drafthorse.rows.RowParser;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.io.LongWritable;
+import org.apache.hadoop.io.Text;
+import org.apache.hadoop.mapreduce.InputSplit;
+import org.apache.hadoop.mapreduce.Mapper;
+import org.apache.hadoop.mapreduce.lib.input.FileSplit;
+
+/**
+ * The map task of {@code infer}: one input line is one row.
+ *
+ * <p>The model (and draft) arrive through the distributed cache, localized once per node, and are loaded once in
+ * {@link #setup}. Good rows are tokenized and queued; every {@code queue} rows the queue goes through the batch
+ * scheduler (continuous batching, speculation when asked) and the results are written in input order. Score rows
+ * are scored as they come. Bad rows go to the rejects stream with their reason, so for every task
+ * input rows = output rows + rejected rows.
+ *
+ * <p>A row's output depends only on (row id, prompt, model, options, seed): each row samples from its own stream
+ * seeded by (seed, row id), and the engine's arithmetic does not depend on the batch or thread count. A retried or
+ * speculative attempt therefore writes the same bytes.
+ */
+public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
+    /** Key of an output row. */
+    public static final Text ROW = new Text("row");
+    /** Key of a rejected row. */
+    public static final Text REJECT = new Text("reject");
+    /** The cache-file link names the job gives the model and the draft. */
+    public static final String MODEL_LINK = "drafthorse-model.gguf";
+    public static final String DRAFT_LINK = "drafthorse-draft.gguf";
+
+    private InferSettings settings;
+    private Parallel par;
+    private Model model;
+    private Model draft;
+    private Scorer scorer;
+    private RowParser parser;
+    private boolean jsonInput;
+    private String file;
+    private int ctx;
+    private final List<Request> queue = new ArrayList<>();
+    private final Text out = new Text();
+
+    private long rowsRead;
+    private long rowsDone;
+    private long generated;
+    private long decodeNanos;
+    private long runStart;
+    private long lastStatus;
+    private int haltAfter;
+
+    @Override
+    protected void setup(Context context) throws IOException {
+        settings = InferSettings.from(context.getConfiguration());
+        long t0 = System.nanoTime();
+        par = new Parallel(settings.threads());
+        model = Model.load(localized(context, MODEL_LINK, settings.model()), par);
+        if (!settings.draft().isEmpty()) {
+            draft = Model.load(localized(context, DRAFT_LINK, settings.draft()), par);
+        }
+        context.getCounter(InferCounter.MODEL_LOAD_MS).increment((System.nanoTime() - t0) / 1_000_000);
+        boolean vector = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        context.getCounter(vector ? InferCounter.TASKS_VECTOR : InferCounter.TASKS_SCALAR).increment(1);
+        ctx = settings.ctxSize() > 0 ? settings.ctxSize() : model.config().contextLength();
+        parser = new RowParser(settings.mode(), settings.rowDefaults());
+        scorer = settings.mode() == RowMode.SCORE ? new Scorer(model) : null;
+        InputSplit split = context.getInputSplit();
+        file = split instanceof FileSplit fs ? fs.getPath().toUri().getPath() : String.valueOf(split);
+        jsonInput = switch (settings.inputFormat()) {
+            case JSONL -> true;
+            case TSV -> false;
+            case AUTO -> {
+                String name = file.toLowerCase(Locale.ROOT);
+                yield name.endsWith(".jsonl") || name.endsWith(".json");
+            }
+        };
+        boolean local = "local".equals(context.getConfiguration().get("mapreduce.framework.name", "local"));
+        haltAfter = local || context.getTaskAttemptID().getId() > 0 ? 0 : settings.faultHaltAfterRows();
+        context.setStatus(String.format(Locale.ROOT, "model loaded in %d ms (%s kernels, %d threads)",
+                (System.nanoTime() - t0) / 1_000_000, vector ? "vector" : "scalar", settings.threads()));
+    }
+
+    /**
+     * The local copy of a cache file: its link in the task's working directory (YARN and the local runner create
+     * it), else the cache URI itself when it is on the local filesystem (test harnesses that make no links).
+     */
+    static Path localized(Context context, String link, String uri) throws IOException {
+        File f = new File(link);
+        if (f.exists()) {
+            return f.toPath();
+        }
+        URI[] files = context.getCacheFiles();
+        if (files != null) {
+            for (URI u : files) {
+                if (link.equals(u.getFragment()) && (u.getScheme() == null || u.getScheme().equals("file"))) {
+                    return Path.of(u.getPath());
+                }
+            }
+        }
+        throw new IOException("cache file " + uri + " (link " + link + ") is not localized in " + new File("").getAbsolutePath());
+    }
+
+    @Override
+    protected void map(LongWritable offset, Text line, Context context) throws IOException, InterruptedException {
+        rowsRead++;
+        context.getCounter(InferCounter.ROWS_IN).increment(1);
+        byte[] b = line.getBytes();
+        int len = line.getLength();
+        try {
+            if (len > settings.maxLineBytes()) {
+                throw new BadRow(null, "line of " + len + " bytes exceeds " + InferKey.MAX_LINE_BYTES.key() + " (" + settings.maxLineBytes() + ")");
+            }
+            Row row = jsonInput ? parser.json(b, 0, len) : parser.tsv(b, 0, len);
+            if (settings.mode() == RowMode.GENERATE) {
+                queue.add(Prompts.request(row, model, ctx, 128));
+                if (queue.size() >= settings.queue()) {
+                    runQueue(context);
+                }
+            } else {
+                score(row, context);
+            }
+        } catch (BadRow e) {
+            context.getCounter(InferCounter.ROWS_REJECTED).increment(1);
+            out.set(OutputRows.reject(file, offset.get(), e.id(), e.reason(), b, len));
+            context.write(REJECT, out);
+        }
+        status(context, false);
+    }
+
+    private void score(Row row, Context context) throws BadRow, IOException, InterruptedException {
+        int promptTokens = Prompts.tokens(model, row.prompt()).length;
+        long t0 = System.nanoTime();
+        List<Scorer.Score> scores;
+        try {
+            scores = scorer.score(row.prompt(), row.candidates());
+        } catch (IllegalArgumentException e) {
+            throw new BadRow(row.id(), e.getMessage());
+        }
+        decodeNanos += System.nanoTime() - t0;
+        long tokens = 0;
+        for (Scorer.Score s : scores) {
+            tokens += s.tokens().length;
+        }
+        generated += tokens;
+        context.getCounter(InferCounter.PROMPT_TOKENS).increment(promptTokens);
+        context.getCounter(InferCounter.GENERATED_TOKENS).increment(tokens);
+        context.getCounter(InferCounter.DECODE_MS).increment((System.nanoTime() - t0) / 1_000_000);
+        emit(OutputRows.score(row.id(), promptTokens, row.candidates(), scores, settings.format()), context);
+    }
+
+    /** Runs the queued rows through the batch scheduler and writes them in input order as they complete. */
+    private void runQueue(Context context) throws IOException, InterruptedException {
+        if (queue.isEmpty()) {
+            return;
+        }
+        List<Request> requests = new ArrayList<>(queue);
+        queue.clear();
+        BatchEngine engine = new BatchEngine(model, draft);
+        BatchResult[] done = new BatchResult[requests.size()];
+        int[] next = {0};
+        runStart = System.nanoTime();
+        try {
+            engine.run(requests, new BatchOptions(settings.batch(), settings.maxKvPositions(), 128, settings.speculation()),
+                    new BatchEngine.Listener() {
+                        @Override
+                        public void text(int index, String piece) {
+                            context.progress(); // a long generation is healthy work, not a hung task
+                        }
+
+                        @Override
+                        public void finished(int index, BatchResult r) {
+                            done[index] = r;
+                            generated += r.tokens().length;
+                            while (next[0] < done.length && done[next[0]] != null) {
+                                BatchResult d = done[next[0]];
+                                done[next[0]] = null;
+                                next[0]++;
+                                emitGenerated(d, context);
+                            }
+                            status(context, false);
+                        }
+                    });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        } finally {
+            long spent = System.nanoTime() - runStart;
+            runStart = 0;
+            decodeNanos += spent;
+            context.getCounter(InferCounter.DECODE_MS).increment(spent / 1_000_000);
+        }
+    }
+
+    private void emitGenerated(BatchResult d, Context context) {
+        try {
+            emit(OutputRows.generate(d, d.stats().promptTokens(), settings.format()), context);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while writing row " + d.id(), e);
+        }
+        context.getCounter(InferCounter.PROMPT_TOKENS).increment(d.stats().promptTokens());
+        context.getCounter(InferCounter.GENERATED_TOKENS).increment(d.stats().generatedTokens());
+        context.getCounter(InferCounter.DRAFTED).increment(d.stats().draftProposed());
+        context.getCounter(InferCounter.ACCEPTED).increment(d.stats().draftAccepted());
+    }
+
+    private void emit(String row, Context context) throws IOException, InterruptedException {
+        out.set(row);
+        context.write(ROW, out);
+        context.getCounter(InferCounter.ROWS_OUT).increment(1);
+        rowsDone++;
+        if (haltAfter > 0 && rowsDone == haltAfter) {
+            // Fault injection for retry tests: die like a killed container, after part of the output is written.
+            System.err.println("drafthorse infer: " + InferKey.FAULT_HALT_AFTER_ROWS.key() + "=" + haltAfter + ": halting attempt "
+                    + context.getTaskAttemptID());
+            System.err.flush();
+            Runtime.getRuntime().halt(17);
+        }
+    }
+
+    /** "412/1000 rows, 87 tok/s": rows written of rows read so far; at most every 2 s unless forced. */
+    private void status(Context context, boolean force) {
+        long now = System.nanoTime();
+        if (!force && now - lastStatus < 2_000_000_000L) {
+            return;
+        }
+        lastStatus = now;
+        double secs = (decodeNanos + (runStart > 0 ? now - runStart : 0)) / 1e9;
+        context.setStatus(String.format(Locale.ROOT, "%d/%d rows, %.0f tok/s", rowsDone, rowsRead, secs > 0 ? generated / secs : 0.0));
+    }
+
+    @Override
+    protected void cleanup(Context context) throws IOException, InterruptedException {
+        runQueue(context);
+        status(context, true);
+        if (par != null) {
+            par.close();
+        }
+    }
+}

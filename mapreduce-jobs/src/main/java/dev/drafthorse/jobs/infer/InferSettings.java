@@ -1,0 +1,146 @@
+package dev.drafthorse.jobs.infer;
+
+import dev.drafthorse.kernels.sampling.SamplerOptions;
+import dev.drafthorse.kernels.speculative.Speculation;
+import dev.drafthorse.rows.RowDefaults;
+import dev.drafthorse.rows.RowMode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * The job's settings read from a {@link Configuration} and validated once, at submission (so a bad value fails
+ * the command with exit 2 before anything runs) and again in each task. Every error names the key and the value.
+ */
+public record InferSettings(String model, String draft, RowMode mode, List<String> candidates, int maxNewTokens,
+        SamplerOptions sampler, int ctxSize, int batch, long maxKvPositions, int queue, int threads, Speculation speculation,
+        Format format, InputFormat inputFormat, int maxLineBytes, double maxRejectFraction, int rowsPerTask, int faultHaltAfterRows) {
+
+    /** Output row format. */
+    public enum Format { JSONL, TSV }
+
+    /** How input lines are read. */
+    public enum InputFormat { AUTO, JSONL, TSV }
+
+    public static InferSettings from(Configuration conf) {
+        String model = conf.getTrimmed(InferKey.MODEL.key(), "");
+        if (model.isEmpty()) {
+            throw new IllegalArgumentException(InferKey.MODEL.key() + " is not set (the GGUF model's URI)");
+        }
+        String draft = get(conf, InferKey.DRAFT);
+        boolean lookup = bool(conf, InferKey.LOOKUP);
+        if (!draft.isEmpty() && lookup) {
+            throw new IllegalArgumentException(InferKey.DRAFT.key() + " and " + InferKey.LOOKUP.key() + " are exclusive");
+        }
+        int draftMax = integer(conf, InferKey.DRAFT_MAX, 1, 64);
+        Speculation spec = !draft.isEmpty() ? Speculation.draft(draftMax)
+                : lookup ? Speculation.lookup(draftMax, integer(conf, InferKey.LOOKUP_NGRAM, 1, 16)) : Speculation.NONE;
+        RowMode mode = RowMode.parse(InferKey.MODE.key(), get(conf, InferKey.MODE));
+        List<String> candidates = new ArrayList<>();
+        String c = conf.get(InferKey.CANDIDATES.key(), ""); // untrimmed: a candidate's leading space is content
+        if (!c.isEmpty()) {
+            for (String s : c.split(",", -1)) {
+                if (s.isEmpty()) {
+                    throw new IllegalArgumentException(InferKey.CANDIDATES.key() + " holds an empty candidate: '" + c + "'");
+                }
+                candidates.add(s);
+            }
+        }
+        if (mode == RowMode.GENERATE && !candidates.isEmpty()) {
+            throw new IllegalArgumentException(InferKey.CANDIDATES.key() + " applies to score mode only");
+        }
+        if (mode == RowMode.SCORE && spec.enabled()) {
+            throw new IllegalArgumentException("speculation (" + InferKey.DRAFT.key() + ", " + InferKey.LOOKUP.key()
+                    + ") applies to generate mode only");
+        }
+        SamplerOptions sampler;
+        try {
+            sampler = new SamplerOptions(real(conf, InferKey.TEMPERATURE), integer(conf, InferKey.TOP_K, 0, Integer.MAX_VALUE),
+                    real(conf, InferKey.TOP_P), real(conf, InferKey.MIN_P), longValue(conf, InferKey.SEED));
+        } catch (IllegalArgumentException e) {
+            // The sampler's messages start with the option's name (temperature, top-k, ...), which is the key's suffix.
+            throw new IllegalArgumentException(InferKey.PREFIX + e.getMessage());
+        }
+        int batch = integer(conf, InferKey.BATCH, 1, 4096);
+        long maxKv = longValue(conf, InferKey.MAX_KV_POSITIONS);
+        if (maxKv < 0) {
+            throw new IllegalArgumentException(InferKey.MAX_KV_POSITIONS.key() + " must be >= 0, got " + maxKv);
+        }
+        int queue = integer(conf, InferKey.QUEUE, 1, 1 << 20);
+        if (queue < batch) {
+            throw new IllegalArgumentException(InferKey.QUEUE.key() + " (" + queue + ") must be >= " + InferKey.BATCH.key() + " (" + batch + ")");
+        }
+        int threads = integer(conf, InferKey.THREADS, 0, 1024);
+        if (threads == 0) {
+            threads = "local".equals(conf.get("mapreduce.framework.name", "local")) ? Runtime.getRuntime().availableProcessors()
+                    : Math.max(1, conf.getInt("mapreduce.map.cpu.vcores", 1));
+        }
+        double fraction = real(conf, InferKey.MAX_REJECT_FRACTION);
+        if (!(fraction >= 0 && fraction <= 1)) {
+            throw new IllegalArgumentException(InferKey.MAX_REJECT_FRACTION.key() + " must be in [0, 1], got " + fraction);
+        }
+        return new InferSettings(model, draft, mode, List.copyOf(candidates), integer(conf, InferKey.MAX_NEW_TOKENS, 0, Integer.MAX_VALUE),
+                sampler, integer(conf, InferKey.CTX_SIZE, 0, Integer.MAX_VALUE), batch, maxKv == 0 ? Long.MAX_VALUE : maxKv, queue,
+                threads, spec, choice(conf, InferKey.FORMAT, Format.class), choice(conf, InferKey.INPUT_FORMAT, InputFormat.class),
+                integer(conf, InferKey.MAX_LINE_BYTES, 1, Integer.MAX_VALUE), fraction, integer(conf, InferKey.ROWS_PER_TASK, 0, Integer.MAX_VALUE),
+                integer(conf, InferKey.FAULT_HALT_AFTER_ROWS, 0, Integer.MAX_VALUE));
+    }
+
+    /** The defaults rows inherit. */
+    public RowDefaults rowDefaults() {
+        return new RowDefaults(maxNewTokens, sampler, List.of(), candidates);
+    }
+
+    static String get(Configuration conf, InferKey k) {
+        return conf.getTrimmed(k.key(), k.defaultValue());
+    }
+
+    private static boolean bool(Configuration conf, InferKey k) {
+        String v = get(conf, k).toLowerCase(Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException(k.key() + " must be true or false, got '" + v + "'");
+        }
+        return v.equals("true");
+    }
+
+    private static int integer(Configuration conf, InferKey k, int min, int max) {
+        long v = longValue(conf, k);
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(k.key() + " must be in [" + min + ", " + max + "], got " + v);
+        }
+        return (int) v;
+    }
+
+    private static long longValue(Configuration conf, InferKey k) {
+        String v = get(conf, k);
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(k.key() + " must be an integer, got '" + v + "'");
+        }
+    }
+
+    private static float real(Configuration conf, InferKey k) {
+        String v = get(conf, k);
+        try {
+            return Float.parseFloat(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(k.key() + " must be a number, got '" + v + "'");
+        }
+    }
+
+    private static <E extends Enum<E>> E choice(Configuration conf, InferKey k, Class<E> type) {
+        String v = get(conf, k);
+        for (E e : type.getEnumConstants()) {
+            if (e.name().toLowerCase(Locale.ROOT).equals(v)) {
+                return e;
+            }
+        }
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) {
+            names.add(e.name().toLowerCase(Locale.ROOT));
+        }
+        throw new IllegalArgumentException(k.key() + " must be one of " + String.join(", ", names) + ", got '" + v + "'");
+    }
+}

@@ -1,0 +1,36 @@
+package dev.drafthorse.rows;
+
+import dev.drafthorse.kernels.batch.Request;
+import dev.drafthorse.kernels.generate.GenerationOptions;
+import dev.drafthorse.kernels.model.KvType;
+import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.sampling.Rng;
+
+/** Turns parsed rows into engine requests: tokenization and the context-window check, as row errors. */
+public final class Prompts {
+    private Prompts() {}
+
+    /** The prompt's token ids (BOS as the model wants it). */
+    public static int[] tokens(Model model, String prompt) {
+        return model.tokenizer().encode(prompt, model.tokenizer().addBosDefault(), true);
+    }
+
+    /**
+     * A generation request whose random stream is seeded by (row seed, row id) alone, so the row's output never
+     * depends on which task, batch or thread runs it.
+     *
+     * @param ctx the context window per row (prompt included); a prompt that fills it is a bad row
+     */
+    public static Request request(Row row, Model model, int ctx, int prefillChunk) throws BadRow {
+        int[] ids = tokens(model, row.prompt());
+        if (ids.length >= ctx) {
+            throw new BadRow(row.id(), "prompt of " + ids.length + " tokens does not fit the context window of " + ctx);
+        }
+        try {
+            GenerationOptions go = new GenerationOptions(row.maxNewTokens(), row.sampler(), row.stop(), KvType.F32, prefillChunk, ctx);
+            return new Request(row.id(), ids, go, Rng.forRow(row.sampler().seed(), row.id()));
+        } catch (IllegalArgumentException e) {
+            throw new BadRow(row.id(), e.getMessage());
+        }
+    }
+}

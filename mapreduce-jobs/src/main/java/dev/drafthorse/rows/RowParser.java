@@ -1,0 +1,216 @@
+package dev.drafthorse.rows;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.drafthorse.kernels.sampling.SamplerOptions;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Parses and validates input rows, shared by {@code batch} and the {@code infer} job, so both reject the same
+ * rows for the same reasons.
+ *
+ * <p>Two row forms: a JSON object per line ({@code {"id", "prompt", per-row options}}), and a text line
+ * {@code id<TAB>prompt} (the form of a two-column Hive text table; the prompt is everything after the first tab,
+ * taken as written). Rows arrive as raw bytes so invalid UTF-8 is a bad row, never a crash. Every problem is a
+ * {@link BadRow} with a reason and, when it was readable, the id.
+ */
+public final class RowParser {
+    /** Per-row options of generate mode, besides id and prompt. */
+    public static final Set<String> GENERATE_OPTIONS = Set.of("max_new_tokens", "temperature", "top_k", "top_p", "min_p", "seed", "stop");
+    /** Per-row options of score mode. */
+    public static final Set<String> SCORE_OPTIONS = Set.of("candidates");
+
+    private final RowMode mode;
+    private final RowDefaults defaults;
+    private final Set<String> options;
+    private final String known;
+    private final ObjectMapper json = new ObjectMapper();
+
+    public RowParser(RowMode mode, RowDefaults defaults) {
+        this.mode = mode;
+        this.defaults = defaults;
+        this.options = mode == RowMode.GENERATE ? GENERATE_OPTIONS : SCORE_OPTIONS;
+        this.known = String.join(", ", new TreeSet<>(options));
+    }
+
+    public RowMode mode() {
+        return mode;
+    }
+
+    /** Strict UTF-8: malformed input is a bad row (with {@code id} when it is already known). */
+    public static String utf8(byte[] b, int off, int len, String id) throws BadRow {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b, off, len)).toString();
+        } catch (CharacterCodingException e) {
+            throw new BadRow(id, "invalid UTF-8");
+        }
+    }
+
+    /** A JSON-lines row. */
+    public Row json(byte[] b, int off, int len) throws BadRow {
+        String line = utf8(b, off, len, null);
+        if (line.isBlank()) {
+            throw new BadRow(null, "empty line");
+        }
+        JsonNode n;
+        try {
+            n = json.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw new BadRow(null, "not JSON: " + e.getOriginalMessage());
+        } catch (RuntimeException e) {
+            // Jackson reports a few pathological inputs (nesting past its limits) as unchecked exceptions.
+            throw new BadRow(null, "not JSON: " + e.getMessage());
+        }
+        if (n == null || !n.isObject()) {
+            throw new BadRow(null, "not a JSON object");
+        }
+        JsonNode idNode = n.get("id");
+        if (idNode == null || !(idNode.isTextual() || idNode.isIntegralNumber())) {
+            throw new BadRow(null, "missing id (a string or an integer)");
+        }
+        String id = idNode.asText();
+        if (id.isEmpty()) {
+            throw new BadRow(null, "empty id");
+        }
+        JsonNode p = n.get("prompt");
+        if (p == null || !p.isTextual()) {
+            throw new BadRow(id, "missing prompt (a string)");
+        }
+        if (p.asText().isEmpty()) {
+            throw new BadRow(id, "empty prompt");
+        }
+        for (Iterator<String> it = n.fieldNames(); it.hasNext();) {
+            String f = it.next();
+            if (!f.equals("id") && !f.equals("prompt") && !options.contains(f)) {
+                throw new BadRow(id, "unknown option '" + f + "' (" + mode.label() + " rows take: " + known + ")");
+            }
+        }
+        try {
+            if (mode == RowMode.SCORE) {
+                return new Row(id, p.asText(), 0, defaults.sampler(), List.of(), candidates(n.get("candidates")));
+            }
+            int maxNew = n.has("max_new_tokens") ? intField(n, "max_new_tokens") : defaults.maxNewTokens();
+            SamplerOptions base = defaults.sampler();
+            SamplerOptions so = new SamplerOptions(
+                    n.has("temperature") ? (float) numField(n, "temperature") : base.temperature(),
+                    n.has("top_k") ? intField(n, "top_k") : base.topK(),
+                    n.has("top_p") ? (float) numField(n, "top_p") : base.topP(),
+                    n.has("min_p") ? (float) numField(n, "min_p") : base.minP(),
+                    n.has("seed") ? longField(n, "seed") : base.seed());
+            List<String> stop = defaults.stop();
+            if (n.has("stop")) {
+                stop = strings(n.get("stop"), "stop", true);
+                for (String s : stop) {
+                    if (s.isEmpty()) {
+                        throw new IllegalArgumentException("stop strings must not be empty");
+                    }
+                }
+            }
+            return new Row(id, p.asText(), maxNew, so, stop, List.of());
+        } catch (IllegalArgumentException e) {
+            throw new BadRow(id, e.getMessage());
+        }
+    }
+
+    /** An {@code id<TAB>prompt} row. */
+    public Row tsv(byte[] b, int off, int len) throws BadRow {
+        int tab = -1;
+        for (int i = off; i < off + len; i++) {
+            if (b[i] == '\t') {
+                tab = i;
+                break;
+            }
+        }
+        if (tab < 0) {
+            if (len == 0) {
+                throw new BadRow(null, "empty line");
+            }
+            throw new BadRow(null, "no tab: a text row is id<TAB>prompt");
+        }
+        String id = utf8(b, off, tab - off, null);
+        if (id.isEmpty()) {
+            throw new BadRow(null, "empty id");
+        }
+        String prompt = utf8(b, tab + 1, off + len - tab - 1, id);
+        if (prompt.isEmpty()) {
+            throw new BadRow(id, "empty prompt");
+        }
+        if (mode == RowMode.SCORE) {
+            try {
+                return new Row(id, prompt, 0, defaults.sampler(), List.of(), candidates(null));
+            } catch (IllegalArgumentException e) {
+                throw new BadRow(id, e.getMessage());
+            }
+        }
+        return new Row(id, prompt, defaults.maxNewTokens(), defaults.sampler(), defaults.stop(), List.of());
+    }
+
+    private List<String> candidates(JsonNode node) {
+        List<String> c = node == null ? defaults.candidates() : strings(node, "candidates", false);
+        if (c.isEmpty()) {
+            throw new IllegalArgumentException(node == null ? "no candidates: give --candidates or a per-row candidates array"
+                    : "candidates must not be empty");
+        }
+        for (String s : c) {
+            if (s.isEmpty()) {
+                throw new IllegalArgumentException("candidates must not hold an empty string");
+            }
+        }
+        return c;
+    }
+
+    private static List<String> strings(JsonNode s, String field, boolean allowSingle) {
+        List<String> out = new ArrayList<>();
+        String what = field + " must be " + (allowSingle ? "a string or " : "") + "an array of strings";
+        if (allowSingle && s.isTextual()) {
+            out.add(s.asText());
+        } else if (s.isArray()) {
+            for (JsonNode e : s) {
+                if (!e.isTextual()) {
+                    throw new IllegalArgumentException(what);
+                }
+                out.add(e.asText());
+            }
+        } else {
+            throw new IllegalArgumentException(what);
+        }
+        return out;
+    }
+
+    private static double numField(JsonNode n, String f) {
+        JsonNode v = n.get(f);
+        if (!v.isNumber()) {
+            throw new IllegalArgumentException(f + " must be a number, got " + v);
+        }
+        return v.asDouble();
+    }
+
+    private static int intField(JsonNode n, String f) {
+        JsonNode v = n.get(f);
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new IllegalArgumentException(f + " must be an integer, got " + v);
+        }
+        if (v.asInt() < 0) {
+            throw new IllegalArgumentException(f + " must be >= 0, got " + v);
+        }
+        return v.asInt();
+    }
+
+    private static long longField(JsonNode n, String f) {
+        JsonNode v = n.get(f);
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw new IllegalArgumentException(f + " must be an integer, got " + v);
+        }
+        return v.asLong();
+    }
+}
