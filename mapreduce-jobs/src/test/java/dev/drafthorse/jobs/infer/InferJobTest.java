@@ -148,6 +148,24 @@ class InferJobTest {
     }
 
     @Test
+    void speculationThroughTheCacheKeepsGreedyOutputs() throws IOException {
+        Path plain = dir.resolve("spec-plain");
+        Path draft = dir.resolve("spec-draft");
+        Path lookup = dir.resolve("spec-lookup");
+        Path draftModel = Reference.model().resolveSibling("tinystories-1m.gguf");
+        Run p = Run.of(args(plain, "--batch", "6"));
+        Run d = Run.of(args(draft, "--batch", "6", "--draft", draftModel.toUri().toString(), "--draft-max", "4"));
+        Run l = Run.of(args(lookup, "--batch", "6", "--lookup"));
+        assertEquals(0, p.exit(), p.toString());
+        assertEquals(0, d.exit(), d.toString());
+        assertEquals(0, l.exit(), l.toString());
+        assertEquals(OutputReader.lines(plain), OutputReader.lines(draft), "greedy speculation with a draft model is exact");
+        assertEquals(OutputReader.lines(plain), OutputReader.lines(lookup), "greedy lookup speculation is exact");
+        assertTrue(d.counter("drafted") > 0 && d.counter("accepted") <= d.counter("drafted"), d.err());
+        assertTrue(l.counter("drafted") >= 0);
+    }
+
+    @Test
     void scoreModeAsHiveTextTable() throws IOException {
         Path in = dir.resolve("score-in");
         Files.createDirectories(in);
