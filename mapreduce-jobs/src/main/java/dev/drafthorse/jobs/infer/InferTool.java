@@ -124,6 +124,8 @@ public final class InferTool extends Configured implements Tool {
         if (a.rest().length > 0) {
             throw new UsageException("unexpected argument '" + a.rest()[0] + "'\nusage: " + USAGE);
         }
+        // mapred-site.xml and yarn-site.xml (mapreduce.framework.name, the vcores) before reading any setting.
+        org.apache.hadoop.mapreduce.util.ConfigUtil.loadResources();
         Configuration conf = getConf();
         if (a.has("properties")) {
             applyProperties(conf, java.nio.file.Path.of(a.require("properties")));

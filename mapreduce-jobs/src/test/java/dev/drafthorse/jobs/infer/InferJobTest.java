@@ -148,6 +148,35 @@ class InferJobTest {
     }
 
     @Test
+    void speculationThroughTheCacheKeepsGreedyOutputs() throws IOException {
+        // tinystories-1m as the target, stories260K (same vocabulary, a quarter of the cost) as its draft
+        String big = Reference.model().resolveSibling("tinystories-1m.gguf").toString();
+        String small = Reference.model().toUri().toString();
+        Run plain = spec("spec-plain", "-m", big);
+        Run draft = spec("spec-draft", "-m", big, "--draft", small, "--draft-max", "4");
+        Run plainSmall = spec("spec-plain-small", "-m", small);
+        Run lookup = spec("spec-lookup", "-m", small, "--lookup");
+        for (Run r : List.of(plain, draft, plainSmall, lookup)) {
+            assertEquals(0, r.exit(), r.toString());
+        }
+        assertEquals(OutputReader.lines(dir.resolve("spec-plain")), OutputReader.lines(dir.resolve("spec-draft")),
+                "greedy speculation with a draft model is exact");
+        assertEquals(OutputReader.lines(dir.resolve("spec-plain-small")), OutputReader.lines(dir.resolve("spec-lookup")),
+                "greedy lookup speculation is exact");
+        assertTrue(draft.counter("drafted") > 0 && draft.counter("accepted") > 0, draft.err());
+        assertTrue(draft.counter("accepted") <= draft.counter("drafted"), draft.err());
+        assertTrue(lookup.counter("drafted") > 0, lookup.err());
+        assertEquals(0, plain.counter("drafted"));
+    }
+
+    private static Run spec(String out, String... more) {
+        List<String> a = new ArrayList<>(List.of("infer", "--input", input.resolve("prompts.txt").toString(), "--output",
+                dir.resolve(out).toString(), "-n", "40", "--batch", "4", "--max-reject-fraction", "1"));
+        a.addAll(List.of(more));
+        return Run.of(a.toArray(String[]::new));
+    }
+
+    @Test
     void scoreModeAsHiveTextTable() throws IOException {
         Path in = dir.resolve("score-in");
         Files.createDirectories(in);
