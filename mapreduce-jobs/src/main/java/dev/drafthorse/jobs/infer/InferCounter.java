@@ -20,6 +20,12 @@ public enum InferCounter {
     MODEL_LOAD_MS,
     /** Milliseconds spent decoding or scoring, summed over tasks. */
     DECODE_MS,
+    /** Rows whose prompt reused cached KV blocks of an earlier row's prefix. */
+    PREFIX_CACHE_HITS,
+    /** Rows whose prompt reused nothing from the prefix cache. */
+    PREFIX_CACHE_MISSES,
+    /** Prompt tokens not recomputed thanks to the prefix cache. */
+    PREFIX_TOKENS_SAVED,
     /** Tasks whose JVM had the Vector API (jdk.incubator.vector). */
     TASKS_VECTOR,
     /** Tasks that ran the scalar kernels because their JVM lacked the Vector API module. */

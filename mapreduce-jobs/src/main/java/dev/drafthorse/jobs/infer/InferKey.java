@@ -23,6 +23,8 @@ public enum InferKey {
     CTX_SIZE("ctx-size", "0", "context window per row, prompt included; 0 = the model's trained context. Longer prompts are rejected"),
     BATCH("batch", "16", "sequences decoded together in one forward pass (continuous batching)"),
     MAX_KV_POSITIONS("max-kv-positions", "0", "bound on the KV positions of all active sequences of a task (memory); 0 = unbounded"),
+    PREFIX_CACHE_MB("prefix-cache-mb", "256", "MiB of KV blocks of prompt prefixes kept per task and reused by rows that start"
+            + " the same way (a shared template); 0 turns the prefix cache off. Outputs are bit-identical either way"),
     QUEUE("queue", "1024", "rows read ahead and handed to the batch scheduler together (at least batch)"),
     THREADS("threads", "0", "kernel threads per task; 0 = the container's vcores (mapreduce.map.cpu.vcores), "
             + "or every processor on the local runner"),

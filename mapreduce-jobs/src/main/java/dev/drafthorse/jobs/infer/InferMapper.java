@@ -4,7 +4,9 @@ import dev.drafthorse.kernels.batch.BatchEngine;
 import dev.drafthorse.kernels.batch.BatchOptions;
 import dev.drafthorse.kernels.batch.BatchResult;
 import dev.drafthorse.kernels.batch.Request;
+import dev.drafthorse.kernels.batch.PrefixCache;
 import dev.drafthorse.kernels.generate.Scorer;
+import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.rows.BadRow;
@@ -52,6 +54,7 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
     private Model model;
     private Model draft;
     private Scorer scorer;
+    private PrefixCache prefixCache;
     private RowParser parser;
     private boolean jsonInput;
     private String file;
@@ -81,7 +84,12 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         context.getCounter(vector ? InferCounter.TASKS_VECTOR : InferCounter.TASKS_SCALAR).increment(1);
         ctx = settings.ctxSize() > 0 ? settings.ctxSize() : model.config().contextLength();
         parser = new RowParser(settings.mode(), settings.rowDefaults());
-        scorer = settings.mode() == RowMode.SCORE ? new Scorer(model) : null;
+        int cacheMb = context.getConfiguration().getInt(InferKey.PREFIX_CACHE_MB.key(), Integer.parseInt(InferKey.PREFIX_CACHE_MB.defaultValue()));
+        if (cacheMb < 0) {
+            throw new IllegalArgumentException(InferKey.PREFIX_CACHE_MB.key() + " must be >= 0 (0 = off), got " + cacheMb);
+        }
+        prefixCache = cacheMb == 0 ? null : new PrefixCache(model, KvType.F32, (long) cacheMb << 20);
+        scorer = settings.mode() == RowMode.SCORE ? new Scorer(model).withPrefixCache(prefixCache) : null;
         InputSplit split = context.getInputSplit();
         file = split instanceof FileSplit fs ? fs.getPath().toUri().getPath() : String.valueOf(split);
         jsonInput = switch (settings.inputFormat()) {
@@ -173,12 +181,13 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         }
         List<Request> requests = new ArrayList<>(queue);
         queue.clear();
-        BatchEngine engine = new BatchEngine(model, draft);
+        BatchEngine engine = new BatchEngine(model, draft).withPrefixCache(prefixCache);
         BatchResult[] done = new BatchResult[requests.size()];
         int[] next = {0};
         runStart = System.nanoTime();
         try {
-            engine.run(requests, new BatchOptions(settings.batch(), settings.maxKvPositions(), 128, settings.speculation()),
+            // Rows sharing a prefix are admitted together for cache hits; outputs stay in input order.
+            engine.run(requests, new BatchOptions(settings.batch(), settings.maxKvPositions(), 128, settings.speculation(), true),
                     new BatchEngine.Listener() {
                         @Override
                         public void text(int index, String piece) {
@@ -251,6 +260,11 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
     @Override
     protected void cleanup(Context context) throws IOException, InterruptedException {
         runQueue(context);
+        if (prefixCache != null) {
+            context.getCounter(InferCounter.PREFIX_CACHE_HITS).increment(prefixCache.hits());
+            context.getCounter(InferCounter.PREFIX_CACHE_MISSES).increment(prefixCache.misses());
+            context.getCounter(InferCounter.PREFIX_TOKENS_SAVED).increment(prefixCache.tokensSaved());
+        }
         status(context, true);
         if (par != null) {
             par.close();

@@ -177,6 +177,28 @@ class InferJobTest {
     }
 
     @Test
+    void prefixCacheCountsHitsAndChangesNoByte() throws IOException {
+        Path in = dir.resolve("template-in");
+        Files.createDirectories(in);
+        String template = "You read a short story and say how it ends. Answer happy or sad. Story: Lily found a big red ball"
+                + " and played all day. Answer: happy Story: ";
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            lines.add("t" + i + "\t" + template + List.of("Tom cried.", "Sue smiled.", "The dog ran away.").get(i % 3) + " Answer:");
+        }
+        Files.write(in.resolve("rows.txt"), lines, StandardCharsets.UTF_8);
+        Run on = Run.of("infer", "--input", in.toString(), "--output", dir.resolve("cache-on").toString(), "-m",
+                Reference.model().toString(), "--mode", "score", "--candidates", " happy, sad");
+        Run off = Run.of("infer", "-D", "drafthorse.infer.prefix-cache-mb=0", "--input", in.toString(), "--output",
+                dir.resolve("cache-off").toString(), "-m", Reference.model().toString(), "--mode", "score", "--candidates", " happy, sad");
+        assertEquals(0, on.exit(), on.toString());
+        assertEquals(0, off.exit(), off.toString());
+        assertEquals(OutputReader.lines(dir.resolve("cache-off")), OutputReader.lines(dir.resolve("cache-on")));
+        assertTrue(on.counter("prefix_cache_hits") >= 10 && on.counter("prefix_tokens_saved") > 0, on.err());
+        assertTrue(!off.err().matches("(?s).*prefix_cache_hits [1-9].*"), off.err());
+    }
+
+    @Test
     void scoreModeAsHiveTextTable() throws IOException {
         Path in = dir.resolve("score-in");
         Files.createDirectories(in);
