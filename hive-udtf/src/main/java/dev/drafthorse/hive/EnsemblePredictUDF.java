@@ -3,6 +3,7 @@ package dev.drafthorse.hive;
 import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.ensemble.Prediction;
 import java.io.IOException;
+import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -42,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * <p>The model is read once per JVM through the {@link SharedCache} (keyed by the local file, its
  * modification time and size) from any path the other functions accept ({@link ModelFiles}). When the
  * path is a constant, {@code initialize} loads the model, so that a missing or refused file and a wrong
- * number of feature arguments fail the query when it is compiled.
+ * number of feature arguments fail the query when it is compiled. An instance holds its models until
+ * {@link #close()}, which Hive calls in tasks (through {@link MapredContext}) but not in a fetch task on
+ * the client or HiveServer2; there the models are given back when the instance is garbage-collected (a
+ * {@link Cleaner}), so a long-lived server does not keep every model it ever used.
  *
  * <p>A NULL model path, a NULL features array or map, or a NULL among the features the model uses gives a
  * NULL result. A NaN or infinite feature is bad data (training refuses it too): the result is NULL and the
@@ -69,6 +73,7 @@ public final class EnsemblePredictUDF extends GenericUDF {
     private static final Logger LOG = LoggerFactory.getLogger(EnsemblePredictUDF.class);
     /** Feature names listed in a message, at most: models built from many sources have hundreds. */
     private static final int NAMES_SHOWN = 10;
+    private static final Cleaner CLEANER = Cleaner.create();
 
     private enum Form { COLUMNS, ARRAY, MAP }
 
@@ -102,6 +107,7 @@ public final class EnsemblePredictUDF extends GenericUDF {
     private transient PrimitiveObjectInspector valueOI;
     private transient Configuration conf;
     private transient Engines.Leases<EnsembleModel> models;
+    private transient Cleaner.Cleanable release; // gives back the leases of models, at close or after GC
     private transient Map<String, Bound> bound;
     private transient Object[] result;
     private transient Text label;
@@ -155,7 +161,12 @@ public final class EnsemblePredictUDF extends GenericUDF {
             }
             checkConstantModel(constantPath);
         }
-        models = new Engines.Leases<>(Engines::ensemble);
+        if (release != null) {
+            release.clean();
+        }
+        Engines.Leases<EnsembleModel> leases = new Engines.Leases<>(Engines::ensemble);
+        models = leases;
+        release = CLEANER.register(this, leases::closeAll); // must not capture this
         bound = new HashMap<>();
         label = new Text();
         probability = new DoubleWritable();
@@ -320,8 +331,8 @@ public final class EnsemblePredictUDF extends GenericUDF {
         if (nonFinite > 1) {
             LOG.warn("{}: {} rows with a NaN or infinite feature gave NULL", NAME, nonFinite);
         }
-        if (models != null) {
-            models.closeAll();
+        if (release != null) {
+            release.clean(); // runs models.closeAll() once
         }
         if (bound != null) {
             bound.clear();

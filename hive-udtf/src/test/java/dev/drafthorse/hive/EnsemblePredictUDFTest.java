@@ -272,6 +272,33 @@ class EnsemblePredictUDFTest {
     }
 
     @Test
+    void oneModelPerJvmHeldUntilCloseOrGarbageCollection() throws Exception {
+        Path file = trained.file();
+        int before = SharedCache.INSTANCE.refs("ensemble", file);
+        EnsemblePredictUDF c = udf(constString(path), list(javaDouble())); // loads and checks, holds nothing
+        assertEquals(before, SharedCache.INSTANCE.refs("ensemble", file));
+        List<Double> x = Arrays.stream(trained.table().rows()[0]).boxed().toList();
+        eval(c, path, x);
+        EnsemblePredictUDF u = udf(javaString(), list(javaDouble()));
+        eval(u, path, x);
+        eval(u, path, x);
+        assertEquals(before + 2, SharedCache.INSTANCE.refs("ensemble", file));
+        try (SharedCache.Lease<?> a = Engines.ensemble(path, null); SharedCache.Lease<?> b = Engines.ensemble(path, null)) {
+            assertTrue(a.get() == b.get(), "one model object per file and version");
+        }
+        c.close();
+        c.close();
+        assertEquals(before + 1, SharedCache.INSTANCE.refs("ensemble", file));
+        opened.remove(u);
+        u = null; // never closed, as in a fetch task: the Cleaner gives its lease back
+        for (int i = 0; i < 100 && SharedCache.INSTANCE.refs("ensemble", file) > before; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(before, SharedCache.INSTANCE.refs("ensemble", file));
+    }
+
+    @Test
     void displayString() throws Exception {
         assertEquals("ensemble_predict('m', a, b)", udf(javaString(), javaDouble()).getDisplayString(new String[] {"'m'", "a", "b"}));
     }
