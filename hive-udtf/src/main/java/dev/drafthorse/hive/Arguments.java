@@ -27,6 +27,14 @@ final class Arguments {
         }
     }
 
+    static void atLeast(String function, String signature, ObjectInspector[] args, int min)
+            throws UDFArgumentLengthException {
+        if (args.length < min) {
+            throw new UDFArgumentLengthException(function + " takes at least " + min + " arguments, got " + args.length
+                    + ": " + signature);
+        }
+    }
+
     /** A STRING, VARCHAR or CHAR argument. */
     static PrimitiveObjectInspector string(String function, ObjectInspector[] args, int i, String name)
             throws UDFArgumentTypeException {
@@ -59,6 +67,20 @@ final class Arguments {
         }
         return switch (((PrimitiveObjectInspector) oi).getPrimitiveCategory()) {
             case STRING, VARCHAR, CHAR -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * A number Hive can widen to DOUBLE: TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE or DECIMAL, or an
+     * untyped NULL literal (VOID), which is always NULL.
+     */
+    static boolean isNumber(ObjectInspector oi) {
+        if (oi.getCategory() != Category.PRIMITIVE) {
+            return false;
+        }
+        return switch (((PrimitiveObjectInspector) oi).getPrimitiveCategory()) {
+            case BYTE, SHORT, INT, LONG, FLOAT, DOUBLE, DECIMAL, VOID -> true;
             default -> false;
         };
     }

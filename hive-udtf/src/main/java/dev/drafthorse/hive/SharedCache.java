@@ -134,6 +134,13 @@ final class SharedCache {
         LOG.info("drafthorse: released {} {}", e.key.kind(), e.key.file());
     }
 
+    /** References held on the entries of {@code kind} loaded from {@code file}, any version (for tests). */
+    synchronized int refs(String kind, Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        return entries.values().stream().filter(e -> e.key.kind().equals(kind) && e.key.file().equals(abs))
+                .mapToInt(e -> e.refs).sum();
+    }
+
     /** Entries currently held or idle (for tests). */
     synchronized int size() {
         return entries.size();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.drafthorse.ensemble.Prediction;
 import dev.drafthorse.kernels.gguf.GgufFile;
 import dev.drafthorse.kernels.generate.Scorer;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;
@@ -17,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.hive.ql.udf.generic.GenericUDTF;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,6 +41,7 @@ class HiveSqlTest {
     static Path dir;
     static EmbeddedHive hive;
     static String schemeModel;
+    static EnsembleFixture.Trained ensemble;
 
     @BeforeAll
     static void startHive() throws Exception {
@@ -54,14 +57,26 @@ class HiveSqlTest {
         Files.copy(MODEL, remote.resolve("stories260K.gguf"));
         schemeModel = SchemeFileSystem.SCHEME + "://" + remote.resolve("stories260K.gguf");
 
+        ensemble = EnsembleFixture.train(Files.createDirectories(dir.resolve("ensemble")));
+        StringBuilder judged = new StringBuilder();
+        for (int i = 0; i < ensemble.table().size(); i++) {
+            judged.append(ensemble.table().ids().get(i));
+            for (double v : ensemble.table().rows()[i]) {
+                judged.append('\t').append(v);
+            }
+            judged.append('\n');
+        }
+        Files.writeString(dir.resolve("judged.tsv"), judged + "rnull\t0.5\t\\N\t1.0\n");
+
         hive = EmbeddedHive.open(null, Map.of(), new PrintStream(PrintStream.nullOutputStream()), System.err);
         for (String table : List.of("reviews (id INT, title STRING, body STRING)", "docs (id INT, body STRING)",
-                "prompts (id INT, prompt STRING)")) {
+                "prompts (id INT, prompt STRING)", "judged (id STRING, f1 DOUBLE, f2 DOUBLE, f3 DOUBLE)")) {
             String name = table.substring(0, table.indexOf(' '));
             hive.execute("CREATE TABLE " + table + " ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t' STORED AS TEXTFILE");
             hive.execute("LOAD DATA LOCAL INPATH '" + dir.resolve(name + ".tsv") + "' INTO TABLE " + name);
         }
         hive.execute("ADD FILE " + MODEL);
+        hive.execute("ADD FILE " + ensemble.file());
         hive.execute("SET fs." + SchemeFileSystem.SCHEME + ".impl=" + SchemeFileSystem.class.getName());
     }
 
@@ -96,7 +111,8 @@ class HiveSqlTest {
             String doc = String.join("\n", query("DESCRIBE FUNCTION EXTENDED " + f));
             assertTrue(doc.startsWith(f + "("), doc);
             assertTrue(doc.contains("Example:"), doc);
-            assertTrue(doc.contains("LATERAL VIEW " + f + "("), doc);
+            boolean udtf = GenericUDTF.class.isAssignableFrom(Functions.all().get(f));
+            assertTrue(doc.contains((udtf ? "LATERAL VIEW " : "SELECT id, ") + f + "("), doc);
             assertFalse(doc.contains("_FUNC_"), doc);
         }
     }
@@ -232,6 +248,38 @@ class HiveSqlTest {
             }
         }
         assertEquals(expected, rows);
+    }
+
+    @Test
+    void ensemblePredictEqualsTheModelCalledDirectly() throws Exception {
+        List<String> want = new ArrayList<>();
+        for (int i = 0; i < ensemble.table().size(); i++) {
+            Prediction p = ensemble.model().predict(ensemble.table().ids().get(i), ensemble.table().rows()[i]);
+            want.add(row(p.id(), p.label(), p.probability(), p.label(), p.probability()));
+        }
+        want.add(row("rnull", null, null, null, null));
+        // numeric columns through a file: URI; a map of named features through the ADD FILE name
+        List<String> got = query("SELECT id, p.label, p.probability, q.label, q.probability FROM (SELECT id,"
+                + " ensemble_predict('" + ensemble.file().toUri() + "', f1, f2, f3) AS p,"
+                + " ensemble_predict('" + ensemble.file().getFileName() + "', map('f3', f3, 'f1', f1, 'f2', f2)) AS q"
+                + " FROM judged) t");
+        assertEquals(want, got);
+        assertEquals(2, got.stream().map(r -> cells(r)[1]).filter(l -> !l.equals("NULL")).distinct().count(), got.toString());
+
+        // in a local MapReduce task: the plan carries the function, the task finds the model among the job's files
+        hive.execute("CREATE TABLE judged_out STORED AS ORC AS SELECT id,"
+                + " ensemble_predict('" + ensemble.file().getFileName() + "', array(f1, f2, f3)) AS p FROM judged");
+        List<String> fromJob = query("SELECT id, p.label, p.probability, p.label, p.probability FROM judged_out");
+        fromJob.sort(null);
+        want.sort(null);
+        assertEquals(want, fromJob);
+    }
+
+    @Test
+    void ensemblePredictWithTooFewFeaturesFailsAtCompileTime() {
+        EmbeddedHive.StatementException e = assertThrows(EmbeddedHive.StatementException.class, () -> query(
+                "SELECT ensemble_predict('" + ensemble.file().toUri() + "', f1, f2) FROM judged"));
+        assertTrue(e.getMessage().contains("takes 3 features (f1, f2, f3), got 2 feature arguments"), e.getMessage());
     }
 
     @Test

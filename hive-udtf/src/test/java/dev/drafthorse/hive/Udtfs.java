@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.hive.ql.exec.SerializationUtilities;
 import org.apache.hadoop.hive.ql.metadata.HiveException;
+import org.apache.hadoop.hive.ql.udf.generic.GenericUDF;
 import org.apache.hadoop.hive.ql.udf.generic.GenericUDTF;
 import org.apache.hadoop.hive.serde2.objectinspector.ObjectInspector;
 import org.apache.hadoop.hive.serde2.objectinspector.ObjectInspectorFactory;
@@ -73,6 +74,23 @@ final class Udtfs {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (Output out = new Output(bytes)) {
                 kryo.writeClassAndObject(out, udtf);
+            }
+            try (Input in = new Input(bytes.toByteArray())) {
+                return (T) kryo.readClassAndObject(in);
+            }
+        } finally {
+            SerializationUtilities.releaseKryo(kryo);
+        }
+    }
+
+    /** {@link #kryoCopy(GenericUDTF)} for a GenericUDF, which a plan carries inside its expressions. */
+    @SuppressWarnings("unchecked")
+    static <T extends GenericUDF> T kryoCopy(T udf) {
+        Kryo kryo = SerializationUtilities.borrowKryo();
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (Output out = new Output(bytes)) {
+                kryo.writeClassAndObject(out, udf);
             }
             try (Input in = new Input(bytes.toByteArray())) {
                 return (T) kryo.readClassAndObject(in);
