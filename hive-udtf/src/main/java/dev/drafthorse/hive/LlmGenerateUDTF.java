@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
         value = "_FUNC_(STRING prompt, STRING model_path [, MAP<STRING, primitive> options]) - one row (sample_id INT,"
                 + " text STRING, tokens INT, finish_reason STRING) per sample",
         extended = "Options (all optional): n samples (1), max_new_tokens (128), temperature (0 = greedy), top_k (0 = off),"
-                + " top_p (1 = off), min_p (0 = off), seed (0), stop (a stop string). draft and lookup are refused: not"
-                + " available in _FUNC_ yet. text excludes the prompt; tokens counts generated tokens; finish_reason is eos,"
+                + " top_p (1 = off), min_p (0 = off), seed (0), stop (a stop string), draft (a draft model path) or lookup"
+                + " ('true') for speculative decoding (greedy output unchanged), draft_max, lookup_ngram. text excludes the prompt; tokens counts generated tokens; finish_reason is eos,"
                 + " stop, length or context, or 'rejected: empty prompt' (text and tokens NULL). Same prompt, options and"
                 + " seed, same rows. model_path is a local path, a file:// or Hadoop URI, or a file added with ADD FILE.\n"
                 + "Example:\n"
@@ -201,12 +201,31 @@ public final class LlmGenerateUDTF extends GenericUDTF {
         } catch (IOException e) {
             throw new HiveException(NAME + ": cannot load the model '" + path + "': " + e.getMessage(), e);
         }
-        Generator g = new Generator(m.model());
+        Engines.LoadedModel d = null;
+        if (opts.draft() != null) {
+            try {
+                d = models.get(opts.draft(), Engines.conf(conf));
+            } catch (IOException e) {
+                throw new HiveException(NAME + ": cannot load the draft model '" + opts.draft() + "': " + e.getMessage(), e);
+            }
+        }
+        Generator g;
+        try {
+            g = new Generator(m.model(), d == null ? null : d.model(), opts.speculation());
+        } catch (IllegalArgumentException e) {
+            throw new HiveException(NAME + ": " + e.getMessage(), e);
+        }
         for (int i = 0; i < opts.n(); i++) {
             GenerationResult r;
             try {
                 synchronized (m) {
-                    r = g.generate(prompt, opts.generation(), opts.rng(prompt, i));
+                    if (d == null) {
+                        r = g.generate(prompt, opts.generation(), opts.rng(prompt, i));
+                    } else {
+                        synchronized (d) {
+                            r = g.generate(prompt, opts.generation(), opts.rng(prompt, i));
+                        }
+                    }
                 }
             } catch (IllegalArgumentException e) {
                 throw new HiveException(NAME + ": generation failed for a prompt of " + prompt.length() + " characters: "

@@ -4,6 +4,7 @@ import dev.drafthorse.kernels.generate.GenerationOptions;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
+import dev.drafthorse.kernels.speculative.Speculation;
 import java.util.List;
 import java.util.Map;
 
@@ -22,25 +23,27 @@ import java.util.Map;
  *   <tr><td>min_p</td><td>drop tokens below min_p × the top probability, [0, 1), 0 = off (default)</td></tr>
  *   <tr><td>seed</td><td>random seed (default 0)</td></tr>
  *   <tr><td>stop</td><td>a stop string: generation ends at it, and it is cut off</td></tr>
- *   <tr><td>draft, lookup</td><td>speculative decoding: not available in llm_generate yet (refused)</td></tr>
+ *   <tr><td>draft</td><td>a draft model (same vocabulary) for speculative decoding: a path like model_path's</td></tr>
+ *   <tr><td>lookup</td><td>true for n-gram lookup speculation (no second model); exclusive with draft</td></tr>
+ *   <tr><td>draft_max, lookup_ngram</td><td>longest draft (default 8); longest suffix lookup matches (default 3)</td></tr>
  * </table>
  *
  * @param n samples per prompt
  * @param generation what each sample does (its sampler's seed is {@code seed})
  * @param seed the seed of every sample's random stream (see {@link #rng})
+ * @param draft the draft model's path, or null
+ * @param speculation how tokens are drafted (greedy output is plain greedy's either way; sampled output keeps the
+ *     target's distribution, with other draws)
  */
-record LlmOptions(int n, GenerationOptions generation, long seed) {
-    static final List<String> KEYS = List.of("n", "max_new_tokens", "temperature", "top_k", "top_p", "min_p", "seed", "stop");
+record LlmOptions(int n, GenerationOptions generation, long seed, String draft, Speculation speculation) {
+    static final List<String> KEYS = List.of("n", "max_new_tokens", "temperature", "top_k", "top_p", "min_p", "seed", "stop",
+            "draft", "lookup", "draft_max", "lookup_ngram");
 
     static final LlmOptions DEFAULTS = parse(Map.of());
 
     /** @throws IllegalArgumentException naming the key at fault */
     static LlmOptions parse(Map<String, String> options) {
         for (String key : options.keySet()) {
-            if (key.equals("draft") || key.equals("lookup")) {
-                throw new IllegalArgumentException("option '" + key + "': speculative decoding is not available in"
-                        + " llm_generate yet; remove the key (results do not depend on it)");
-            }
             if (!KEYS.contains(key)) {
                 throw new IllegalArgumentException("unknown option '" + key + "' (known: " + String.join(", ", KEYS) + ")");
             }
@@ -66,7 +69,22 @@ record LlmOptions(int n, GenerationOptions generation, long seed) {
         }
         GenerationOptions g = new GenerationOptions(maxNew, sampler, stop == null ? List.of() : List.of(stop), KvType.F32,
                 256, 0);
-        return new LlmOptions(n, g, seed);
+        String draft = options.get("draft");
+        if (draft != null && draft.isBlank()) {
+            throw new IllegalArgumentException("option 'draft' must name a model");
+        }
+        String lookup = options.getOrDefault("lookup", "false").trim();
+        if (!lookup.equals("true") && !lookup.equals("false")) {
+            throw new IllegalArgumentException("option 'lookup' must be true or false, got '" + lookup + "'");
+        }
+        if (draft != null && lookup.equals("true")) {
+            throw new IllegalArgumentException("options 'draft' and 'lookup' are exclusive");
+        }
+        int draftMax = (int) integer(options, "draft_max", 8, 1, 64);
+        int ngram = (int) integer(options, "lookup_ngram", 3, 1, 16);
+        Speculation spec = draft != null ? Speculation.draft(draftMax)
+                : lookup.equals("true") ? Speculation.lookup(draftMax, ngram) : Speculation.NONE;
+        return new LlmOptions(n, g, seed, draft, spec);
     }
 
     /**

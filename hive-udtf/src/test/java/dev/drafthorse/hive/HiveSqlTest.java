@@ -197,12 +197,15 @@ class HiveSqlTest {
     }
 
     @Test
-    void llmGenerateRefusesDraftByName() {
+    void llmGenerateWithADraftModelOrLookupGivesPlainGreedyText() throws Exception {
+        String base = "SELECT p.id, g.text FROM prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri() + "', map(";
+        String tail = "'max_new_tokens', '24')) g AS sample_id, text, tokens, finish_reason";
+        List<String> plain = query(base + tail);
+        assertEquals(plain, query(base + "'draft', '" + MODEL.resolveSibling("tinystories-1m.gguf").toUri() + "', 'draft_max', '4', " + tail));
+        assertEquals(plain, query(base + "'lookup', 'true', " + tail));
         EmbeddedHive.StatementException e = assertThrows(EmbeddedHive.StatementException.class, () -> query(
-                "SELECT g.text FROM prompts p LATERAL VIEW llm_generate(p.prompt, 'stories260K.gguf', map('draft', 'x.gguf')) g"
-                        + " AS sample_id, text, tokens, finish_reason"));
-        assertTrue(e.getMessage().contains("option 'draft': speculative decoding is not available in llm_generate yet"),
-                e.getMessage());
+                base + "'draft', '" + MODEL.toUri() + "', 'lookup', 'true', " + tail));
+        assertTrue(e.getMessage().contains("options 'draft' and 'lookup' are exclusive"), e.getMessage());
     }
 
     @Test

@@ -101,10 +101,11 @@ class LlmGenerateUDTFTest {
     }
 
     @Test
-    void draftAndLookupAreNotAvailableYet() {
-        assertTrue(typeError(2, javaString(), javaString(), constStringMap("draft", "tinystories-1m.gguf")).getMessage()
-                .contains("option 'draft': speculative decoding is not available in llm_generate yet"));
-        typeError(2, javaString(), javaString(), constStringMap("lookup", "4"));
+    void speculationOptionsAreValidatedByName() {
+        assertTrue(typeError(2, javaString(), javaString(), constStringMap("lookup", "4")).getMessage()
+                .contains("option 'lookup' must be true or false"));
+        assertTrue(typeError(2, javaString(), javaString(), constStringMap("lookup_ngram", "99")).getMessage()
+                .contains("option 'lookup_ngram' must be in [1, 16]"));
     }
 
     @Test

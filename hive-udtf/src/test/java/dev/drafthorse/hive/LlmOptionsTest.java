@@ -59,8 +59,9 @@ class LlmOptionsTest {
         "min_p|1|option min_p must be in [0, 1), got 1.0",
         "seed|1.5|option 'seed' must be an integer, got '1.5'",
         "stop|''|option 'stop' must not be empty",
-        "draft|stories260K.gguf|option 'draft': speculative decoding is not available in llm_generate yet",
-        "lookup|3|option 'lookup': speculative decoding is not available in llm_generate yet",
+        "draft|' '|option 'draft' must name a model",
+        "lookup|3|option 'lookup' must be true or false, got '3'",
+        "draft_max|0|option 'draft_max' must be in [1, 64], got 0",
     })
     void badOptionsFailByName(String key, String value, String message) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LlmOptions.parse(Map.of(key, value)));
