@@ -20,17 +20,6 @@ public final class Matmul {
         par.forRange(rows, grain(rows, t, par), (r0, r1) -> w.multiply(r0, r1, x, t, out, rows));
     }
 
-    /** Scalar reference of {@link #matmul}: one thread, scalar dots. */
-    public static void matmulScalar(WeightMatrix w, float[] x, int t, float[] out) {
-        int rows = w.rows();
-        int cols = w.cols();
-        for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < t; i++) {
-                out[i * rows + r] = w.dotScalar(r, x, i * cols);
-            }
-        }
-    }
-
     /** Rows per task: a few tasks per thread, fewer and larger when there is little work. */
     private static int grain(int rows, int t, Parallel par) {
         int tasks = par.threads() * 4;

@@ -4,7 +4,6 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -18,7 +17,6 @@ final class VectorKernels {
     static final int L = F.length();
     /** Ints, shorts and bytes with as many lanes as F. */
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
-    static final VectorSpecies<Short> S = L * 16 >= 64 ? VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16)) : null;
     static final VectorSpecies<Byte> B = L * 8 >= 64 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -402,24 +400,8 @@ final class VectorKernels {
     // ---- Widened rows (prefill): the same canonical order as the direct kernels above, reading exact
     // floats instead of converting the file's bytes for every group of inputs.
 
-    /** A widened row · one input. */
+    /** A widened Q8_0/Q4_0 row (kind 3 or 4) · one input. */
     static float widenedDot(int kind, float[] wq, float[] wd, float[] x, int xOff, int n) {
-        if (kind == 1 || kind == 2) {
-            if (S == null) {
-                return ScalarKernels.dot(wq, 0, x, xOff, n);
-            }
-            FloatVector acc = FloatVector.zero(F);
-            int i = 0;
-            int upper = F.loopBound(n);
-            for (; i < upper; i += L) {
-                acc = FloatVector.fromArray(F, wq, i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
-            }
-            float s = acc.reduceLanes(VectorOperators.ADD);
-            for (; i < n; i++) {
-                s += wq[i] * x[xOff + i];
-            }
-            return s;
-        }
         boolean q8 = kind == 3;
         if (q8 ? BLOCK_OK_Q8 == 0 : BLOCK_OK_Q4 == 0) {
             return widenedBlockScalar(q8, wq, wd, x, xOff, n);
@@ -442,10 +424,9 @@ final class VectorKernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    /** A widened row · four inputs x[xOff + j·n, ...). */
+    /** A widened Q8_0/Q4_0 row (kind 3 or 4) · four inputs x[xOff + j·n, ...). */
     static void widenedInputs4(int kind, float[] wq, float[] wd, float[] x, int xOff, int n, float[] out, int outOff, int outStride) {
-        boolean plain = kind == 1 || kind == 2;
-        if (plain ? S == null : kind == 3 ? BLOCK_OK_Q8 == 0 : BLOCK_OK_Q4 == 0) {
+        if (kind == 3 ? BLOCK_OK_Q8 == 0 : BLOCK_OK_Q4 == 0) {
             for (int j = 0; j < 4; j++) {
                 out[outOff + j * outStride] = widenedDot(kind, wq, wd, x, xOff + j * n, n);
             }
@@ -455,33 +436,6 @@ final class VectorKernels {
         FloatVector a1 = a0;
         FloatVector a2 = a0;
         FloatVector a3 = a0;
-        if (plain) {
-            int i = 0;
-            int upper = F.loopBound(n);
-            for (; i < upper; i += L) {
-                FloatVector wv = FloatVector.fromArray(F, wq, i);
-                a0 = wv.fma(FloatVector.fromArray(F, x, xOff + i), a0);
-                a1 = wv.fma(FloatVector.fromArray(F, x, xOff + n + i), a1);
-                a2 = wv.fma(FloatVector.fromArray(F, x, xOff + 2 * n + i), a2);
-                a3 = wv.fma(FloatVector.fromArray(F, x, xOff + 3 * n + i), a3);
-            }
-            float s0 = a0.reduceLanes(VectorOperators.ADD);
-            float s1 = a1.reduceLanes(VectorOperators.ADD);
-            float s2 = a2.reduceLanes(VectorOperators.ADD);
-            float s3 = a3.reduceLanes(VectorOperators.ADD);
-            for (; i < n; i++) {
-                float v = wq[i];
-                s0 += v * x[xOff + i];
-                s1 += v * x[xOff + n + i];
-                s2 += v * x[xOff + 2 * n + i];
-                s3 += v * x[xOff + 3 * n + i];
-            }
-            out[outOff] = s0;
-            out[outOff + outStride] = s1;
-            out[outOff + 2 * outStride] = s2;
-            out[outOff + 3 * outStride] = s3;
-            return;
-        }
         boolean q8 = kind == 3;
         for (int b = 0; b < n; b += 32) {
             FloatVector b0 = FloatVector.zero(F);
