@@ -93,6 +93,38 @@ public final class Model {
         return new KvCache(config, type, maxPositions, Math.min(maxPositions, 256));
     }
 
+    /**
+     * A fingerprint of this model's tensors: SHA-256 (hex) over the architecture, then every tensor's name,
+     * type, shape and its first and last 4 KiB of data, in name order. Files that heads or caches are tied
+     * to carry it, so heads trained for one model are refused by another.
+     */
+    public String fingerprint() {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update(config.architecture().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (String name : new java.util.TreeSet<>(file.tensors().keySet())) {
+                var info = file.tensors().get(name);
+                md.update((name + "|" + info.type() + "|" + java.util.Arrays.toString(info.shape()) + "\n")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                java.nio.ByteBuffer data = file.data(name);
+                int n = data.remaining();
+                int head = Math.min(n, 4096);
+                byte[] buf = new byte[head];
+                data.duplicate().get(buf);
+                md.update(buf);
+                if (n > 4096) {
+                    int tail = Math.min(n - 4096, 4096);
+                    byte[] end = new byte[tail];
+                    data.duplicate().position(n - tail).get(end);
+                    md.update(end);
+                }
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException | IOException e) {
+            throw new IllegalStateException("cannot fingerprint " + file.path(), e);
+        }
+    }
+
     /** Bytes of weights read by one pass (the memory traffic that bounds decoding). */
     public long weightBytes() {
         long b = weights.output.bytes();
@@ -114,7 +146,19 @@ public final class Model {
      * @return per step, its logits (rows, V) flattened, or null for {@link Step.Logits#NONE}
      */
     public float[][] forward(List<Step> steps) {
+        return forward(steps, null);
+    }
+
+    /**
+     * As {@link #forward(List)}, and when {@code hidden} is not null (one slot per step) also returns, per
+     * step, the final hidden states of its logit rows (rows, D) flattened: the output-normed vectors the
+     * output matrix multiplies, which Medusa heads and multi-token-prediction modules read.
+     */
+    public float[][] forward(List<Step> steps, float[][] hidden) {
         ModelConfig c = config;
+        if (hidden != null && hidden.length != steps.size()) {
+            throw new IllegalArgumentException("hidden has " + hidden.length + " slots for " + steps.size() + " steps");
+        }
         int n = 0;
         for (Step s : steps) {
             if (s.tokens().length == 0) {
@@ -233,6 +277,9 @@ public final class Model {
                 int m = steps.get(si).logitRows();
                 if (m > 0) {
                     result[si] = java.util.Arrays.copyOfRange(logits, k * c.vocab(), (k + m) * c.vocab());
+                    if (hidden != null) {
+                        hidden[si] = java.util.Arrays.copyOfRange(sel, k * d, (k + m) * d);
+                    }
                     k += m;
                 }
             }

@@ -2,6 +2,7 @@ package dev.drafthorse.kernels.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,6 +92,35 @@ class ModelTest {
                 assertEquals(ref[i][j], got[i * v + j], 1e-4 * scale + 1e-5, "position " + i + " logit " + j);
             }
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void hiddenStatesMatchReferenceAndFingerprintTiesToTensors() throws IOException {
+        Model m = randomModel("llama", GgmlType.F32, false, par);
+        int[] toks = tokens(21, 9);
+        double[][] ref = new ReferenceTransformer(m).hidden(toks);
+        float[][] hidden = new float[1][];
+        KvCache cache = m.newCache(KvType.F32, 32);
+        float[] logits = m.forward(List.of(Step.causal(cache, toks, Step.Logits.ALL)), hidden)[0];
+        int d = m.config().dim();
+        assertEquals(toks.length * d, hidden[0].length);
+        assertEquals(toks.length * m.config().vocab(), logits.length);
+        for (int i = 0; i < toks.length; i++) {
+            for (int e = 0; e < d; e++) {
+                assertEquals(ref[i][e], hidden[0][i * d + e], 1e-4, "position " + i + " dim " + e);
+            }
+        }
+        float[][] last = new float[1][];
+        m.forward(List.of(Step.causal(m.newCache(KvType.F32, 32), toks, Step.Logits.LAST)), last);
+        for (int e = 0; e < d; e++) {
+            assertEquals(ref[toks.length - 1][e], last[0][e], 1e-4, "last position dim " + e);
+        }
+
+        String fp = m.fingerprint();
+        assertEquals(64, fp.length());
+        assertEquals(fp, Model.load(m.file().path(), par).fingerprint(), "same file, same fingerprint");
+        assertNotEquals(fp, randomModel("llama", GgmlType.Q8_0, false, par).fingerprint());
+        assertNotEquals(fp, randomModel("qwen2", GgmlType.F32, true, par).fingerprint());
     }
 
     @ParameterizedTest

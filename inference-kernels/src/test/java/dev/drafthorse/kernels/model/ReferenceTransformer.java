@@ -18,6 +18,16 @@ final class ReferenceTransformer {
 
     /** Logits (T, V) for every position of {@code tokens}. */
     double[][] logits(int[] tokens) {
+        double[][] h = hidden(tokens);
+        double[][] out = new double[h.length][];
+        for (int i = 0; i < h.length; i++) {
+            out[i] = matvec(w.output, h[i], null);
+        }
+        return out;
+    }
+
+    /** Final output-normed hidden states (T, D) for every position of {@code tokens}. */
+    double[][] hidden(int[] tokens) {
         int t = tokens.length;
         int d = c.dim();
         int hd = c.headDim();
@@ -83,7 +93,7 @@ final class ReferenceTransformer {
         }
         double[][] out = new double[t][];
         for (int i = 0; i < t; i++) {
-            out[i] = matvec(w.output, rmsnorm(x[i], w.outputNorm), null);
+            out[i] = rmsnorm(x[i], w.outputNorm);
         }
         return out;
     }
