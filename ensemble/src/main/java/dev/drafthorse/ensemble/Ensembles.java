@@ -46,17 +46,25 @@ public final class Ensembles {
 
     /** Trains with {@code p.method()}. */
     public static EnsembleModel train(Dataset d, List<SourceSpec> sources, EnsembleParams p) {
-        Map<String, String> meta = new LinkedHashMap<>();
         Classifier c = switch (p.method()) {
-            case BAGGING -> {
-                BaggingModel b = Bagging.train(d, p);
-                meta.put("oob_accuracy", Double.toString(b.oobAccuracy()));
-                meta.put("oob_rows", Integer.toString(b.oobRows()));
-                yield b;
-            }
+            case BAGGING -> Bagging.train(d, p);
             case BOOSTING -> Boosting.train(d, p);
             case STACKING -> Stacking.train(d, sources, p);
         };
+        return finish(d, sources, p, c);
+    }
+
+    /**
+     * The model of a classifier trained on {@code d} with {@code p}, here or assembled from units trained
+     * elsewhere (the {@code ensemble-train} job): the header and training metadata {@link #train} writes, so
+     * the same classifier gives the same model bytes either way.
+     */
+    public static EnsembleModel finish(Dataset d, List<SourceSpec> sources, EnsembleParams p, Classifier c) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        if (c instanceof BaggingModel b) {
+            meta.put("oob_accuracy", Double.toString(b.oobAccuracy()));
+            meta.put("oob_rows", Integer.toString(b.oobRows()));
+        }
         return wrap(d, sources, p, c, meta);
     }
 
