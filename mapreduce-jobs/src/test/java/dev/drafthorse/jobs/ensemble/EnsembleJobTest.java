@@ -203,6 +203,130 @@ class EnsembleJobTest {
         assertTrue(again.err().contains("already exists"), again.err());
     }
 
+    /** {@code id<TAB>reason} of every reject line under DIR/_rejects (the job writes {@code id<TAB>file (byte N): reason}). */
+    static List<String> rejects(Path d, boolean job) throws IOException {
+        List<String> out = new ArrayList<>();
+        Path r = d.resolve("_rejects");
+        if (!Files.exists(r)) return out;
+        try (Stream<Path> s = Files.list(r)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
+                    String[] f = line.split("\t", 2);
+                    // job: "FILE (byte N): reason"; local: "SOURCE:LINE: reason"
+                    String reason = job ? f[1].substring(f[1].indexOf("): ") + 3) : f[1].replaceFirst("^.*?:\\d+: ", "");
+                    out.add(f[0] + "\t" + reason);
+                }
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    @Test
+    void badLinesGoToRejectsWithReasonsAndEveryLineIsCounted() throws IOException {
+        EnsembleData d = new EnsembleData(60, 8);
+        Path train = dir.resolve("rej-train.jsonl");
+        Files.write(train, d.t0, StandardCharsets.UTF_8);
+        Path model = dir.resolve("rej.model");
+        Run t = capture(() -> EnsembleTool.train(new String[] {"--method", "boosting", "--inputs", "t0=" + train, "--labels", labels.toString(),
+                "--output", model.toString(), "-D", "ensemble.boosting.trees=10"}));
+        assertEquals(0, t.exit(), t.err());
+
+        List<String> lines = new ArrayList<>(d.t0.subList(0, 40));
+        lines.add(3, "{\"id\": \"broken\", \"candidates\": ");
+        lines.add(7, "{\"prompt_tokens\": 3, \"candidates\": [{\"candidate\": \"happy\", \"logprob\": -1}]}");
+        lines.add(9, d.t0.get(2)); // a repeated id: the first line wins
+        lines.add(12, "{\"id\": \"p\", \"candidates\": [{\"candidate\": \"happy\", \"logprob\": -1, \"prob\": 7}]}");
+        lines.add("");
+        Path in = Files.createDirectories(dir.resolve("rej-in"));
+        Files.write(in.resolve("part-m-00000"), lines.subList(0, 20), StandardCharsets.UTF_8);
+        Files.write(in.resolve("part-m-00001"), lines.subList(20, lines.size()), StandardCharsets.UTF_8);
+        Path out = dir.resolve("rej-out");
+        Run r = main("ensemble-predict", "--model", model.toString(), "--inputs", "t0=" + in, "--output", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        Map<String, Long> c = r.counters();
+        assertEquals(44, c.get("input_lines"), "blank lines are not rows");
+        assertEquals(40, c.get("rows_out"));
+        assertEquals(4, c.get("lines_rejected"));
+        assertEquals(c.get("input_lines"), c.get("rows_out") + c.get("lines_rejected"), "rows in = out + rejected");
+        List<String> rej = rejects(out, true);
+        assertEquals(4, rej.size(), rej.toString());
+        assertTrue(rej.contains("\tfield 'id' is missing or not a string or integer"), rej.toString());
+        assertTrue(rej.contains("p\tfield 'candidates[0].prob' must be a number in [0, 1], found 7"), rej.toString());
+        assertTrue(rej.contains("s2\tduplicate id"), rej.toString());
+        assertTrue(rej.stream().anyMatch(x -> x.startsWith("\tnot valid JSON: ")), rej.toString());
+        // map-side rejects (unreadable lines) and reduce-side ones (the repeated id), each naming file and offset
+        assertTrue(Files.readString(out.resolve("_rejects").resolve("part-r-00000")).matches("s2\\t\\S*/part-m-0000\\d \\(byte \\d+\\): duplicate id\\n"),
+                "file and offset named");
+        try (Stream<Path> s = Files.list(out.resolve("_rejects"))) {
+            assertTrue(s.anyMatch(p -> p.getFileName().toString().startsWith("part-m-")));
+        }
+
+        // the local tool on the same directory: the same predictions and the same rejects (id, reason)
+        Path local = dir.resolve("rej-local");
+        Run l = capture(() -> EnsembleTool.predict(new String[] {"--model", model.toString(), "--inputs", "t0=" + in, "--output", local.toString()}));
+        assertEquals(0, l.exit(), l.err());
+        assertEquals(sorted(partLines(local)), partLines(out));
+        assertEquals(rejects(local, false), rej);
+    }
+
+    @Test
+    void rowsWhoseFeaturesTheModelLacksAreRejectedAndTooManyRejectsFailTheJob() throws IOException {
+        Path model = dir.resolve("table.model");
+        Path table = dir.resolve("tbl.tsv");
+        Files.write(table, new EnsembleData(80, 2).table, StandardCharsets.UTF_8);
+        Run t = capture(() -> EnsembleTool.train(new String[] {"--method", "bagging", "--inputs", "tbl=" + table, "--labels", labels.toString(),
+                "--output", model.toString(), "-D", "ensemble.bagging.members=3"}));
+        assertEquals(0, t.exit(), t.err());
+        // a table with a malformed row and a non-number: rejected, the rest predicted
+        List<String> rows = new ArrayList<>(new EnsembleData(80, 2).table.subList(0, 21));
+        rows.add(5, "s900\t12");
+        rows.add(8, "s901\t12\tlots");
+        Path bad = dir.resolve("bad.tsv");
+        Files.write(bad, rows, StandardCharsets.UTF_8);
+        Path out = dir.resolve("tbl-out");
+        Run r = main("ensemble-predict", "--model", model.toString(), "--inputs", "tbl=" + bad, "--output", out.toString(), "--max-reject-fraction", "0.2");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(20, partLines(out).size());
+        assertEquals(List.of("s900\t2 cells, the header has 3", "s901\tcolumn 'score' of id 's901' is not a number: 'lots'"), rejects(out, true));
+        // a table without the model's column 'score': every row is refused by name, and the job fails
+        List<String> noScore = new ArrayList<>();
+        for (String l : new EnsembleData(80, 2).table.subList(0, 11)) noScore.add(l.substring(0, l.lastIndexOf('\t')));
+        Path narrow = dir.resolve("narrow.tsv");
+        Files.write(narrow, noScore, StandardCharsets.UTF_8);
+        Path out2 = dir.resolve("narrow-out");
+        Run f = main("ensemble-predict", "--model", model.toString(), "--inputs", "tbl=" + narrow, "--output", out2.toString());
+        assertEquals(1, f.exit(), f.err());
+        assertTrue(f.err().contains("10 of 10 input lines rejected"), f.err());
+        assertFalse(Files.exists(out2.resolve("_SUCCESS")));
+        List<String> rej = rejects(out2, true);
+        assertEquals(10, rej.size());
+        assertTrue(rej.get(0).contains("feature 'score' is not in the table"), rej.get(0));
+        assertEquals(10, f.counters().get("rows_rejected"));
+    }
+
+    @Test
+    void badArgumentsAreUsageErrorsNamingTheOption() {
+        Path m = dir.resolve("never.model");
+        Run r = main("ensemble-train", "--method", "forest", "--inputs", inputs, "--labels", labels.toString(), "--output", m.toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("ensemble.method"), r.err());
+        r = main("ensemble-train", "--method", "bagging", "--inputs", inputs, "--labels", labels.toString(), "--output", m.toString(), "--tasks", "0");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--tasks 0"), r.err());
+        r = main("ensemble-train", "--method", "bagging", "--inputs", inputs, "--labels", labels.toString(), "--output", m.toString(),
+                "-D", "ensemble.bagging.memebers=3");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("unknown hyperparameter key 'ensemble.bagging.memebers'"), r.err());
+        r = main("ensemble-train", "--method", "bagging", "--inputs", "nothere=" + dir.resolve("missing"), "--labels", labels.toString(), "--output", m.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("missing: input does not exist"), r.err());
+        r = main("ensemble-predict", "--model", labels.toString(), "--inputs", inputs, "--output", dir.resolve("x").toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("not a Drafthorse ensemble model file"), r.err());
+        assertFalse(Files.exists(m));
+    }
+
     static List<String> partLines(Path d) throws IOException {
         List<String> lines = new ArrayList<>();
         try (Stream<Path> s = Files.list(d)) {
