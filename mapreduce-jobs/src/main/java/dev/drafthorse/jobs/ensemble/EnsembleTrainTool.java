@@ -4,7 +4,6 @@ import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.ensemble.EnsembleParams;
 import dev.drafthorse.ensemble.Ensembles;
 import dev.drafthorse.ensemble.cli.Args;
-import dev.drafthorse.ensemble.cli.EnsembleTool;
 import dev.drafthorse.ensemble.cli.UsageException;
 import dev.drafthorse.ensemble.data.Dataset;
 import dev.drafthorse.ensemble.data.Features;
