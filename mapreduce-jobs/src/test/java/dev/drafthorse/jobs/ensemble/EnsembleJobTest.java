@@ -93,8 +93,10 @@ class EnsembleJobTest {
         }
     }
 
+    static String trainInputs;
+
     static String[] trainArgs(Path model, String method, String... more) {
-        List<String> a = new ArrayList<>(List.of("--method", method, "--inputs", inputs, "--labels", labels.toString(),
+        List<String> a = new ArrayList<>(List.of("--method", method, "--inputs", trainInputs == null ? inputs : trainInputs, "--labels", labels.toString(),
                 "--output", model.toString(), "--seed", "9"));
         a.addAll(List.of(more));
         return a.toArray(String[]::new);
@@ -167,6 +169,18 @@ class EnsembleJobTest {
         assertTrue(r.err().contains("boosting is sequential"), r.err());
         assertEquals(1, r.counters().get("boosting_runs"));
         assertEquals(1, r.counters().get("units_trained"));
+    }
+
+    @Test
+    void aModelOfFewFeaturesAlsoEqualsLocal() throws IOException {
+        // 3 features: Smile's small name -> index maps, whose table size changes in a serialization round trip
+        trainInputs = "few=" + dir.resolve("extra.tsv");
+        try {
+            sameModel("bagging", new String[] {"--tasks", "2"}, "-D", "ensemble.bagging.members=3");
+            sameModel("boosting", NONE, "-D", "ensemble.boosting.trees=5");
+        } finally {
+            trainInputs = null;
+        }
     }
 
     @Test
