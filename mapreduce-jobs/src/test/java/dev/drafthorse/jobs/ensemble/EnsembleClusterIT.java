@@ -100,7 +100,8 @@ class EnsembleClusterIT {
         assertTrue(((String) r[1]).contains("on the yarn runner"), (String) r[1]);
         Counters c = ClusterFixture.counters((String) r[1]);
         assertEquals(2, c.findCounter(JobCounter.NUM_FAILED_REDUCES).getValue(), "each reduce task's first attempt died after its first unit");
-        assertEquals(4, c.findCounter(JobCounter.TOTAL_LAUNCHED_REDUCES).getValue());
+        // 2 tasks x 2 attempts, plus any speculative attempt a slow machine provokes (its output is discarded too)
+        assertTrue(c.findCounter(JobCounter.TOTAL_LAUNCHED_REDUCES).getValue() >= 4);
         assertEquals(4, c.findCounter(GROUP, "BAGGING_MEMBERS_TRAINED").getValue(), "the committed attempts' counters only");
         assertEquals(120 - 11, c.findCounter(GROUP, "TRAIN_ROWS").getValue());
 
