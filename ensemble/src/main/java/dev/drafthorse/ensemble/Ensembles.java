@@ -46,18 +46,49 @@ public final class Ensembles {
 
     /** Trains with {@code p.method()}. */
     public static EnsembleModel train(Dataset d, List<SourceSpec> sources, EnsembleParams p) {
-        Map<String, String> meta = new LinkedHashMap<>();
         Classifier c = switch (p.method()) {
-            case BAGGING -> {
-                BaggingModel b = Bagging.train(d, p);
-                meta.put("oob_accuracy", Double.toString(b.oobAccuracy()));
-                meta.put("oob_rows", Integer.toString(b.oobRows()));
-                yield b;
-            }
+            case BAGGING -> Bagging.train(d, p);
             case BOOSTING -> Boosting.train(d, p);
             case STACKING -> Stacking.train(d, sources, p);
         };
+        return finish(d, sources, p, c);
+    }
+
+    /**
+     * The model of a classifier trained on {@code d} with {@code p}, here or assembled from units trained
+     * elsewhere (the {@code ensemble-train} job): the header and training metadata {@link #train} writes, so
+     * the same classifier gives the same model bytes either way.
+     */
+    public static EnsembleModel finish(Dataset d, List<SourceSpec> sources, EnsembleParams p, Classifier c) {
+        c = normalized(c);
+        Map<String, String> meta = new LinkedHashMap<>();
+        if (c instanceof BaggingModel b) {
+            meta.put("oob_accuracy", Double.toString(b.oobAccuracy()));
+            meta.put("oob_rows", Integer.toString(b.oobRows()));
+        }
         return wrap(d, sources, p, c, meta);
+    }
+
+    /**
+     * The classifier as a model file gives it back: serialized and read again. Java serialization writes a
+     * {@code HashMap}'s table size, which depends on how the map was built (Smile sizes its maps at construction;
+     * deserialization sizes them from their entry count), so a classifier assembled from members that were trained
+     * and serialized elsewhere would otherwise serialize to other bytes than the same classifier trained here. After
+     * one round trip both are in the same, stable form (and the model in memory is exactly the one a reader loads).
+     */
+    static Classifier normalized(Classifier c) {
+        try {
+            java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+            try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(buf)) {
+                o.writeObject(c);
+            }
+            try (java.io.ObjectInputStream in = dev.drafthorse.ensemble.io.SafeObjectInput.open(
+                    new java.io.ByteArrayInputStream(buf.toByteArray()), new dev.drafthorse.ensemble.io.SafeObjectInput.Filter())) {
+                return (Classifier) in.readObject();
+            }
+        } catch (java.io.IOException | ClassNotFoundException e) {
+            throw new IllegalStateException("could not serialize the trained " + c.getClass().getName() + ": " + e, e);
+        }
     }
 
     /** Puts a header on a trained classifier (for members trained elsewhere, such as in reducers). */

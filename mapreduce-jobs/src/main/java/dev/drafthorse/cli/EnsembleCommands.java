@@ -1,15 +1,18 @@
 package dev.drafthorse.cli;
 
 import dev.drafthorse.ensemble.cli.EnsembleTool;
+import dev.drafthorse.jobs.ensemble.EnsembleUsage;
 
 /**
- * {@code ensemble-train} and {@code ensemble-predict} on the local filesystem (the ensemble module's own
- * tool: exit codes, usage and outputs as the other commands).
+ * {@code ensemble-train} and {@code ensemble-predict}: MapReduce jobs ({@code dev.drafthorse.jobs.ensemble}), on
+ * Hadoop's local runner by default and on YARN under {@code hadoop jar}. Without Hadoop on the class path they fall
+ * back to the ensemble module's in-process tool on local files (same options, same model bytes). This class names
+ * no Hadoop type.
  */
 final class EnsembleCommands {
     private EnsembleCommands() {}
 
-    /** {@code --help} anywhere: the tool's usage on stdout. */
+    /** {@code --help} anywhere: the usage on stdout. */
     static boolean help(String[] args, String usage) {
         for (String a : args) {
             if (a.equals("-h") || a.equals("--help")) {
@@ -20,6 +23,15 @@ final class EnsembleCommands {
         return false;
     }
 
+    static boolean hadoop() {
+        try {
+            Class.forName("org.apache.hadoop.util.ToolRunner");
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
     static final class Train implements Command {
         @Override
         public String name() {
@@ -28,12 +40,17 @@ final class EnsembleCommands {
 
         @Override
         public String summary() {
-            return "train a bagging, boosting or stacking ensemble over infer outputs and feature tables";
+            return "MapReduce job: train a bagging, boosting or stacking ensemble over infer outputs and feature tables";
         }
 
         @Override
-        public int run(String[] args) {
-            return help(args, EnsembleTool.TRAIN_USAGE) ? 0 : EnsembleTool.train(args);
+        public int run(String[] args) throws Exception {
+            if (help(args, EnsembleUsage.TRAIN)) return 0;
+            if (!hadoop()) {
+                System.err.println("ensemble-train: Hadoop is not on the class path: training in this process on local files");
+                return EnsembleTool.train(args);
+            }
+            return dev.drafthorse.jobs.ensemble.EnsembleTrainTool.main(args);
         }
     }
 
@@ -45,12 +62,17 @@ final class EnsembleCommands {
 
         @Override
         public String summary() {
-            return "predict every input row with an ensemble model (TSV id, label, probability)";
+            return "MapReduce job: predict every input row with an ensemble model (TSV id, label, probability)";
         }
 
         @Override
-        public int run(String[] args) {
-            return help(args, EnsembleTool.PREDICT_USAGE) ? 0 : EnsembleTool.predict(args);
+        public int run(String[] args) throws Exception {
+            if (help(args, EnsembleUsage.PREDICT)) return 0;
+            if (!hadoop()) {
+                System.err.println("ensemble-predict: Hadoop is not on the class path: predicting in this process on local files");
+                return EnsembleTool.predict(args);
+            }
+            return dev.drafthorse.jobs.ensemble.EnsemblePredictTool.main(args);
         }
     }
 }

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
-/** {@code --name value} options, {@code --name=value}, and {@code -D key=value} / {@code -Dkey=value} defines. */
-final class Args {
+/** Command-line options (public for the job drivers, which take the same options): {@code --name value} options, {@code --name=value}, and {@code -D key=value} / {@code -Dkey=value} defines. */
+public final class Args {
     private final Map<String, String> opts;
     private final Properties defines;
 
@@ -16,7 +16,7 @@ final class Args {
         this.defines = defines;
     }
 
-    static Args parse(String[] args, List<String> known) throws UsageException {
+    public static Args parse(String[] args, List<String> known) throws UsageException {
         Map<String, String> opts = new HashMap<>();
         Properties defines = new Properties();
         for (int i = 0; i < args.length; i++) {
@@ -43,21 +43,21 @@ final class Args {
         return new Args(opts, defines);
     }
 
-    boolean has(String name) {
+    public boolean has(String name) {
         return opts.containsKey(name);
     }
 
-    String get(String name) {
+    public String get(String name) {
         return opts.get(name);
     }
 
-    String require(String name) throws UsageException {
+    public String require(String name) throws UsageException {
         String v = opts.get(name);
         if (v == null || v.isEmpty()) throw new UsageException("--" + name + " is required");
         return v;
     }
 
-    List<String> list(String name) throws UsageException {
+    public List<String> list(String name) throws UsageException {
         List<String> out = new ArrayList<>();
         for (String s : require(name).split(",")) {
             if (!s.isBlank()) out.add(s.trim());
@@ -66,7 +66,7 @@ final class Args {
         return out;
     }
 
-    Properties defines() {
+    public Properties defines() {
         return defines;
     }
 }

@@ -56,6 +56,10 @@ public final class HtmlReport {
         return h.toString();
     }
 
+    /** Distinct colours that read on white (Tableau 10); JFreeChart's defaults include a pale yellow. */
+    static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+        new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf), new Color(0xbcbd22), new Color(0x393b79)};
+
     static JFreeChart rocChart(Evaluation.Report report) {
         XYSeriesCollection data = new XYSeriesCollection();
         for (Evaluation.Result r : report.results()) {
@@ -73,9 +77,13 @@ public final class HtmlReport {
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        // both rates are in [0, 1]: no auto-range margin past the corners
+        plot.getDomainAxis().setRange(0.0, 1.0);
+        plot.getRangeAxis().setRange(0.0, 1.0);
         XYLineAndShapeRenderer rr = new XYLineAndShapeRenderer(true, false);
         for (int i = 0; i < report.results().size(); i++) {
             boolean ensemble = report.results().get(i).kind().equals("ensemble");
+            rr.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
             rr.setSeriesStroke(i, new BasicStroke(ensemble ? 2.5f : 1.2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND,
                     1f, ensemble ? null : new float[] {6f, 4f}, 0f));
         }
@@ -83,6 +91,7 @@ public final class HtmlReport {
         rr.setSeriesPaint(last, Color.GRAY);
         rr.setSeriesStroke(last, new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {2f, 3f}, 0f));
         plot.setRenderer(rr);
+        chart.setPadding(new org.jfree.chart.ui.RectangleInsets(4, 4, 4, 16)); // room for the last tick label, 1.00
         return chart;
     }
 

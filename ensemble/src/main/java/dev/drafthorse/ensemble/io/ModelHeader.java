@@ -54,20 +54,25 @@ public record ModelHeader(int formatVersion, String smileVersion, EnsembleParams
         return EnsembleParams.of(p);
     }
 
-    /** The Smile version on the class path (from smile-core's Maven metadata), or {@code "unknown"}. */
+    /**
+     * The Smile version on the class path: Smile's jar manifest ({@code Implementation-Version}), else the version this
+     * module was built with ({@code smile.properties}, written by the build: a shaded jar such as the job jar keeps
+     * only its own manifest), else {@code "unknown"}.
+     */
     public static String runtimeSmileVersion() {
-        try (InputStream in = smile.math.MathEx.class.getResourceAsStream("/META-INF/maven/com.github.haifengl/smile-core/pom.properties")) {
+        String v = smile.math.MathEx.class.getPackage().getImplementationVersion();
+        if (v != null) return v;
+        try (InputStream in = ModelHeader.class.getResourceAsStream("/dev/drafthorse/ensemble/smile.properties")) {
             if (in != null) {
                 Properties p = new Properties();
                 p.load(in);
-                String v = p.getProperty("version");
-                if (v != null) return v;
+                String b = p.getProperty("smile.version");
+                if (b != null && !b.isBlank() && !b.startsWith("$")) return b.trim();
             }
         } catch (IOException ignored) {
             // fall through
         }
-        String v = smile.math.MathEx.class.getPackage().getImplementationVersion();
-        return v != null ? v : "unknown";
+        return "unknown";
     }
 
     public byte[] toJson() {

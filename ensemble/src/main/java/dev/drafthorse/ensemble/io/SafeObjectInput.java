@@ -103,4 +103,61 @@ public final class SafeObjectInput {
         ois.setObjectInputFilter(filter);
         return ois;
     }
+
+    /**
+     * Like {@link #open}, and every shared immutable value is resolved to the instance training code refers to:
+     * small boxed numbers to {@code Integer.valueOf} and the like, Smile's data types to the singletons of
+     * {@code smile.data.type.DataTypes}, the response column name {@code y} to the literal. Java serialization writes a second reference to an object as a
+     * back-reference, so classifiers trained in one JVM and serialized together share those instances, while
+     * classifiers deserialized one stream each (members trained in separate tasks) would not, and their joint
+     * serialization would differ in bytes (not in predictions). Reading each through this stream makes the
+     * joint serialization byte-identical to the one of the classifiers trained in one place.
+     */
+    public static ObjectInputStream openCanonical(InputStream in, Filter filter) throws IOException {
+        ObjectInputStream ois = new Canonical(in);
+        ois.setObjectInputFilter(filter);
+        return ois;
+    }
+
+    private static final java.util.List<Object> SMILE_TYPES = smileTypes();
+
+    private static java.util.List<Object> smileTypes() {
+        java.util.List<Object> out = new java.util.ArrayList<>();
+        for (java.lang.reflect.Field f : smile.data.type.DataTypes.class.getFields()) {
+            if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) && smile.data.type.DataType.class.isAssignableFrom(f.getType())) {
+                try {
+                    Object v = f.get(null);
+                    if (v != null) out.add(v);
+                } catch (IllegalAccessException e) {
+                    // not a public constant
+                }
+            }
+        }
+        return java.util.List.copyOf(out);
+    }
+
+    private static final class Canonical extends ObjectInputStream {
+        Canonical(InputStream in) throws IOException {
+            super(in);
+            enableResolveObject(true);
+        }
+
+        @Override
+        protected Object resolveObject(Object o) {
+            if (o instanceof Integer i) return Integer.valueOf(i);
+            if (o instanceof Long l) return Long.valueOf(l);
+            if (o instanceof Short s) return Short.valueOf(s);
+            if (o instanceof Byte b) return Byte.valueOf(b);
+            if (o instanceof Character c) return Character.valueOf(c);
+            if (o instanceof Boolean b) return Boolean.valueOf(b);
+            // the response column's name, a literal of the learner code (the feature names x0... are built per tree)
+            if ("y".equals(o)) return "y";
+            if (o instanceof smile.data.type.DataType) {
+                for (Object t : SMILE_TYPES) {
+                    if (t.getClass() == o.getClass() && t.equals(o)) return t;
+                }
+            }
+            return o;
+        }
+    }
 }

@@ -35,20 +35,20 @@ import org.apache.hadoop.yarn.conf.YarnConfiguration;
  * One in-process cluster for a test class: HDFS and YARN with one DataNode and one NodeManager, sized for two
  * cores, and {@code drafthorse} run from the shaded job jar the way {@code hadoop jar} runs it. The job classes and
  * the engine are not on the test classpath (see the pom's cluster-tests execution), so the containers can only
- * get them from the job jar.
+ * get them from the job jar. Public for the other jobs' cluster tests.
  */
-final class ClusterFixture {
+public final class ClusterFixture {
     private ClusterFixture() {}
 
     static final String GROUP = "dev.drafthorse.jobs.infer.InferCounter";
-    static MiniDFSCluster dfs;
-    static MiniMRYarnCluster yarn;
-    static Configuration conf;
-    static FileSystem fs;
-    static File confFile;
-    static URLClassLoader jar;
+    public static MiniDFSCluster dfs;
+    public static MiniMRYarnCluster yarn;
+    public static Configuration conf;
+    public static FileSystem fs;
+    public static File confFile;
+    public static URLClassLoader jar;
 
-    static void start(String name) throws Exception {
+    public static void start(String name) throws Exception {
         File base = new File("target/" + name).getAbsoluteFile();
         org.apache.commons.io.FileUtils.deleteQuietly(base);
         Configuration c = new Configuration();
@@ -80,13 +80,13 @@ final class ClusterFixture {
     }
 
     /** Copies ../shared/models/NAME to /models/NAME on HDFS. */
-    static String putModel(String name) throws IOException {
+    public static String putModel(String name) throws IOException {
         fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(model(name).toUri()), new org.apache.hadoop.fs.Path("/models/" + name));
         return "/models/" + name;
     }
 
     /** ../shared/models/NAME (the engine's Reference is not on this classpath). */
-    static Path model(String name) {
+    public static Path model(String name) {
         String prop = System.getProperty("drafthorse.shared");
         Path p = prop == null ? Path.of("../../shared") : Path.of(prop);
         Path m = p.resolve("models").resolve(name).toAbsolutePath().normalize();
@@ -96,13 +96,13 @@ final class ClusterFixture {
         return m;
     }
 
-    static void write(String path, List<String> lines) throws IOException {
+    public static void write(String path, List<String> lines) throws IOException {
         try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path(path))) {
             out.write((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
         }
     }
 
-    static void stop() throws IOException {
+    public static void stop() throws IOException {
         if (jar != null) {
             jar.close();
         }
@@ -115,7 +115,7 @@ final class ClusterFixture {
     }
 
     /** Runs {@code drafthorse <args>} from the job jar as RunJar would, returning the exit code and stderr. */
-    static Object[] hadoopJar(String... args) throws Exception {
+    public static Object[] hadoopJar(String... args) throws Exception {
         Thread t = Thread.currentThread();
         ClassLoader old = t.getContextClassLoader();
         PrintStream oldErr = System.err;
@@ -133,14 +133,14 @@ final class ClusterFixture {
         }
     }
 
-    static Counters counters(String stderr) throws Exception {
+    public static Counters counters(String stderr) throws Exception {
         Matcher m = Pattern.compile("submitted (job_\\w+)").matcher(stderr);
         assertTrue(m.find(), stderr);
         return new Cluster(conf).getJob(JobID.forName(m.group(1))).getCounters();
     }
 
     /** path relative to dir → content, for every file under dir. */
-    static Map<String, String> files(String dir) throws IOException {
+    public static Map<String, String> files(String dir) throws IOException {
         Map<String, String> out = new TreeMap<>();
         org.apache.hadoop.fs.Path d = fs.makeQualified(new org.apache.hadoop.fs.Path(dir));
         RemoteIterator<LocatedFileStatus> it = fs.listFiles(d, true);
