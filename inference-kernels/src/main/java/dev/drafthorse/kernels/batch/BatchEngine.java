@@ -1,10 +1,14 @@
 package dev.drafthorse.kernels.batch;
 
 import dev.drafthorse.kernels.generate.FinishReason;
+import dev.drafthorse.kernels.heads.Heads;
+import dev.drafthorse.kernels.heads.MedusaHeads;
+import dev.drafthorse.kernels.heads.MtpModules;
 import dev.drafthorse.kernels.model.KvCache;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.Step;
 import dev.drafthorse.kernels.sampling.Sampler;
+import dev.drafthorse.kernels.speculative.CandidateTree;
 import dev.drafthorse.kernels.speculative.DraftLength;
 import dev.drafthorse.kernels.speculative.NgramLookup;
 import dev.drafthorse.kernels.speculative.Speculation;
@@ -33,11 +37,34 @@ import java.util.List;
  * the target's next distribution. The output distribution is exactly the target's. (For lookup q is a
  * point mass on d.) Rejected positions are rolled back in both KV caches. The draft length of each
  * sequence adapts ({@link DraftLength}).
+ *
+ * <p><b>Heads on the target</b> ({@link Heads}). <i>Medusa</i> (Cai et al. 2024): from the target's last
+ * hidden state, K heads propose their top candidates; a static {@link dev.drafthorse.kernels.speculative.TreeSpec}
+ * arranges them below the pending token, and the whole tree is one step of the pass (tree mask, positions
+ * by depth). Greedy keeps the longest path that matches the target's argmax (exactly plain greedy); sampling
+ * keeps the longest path passing typical acceptance, which is <b>not</b> distribution-preserving. The
+ * accepted path's KV entries are compacted into place and its last node's hidden state feeds the next
+ * step, so there is one target pass per step. <i>MTP</i> (DeepSeek-V3): D modules draft a chain from the
+ * last verified hidden state, verified like a draft model's chain (greedy exact; sampling exact by
+ * speculative sampling), and every module's own cache is kept in step with the accepted tokens
+ * ({@link MtpModules}).
  */
 public final class BatchEngine {
     private final Model target;
     private final Model draft;
+    private final MedusaHeads medusa;
+    private final MtpModules mtp;
     private final EngineStats stats = new EngineStats();
+    /**
+     * Replaces the Medusa heads' candidates (top[k] = head k's tokens, best first) so tests can drive deep
+     * acceptance, compaction and end-of-generation inside a tree; package-private, set only by tests.
+     */
+    CandidateSource candidatesForTests;
+
+    /** A source of Medusa candidates for a sequence (tests). */
+    interface CandidateSource {
+        int[][] top(int index, int[] ctx, int total, int[] ranks);
+    }
     /**
      * A deliberately wrong acceptance rule (every drafted token accepted) so the distribution test can show
      * it detects one; package-private, set only by tests.
@@ -80,8 +107,23 @@ public final class BatchEngine {
      * @param draft a draft model sharing the target's vocabulary, or null
      */
     public BatchEngine(Model target, Model draft) {
+        this(target, draft, null);
+    }
+
+    /**
+     * @param target the model whose outputs count
+     * @param draft a draft model sharing the target's vocabulary, or null
+     * @param heads Medusa heads or MTP modules loaded for {@code target}, or null
+     */
+    public BatchEngine(Model target, Model draft, Heads heads) {
         this.target = target;
         this.draft = draft;
+        if (heads != null && heads.model() != target) {
+            throw new IllegalArgumentException("heads " + heads.header().path() + " were loaded for " + heads.model().file().path()
+                    + ", not for the target " + target.file().path());
+        }
+        this.medusa = heads instanceof MedusaHeads m ? m : null;
+        this.mtp = heads instanceof MtpModules m ? m : null;
         if (draft != null && !draft.tokenizer().vocabularyEquals(target.tokenizer())) {
             throw new IllegalArgumentException("draft model " + draft.file().path() + " has another vocabulary than the target "
                     + target.file().path() + " (" + draft.tokenizer().vocabSize() + " vs " + target.tokenizer().vocabSize()
@@ -105,6 +147,26 @@ public final class BatchEngine {
         if (spec.mode() == Speculation.Mode.DRAFT_MODEL && draft == null) {
             throw new IllegalArgumentException("draft-model speculation needs a draft model");
         }
+        if (spec.mode() == Speculation.Mode.MEDUSA) {
+            if (medusa == null) {
+                throw new IllegalArgumentException("Medusa speculation needs Medusa heads (--medusa HEADS.gguf)");
+            }
+            if (spec.tree().depth() > medusa.count()) {
+                throw new IllegalArgumentException("tree " + spec.tree() + " is " + spec.tree().depth() + " deep, but "
+                        + medusa.header().path() + " has " + medusa.count() + " heads");
+            }
+        }
+        if (spec.mode() == Speculation.Mode.MTP) {
+            if (mtp == null) {
+                throw new IllegalArgumentException("MTP speculation needs MTP modules (--mtp HEADS.gguf)");
+            }
+            if (spec.draftMax() > mtp.count()) {
+                throw new IllegalArgumentException("draft-max " + spec.draftMax() + " exceeds the " + mtp.count() + " MTP modules of "
+                        + mtp.header().path());
+            }
+        }
+        boolean useMedusa = spec.mode() == Speculation.Mode.MEDUSA;
+        boolean useMtp = spec.mode() == Speculation.Mode.MTP;
         long start = System.nanoTime();
         BatchResult[] results = new BatchResult[requests.size()];
         Deque<Integer> queue = new ArrayDeque<>();
@@ -128,12 +190,13 @@ public final class BatchEngine {
                     throw new IllegalArgumentException("request " + r.id() + ": prompt of " + r.prompt().length
                             + " tokens does not fit the context window of " + limit);
                 }
-                int extra = spec.enabled() ? spec.draftMax() + 1 : 0;
+                int extra = useMedusa ? spec.tree().size() + 1 : spec.enabled() ? spec.draftMax() + 1 : 0;
                 long need = (long) limit + extra;
                 if (!active.isEmpty() && reserved + need > options.maxKvPositions()) {
                     break;
                 }
-                PrefixCache pc = prefixCache != null && prefixCache.type() == r.options().kvType() ? prefixCache : null;
+                // MTP modules need the target's hidden state at every prompt position: no reused prefixes.
+                PrefixCache pc = prefixCache != null && prefixCache.type() == r.options().kvType() && !useMtp ? prefixCache : null;
                 if (pc != null && !active.isEmpty() && sharedWithPrefilling(active, r.prompt()) > pc.cachedLength(r.prompt())) {
                     break; // a sequence in prefill is computing this prompt's prefix: wait for it and reuse it
                 }
@@ -144,7 +207,9 @@ public final class BatchEngine {
                     s.fed = pc.reuse(r.prompt(), cache);
                     s.prefixCache = pc;
                 }
-                if (spec.enabled()) {
+                if (useMtp) {
+                    s.mtp = mtp.newState(r.options().kvType(), (int) Math.min(Integer.MAX_VALUE, need));
+                } else if (spec.enabled() && !useMedusa) {
                     boolean model = spec.mode() == Speculation.Mode.DRAFT_MODEL;
                     s.draftLength = new DraftLength(spec.draftMax(), 0.7, model ? relativeCost() : 0.05);
                     if (model) {
@@ -182,6 +247,10 @@ public final class BatchEngine {
             }
             if (spec.mode() == Speculation.Mode.DRAFT_MODEL) {
                 draftModelPasses(active);
+            } else if (useMedusa) {
+                medusaTrees(active, spec);
+            } else if (useMtp) {
+                mtpDrafts(active, spec);
             }
             for (Sequence s : active) {
                 if (s.drafted > 0) {
@@ -202,19 +271,25 @@ public final class BatchEngine {
                     int n = Math.min(options.prefillChunk(), s.promptLength() - s.fed);
                     int[] chunk = Arrays.copyOfRange(s.request.prompt(), s.fed, s.fed + n);
                     boolean last = s.fed + n == s.promptLength();
-                    steps.add(Step.causal(s.cache, chunk, last ? Step.Logits.LAST : Step.Logits.NONE));
+                    // MTP reads the target's hidden state of every prompt position.
+                    steps.add(Step.causal(s.cache, chunk, useMtp ? Step.Logits.ALL : last ? Step.Logits.LAST : Step.Logits.NONE));
+                } else if (s.tree != null) {
+                    s.treeBase = s.cache.length();
+                    steps.add(new Step(s.cache, s.tree.tokens(), s.tree.positions(s.treeBase), s.tree.mask(s.treeBase), Step.Logits.ALL));
+                    s.targetPasses++;
                 } else {
                     int[] toks = new int[1 + s.drafted];
                     toks[0] = s.pending;
                     System.arraycopy(s.drafts, 0, toks, 1, s.drafted);
-                    steps.add(Step.causal(s.cache, toks, s.drafted > 0 ? Step.Logits.ALL : Step.Logits.LAST));
+                    steps.add(Step.causal(s.cache, toks, s.drafted > 0 || useMtp ? Step.Logits.ALL : Step.Logits.LAST));
                     s.targetPasses++;
                 }
                 inPass.add(s);
             }
             if (!steps.isEmpty()) {
                 long t0 = System.nanoTime();
-                float[][] logits = target.forward(steps);
+                float[][] hidden = useMedusa || useMtp ? new float[steps.size()][] : null;
+                float[][] logits = target.forward(steps, hidden);
                 long passNanos = System.nanoTime() - t0;
                 stats.targetPasses++;
                 boolean anyDecode = false;
@@ -223,12 +298,20 @@ public final class BatchEngine {
                     if (!s.decoding) {
                         int n = steps.get(i).tokens().length;
                         s.fed += n;
+                        if (useMtp) {
+                            s.mtp.commit(hidden[i], 0, n);
+                        }
                         if (s.fed == s.promptLength()) {
                             s.prefillDone = System.nanoTime();
                             if (s.prefixCache != null) {
                                 s.prefixCache.insert(s.request.prompt(), s.cache);
                             }
-                            int next = s.sampler.sample(logits[i], 0, target.config().vocab(), s.request.rng());
+                            int vocab = target.config().vocab();
+                            int lastRow = steps.get(i).logits() == Step.Logits.ALL ? n - 1 : 0;
+                            if (useMedusa) {
+                                s.lastHidden = hidden[i];
+                            }
+                            int next = s.sampler.sample(logits[i], lastRow * vocab, vocab, s.request.rng());
                             if (!s.emit(next)) {
                                 s.pending = next;
                                 s.decoding = true;
@@ -236,7 +319,14 @@ public final class BatchEngine {
                         }
                     } else {
                         anyDecode = true;
-                        verify(s, logits[i]);
+                        if (useMedusa) {
+                            verifyTree(s, logits[i], hidden[i], spec);
+                        } else {
+                            int accepted = verify(s, logits[i]);
+                            if (useMtp && !s.done()) {
+                                s.mtp.commit(hidden[i], 0, accepted + 1);
+                            }
+                        }
                     }
                 }
                 // Cost of a drafted token relative to a plain pass, for the adaptive draft length.
@@ -347,7 +437,7 @@ public final class BatchEngine {
      * Verifies the drafted tokens of one sequence against the target's logits (rows 0..drafted), emits the
      * accepted tokens and the target's own next token, and rolls both caches back to what was accepted.
      */
-    private void verify(Sequence s, float[] logits) {
+    private int verify(Sequence s, float[] logits) {
         int v = target.config().vocab();
         int n = s.drafted;
         int accepted = 0;
@@ -408,12 +498,142 @@ public final class BatchEngine {
         }
         for (int i = 0; i < accepted; i++) {
             if (s.emit(s.drafts[i])) {
-                return;
+                return accepted;
             }
         }
         if (!s.emit(bonus)) {
             s.pending = bonus;
         }
         s.drafted = 0;
+        return accepted;
+    }
+
+    /**
+     * Proposes each decoding sequence's Medusa tree from its last hidden state: the heads run over the
+     * hidden states of all sequences together, then each tree keeps the depths the sequence may still use.
+     */
+    private void medusaTrees(List<Sequence> active, Speculation spec) {
+        List<Sequence> in = new ArrayList<>();
+        for (Sequence s : active) {
+            s.tree = null;
+            if (!s.done() && s.decoding && s.remaining() > 1) {
+                in.add(s);
+            }
+        }
+        if (in.isEmpty()) {
+            return;
+        }
+        int d = target.config().dim();
+        int[] ranks = spec.tree().ranks();
+        int[][][] top;
+        if (candidatesForTests != null) {
+            top = new int[in.size()][][];
+            for (int i = 0; i < in.size(); i++) {
+                Sequence s = in.get(i);
+                top[i] = candidatesForTests.top(s.index, s.ctx, s.total, ranks);
+            }
+        } else {
+            float[] h = new float[in.size() * d]; // (S, D)
+            for (int i = 0; i < in.size(); i++) {
+                System.arraycopy(in.get(i).lastHidden, 0, h, i * d, d);
+            }
+            top = medusa.top(h, in.size(), ranks);
+        }
+        for (int i = 0; i < in.size(); i++) {
+            Sequence s = in.get(i);
+            s.tree = CandidateTree.build(s.pending, spec.tree(), top[i], Math.min(spec.tree().depth(), s.remaining() - 1));
+            s.drafted = s.tree.size() - 1;
+        }
+    }
+
+    /**
+     * Verifies a Medusa tree: keeps the accepted path's KV entries (compaction), emits its tokens and the
+     * target's own next token, and keeps the last accepted node's hidden state for the next step's heads.
+     */
+    private void verifyTree(Sequence s, float[] logits, float[] hidden, Speculation spec) {
+        int v = target.config().vocab();
+        int d = target.config().dim();
+        CandidateTree tree = s.tree;
+        int[] path;
+        int base;
+        if (tree == null) { // no room for candidates: a plain step of the pending token
+            tree = CandidateTree.of(new int[] {s.pending}, new int[] {-1});
+            path = new int[] {0};
+            base = s.cache.length() - 1;
+        } else {
+            path = s.sampler.options().greedy() ? tree.acceptGreedy(logits, v) : tree.acceptTypical(logits, v, s.sampler, spec.typical());
+            base = s.treeBase;
+        }
+        int last = path[path.length - 1];
+        int bonus = s.sampler.sample(logits, last * v, v, s.request.rng());
+        s.proposed += tree.size() - 1;
+        s.accepted += path.length - 1;
+        s.cache.compact(base, path);
+        s.lastHidden = java.util.Arrays.copyOfRange(hidden, last * d, (last + 1) * d);
+        s.tree = null;
+        s.drafted = 0;
+        for (int i = 1; i < path.length; i++) {
+            if (s.emit(tree.token(path[i]))) {
+                return;
+            }
+        }
+        if (!s.emit(bonus)) {
+            s.pending = bonus;
+        }
+    }
+
+    /**
+     * Drafts each decoding sequence's chain with the MTP modules: module d runs for every sequence that
+     * wants more than d tokens, all sequences in one module pass, in depth order.
+     */
+    private void mtpDrafts(List<Sequence> active, Speculation spec) {
+        List<Sequence> in = new ArrayList<>();
+        int maxK = 0;
+        for (Sequence s : active) {
+            if (!s.done() && s.decoding) {
+                int k = Math.min(spec.draftMax(), s.remaining() - 1);
+                if (k > 0) {
+                    s.drafts = new int[k];
+                    s.draftDist = s.sampler.options().greedy() ? null : new float[k][];
+                    in.add(s);
+                    maxK = Math.max(maxK, k);
+                }
+            }
+        }
+        int vocab = target.config().vocab();
+        for (int d = 0; d < maxK; d++) {
+            List<Sequence> now = new ArrayList<>();
+            for (Sequence s : in) {
+                if (s.drafts.length > d) {
+                    now.add(s);
+                }
+            }
+            List<MtpModules.State> states = new ArrayList<>();
+            List<int[]> ctx = new ArrayList<>();
+            List<int[]> drafts = new ArrayList<>();
+            int[] totals = new int[now.size()];
+            for (int i = 0; i < now.size(); i++) {
+                Sequence s = now.get(i);
+                states.add(s.mtp);
+                ctx.add(s.ctx);
+                drafts.add(s.drafts);
+                totals[i] = s.total;
+            }
+            float[][] logits = mtp.step(d, states, ctx, totals, drafts);
+            stats.draftPasses++;
+            for (int i = 0; i < now.size(); i++) {
+                Sequence s = now.get(i);
+                if (s.draftDist != null) {
+                    float[] q = s.sampler.distribution(logits[i], 0, vocab);
+                    s.draftDist[d] = q;
+                    s.drafts[d] = Sampler.draw(q, s.request.rng().nextFloat());
+                } else {
+                    s.drafts[d] = Sampler.argmax(logits[i], 0, vocab);
+                }
+            }
+        }
+        for (Sequence s : in) {
+            s.drafted = s.drafts.length;
+        }
     }
 }

@@ -2,8 +2,10 @@ package dev.drafthorse.kernels.batch;
 
 import dev.drafthorse.kernels.generate.FinishReason;
 import dev.drafthorse.kernels.generate.GenerationOptions;
+import dev.drafthorse.kernels.heads.MtpModules;
 import dev.drafthorse.kernels.model.KvCache;
 import dev.drafthorse.kernels.sampling.Sampler;
+import dev.drafthorse.kernels.speculative.CandidateTree;
 import dev.drafthorse.kernels.speculative.DraftLength;
 import dev.drafthorse.kernels.tokenizer.TokenDecoder;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;
@@ -49,6 +51,12 @@ final class Sequence {
     int[] drafts = new int[0];
     int drafted;
     float[][] draftDist;    // per drafted token, the draft's sampling distribution (sampling mode only)
+
+    // heads on the target (Medusa, MTP)
+    float[] lastHidden;     // (D) Medusa: the target's final hidden state at the last cached position
+    CandidateTree tree;     // Medusa: this step's verification tree (node 0 = pending), or null
+    int treeBase;           // Medusa: the cache length the tree was written after
+    MtpModules.State mtp;   // MTP: the modules' caches, in step with the committed tokens
 
     // stats
     int proposed;

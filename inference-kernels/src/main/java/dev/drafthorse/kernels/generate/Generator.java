@@ -5,6 +5,7 @@ import dev.drafthorse.kernels.batch.BatchOptions;
 import dev.drafthorse.kernels.batch.BatchResult;
 import dev.drafthorse.kernels.batch.Request;
 import dev.drafthorse.kernels.batch.SequenceStats;
+import dev.drafthorse.kernels.heads.Heads;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.speculative.Speculation;
@@ -22,6 +23,7 @@ public final class Generator {
     private final Model model;
     private final Model draft;
     private final Speculation speculation;
+    private final Heads heads;
 
     public Generator(Model model) {
         this(model, null, Speculation.NONE);
@@ -31,10 +33,19 @@ public final class Generator {
      * @param draft a draft model for {@link Speculation.Mode#DRAFT_MODEL}, else null
      */
     public Generator(Model model, Model draft, Speculation speculation) {
+        this(model, draft, speculation, null);
+    }
+
+    /**
+     * @param draft a draft model for {@link Speculation.Mode#DRAFT_MODEL}, else null
+     * @param heads Medusa heads or MTP modules for {@link Speculation.Mode#MEDUSA} / {@link Speculation.Mode#MTP}, else null
+     */
+    public Generator(Model model, Model draft, Speculation speculation, Heads heads) {
         this.model = model;
         this.draft = draft;
         this.speculation = speculation;
-        new BatchEngine(model, draft); // refuses a draft with another vocabulary now rather than later
+        this.heads = heads;
+        new BatchEngine(model, draft, heads); // refuses a mismatched draft or heads now rather than later
     }
 
     /** Prompt ids: BOS (when the vocabulary adds one) and the prompt; an empty prompt is BOS only. */
@@ -56,7 +67,7 @@ public final class Generator {
      * @param onText receives the text as it is completed (for streaming output)
      */
     public GenerationResult generate(int[] prompt, GenerationOptions options, Rng rng, Consumer<String> onText) {
-        BatchEngine engine = new BatchEngine(model, draft);
+        BatchEngine engine = new BatchEngine(model, draft, heads);
         BatchOptions batch = new BatchOptions(1, Long.MAX_VALUE, options.prefillChunk(), speculation);
         BatchResult r = engine.run(List.of(new Request("0", prompt, options, rng)), batch, new BatchEngine.Listener() {
             @Override

@@ -75,6 +75,40 @@ public final class KvCache {
     }
 
     /**
+     * Keeps, of the positions from {@code base} on, those at {@code base + keep[j]}, moved down to
+     * {@code base + j}, and drops the rest: how the accepted path of a verified token tree stays in the
+     * cache while its rejected branches go. Runs of consecutive kept positions move in one copy per layer.
+     *
+     * @param keep offsets from {@code base}, strictly increasing, all below {@code length() - base}
+     */
+    public void compact(int base, int[] keep) {
+        if (base < 0 || base > length) {
+            throw new IllegalArgumentException("base must be in [0, " + length + "], got " + base);
+        }
+        for (int j = 0; j < keep.length; j++) {
+            if (keep[j] < 0 || (j > 0 && keep[j] <= keep[j - 1]) || base + keep[j] >= length) {
+                throw new IllegalArgumentException("keep[" + j + "] = " + keep[j] + ": offsets must increase strictly and stay below "
+                        + (length - base));
+            }
+        }
+        int j = 0;
+        while (j < keep.length) {
+            int run = 1;
+            while (j + run < keep.length && keep[j + run] == keep[j] + run) {
+                run++;
+            }
+            if (keep[j] != j) {
+                // keep[j] > j, so the source lies above the destination: copying upward never reads a moved slot.
+                for (KvStore s : layers) {
+                    s.copyFrom(s, base + keep[j], base + j, run);
+                }
+            }
+            j += run;
+        }
+        length = base + keep.length;
+    }
+
+    /**
      * Appends {@code n} positions of {@code src} (from {@code srcPos}) after this cache's committed ones:
      * how a cached prefix is reused.
      */

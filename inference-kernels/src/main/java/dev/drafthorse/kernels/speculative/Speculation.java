@@ -3,18 +3,27 @@ package dev.drafthorse.kernels.speculative;
 /**
  * How a sequence drafts tokens for the target to verify.
  *
- * @param mode none, a draft model, or n-gram lookup in the prompt and output
- * @param draftMax the longest draft (--draft-max); the adaptive length stays at or below it
+ * @param mode none, a draft model, n-gram lookup in the prompt and output, Medusa heads (a candidate
+ *     tree), or multi-token-prediction modules (a chain)
+ * @param draftMax the longest draft (--draft-max); the adaptive length stays at or below it. For Medusa,
+ *     the tree's depth; for MTP, the modules used (at most the file's count)
  * @param lookupNgram for lookup: the longest suffix matched (falls back to shorter ones, down to 1)
  * @param adaptive true to adapt the draft length to acceptance and cost ({@link DraftLength}); false to
- *     always draft {@code draftMax} tokens (for measurements and tests)
+ *     always draft {@code draftMax} tokens (for measurements and tests). Medusa and MTP are fixed.
+ * @param tree for Medusa, the candidate tree; else null
+ * @param typical for Medusa when sampling, the typical-acceptance rule (not distribution-preserving);
+ *     greedy decoding accepts by argmax, exactly
  */
-public record Speculation(Mode mode, int draftMax, int lookupNgram, boolean adaptive) {
+public record Speculation(Mode mode, int draftMax, int lookupNgram, boolean adaptive, TreeSpec tree, TypicalAcceptance typical) {
 
     /** Where drafted tokens come from. */
-    public enum Mode { NONE, DRAFT_MODEL, LOOKUP }
+    public enum Mode { NONE, DRAFT_MODEL, LOOKUP, MEDUSA, MTP }
 
     public static final Speculation NONE = new Speculation(Mode.NONE, 0, 0, false);
+
+    public Speculation(Mode mode, int draftMax, int lookupNgram, boolean adaptive) {
+        this(mode, draftMax, lookupNgram, adaptive, null, TypicalAcceptance.DEFAULT);
+    }
 
     public Speculation {
         if (mode != Mode.NONE && (draftMax < 1 || draftMax > 64)) {
@@ -22,6 +31,15 @@ public record Speculation(Mode mode, int draftMax, int lookupNgram, boolean adap
         }
         if (mode == Mode.LOOKUP && (lookupNgram < 1 || lookupNgram > 16)) {
             throw new IllegalArgumentException("lookup-ngram must be in [1, 16], got " + lookupNgram);
+        }
+        if (mode == Mode.MEDUSA && tree == null) {
+            throw new IllegalArgumentException("Medusa speculation needs a tree");
+        }
+        if ((mode == Mode.MEDUSA || mode == Mode.MTP) && adaptive) {
+            throw new IllegalArgumentException(mode + " speculation has a fixed shape (adaptive must be false)");
+        }
+        if (typical == null) {
+            typical = TypicalAcceptance.DEFAULT;
         }
     }
 
@@ -33,12 +51,30 @@ public record Speculation(Mode mode, int draftMax, int lookupNgram, boolean adap
         return new Speculation(Mode.LOOKUP, draftMax, ngram, true);
     }
 
+    /**
+     * Medusa heads verifying {@code tree}; when sampling, candidates pass by {@code typical} acceptance
+     * (not distribution-preserving).
+     */
+    public static Speculation medusa(TreeSpec tree, TypicalAcceptance typical) {
+        return new Speculation(Mode.MEDUSA, tree.depth(), 0, false, tree, typical);
+    }
+
+    /** MTP modules drafting a chain of {@code modules} tokens (sampling stays exact: speculative sampling). */
+    public static Speculation mtp(int modules) {
+        return new Speculation(Mode.MTP, modules, 0, false);
+    }
+
     /** The same, always drafting draftMax tokens. */
     public Speculation fixed() {
-        return new Speculation(mode, draftMax, lookupNgram, false);
+        return new Speculation(mode, draftMax, lookupNgram, false, tree, typical);
     }
 
     public boolean enabled() {
         return mode != Mode.NONE;
+    }
+
+    /** Whether the drafts come from heads on the target itself (Medusa or MTP). */
+    public boolean heads() {
+        return mode == Mode.MEDUSA || mode == Mode.MTP;
     }
 }
