@@ -197,7 +197,7 @@ final class TrainHeadsCommand implements Command {
                     }
                 }
             }
-            HeadsWriter.write(heads, precision, model.fingerprint(), out);
+            HeadsWriter.write(heads, precision, model, out);
             Map<String, double[][]> series = new LinkedHashMap<>();
             series.put(stem + " (" + precision.id() + ")", curve.toArray(new double[0][]));
             series.putAll(others);

@@ -470,6 +470,36 @@ public final class MtpModules extends Heads {
     }
 
     /**
+     * Module d's logits (V) at every position of one sequence, teacher-forced: row i predicts token
+     * t_{i+d+2}. For evaluation and checks against the decoder.
+     */
+    public double[][] logits(Sequence s, int d) {
+        double[] prev = null;
+        Act a = null;
+        double[] sum = new double[depth];
+        long[] correct = new long[depth];
+        Rounding rd = new Rounding(Precision.F64);
+        for (int e = 0; e <= d; e++) {
+            int rows = s.length() - e - 2;
+            if (rows <= 0) {
+                return new double[0][];
+            }
+            a = forward(e, new Sequence(s.tokens(), s.hidden(), s.length() - 1), prev, rows, rd, 0, sum, correct, false,
+                    MedusaHeads.SERIAL);
+            prev = a.x2;
+        }
+        int dim = base.dim();
+        double[] y = new double[a.rows * dim];
+        Ops.rmsnorm(a.x2, modules[d].norm.work, y, a.rows, dim, base.rmsEps());
+        double[][] out = new double[a.rows][base.vocab()];
+        for (int i = 0; i < a.rows; i++) {
+            Ops.linear(java.util.Arrays.copyOfRange(y, i * dim, (i + 1) * dim), 1, dim, base.output(), null, base.vocab(), out[i],
+                    MedusaHeads.SERIAL);
+        }
+        return out;
+    }
+
+    /**
      * Teacher-forced argmax predictions over one sequence: pred[d][i] is module d's guess of token
      * t_{i+d+2} at position i (−1 where the sequence is too short). For evaluation.
      */
