@@ -185,6 +185,7 @@ final class TrainHeadsCommand implements Command {
                             .append(',').append(fmt(r.flushedFraction()));
                     w.write(row + "\n");
                     if (s % every == 0 || s == steps - 1) {
+                        w.flush();
                         double el = (System.nanoTime() - t1) / 1e9;
                         StringBuilder acc = new StringBuilder();
                         for (int h = 0; h < k; h++) {

@@ -88,4 +88,55 @@ public final class Acceptance {
         }
         return true;
     }
+
+    /**
+     * As {@link #medusa} with a static candidate tree: at each depth the head's guess is accepted when the
+     * path of ranks (rank of the true token among head 0's candidates, then head 1's, …) is a node of the
+     * tree. This is what tree verification with {@code spec} accepts (ties aside).
+     */
+    public static Report medusaTree(MedusaHeads heads, List<Sequence> greedy, dev.drafthorse.kernels.speculative.TreeSpec spec) {
+        java.util.Set<String> nodes = new java.util.HashSet<>();
+        for (int i = 0; i < spec.size(); i++) {
+            StringBuilder path = new StringBuilder();
+            for (int n = i; n >= 0; n = spec.parent(n)) {
+                path.insert(0, spec.rank(n) + ",");
+            }
+            nodes.add(path.toString());
+        }
+        long passes = 0;
+        long tokens = 0;
+        long[] hits = new long[heads.count()];
+        int d = heads.base().dim();
+        for (Sequence s : greedy) {
+            int p = s.start();
+            while (p + 1 < s.length()) {
+                passes++;
+                int accepted = 1;
+                StringBuilder path = new StringBuilder();
+                for (int k = 0; k < Math.min(heads.count(), spec.depth()) && p + 2 + k < s.length(); k++) {
+                    double[] logits = heads.logits(k, s.hidden(), p * d);
+                    path.append(rank(logits, s.tokens()[p + 2 + k])).append(',');
+                    if (!nodes.contains(path.toString())) {
+                        break;
+                    }
+                    hits[k]++;
+                    accepted++;
+                }
+                tokens += accepted;
+                p += accepted;
+            }
+        }
+        return new Report(passes, tokens, hits);
+    }
+
+    /** The target's rank among the logits, best first, ties to the lower id (as the decoder's top-k). */
+    static int rank(double[] logits, int target) {
+        int r = 0;
+        for (int i = 0; i < logits.length; i++) {
+            if (logits[i] > logits[target] || logits[i] == logits[target] && i < target) {
+                r++;
+            }
+        }
+        return r;
+    }
 }
