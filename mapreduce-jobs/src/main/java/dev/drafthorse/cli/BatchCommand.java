@@ -36,7 +36,8 @@ import org.apache.commons.cli.Options;
  */
 final class BatchCommand implements Command {
     static final String USAGE = "drafthorse batch -m MODEL.gguf --input PROMPTS.jsonl --output OUT.jsonl [-n N] [--batch B]"
-            + " [--draft DRAFT.gguf | --lookup] [--temperature T --seed S ...] [--threads T]";
+            + " [--draft DRAFT.gguf | --lookup | --medusa HEADS.gguf [--tree SPEC] | --mtp HEADS.gguf] [--temperature T --seed S ...]"
+            + " [--threads T]";
 
     /** Per-row options a line may carry, besides id and prompt. */
     static final Set<String> ROW_OPTIONS = RowParser.GENERATE_OPTIONS;
@@ -80,11 +81,12 @@ final class BatchCommand implements Command {
             throw new UsageException("--max-kv-positions must be >= 1, got " + maxKv);
         }
         SamplerOptions base = GenerateCommand.sampler(a);
-        Speculation spec = GenerateCommand.speculation(a);
         ObjectMapper json = new ObjectMapper();
         try (Parallel par = new Parallel(ModelArgs.threads(a))) {
             Model model = ModelArgs.load(a, par);
             Model draft = GenerateCommand.draftModel(a, par);
+            dev.drafthorse.kernels.heads.Heads heads = GenerateCommand.heads(a, model);
+            Speculation spec = GenerateCommand.speculation(a, heads);
             int ctx = a.getInt("ctx-size", model.config().contextLength(), 1, Integer.MAX_VALUE);
             RowParser parser = new RowParser(RowMode.GENERATE, new RowDefaults(defaultN, base, List.of(), List.of()));
             List<Request> requests = new ArrayList<>();
@@ -115,7 +117,7 @@ final class BatchCommand implements Command {
             }
             int cacheMb = a.getInt("prefix-cache", 256, 0, 1 << 20);
             PrefixCache cache = cacheMb == 0 ? null : new PrefixCache(model, KvType.F32, (long) cacheMb << 20);
-            BatchEngine engine = new BatchEngine(model, draft).withPrefixCache(cache);
+            BatchEngine engine = new BatchEngine(model, draft, heads).withPrefixCache(cache);
             int total = requests.size();
             long start = System.nanoTime();
             Map<Integer, BatchResult> done = new HashMap<>();

@@ -25,7 +25,8 @@ import org.apache.commons.cli.Options;
  */
 final class BenchCommand implements Command {
     static final String USAGE = "drafthorse bench -m MODEL.gguf [--threads T] [--prompt-tokens P] [--gen-tokens G] [--reps R]"
-            + " [--kv-type f32|f16] [--batch B] [--draft DRAFT.gguf | --lookup] [--draft-max K] [--fixed] [--prompts FILE]";
+            + " [--kv-type f32|f16] [--batch B] [--draft DRAFT.gguf | --lookup | --medusa HEADS.gguf [--tree SPEC] [--typical EPS,DELTA]"
+            + " | --mtp HEADS.gguf] [--draft-max K] [--fixed] [--prompts FILE]";
 
     @Override
     public String name() {
@@ -100,9 +101,10 @@ final class BenchCommand implements Command {
                 double one = batchedDecode(model, kv, prompt, g, 1, reps);
                 System.out.printf("batch=%d aggregate_decode=%.1f tok/s batch=1 decode=%.1f tok/s speedup=%.2fx%n", b, agg, one, agg / one);
             }
-            Speculation spec = GenerateCommand.speculation(a);
+            dev.drafthorse.kernels.heads.Heads heads = GenerateCommand.heads(a, model);
+            Speculation spec = GenerateCommand.speculation(a, heads);
             if (spec.enabled()) {
-                speculation(a, model, GenerateCommand.draftModel(a, par), a.has("fixed") ? spec.fixed() : spec, g, reps);
+                speculation(a, model, GenerateCommand.draftModel(a, par), heads, a.has("fixed") ? spec.fixed() : spec, g, reps);
             }
         }
         return 0;
@@ -143,13 +145,14 @@ final class BenchCommand implements Command {
     }
 
     /** Greedy generation of g tokens per prompt, plain and speculative, in the same run. */
-    static void speculation(Args a, Model model, Model draft, Speculation spec, int g, int reps) throws java.io.IOException {
+    static void speculation(Args a, Model model, Model draft, dev.drafthorse.kernels.heads.Heads heads, Speculation spec, int g,
+            int reps) throws java.io.IOException {
         List<String> prompts = a.has("prompts")
                 ? java.nio.file.Files.readAllLines(ModelArgs.localPath(a.require("prompts"))).stream().filter(l -> !l.isBlank()).toList()
                 : List.of("");
         GenerationOptions go = new GenerationOptions(g, SamplerOptions.GREEDY, List.of(), KvType.F32, 256, 0);
         Generator plain = new Generator(model);
-        Generator fast = new Generator(model, draft, spec);
+        Generator fast = new Generator(model, draft, spec, heads);
         double[] plainRate = new double[reps];
         double[] specRate = new double[reps];
         long proposed = 0;
@@ -157,6 +160,9 @@ final class BenchCommand implements Command {
         long passes = 0;
         long tokens = 0;
         boolean identical = true;
+        long plainNanosAll = 0;
+        long plainTokensAll = 0;
+        long specNanosAll = 0;
         for (int rep = -1; rep < reps; rep++) {
             long plainNanos = 0;
             long specNanos = 0;
@@ -179,6 +185,9 @@ final class BenchCommand implements Command {
                 }
             }
             if (rep >= 0) {
+                plainNanosAll += plainNanos;
+                plainTokensAll += plainTokens;
+                specNanosAll += specNanos;
                 plainRate[rep] = plainTokens * 1e9 / plainNanos;
                 specRate[rep] = specTokens * 1e9 / specNanos;
             }
@@ -187,12 +196,19 @@ final class BenchCommand implements Command {
         }
         double pm = median(plainRate);
         double sm = median(specRate);
+        // One speculative step (drafting + verification pass) in plain decoding steps: the mean accepted length
+        // at which speculation breaks even on this model and machine.
+        double stepCost = passes == 0 || plainTokensAll == 0 ? 0 : ((double) specNanosAll / passes) / ((double) plainNanosAll / plainTokensAll);
+        String source = draft != null ? "(" + draft.file().path().getFileName() + ")"
+                : heads != null ? "(" + heads.header().path().getFileName() + (spec.tree() != null ? ", tree " + spec.tree().name()
+                        + " of " + spec.tree().size() + " nodes" : "") + ")" : "";
         System.out.printf("speculation=%s%s draft_max=%d%s prompts=%d plain_decode=%.1f tok/s speculative_decode=%.1f tok/s"
-                + " speedup=%.2fx accepted=%d/%d (%.1f%%) tokens_per_target_pass=%.2f identical_outputs=%s%s%n",
-                spec.mode().name().toLowerCase(), draft != null ? "(" + draft.file().path().getFileName() + ")" : "", spec.draftMax(),
+                + " speedup=%.2fx accepted=%d/%d (%.1f%%) target_passes=%d mean_accepted_length=%.3f tokens_per_target_pass=%.2f"
+                + " step_cost=%.2f identical_outputs=%s%s%n",
+                spec.mode().name().toLowerCase(), source, spec.draftMax(),
                 spec.adaptive() ? " adaptive" : " fixed", prompts.size(), pm, sm, sm / pm, accepted, proposed,
-                proposed == 0 ? 0 : 100.0 * accepted / proposed, passes == 0 ? 0 : (double) tokens / passes, identical,
-                sm < pm ? " (speculation LOSES here)" : "");
+                proposed == 0 ? 0 : 100.0 * accepted / proposed, passes, GenerateCommand.meanAcceptedLength(accepted, passes),
+                passes == 0 ? 0 : (double) tokens / passes, stepCost, identical, sm < pm ? " (speculation LOSES here)" : "");
     }
 
     static double median(double[] v) {

@@ -5,11 +5,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drafthorse.kernels.generate.GenerationOptions;
 import dev.drafthorse.kernels.generate.GenerationResult;
 import dev.drafthorse.kernels.generate.Generator;
+import dev.drafthorse.kernels.heads.Heads;
+import dev.drafthorse.kernels.heads.HeadsFile;
+import dev.drafthorse.kernels.heads.MedusaHeads;
+import dev.drafthorse.kernels.heads.MtpModules;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.speculative.Speculation;
+import dev.drafthorse.kernels.speculative.TreeSpec;
+import dev.drafthorse.kernels.speculative.TypicalAcceptance;
 import dev.drafthorse.kernels.tensor.Parallel;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -20,7 +26,8 @@ import org.apache.commons.cli.Options;
 final class GenerateCommand implements Command {
     static final String USAGE = "drafthorse generate -m MODEL.gguf -p PROMPT [-n N] [--temperature T] [--top-k K] [--top-p P]"
             + " [--min-p P] [--seed S] [--threads T] [--stop STR]... [--kv-type f32|f16] [--json]"
-            + " [--draft DRAFT.gguf | --lookup [--lookup-ngram N]] [--draft-max K]";
+            + " [--draft DRAFT.gguf | --lookup [--lookup-ngram N] | --medusa HEADS.gguf [--tree SPEC] [--typical EPS,DELTA]"
+            + " | --mtp HEADS.gguf] [--draft-max K]";
 
     @Override
     public String name() {
@@ -44,13 +51,74 @@ final class GenerateCommand implements Command {
         o.addOption(Args.opt(null, "draft", "DRAFT.gguf", "speculative decoding with this draft model (same vocabulary)"));
         o.addOption(Args.flag("lookup", "speculative decoding by n-gram lookup in the prompt and output (no second model)"));
         o.addOption(Args.opt(null, "lookup-ngram", "N", "longest suffix matched by --lookup (default 3)"));
-        o.addOption(Args.opt(null, "draft-max", "K", "longest draft; the adaptive length stays at or below it (default 8)"));
+        o.addOption(Args.opt(null, "draft-max", "K", "longest draft; the adaptive length stays at or below it (default 8;"
+                + " with --mtp: the modules used, default all)"));
+        o.addOption(Args.opt(null, "medusa", "HEADS.gguf", "speculative decoding with Medusa heads made for this model (a tree of"
+                + " candidates verified in one pass)"));
+        o.addOption(Args.opt(null, "tree", "SPEC", "--medusa candidate tree: mc_sim_7b_63 (default; cut to the heads' count),"
+                + " widths per depth like 3,2,1, or paths like [[0],[1],[0,0]]"));
+        o.addOption(Args.opt(null, "typical", "EPS,DELTA", "--medusa when sampling: accept candidates with p > min(EPS, DELTA*exp(-H))"
+                + " (default 0.09,0.3); typical acceptance is faster and NOT distribution-preserving (greedy stays exact)"));
+        o.addOption(Args.opt(null, "mtp", "HEADS.gguf", "speculative decoding with multi-token-prediction modules made for this"
+                + " model (greedy exact; sampling exact by speculative sampling)"));
     }
 
-    /** The speculation the options ask for. */
+    /** The Medusa heads or MTP modules the options name, loaded for {@code model} (refused if made for another), or null. */
+    static Heads heads(Args a, Model model) throws java.io.IOException {
+        if (a.has("medusa")) {
+            return HeadsFile.loadMedusa(ModelArgs.localPath(a.require("medusa")), model);
+        }
+        if (a.has("mtp")) {
+            return HeadsFile.loadMtp(ModelArgs.localPath(a.require("mtp")), model);
+        }
+        return null;
+    }
+
+    /** The speculation the options ask for (without heads options). */
     static Speculation speculation(Args a) {
-        if (a.has("draft") && a.has("lookup")) {
-            throw new UsageException("--draft and --lookup are exclusive");
+        return speculation(a, null);
+    }
+
+    /** The speculation the options ask for; {@code heads} are those {@link #heads} loaded. */
+    static Speculation speculation(Args a, Heads heads) {
+        int modes = 0;
+        for (String m : new String[] {"draft", "lookup", "medusa", "mtp"}) {
+            modes += a.has(m) ? 1 : 0;
+        }
+        if (modes > 1) {
+            throw new UsageException("--draft, --lookup, --medusa and --mtp are exclusive");
+        }
+        if ((a.has("medusa") || a.has("mtp")) && heads == null) {
+            throw new IllegalStateException("heads options need the heads loaded (GenerateCommand.heads)");
+        }
+        if (!a.has("medusa") && (a.has("tree") || a.has("typical"))) {
+            throw new UsageException("--tree and --typical go with --medusa");
+        }
+        if (heads instanceof MedusaHeads m) {
+            TreeSpec tree;
+            if (a.has("tree")) {
+                try {
+                    tree = TreeSpec.parse(a.require("tree"));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--tree: " + e.getMessage());
+                }
+                if (tree.depth() > m.count()) {
+                    throw new UsageException("--tree " + tree + " needs " + tree.depth() + " heads; " + m.header().path() + " has "
+                            + m.count());
+                }
+            } else {
+                tree = TreeSpec.mcSim7b63().within(m.count());
+            }
+            TypicalAcceptance typical;
+            try {
+                typical = a.has("typical") ? TypicalAcceptance.parse(a.require("typical")) : TypicalAcceptance.DEFAULT;
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--typical: " + e.getMessage());
+            }
+            return Speculation.medusa(tree, typical);
+        }
+        if (heads instanceof MtpModules m) {
+            return Speculation.mtp(a.getInt("draft-max", m.count(), 1, m.count()));
         }
         int k = a.getInt("draft-max", 8, 1, 64);
         if (a.has("draft")) {
@@ -95,7 +163,13 @@ final class GenerateCommand implements Command {
         boolean json = a.has("json");
         try (Parallel par = new Parallel(ModelArgs.threads(a))) {
             Model model = ModelArgs.load(a, par);
-            Generator g = new Generator(model, draftModel(a, par), speculation(a));
+            Heads heads = heads(a, model);
+            Speculation spec = speculation(a, heads);
+            if (spec.mode() == Speculation.Mode.MEDUSA && !options.sampler().greedy()) {
+                System.err.println("drafthorse generate: note: sampling with --medusa uses typical acceptance " + spec.typical()
+                        + ", which is not distribution-preserving");
+            }
+            Generator g = new Generator(model, draftModel(a, par), spec, heads);
             int[] ids = g.promptTokens(prompt);
             int ctx = options.contextSize() > 0 ? options.contextSize() : ids.length + options.maxNewTokens();
             if (ctx > model.config().contextLength()) {
@@ -119,10 +193,11 @@ final class GenerateCommand implements Command {
                 stats.put("generated_tokens", r.tokens().length);
                 stats.put("prefill_tok_s", round(r.prefillTokensPerSecond()));
                 stats.put("decode_tok_s", round(r.decodeTokensPerSecond()));
-                if (speculation(a).enabled()) {
+                if (spec.enabled()) {
                     stats.put("draft_proposed", r.draftProposed());
                     stats.put("draft_accepted", r.draftAccepted());
                     stats.put("target_passes", r.targetPasses());
+                    stats.put("mean_accepted_length", meanAcceptedLength(r.draftAccepted(), r.targetPasses()));
                 }
                 out.println(m.writeValueAsString(n));
             } else {
@@ -134,6 +209,14 @@ final class GenerateCommand implements Command {
                             r.draftAccepted(), r.targetPasses()) : "");
         }
         return 0;
+    }
+
+    /**
+     * Tokens a verification pass yields on average: its accepted drafts plus the target's own token, so 1
+     * when nothing is accepted (rounded to 3 decimals; 0 without passes).
+     */
+    static double meanAcceptedLength(long accepted, long passes) {
+        return passes == 0 ? 0 : Math.round((accepted + passes) * 1000.0 / passes) / 1000.0;
     }
 
     static double round(double v) {

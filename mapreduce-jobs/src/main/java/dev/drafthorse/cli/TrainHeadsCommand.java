@@ -202,7 +202,7 @@ final class TrainHeadsCommand implements Command {
             Map<String, double[][]> series = new LinkedHashMap<>();
             series.put(stem + " (" + precision.id() + ")", curve.toArray(new double[0][]));
             series.putAll(others);
-            LossPlot.write(png, kind + " heads on " + model.config().architecture() + " (dim " + base.dim() + "): training loss",
+            LossPlot.write(png, kind + " heads on " + model.config().architecture() + " (dim " + base.dim() + "): training loss (cross-entropy, nats)",
                     series);
             System.err.printf("train-heads: wrote %s (%d bytes), %s, %s%n", out, Files.size(out), csv, png);
 

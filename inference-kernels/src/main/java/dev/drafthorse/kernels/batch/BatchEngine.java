@@ -137,6 +137,11 @@ public final class BatchEngine {
         return this;
     }
 
+    /** The model whose outputs count. */
+    Model target() {
+        return target;
+    }
+
     public EngineStats stats() {
         return stats;
     }

@@ -191,6 +191,17 @@ public final class TreeSpec {
         return n;
     }
 
+    /** The same tree without its nodes deeper than {@code maxDepth} (e.g. the default tree for fewer heads). */
+    public TreeSpec within(int maxDepth) {
+        if (maxDepth < 1) {
+            throw new IllegalArgumentException("tree depth must be >= 1, got " + maxDepth);
+        }
+        if (maxDepth >= depth()) {
+            return this;
+        }
+        return new TreeSpec(name + " (depth " + maxDepth + ")", Arrays.copyOf(paths, sizeWithin(maxDepth)));
+    }
+
     /** Candidates needed from each head: {@code ranks()[k]} = 1 + the largest rank at depth k + 1. */
     public int[] ranks() {
         return ranks.clone();

@@ -210,7 +210,7 @@ class BatchEngineTest {
     // ------------------------------------------------------------------ distribution
 
     /** Exact distribution of the second generated token: Σ over t1 of p(t1) · p(t2 | t1). */
-    private static double[] secondTokenDistribution(Model m, int[] prompt, SamplerOptions so) {
+    static double[] secondTokenDistribution(Model m, int[] prompt, SamplerOptions so) {
         Sampler s = new Sampler(so);
         int v = m.config().vocab();
         KvCache c = m.newCache(KvType.F32, prompt.length + 2);
@@ -230,7 +230,7 @@ class BatchEngineTest {
         return out;
     }
 
-    private static double chiSquare(int[] counts, double[] p, int n, int[] dof) {
+    static double chiSquare(int[] counts, double[] p, int n, int[] dof) {
         double chi2 = 0;
         double restExpected = 0;
         int restCount = 0;
@@ -254,20 +254,20 @@ class BatchEngineTest {
     }
 
     /** The 99.9% quantile of χ² with k degrees of freedom (Wilson–Hilferty). */
-    private static double chi2Quantile999(int k) {
+    static double chi2Quantile999(int k) {
         double z = 3.0902;
         double a = 2.0 / (9.0 * k);
         return k * Math.pow(1 - a + z * Math.sqrt(a), 3);
     }
 
-    private int[] sampleSecondTokens(BatchEngine engine, int[] prompt, SamplerOptions so, Speculation spec, int n) {
+    static int[] sampleSecondTokens(BatchEngine engine, int[] prompt, SamplerOptions so, Speculation spec, int n) {
         List<Request> reqs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             // Three tokens: the first comes from the prompt's pass, the second from verifying a draft of one.
             reqs.add(new Request("s" + i, prompt, new GenerationOptions(3, so.withSeed(i), List.of(), KvType.F32, 64, 0),
                     Rng.forRow(17, "s" + i)));
         }
-        int[] counts = new int[stories.config().vocab()];
+        int[] counts = new int[engine.target().config().vocab()];
         for (BatchResult r : engine.run(reqs, new BatchOptions(32, Long.MAX_VALUE, 64, spec), new BatchEngine.Listener() { })) {
             assertEquals(3, r.tokens().length);
             counts[r.tokens()[1]]++;

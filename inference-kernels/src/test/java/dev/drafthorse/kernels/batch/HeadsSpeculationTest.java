@@ -237,6 +237,22 @@ class HeadsSpeculationTest {
     }
 
     @Test
+    void sampledMtpPreservesTheTargetDistribution() {
+        // MTP drafts are drawn from the modules' distributions and verified by speculative sampling, so the
+        // second generated token (the first one a draft can decide) follows the target's exact distribution.
+        SamplerOptions so = new SamplerOptions(1.0f, 12, 1f, 0f, 0);
+        int[] prompt = stories.tokenizer().encode("Once upon a time, there was a little", true, false);
+        double[] exact = BatchEngineTest.secondTokenDistribution(stories, prompt, so);
+        int n = 3000;
+        int[] dof = new int[1];
+        BatchEngine engine = new BatchEngine(stories, null, mtp3);
+        int[] counts = BatchEngineTest.sampleSecondTokens(engine, prompt, so, Speculation.mtp(2), n);
+        double chi2 = BatchEngineTest.chiSquare(counts, exact, n, dof);
+        assertTrue(engine.stats().drafted > 0 && engine.stats().accepted > 0, "MTP drafts were accepted: " + engine.stats().accepted);
+        assertTrue(chi2 < BatchEngineTest.chi2Quantile999(dof[0]), "MTP speculation: chi2 " + chi2 + " with " + dof[0] + " dof");
+    }
+
+    @Test
     void mismatchedHeadsAndTreesAreRefusedByName() throws IOException {
         List<int[]> ps = BatchEngineTest.prompts(stories, 1, 5);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(new BatchEngine(stories, null, medusaOwn),
