@@ -75,10 +75,22 @@ final class TrainHeadsCommand implements Command {
         o.addOption(Args.opt(null, "csv", "FILE", "loss curve CSV (default: the output with .csv)"));
         o.addOption(Args.opt(null, "png", "FILE", "loss curve plot (default: the output with .png)"));
         o.addOption(Args.opt(null, "plot-with", "CSV[,CSV]", "other runs' loss CSVs drawn in the same plot (e.g. an f32 run)"));
+        o.addOption(Args.opt(null, "replot", "CSV[,CSV]", "no training: draw these runs' loss CSVs into --png and exit"));
         o.addOption(Args.opt("o", "output", "HEADS.gguf", "where to write the heads"));
         Args a = Args.parse(USAGE, "Trains draft heads on the model's own continuations of the prompts; the model is frozen."
                 + " Progress goes to stderr, a JSON summary to stdout.", o, args);
         if (a == null) {
+            return 0;
+        }
+        if (a.has("replot")) {
+            Map<String, double[][]> series = new LinkedHashMap<>();
+            for (String f : a.get("replot", "").split(",")) {
+                Path p = ModelArgs.localPath(f);
+                series.put(p.getFileName().toString().replaceFirst("\\.csv$", ""), LossPlot.readCsv(p));
+            }
+            Path png = Path.of(a.require("png"));
+            LossPlot.write(png, "training loss (cross-entropy, nats)", series);
+            System.err.println("train-heads: wrote " + png);
             return 0;
         }
         String kind = a.require("kind");

@@ -58,6 +58,12 @@ class TrainHeadsCommandTest {
         assertEquals("65536.0", csv.get(1).split(",")[5]);
         BufferedImage png = ImageIO.read(dir.resolve("heads.png").toFile());
         assertEquals(900, png.getWidth());
+
+        // Re-plotting runs side by side needs no model.
+        Path both = dir.resolve("both.png");
+        r = Cli.run("train-heads", "--replot", dir.resolve("heads.csv") + "," + dir.resolve("heads.csv"), "--png", both.toString());
+        assertEquals(0, r.exit, r.toString());
+        assertEquals(540, ImageIO.read(both.toFile()).getHeight());
     }
 
     @Test
