@@ -1,5 +1,6 @@
 package dev.drafthorse.kernels.train;
 
+import dev.drafthorse.kernels.tensor.Parallel;
 import java.util.List;
 
 /**
@@ -32,8 +33,7 @@ public abstract sealed class Heads permits MedusaHeads, MtpModules {
      * {@code grads} is not null (one array per param, zeroed by the caller) the gradient of
      * lossScale × loss added into it, stored rounded.
      */
-    public abstract Loss pass(List<Sequence> batch, double lossScale, Rounding rounding, double[][] grads,
-            dev.drafthorse.kernels.tensor.Parallel par);
+    public abstract Loss pass(List<Sequence> batch, double lossScale, Rounding rounding, double[][] grads, Parallel par);
 
     /**
      * A batch's loss.
