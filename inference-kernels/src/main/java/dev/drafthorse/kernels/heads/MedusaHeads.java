@@ -97,9 +97,16 @@ public final class MedusaHeads implements Heads {
      * matrix go through it in one product.
      */
     public float[][] logitsAll(float[] hidden, int n) {
+        return logitsFirst(hidden, n, w.length);
+    }
+
+    /** As {@link #logitsAll} for heads 0..heads−1 only (a tree shallower than the heads needs no more). */
+    public float[][] logitsFirst(float[] hidden, int n, int heads) {
+        if (heads < 1 || heads > w.length) {
+            throw new IllegalArgumentException("heads must be in [1, " + w.length + "], got " + heads);
+        }
         int d = model.config().dim();
         int v = model.config().vocab();
-        int heads = w.length;
         float[][] result = new float[heads][];
         int shared = 0;
         for (int k = 0; k < heads; k++) {
@@ -142,7 +149,7 @@ public final class MedusaHeads implements Heads {
             throw new IllegalArgumentException(ranks.length + " heads asked for, the file has " + w.length);
         }
         int v = model.config().vocab();
-        float[][] logits = logitsAll(hidden, n);
+        float[][] logits = logitsFirst(hidden, n, ranks.length);
         int[][][] result = new int[n][ranks.length][];
         for (int r = 0; r < n; r++) {
             for (int k = 0; k < ranks.length; k++) {
