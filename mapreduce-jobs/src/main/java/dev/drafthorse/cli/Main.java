@@ -19,7 +19,8 @@ public final class Main {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(new GenerateCommand(), new BatchCommand(), new ScoreCommand(), new TokenizeCommand(),
                 new InspectCommand(), new BenchCommand(), new RandomModelCommand(), new RandomHeadsCommand(), new ConvertCommand(),
-                new EnsembleCommands.Train(), new EnsembleCommands.Predict(), new HiveCommand(), new InferCommand())) {
+                new EnsembleCommands.Train(), new EnsembleCommands.Predict(), new HiveCommand(), new InferCommand(),
+                new TrainHeadsCommand())) {
             m.put(c.name(), c);
         }
         return m;
