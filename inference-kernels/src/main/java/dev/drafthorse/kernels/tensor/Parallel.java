@@ -1,18 +1,32 @@
 package dev.drafthorse.kernels.tensor;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
  * A fixed-size pool for the kernels. Work is split into chunks whose boundaries depend only on the
  * problem size (never on the thread count), and each output element is written by exactly one chunk, so
  * results are bit-identical for any number of threads.
+ *
+ * <p>Decoding runs a hundred parallel sections per token, each a fraction of a millisecond, so handing
+ * work over must cost microseconds: the calling thread works on the chunks too, and the workers spin
+ * briefly for the next section before they park (as llama.cpp's threads do). Chunks are claimed from a
+ * shared counter, so a thread that is descheduled on a busy machine delays only the chunk it holds.
+ * A section started while another is running (from another thread, or nested inside a chunk) runs on
+ * its caller's thread alone.
  */
 public final class Parallel implements AutoCloseable {
+    /** How long an idle worker spins for the next section before it parks. */
+    private static final long SPIN_NANOS = 200_000;
+
     private final int threads;
-    private final ForkJoinPool pool;
+    private final Worker[] workers;
+    private final AtomicBoolean busy = new AtomicBoolean();
+    /** The current section; a worker that sees a new one works on it (a late worker finds it exhausted). */
+    private volatile Job job;
+    private volatile boolean closed;
 
     /** @param threads worker threads, at least 1; 1 runs everything on the caller's thread. */
     public Parallel(int threads) {
@@ -20,7 +34,11 @@ public final class Parallel implements AutoCloseable {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads);
+        this.workers = new Worker[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(i);
+            workers[i].start();
+        }
     }
 
     /** The default: the number of available processors. */
@@ -40,13 +58,67 @@ public final class Parallel implements AutoCloseable {
         if (chunks <= 0) {
             return;
         }
-        if (pool == null || chunks == 1) {
+        if (workers.length == 0 || chunks == 1 || closed || !busy.compareAndSet(false, true)) {
             for (int i = 0; i < chunks; i++) {
                 body.accept(i);
             }
             return;
         }
-        pool.invoke(new Range(body, 0, chunks, Math.max(1, chunks / (threads * 4))));
+        try {
+            Job j = new Job(body, chunks);
+            job = j;
+            for (Worker w : workers) {
+                if (w.parked) {
+                    LockSupport.unpark(w);
+                }
+            }
+            j.work();
+            while (j.done.get() < chunks) {
+                Thread.onSpinWait();
+            }
+            Throwable f = j.failure;
+            if (f != null) {
+                if (f instanceof RuntimeException e) {
+                    throw e;
+                }
+                if (f instanceof Error e) {
+                    throw e;
+                }
+                throw new IllegalStateException(f);
+            }
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    /** One parallel section: chunks claimed from a counter by whichever thread comes. */
+    private static final class Job {
+        final IntConsumer body;
+        final int chunks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable failure;
+
+        Job(IntConsumer body, int chunks) {
+            this.body = body;
+            this.chunks = chunks;
+        }
+
+        /** Claims and runs chunks until none is left. */
+        void work() {
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                try {
+                    body.accept(c);
+                } catch (Throwable t) {
+                    if (failure == null) {
+                        failure = t;
+                    }
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
     }
 
     /**
@@ -67,34 +139,45 @@ public final class Parallel implements AutoCloseable {
 
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdown();
+        closed = true;
+        for (Worker w : workers) {
+            LockSupport.unpark(w);
         }
     }
 
-    private static final class Range extends RecursiveAction {
-        private final IntConsumer body;
-        private final int lo;
-        private final int hi;
-        private final int leaf;
+    private final class Worker extends Thread {
+        volatile boolean parked;
 
-        Range(IntConsumer body, int lo, int hi, int leaf) {
-            this.body = body;
-            this.lo = lo;
-            this.hi = hi;
-            this.leaf = leaf;
+        Worker(int i) {
+            super("drafthorse-kernel-" + (i + 1));
+            setDaemon(true);
         }
 
         @Override
-        protected void compute() {
-            if (hi - lo <= leaf) {
-                for (int i = lo; i < hi; i++) {
-                    body.accept(i);
+        public void run() {
+            Job seen = null;
+            while (!closed) {
+                Job j = job;
+                if (j == seen) {
+                    long spinUntil = System.nanoTime() + SPIN_NANOS;
+                    while ((j = job) == seen && !closed) {
+                        if (System.nanoTime() > spinUntil) {
+                            parked = true;
+                            if (job == seen && !closed) {
+                                LockSupport.park(this);
+                            }
+                            parked = false;
+                        } else {
+                            Thread.onSpinWait();
+                        }
+                    }
+                    if (closed) {
+                        return;
+                    }
                 }
-                return;
+                seen = j;
+                j.work();
             }
-            int mid = (lo + hi) >>> 1;
-            ForkJoinTask.invokeAll(new Range(body, lo, mid, leaf), new Range(body, mid, hi, leaf));
         }
     }
 }
