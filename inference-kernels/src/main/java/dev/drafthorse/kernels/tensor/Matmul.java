@@ -35,6 +35,13 @@ public final class Matmul {
             grain[i] = grain(ws[i], t, par);
             first[i + 1] = first[i] + (ws[i].rows() + grain[i] - 1) / grain[i];
         }
+        float[] xd = null; // x de-interleaved once for all tasks (F16/BF16)
+        for (WeightMatrix w : ws) {
+            if (xd == null && w.wantsDeinterleaved() && first[m] > 1) {
+                xd = w.prepare(x, t);
+            }
+        }
+        float[] shared = xd;
         par.forEachChunk(first[m], c -> {
             int i = 0;
             while (c >= first[i + 1]) {
@@ -42,7 +49,7 @@ public final class Matmul {
             }
             WeightMatrix w = ws[i];
             int r0 = (c - first[i]) * grain[i];
-            w.multiply(r0, Math.min(w.rows(), r0 + grain[i]), x, t, outs[i], w.rows());
+            w.multiply(r0, Math.min(w.rows(), r0 + grain[i]), x, w.wantsDeinterleaved() ? shared : null, t, outs[i], w.rows());
         });
     }
 

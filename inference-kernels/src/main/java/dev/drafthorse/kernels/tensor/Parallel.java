@@ -12,14 +12,17 @@ import java.util.function.IntConsumer;
  *
  * <p>Decoding runs a hundred parallel sections per token, each a fraction of a millisecond, so handing
  * work over must cost microseconds: the calling thread works on the chunks too, and the workers spin
- * briefly for the next section before they park (as llama.cpp's threads do). Chunks are claimed from a
- * shared counter, so a thread that is descheduled on a busy machine delays only the chunk it holds.
+ * briefly for the next section, yielding their core to any other runnable thread, before they park (as
+ * llama.cpp's threads do). Chunks are claimed from a shared counter, so a thread that is descheduled on a
+ * busy machine delays only the chunk it holds.
  * A section started while another is running (from another thread, or nested inside a chunk) runs on
  * its caller's thread alone.
  */
 public final class Parallel implements AutoCloseable {
     /** How long an idle worker spins for the next section before it parks. */
     private static final long SPIN_NANOS = 200_000;
+    /** Busy-wait iterations (a few microseconds) before a waiting thread yields its core to others. */
+    private static final int SPIN_BEFORE_YIELD = 256;
 
     private final int threads;
     private final Worker[] workers;
@@ -73,8 +76,14 @@ public final class Parallel implements AutoCloseable {
                 }
             }
             j.work();
-            while (j.done.get() < chunks) {
-                Thread.onSpinWait();
+            // The last chunks are in other threads' hands: spin briefly, then yield the core (on a busy
+            // machine the thread we wait for may need it).
+            for (int spins = 0; j.done.get() < chunks; spins++) {
+                if (spins < SPIN_BEFORE_YIELD) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
             }
             Throwable f = j.failure;
             if (f != null) {
@@ -160,15 +169,17 @@ public final class Parallel implements AutoCloseable {
                 Job j = job;
                 if (j == seen) {
                     long spinUntil = System.nanoTime() + SPIN_NANOS;
-                    while ((j = job) == seen && !closed) {
-                        if (System.nanoTime() > spinUntil) {
+                    for (int spins = 0; (j = job) == seen && !closed; spins++) {
+                        if (spins < SPIN_BEFORE_YIELD) {
+                            Thread.onSpinWait();
+                        } else if (System.nanoTime() < spinUntil) {
+                            Thread.yield();
+                        } else {
                             parked = true;
                             if (job == seen && !closed) {
                                 LockSupport.park(this);
                             }
                             parked = false;
-                        } else {
-                            Thread.onSpinWait();
                         }
                     }
                     if (closed) {

@@ -852,6 +852,25 @@ final class VectorKernels {
         a3.intoArray(acc, 3 * L);
     }
 
+    /** As {@link #tile2x4} for four rows (w[wa + r·ws, ...)) and one input: acc[r·L, ...) for rows r < 4. */
+    static void tile4x1(float[] w, int wa, int ws, float[] x, int xa, int len, float[] acc) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int i = 0; i < len; i += L) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xa + i);
+            a0 = FloatVector.fromArray(F, w, wa + i).fma(x0, a0);
+            a1 = FloatVector.fromArray(F, w, wa + ws + i).fma(x0, a1);
+            a2 = FloatVector.fromArray(F, w, wa + 2 * ws + i).fma(x0, a2);
+            a3 = FloatVector.fromArray(F, w, wa + 3 * ws + i).fma(x0, a3);
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
+    }
+
     /** As {@link #tile2x4} for one row and one input: acc[0, L). */
     static void tile1x1(float[] w, int wa, float[] x, int xa, int len, float[] acc) {
         FloatVector a0 = FloatVector.zero(F);

@@ -94,6 +94,32 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
      * per row, so each weight is loaded and dequantized once per four inputs.
      */
     public final void multiply(int r0, int r1, float[] x, int t, float[] out, int outStride) {
+        multiply(r0, r1, x, null, t, out, outStride);
+    }
+
+    /**
+     * Whether {@link #multiply} reads the activations de-interleaved ({@link #prepare}): F16 and
+     * BF16 on the vector path.
+     */
+    final boolean wantsDeinterleaved() {
+        int k = kind();
+        return Simd.ENABLED && (k == 1 || k == 2) && cols % 2 == 0;
+    }
+
+    /** x (t rows of cols) de-interleaved for {@link #multiply(int, int, float[], float[], int, float[], int)}. */
+    final float[] prepare(float[] x, int t) {
+        float[] xd = new float[t * cols];
+        for (int i = 0; i < t; i++) {
+            VectorKernels.deinterleave(x, i * cols, cols, xd, i * cols);
+        }
+        return xd;
+    }
+
+    /**
+     * As {@link #multiply(int, int, float[], int, float[], int)}, with x already de-interleaved in xd when
+     * {@link #wantsDeinterleaved} (or null: computed here), so that the tasks of one product share it.
+     */
+    final void multiply(int r0, int r1, float[] x, float[] xd, int t, float[] out, int outStride) {
         int k = kind();
         if (!Simd.ENABLED || (k == 1 || k == 2) && cols % 2 != 0) {
             for (int r = r0; r < r1; r++) {
@@ -103,12 +129,15 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
             }
             return;
         }
+        if (k == 1 || k == 2) {
+            xd = xd != null ? xd : prepare(x, t);
+        }
         if (t >= TILE_AT && k <= 2) {
-            multiplyTiled(k, r0, r1, x, t, out, outStride);
+            multiplyTiled(k, r0, r1, x, xd, t, out, outStride);
             return;
         }
         if (k == 1 || k == 2) {
-            multiplyHalf(k == 1, r0, r1, x, t, out, outStride);
+            multiplyHalf(k == 1, r0, r1, x, xd, t, out, outStride);
             return;
         }
         if (t < 4) {
@@ -170,11 +199,7 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
      * F16 and BF16: the activations are de-interleaved once (evens, then odds), so one load of 2L halves
      * widens into an even and an odd vector with shifts and masks alone; see VectorKernels.halfF16.
      */
-    private void multiplyHalf(boolean f16, int r0, int r1, float[] x, int t, float[] out, int outStride) {
-        float[] xd = new float[t * cols];
-        for (int i = 0; i < t; i++) {
-            VectorKernels.deinterleave(x, i * cols, cols, xd, i * cols);
-        }
+    private void multiplyHalf(boolean f16, int r0, int r1, float[] x, float[] xd, int t, float[] out, int outStride) {
         if (t >= WIDEN_AT) {
             float[] wq = new float[cols];
             float[] tmp = new float[cols];
@@ -354,18 +379,14 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
      * vector accumulators, their reduction and the scalar tail are those of the direct kernels, so the
      * results are bit-identical to {@link #dot}'s.
      */
-    private void multiplyTiled(int k, int r0, int r1, float[] x, int t, float[] out, int outStride) {
+    private void multiplyTiled(int k, int r0, int r1, float[] x, float[] xd, int t, float[] out, int outStride) {
         boolean half = k != 0;
         int l = VectorKernels.L;
         int n = cols;
         int hn = n / 2;
-        float[] xs = x;
+        float[] xs = half ? xd : x;
         int vec; // vector length of each accumulator walk: the full vectors (F32) or full 2L chunks' halves (F16/BF16)
         if (half) {
-            xs = new float[t * n];
-            for (int i = 0; i < t; i++) {
-                VectorKernels.deinterleave(x, i * n, n, xs, i * n);
-            }
             vec = (n - n % (2 * l)) / 2;
         } else {
             vec = n - n % l;
@@ -414,7 +435,19 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
                 }
             }
             for (; i < t; i++) {
-                for (int r = rc; r < re; r++) {
+                int r = rc;
+                for (; r + 4 <= re; r += 4) {
+                    int wa = (r - rc) * n;
+                    VectorKernels.tile4x1(wb, wa, n, xs, i * n, vec, acc);
+                    if (half) {
+                        VectorKernels.tile4x1(wb, wa + hn, n, xs, i * n + hn, vec, odd);
+                    }
+                    for (int q = 0; q < 4; q++) {
+                        float v = half ? VectorKernels.reduceHalf(acc, odd, q) : VectorKernels.reduce(acc, q);
+                        out[i * outStride + r + q] = tailFold(v, wb, wa + q * n, half, x, i * n, tail);
+                    }
+                }
+                for (; r < re; r++) {
                     int wa = (r - rc) * n;
                     VectorKernels.tile1x1(wb, wa, xs, i * n, vec, acc);
                     if (half) {
