@@ -56,6 +56,7 @@ public final class ScoringBench {
             }
             double[][] reference = null;
             double baseline = 0;
+            double baselineCpu = 0;
             for (String mode : new String[] {"per-candidate, cache off", "tree, cache off", "per-candidate, cache on", "tree, cache on"}) {
                 boolean tree = mode.startsWith("tree");
                 boolean cacheOn = mode.endsWith("on");
@@ -63,6 +64,7 @@ public final class ScoringBench {
                 Scorer scorer = new Scorer(model).withPrefixCache(cache);
                 double[][] scores = new double[rows][];
                 long t0 = System.nanoTime();
+                long c0 = cpuNanos();
                 for (int i = 0; i < rows; i++) {
                     List<Scorer.Score> s = tree ? scorer.score(prompts.get(i), LABELS) : scorer.scoreSeparately(prompts.get(i), LABELS);
                     scores[i] = s.stream().mapToDouble(Scorer.Score::logprob).toArray();
@@ -73,9 +75,11 @@ public final class ScoringBench {
                     }
                 }
                 double secs = (System.nanoTime() - t0) / 1e9;
+                double cpuSecs = (cpuNanos() - c0) / 1e9;
                 if (reference == null) {
                     reference = scores;
                     baseline = secs;
+                    baselineCpu = cpuSecs;
                 }
                 double maxDiff = 0;
                 for (int i = 0; i < rows; i++) {
@@ -83,13 +87,24 @@ public final class ScoringBench {
                         maxDiff = Math.max(maxDiff, Math.abs(scores[i][c] - reference[i][c]));
                     }
                 }
-                System.out.printf("  %-26s %8.2f s  %6.1f rows/s  tokens computed %9d  speedup %5.2fx  max |dlogprob| %.2e%s%n", mode,
-                        secs, rows / secs, scorer.tokensComputed(), baseline / secs, maxDiff,
+                System.out.printf("  %-26s %8.2f s  %6.1f rows/s  cpu %8.2f s  tokens computed %9d  speedup %5.2fx (cpu %5.2fx)"
+                        + "  max |dlogprob| %.2e%s%n", mode, secs, rows / secs, cpuSecs, scorer.tokensComputed(), baseline / secs,
+                        baselineCpu / cpuSecs, maxDiff,
                         cache != null ? String.format("  (cache: %d hits, %d misses, %d tokens saved)", cache.hits(), cache.misses(),
                                 cache.tokensSaved()) : "");
             }
             System.out.printf("load average at the end %.2f%n", loadAverage());
         }
+    }
+
+    /**
+     * CPU time of the whole process (all threads, so with more than one kernel thread it includes the
+     * workers' brief spinning between sections). On a machine shared with other work, wall-clock time
+     * stretches with the load while CPU time measures the work done.
+     */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /** The system load average over the last minute (other work sharing the cores), or -1 if unknown. */

@@ -35,6 +35,13 @@ public final class Matmul {
             grain[i] = grain(ws[i], t, par);
             first[i + 1] = first[i] + (ws[i].rows() + grain[i] - 1) / grain[i];
         }
+        if (first[m] == m && par.crowded()) {
+            // Every product whole and the machine crowded: all on the caller's thread (see MIN_SPLIT_CROWDED).
+            for (int i = 0; i < m; i++) {
+                ws[i].multiply(0, ws[i].rows(), x, t, outs[i], ws[i].rows());
+            }
+            return;
+        }
         float[] xd = null; // x de-interleaved once for all tasks (F16/BF16)
         for (WeightMatrix w : ws) {
             if (xd == null && w.wantsDeinterleaved() && first[m] > 1) {
@@ -56,13 +63,14 @@ public final class Matmul {
     /**
      * Rows per task. Sized by the work (multiply-adds), not by the row count: a decode product of a 768×768
      * matrix (590k multiply-adds, a few hundred microseconds) is worth splitting over the threads, where
-     * a fork-join costs a few microseconds. Small products stay whole; otherwise a few tasks per thread,
+     * a hand-over costs a few microseconds. Small products stay whole; otherwise a few tasks per thread,
      * in whole tiles of four rows.
      */
     static int grain(WeightMatrix w, int t, Parallel par) {
         int rows = w.rows();
         long work = (long) rows * w.cols() * t;
-        if (par.threads() == 1 || work < MIN_SPLIT) {
+        long min = par.crowded() ? MIN_SPLIT_CROWDED : MIN_SPLIT;
+        if (par.threads() == 1 || work < min) {
             return rows;
         }
         int tasks = (int) Math.min(par.threads() * 4L, Math.max(2, work / MIN_SPLIT));
@@ -72,6 +80,14 @@ public final class Matmul {
 
     /** Multiply-adds below which a product is not split. */
     static final long MIN_SPLIT = 1 << 16;
+    /**
+     * The same on a machine with more runnable threads than cores ({@link Parallel#crowded}): every split
+     * section waits for its slowest thread, and there a thread waits milliseconds for a core, so the
+     * sub-millisecond products of decoding (the 110M shape's up to 1.6M multiply-adds) stay whole on the
+     * caller's thread, as the logits and prefill products are still split. Measured on the shared 2-core
+     * box at load 8–15: decoding with every product split ran at a third of the speed of unsplit decoding.
+     */
+    static final long MIN_SPLIT_CROWDED = 1 << 22;
 
     /** The previous split (one task below 4,096 row-inputs, whatever the row length), for {@link MatmulBench}. */
     static void matmulBaseline(WeightMatrix w, float[] x, int t, float[] out, Parallel par) {

@@ -1,35 +1,19 @@
 package dev.drafthorse.kernels.tensor;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.RecursiveAction;
 import java.util.function.IntConsumer;
 
 /**
  * A fixed-size pool for the kernels. Work is split into chunks whose boundaries depend only on the
  * problem size (never on the thread count), and each output element is written by exactly one chunk, so
  * results are bit-identical for any number of threads.
- *
- * <p>Decoding runs a hundred parallel sections per token, each a fraction of a millisecond, so handing
- * work over must cost microseconds: the calling thread works on the chunks too, and the workers spin
- * briefly for the next section, yielding their core to any other runnable thread, before they park (as
- * llama.cpp's threads do). Chunks are claimed from a shared counter, so a thread that is descheduled on a
- * busy machine delays only the chunk it holds.
- * A section started while another is running (from another thread, or nested inside a chunk) runs on
- * its caller's thread alone.
  */
 public final class Parallel implements AutoCloseable {
-    /** How long an idle worker spins for the next section before it parks. */
-    private static final long SPIN_NANOS = 200_000;
-    /** Busy-wait iterations (a few microseconds) before a waiting thread yields its core to others. */
-    private static final int SPIN_BEFORE_YIELD = 256;
-
     private final int threads;
-    private final Worker[] workers;
-    private final AtomicBoolean busy = new AtomicBoolean();
-    /** The current section; a worker that sees a new one works on it (a late worker finds it exhausted). */
-    private volatile Job job;
-    private volatile boolean closed;
+    private final ForkJoinPool pool;
 
     /** @param threads worker threads, at least 1; 1 runs everything on the caller's thread. */
     public Parallel(int threads) {
@@ -37,12 +21,26 @@ public final class Parallel implements AutoCloseable {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
-        this.workers = new Worker[threads - 1];
-        for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker(i);
-            workers[i].start();
-        }
+        this.pool = threads == 1 ? null : new ForkJoinPool(threads);
     }
+
+    /**
+     * Whether the machine runs more threads than it has cores: the one-minute load average, read at most
+     * once a second, above the processor count. Only the size of parallel tasks depends on it, never a
+     * result.
+     */
+    public boolean crowded() {
+        long now = System.nanoTime();
+        if (now - crowdedAt > 1_000_000_000L) {
+            double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            crowded = load > Runtime.getRuntime().availableProcessors();
+            crowdedAt = now;
+        }
+        return crowded;
+    }
+
+    private volatile boolean crowded;
+    private volatile long crowdedAt = System.nanoTime() - 2_000_000_000L;
 
     /** The default: the number of available processors. */
     public static int defaultThreads() {
@@ -61,73 +59,13 @@ public final class Parallel implements AutoCloseable {
         if (chunks <= 0) {
             return;
         }
-        if (workers.length == 0 || chunks == 1 || closed || !busy.compareAndSet(false, true)) {
+        if (pool == null || chunks == 1) {
             for (int i = 0; i < chunks; i++) {
                 body.accept(i);
             }
             return;
         }
-        try {
-            Job j = new Job(body, chunks);
-            job = j;
-            for (Worker w : workers) {
-                if (w.parked) {
-                    LockSupport.unpark(w);
-                }
-            }
-            j.work();
-            // The last chunks are in other threads' hands: spin briefly, then yield the core (on a busy
-            // machine the thread we wait for may need it).
-            for (int spins = 0; j.done.get() < chunks; spins++) {
-                if (spins < SPIN_BEFORE_YIELD) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
-                }
-            }
-            Throwable f = j.failure;
-            if (f != null) {
-                if (f instanceof RuntimeException e) {
-                    throw e;
-                }
-                if (f instanceof Error e) {
-                    throw e;
-                }
-                throw new IllegalStateException(f);
-            }
-        } finally {
-            busy.set(false);
-        }
-    }
-
-    /** One parallel section: chunks claimed from a counter by whichever thread comes. */
-    private static final class Job {
-        final IntConsumer body;
-        final int chunks;
-        final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger done = new AtomicInteger();
-        volatile Throwable failure;
-
-        Job(IntConsumer body, int chunks) {
-            this.body = body;
-            this.chunks = chunks;
-        }
-
-        /** Claims and runs chunks until none is left. */
-        void work() {
-            int c;
-            while ((c = next.getAndIncrement()) < chunks) {
-                try {
-                    body.accept(c);
-                } catch (Throwable t) {
-                    if (failure == null) {
-                        failure = t;
-                    }
-                } finally {
-                    done.incrementAndGet();
-                }
-            }
-        }
+        pool.invoke(new Range(body, 0, chunks, Math.max(1, chunks / (threads * 4))));
     }
 
     /**
@@ -148,47 +86,34 @@ public final class Parallel implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        for (Worker w : workers) {
-            LockSupport.unpark(w);
+        if (pool != null) {
+            pool.shutdown();
         }
     }
 
-    private final class Worker extends Thread {
-        volatile boolean parked;
+    private static final class Range extends RecursiveAction {
+        private final IntConsumer body;
+        private final int lo;
+        private final int hi;
+        private final int leaf;
 
-        Worker(int i) {
-            super("drafthorse-kernel-" + (i + 1));
-            setDaemon(true);
+        Range(IntConsumer body, int lo, int hi, int leaf) {
+            this.body = body;
+            this.lo = lo;
+            this.hi = hi;
+            this.leaf = leaf;
         }
 
         @Override
-        public void run() {
-            Job seen = null;
-            while (!closed) {
-                Job j = job;
-                if (j == seen) {
-                    long spinUntil = System.nanoTime() + SPIN_NANOS;
-                    for (int spins = 0; (j = job) == seen && !closed; spins++) {
-                        if (spins < SPIN_BEFORE_YIELD) {
-                            Thread.onSpinWait();
-                        } else if (System.nanoTime() < spinUntil) {
-                            Thread.yield();
-                        } else {
-                            parked = true;
-                            if (job == seen && !closed) {
-                                LockSupport.park(this);
-                            }
-                            parked = false;
-                        }
-                    }
-                    if (closed) {
-                        return;
-                    }
+        protected void compute() {
+            if (hi - lo <= leaf) {
+                for (int i = lo; i < hi; i++) {
+                    body.accept(i);
                 }
-                seen = j;
-                j.work();
+                return;
             }
+            int mid = (lo + hi) >>> 1;
+            ForkJoinTask.invokeAll(new Range(body, lo, mid, leaf), new Range(body, mid, hi, leaf));
         }
     }
 }
