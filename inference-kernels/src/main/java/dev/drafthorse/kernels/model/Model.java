@@ -198,9 +198,7 @@ public final class Model {
         for (int l = 0; l < c.layers(); l++) {
             ModelWeights.Layer lw = weights.layers[l];
             rmsnormRows(w.x, lw.attnNorm, w.xb, rows);
-            Matmul.matmul(lw.wq, w.xb, rows, w.q, par);
-            Matmul.matmul(lw.wk, w.xb, rows, w.k, par);
-            Matmul.matmul(lw.wv, w.xb, rows, w.v, par);
+            Matmul.matmul(new WeightMatrix[] {lw.wq, lw.wk, lw.wv}, w.xb, rows, new float[][] {w.q, w.k, w.v}, par);
             final int layer = l;
             par.forRange(rows, 16, (a, b) -> {
                 for (int i = a; i < b; i++) {
@@ -238,8 +236,7 @@ public final class Model {
             add(w.x, w.xb, rows * d);
 
             rmsnormRows(w.x, lw.ffnNorm, w.xb, rows);
-            Matmul.matmul(lw.gate, w.xb, rows, w.gate, par);
-            Matmul.matmul(lw.up, w.xb, rows, w.up, par);
+            Matmul.matmul(new WeightMatrix[] {lw.gate, lw.up}, w.xb, rows, new float[][] {w.gate, w.up}, par);
             int ff = rows * c.ffn();
             par.forRange(ff, 4096, (a, b) -> {
                 for (int i = a; i < b; i++) {

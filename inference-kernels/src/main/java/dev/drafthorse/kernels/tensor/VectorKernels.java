@@ -401,34 +401,35 @@ final class VectorKernels {
     // floats instead of converting the file's bytes for every group of inputs.
 
     /** A widened Q8_0/Q4_0 row (kind 3 or 4) · one input. */
-    static float widenedDot(int kind, float[] wq, float[] wd, float[] x, int xOff, int n) {
+    static float widenedDot(int kind, float[] wq, int qOff, float[] wd, int dOff, float[] x, int xOff, int n) {
         boolean q8 = kind == 3;
         if (q8 ? BLOCK_OK_Q8 == 0 : BLOCK_OK_Q4 == 0) {
-            return widenedBlockScalar(q8, wq, wd, x, xOff, n);
+            return widenedBlockScalar(q8, wq, qOff, wd, dOff, x, xOff, n);
         }
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n; b += 32) {
             FloatVector blk = FloatVector.zero(F);
             if (q8) {
                 for (int j = 0; j < 32; j += L) {
-                    blk = FloatVector.fromArray(F, wq, b + j).fma(FloatVector.fromArray(F, x, xOff + b + j), blk);
+                    blk = FloatVector.fromArray(F, wq, qOff + b + j).fma(FloatVector.fromArray(F, x, xOff + b + j), blk);
                 }
             } else {
                 for (int j = 0; j < 16; j += L) {
-                    blk = FloatVector.fromArray(F, wq, b + j).fma(FloatVector.fromArray(F, x, xOff + b + j), blk);
-                    blk = FloatVector.fromArray(F, wq, b + 16 + j).fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), blk);
+                    blk = FloatVector.fromArray(F, wq, qOff + b + j).fma(FloatVector.fromArray(F, x, xOff + b + j), blk);
+                    blk = FloatVector.fromArray(F, wq, qOff + b + 16 + j).fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), blk);
                 }
             }
-            acc = blk.fma(FloatVector.broadcast(F, wd[b / 32]), acc);
+            acc = blk.fma(FloatVector.broadcast(F, wd[dOff + b / 32]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /** A widened Q8_0/Q4_0 row (kind 3 or 4) · four inputs x[xOff + j·n, ...). */
-    static void widenedInputs4(int kind, float[] wq, float[] wd, float[] x, int xOff, int n, float[] out, int outOff, int outStride) {
+    static void widenedInputs4(int kind, float[] wq, int qOff, float[] wd, int dOff, float[] x, int xOff, int n, float[] out, int outOff,
+            int outStride) {
         if (kind == 3 ? BLOCK_OK_Q8 == 0 : BLOCK_OK_Q4 == 0) {
             for (int j = 0; j < 4; j++) {
-                out[outOff + j * outStride] = widenedDot(kind, wq, wd, x, xOff + j * n, n);
+                out[outOff + j * outStride] = widenedDot(kind, wq, qOff, wd, dOff, x, xOff + j * n, n);
             }
             return;
         }
@@ -444,21 +445,21 @@ final class VectorKernels {
             FloatVector b3 = b0;
             int half = q8 ? 32 : 16;
             for (int j = 0; j < half; j += L) {
-                FloatVector wv = FloatVector.fromArray(F, wq, b + j);
+                FloatVector wv = FloatVector.fromArray(F, wq, qOff + b + j);
                 int xi = xOff + b + j;
                 b0 = wv.fma(FloatVector.fromArray(F, x, xi), b0);
                 b1 = wv.fma(FloatVector.fromArray(F, x, xi + n), b1);
                 b2 = wv.fma(FloatVector.fromArray(F, x, xi + 2 * n), b2);
                 b3 = wv.fma(FloatVector.fromArray(F, x, xi + 3 * n), b3);
                 if (!q8) {
-                    FloatVector wh = FloatVector.fromArray(F, wq, b + 16 + j);
+                    FloatVector wh = FloatVector.fromArray(F, wq, qOff + b + 16 + j);
                     b0 = wh.fma(FloatVector.fromArray(F, x, xi + 16), b0);
                     b1 = wh.fma(FloatVector.fromArray(F, x, xi + n + 16), b1);
                     b2 = wh.fma(FloatVector.fromArray(F, x, xi + 2 * n + 16), b2);
                     b3 = wh.fma(FloatVector.fromArray(F, x, xi + 3 * n + 16), b3);
                 }
             }
-            FloatVector d = FloatVector.broadcast(F, wd[b / 32]);
+            FloatVector d = FloatVector.broadcast(F, wd[dOff + b / 32]);
             a0 = b0.fma(d, a0);
             a1 = b1.fma(d, a1);
             a2 = b2.fma(d, a2);
@@ -471,21 +472,21 @@ final class VectorKernels {
     }
 
     /** The block fallbacks' order on widened values (for vector shapes the block kernels do not cover). */
-    private static float widenedBlockScalar(boolean q8, float[] wq, float[] wd, float[] x, int xOff, int n) {
+    private static float widenedBlockScalar(boolean q8, float[] wq, int qOff, float[] wd, int dOff, float[] x, int xOff, int n) {
         float s = 0f;
         for (int b = 0; b < n; b += 32) {
             float blk = 0f;
             if (q8) {
                 for (int j = 0; j < 32; j++) {
-                    blk += wq[b + j] * x[xOff + b + j];
+                    blk += wq[qOff + b + j] * x[xOff + b + j];
                 }
             } else {
                 for (int j = 0; j < 16; j++) {
-                    blk += wq[b + j] * x[xOff + b + j];
-                    blk += wq[b + j + 16] * x[xOff + b + j + 16];
+                    blk += wq[qOff + b + j] * x[xOff + b + j];
+                    blk += wq[qOff + b + j + 16] * x[xOff + b + j + 16];
                 }
             }
-            s += blk * wd[b / 32];
+            s += blk * wd[dOff + b / 32];
         }
         return s;
     }
@@ -785,5 +786,146 @@ final class VectorKernels {
         out[outOff + outStride] = s1;
         out[outOff + 2 * outStride] = s2;
         out[outOff + 3 * outStride] = s3;
+    }
+
+    // ---- Register tiles over widened rows (prefill): two rows by four inputs, eight independent vector
+    // accumulators (enough to keep both FMA pipes busy), each walked along its (row, input) pair in the
+    // canonical order. The callers keep a block of rows widened in cache and a block of four inputs in L1,
+    // so each weight vector loaded serves four inputs and each input vector two rows.
+
+    /**
+     * acc[k·L, (k+1)·L) for k = 2·j + r (inputs j < 4, rows r < 2) = the unreduced vector accumulator of
+     * w[wa + r·ws, ...) · x[xa + j·xs, ...) over len values (a multiple of L), from zero.
+     */
+    static void tile2x4(float[] w, int wa, int ws, float[] x, int xa, int xs, int len, float[] acc) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        int wb = wa + ws;
+        for (int i = 0; i < len; i += L) {
+            FloatVector w0 = FloatVector.fromArray(F, w, wa + i);
+            FloatVector w1 = FloatVector.fromArray(F, w, wb + i);
+            FloatVector x0 = FloatVector.fromArray(F, x, xa + i);
+            a00 = w0.fma(x0, a00);
+            a01 = w1.fma(x0, a01);
+            FloatVector x1 = FloatVector.fromArray(F, x, xa + xs + i);
+            a10 = w0.fma(x1, a10);
+            a11 = w1.fma(x1, a11);
+            FloatVector x2 = FloatVector.fromArray(F, x, xa + 2 * xs + i);
+            a20 = w0.fma(x2, a20);
+            a21 = w1.fma(x2, a21);
+            FloatVector x3 = FloatVector.fromArray(F, x, xa + 3 * xs + i);
+            a30 = w0.fma(x3, a30);
+            a31 = w1.fma(x3, a31);
+        }
+        a00.intoArray(acc, 0);
+        a01.intoArray(acc, L);
+        a10.intoArray(acc, 2 * L);
+        a11.intoArray(acc, 3 * L);
+        a20.intoArray(acc, 4 * L);
+        a21.intoArray(acc, 5 * L);
+        a30.intoArray(acc, 6 * L);
+        a31.intoArray(acc, 7 * L);
+    }
+
+    /** As {@link #tile2x4} for one row: acc[j·L, ...) for inputs j < 4. */
+    static void tile1x4(float[] w, int wa, float[] x, int xa, int xs, int len, float[] acc) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int i = 0; i < len; i += L) {
+            FloatVector w0 = FloatVector.fromArray(F, w, wa + i);
+            a0 = w0.fma(FloatVector.fromArray(F, x, xa + i), a0);
+            a1 = w0.fma(FloatVector.fromArray(F, x, xa + xs + i), a1);
+            a2 = w0.fma(FloatVector.fromArray(F, x, xa + 2 * xs + i), a2);
+            a3 = w0.fma(FloatVector.fromArray(F, x, xa + 3 * xs + i), a3);
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
+    }
+
+    /** As {@link #tile2x4} for four rows (w[wa + r·ws, ...)) and one input: acc[r·L, ...) for rows r < 4. */
+    static void tile4x1(float[] w, int wa, int ws, float[] x, int xa, int len, float[] acc) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int i = 0; i < len; i += L) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xa + i);
+            a0 = FloatVector.fromArray(F, w, wa + i).fma(x0, a0);
+            a1 = FloatVector.fromArray(F, w, wa + ws + i).fma(x0, a1);
+            a2 = FloatVector.fromArray(F, w, wa + 2 * ws + i).fma(x0, a2);
+            a3 = FloatVector.fromArray(F, w, wa + 3 * ws + i).fma(x0, a3);
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
+    }
+
+    /** As {@link #tile2x4} for one row and one input: acc[0, L). */
+    static void tile1x1(float[] w, int wa, float[] x, int xa, int len, float[] acc) {
+        FloatVector a0 = FloatVector.zero(F);
+        for (int i = 0; i < len; i += L) {
+            a0 = FloatVector.fromArray(F, w, wa + i).fma(FloatVector.fromArray(F, x, xa + i), a0);
+        }
+        a0.intoArray(acc, 0);
+    }
+
+    /** The reduction of the canonical order: acc[k·L, (k+1)·L) summed across lanes. */
+    static float reduce(float[] acc, int k) {
+        return FloatVector.fromArray(F, acc, k * L).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** The even/odd reduction of the F16/BF16 order: (even accumulator + odd accumulator) summed across lanes. */
+    static float reduceHalf(float[] even, float[] odd, int k) {
+        return FloatVector.fromArray(F, even, k * L).add(FloatVector.fromArray(F, odd, k * L)).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** F32 row bytes w[off, off + 4n) into dst[dOff, dOff + n). */
+    static void widenF32(byte[] w, int off, float[] dst, int dOff, int n) {
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            FloatVector.fromByteArray(F, w, off + 4 * i, LE).intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dOff + i] = (float) WeightMatrix.FLOAT.get(w, off + 4 * i);
+        }
+    }
+
+    /**
+     * An F16 (or BF16) row w[off, off + 2n) widened and de-interleaved into dst[dOff, ...): the n/2 even
+     * elements, then the n/2 odd ones (the layout of {@link #deinterleave}).
+     */
+    static void widenHalfDeinterleaved(boolean f16, byte[] w, int off, float[] dst, int dOff, int n) {
+        int half = n / 2;
+        int upper = n - n % (2 * L);
+        for (int i = 0; i < upper; i += 2 * L) {
+            IntVector v = IntVector.fromByteArray(I, w, off + 2 * i, LE);
+            FloatVector e;
+            FloatVector o;
+            if (f16) {
+                e = v.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(v.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+                o = v.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).or(v.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
+            } else {
+                e = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                o = v.and(0xffff0000).reinterpretAsFloats();
+            }
+            e.intoArray(dst, dOff + i / 2);
+            o.intoArray(dst, dOff + half + i / 2);
+        }
+        for (int i = upper; i < n; i++) {
+            short h = (short) WeightMatrix.SHORT.get(w, off + 2 * i);
+            dst[dOff + (i % 2 == 0 ? i / 2 : half + i / 2)] = f16 ? Float16.toFloat(h) : Float16.bf16ToFloat(h);
+        }
     }
 }

@@ -94,6 +94,32 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
      * per row, so each weight is loaded and dequantized once per four inputs.
      */
     public final void multiply(int r0, int r1, float[] x, int t, float[] out, int outStride) {
+        multiply(r0, r1, x, null, t, out, outStride);
+    }
+
+    /**
+     * Whether {@link #multiply} reads the activations de-interleaved ({@link #prepare}): F16 and
+     * BF16 on the vector path.
+     */
+    final boolean wantsDeinterleaved() {
+        int k = kind();
+        return Simd.ENABLED && (k == 1 || k == 2) && cols % 2 == 0;
+    }
+
+    /** x (t rows of cols) de-interleaved for {@link #multiply(int, int, float[], float[], int, float[], int)}. */
+    final float[] prepare(float[] x, int t) {
+        float[] xd = new float[t * cols];
+        for (int i = 0; i < t; i++) {
+            VectorKernels.deinterleave(x, i * cols, cols, xd, i * cols);
+        }
+        return xd;
+    }
+
+    /**
+     * As {@link #multiply(int, int, float[], int, float[], int)}, with x already de-interleaved in xd when
+     * {@link #wantsDeinterleaved} (or null: computed here), so that the tasks of one product share it.
+     */
+    final void multiply(int r0, int r1, float[] x, float[] xd, int t, float[] out, int outStride) {
         int k = kind();
         if (!Simd.ENABLED || (k == 1 || k == 2) && cols % 2 != 0) {
             for (int r = r0; r < r1; r++) {
@@ -104,7 +130,142 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
             return;
         }
         if (k == 1 || k == 2) {
-            multiplyHalf(k == 1, r0, r1, x, t, out, outStride);
+            xd = xd != null ? xd : prepare(x, t);
+        }
+        if (t >= TILE_AT && k <= 2) {
+            multiplyTiled(k, r0, r1, x, xd, t, out, outStride);
+            return;
+        }
+        if (k == 1 || k == 2) {
+            multiplyHalf(k == 1, r0, r1, x, xd, t, out, outStride);
+            return;
+        }
+        if (t < 4) {
+            for (int i = 0; i < t; i++) {
+                int r = r0;
+                for (; r + 4 <= r1; r += 4) {
+                    VectorKernels.dotRows4(k, data, r * rowBytes, rowBytes, x, i * cols, cols, out, i * outStride + r);
+                }
+                for (; r < r1; r++) {
+                    out[i * outStride + r] = VectorKernels.dot(k, data, r * rowBytes, x, i * cols, cols);
+                }
+            }
+            return;
+        }
+        if (t >= WIDEN_AT && k != 0) {
+            // Prefill-shaped: widen a block of rows once (Q8_0/Q4_0 to float quants and block scales) and
+            // multiply each group of four inputs against the whole block while the group is in L1. The
+            // widened values are exact, so the products and their order are those of the direct kernels.
+            int nb = cols / 32;
+            int blockRows = Math.max(1, Math.min(r1 - r0, BLOCK_FLOATS / cols));
+            float[] wq = new float[blockRows * cols];
+            float[] wd = new float[blockRows * nb];
+            float[] rq = new float[cols];
+            float[] rd = new float[nb + 1];
+            for (int rc = r0; rc < r1; rc += blockRows) {
+                int re = Math.min(r1, rc + blockRows);
+                for (int r = rc; r < re; r++) {
+                    widen(r, rq, rd);
+                    System.arraycopy(rq, 0, wq, (r - rc) * cols, cols);
+                    System.arraycopy(rd, 0, wd, (r - rc) * nb, nb);
+                }
+                int i = 0;
+                for (; i + 4 <= t; i += 4) {
+                    for (int r = rc; r < re; r++) {
+                        VectorKernels.widenedInputs4(k, wq, (r - rc) * cols, wd, (r - rc) * nb, x, i * cols, cols, out, i * outStride + r,
+                                outStride);
+                    }
+                }
+                for (; i < t; i++) {
+                    for (int r = rc; r < re; r++) {
+                        out[i * outStride + r] = VectorKernels.widenedDot(k, wq, (r - rc) * cols, wd, (r - rc) * nb, x, i * cols, cols);
+                    }
+                }
+            }
+            return;
+        }
+        for (int r = r0; r < r1; r++) {
+            int i = 0;
+            for (; i + 4 <= t; i += 4) {
+                VectorKernels.dotInputs4(k, data, r * rowBytes, x, i * cols, cols, out, i * outStride + r, outStride);
+            }
+            for (; i < t; i++) {
+                out[i * outStride + r] = VectorKernels.dot(k, data, r * rowBytes, x, i * cols, cols);
+            }
+        }
+    }
+
+    /**
+     * F16 and BF16: the activations are de-interleaved once (evens, then odds), so one load of 2L halves
+     * widens into an even and an odd vector with shifts and masks alone; see VectorKernels.halfF16.
+     */
+    private void multiplyHalf(boolean f16, int r0, int r1, float[] x, float[] xd, int t, float[] out, int outStride) {
+        if (t >= WIDEN_AT) {
+            float[] wq = new float[cols];
+            float[] tmp = new float[cols];
+            for (int r = r0; r < r1; r++) {
+                row(r, tmp, 0);
+                VectorKernels.deinterleave(tmp, 0, cols, wq, 0); // exact floats, evens then odds
+                int i = 0;
+                for (; i + 4 <= t; i += 4) {
+                    VectorKernels.widenedHalfInputs4(wq, x, i * cols, xd, i * cols, cols, out, i * outStride + r, outStride);
+                }
+                for (; i < t; i++) {
+                    out[i * outStride + r] = VectorKernels.widenedHalf(wq, x, i * cols, xd, i * cols, cols);
+                }
+            }
+            return;
+        }
+        if (t < 4) {
+            for (int i = 0; i < t; i++) {
+                int r = r0;
+                for (; r + 4 <= r1; r += 4) {
+                    if (f16) {
+                        VectorKernels.halfF16Rows4(data, r * rowBytes, rowBytes, x, i * cols, xd, i * cols, cols, out, i * outStride + r);
+                    } else {
+                        VectorKernels.halfBF16Rows4(data, r * rowBytes, rowBytes, x, i * cols, xd, i * cols, cols, out, i * outStride + r);
+                    }
+                }
+                for (; r < r1; r++) {
+                    out[i * outStride + r] = f16 ? VectorKernels.halfF16(data, r * rowBytes, x, i * cols, xd, i * cols, cols)
+                            : VectorKernels.halfBF16(data, r * rowBytes, x, i * cols, xd, i * cols, cols);
+                }
+            }
+            return;
+        }
+        for (int r = r0; r < r1; r++) {
+            int i = 0;
+            for (; i + 4 <= t; i += 4) {
+                if (f16) {
+                    VectorKernels.halfF16Inputs4(data, r * rowBytes, x, i * cols, xd, i * cols, cols, out, i * outStride + r, outStride);
+                } else {
+                    VectorKernels.halfBF16Inputs4(data, r * rowBytes, x, i * cols, xd, i * cols, cols, out, i * outStride + r, outStride);
+                }
+            }
+            for (; i < t; i++) {
+                out[i * outStride + r] = f16 ? VectorKernels.halfF16(data, r * rowBytes, x, i * cols, xd, i * cols, cols)
+                        : VectorKernels.halfBF16(data, r * rowBytes, x, i * cols, xd, i * cols, cols);
+            }
+        }
+    }
+
+    /**
+     * The previous tiling of {@link #multiply} (one row by four inputs for prefill, no cache blocking), kept
+     * as the baseline of {@link MatmulBench} and as a second oracle in the tests: it follows the same
+     * canonical order, so its results are bit-identical to {@link #multiply}'s.
+     */
+    final void multiplyBaseline(int r0, int r1, float[] x, int t, float[] out, int outStride) {
+        int k = kind();
+        if (!Simd.ENABLED || (k == 1 || k == 2) && cols % 2 != 0) {
+            for (int r = r0; r < r1; r++) {
+                for (int i = 0; i < t; i++) {
+                    out[i * outStride + r] = dotScalar(r, x, i * cols);
+                }
+            }
+            return;
+        }
+        if (k == 1 || k == 2) {
+            multiplyHalfBaseline(k == 1, r0, r1, x, t, out, outStride);
             return;
         }
         if (t < 4) {
@@ -129,10 +290,10 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
                 widen(r, wq, wd);
                 int i = 0;
                 for (; i + 4 <= t; i += 4) {
-                    VectorKernels.widenedInputs4(k, wq, wd, x, i * cols, cols, out, i * outStride + r, outStride);
+                    VectorKernels.widenedInputs4(k, wq, 0, wd, 0, x, i * cols, cols, out, i * outStride + r, outStride);
                 }
                 for (; i < t; i++) {
-                    out[i * outStride + r] = VectorKernels.widenedDot(k, wq, wd, x, i * cols, cols);
+                    out[i * outStride + r] = VectorKernels.widenedDot(k, wq, 0, wd, 0, x, i * cols, cols);
                 }
             }
             return;
@@ -152,7 +313,7 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
      * F16 and BF16: the activations are de-interleaved once (evens, then odds), so one load of 2L halves
      * widens into an even and an odd vector with shifts and masks alone; see VectorKernels.halfF16.
      */
-    private void multiplyHalf(boolean f16, int r0, int r1, float[] x, int t, float[] out, int outStride) {
+    private void multiplyHalfBaseline(boolean f16, int r0, int r1, float[] x, int t, float[] out, int outStride) {
         float[] xd = new float[t * cols];
         for (int i = 0; i < t; i++) {
             VectorKernels.deinterleave(x, i * cols, cols, xd, i * cols);
@@ -204,6 +365,111 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
                         : VectorKernels.halfBF16(data, r * rowBytes, x, i * cols, xd, i * cols, cols);
             }
         }
+    }
+
+    /** Inputs from which F32/F16/BF16 products go through widened row blocks and register tiles. */
+    static final int TILE_AT = 4;
+    /** Floats of widened rows per block: 128 KiB, which stays in L2 next to a block of four inputs. */
+    static final int BLOCK_FLOATS = 32 * 1024;
+
+    /**
+     * Prefill-shaped F32, F16 and BF16 products: a block of rows is widened to exact floats once (F16/BF16
+     * de-interleaved into evens and odds, like the activations), then every group of four inputs is
+     * multiplied against it two rows at a time ({@link VectorKernels#tile2x4}). Per (row, input) the
+     * vector accumulators, their reduction and the scalar tail are those of the direct kernels, so the
+     * results are bit-identical to {@link #dot}'s.
+     */
+    private void multiplyTiled(int k, int r0, int r1, float[] x, float[] xd, int t, float[] out, int outStride) {
+        boolean half = k != 0;
+        int l = VectorKernels.L;
+        int n = cols;
+        int hn = n / 2;
+        float[] xs = half ? xd : x;
+        int vec; // vector length of each accumulator walk: the full vectors (F32) or full 2L chunks' halves (F16/BF16)
+        if (half) {
+            vec = (n - n % (2 * l)) / 2;
+        } else {
+            vec = n - n % l;
+        }
+        int tail = half ? 2 * vec : vec; // first element of the scalar tail, in element order
+        int blockRows = Math.max(2, Math.min(r1 - r0, BLOCK_FLOATS / n) & ~1);
+        float[] wb = new float[blockRows * n];
+        float[] acc = new float[8 * l];
+        float[] odd = half ? new float[8 * l] : null;
+        for (int rc = r0; rc < r1; rc += blockRows) {
+            int re = Math.min(r1, rc + blockRows);
+            for (int r = rc; r < re; r++) {
+                if (half) {
+                    VectorKernels.widenHalfDeinterleaved(k == 1, data, r * rowBytes, wb, (r - rc) * n, n);
+                } else {
+                    VectorKernels.widenF32(data, r * rowBytes, wb, (r - rc) * n, n);
+                }
+            }
+            int i = 0;
+            for (; i + 4 <= t; i += 4) {
+                int r = rc;
+                for (; r + 2 <= re; r += 2) {
+                    int wa = (r - rc) * n;
+                    VectorKernels.tile2x4(wb, wa, n, xs, i * n, n, vec, acc);
+                    if (half) {
+                        VectorKernels.tile2x4(wb, wa + hn, n, xs, i * n + hn, n, vec, odd);
+                    }
+                    for (int j = 0; j < 4; j++) {
+                        for (int q = 0; q < 2; q++) {
+                            int a = 2 * j + q;
+                            float v = half ? VectorKernels.reduceHalf(acc, odd, a) : VectorKernels.reduce(acc, a);
+                            out[(i + j) * outStride + r + q] = tailFold(v, wb, wa + q * n, half, x, (i + j) * n, tail);
+                        }
+                    }
+                }
+                if (r < re) {
+                    int wa = (r - rc) * n;
+                    VectorKernels.tile1x4(wb, wa, xs, i * n, n, vec, acc);
+                    if (half) {
+                        VectorKernels.tile1x4(wb, wa + hn, xs, i * n + hn, n, vec, odd);
+                    }
+                    for (int j = 0; j < 4; j++) {
+                        float v = half ? VectorKernels.reduceHalf(acc, odd, j) : VectorKernels.reduce(acc, j);
+                        out[(i + j) * outStride + r] = tailFold(v, wb, wa, half, x, (i + j) * n, tail);
+                    }
+                }
+            }
+            for (; i < t; i++) {
+                int r = rc;
+                for (; r + 4 <= re; r += 4) {
+                    int wa = (r - rc) * n;
+                    VectorKernels.tile4x1(wb, wa, n, xs, i * n, vec, acc);
+                    if (half) {
+                        VectorKernels.tile4x1(wb, wa + hn, n, xs, i * n + hn, vec, odd);
+                    }
+                    for (int q = 0; q < 4; q++) {
+                        float v = half ? VectorKernels.reduceHalf(acc, odd, q) : VectorKernels.reduce(acc, q);
+                        out[i * outStride + r + q] = tailFold(v, wb, wa + q * n, half, x, i * n, tail);
+                    }
+                }
+                for (; r < re; r++) {
+                    int wa = (r - rc) * n;
+                    VectorKernels.tile1x1(wb, wa, xs, i * n, vec, acc);
+                    if (half) {
+                        VectorKernels.tile1x1(wb, wa + hn, xs, i * n + hn, vec, odd);
+                    }
+                    float v = half ? VectorKernels.reduceHalf(acc, odd, 0) : VectorKernels.reduce(acc, 0);
+                    out[i * outStride + r] = tailFold(v, wb, wa, half, x, i * n, tail);
+                }
+            }
+        }
+    }
+
+    /**
+     * The scalar tail of the canonical order: v (the reduced vector part) plus w·x for elements [from, cols)
+     * one at a time in element order; wb holds the widened row at wa (F16/BF16 de-interleaved).
+     */
+    private float tailFold(float v, float[] wb, int wa, boolean half, float[] x, int xOff, int from) {
+        int hn = cols / 2;
+        for (int e = from; e < cols; e++) {
+            v += wb[wa + (half ? (e % 2 == 0 ? e / 2 : hn + e / 2) : e)] * x[xOff + e];
+        }
+        return v;
     }
 
     /** Inputs from which a row is widened once and reused, rather than converted per group of four. */

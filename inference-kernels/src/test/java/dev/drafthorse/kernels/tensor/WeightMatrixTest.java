@@ -83,7 +83,7 @@ class WeightMatrixTest {
             values[i] = (float) rnd.nextGaussian();
         }
         WeightMatrix w = WeightMatrix.of(type, ByteBuffer.wrap(Quantize.encode(type, values, cols)), rows, cols);
-        for (int t : new int[] {1, 2, 3, 4, 5, 9, 13}) {
+        for (int t : new int[] {1, 2, 3, 4, 5, 8, 9, 13, 17}) {
             float[] x = new float[t * cols];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) rnd.nextGaussian();
@@ -92,6 +92,8 @@ class WeightMatrixTest {
             w.multiply(0, rows, x, t, out, rows);
             float[] part = new float[t * rows];
             w.multiply(1, 6, x, t, part, rows);
+            float[] base = new float[t * rows];
+            w.multiplyBaseline(0, rows, x, t, base, rows);
             for (int i = 0; i < t; i++) {
                 for (int r = 0; r < rows; r++) {
                     float single = w.dot(r, x, i * cols);
@@ -99,6 +101,53 @@ class WeightMatrixTest {
                             type + " t=" + t + " input " + i + " row " + r);
                     if (r >= 1 && r < 6) {
                         assertEquals(Float.floatToIntBits(single), Float.floatToIntBits(part[i * rows + r]));
+                    }
+                    assertEquals(Float.floatToIntBits(single), Float.floatToIntBits(base[i * rows + r]), "baseline tiling");
+                }
+            }
+        }
+    }
+
+    /**
+     * The blocked prefill paths (register tiles for the plain types, widened blocks for Q8_0/Q4_0): row counts that leave a single row of a pair,
+     * input counts that leave a partial group of four, rows with a scalar tail (100 is not a multiple of
+     * the vector length, nor of two vectors for F16/BF16), and more rows than one widened block holds.
+     * Every value equals the single dot product's bits and is close to the scalar reference.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    void tiledPrefillEqualsSingleDots(GgmlType type) {
+        Random rnd = new Random(11);
+        for (int[] shape : new int[][] {{37, 100}, {2 * WeightMatrix.BLOCK_FLOATS / 100 + 3, 100}, {9, 64},
+            {2 * WeightMatrix.BLOCK_FLOATS / 64 + 5, 64}}) {
+            int rows = shape[0];
+            int cols = shape[1];
+            if (cols % type.blockSize() != 0) {
+                continue;
+            }
+            float[] values = new float[rows * cols];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) rnd.nextGaussian();
+            }
+            WeightMatrix w = WeightMatrix.of(type, ByteBuffer.wrap(Quantize.encode(type, values, cols)), rows, cols);
+            for (int t : new int[] {4, 6, 9, 11}) {
+                float[] x = new float[t * cols];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) rnd.nextGaussian();
+                }
+                float[] out = new float[t * rows];
+                w.multiply(0, rows, x, t, out, rows);
+                float[] part = new float[t * rows];
+                w.multiply(3, rows - 2, x, t, part, rows);
+                for (int i = 0; i < t; i++) {
+                    for (int r = 0; r < rows; r++) {
+                        String what = type + " " + rows + "x" + cols + " t=" + t + " input " + i + " row " + r;
+                        float single = w.dot(r, x, i * cols);
+                        assertEquals(Float.floatToIntBits(single), Float.floatToIntBits(out[i * rows + r]), what);
+                        if (r >= 3 && r < rows - 2) {
+                            assertEquals(Float.floatToIntBits(single), Float.floatToIntBits(part[i * rows + r]), what + " (part)");
+                        }
+                        assertEquals(w.dotScalar(r, x, i * cols), out[i * rows + r], 1e-4 * cols, what + " vs scalar");
                     }
                 }
             }
