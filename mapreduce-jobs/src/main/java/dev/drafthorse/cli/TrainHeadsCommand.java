@@ -73,7 +73,7 @@ final class TrainHeadsCommand implements Command {
         Path out = Path.of(spec.output());
         Path promptsFile = ModelArgs.localPath(spec.prompts());
         Path evalFile = spec.evalPrompts() != null ? ModelArgs.localPath(spec.evalPrompts()) : null;
-        Path csv = csvPath(spec);
+        Path csv = csvPath(spec, spec.output());
         plotWith(spec); // bad paths fail before the work
 
         try (Parallel par = new Parallel(spec.threadsOrDefault())) {
@@ -113,12 +113,12 @@ final class TrainHeadsCommand implements Command {
     /** After training (here or in the job): the CSV and PNG on the local filesystem, the summary on stdout. */
     static int finish(JobOutcome o) throws IOException {
         TrainHeadsSpec spec = o.spec();
-        Path csv = csvPath(spec);
+        Path csv = csvPath(spec, o.output());
         if (!Files.exists(csv) || !Arrays.equals(Files.readAllBytes(csv), o.csv())) {
             Files.write(csv, o.csv());
         }
         double[][] curve = LossPlot.readCsv(csv);
-        Path png = spec.png() != null ? Path.of(spec.png()) : beside(spec, ".png");
+        Path png = spec.png() != null ? Path.of(spec.png()) : beside(spec, o.output(), ".png");
         Map<String, double[][]> series = new LinkedHashMap<>();
         series.put(spec.stem() + " (" + spec.precision().id() + ")", curve);
         series.putAll(plotWith(spec));
@@ -133,13 +133,15 @@ final class TrainHeadsCommand implements Command {
         return 0;
     }
 
-    private static Path csvPath(TrainHeadsSpec spec) {
-        return spec.csv() != null ? Path.of(spec.csv()) : beside(spec, ".csv");
+    private static Path csvPath(TrainHeadsSpec spec, String output) {
+        return spec.csv() != null ? Path.of(spec.csv()) : beside(spec, output, ".csv");
     }
 
-    /** Beside a local output; in the working directory when the output is on another filesystem. */
-    private static Path beside(TrainHeadsSpec spec, String ext) {
-        String o = spec.output();
+    /**
+     * Beside a local output; in the working directory when the output is on another filesystem ({@code output}: as
+     * given in process, qualified by the job).
+     */
+    private static Path beside(TrainHeadsSpec spec, String o, String ext) {
         boolean local = o.startsWith("file:") || !o.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*");
         Path dir = local ? Path.of(o.startsWith("file:") ? java.net.URI.create(o).getPath() : o).toAbsolutePath().getParent() : Path.of("");
         return dir.resolve(spec.stem() + ext);
