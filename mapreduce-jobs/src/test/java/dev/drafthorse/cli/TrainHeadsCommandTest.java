@@ -78,6 +78,60 @@ class TrainHeadsCommandTest {
         assertEquals(GgmlType.BF16, f.tensor("mtp.0.attn_q.weight").type());
     }
 
+    /**
+     * The MapReduce job (three map tasks, one prompt each, then the one reduce task) writes the same heads file and
+     * loss CSV, byte for byte, as generating and training in this process with the same seed and options.
+     */
+    @Test
+    void jobEqualsInProcessTraining() throws Exception {
+        String m = Shared.model("stories260K.gguf").toString();
+        String[] common = {"-m", m, "--kind", "medusa", "--heads", "2", "--prompts", prompts().toString(), "--steps", "5", "--precision",
+                "f16", "--samples", "2", "--tokens", "20", "--batch", "4", "--seed", "7", "--threads", "1"};
+        Path jobOut = dir.resolve("job.gguf");
+        Cli r = Cli.run(concat(new String[] {"train-heads"}, common, new String[] {"--prompts-per-task", "1", "-o", jobOut.toString()}));
+        assertEquals(0, r.exit, r.toString());
+        assertTrue(r.err.contains("3 map task(s)"), r.err);
+        assertTrue(r.err.contains("1 reduce task trains"), r.err);
+
+        Path localOut = dir.resolve("local.gguf");
+        java.io.PrintStream old = System.out;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        try {
+            System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(0, TrainHeadsCommand.inProcess(concat(common, new String[] {"-o", localOut.toString()})));
+        } finally {
+            System.setOut(old);
+        }
+        JsonNode local = new ObjectMapper().readTree(buf.toString(java.nio.charset.StandardCharsets.UTF_8));
+
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(localOut), Files.readAllBytes(jobOut)), "heads files differ");
+        assertEquals(Files.readAllLines(dir.resolve("local.csv")), Files.readAllLines(dir.resolve("job.csv")));
+        assertTrue(Files.exists(dir.resolve("job.png")));
+        // Only the output, its CSV and PNG: the job's work directory is gone, and no .crc beside the heads.
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("job.csv", "job.gguf", "job.png", "local.csv", "local.gguf", "local.png", "prompts.txt"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+
+        JsonNode job = new ObjectMapper().readTree(r.out);
+        assertEquals(jobOut.toAbsolutePath().toUri().getPath(), java.net.URI.create(job.get("output").asText()).getPath());
+        for (String f : new String[] {"kind", "heads", "precision", "steps", "skipped_steps", "sequences", "final_loss"}) {
+            assertEquals(local.get(f), job.get(f), f);
+        }
+        // Counters: 3 prompts (lines of the file), 2 continuations each, as many sequences as the in-process data.
+        int sequences = local.get("sequences").asInt();
+        assertTrue(r.err.contains("prompts 3,"), r.err);
+        assertTrue(r.err.contains("continuations 6,"), r.err);
+        assertTrue(r.err.contains(", sequences " + sequences + ","), r.err);
+        assertTrue(r.err.contains("sequences_trained_on " + sequences + ","), r.err);
+        assertTrue(r.err.contains(", steps 5"), r.err);
+        assertTrue(r.err.contains("skipped_overflow_steps " + local.get("skipped_steps").asInt()), r.err);
+    }
+
+    private static String[] concat(String[]... parts) {
+        return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
+    }
+
     @Test
     void badArgumentsAreNamed() throws Exception {
         String m = Shared.model("stories260K.gguf").toString();
@@ -102,5 +156,17 @@ class TrainHeadsCommandTest {
         r = Cli.run("train-heads", "-m", m, "--kind", "medusa", "--prompts", p, "--loss-scale", "-3", "-o", o);
         assertEquals(2, r.exit);
         assertTrue(r.err.contains("--loss-scale"), r.err);
+        r = Cli.run("train-heads", "-m", m, "--kind", "medusa", "--prompts", p, "--prompts-per-task", "0", "-o", o);
+        assertEquals(2, r.exit);
+        assertTrue(r.err.contains("--prompts-per-task must be in [1, "), r.err);
+        r = Cli.run("train-heads", "-m", m, "--kind", "medusa", "--prompts", dir.resolve("none.txt").toString(), "-o", o);
+        assertEquals(2, r.exit);
+        assertTrue(r.err.contains("--prompts: no such file"), r.err);
+        r = Cli.run("train-heads", "-m", dir.resolve("none.gguf").toString(), "--kind", "medusa", "--prompts", p, "-o", o);
+        assertEquals(2, r.exit);
+        assertTrue(r.err.contains("-m: no such file"), r.err);
+        r = Cli.run("train-heads", "-m", m, "--kind", "medusa", "--prompts", p, "-o", dir.resolve("no/such/dir/x.gguf").toString());
+        assertEquals(2, r.exit);
+        assertTrue(r.err.contains("-o: ") && r.err.contains("is not a directory"), r.err);
     }
 }

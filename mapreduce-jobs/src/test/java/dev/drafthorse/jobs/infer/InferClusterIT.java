@@ -133,4 +133,53 @@ class InferClusterIT {
         assertEquals(rows, c.findCounter(GROUP, "ROWS_IN").getValue(), "the successful attempts' counters only");
         assertEquals(clean, files("/out/faulty"), "every row exactly once, byte-identical to the clean run");
     }
+
+    /**
+     * {@code train-heads} on YARN: model and prompts on HDFS, two map tasks generate, one reduce task trains, the heads
+     * land on HDFS. The same jar's in-process trainer on local copies is the oracle: the heads bytes are equal.
+     */
+    @Test
+    @Order(4)
+    void trainHeadsOnYarnEqualsInProcessTraining() throws Exception {
+        List<String> prompts = List.of("Once upon a time", "", "Tom had a", "Lily saw a big");
+        write("/train/prompts.txt", prompts);
+        ClusterFixture.fs.mkdirs(new org.apache.hadoop.fs.Path("/heads"));
+        java.nio.file.Path local = new java.io.File("target/infer-it/train-heads").getAbsoluteFile().toPath();
+        java.nio.file.Files.createDirectories(local);
+        java.nio.file.Files.write(local.resolve("prompts.txt"), prompts);
+        String[] common = {"--kind", "medusa", "--heads", "2", "--steps", "4", "--precision", "f16", "--samples", "2", "--tokens", "16",
+                "--batch", "3", "--seed", "5", "--threads", "1"};
+        List<String> a = new ArrayList<>(List.of("train-heads", "-conf", ClusterFixture.confFile.getPath(), "-D",
+                "mapreduce.reduce.memory.mb=512", "-D", "mapreduce.reduce.java.opts=-Xmx384m"));
+        a.addAll(List.of(common));
+        a.addAll(List.of("-m", "/models/stories260K.gguf", "--prompts", "/train/prompts.txt", "--prompts-per-task", "2",
+                "-o", "/heads/yarn.gguf", "--csv", local.resolve("yarn.csv").toString(), "--png", local.resolve("yarn.png").toString()));
+        Object[] r = hadoopJar(a.toArray(String[]::new));
+        assertEquals(0, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).contains("on the yarn runner"), (String) r[1]);
+        Counters c = counters((String) r[1]);
+        String g = "dev.drafthorse.jobs.heads.TrainHeadsCounter";
+        assertEquals(2, c.findCounter(JobCounter.TOTAL_LAUNCHED_MAPS).getValue());
+        assertEquals(1, c.findCounter(JobCounter.TOTAL_LAUNCHED_REDUCES).getValue(), "training is sequential: one reducer");
+        assertEquals(4, c.findCounter(g, "PROMPTS").getValue());
+        assertEquals(8, c.findCounter(g, "CONTINUATIONS").getValue());
+        assertEquals(c.findCounter(g, "SEQUENCES").getValue(), c.findCounter(g, "SEQUENCES_TRAINED_ON").getValue());
+        assertEquals(4, c.findCounter(g, "STEPS").getValue());
+        assertEquals(List.of("yarn.gguf"), files("/heads").keySet().stream().toList(), "no work directory left behind");
+
+        java.lang.reflect.Method inProcess = ClusterFixture.jar.loadClass("dev.drafthorse.cli.TrainHeadsCommand")
+                .getDeclaredMethod("inProcess", String[].class);
+        inProcess.setAccessible(true);
+        List<String> l = new ArrayList<>(List.of(common));
+        l.addAll(List.of("-m", ClusterFixture.model("stories260K.gguf").toString(), "--prompts", local.resolve("prompts.txt").toString(),
+                "-o", local.resolve("local.gguf").toString()));
+        assertEquals(0, inProcess.invoke(null, (Object) l.toArray(String[]::new)));
+        byte[] yarn;
+        try (var in = ClusterFixture.fs.open(new org.apache.hadoop.fs.Path("/heads/yarn.gguf"))) {
+            yarn = in.readAllBytes();
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(java.nio.file.Files.readAllBytes(local.resolve("local.gguf")), yarn,
+                "heads trained on YARN = heads trained in process, byte for byte");
+        assertEquals(java.nio.file.Files.readAllLines(local.resolve("local.csv")), java.nio.file.Files.readAllLines(local.resolve("yarn.csv")));
+    }
 }
