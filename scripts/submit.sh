@@ -131,11 +131,11 @@ case "$mode" in
     fi
     if [ "$train" = 1 ]; then
       do_cmd hdfs dfs -rm -r -f "$model_file" "$run/report"
-      do_cmd hadoop jar "$jar" ensemble-train --method "$(prop ensembleMethod)" --inputs "$inputs" --labels "$labels" \
+      do_cmd hadoop jar "$jar" ensemble-train -D "mapreduce.job.queuename=$(prop queueName)" --method "$(prop ensembleMethod)" --inputs "$inputs" --labels "$labels" \
         --output "$model_file" --report "$run/report"
     fi
     do_cmd hdfs dfs -rm -r -f "$run/predictions"
-    do_cmd hadoop jar "$jar" ensemble-predict --model "$model_file" --inputs "$inputs" --output "$run/predictions"
+    do_cmd hadoop jar "$jar" ensemble-predict -D "mapreduce.job.queuename=$(prop queueName)" --model "$model_file" --inputs "$inputs" --output "$run/predictions"
     do_cmd beeline -u "$jdbc" --hivevar "DB=$db" --hivevar "TABLE=$(prop predictionsTable)" --hivevar "INPUT=$(prop inputDir)" \
       --hivevar "LABELS=$labels" --hivevar "PREDICTIONS=$run/predictions" --hivevar "DAY=$(prop day)" \
       --hivevar "METHOD=$(prop ensembleMethod)" -f "$here/oozie/app/publish-predictions.sql"
