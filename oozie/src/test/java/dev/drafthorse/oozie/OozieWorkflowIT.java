@@ -35,7 +35,6 @@ import org.apache.oozie.client.WorkflowAction;
 import org.apache.oozie.client.WorkflowJob;
 import org.apache.oozie.local.LocalOozie;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -226,17 +225,7 @@ class OozieWorkflowIT {
         WorkflowJob job = runWorkflow();
         Map<String, WorkflowAction> actions = actions(job);
         String run = value("runDir");
-        if (!ensembleJobsInJar()) {
-            // A build whose ensemble-train reads only local files cannot train from HDFS: the chain must stop there,
-            // through the kill node with the command's exit code, after the infer actions did their part.
-            assertEquals(WorkflowJob.Status.KILLED, job.getStatus(), describe(job));
-            assertEquals(WorkflowAction.Status.ERROR, actions.get("train").getStatus(), describe(job));
-            assertTrue(actions.get("fail").getErrorMessage().startsWith("Drafthorse failed at [train]: "), describe(job));
-            assertEquals(localData(demo.resolve("scores/t0")), hdfsData(run + "/scores/t0"), "infer scores t0");
-            assertEquals(localData(demo.resolve("scores/t1")), hdfsData(run + "/scores/t1"), "infer scores t1");
-            Assumptions.abort("the job jar has no ensemble MapReduce jobs (dev.drafthorse.jobs.ensemble): the infer actions "
-                    + "and the kill node were checked, training and prediction from HDFS need those jobs");
-        }
+        assertTrue(ensembleJobsInJar(), "the job jar lacks the ensemble MapReduce jobs (dev.drafthorse.jobs.ensemble)");
         assertEquals(WorkflowJob.Status.SUCCEEDED, job.getStatus(), describe(job));
         for (String name : List.of("score-t0", "score-t1", "train", "predict")) {
             WorkflowAction a = actions.get(name);
@@ -281,7 +270,6 @@ class OozieWorkflowIT {
     @Order(2)
     @Timeout(value = 15, unit = TimeUnit.MINUTES)
     void aRerunWithoutLabelsPredictsWithTheStoredModelAndWritesTheSameBytes() throws Exception {
-        Assumptions.assumeTrue(ensembleJobsInJar(), "needs the ensemble MapReduce jobs in the job jar (see the first test)");
         assertNotNull(firstRun, "the first run did not complete");
         // No label table: the decision must skip training and predict with the model the first run stored. The
         // outputs of the first run are all still there, so every action's <prepare> must clear its own.
