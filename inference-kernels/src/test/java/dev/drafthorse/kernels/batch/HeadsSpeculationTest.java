@@ -111,6 +111,34 @@ class HeadsSpeculationTest {
         }
     }
 
+    /**
+     * The heads committed in {@code docs/train-heads} (made by {@code train-heads}): greedy stays exact alone and batched,
+     * and trained heads get more than one token per target pass, where random ones stay near one.
+     */
+    @Test
+    void trainedHeadsFromTheRepositoryAreExactAndAccept() throws IOException {
+        Path docs = Path.of("..", "docs", "train-heads").toAbsolutePath().normalize();
+        var medusa = HeadsFile.loadMedusa(docs.resolve("stories260K-medusa4-f16.gguf"), stories);
+        var mtp = HeadsFile.loadMtp(docs.resolve("stories260K-mtp2-f16.gguf"), stories);
+        List<int[]> ps = new ArrayList<>();
+        for (String p : List.of("Once upon a time", "Tom had a red ball", "The little girl went to the park", "Lily and her mom")) {
+            ps.add(stories.tokenizer().encode(p, true, false));
+        }
+        int n = 60;
+        SequenceStats m = assertExact(new BatchEngine(stories, null, medusa), ps, n,
+                BatchOptions.of(1).withSpeculation(Speculation.medusa(TreeSpec.parse("1,1,1,1"), TypicalAcceptance.DEFAULT)),
+                "trained medusa chain");
+        assertExact(new BatchEngine(stories, null, medusa), ps, n,
+                new BatchOptions(4, Long.MAX_VALUE, 16, Speculation.medusa(TreeSpec.parse("3,2,1"), TypicalAcceptance.DEFAULT)),
+                "trained medusa tree 3,2,1, batch 4");
+        SequenceStats t = assertExact(new BatchEngine(stories, null, mtp), ps, n,
+                new BatchOptions(4, Long.MAX_VALUE, 16, Speculation.mtp(2)), "trained mtp, batch 4");
+        double medusaLength = (m.draftAccepted() + m.targetPasses()) / (double) m.targetPasses();
+        double mtpLength = (t.draftAccepted() + t.targetPasses()) / (double) t.targetPasses();
+        assertTrue(medusaLength > 1.3, "trained Medusa heads accept: mean accepted length " + medusaLength);
+        assertTrue(mtpLength > 1.3, "trained MTP modules accept: mean accepted length " + mtpLength);
+    }
+
     /** Head k's true token is the plain greedy token at position total + k (or the end of generation after it). */
     private static BatchEngine.CandidateSource oracle(Model m, List<int[]> prompts, int n, boolean sometimesMissing) {
         Map<Integer, int[]> expected = new HashMap<>();
