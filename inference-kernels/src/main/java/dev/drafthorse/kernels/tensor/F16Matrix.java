@@ -3,8 +3,8 @@ package dev.drafthorse.kernels.tensor;
 import dev.drafthorse.kernels.gguf.GgmlType;
 import java.nio.ByteBuffer;
 
-/** F16 weights: 2-byte IEEE halves, widened to F32 inside the dot product. */
-public final class F16Matrix extends WeightMatrix {
+/** F16 weights: IEEE halves, two to an int (see {@link HalfMatrix}), widened to F32 inside the kernels. */
+public final class F16Matrix extends HalfMatrix {
     public F16Matrix(ByteBuffer data, int rows, int cols) {
         super(data, rows, cols, GgmlType.F16);
     }
@@ -15,26 +15,7 @@ public final class F16Matrix extends WeightMatrix {
     }
 
     @Override
-    int kind() {
-        return 1;
-    }
-
-    @Override
-    public float dotScalar(int row, float[] x, int xOff) {
-        int base = row * rowBytes;
-        float s = 0f;
-        for (int i = 0; i < cols; i++) {
-            s += Float16.toFloat(i16(base + 2 * i)) * x[xOff + i];
-        }
-        return s;
-    }
-
-
-    @Override
-    public void row(int row, float[] dst, int off) {
-        int base = row * rowBytes;
-        for (int i = 0; i < cols; i++) {
-            dst[off + i] = Float16.toFloat(i16(base + 2 * i));
-        }
+    float toFloat(short h) {
+        return Float16.toFloat(h);
     }
 }

@@ -3,10 +3,15 @@ package dev.drafthorse.kernels.tensor;
 import dev.drafthorse.kernels.gguf.GgmlType;
 import java.nio.ByteBuffer;
 
-/** F32 weights: 4-byte little-endian IEEE floats. */
+/** F32 weights: the file's little-endian floats, held in a {@code float[]} (rows, cols). */
 public final class F32Matrix extends WeightMatrix {
+    private final float[] w; // (rows, cols)
+
     public F32Matrix(ByteBuffer data, int rows, int cols) {
-        super(data, rows, cols, GgmlType.F32);
+        super(rows, cols);
+        ByteBuffer b = checked(data, rows, cols, GgmlType.F32);
+        w = new float[rows * cols];
+        b.asFloatBuffer().get(w);
     }
 
     @Override
@@ -14,27 +19,41 @@ public final class F32Matrix extends WeightMatrix {
         return GgmlType.F32;
     }
 
-    @Override
-    int kind() {
-        return 0;
+    /** The weights themselves, (rows, cols) row-major: the register tiles read them in place. */
+    float[] values() {
+        return w;
     }
 
     @Override
     public float dotScalar(int row, float[] x, int xOff) {
-        int base = row * rowBytes;
+        int base = row * cols;
         float s = 0f;
         for (int i = 0; i < cols; i++) {
-            s += f32(base + 4 * i) * x[xOff + i];
+            s += w[base + i] * x[xOff + i];
         }
         return s;
     }
 
-
     @Override
     public void row(int row, float[] dst, int off) {
-        int base = row * rowBytes;
-        for (int i = 0; i < cols; i++) {
-            dst[off + i] = f32(base + 4 * i);
+        System.arraycopy(w, row * cols, dst, off, cols);
+    }
+
+    @Override
+    void multiplyFew(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
+        for (int i = 0; i < t; i++) {
+            int r = r0;
+            for (; r + 4 <= r1; r += 4) {
+                F32Kernels.rows4(w, r * cols, cols, x, i * cols, cols, out, i * outStride + r);
+            }
+            for (; r < r1; r++) {
+                out[i * outStride + r] = F32Kernels.dot(w, r * cols, x, i * cols, cols);
+            }
         }
+    }
+
+    @Override
+    float dotVector(int row, float[] x, int xOff) {
+        return F32Kernels.dot(w, row * cols, x, xOff, cols);
     }
 }

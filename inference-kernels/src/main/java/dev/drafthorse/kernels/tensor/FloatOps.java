@@ -9,13 +9,13 @@ public final class FloatOps {
 
     /** sum_i a[aOff+i] * b[bOff+i] for i in [0, n). */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        return Simd.ENABLED ? VectorKernels.dot(a, aOff, b, bOff, n) : ScalarKernels.dot(a, aOff, b, bOff, n);
+        return Simd.ENABLED ? F32Kernels.dot(a, aOff, b, bOff, n) : ScalarKernels.dot(a, aOff, b, bOff, n);
     }
 
     /** y[yOff+i] += alpha * x[xOff+i] for i in [0, n). */
     public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
         if (Simd.ENABLED) {
-            VectorKernels.axpy(alpha, x, xOff, y, yOff, n);
+            F32Kernels.axpy(alpha, x, xOff, y, yOff, n);
         } else {
             ScalarKernels.axpy(alpha, x, xOff, y, yOff, n);
         }
@@ -24,7 +24,7 @@ public final class FloatOps {
     /** y[yOff+i] *= alpha for i in [0, n). */
     public static void scale(float alpha, float[] y, int yOff, int n) {
         if (Simd.ENABLED) {
-            VectorKernels.scale(alpha, y, yOff, n);
+            F32Kernels.scale(alpha, y, yOff, n);
         } else {
             ScalarKernels.scale(alpha, y, yOff, n);
         }

@@ -22,6 +22,6 @@ public final class Simd {
 
     /** A one-line description for logs and {@code bench}: which path runs and how wide it is. */
     public static String describe() {
-        return ENABLED ? "vector (" + VectorKernels.describe() + ")" : "scalar";
+        return ENABLED ? "vector (" + F32Kernels.describe() + ")" : "scalar";
     }
 }

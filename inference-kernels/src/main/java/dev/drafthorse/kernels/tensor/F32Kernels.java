@@ -1,0 +1,101 @@
+package dev.drafthorse.kernels.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector kernels over F32 arrays: the weight kernels of {@link F32Matrix} (and of every format widened to
+ * F32) and the float primitives of {@link FloatOps}. Canonical order: one vector accumulator over the full
+ * vectors, reduced across lanes, then the scalar tail in element order. Only loaded when
+ * {@link Simd#ENABLED}.
+ */
+final class F32Kernels {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+
+    private F32Kernels() {}
+
+    static String describe() {
+        return F.vectorBitSize() + "-bit, " + L + " floats";
+    }
+
+    /** w[wOff, wOff + n) · x[xOff, xOff + n). */
+    static float dot(float[] w, int wOff, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            acc = FloatVector.fromArray(F, w, wOff + i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += w[wOff + i] * x[xOff + i];
+        }
+        return s;
+    }
+
+    /**
+     * Four consecutive rows (at wOff, wOff + ws, ...) · one input: out[outOff + j] for j < 4. One load of x
+     * serves four rows; four independent accumulators keep the loads in flight.
+     */
+    static void rows4(float[] w, int wOff, int ws, float[] x, int xOff, int n, float[] out, int outOff) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int o1 = wOff + ws;
+        int o2 = o1 + ws;
+        int o3 = o2 + ws;
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            a0 = FloatVector.fromArray(F, w, wOff + i).fma(xv, a0);
+            a1 = FloatVector.fromArray(F, w, o1 + i).fma(xv, a1);
+            a2 = FloatVector.fromArray(F, w, o2 + i).fma(xv, a2);
+            a3 = FloatVector.fromArray(F, w, o3 + i).fma(xv, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float xi = x[xOff + i];
+            s0 += w[wOff + i] * xi;
+            s1 += w[o1 + i] * xi;
+            s2 += w[o2 + i] * xi;
+            s3 += w[o3 + i] * xi;
+        }
+        out[outOff] = s0;
+        out[outOff + 1] = s1;
+        out[outOff + 2] = s2;
+        out[outOff + 3] = s3;
+    }
+
+    /** y[yOff + i] += alpha · x[xOff + i] for i in [0, n). */
+    static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        int i = 0;
+        int upper = F.loopBound(n);
+        FloatVector va = FloatVector.broadcast(F, alpha);
+        for (; i < upper; i += L) {
+            FloatVector yv = FloatVector.fromArray(F, y, yOff + i);
+            FloatVector.fromArray(F, x, xOff + i).fma(va, yv).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+
+    /** y[yOff + i] *= alpha for i in [0, n). */
+    static void scale(float alpha, float[] y, int yOff, int n) {
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            FloatVector.fromArray(F, y, yOff + i).mul(alpha).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] *= alpha;
+        }
+    }
+}

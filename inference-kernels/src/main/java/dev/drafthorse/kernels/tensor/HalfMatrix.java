@@ -1,0 +1,126 @@
+package dev.drafthorse.kernels.tensor;
+
+import dev.drafthorse.kernels.gguf.GgmlType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The layout shared by F16 and BF16 weights: the file's 16-bit values two to an {@code int} (element 2k
+ * in the low half, 2k + 1 in the high half), each row padded to a whole int. One vector load of L ints
+ * is 2L halves that widen into an even and an odd float vector with shifts and masks alone, against
+ * activations de-interleaved once per product ({@link #prepare}: evens, then odds).
+ */
+abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Matrix {
+    protected final int[] w;       // (rows, rowInts) pairs of halves
+    protected final int rowInts;   // ceil(cols / 2)
+    private final boolean pairs;   // even cols: the even/odd kernels run; odd cols widen to the F32 order
+
+    HalfMatrix(ByteBuffer data, int rows, int cols, GgmlType type) {
+        super(rows, cols);
+        ByteBuffer b = checked(data, rows, cols, type).order(ByteOrder.LITTLE_ENDIAN);
+        rowInts = (cols + 1) / 2;
+        w = new int[rows * rowInts];
+        java.nio.ShortBuffer halves = b.asShortBuffer();
+        short[] row = new short[cols];
+        for (int r = 0; r < rows; r++) {
+            halves.get(r * cols, row);
+            for (int i = 0; i < cols; i++) {
+                int h = row[i] & 0xffff;
+                w[r * rowInts + i / 2] |= (i % 2 == 0) ? h : h << 16;
+            }
+        }
+        pairs = cols % 2 == 0;
+    }
+
+    /** Element {@code i} of row {@code row}: its 16 bits. */
+    final short half(int row, int i) {
+        int v = w[row * rowInts + i / 2];
+        return (short) (i % 2 == 0 ? v : v >>> 16);
+    }
+
+    /** The 16 bits of a value widened to F32 (exactly). */
+    abstract float toFloat(short h);
+
+    final boolean f16() {
+        return type() == GgmlType.F16;
+    }
+
+    @Override
+    public final float dotScalar(int row, float[] x, int xOff) {
+        float s = 0f;
+        for (int i = 0; i < cols; i++) {
+            s += toFloat(half(row, i)) * x[xOff + i];
+        }
+        return s;
+    }
+
+    @Override
+    public final void row(int row, float[] dst, int off) {
+        for (int i = 0; i < cols; i++) {
+            dst[off + i] = toFloat(half(row, i));
+        }
+    }
+
+    @Override
+    final boolean wantsPrepared() {
+        return pairs;
+    }
+
+    @Override
+    final void prepare(float[] x, int t, float[] xp) {
+        for (int i = 0; i < t; i++) {
+            deinterleave(x, i * cols, cols, xp, i * cols);
+        }
+    }
+
+    /** x[xOff, xOff + n) de-interleaved into xd[xdOff, ...): the n/2 even elements, then the n/2 odd ones. */
+    static void deinterleave(float[] x, int xOff, int n, float[] xd, int xdOff) {
+        int half = n / 2;
+        for (int k = 0; k < half; k++) {
+            xd[xdOff + k] = x[xOff + 2 * k];
+            xd[xdOff + half + k] = x[xOff + 2 * k + 1];
+        }
+    }
+
+    @Override
+    final boolean widensDeinterleaved() {
+        return pairs;
+    }
+
+    @Override
+    final void widen(int row, float[] dst, int off) {
+        if (pairs) {
+            HalfKernels.widenDeinterleaved(f16(), w, row * rowInts, dst, off, cols);
+        } else {
+            row(row, dst, off);
+        }
+    }
+
+    @Override
+    final void multiplyFew(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
+        if (!pairs) {
+            super.multiplyFew(r0, r1, x, xp, t, out, outStride);
+            return;
+        }
+        boolean f16 = f16();
+        for (int i = 0; i < t; i++) {
+            int r = r0;
+            for (; r + 4 <= r1; r += 4) {
+                HalfKernels.rows4(f16, w, r * rowInts, rowInts, x, i * cols, xp, i * cols, cols, out, i * outStride + r);
+            }
+            for (; r < r1; r++) {
+                out[i * outStride + r] = HalfKernels.dot(f16, w, r * rowInts, x, i * cols, xp, i * cols, cols);
+            }
+        }
+    }
+
+    @Override
+    final float dotVector(int row, float[] x, int xOff) {
+        if (!pairs) {
+            return super.dotVector(row, x, xOff);
+        }
+        float[] xd = new float[cols];
+        deinterleave(x, xOff, cols, xd, 0);
+        return HalfKernels.dot(f16(), w, row * rowInts, x, xOff, xd, 0, cols);
+    }
+}

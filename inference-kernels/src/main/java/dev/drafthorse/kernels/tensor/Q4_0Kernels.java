@@ -1,0 +1,119 @@
+package dev.drafthorse.kernels.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector kernels of {@link Q4_0Matrix}. L packed bytes load once and widen to ints (B2I); the low nibbles
+ * are values j..j+L of the block, the high nibbles values j+16..j+16+L. Each nibble vector becomes its
+ * exact value d·(nibble − 8) in one fused multiply-add, fma(nibble, d, −8d), and is multiplied into one
+ * accumulator per (row, input) in element order — the F32 canonical order over the dequantized row.
+ * Needs L to divide 16 and a byte species of L lanes (L ≥ 8); otherwise {@link #OK} is false and the
+ * matrix widens rows to F32 instead (the same order). Only loaded when {@link Simd#ENABLED}.
+ */
+final class Q4_0Kernels {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    static final boolean OK = L >= 8 && 16 % L == 0;
+    static final VectorSpecies<Byte> B = OK ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final int BLOCK = 32;
+
+    private Q4_0Kernels() {}
+
+    /** L packed bytes at q[off], widened to ints (sign-extended; the nibble masks undo that). */
+    private static IntVector packed(byte[] q, int off) {
+        return (IntVector) ByteVector.fromArray(B, q, off).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    private static FloatVector low(IntVector v) {
+        return (FloatVector) v.and(0x0f).convert(VectorOperators.I2F, 0);
+    }
+
+    private static FloatVector high(IntVector v) {
+        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0x0f).convert(VectorOperators.I2F, 0);
+    }
+
+    /** One row (packed bytes from qOff, scales from dOff) · x[xOff, xOff + n). */
+    static float dot(byte[] q, int qOff, float[] d, int dOff, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n; b += BLOCK) {
+            float db = d[dOff + b / BLOCK];
+            FloatVector scale = FloatVector.broadcast(F, db);
+            FloatVector offset = FloatVector.broadcast(F, -8f * db);
+            int p = qOff + b / 2;
+            for (int j = 0; j < 16; j += L) {
+                FloatVector w = low(packed(q, p + j)).fma(scale, offset);
+                acc = w.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
+            }
+            for (int j = 0; j < 16; j += L) {
+                FloatVector w = high(packed(q, p + j)).fma(scale, offset);
+                acc = w.fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Four consecutive rows (n/2 packed bytes and n/32 scales each) · one input: out[outOff + k], k < 4. */
+    static void rows4(byte[] q, int qOff, float[] d, int dOff, int n, float[] x, int xOff, float[] out, int outOff) {
+        int nb = n / BLOCK;
+        int rb = n / 2;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int b = 0; b < n; b += BLOCK) {
+            int blk = dOff + b / BLOCK;
+            float db0 = d[blk];
+            float db1 = d[blk + nb];
+            float db2 = d[blk + 2 * nb];
+            float db3 = d[blk + 3 * nb];
+            FloatVector s0 = FloatVector.broadcast(F, db0);
+            FloatVector s1 = FloatVector.broadcast(F, db1);
+            FloatVector s2 = FloatVector.broadcast(F, db2);
+            FloatVector s3 = FloatVector.broadcast(F, db3);
+            FloatVector m0 = FloatVector.broadcast(F, -8f * db0);
+            FloatVector m1 = FloatVector.broadcast(F, -8f * db1);
+            FloatVector m2 = FloatVector.broadcast(F, -8f * db2);
+            FloatVector m3 = FloatVector.broadcast(F, -8f * db3);
+            int p = qOff + b / 2;
+            for (int j = 0; j < 16; j += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + b + j);
+                a0 = low(packed(q, p + j)).fma(s0, m0).fma(xv, a0);
+                a1 = low(packed(q, p + rb + j)).fma(s1, m1).fma(xv, a1);
+                a2 = low(packed(q, p + 2 * rb + j)).fma(s2, m2).fma(xv, a2);
+                a3 = low(packed(q, p + 3 * rb + j)).fma(s3, m3).fma(xv, a3);
+            }
+            for (int j = 0; j < 16; j += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + b + 16 + j);
+                a0 = high(packed(q, p + j)).fma(s0, m0).fma(xv, a0);
+                a1 = high(packed(q, p + rb + j)).fma(s1, m1).fma(xv, a1);
+                a2 = high(packed(q, p + 2 * rb + j)).fma(s2, m2).fma(xv, a2);
+                a3 = high(packed(q, p + 3 * rb + j)).fma(s3, m3).fma(xv, a3);
+            }
+        }
+        out[outOff] = a0.reduceLanes(VectorOperators.ADD);
+        out[outOff + 1] = a1.reduceLanes(VectorOperators.ADD);
+        out[outOff + 2] = a2.reduceLanes(VectorOperators.ADD);
+        out[outOff + 3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** A row dequantized into dst[off, off + n) (exact, element order). */
+    static void widen(byte[] q, int qOff, float[] d, int dOff, float[] dst, int off, int n) {
+        for (int b = 0; b < n; b += BLOCK) {
+            float db = d[dOff + b / BLOCK];
+            FloatVector scale = FloatVector.broadcast(F, db);
+            FloatVector offset = FloatVector.broadcast(F, -8f * db);
+            int p = qOff + b / 2;
+            for (int j = 0; j < 16; j += L) {
+                IntVector v = packed(q, p + j);
+                low(v).fma(scale, offset).intoArray(dst, off + b + j);
+                high(v).fma(scale, offset).intoArray(dst, off + b + 16 + j);
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.drafthorse.kernels.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector kernels of {@link Q8_0Matrix}: L quants load as bytes, widen to floats (B2F), are scaled by
+ * their block's d (exact) and multiplied into one accumulator per (row, input) — the F32 canonical order
+ * over the dequantized row. Needs L to divide the block of 32 and a byte species of L lanes (L ≥ 8);
+ * otherwise {@link #OK} is false and the matrix widens rows to F32 instead (the same order). Only loaded
+ * when {@link Simd#ENABLED}.
+ */
+final class Q8_0Kernels {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    static final boolean OK = L >= 8 && 32 % L == 0;
+    static final VectorSpecies<Byte> B = OK ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    private static final int BLOCK = 32;
+
+    private Q8_0Kernels() {}
+
+    /** L quants at q[off] as floats. */
+    private static FloatVector quants(byte[] q, int off) {
+        return (FloatVector) ByteVector.fromArray(B, q, off).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** One row (quants from qOff, scales from dOff) · x[xOff, xOff + n). */
+    static float dot(byte[] q, int qOff, float[] d, int dOff, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n; b += BLOCK) {
+            FloatVector scale = FloatVector.broadcast(F, d[dOff + b / BLOCK]);
+            for (int j = b; j < b + BLOCK; j += L) {
+                FloatVector w = quants(q, qOff + j).mul(scale);
+                acc = w.fma(FloatVector.fromArray(F, x, xOff + j), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Four consecutive rows (each n quants, n/32 scales) · one input: out[outOff + k] for k < 4. */
+    static void rows4(byte[] q, int qOff, float[] d, int dOff, int n, float[] x, int xOff, float[] out, int outOff) {
+        int nb = n / BLOCK;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int b = 0; b < n; b += BLOCK) {
+            int blk = dOff + b / BLOCK;
+            FloatVector d0 = FloatVector.broadcast(F, d[blk]);
+            FloatVector d1 = FloatVector.broadcast(F, d[blk + nb]);
+            FloatVector d2 = FloatVector.broadcast(F, d[blk + 2 * nb]);
+            FloatVector d3 = FloatVector.broadcast(F, d[blk + 3 * nb]);
+            for (int j = b; j < b + BLOCK; j += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + j);
+                int o = qOff + j;
+                a0 = quants(q, o).mul(d0).fma(xv, a0);
+                a1 = quants(q, o + n).mul(d1).fma(xv, a1);
+                a2 = quants(q, o + 2 * n).mul(d2).fma(xv, a2);
+                a3 = quants(q, o + 3 * n).mul(d3).fma(xv, a3);
+            }
+        }
+        out[outOff] = a0.reduceLanes(VectorOperators.ADD);
+        out[outOff + 1] = a1.reduceLanes(VectorOperators.ADD);
+        out[outOff + 2] = a2.reduceLanes(VectorOperators.ADD);
+        out[outOff + 3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** A row dequantized into dst[off, off + n) (exact, element order). */
+    static void widen(byte[] q, int qOff, float[] d, int dOff, float[] dst, int off, int n) {
+        for (int b = 0; b < n; b += BLOCK) {
+            FloatVector scale = FloatVector.broadcast(F, d[dOff + b / BLOCK]);
+            for (int j = b; j < b + BLOCK; j += L) {
+                quants(q, qOff + j).mul(scale).intoArray(dst, off + j);
+            }
+        }
+    }
+}

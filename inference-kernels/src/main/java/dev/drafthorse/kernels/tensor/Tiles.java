@@ -1,0 +1,243 @@
+package dev.drafthorse.kernels.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Prefill-shaped products (T ≥ 4 inputs) for every format: a block of rows is widened to exact F32 once
+ * ({@link WeightMatrix#widen}; F32 weights are used in place), then every group of four inputs is
+ * multiplied against it two rows at a time in register tiles. Per (row, input) the vector accumulators,
+ * their reduction and the scalar tail are those of the format's direct kernels (the canonical order of
+ * {@link WeightMatrix}), so results are bit-identical to one-row products. Only loaded when
+ * {@link Simd#ENABLED}.
+ *
+ * <p>Shapes: W block (blockRows, n) widened; x (T, n); out (T, outStride).
+ */
+final class Tiles {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    static final int BLOCK_FLOATS = WeightMatrix.BLOCK_FLOATS;
+
+    private Tiles() {}
+
+    /** Per-thread buffers, so that prefill allocates nothing per product. */
+    private static final class Buffers {
+        float[] rows = new float[0];      // (blockRows, n) widened rows
+        final float[] acc = new float[8 * L]; // (8, L) unreduced accumulators of a tile
+        final float[] odd = new float[8 * L]; // (8, L) the odd accumulators of F16/BF16 tiles
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    static void multiply(WeightMatrix w, int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
+        int n = w.cols();
+        boolean half = w.widensDeinterleaved();
+        int hn = n / 2;
+        float[] xs = half ? xp : x;
+        int vec; // values covered by each accumulator walk: full vectors (F32 order) or full 2L chunks' halves
+        if (half) {
+            vec = (n - n % (2 * L)) / 2;
+        } else {
+            vec = n - n % L;
+        }
+        int tail = half ? 2 * vec : vec; // first element of the scalar tail, in element order
+        Buffers buf = BUFFERS.get();
+        float[] acc = buf.acc;
+        float[] odd = buf.odd;
+        float[] inPlace = w instanceof F32Matrix f ? f.values() : null;
+        int blockRows = Math.max(2, Math.min(r1 - r0, BLOCK_FLOATS / n) & ~1);
+        if (inPlace == null && buf.rows.length < blockRows * n) {
+            buf.rows = new float[blockRows * n];
+        }
+        float[] wb = inPlace != null ? inPlace : buf.rows;
+        for (int rc = r0; rc < r1; rc += blockRows) {
+            int re = Math.min(r1, rc + blockRows);
+            int base; // wb offset of row rc
+            if (inPlace != null) {
+                base = rc * n;
+            } else {
+                base = 0;
+                for (int r = rc; r < re; r++) {
+                    w.widen(r, wb, (r - rc) * n);
+                }
+            }
+            int i = 0;
+            for (; i + 4 <= t; i += 4) {
+                int r = rc;
+                for (; r + 2 <= re; r += 2) {
+                    int wa = base + (r - rc) * n;
+                    tile2x4(wb, wa, n, xs, i * n, n, vec, acc);
+                    if (half) {
+                        tile2x4(wb, wa + hn, n, xs, i * n + hn, n, vec, odd);
+                    }
+                    for (int j = 0; j < 4; j++) {
+                        for (int q = 0; q < 2; q++) {
+                            int a = 2 * j + q;
+                            float v = half ? reduceHalf(acc, odd, a) : reduce(acc, a);
+                            out[(i + j) * outStride + r + q] = tailFold(v, wb, wa + q * n, n, half, x, (i + j) * n, tail);
+                        }
+                    }
+                }
+                if (r < re) {
+                    int wa = base + (r - rc) * n;
+                    tile1x4(wb, wa, xs, i * n, n, vec, acc);
+                    if (half) {
+                        tile1x4(wb, wa + hn, xs, i * n + hn, n, vec, odd);
+                    }
+                    for (int j = 0; j < 4; j++) {
+                        float v = half ? reduceHalf(acc, odd, j) : reduce(acc, j);
+                        out[(i + j) * outStride + r] = tailFold(v, wb, wa, n, half, x, (i + j) * n, tail);
+                    }
+                }
+            }
+            for (; i < t; i++) {
+                int r = rc;
+                for (; r + 4 <= re; r += 4) {
+                    int wa = base + (r - rc) * n;
+                    tile4x1(wb, wa, n, xs, i * n, vec, acc);
+                    if (half) {
+                        tile4x1(wb, wa + hn, n, xs, i * n + hn, vec, odd);
+                    }
+                    for (int q = 0; q < 4; q++) {
+                        float v = half ? reduceHalf(acc, odd, q) : reduce(acc, q);
+                        out[i * outStride + r + q] = tailFold(v, wb, wa + q * n, n, half, x, i * n, tail);
+                    }
+                }
+                for (; r < re; r++) {
+                    int wa = base + (r - rc) * n;
+                    tile1x1(wb, wa, xs, i * n, vec, acc);
+                    if (half) {
+                        tile1x1(wb, wa + hn, xs, i * n + hn, vec, odd);
+                    }
+                    float v = half ? reduceHalf(acc, odd, 0) : reduce(acc, 0);
+                    out[i * outStride + r] = tailFold(v, wb, wa, n, half, x, i * n, tail);
+                }
+            }
+        }
+    }
+
+    /**
+     * The scalar tail of the canonical order: v (the reduced vector part) plus w·x for elements [from, n)
+     * one at a time in element order; wb holds the widened row at wa (F16/BF16 de-interleaved).
+     */
+    private static float tailFold(float v, float[] wb, int wa, int n, boolean half, float[] x, int xOff, int from) {
+        int hn = n / 2;
+        for (int e = from; e < n; e++) {
+            int k;
+            if (!half) {
+                k = e;
+            } else if (e % 2 == 0) {
+                k = e / 2;
+            } else {
+                k = hn + e / 2;
+            }
+            v += wb[wa + k] * x[xOff + e];
+        }
+        return v;
+    }
+
+    // ---- Register tiles: two rows by four inputs, eight independent vector accumulators (enough to keep
+    // both FMA pipes busy), each walked along its (row, input) pair in the canonical order. The callers
+    // keep a block of rows widened in cache and a block of four inputs in L1, so each weight vector loaded
+    // serves four inputs and each input vector two rows.
+
+    /**
+     * acc[k·L, (k+1)·L) for k = 2·j + r (inputs j < 4, rows r < 2) = the unreduced vector accumulator of
+     * w[wa + r·ws, ...) · x[xa + j·xs, ...) over len values (a multiple of L), from zero.
+     */
+    static void tile2x4(float[] w, int wa, int ws, float[] x, int xa, int xs, int len, float[] acc) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        int wb = wa + ws;
+        for (int i = 0; i < len; i += L) {
+            FloatVector w0 = FloatVector.fromArray(F, w, wa + i);
+            FloatVector w1 = FloatVector.fromArray(F, w, wb + i);
+            FloatVector x0 = FloatVector.fromArray(F, x, xa + i);
+            a00 = w0.fma(x0, a00);
+            a01 = w1.fma(x0, a01);
+            FloatVector x1 = FloatVector.fromArray(F, x, xa + xs + i);
+            a10 = w0.fma(x1, a10);
+            a11 = w1.fma(x1, a11);
+            FloatVector x2 = FloatVector.fromArray(F, x, xa + 2 * xs + i);
+            a20 = w0.fma(x2, a20);
+            a21 = w1.fma(x2, a21);
+            FloatVector x3 = FloatVector.fromArray(F, x, xa + 3 * xs + i);
+            a30 = w0.fma(x3, a30);
+            a31 = w1.fma(x3, a31);
+        }
+        a00.intoArray(acc, 0);
+        a01.intoArray(acc, L);
+        a10.intoArray(acc, 2 * L);
+        a11.intoArray(acc, 3 * L);
+        a20.intoArray(acc, 4 * L);
+        a21.intoArray(acc, 5 * L);
+        a30.intoArray(acc, 6 * L);
+        a31.intoArray(acc, 7 * L);
+    }
+
+    /** As {@link #tile2x4} for one row: acc[j·L, ...) for inputs j < 4. */
+    static void tile1x4(float[] w, int wa, float[] x, int xa, int xs, int len, float[] acc) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int i = 0; i < len; i += L) {
+            FloatVector w0 = FloatVector.fromArray(F, w, wa + i);
+            a0 = w0.fma(FloatVector.fromArray(F, x, xa + i), a0);
+            a1 = w0.fma(FloatVector.fromArray(F, x, xa + xs + i), a1);
+            a2 = w0.fma(FloatVector.fromArray(F, x, xa + 2 * xs + i), a2);
+            a3 = w0.fma(FloatVector.fromArray(F, x, xa + 3 * xs + i), a3);
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
+    }
+
+    /** As {@link #tile2x4} for four rows (w[wa + r·ws, ...)) and one input: acc[r·L, ...) for rows r < 4. */
+    static void tile4x1(float[] w, int wa, int ws, float[] x, int xa, int len, float[] acc) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int i = 0; i < len; i += L) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xa + i);
+            a0 = FloatVector.fromArray(F, w, wa + i).fma(x0, a0);
+            a1 = FloatVector.fromArray(F, w, wa + ws + i).fma(x0, a1);
+            a2 = FloatVector.fromArray(F, w, wa + 2 * ws + i).fma(x0, a2);
+            a3 = FloatVector.fromArray(F, w, wa + 3 * ws + i).fma(x0, a3);
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
+    }
+
+    /** As {@link #tile2x4} for one row and one input: acc[0, L). */
+    static void tile1x1(float[] w, int wa, float[] x, int xa, int len, float[] acc) {
+        FloatVector a0 = FloatVector.zero(F);
+        for (int i = 0; i < len; i += L) {
+            a0 = FloatVector.fromArray(F, w, wa + i).fma(FloatVector.fromArray(F, x, xa + i), a0);
+        }
+        a0.intoArray(acc, 0);
+    }
+
+    /** The reduction of the canonical order: acc[k·L, (k+1)·L) summed across lanes. */
+    static float reduce(float[] acc, int k) {
+        return FloatVector.fromArray(F, acc, k * L).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** The even/odd reduction of the F16/BF16 order: (even accumulator + odd accumulator) summed across lanes. */
+    static float reduceHalf(float[] even, float[] odd, int k) {
+        FloatVector e = FloatVector.fromArray(F, even, k * L);
+        FloatVector o = FloatVector.fromArray(F, odd, k * L);
+        return e.add(o).reduceLanes(VectorOperators.ADD);
+    }
+}
