@@ -90,7 +90,11 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
     @Override
     final void widen(int row, float[] dst, int off) {
         if (pairs) {
-            HalfKernels.widenDeinterleaved(f16(), w, row * rowInts, dst, off, cols);
+            if (f16()) {
+                HalfKernels.widenF16(w, row * rowInts, dst, off, cols);
+            } else {
+                HalfKernels.widenBF16(w, row * rowInts, dst, off, cols);
+            }
         } else {
             row(row, dst, off);
         }
@@ -106,10 +110,14 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
         for (int i = 0; i < t; i++) {
             int r = r0;
             for (; r + 4 <= r1; r += 4) {
-                HalfKernels.rows4(f16, w, r * rowInts, rowInts, x, i * cols, xp, i * cols, cols, out, i * outStride + r);
+                if (f16) {
+                    HalfKernels.rows4F16(w, r * rowInts, rowInts, x, i * cols, xp, i * cols, cols, out, i * outStride + r);
+                } else {
+                    HalfKernels.rows4BF16(w, r * rowInts, rowInts, x, i * cols, xp, i * cols, cols, out, i * outStride + r);
+                }
             }
             for (; r < r1; r++) {
-                out[i * outStride + r] = HalfKernels.dot(f16, w, r * rowInts, x, i * cols, xp, i * cols, cols);
+                out[i * outStride + r] = dotPrepared(r, x, i * cols, xp, i * cols);
             }
         }
     }
@@ -121,6 +129,13 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
         }
         float[] xd = new float[cols];
         deinterleave(x, xOff, cols, xd, 0);
-        return HalfKernels.dot(f16(), w, row * rowInts, x, xOff, xd, 0, cols);
+        return dotPrepared(row, x, xOff, xd, 0);
+    }
+
+    private float dotPrepared(int row, float[] x, int xOff, float[] xd, int xdOff) {
+        if (f16()) {
+            return HalfKernels.dotF16(w, row * rowInts, x, xOff, xd, xdOff, cols);
+        }
+        return HalfKernels.dotBF16(w, row * rowInts, x, xOff, xd, xdOff, cols);
     }
 }

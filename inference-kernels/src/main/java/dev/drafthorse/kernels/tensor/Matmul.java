@@ -86,14 +86,7 @@ public final class Matmul {
                 }
             }
             try {
-                if (first[m] == m && par.crowded()) {
-                    // Every product whole and the machine crowded: all on the caller's thread (MIN_SPLIT_CROWDED).
-                    for (int c = 0; c < m; c++) {
-                        accept(c);
-                    }
-                } else {
-                    par.forEachChunk(first[m], this);
-                }
+                par.forEachChunk(first[m], this); // a crowded machine needs no special case: idle threads take the chunks
             } finally {
                 for (int i = 0; i < m; i++) {
                     ws[i] = null;
@@ -126,8 +119,7 @@ public final class Matmul {
     static int grain(WeightMatrix w, int t, Parallel par) {
         int rows = w.rows();
         long work = (long) rows * w.cols() * t;
-        long min = par.crowded() ? MIN_SPLIT_CROWDED : MIN_SPLIT;
-        if (par.threads() == 1 || work < min) {
+        if (par.threads() == 1 || work < MIN_SPLIT) {
             return rows;
         }
         int tasks = (int) Math.min(par.threads() * 4L, Math.max(2, work / MIN_SPLIT));
@@ -137,11 +129,4 @@ public final class Matmul {
 
     /** Multiply-adds below which a product is not split. */
     static final long MIN_SPLIT = 1 << 15;
-    /**
-     * The same on a machine with more runnable threads than cores ({@link Parallel#crowded}): every split
-     * section waits for its slowest thread, and there a thread waits milliseconds for a core, so the
-     * sub-millisecond products of decoding stay whole on the caller's thread, as the logits and prefill
-     * products are still split.
-     */
-    static final long MIN_SPLIT_CROWDED = 1 << 22;
 }

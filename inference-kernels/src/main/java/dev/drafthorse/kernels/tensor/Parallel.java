@@ -1,6 +1,5 @@
 package dev.drafthorse.kernels.tensor;
 
-import java.lang.management.ManagementFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,24 +59,6 @@ public final class Parallel implements AutoCloseable {
             workers[i].thread.start();
         }
     }
-
-    /**
-     * Whether the machine runs more threads than it has cores: the one-minute load average, read at most
-     * once a second, above the processor count. Only the size of parallel tasks depends on it, never a
-     * result.
-     */
-    public boolean crowded() {
-        long now = System.nanoTime();
-        if (now - crowdedAt > 1_000_000_000L) {
-            double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-            crowded = load > Runtime.getRuntime().availableProcessors();
-            crowdedAt = now;
-        }
-        return crowded;
-    }
-
-    private volatile boolean crowded;
-    private volatile long crowdedAt = System.nanoTime() - 2_000_000_000L;
 
     /** The default: the number of available processors. */
     public static int defaultThreads() {

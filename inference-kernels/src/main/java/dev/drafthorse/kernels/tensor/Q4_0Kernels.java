@@ -13,7 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * exact value d·(nibble − 8) in one fused multiply-add, fma(nibble, d, −8d), and is multiplied into one
  * accumulator per (row, input) in element order — the F32 canonical order over the dequantized row.
  * Needs L to divide 16 and a byte species of L lanes (L ≥ 8); otherwise {@link #OK} is false and the
- * matrix widens rows to F32 instead (the same order). Only loaded when {@link Simd#ENABLED}.
+ * matrix widens rows to F32 instead (the same order). Only loaded when {@link Simd#ENABLED}. Conversions
+ * are written out in the loops: C2 does not reliably inline vector-returning helpers into loops this
+ * large (see {@link HalfKernels}).
  */
 final class Q4_0Kernels {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -25,19 +27,6 @@ final class Q4_0Kernels {
 
     private Q4_0Kernels() {}
 
-    /** L packed bytes at q[off], widened to ints (sign-extended; the nibble masks undo that). */
-    private static IntVector packed(byte[] q, int off) {
-        return (IntVector) ByteVector.fromArray(B, q, off).convertShape(VectorOperators.B2I, I, 0);
-    }
-
-    private static FloatVector low(IntVector v) {
-        return (FloatVector) v.and(0x0f).convert(VectorOperators.I2F, 0);
-    }
-
-    private static FloatVector high(IntVector v) {
-        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0x0f).convert(VectorOperators.I2F, 0);
-    }
-
     /** One row (packed bytes from qOff, scales from dOff) · x[xOff, xOff + n). */
     static float dot(byte[] q, int qOff, float[] d, int dOff, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
@@ -47,11 +36,11 @@ final class Q4_0Kernels {
             FloatVector offset = FloatVector.broadcast(F, -8f * db);
             int p = qOff + b / 2;
             for (int j = 0; j < 16; j += L) {
-                FloatVector w = low(packed(q, p + j)).fma(scale, offset);
+                FloatVector w = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).and(0x0f).convert(VectorOperators.I2F, 0)).fma(scale, offset);
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
             }
             for (int j = 0; j < 16; j += L) {
-                FloatVector w = high(packed(q, p + j)).fma(scale, offset);
+                FloatVector w = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0f).convert(VectorOperators.I2F, 0)).fma(scale, offset);
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), acc);
             }
         }
@@ -83,17 +72,17 @@ final class Q4_0Kernels {
             int p = qOff + b / 2;
             for (int j = 0; j < 16; j += L) {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + b + j);
-                a0 = low(packed(q, p + j)).fma(s0, m0).fma(xv, a0);
-                a1 = low(packed(q, p + rb + j)).fma(s1, m1).fma(xv, a1);
-                a2 = low(packed(q, p + 2 * rb + j)).fma(s2, m2).fma(xv, a2);
-                a3 = low(packed(q, p + 3 * rb + j)).fma(s3, m3).fma(xv, a3);
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s0, m0).fma(xv, a0);
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + rb + j).convertShape(VectorOperators.B2I, I, 0)).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s1, m1).fma(xv, a1);
+                a2 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 2 * rb + j).convertShape(VectorOperators.B2I, I, 0)).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s2, m2).fma(xv, a2);
+                a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 3 * rb + j).convertShape(VectorOperators.B2I, I, 0)).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xv, a3);
             }
             for (int j = 0; j < 16; j += L) {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + b + 16 + j);
-                a0 = high(packed(q, p + j)).fma(s0, m0).fma(xv, a0);
-                a1 = high(packed(q, p + rb + j)).fma(s1, m1).fma(xv, a1);
-                a2 = high(packed(q, p + 2 * rb + j)).fma(s2, m2).fma(xv, a2);
-                a3 = high(packed(q, p + 3 * rb + j)).fma(s3, m3).fma(xv, a3);
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s0, m0).fma(xv, a0);
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + rb + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s1, m1).fma(xv, a1);
+                a2 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 2 * rb + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s2, m2).fma(xv, a2);
+                a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 3 * rb + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xv, a3);
             }
         }
         out[outOff] = a0.reduceLanes(VectorOperators.ADD);
@@ -110,9 +99,9 @@ final class Q4_0Kernels {
             FloatVector offset = FloatVector.broadcast(F, -8f * db);
             int p = qOff + b / 2;
             for (int j = 0; j < 16; j += L) {
-                IntVector v = packed(q, p + j);
-                low(v).fma(scale, offset).intoArray(dst, off + b + j);
-                high(v).fma(scale, offset).intoArray(dst, off + b + 16 + j);
+                IntVector v = (IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0);
+                ((FloatVector) v.and(0x0f).convert(VectorOperators.I2F, 0)).fma(scale, offset).intoArray(dst, off + b + j);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0x0f).convert(VectorOperators.I2F, 0)).fma(scale, offset).intoArray(dst, off + b + 16 + j);
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.drafthorse.kernels.tensor;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -11,30 +12,27 @@ import jdk.incubator.vector.VectorSpecies;
  * their block's d (exact) and multiplied into one accumulator per (row, input) — the F32 canonical order
  * over the dequantized row. Needs L to divide the block of 32 and a byte species of L lanes (L ≥ 8);
  * otherwise {@link #OK} is false and the matrix widens rows to F32 instead (the same order). Only loaded
- * when {@link Simd#ENABLED}.
+ * when {@link Simd#ENABLED}. Conversions are written out in the loops: C2 does not reliably inline
+ * vector-returning helpers into loops this large (see {@link HalfKernels}).
  */
 final class Q8_0Kernels {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
     static final boolean OK = L >= 8 && 32 % L == 0;
     static final VectorSpecies<Byte> B = OK ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final int BLOCK = 32;
 
     private Q8_0Kernels() {}
-
-    /** L quants at q[off] as floats. */
-    private static FloatVector quants(byte[] q, int off) {
-        return (FloatVector) ByteVector.fromArray(B, q, off).convertShape(VectorOperators.B2F, F, 0);
-    }
 
     /** One row (quants from qOff, scales from dOff) · x[xOff, xOff + n). */
     static float dot(byte[] q, int qOff, float[] d, int dOff, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n; b += BLOCK) {
             FloatVector scale = FloatVector.broadcast(F, d[dOff + b / BLOCK]);
-            for (int j = b; j < b + BLOCK; j += L) {
-                FloatVector w = quants(q, qOff + j).mul(scale);
-                acc = w.fma(FloatVector.fromArray(F, x, xOff + j), acc);
+            for (int j = 0; j < BLOCK; j += L) { // constant trip count: C2 unrolls it fully
+                FloatVector w = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, qOff + b + j).convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(scale);
+                acc = w.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);
@@ -53,13 +51,13 @@ final class Q8_0Kernels {
             FloatVector d1 = FloatVector.broadcast(F, d[blk + nb]);
             FloatVector d2 = FloatVector.broadcast(F, d[blk + 2 * nb]);
             FloatVector d3 = FloatVector.broadcast(F, d[blk + 3 * nb]);
-            for (int j = b; j < b + BLOCK; j += L) {
-                FloatVector xv = FloatVector.fromArray(F, x, xOff + j);
-                int o = qOff + j;
-                a0 = quants(q, o).mul(d0).fma(xv, a0);
-                a1 = quants(q, o + n).mul(d1).fma(xv, a1);
-                a2 = quants(q, o + 2 * n).mul(d2).fma(xv, a2);
-                a3 = quants(q, o + 3 * n).mul(d3).fma(xv, a3);
+            for (int j = 0; j < BLOCK; j += L) { // constant trip count: C2 unrolls it fully
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + b + j);
+                int o = qOff + b + j;
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o).convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(d0).fma(xv, a0);
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o + n).convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(d1).fma(xv, a1);
+                a2 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o + 2 * n).convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(d2).fma(xv, a2);
+                a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o + 3 * n).convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(d3).fma(xv, a3);
             }
         }
         out[outOff] = a0.reduceLanes(VectorOperators.ADD);
@@ -72,8 +70,8 @@ final class Q8_0Kernels {
     static void widen(byte[] q, int qOff, float[] d, int dOff, float[] dst, int off, int n) {
         for (int b = 0; b < n; b += BLOCK) {
             FloatVector scale = FloatVector.broadcast(F, d[dOff + b / BLOCK]);
-            for (int j = b; j < b + BLOCK; j += L) {
-                quants(q, qOff + j).mul(scale).intoArray(dst, off + j);
+            for (int j = 0; j < BLOCK; j += L) { // constant trip count: C2 unrolls it fully
+                ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, qOff + b + j).convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(dst, off + b + j);
             }
         }
     }
