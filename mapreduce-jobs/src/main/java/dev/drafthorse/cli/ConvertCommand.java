@@ -35,7 +35,7 @@ final class ConvertCommand implements Command {
         } catch (IllegalArgumentException e) {
             type = null;
         }
-        if (type == null || !type.supported()) {
+        if (type == null || !type.writable()) {
             throw new UsageException("--type must be one of f32, f16, bf16, q8_0, q4_0, got '" + a.require("type") + "'");
         }
         Path out = Path.of(a.require("output"));

@@ -41,7 +41,7 @@ final class RandomModelCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--type must be one of f32, f16, bf16, q8_0, q4_0, got '" + a.get("type", "") + "'");
         }
-        if (!type.supported()) {
+        if (!type.writable()) {
             throw new UsageException("--type must be one of f32, f16, bf16, q8_0, q4_0, got '" + a.get("type", "") + "'");
         }
         RandomModel base = switch (a.get("shape", "110m")) {

@@ -7,7 +7,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Rewrites a GGUF model with its matrices in another type (F32, F16, BF16, Q8_0, Q4_0): widening an
+ * Rewrites a GGUF model with its matrices in another type (F32, F16, BF16, Q8_0, Q4_0; read from any
+ * supported type, the K-quants included): widening an
  * F16 model to F32 for memory-bound measurements, or quantizing a target into its own draft. Metadata
  * is copied unchanged; 1-D tensors (norms, biases) stay as they are; a matrix whose rows do not fit the
  * new type's blocks keeps its type.
@@ -16,7 +17,7 @@ public final class GgufConverter {
     private GgufConverter() {}
 
     public static void convert(Path in, Path out, GgmlType type) throws IOException {
-        if (!type.supported()) {
+        if (!type.writable()) {
             throw new IllegalArgumentException("cannot convert to " + type + " (supported: F32, F16, BF16, Q8_0, Q4_0)");
         }
         GgufFile f = GgufFile.open(in);

@@ -21,7 +21,8 @@ import java.nio.ByteOrder;
  * alone, in a tile of four rows (decode) or of four inputs (prefill). Tiles only add independent chains
  * for the CPU to overlap, so results never depend on batch size, prompt chunking or threads.
  */
-public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix {
+public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix,
+        Q4_1Matrix, Q5_0Matrix, Q5_1Matrix, Q2_KMatrix, Q3_KMatrix, Q4_KMatrix, Q5_KMatrix, Q6_KMatrix {
     static final VarHandle FLOAT = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
     static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -59,14 +60,25 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
             case BF16 -> new BF16Matrix(data, rows, cols);
             case Q8_0 -> new Q8_0Matrix(data, rows, cols);
             case Q4_0 -> new Q4_0Matrix(data, rows, cols);
+            case Q4_1 -> new Q4_1Matrix(data, rows, cols);
+            case Q5_0 -> new Q5_0Matrix(data, rows, cols);
+            case Q5_1 -> new Q5_1Matrix(data, rows, cols);
+            case Q2_K -> new Q2_KMatrix(data, rows, cols);
+            case Q3_K -> new Q3_KMatrix(data, rows, cols);
+            case Q4_K -> new Q4_KMatrix(data, rows, cols);
+            case Q5_K -> new Q5_KMatrix(data, rows, cols);
+            case Q6_K -> new Q6_KMatrix(data, rows, cols);
             default -> throw new IllegalArgumentException("unsupported weight type " + type);
         };
     }
 
     public abstract GgmlType type();
 
-    /** The kernel selector of {@link VectorKernels}. */
+    /** The kernel selector of {@link VectorKernels}; {@link #NO_VECTOR_KERNEL} for the formats without one. */
     abstract int kind();
+
+    /** {@link #kind} of a format that has only its scalar reference (the K-quants and legacy Q4_1/Q5_0/Q5_1). */
+    static final int NO_VECTOR_KERNEL = -1;
 
     public int rows() {
         return rows;
@@ -84,7 +96,7 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
     /** Row {@code row} · x[xOff, xOff + cols). */
     public final float dot(int row, float[] x, int xOff) {
         int k = kind();
-        boolean vector = Simd.ENABLED && !((k == 1 || k == 2) && cols % 2 != 0);
+        boolean vector = Simd.ENABLED && k != NO_VECTOR_KERNEL && !((k == 1 || k == 2) && cols % 2 != 0);
         return vector ? VectorKernels.dot(k, data, row * rowBytes, x, xOff, cols) : dotScalar(row, x, xOff);
     }
 
@@ -121,12 +133,8 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
      */
     final void multiply(int r0, int r1, float[] x, float[] xd, int t, float[] out, int outStride) {
         int k = kind();
-        if (!Simd.ENABLED || (k == 1 || k == 2) && cols % 2 != 0) {
-            for (int r = r0; r < r1; r++) {
-                for (int i = 0; i < t; i++) {
-                    out[i * outStride + r] = dotScalar(r, x, i * cols);
-                }
-            }
+        if (!Simd.ENABLED || k == NO_VECTOR_KERNEL || (k == 1 || k == 2) && cols % 2 != 0) {
+            multiplyScalar(r0, r1, x, t, out, outStride);
             return;
         }
         if (k == 1 || k == 2) {
@@ -256,12 +264,8 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
      */
     final void multiplyBaseline(int r0, int r1, float[] x, int t, float[] out, int outStride) {
         int k = kind();
-        if (!Simd.ENABLED || (k == 1 || k == 2) && cols % 2 != 0) {
-            for (int r = r0; r < r1; r++) {
-                for (int i = 0; i < t; i++) {
-                    out[i * outStride + r] = dotScalar(r, x, i * cols);
-                }
-            }
+        if (!Simd.ENABLED || k == NO_VECTOR_KERNEL || (k == 1 || k == 2) && cols % 2 != 0) {
+            multiplyScalar(r0, r1, x, t, out, outStride);
             return;
         }
         if (k == 1 || k == 2) {
@@ -481,6 +485,19 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, BF16Matr
      */
     void widen(int row, float[] q, float[] d) {
         row(row, q, 0);
+    }
+
+    /**
+     * The scalar path of {@link #multiply}: {@link #dotScalar} for every (row, input). Formats that multiply
+     * in integers as ggml does (the K-quants, Q4_1, Q5_0, Q5_1) override it to quantize the inputs once per
+     * call and use their integer reference, so that near-ties break as they do in llama.cpp.
+     */
+    void multiplyScalar(int r0, int r1, float[] x, int t, float[] out, int outStride) {
+        for (int r = r0; r < r1; r++) {
+            for (int i = 0; i < t; i++) {
+                out[i * outStride + r] = dotScalar(r, x, i * cols);
+            }
+        }
     }
 
     /** The scalar reference dot product: dequantize each value, multiply, accumulate in order. */
