@@ -115,8 +115,11 @@ public final class Q3_KMatrix extends WeightMatrix {
             int y = input * n + b * BLOCK;
             unpack(w, p, q);
             java.util.Arrays.fill(aux32, 0);
-            for (int e = 0; e < BLOCK; e++) {
-                aux32[e % 8] += GgmlBlocks.scaleQ3K(w, p + SCALES, e / 16) * (a.qs[y + e] * q[e]);
+            for (int s = 0; s < 16; s++) {
+                int scale = GgmlBlocks.scaleQ3K(w, p + SCALES, s);
+                for (int e = 16 * s; e < 16 * s + 16; e++) {
+                    aux32[e % 8] += scale * (a.qs[y + e] * q[e]);
+                }
             }
             float d = GgmlBlocks.f16(w, p + D) * a.d[input * nb + b];
             for (int l = 0; l < 8; l++) {

@@ -124,8 +124,11 @@ public final class Q4_KMatrix extends WeightMatrix {
                 sumi += a.bsums[bs + j] * GgmlBlocks.minK4(w, p + SCALES, j / 2);
             }
             java.util.Arrays.fill(aux32, 0);
-            for (int e = 0; e < BLOCK; e++) {
-                aux32[e % 8] += GgmlBlocks.scaleK4(w, p + SCALES, e / 32) * (a.qs[y + e] * q[e]);
+            for (int s = 0; s < 8; s++) {
+                int scale = GgmlBlocks.scaleK4(w, p + SCALES, s);
+                for (int e = 32 * s; e < 32 * s + 32; e++) {
+                    aux32[e % 8] += scale * (a.qs[y + e] * q[e]);
+                }
             }
             float y8 = a.d[input * nb + b];
             float d = GgmlBlocks.f16(w, p + D) * y8;
