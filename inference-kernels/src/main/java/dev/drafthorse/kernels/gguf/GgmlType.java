@@ -1,9 +1,9 @@
 package dev.drafthorse.kernels.gguf;
 
 /**
- * ggml tensor element types with their block layouts. Only the types Drafthorse computes with are
- * {@link #supported()}, and of those only some are {@link #writable()} (convert, random models); the rest
- * are named so an error can say which type a file uses.
+ * ggml tensor element types with their block layouts. Only the types Drafthorse computes with (and can
+ * write: convert, random models) are {@link #supported()}; the rest are named so an error can say which
+ * type a file uses.
  */
 public enum GgmlType {
     /** 4-byte IEEE floats. */
@@ -70,11 +70,6 @@ public enum GgmlType {
     /** Whether Drafthorse can compute with this type. */
     public boolean supported() {
         return supported;
-    }
-
-    /** Whether Drafthorse can write this type (convert, random models): F32, F16, BF16, Q8_0, Q4_0. */
-    public boolean writable() {
-        return this == F32 || this == F16 || this == BF16 || this == Q8_0 || this == Q4_0;
     }
 
     /** The names of the supported types, for error messages ("F32, F16, …"). */

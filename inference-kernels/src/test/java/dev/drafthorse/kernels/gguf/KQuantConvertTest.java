@@ -2,10 +2,10 @@ package dev.drafthorse.kernels.gguf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drafthorse.kernels.KQuantFiles;
+import dev.drafthorse.kernels.SharedFiles;
 import dev.drafthorse.kernels.tensor.WeightMatrix;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@code convert} reads the K-quants and legacy types (writing them is not offered). */
+/** {@code convert} reads the K-quants and legacy types exactly, and writes them as llama-quantize does. */
 class KQuantConvertTest {
     @TempDir
     Path dir;
@@ -49,11 +49,43 @@ class KQuantConvertTest {
         assertTrue(matrices > 50, "matrices converted: " + matrices);
     }
 
+    /**
+     * F16 → Q6_K by convert gives llama-quantize's Q6_K bytes for every matrix both made Q6_K (llama-quantize
+     * falls back to Q8_0 for the rows of 1,376 that convert leaves in F16), and its file type.
+     */
     @Test
-    void writingAKQuantIsRefusedByName() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> GgufConverter.convert(dir.resolve("in.gguf"), dir.resolve("out.gguf"), GgmlType.Q4_K));
-        assertTrue(e.getMessage().contains("Q4_K"), e.getMessage());
-        assertTrue(GgmlType.Q4_K.supported() && !GgmlType.Q4_K.writable());
+    void convertToQ6KWritesLlamaQuantizesBytes() throws Exception {
+        Path out = dir.resolve("q6k.gguf");
+        GgufConverter.convert(SharedFiles.model("tinystories-23m-f16.gguf"), out, GgmlType.Q6_K);
+        GgufFile ours = GgufFile.open(out);
+        GgufFile theirs = GgufFile.open(KQuantFiles.model("Q6_K"));
+        assertEquals(theirs.getLong("general.file_type"), ours.getLong("general.file_type"));
+        int same = 0;
+        for (TensorInfo t : theirs.tensors().values()) {
+            if (t.type() != GgmlType.Q6_K) {
+                continue;
+            }
+            assertEquals(GgmlType.Q6_K, ours.tensor(t.name()).type(), t.name());
+            byte[] a = new byte[(int) t.bytes()];
+            byte[] b = new byte[(int) t.bytes()];
+            theirs.data(t.name()).get(a);
+            ours.data(t.name()).get(b);
+            assertArrayEquals(a, b, t.name());
+            same++;
+        }
+        assertTrue(same >= 50, "Q6_K matrices compared: " + same);
+    }
+
+    /** general.file_type as llama.cpp numbers it (llama_ftype), checked against llama-quantize's files. */
+    @Test
+    void fileTypesAreLlamaCpps() throws Exception {
+        for (String type : new String[] {"Q2_K", "Q4_1", "Q5_0", "Q5_1", "Q6_K"}) {
+            GgufFile f = GgufFile.open(KQuantFiles.model(type));
+            assertEquals(f.getLong("general.file_type"), GgufConverter.fileType(GgmlType.valueOf(type)), type);
+        }
+        // the _S variants (every matrix one K-type) precede _M in llama_ftype: Q3_K_S = Q3_K_M − 1, and so on
+        assertEquals(GgufFile.open(KQuantFiles.model("Q3_K_M")).getLong("general.file_type") - 1, GgufConverter.fileType(GgmlType.Q3_K));
+        assertEquals(GgufFile.open(KQuantFiles.model("Q4_K_M")).getLong("general.file_type") - 1, GgufConverter.fileType(GgmlType.Q4_K));
+        assertEquals(GgufFile.open(KQuantFiles.model("Q5_K_M")).getLong("general.file_type") - 1, GgufConverter.fileType(GgmlType.Q5_K));
     }
 }
