@@ -7,7 +7,8 @@ import org.apache.commons.cli.Options;
 
 /** {@code random-model}: writes a random-weight Llama-shaped GGUF for benchmarks and tests. */
 final class RandomModelCommand implements Command {
-    static final String USAGE = "drafthorse random-model -o OUT.gguf [--shape 110m|tiny] [--type f32|f16|bf16|q8_0|q4_0]"
+    static final String USAGE = "drafthorse random-model -o OUT.gguf [--shape 110m|tiny]"
+            + " [--type f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q2_k|q3_k|q4_k|q5_k|q6_k]"
             + " [--dim D --layers L --heads H --kv-heads K --ffn F --vocab V] [--seed S]";
 
     @Override
@@ -26,7 +27,7 @@ final class RandomModelCommand implements Command {
         o.addOption(Args.opt("o", "output", "OUT.gguf", "where to write the model"));
         o.addOption(Args.opt(null, "shape", "110m|tiny", "a preset: 110m (dim 768, 12 layers, 12 heads, FFN 2048, vocab 32000)"
                 + " or tiny (dim 64, 2 layers); default 110m"));
-        o.addOption(Args.opt(null, "type", "TYPE", "matrix type: f32, f16, bf16, q8_0, q4_0 (default f32)"));
+        o.addOption(Args.opt(null, "type", "TYPE", "matrix type: " + GgmlType.supportedNames().toLowerCase(java.util.Locale.ROOT) + " (default f32)"));
         for (String n : new String[] {"dim", "layers", "heads", "kv-heads", "ffn", "vocab"}) {
             o.addOption(Args.opt(null, n, "N", "override the preset's " + n));
         }
@@ -39,10 +40,10 @@ final class RandomModelCommand implements Command {
         try {
             type = GgmlType.valueOf(a.get("type", "f32").toUpperCase());
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--type must be one of f32, f16, bf16, q8_0, q4_0, got '" + a.get("type", "") + "'");
+            throw new UsageException("--type must be one of " + GgmlType.supportedNames().toLowerCase(java.util.Locale.ROOT) + ", got '" + a.get("type", "") + "'");
         }
         if (!type.supported()) {
-            throw new UsageException("--type must be one of f32, f16, bf16, q8_0, q4_0, got '" + a.get("type", "") + "'");
+            throw new UsageException("--type must be one of " + GgmlType.supportedNames().toLowerCase(java.util.Locale.ROOT) + ", got '" + a.get("type", "") + "'");
         }
         RandomModel base = switch (a.get("shape", "110m")) {
             case "110m" -> RandomModel.llama110M(type);

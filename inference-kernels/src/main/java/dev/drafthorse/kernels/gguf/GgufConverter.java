@@ -7,7 +7,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Rewrites a GGUF model with its matrices in another type (F32, F16, BF16, Q8_0, Q4_0): widening an
+ * Rewrites a GGUF model with its matrices in another supported type (F32, F16, BF16, Q8_0, Q4_0, the
+ * K-quants, Q4_1, Q5_0, Q5_1; the K-quants and legacy types as llama-quantize writes them): widening an
  * F16 model to F32 for memory-bound measurements, or quantizing a target into its own draft. Metadata
  * is copied unchanged; 1-D tensors (norms, biases) stay as they are; a matrix whose rows do not fit the
  * new type's blocks keeps its type.
@@ -17,7 +18,7 @@ public final class GgufConverter {
 
     public static void convert(Path in, Path out, GgmlType type) throws IOException {
         if (!type.supported()) {
-            throw new IllegalArgumentException("cannot convert to " + type + " (supported: F32, F16, BF16, Q8_0, Q4_0)");
+            throw new IllegalArgumentException("cannot convert to " + type + " (supported: " + GgmlType.supportedNames() + ")");
         }
         GgufFile f = GgufFile.open(in);
         GgufWriter w = new GgufWriter();
@@ -52,6 +53,14 @@ public final class GgufConverter {
             case F16 -> 1;
             case Q4_0 -> 2;
             case Q8_0 -> 7;
+            case Q4_1 -> 3;
+            case Q5_0 -> 8;
+            case Q5_1 -> 9;
+            case Q2_K -> 10;
+            case Q3_K -> 11; // Q3_K_S: every matrix Q3_K
+            case Q4_K -> 14; // Q4_K_S
+            case Q5_K -> 16; // Q5_K_S
+            case Q6_K -> 18;
             case BF16 -> 32;
             default -> throw new IllegalArgumentException(type.toString());
         };

@@ -71,7 +71,7 @@ public final class ModelWeights {
         }
         if (!t.type().supported()) {
             throw new GgufException(f.path().toString(), "tensor '" + name + "' type", "unsupported tensor type " + t.type()
-                    + " (supported: F32, F16, BF16, Q8_0, Q4_0)");
+                    + " (supported: " + GgmlType.supportedNames() + ")");
         }
         return WeightMatrix.of(t.type(), f.data(name), rows, cols);
     }

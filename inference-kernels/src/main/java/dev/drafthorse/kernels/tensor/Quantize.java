@@ -6,7 +6,7 @@ import java.nio.ByteOrder;
 
 /**
  * Encodes F32 values into each weight format, following ggml's reference quantizers (so a file written
- * here reads back in llama.cpp with the same values).
+ * here reads back in llama.cpp with the same values); the K-quants and Q4_1/Q5_0/Q5_1 in {@link KQuantize}.
  */
 public final class Quantize {
     private Quantize() {}
@@ -15,6 +15,11 @@ public final class Quantize {
     public static byte[] encode(GgmlType type, float[] values, int cols) {
         if (values.length % cols != 0 || cols % type.blockSize() != 0) {
             throw new IllegalArgumentException(type + ": " + values.length + " values in rows of " + cols);
+        }
+        if (type.blockSize() > 1 && type != GgmlType.Q8_0 && type != GgmlType.Q4_0) {
+            byte[] out = new byte[(int) type.bytesFor(values.length)];
+            KQuantize.encode(type, values, 0, values.length, out, 0);
+            return out;
         }
         ByteBuffer b = ByteBuffer.allocate((int) type.bytesFor(values.length)).order(ByteOrder.LITTLE_ENDIAN);
         switch (type) {

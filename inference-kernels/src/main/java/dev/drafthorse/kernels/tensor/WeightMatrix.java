@@ -24,7 +24,7 @@ import java.nio.ByteOrder;
  *       is L ints whose low halves are the even elements), added, reduced, then the tail.</li>
  * </ul>
  */
-public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Matrix, Q4_0Matrix {
+public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Matrix, Q4_0Matrix, BlockMatrix {
     protected final int rows;
     protected final int cols;
 
@@ -41,6 +41,14 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
             case BF16 -> new BF16Matrix(data, rows, cols);
             case Q8_0 -> new Q8_0Matrix(data, rows, cols);
             case Q4_0 -> new Q4_0Matrix(data, rows, cols);
+            case Q4_1 -> new Q4_1Matrix(data, rows, cols);
+            case Q5_0 -> new Q5_0Matrix(data, rows, cols);
+            case Q5_1 -> new Q5_1Matrix(data, rows, cols);
+            case Q2_K -> new Q2_KMatrix(data, rows, cols);
+            case Q3_K -> new Q3_KMatrix(data, rows, cols);
+            case Q4_K -> new Q4_KMatrix(data, rows, cols);
+            case Q5_K -> new Q5_KMatrix(data, rows, cols);
+            case Q6_K -> new Q6_KMatrix(data, rows, cols);
             default -> throw new IllegalArgumentException("unsupported weight type " + type);
         };
     }
@@ -92,7 +100,12 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
 
     /** Row {@code row} · x[xOff, xOff + cols), on the vector path when it runs. */
     public final float dot(int row, float[] x, int xOff) {
-        return Simd.ENABLED ? dotVector(row, x, xOff) : dotScalar(row, x, xOff);
+        return Simd.ENABLED ? dotVector(row, x, xOff) : dotScalarPath(row, x, xOff);
+    }
+
+    /** One row on the scalar path: the arithmetic of {@link #multiplyScalar}, so dot and multiply agree. */
+    float dotScalarPath(int row, float[] x, int xOff) {
+        return dotScalar(row, x, xOff);
     }
 
     /**
@@ -111,11 +124,7 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
      */
     final void multiply(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
         if (!Simd.ENABLED) {
-            for (int r = r0; r < r1; r++) {
-                for (int i = 0; i < t; i++) {
-                    out[i * outStride + r] = dotScalar(r, x, i * cols);
-                }
-            }
+            multiplyScalar(r0, r1, x, t, out, outStride);
             return;
         }
         float[] prepared = xp;
@@ -127,6 +136,19 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
             Tiles.multiply(this, r0, r1, x, prepared, t, out, outStride);
         } else {
             multiplyFew(r0, r1, x, prepared, t, out, outStride);
+        }
+    }
+
+    /**
+     * The scalar path of {@link #multiply}: {@link #dotScalar} for every (row, input). Formats that multiply
+     * in integers as ggml does ({@link BlockMatrix}) override it to quantize the inputs once per call and use
+     * their integer reference, so that near-ties break as they do in llama.cpp.
+     */
+    void multiplyScalar(int r0, int r1, float[] x, int t, float[] out, int outStride) {
+        for (int r = r0; r < r1; r++) {
+            for (int i = 0; i < t; i++) {
+                out[i * outStride + r] = dotScalar(r, x, i * cols);
+            }
         }
     }
 

@@ -1,0 +1,105 @@
+package dev.drafthorse.kernels.tensor;
+
+import dev.drafthorse.kernels.gguf.GgmlType;
+import java.nio.ByteBuffer;
+
+/**
+ * Formats kept in ggml's own block layout (the K-quants and the legacy Q4_1, Q5_0, Q5_1): the tensor's
+ * bytes in one {@code byte[]}, row after row, read by {@link #row} (embedding lookups) and the scalar
+ * path. The scalar path multiplies as ggml does, in integers against activations quantized once per
+ * product ({@link ActivationQuant}), so near-ties break as in llama.cpp.
+ *
+ * <p>The vector path reads a second layout, made on first use: every value's quant in one signed byte,
+ * in value order, and per group of 16 values a factor a and an offset b such that the value is exactly
+ * {@code (float) ((float) (a·q) + b)} — ggml's dequantization, whatever the format (Q6_K: a = d·scale,
+ * b = 0; Q4_K: a = d·scale, b = −dmin·min; Q4_1: a = d, b = m; …). One kernel ({@link UnpackedKernels})
+ * then serves all eight formats, in the F32 canonical order over the dequantized values. It costs 1.5
+ * bytes per weight in memory and bandwidth (against 0.56–0.82 stored) and saves all bit-fiddling in the
+ * hot loop; see BENCHMARKS.md.
+ */
+abstract sealed class BlockMatrix extends WeightMatrix
+        permits Q4_1Matrix, Q5_0Matrix, Q5_1Matrix, Q2_KMatrix, Q3_KMatrix, Q4_KMatrix, Q5_KMatrix, Q6_KMatrix {
+    static final int GROUP = 16;
+
+    protected final byte[] data;  // (rows, rowBytes) ggml blocks
+    protected final int rowBytes;
+    private volatile Unpacked unpacked;
+
+    /** The vector path's layout: quants (rows, cols) and per group of 16 values a factor and an offset. */
+    record Unpacked(byte[] q, float[] a, float[] b) {}
+
+    BlockMatrix(ByteBuffer buffer, int rows, int cols, GgmlType type) {
+        super(rows, cols);
+        ByteBuffer b = checked(buffer, rows, cols, type);
+        rowBytes = (int) type.bytesFor(cols);
+        data = new byte[rowBytes * rows];
+        b.get(0, data);
+    }
+
+    @Override
+    final float dotScalarPath(int row, float[] x, int xOff) {
+        float[] input = java.util.Arrays.copyOfRange(x, xOff, xOff + cols);
+        float[] out = new float[row + 1];
+        multiplyScalar(row, row + 1, input, 1, out, 0);
+        return out[row];
+    }
+
+    /** Row {@code row} into the unpacked layout: quants at q[row·cols, ...), groups at a/b[row·cols/16, ...). */
+    abstract void groups(int row, byte[] q, float[] a, float[] b);
+
+    final Unpacked unpacked() {
+        Unpacked u = unpacked;
+        if (u == null) {
+            synchronized (this) {
+                u = unpacked;
+                if (u == null) {
+                    int groups = rows * (cols / GROUP);
+                    u = new Unpacked(new byte[rows * cols], new float[groups], new float[groups]);
+                    for (int r = 0; r < rows; r++) {
+                        groups(r, u.q(), u.a(), u.b());
+                    }
+                    unpacked = u;
+                }
+            }
+        }
+        return u;
+    }
+
+    @Override
+    final void widen(int row, float[] dst, int off) {
+        if (!UnpackedKernels.OK) {
+            row(row, dst, off);
+            return;
+        }
+        Unpacked u = unpacked();
+        UnpackedKernels.widen(u.q(), row * cols, u.a(), u.b(), row * (cols / GROUP), dst, off, cols);
+    }
+
+    @Override
+    final void multiplyFew(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
+        if (!UnpackedKernels.OK) {
+            super.multiplyFew(r0, r1, x, xp, t, out, outStride);
+            return;
+        }
+        Unpacked u = unpacked();
+        int ng = cols / GROUP;
+        for (int i = 0; i < t; i++) {
+            int r = r0;
+            for (; r + 4 <= r1; r += 4) {
+                UnpackedKernels.rows4(u.q(), r * cols, u.a(), u.b(), r * ng, cols, x, i * cols, out, i * outStride + r);
+            }
+            for (; r < r1; r++) {
+                out[i * outStride + r] = UnpackedKernels.dot(u.q(), r * cols, u.a(), u.b(), r * ng, x, i * cols, cols);
+            }
+        }
+    }
+
+    @Override
+    final float dotVector(int row, float[] x, int xOff) {
+        if (!UnpackedKernels.OK) {
+            return super.dotVector(row, x, xOff);
+        }
+        Unpacked u = unpacked();
+        return UnpackedKernels.dot(u.q(), row * cols, u.a(), u.b(), row * (cols / GROUP), x, xOff, cols);
+    }
+}

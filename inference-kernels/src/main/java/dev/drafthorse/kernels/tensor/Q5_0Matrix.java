@@ -1,0 +1,125 @@
+package dev.drafthorse.kernels.tensor;
+
+import dev.drafthorse.kernels.gguf.GgmlType;
+import java.nio.ByteBuffer;
+
+/**
+ * Q5_0 weights (ggml block_q5_0): blocks of 32 values, an F16 scale d, a little-endian uint32 qh whose bit
+ * j is the fifth bit of value j, then 16 bytes of low nibbles (value j low, value j+16 high); value
+ * d·(q − 16) with q in [0, 31].
+ *
+ * <p>ggml multiplies Q5_0 against Q8_0 activations ({@link #dotQ8_0}).
+ */
+public final class Q5_0Matrix extends BlockMatrix {
+    static final int BLOCK = 32;
+    static final int BLOCK_BYTES = 22;
+
+    public Q5_0Matrix(ByteBuffer data, int rows, int cols) {
+        super(data, rows, cols, GgmlType.Q5_0);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q5_0;
+    }
+
+    @Override
+    public void row(int row, float[] dst, int off) {
+        int base = row * rowBytes;
+        for (int b = 0; b < cols / BLOCK; b++) {
+            dequantize(data, base + b * BLOCK_BYTES, dst, off + b * BLOCK);
+        }
+    }
+
+    @Override
+    public float dotScalar(int row, float[] x, int xOff) {
+        int base = row * rowBytes;
+        float[] v = new float[BLOCK]; // one dequantized block
+        float s = 0f;
+        for (int b = 0; b < cols / BLOCK; b++) {
+            dequantize(data, base + b * BLOCK_BYTES, v, 0);
+            for (int j = 0; j < BLOCK; j++) {
+                s += v[j] * x[xOff + b * BLOCK + j];
+            }
+        }
+        return s;
+    }
+
+    /** dequantize_row_q5_0 for the block at w[p]: 32 values into dst[off, off + 32). */
+    static void dequantize(byte[] w, int p, float[] dst, int off) {
+        float d = GgmlBlocks.f16(w, p);
+        int qh = GgmlBlocks.u32(w, p + 2);
+        for (int j = 0; j < 16; j++) {
+            int q = w[p + 6 + j] & 0xff;
+            int x0 = ((q & 0x0f) | ((qh >>> j) & 1) << 4) - 16;
+            int x1 = ((q >>> 4) | ((qh >>> (j + 16)) & 1) << 4) - 16;
+            dst[off + j] = x0 * d;
+            dst[off + j + 16] = x1 * d;
+        }
+    }
+
+    /**
+     * ggml_vec_dot_q5_0_q8_0 (generic): the row of n values at w[wOff] against input {@code input} of a.
+     * Per block: sumi = Σ (q − 16)·q8 in integers, then sumf += (d·d8)·sumi.
+     */
+    public static float dotQ8_0(byte[] w, int wOff, int n, ActivationQuant.Q8 a, int input) {
+        int nb = n / BLOCK;
+        float sumf = 0f;
+        for (int b = 0; b < nb; b++) {
+            int p = wOff + b * BLOCK_BYTES;
+            int y = input * n + b * BLOCK;
+            int qh = GgmlBlocks.u32(w, p + 2);
+            int sumi0 = 0;
+            int sumi1 = 0;
+            for (int j = 0; j < 16; j++) {
+                int q = w[p + 6 + j] & 0xff;
+                int x0 = ((q & 0x0f) | ((qh >>> j) & 1) << 4) - 16;
+                int x1 = ((q >>> 4) | ((qh >>> (j + 16)) & 1) << 4) - 16;
+                sumi0 += x0 * a.qs[y + j];
+                sumi1 += x1 * a.qs[y + j + 16];
+            }
+            int sumi = sumi0 + sumi1;
+            sumf += GgmlBlocks.f16(w, p) * a.d[input * nb + b] * sumi;
+        }
+        return sumf;
+    }
+
+    @Override
+    void multiplyScalar(int r0, int r1, float[] x, int t, float[] out, int outStride) {
+        if (!ActivationQuant.INTEGER_DOT) {
+            super.multiplyScalar(r0, r1, x, t, out, outStride);
+            return;
+        }
+        ActivationQuant.Q8 a = ActivationQuant.q8_0(x, t, cols);
+        for (int r = r0; r < r1; r++) {
+            for (int i = 0; i < t; i++) {
+                out[i * outStride + r] = dotQ8_0(data, r * rowBytes, cols, a, i);
+            }
+        }
+    }
+
+    /**
+     * Row {@code row} as value-order quants and, per group of 16 values (two per block), a factor and an
+     * offset such that each value is exactly (float) (a·q + b) as dequantize_row_q5_0 computes it.
+     */
+    @Override
+    void groups(int row, byte[] q, float[] a, float[] b) {
+        byte[] w = data;
+        for (int k = 0; k < cols / BLOCK; k++) {
+            int p = row * rowBytes + k * BLOCK_BYTES;
+            int qo = row * cols + k * BLOCK;
+            int g = qo / 16;
+            float d = GgmlBlocks.f16(w, p);
+            int qh = GgmlBlocks.u32(w, p + 2);
+            for (int j = 0; j < 16; j++) {
+                int v = w[p + 6 + j] & 0xff;
+                q[qo + j] = (byte) (((v & 0x0f) | ((qh >>> j) & 1) << 4) - 16);
+                q[qo + j + 16] = (byte) (((v >>> 4) | ((qh >>> (j + 16)) & 1) << 4) - 16);
+            }
+            a[g] = d;
+            a[g + 1] = d;
+            b[g] = 0f;
+            b[g + 1] = 0f;
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.drafthorse.kernels.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector kernels of the unpacked layout of {@link BlockMatrix}: one signed byte per quant, and per group
+ * of 16 values a factor a and an offset b; value = (float) ((float) (a·q) + b), exactly ggml's
+ * dequantization (a multiply and an add, never fused). Values are multiplied into one accumulator per
+ * (row, input) in element order: the F32 canonical order over the dequantized row. Needs L to divide 16
+ * and a byte species of L lanes (L ≥ 8); otherwise {@link #OK} is false and rows are widened by the scalar
+ * dequantization (the same values, the same order). Conversions are written out in the loops (see
+ * {@link HalfKernels}). Only loaded when {@link Simd#ENABLED}.
+ */
+final class UnpackedKernels {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    static final boolean OK = L >= 8 && BlockMatrix.GROUP % L == 0;
+    static final VectorSpecies<Byte> B = OK ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final int G = BlockMatrix.GROUP;
+
+    private UnpackedKernels() {}
+
+    /** One row (quants from qOff, groups from gOff) · x[xOff, xOff + n). */
+    static float dot(byte[] q, int qOff, float[] a, float[] b, int gOff, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int e = 0; e < n; e += G) {
+            int g = gOff + e / G;
+            FloatVector av = FloatVector.broadcast(F, a[g]);
+            FloatVector bv = FloatVector.broadcast(F, b[g]);
+            for (int j = 0; j < G; j += L) { // constant trip count: C2 unrolls it fully
+                IntVector qi = (IntVector) ByteVector.fromArray(B, q, qOff + e + j).convertShape(VectorOperators.B2I, I, 0);
+                FloatVector w = ((FloatVector) qi.convert(VectorOperators.I2F, 0)).mul(av).add(bv);
+                acc = w.fma(FloatVector.fromArray(F, x, xOff + e + j), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Four consecutive rows (n quants and n/16 groups each) · one input: out[outOff + k] for k < 4. */
+    static void rows4(byte[] q, int qOff, float[] a, float[] b, int gOff, int n, float[] x, int xOff, float[] out, int outOff) {
+        int ng = n / G;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int e = 0; e < n; e += G) {
+            int g = gOff + e / G;
+            FloatVector f0 = FloatVector.broadcast(F, a[g]);
+            FloatVector f1 = FloatVector.broadcast(F, a[g + ng]);
+            FloatVector f2 = FloatVector.broadcast(F, a[g + 2 * ng]);
+            FloatVector f3 = FloatVector.broadcast(F, a[g + 3 * ng]);
+            FloatVector c0 = FloatVector.broadcast(F, b[g]);
+            FloatVector c1 = FloatVector.broadcast(F, b[g + ng]);
+            FloatVector c2 = FloatVector.broadcast(F, b[g + 2 * ng]);
+            FloatVector c3 = FloatVector.broadcast(F, b[g + 3 * ng]);
+            for (int j = 0; j < G; j += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + e + j);
+                int o = qOff + e + j;
+                IntVector q0 = (IntVector) ByteVector.fromArray(B, q, o).convertShape(VectorOperators.B2I, I, 0);
+                IntVector q1 = (IntVector) ByteVector.fromArray(B, q, o + n).convertShape(VectorOperators.B2I, I, 0);
+                IntVector q2 = (IntVector) ByteVector.fromArray(B, q, o + 2 * n).convertShape(VectorOperators.B2I, I, 0);
+                IntVector q3 = (IntVector) ByteVector.fromArray(B, q, o + 3 * n).convertShape(VectorOperators.B2I, I, 0);
+                a0 = ((FloatVector) q0.convert(VectorOperators.I2F, 0)).mul(f0).add(c0).fma(xv, a0);
+                a1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).mul(f1).add(c1).fma(xv, a1);
+                a2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(f2).add(c2).fma(xv, a2);
+                a3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).mul(f3).add(c3).fma(xv, a3);
+            }
+        }
+        out[outOff] = a0.reduceLanes(VectorOperators.ADD);
+        out[outOff + 1] = a1.reduceLanes(VectorOperators.ADD);
+        out[outOff + 2] = a2.reduceLanes(VectorOperators.ADD);
+        out[outOff + 3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** A row dequantized into dst[off, off + n) (exactly ggml's values, element order). */
+    static void widen(byte[] q, int qOff, float[] a, float[] b, int gOff, float[] dst, int off, int n) {
+        for (int e = 0; e < n; e += G) {
+            int g = gOff + e / G;
+            FloatVector av = FloatVector.broadcast(F, a[g]);
+            FloatVector bv = FloatVector.broadcast(F, b[g]);
+            for (int j = 0; j < G; j += L) {
+                IntVector qi = (IntVector) ByteVector.fromArray(B, q, qOff + e + j).convertShape(VectorOperators.B2I, I, 0);
+                ((FloatVector) qi.convert(VectorOperators.I2F, 0)).mul(av).add(bv).intoArray(dst, off + e + j);
+            }
+        }
+    }
+}
