@@ -28,8 +28,8 @@ import java.util.function.IntConsumer;
  * same results.
  */
 public final class Parallel implements AutoCloseable {
-    /** How long an idle worker spins before it parks: longer than the gap between two decode sections. */
-    private static final long SPIN_NANOS = 200_000L;
+    /** How long an idle worker spins before it parks: longer than the gap between two decode steps (sampling, bookkeeping). */
+    private static final long SPIN_NANOS = 2_000_000L;
 
     private final int threads;
     private final Worker[] workers; // (threads − 1)
