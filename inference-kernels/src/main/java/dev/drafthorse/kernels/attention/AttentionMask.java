@@ -60,6 +60,23 @@ public interface AttentionMask {
     }
 
     /**
+     * {@code inner} restricted to a sliding window, as llama.cpp masks the sliding layers of Gemma: a key
+     * is hidden when the query's position minus the key's is at least {@code window}. Keys below
+     * {@code firstNew} are committed cache slots whose position is their slot; keys from {@code firstNew}
+     * on are the call's own new tokens, key {@code firstNew + i} at the position of query i (so tree
+     * verification, whose nodes sit at depth positions, slides by depth too).
+     *
+     * @param window positions a query sees, itself included, at least 1
+     * @param positions RoPE position of each query, from {@code off}; read, not copied: it must not change
+     *     while the mask is in use
+     * @param queries the number of queries
+     * @param firstNew the first key slot that holds a query of this call
+     */
+    static AttentionMask slidingWindow(AttentionMask inner, int window, int[] positions, int off, int queries, int firstNew) {
+        return new SlidingWindowMask(inner, window, positions, off, queries, firstNew);
+    }
+
+    /**
      * An arbitrary mask: query i sees key j iff {@code j < limits[i] && visible.test(i, j)}. The limits
      * should be tight (the last visible key plus one) since kernels stream every key tile below them.
      *
