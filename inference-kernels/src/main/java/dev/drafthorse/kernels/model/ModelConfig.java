@@ -207,6 +207,47 @@ public record ModelConfig(String architecture, int dim, int layers, int heads, i
         return slidingWindow > 0 && layer % slidingPattern < slidingPattern - 1;
     }
 
+    /** The features beyond a Llama block, for display ("none" for a Llama block). */
+    public String features() {
+        java.util.List<String> f = new java.util.ArrayList<>();
+        if (embedScale != 1f) {
+            f.add("embedding × " + embedScale);
+        }
+        if (qkNorm) {
+            f.add("q/k norm");
+        }
+        if (postNorms) {
+            f.add("post-norms");
+        }
+        if (activation != Activation.SILU) {
+            f.add("GELU-tanh FFN");
+        }
+        if (attnScale != (float) (1.0 / Math.sqrt(headDim))) {
+            f.add("attention scale " + attnScale);
+        }
+        if (attnSoftcap != 0f) {
+            f.add("attention soft-cap " + attnSoftcap);
+        }
+        if (finalSoftcap != 0f) {
+            f.add("final soft-cap " + finalSoftcap);
+        }
+        if (slidingWindow > 0) {
+            int n = 0;
+            for (int l = 0; l < layers; l++) {
+                n += slides(l) ? 1 : 0;
+            }
+            f.add("sliding window " + slidingWindow + " on " + n + " of " + layers + " layers (RoPE base " + ropeBaseSwa
+                    + (ropeLinearFactorSwa != 1f ? ", linear ×" + ropeLinearFactorSwa : "") + ")");
+        }
+        if (ropeLinearFactor != 1f) {
+            f.add("linear RoPE ×" + ropeLinearFactor + (slidingWindow > 0 ? " on global layers" : ""));
+        }
+        if (ropeDims < headDim) {
+            f.add("partial RoPE " + ropeDims + "/" + headDim);
+        }
+        return f.isEmpty() ? "none" : String.join(", ", f);
+    }
+
     /**
      * True for a plain Llama block (pre-norms only, SiLU, no soft-capping, no window, no q/k norm, unscaled
      * embeddings): the block that MTP modules copy and the head trainer reproduces.
