@@ -130,8 +130,9 @@ public final class TiledAttention {
      * copy), and with optional soft-capping of the scores: {@code s = cap·tanh(s/cap)} after the scale
      * (Gemma 2). The capped score is what the canonical reduction's steps then use.
      *
-     * @param row0 first query row of q and first output row of out
+     * @param row0 first query row of q
      * @param softcap the cap, or 0 for none
+     * @param row0Out first output row of out
      */
     public void attend(float[] q, int row0, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, float softcap,
             float[] out, int row0Out, Parallel par) {
