@@ -134,6 +134,23 @@ class ArchFeaturesTest {
         assertNotNull(Model.load(write("qwen3", 96, 2, 3, 1, 80, GgmlType.F32), par).weights().layers[1].kNorm);
     }
 
+    /** llama.cpp's GELU: the F16 table inside (−10, 10), 0 and identity outside, within F16 precision of the formula. */
+    @Test
+    void geluIsLlamaCppsTable() {
+        assertEquals(0f, Activation.gelu(-10f));
+        assertEquals(0f, Activation.gelu(-50f));
+        assertEquals(10f, Activation.gelu(10f));
+        assertEquals(123.5f, Activation.gelu(123.5f));
+        assertEquals(0f, Activation.gelu(0f));
+        for (float x = -9.99f; x < 10f; x += 0.0137f) {
+            double exact = 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+            // Two F16 roundings (input and output): a few parts in a thousand of the slope-scaled magnitude.
+            assertEquals(exact, Activation.gelu(x), 2e-3 * (Math.abs(x) + 1), "gelu(" + x + ")");
+            float h = dev.drafthorse.kernels.tensor.Float16.toFloat(dev.drafthorse.kernels.tensor.Float16.fromFloat(x));
+            assertEquals(Activation.gelu(h), Activation.gelu(x), "inputs with the same F16 share a table entry: " + x);
+        }
+    }
+
     /** Sliding windows (5 here) and soft-capping keep the contract: one token's bits whatever else runs. */
     @ParameterizedTest
     @ValueSource(strings = {"gemma2", "gemma3"})
