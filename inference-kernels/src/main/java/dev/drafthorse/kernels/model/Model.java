@@ -269,7 +269,7 @@ public final class Model {
                     addBias(w.k, i * c.kvDim(), lw.bk);
                     addBias(w.v, i * c.kvDim(), lw.bv);
                 }
-                if (lw.qNorm != null) {
+                if (c.qkNorm()) {
                     headNorm(w.q, i * c.qDim(), c.heads(), lw.qNorm);
                     headNorm(w.k, i * c.kvDim(), c.kvHeads(), lw.kNorm);
                 }
@@ -292,7 +292,7 @@ public final class Model {
             row0 += t;
         }
         Matmul.matmul(lw.wo, w.att, rows, w.xb, par);
-        if (lw.postAttnNorm != null) {
+        if (c.postNorms()) {
             rmsnormRows(w.xb, lw.postAttnNorm, w.xb, rows);
         }
         add(w.x, w.xb, rows * d);
@@ -303,7 +303,7 @@ public final class Model {
         Activation act = c.activation();
         par.forRange(rows * c.ffn(), 4096, (a, b) -> act.gated(w.gate, w.up, a, b));
         Matmul.matmul(lw.down, w.gate, rows, w.xb, par);
-        if (lw.postFfnNorm != null) {
+        if (c.postNorms()) {
             rmsnormRows(w.xb, lw.postFfnNorm, w.xb, rows);
         }
         add(w.x, w.xb, rows * d);
