@@ -23,7 +23,8 @@ import java.util.List;
  * every weight is read once per pass whatever B and T are; attention runs per sequence over its own KV
  * cache. Each row's arithmetic is the same whatever else is in the pass, so a sequence gets the same
  * bits alone or in a batch. Buffers live in a {@link Scratch} that grows and is reused, so a decode
- * step allocates nothing but its result.
+ * step allocates no array but its result (fused products use arrays built once per layer; each
+ * sequence's attention reads and writes its rows of the shared q and output buffers in place).
  *
  * <p>Block, with the optional steps of {@link ModelConfig}'s features in brackets:
  * <pre>
