@@ -74,7 +74,7 @@ public record RandomModel(String architecture, int dim, int layers, int heads, i
         }
         if (a.equals("gemma2")) {
             w.putFloat32(a + ".attn_logit_softcapping", 2f);
-            w.putFloat32(a + ".final_logit_softcapping", 5f);
+            w.putFloat32(a + ".final_logit_softcapping", 30f);
         }
         if (a.equals("gemma3")) {
             w.putFloat32(a + ".rope.freq_base_swa", 10000f);

@@ -104,7 +104,7 @@ class ArchFeaturesTest {
         assertEquals(Activation.GELU_TANH, g2.activation());
         assertTrue(g2.postNorms() && !g2.qkNorm());
         assertEquals(2f, g2.attnSoftcap());
-        assertEquals(5f, g2.finalSoftcap());
+        assertEquals(30f, g2.finalSoftcap());
         assertEquals(5, g2.slidingWindow());
         assertTrue(g2.slides(0) && !g2.slides(1) && g2.slides(2), "every other layer slides");
 
