@@ -19,6 +19,15 @@ public interface AttentionMask {
      */
     int limit(int query);
 
+    /**
+     * Inclusive lower bound on the key positions query {@code query} may see (0 unless the mask knows
+     * better): kernels skip whole key tiles below the smallest bound of their queries instead of asking
+     * {@link #visible} about each key. Skipping keys that are invisible anyway changes no result.
+     */
+    default int first(int query) {
+        return 0;
+    }
+
     /** Whether query {@code query} sees key position {@code key}; only asked for {@code key < limit(query)}. */
     boolean visible(int query, int key);
 

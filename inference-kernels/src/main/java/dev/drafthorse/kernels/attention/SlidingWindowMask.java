@@ -38,6 +38,13 @@ final class SlidingWindowMask implements AttentionMask {
         return inner.limit(query);
     }
 
+    /** Committed keys (slot = position) more than the window behind the query are never visible. */
+    @Override
+    public int first(int query) {
+        long behind = (long) positions[off + query] - window + 1;
+        return (int) Math.max(inner.first(query), Math.max(0, Math.min(firstNew, behind)));
+    }
+
     @Override
     public boolean visible(int query, int key) {
         if (!inner.visible(query, key)) {

@@ -25,7 +25,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *       {@code s = FloatOps.dot(q, k)·scale}, then {@code s = cap·tanh(s/cap)} when the call
  *       soft-caps; {@code m_c} = their max; {@code p = (float) exp(s − m_c)};
  *       {@code l_c = Σ p}; {@code acc_c = Σ p·v} (zeroed, then one {@code axpy} per key).
- *       Chunks the query cannot see at all are skipped.</li>
+ *       Chunks the query cannot see at all are skipped (those wholly below the mask's
+ *       {@link AttentionMask#first first} visible key without even asking the mask).</li>
  *   <li>The chunk triples are merged into the running (m, l, acc) strictly in chunk order: the first one is
  *       taken as is; then {@code m' = max(m, m_c)}, {@code a = exp(m − m')}, {@code b = exp(m_c − m')},
  *       {@code acc = acc·a + acc_c·b} (a {@code scale}, skipped when a is exactly 1, then an
@@ -191,6 +192,8 @@ public final class TiledAttention {
         final int outBase;
         final int[] limits;     // (T)
         final int maxLimit;
+        final int[] firsts;     // (T) first key each query may see, or null when all start at 0
+        final int minFirst;
 
         Call(float[] q, int qBase, int T, int nHeads, KvStore kv, AttentionMask sparse, float scale, float softcap,
                 float[] out, int outBase, int[] limits) {
@@ -213,6 +216,18 @@ public final class TiledAttention {
                 max = Math.max(max, limit);
             }
             this.maxLimit = max;
+            int[] f = null;
+            int min = 0;
+            if (sparse != null) {
+                f = new int[T];
+                min = Integer.MAX_VALUE;
+                for (int t = 0; t < T; t++) {
+                    f[t] = sparse.first(t);
+                    min = Math.min(min, f[t]);
+                }
+            }
+            this.firsts = f;
+            this.minFirst = min;
         }
 
         int qOff(int t, int h) {
@@ -250,15 +265,18 @@ public final class TiledAttention {
         // Running state, row r = (t - t0) * group + (h - h0): m (rows), l (rows), acc (rows, headDim).
         Arrays.fill(s.runL, 0, (t1 - t0) * group, 0f);
         int blockLimit = 0;
+        int blockFirst = Integer.MAX_VALUE;
         for (int t = t0; t < t1; t++) {
             blockLimit = Math.max(blockLimit, c.limits[t]);
+            blockFirst = Math.min(blockFirst, c.firsts == null ? 0 : c.firsts[t]);
         }
-        for (int key0 = 0; key0 < blockLimit; key0 += KEY_BLOCK) {
+        // Chunks wholly below every query's first visible key hold nothing to merge: start after them.
+        for (int key0 = blockFirst / KEY_BLOCK * KEY_BLOCK; key0 < blockLimit; key0 += KEY_BLOCK) {
             int tileKeys = Math.min(KEY_BLOCK, blockLimit - key0);
             boolean loaded = false; // a tile no query of the block sees is never read
             for (int t = t0; t < t1; t++) {
                 int n = Math.min(c.limits[t] - key0, tileKeys); // keys of this chunk below the query's limit
-                if (n <= 0 || !visibleRow(s, c, t, key0, n)) {
+                if (n <= 0 || belowFirst(c, t, key0, n) || !visibleRow(s, c, t, key0, n)) {
                     continue;
                 }
                 if (!loaded) {
@@ -307,7 +325,7 @@ public final class TiledAttention {
             float[] waveM = main.waveM;     // (wave, T, nHeads)
             float[] waveL = main.waveL;     // (wave, T, nHeads)
             float[] waveAcc = main.waveAcc; // (wave, T, nHeads, headDim)
-            for (int c0 = 0; c0 < chunks; c0 += wave) {
+            for (int c0 = c.minFirst / KEY_BLOCK; c0 < chunks; c0 += wave) {
                 int first = c0;
                 int n = Math.min(wave, chunks - c0);
                 par.forEachChunk(n * c.kvHeads, item -> {
@@ -352,7 +370,7 @@ public final class TiledAttention {
         boolean loaded = false;
         for (int t = 0; t < c.T; t++) {
             int n = Math.min(c.limits[t] - key0, KEY_BLOCK);
-            boolean sees = n > 0 && visibleRow(s, c, t, key0, n);
+            boolean sees = n > 0 && !belowFirst(c, t, key0, n) && visibleRow(s, c, t, key0, n);
             if (sees && !loaded) {
                 int tileKeys = Math.min(KEY_BLOCK, c.maxLimit - key0); // no query needs keys past maxLimit
                 c.kv.readKeys(kvHead, key0, tileKeys, s.kTile, 0);
@@ -374,6 +392,11 @@ public final class TiledAttention {
     }
 
     // ---------------------------------------------------------------- the canonical reduction
+
+    /** Whether keys [key0, key0+n) all lie below query t's first visible key. */
+    private static boolean belowFirst(Call c, int t, int key0, int n) {
+        return c.firsts != null && key0 + n <= c.firsts[t];
+    }
 
     /**
      * For a sparse mask, fills {@code s.vis[0, n)} for query t and keys [key0, key0+n) and says whether any

@@ -48,6 +48,9 @@ class WindowAndSoftcapTest {
         assertTrue(m.visible(0, 7), "distance 3");
         assertTrue(m.visible(2, 12), "itself");
         assertFalse(m.visible(0, 11), "the future stays hidden");
+        assertEquals(7, m.first(0), "keys below position 10 - 4 + 1 are skipped whole");
+        assertEquals(9, m.first(2));
+        assertEquals(0, AttentionMask.causal(5).first(0));
         assertThrows(IllegalArgumentException.class, () -> m.limit(3));
         assertThrows(IllegalArgumentException.class, () -> AttentionMask.slidingWindow(AttentionMask.causal(0), 0, pos, 0, 3, 0));
 
@@ -57,6 +60,7 @@ class WindowAndSoftcapTest {
         assertTrue(tree.visible(2, 5), "its parent, distance 1");
         assertFalse(tree.visible(2, 4), "prefix key 4 at distance 2");
         assertFalse(tree.visible(2, 6), "its sibling stays hidden");
+        assertEquals(5, tree.first(2), "never beyond the call's own keys, whose positions are not their slots");
     }
 
     @ParameterizedTest
