@@ -71,17 +71,6 @@ class ArchReferenceTest {
         float[] got = m.forward(List.of(Step.causal(m.newCache(KvType.F32, 256), prompt, Step.Logits.ALL)))[0];
         double worst = 0;
         int worstAt = -1;
-        if (System.getProperty("arch.debug") != null) {
-            StringBuilder sb = new StringBuilder(name + " per position:");
-            for (int i = 0; i < prompt.length; i++) {
-                double e = 0;
-                for (int j = 0; j < v; j++) {
-                    e = Math.max(e, Math.abs(expected[i * v + j] - got[i * v + j]));
-                }
-                sb.append(String.format(" %d:%.2e", i, e));
-            }
-            System.err.println(sb);
-        }
         for (int i = 0; i < expected.length; i++) {
             double err = Math.abs(expected[i] - got[i]);
             if (err > worst) {
