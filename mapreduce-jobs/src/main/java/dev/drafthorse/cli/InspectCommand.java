@@ -44,6 +44,7 @@ final class InspectCommand implements Command {
             out.printf("shape: dim %d, layers %d, heads %d, kv heads %d, head dim %d, ffn %d, vocab %d, context %d%n",
                     c.dim(), c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.ffn(), c.vocab(), c.contextLength());
             out.printf("rope: base %s, dims %d, %s%n", c.ropeBase(), c.ropeDims(), c.ropeNeox() ? "neox" : "interleaved");
+            out.println("features: " + c.features());
         }
         long params = 0;
         for (TensorInfo t : f.tensors().values()) {

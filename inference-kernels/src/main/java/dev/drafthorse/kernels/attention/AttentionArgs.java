@@ -14,6 +14,12 @@ final class AttentionArgs {
      */
     static int[] check(float[] q, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, int outLength,
             boolean outNull) {
+        return check(q, 0, T, nHeads, kv, mask, scale, outLength, 0, outNull);
+    }
+
+    /** As above, for rows that start at float {@code qOff} of q and {@code outOff} of out. */
+    static int[] check(float[] q, int qOff, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, int outLength,
+            int outOff, boolean outNull) {
         if (kv == null) {
             throw new IllegalArgumentException("kv must not be null");
         }
@@ -34,16 +40,16 @@ final class AttentionArgs {
         if (q == null) {
             throw new IllegalArgumentException("q must not be null");
         }
-        if (q.length < rowsLen) {
-            throw new IllegalArgumentException("q must hold T*nHeads*headDim = " + rowsLen + " floats, has "
+        if (q.length < qOff + rowsLen) {
+            throw new IllegalArgumentException("q must hold T*nHeads*headDim = " + rowsLen + " floats from " + qOff + ", has "
                     + q.length);
         }
         if (outNull) {
             throw new IllegalArgumentException("out must not be null");
         }
-        if (outLength < rowsLen) {
-            throw new IllegalArgumentException("out must hold T*nHeads*headDim = " + rowsLen + " floats, has "
-                    + outLength);
+        if (outLength < outOff + rowsLen) {
+            throw new IllegalArgumentException("out must hold T*nHeads*headDim = " + rowsLen + " floats from " + outOff
+                    + ", has " + outLength);
         }
         int[] limits = new int[T]; // (T)
         int capacity = kv.capacity();

@@ -19,6 +19,15 @@ public interface AttentionMask {
      */
     int limit(int query);
 
+    /**
+     * Inclusive lower bound on the key positions query {@code query} may see (0 unless the mask knows
+     * better): kernels skip whole key tiles below the smallest bound of their queries instead of asking
+     * {@link #visible} about each key. Skipping keys that are invisible anyway changes no result.
+     */
+    default int first(int query) {
+        return 0;
+    }
+
     /** Whether query {@code query} sees key position {@code key}; only asked for {@code key < limit(query)}. */
     boolean visible(int query, int key);
 
@@ -57,6 +66,23 @@ public interface AttentionMask {
      */
     static AttentionMask tree(int prefixLength, int[] parent) {
         return new TreeMask(prefixLength, parent);
+    }
+
+    /**
+     * {@code inner} restricted to a sliding window, as llama.cpp masks the sliding layers of Gemma: a key
+     * is hidden when the query's position minus the key's is at least {@code window}. Keys below
+     * {@code firstNew} are committed cache slots whose position is their slot; keys from {@code firstNew}
+     * on are the call's own new tokens, key {@code firstNew + i} at the position of query i (so tree
+     * verification, whose nodes sit at depth positions, slides by depth too).
+     *
+     * @param window positions a query sees, itself included, at least 1
+     * @param positions RoPE position of each query, from {@code off}; read, not copied: it must not change
+     *     while the mask is in use
+     * @param queries the number of queries
+     * @param firstNew the first key slot that holds a query of this call
+     */
+    static AttentionMask slidingWindow(AttentionMask inner, int window, int[] positions, int off, int queries, int firstNew) {
+        return new SlidingWindowMask(inner, window, positions, off, queries, firstNew);
     }
 
     /**

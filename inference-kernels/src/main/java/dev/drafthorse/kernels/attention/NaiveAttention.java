@@ -18,6 +18,15 @@ public final class NaiveAttention {
      */
     public static void attend(float[] q, int T, int nHeads, KvStore kv, AttentionMask mask, float scale,
             double[] out) {
+        attend(q, T, nHeads, kv, mask, scale, 0.0, out);
+    }
+
+    /**
+     * As above, with the scores soft-capped: {@code s = cap·tanh(s/cap)} after the scale, before the
+     * softmax (Gemma 2); {@code cap} 0 for none.
+     */
+    public static void attend(float[] q, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, double cap,
+            double[] out) {
         int[] limits = AttentionArgs.check(q, T, nHeads, kv, mask, scale, out == null ? 0 : out.length,
                 out == null);
         int d = kv.headDim();
@@ -44,6 +53,9 @@ public final class NaiveAttention {
                         s += (double) q[qOff + i] * key[i];
                     }
                     s *= scale;
+                    if (cap != 0) {
+                        s = cap * Math.tanh(s / cap);
+                    }
                     scores[j] = s;
                     max = Math.max(max, s);
                     any = true;

@@ -22,9 +22,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *   <li>Keys are cut into chunks of {@link #KEY_BLOCK} positions at fixed boundaries:
  *       chunk c = [c·KEY_BLOCK, (c+1)·KEY_BLOCK), independent of T, of the query block and of threads.</li>
  *   <li>For every chunk with at least one visible key, in key order and in float: scores
- *       {@code s = FloatOps.dot(q, k)·scale}; {@code m_c} = their max; {@code p = (float) exp(s − m_c)};
+ *       {@code s = FloatOps.dot(q, k)·scale}, then {@code s = cap·tanh(s/cap)} when the call
+ *       soft-caps; {@code m_c} = their max; {@code p = (float) exp(s − m_c)};
  *       {@code l_c = Σ p}; {@code acc_c = Σ p·v} (zeroed, then one {@code axpy} per key).
- *       Chunks the query cannot see at all are skipped.</li>
+ *       Chunks the query cannot see at all are skipped (those wholly below the mask's
+ *       {@link AttentionMask#first first} visible key without even asking the mask).</li>
  *   <li>The chunk triples are merged into the running (m, l, acc) strictly in chunk order: the first one is
  *       taken as is; then {@code m' = max(m, m_c)}, {@code a = exp(m − m')}, {@code b = exp(m_c − m')},
  *       {@code acc = acc·a + acc_c·b} (a {@code scale}, skipped when a is exactly 1, then an
@@ -120,15 +122,38 @@ public final class TiledAttention {
      */
     public void attend(float[] q, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, float[] out,
             Parallel par) {
-        int[] limits = AttentionArgs.check(q, T, nHeads, kv, mask, scale, out == null ? 0 : out.length,
-                out == null); // (T)
+        attend(q, 0, T, nHeads, kv, mask, scale, 0f, out, 0, par);
+    }
+
+    /**
+     * As {@link #attend(float[], int, int, KvStore, AttentionMask, float, float[], Parallel)}, for T query
+     * rows that start at row {@code row0} of q and out (one sequence's share of a batched pass, with no
+     * copy), and with optional soft-capping of the scores: {@code s = cap·tanh(s/cap)} after the scale
+     * (Gemma 2). The capped score is what the canonical reduction's steps then use.
+     *
+     * @param row0 first query row of q
+     * @param softcap the cap, or 0 for none
+     * @param row0Out first output row of out
+     */
+    public void attend(float[] q, int row0, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, float softcap,
+            float[] out, int row0Out, Parallel par) {
+        if (row0 < 0 || row0Out < 0) {
+            throw new IllegalArgumentException("row offsets must be >= 0, got " + row0 + " and " + row0Out);
+        }
+        if (!(softcap >= 0f) || Float.isInfinite(softcap)) {
+            throw new IllegalArgumentException("softcap must be finite and >= 0, got " + softcap);
+        }
+        int width = nHeads * (kv == null ? 0 : kv.headDim());
+        int[] limits = AttentionArgs.check(q, row0 * width, T, nHeads, kv, mask, scale, out == null ? 0 : out.length,
+                row0Out * width, out == null); // (T)
         if (par == null) {
             throw new IllegalArgumentException("par must not be null");
         }
         if (T == 0) {
             return;
         }
-        Call call = new Call(q, T, nHeads, kv, mask.causal() ? null : mask, scale, out, limits);
+        Call call = new Call(q, row0 * width, T, nHeads, kv, mask.causal() ? null : mask, scale, softcap, out, row0Out * width,
+                limits);
         if (useKeySplit(call, par.threads())) {
             keySplit(call, par);
         } else {
@@ -152,7 +177,8 @@ public final class TiledAttention {
 
     /** The arguments of one call, shared read-only by its tasks. */
     private static final class Call {
-        final float[] q;        // (T, nHeads*headDim)
+        final float[] q;        // (T, nHeads*headDim) from qBase
+        final int qBase;
         final int T;
         final int nHeads;
         final int kvHeads;
@@ -161,13 +187,18 @@ public final class TiledAttention {
         final KvStore kv;
         final AttentionMask sparse; // null when every key below the limit is visible
         final float scale;
-        final float[] out;      // (T, nHeads*headDim)
+        final float softcap;    // 0 for none
+        final float[] out;      // (T, nHeads*headDim) from outBase
+        final int outBase;
         final int[] limits;     // (T)
         final int maxLimit;
+        final int[] firsts;     // (T) first key each query may see, or null when all start at 0
+        final int minFirst;
 
-        Call(float[] q, int T, int nHeads, KvStore kv, AttentionMask sparse, float scale, float[] out,
-                int[] limits) {
+        Call(float[] q, int qBase, int T, int nHeads, KvStore kv, AttentionMask sparse, float scale, float softcap,
+                float[] out, int outBase, int[] limits) {
             this.q = q;
+            this.qBase = qBase;
             this.T = T;
             this.nHeads = nHeads;
             this.kvHeads = kv.kvHeads();
@@ -176,17 +207,35 @@ public final class TiledAttention {
             this.kv = kv;
             this.sparse = sparse;
             this.scale = scale;
+            this.softcap = softcap;
             this.out = out;
+            this.outBase = outBase;
             this.limits = limits;
             int max = 0;
             for (int limit : limits) {
                 max = Math.max(max, limit);
             }
             this.maxLimit = max;
+            int[] f = null;
+            int min = 0;
+            if (sparse != null) {
+                f = new int[T];
+                min = Integer.MAX_VALUE;
+                for (int t = 0; t < T; t++) {
+                    f[t] = sparse.first(t);
+                    min = Math.min(min, f[t]);
+                }
+            }
+            this.firsts = f;
+            this.minFirst = min;
         }
 
         int qOff(int t, int h) {
-            return (t * nHeads + h) * d;
+            return qBase + (t * nHeads + h) * d;
+        }
+
+        int outOff(int t, int h) {
+            return outBase + (t * nHeads + h) * d;
         }
     }
 
@@ -216,15 +265,18 @@ public final class TiledAttention {
         // Running state, row r = (t - t0) * group + (h - h0): m (rows), l (rows), acc (rows, headDim).
         Arrays.fill(s.runL, 0, (t1 - t0) * group, 0f);
         int blockLimit = 0;
+        int blockFirst = Integer.MAX_VALUE;
         for (int t = t0; t < t1; t++) {
             blockLimit = Math.max(blockLimit, c.limits[t]);
+            blockFirst = Math.min(blockFirst, c.firsts == null ? 0 : c.firsts[t]);
         }
-        for (int key0 = 0; key0 < blockLimit; key0 += KEY_BLOCK) {
+        // Chunks wholly below every query's first visible key hold nothing to merge: start after them.
+        for (int key0 = blockFirst / KEY_BLOCK * KEY_BLOCK; key0 < blockLimit; key0 += KEY_BLOCK) {
             int tileKeys = Math.min(KEY_BLOCK, blockLimit - key0);
             boolean loaded = false; // a tile no query of the block sees is never read
             for (int t = t0; t < t1; t++) {
                 int n = Math.min(c.limits[t] - key0, tileKeys); // keys of this chunk below the query's limit
-                if (n <= 0 || !visibleRow(s, c, t, key0, n)) {
+                if (n <= 0 || belowFirst(c, t, key0, n) || !visibleRow(s, c, t, key0, n)) {
                     continue;
                 }
                 if (!loaded) {
@@ -251,7 +303,7 @@ public final class TiledAttention {
         for (int t = t0; t < t1; t++) {
             for (int g = 0; g < group; g++) {
                 int r = (t - t0) * group + g;
-                finish(s.runL[r], s.runAcc, r * d, c.out, c.qOff(t, h0 + g), d);
+                finish(s.runL[r], s.runAcc, r * d, c.out, c.outOff(t, h0 + g), d);
             }
         }
     }
@@ -273,7 +325,7 @@ public final class TiledAttention {
             float[] waveM = main.waveM;     // (wave, T, nHeads)
             float[] waveL = main.waveL;     // (wave, T, nHeads)
             float[] waveAcc = main.waveAcc; // (wave, T, nHeads, headDim)
-            for (int c0 = 0; c0 < chunks; c0 += wave) {
+            for (int c0 = c.minFirst / KEY_BLOCK; c0 < chunks; c0 += wave) {
                 int first = c0;
                 int n = Math.min(wave, chunks - c0);
                 par.forEachChunk(n * c.kvHeads, item -> {
@@ -304,7 +356,7 @@ public final class TiledAttention {
                 }
             }
             for (int r = 0; r < rows; r++) {
-                finish(main.runL[r], main.runAcc, r * d, c.out, r * d, d);
+                finish(main.runL[r], main.runAcc, r * d, c.out, c.outBase + r * d, d);
             }
         } finally {
             pool.offer(main);
@@ -318,7 +370,7 @@ public final class TiledAttention {
         boolean loaded = false;
         for (int t = 0; t < c.T; t++) {
             int n = Math.min(c.limits[t] - key0, KEY_BLOCK);
-            boolean sees = n > 0 && visibleRow(s, c, t, key0, n);
+            boolean sees = n > 0 && !belowFirst(c, t, key0, n) && visibleRow(s, c, t, key0, n);
             if (sees && !loaded) {
                 int tileKeys = Math.min(KEY_BLOCK, c.maxLimit - key0); // no query needs keys past maxLimit
                 c.kv.readKeys(kvHead, key0, tileKeys, s.kTile, 0);
@@ -340,6 +392,11 @@ public final class TiledAttention {
     }
 
     // ---------------------------------------------------------------- the canonical reduction
+
+    /** Whether keys [key0, key0+n) all lie below query t's first visible key. */
+    private static boolean belowFirst(Call c, int t, int key0, int n) {
+        return c.firsts != null && key0 + n <= c.firsts[t];
+    }
 
     /**
      * For a sparse mask, fills {@code s.vis[0, n)} for query t and keys [key0, key0+n) and says whether any
@@ -372,12 +429,16 @@ public final class TiledAttention {
     private void chunkTriple(Scratch s, Call c, int qOff, int n, boolean[] vis, float[] acc, int accOff) {
         int d = c.d;
         float scale = c.scale;
+        float cap = c.softcap;
         float[] p = s.scores; // (KEY_BLOCK) scores, then exp weights
         ChunkKernels.dots(vector, c.q, qOff, s.kTile, 0, d, n, p, 0);
         float m = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
             if (vis == null || vis[j]) {
                 float x = p[j] * scale;
+                if (cap != 0f) {
+                    x = softcap(x, cap);
+                }
                 p[j] = x;
                 m = x > m ? x : m;
             }
@@ -394,6 +455,11 @@ public final class TiledAttention {
         ChunkKernels.weightedSum(vector, p, 0, vis, 0, n, s.vTile, 0, d, acc, accOff);
         s.mC = m;
         s.lC = l;
+    }
+
+    /** cap·tanh(x/cap) in float, as ggml computes it (scale by 1/cap, tanh, scale by cap). */
+    static float softcap(float x, float cap) {
+        return (float) Math.tanh(x * (1f / cap)) * cap;
     }
 
     /** Merges a chunk triple into a non-empty running state (step 3 of the canonical reduction). */

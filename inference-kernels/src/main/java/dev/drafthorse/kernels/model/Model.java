@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A Llama-family decoder-only transformer (llama, qwen2) and its one forward pass.
+ * A decoder-only transformer (llama, qwen2, qwen3, gemma2, gemma3, phi3) and its one forward pass.
  *
  * <p>Dimension legend: B sequences in a pass, N new positions over all of them (Σ T_b), D model width,
  * H query heads, KvH key/value heads, Hd head width, F feed-forward width, V vocabulary.
@@ -22,10 +22,23 @@ import java.util.List;
  * verification (a tree mask and depth positions). All matrix products run over the N rows together, so
  * every weight is read once per pass whatever B and T are; attention runs per sequence over its own KV
  * cache. Each row's arithmetic is the same whatever else is in the pass, so a sequence gets the same
- * bits alone or in a batch.
+ * bits alone or in a batch. Buffers live in a {@link Scratch} that grows and is reused, so a decode
+ * step allocates no array but its result (fused products use arrays built once per layer; each
+ * sequence's attention reads and writes its rows of the shared q and output buffers in place).
  *
- * <p>Block: x += Wo·attn(rope(Wq·n), rope(Wk·n), Wv·n) with n = rmsnorm(x); x += Wdown·(silu(Wgate·m) ⊙
- * Wup·m) with m = rmsnorm(x); logits = Wout·rmsnorm(x).
+ * <p>Block, with the optional steps of {@link ModelConfig}'s features in brackets:
+ * <pre>
+ *   x = embed(token) [· √D]
+ *   per layer:  n = rmsnorm(x)
+ *               q, k, v = Wq·n, Wk·n, Wv·n  [+ biases]
+ *               q, k = [rmsnorm per head] then rope (local base on sliding layers)
+ *               a = Wo·attn(q, K, V)   scores · attnScale, [soft-capped], [window on sliding layers]
+ *               x = x + [rmsnorm](a)                                    [post-attention norm]
+ *               m = rmsnorm(x)
+ *               x = x + [rmsnorm](Wdown·(act(Wgate·m) ⊙ Wup·m))          [post-FFN norm]
+ *   logits = Wout·rmsnorm(x)  [then c·tanh(logits/c)]
+ * </pre>
+ * Fused tensors (Phi-3's qkv and gate/up) are split when the weights load, so they need no branch here.
  *
  * <p>Not thread-safe: one pass at a time (each pass is itself parallel).
  */
@@ -36,7 +49,8 @@ public final class Model {
     private final Tokenizer tokenizer;
     private final Parallel par;
     private final TiledAttention attention = new TiledAttention();
-    private final float[] ropeFreqs; // (ropeDims/2) angular frequency of each rotated pair
+    private final float[] ropeFreqs;    // (ropeDims/2) angular frequency of each rotated pair, global layers
+    private final float[] ropeFreqsSwa; // (ropeDims/2) the same for sliding layers; ropeFreqs itself when equal
     private Scratch scratch; // grown on demand
 
     private Model(GgufFile file, Parallel par) throws IOException {
@@ -45,15 +59,23 @@ public final class Model {
         this.weights = new ModelWeights(file, config);
         this.tokenizer = Tokenizer.fromGguf(file);
         this.par = par;
+        ropeFreqs = ropeFreqs(config.ropeBase(), config.ropeLinearFactor());
+        boolean local = config.slidingWindow() > 0
+                && (config.ropeBaseSwa() != config.ropeBase() || config.ropeLinearFactorSwa() != config.ropeLinearFactor());
+        ropeFreqsSwa = local ? ropeFreqs(config.ropeBaseSwa(), config.ropeLinearFactorSwa()) : ropeFreqs;
+    }
+
+    private float[] ropeFreqs(float base, float linearFactor) {
         int half = config.ropeDims() / 2;
-        ropeFreqs = new float[half];
+        float[] freqs = new float[half];
         for (int i = 0; i < half; i++) {
-            double f = Math.pow(config.ropeBase(), -2.0 * i / config.ropeDims()) / config.ropeLinearFactor();
+            double f = Math.pow(base, -2.0 * i / config.ropeDims()) / linearFactor;
             if (weights.ropeFreqFactors != null) {
                 f /= weights.ropeFreqFactors[i];
             }
-            ropeFreqs[i] = (float) f;
+            freqs[i] = (float) f;
         }
+        return freqs;
     }
 
     /** Loads a GGUF model; the pass uses {@code par}'s threads (the caller closes it). */
@@ -172,124 +194,192 @@ public final class Model {
             s.cache().reserve(s.tokens().length);
             n += s.tokens().length;
         }
-        Scratch w = scratch(n);
         final int rows = n;
-        int d = c.dim();
+        Scratch w = scratch(rows, steps.size());
 
-        // Embeddings and RoPE angles of every new row.
-        int[] tokenOf = new int[n];
-        int[] posOf = new int[n];
+        // 1. Token and position of every new row, the steps one after the other; each step's masks.
         int r = 0;
-        for (Step s : steps) {
-            int base = s.cache().length();
-            for (int i = 0; i < s.tokens().length; i++, r++) {
-                tokenOf[r] = s.tokens()[i];
-                posOf[r] = s.positions() != null ? s.positions()[i] : base + i;
+        for (int si = 0; si < steps.size(); si++) {
+            Step s = steps.get(si);
+            int t = s.tokens().length;
+            int slot0 = s.cache().length();
+            for (int i = 0; i < t; i++) {
+                w.tokenOf[r + i] = s.tokens()[i];
+                w.posOf[r + i] = s.positions() != null ? s.positions()[i] : slot0 + i;
             }
+            w.masks[si] = s.mask() != null ? s.mask() : AttentionMask.causal(slot0);
+            w.windowMasks[si] = c.slidingWindow() > 0
+                    ? AttentionMask.slidingWindow(w.masks[si], c.slidingWindow(), w.posOf, r, t, slot0) : null;
+            r += t;
         }
-        par.forRange(rows, 16, (a, b) -> {
-            for (int i = a; i < b; i++) {
-                weights.tokenEmbedding.row(tokenOf[i], w.x, i * d);
-                ropeAngles(posOf[i], w.cos, w.sin, i * ropeFreqs.length);
-            }
-        });
 
-        float scale = (float) (1.0 / Math.sqrt(c.headDim()));
+        // 2. Embeddings and the RoPE angles of every row.
+        embed(w, rows);
+
+        // 3. The blocks.
         for (int l = 0; l < c.layers(); l++) {
-            ModelWeights.Layer lw = weights.layers[l];
-            rmsnormRows(w.x, lw.attnNorm, w.xb, rows);
-            Matmul.matmul(new WeightMatrix[] {lw.wq, lw.wk, lw.wv}, w.xb, rows, new float[][] {w.q, w.k, w.v}, par);
-            final int layer = l;
-            par.forRange(rows, 16, (a, b) -> {
-                for (int i = a; i < b; i++) {
-                    if (lw.bq != null) {
-                        addBias(w.q, i * c.qDim(), lw.bq);
-                        addBias(w.k, i * c.kvDim(), lw.bk);
-                        addBias(w.v, i * c.kvDim(), lw.bv);
-                    }
-                    rope(w.q, i * c.qDim(), c.heads(), w.cos, w.sin, i * ropeFreqs.length);
-                    rope(w.k, i * c.kvDim(), c.kvHeads(), w.cos, w.sin, i * ropeFreqs.length);
-                }
-            });
-            // Keys and values into each cache, then attention per sequence.
-            int row0 = 0;
-            for (Step s : steps) {
-                int t = s.tokens().length;
-                int slot0 = s.cache().length();
-                var store = s.cache().layer(layer);
-                for (int i = 0; i < t; i++) {
-                    store.put(slot0 + i, w.k, (row0 + i) * c.kvDim(), w.v, (row0 + i) * c.kvDim());
-                }
-                AttentionMask mask = s.mask() != null ? s.mask() : AttentionMask.causal(slot0);
-                if (steps.size() == 1) {
-                    attention.attend(w.q, t, c.heads(), store, mask, scale, w.att, par);
-                } else {
-                    float[] qs = new float[t * c.qDim()];
-                    float[] os = new float[t * c.qDim()];
-                    System.arraycopy(w.q, row0 * c.qDim(), qs, 0, qs.length);
-                    attention.attend(qs, t, c.heads(), store, mask, scale, os, par);
-                    System.arraycopy(os, 0, w.att, row0 * c.qDim(), os.length);
-                }
-                row0 += t;
-            }
-            Matmul.matmul(lw.wo, w.att, rows, w.xb, par);
-            add(w.x, w.xb, rows * d);
-
-            rmsnormRows(w.x, lw.ffnNorm, w.xb, rows);
-            Matmul.matmul(new WeightMatrix[] {lw.gate, lw.up}, w.xb, rows, new float[][] {w.gate, w.up}, par);
-            int ff = rows * c.ffn();
-            par.forRange(ff, 4096, (a, b) -> {
-                for (int i = a; i < b; i++) {
-                    float g = w.gate[i];
-                    w.gate[i] = g / (1f + (float) Math.exp(-g)) * w.up[i];
-                }
-            });
-            Matmul.matmul(lw.down, w.gate, rows, w.xb, par);
-            add(w.x, w.xb, rows * d);
+            block(l, steps, w, rows);
         }
 
-        // Logits for the requested rows only: the output matrix is the largest one.
-        float[][] result = new float[steps.size()][];
-        int want = 0;
-        for (Step s : steps) {
-            want += s.logitRows();
-        }
-        if (want > 0) {
-            float[] sel = new float[want * d];
-            int k = 0;
-            int row0 = 0;
-            for (Step s : steps) {
-                int t = s.tokens().length;
-                int first = s.logits() == Step.Logits.LAST ? t - 1 : 0;
-                for (int i = first; i < first + s.logitRows(); i++) {
-                    rmsnorm(w.x, (row0 + i) * d, weights.outputNorm, sel, k * d, d, c.rmsEps());
-                    k++;
-                }
-                row0 += t;
-            }
-            float[] logits = new float[want * c.vocab()];
-            Matmul.matmul(weights.output, sel, want, logits, par);
-            k = 0;
-            for (int si = 0; si < steps.size(); si++) {
-                int m = steps.get(si).logitRows();
-                if (m > 0) {
-                    result[si] = java.util.Arrays.copyOfRange(logits, k * c.vocab(), (k + m) * c.vocab());
-                    if (hidden != null) {
-                        hidden[si] = java.util.Arrays.copyOfRange(sel, k * d, (k + m) * d);
-                    }
-                    k += m;
-                }
-            }
-        }
+        // 4. Logits of the requested rows only: the output matrix is the largest one.
+        float[][] result = logits(steps, w, hidden);
         for (Step s : steps) {
             s.cache().advance(s.tokens().length);
         }
         return result;
     }
 
-    private void ropeAngles(int pos, float[] cos, float[] sin, int off) {
-        for (int i = 0; i < ropeFreqs.length; i++) {
-            double theta = pos * (double) ropeFreqs[i];
+    /** x (N, D) = embedding of each row's token [· embedScale]; cos/sin (N, ropeDims/2) of each row's position. */
+    private void embed(Scratch w, int rows) {
+        int d = config.dim();
+        float scale = config.embedScale();
+        boolean local = ropeFreqsSwa != ropeFreqs;
+        par.forRange(rows, 16, (a, b) -> {
+            for (int i = a; i < b; i++) {
+                weights.tokenEmbedding.row(w.tokenOf[i], w.x, i * d);
+                if (scale != 1f) {
+                    for (int e = i * d; e < (i + 1) * d; e++) {
+                        w.x[e] *= scale;
+                    }
+                }
+                ropeAngles(w.posOf[i], ropeFreqs, w.cos, w.sin, i * ropeFreqs.length);
+                if (local) {
+                    ropeAngles(w.posOf[i], ropeFreqsSwa, w.cosSwa, w.sinSwa, i * ropeFreqs.length);
+                }
+            }
+        });
+    }
+
+    /** One transformer block over the N rows of the pass (see the class comment for the formula). */
+    private void block(int layer, List<Step> steps, Scratch w, int rows) {
+        ModelConfig c = config;
+        ModelWeights.Layer lw = weights.layers[layer];
+        int d = c.dim();
+        boolean slides = c.slides(layer);
+        float[] cos = slides && ropeFreqsSwa != ropeFreqs ? w.cosSwa : w.cos;
+        float[] sin = slides && ropeFreqsSwa != ropeFreqs ? w.sinSwa : w.sin;
+        int half = ropeFreqs.length;
+
+        // Attention: q, k, v of every row, normed and rotated.
+        rmsnormRows(w.x, lw.attnNorm, w.xb, rows);
+        Matmul.matmul(lw.qkv, w.xb, rows, w.qkvOut, par);
+        par.forRange(rows, 16, (a, b) -> {
+            for (int i = a; i < b; i++) {
+                if (lw.bq != null) {
+                    addBias(w.q, i * c.qDim(), lw.bq);
+                    addBias(w.k, i * c.kvDim(), lw.bk);
+                    addBias(w.v, i * c.kvDim(), lw.bv);
+                }
+                if (c.qkNorm()) {
+                    headNorm(w.q, i * c.qDim(), c.heads(), lw.qNorm);
+                    headNorm(w.k, i * c.kvDim(), c.kvHeads(), lw.kNorm);
+                }
+                rope(w.q, i * c.qDim(), c.heads(), cos, sin, i * half);
+                rope(w.k, i * c.kvDim(), c.kvHeads(), cos, sin, i * half);
+            }
+        });
+        // Keys and values into each cache, then attention per sequence over its own rows of q and att.
+        int row0 = 0;
+        for (int si = 0; si < steps.size(); si++) {
+            Step s = steps.get(si);
+            int t = s.tokens().length;
+            int slot0 = s.cache().length();
+            var store = s.cache().layer(layer);
+            for (int i = 0; i < t; i++) {
+                store.put(slot0 + i, w.k, (row0 + i) * c.kvDim(), w.v, (row0 + i) * c.kvDim());
+            }
+            AttentionMask mask = slides ? w.windowMasks[si] : w.masks[si];
+            attention.attend(w.q, row0, t, c.heads(), store, mask, c.attnScale(), c.attnSoftcap(), w.att, row0, par);
+            row0 += t;
+        }
+        Matmul.matmul(lw.wo, w.att, rows, w.xb, par);
+        if (c.postNorms()) {
+            rmsnormRows(w.xb, lw.postAttnNorm, w.xb, rows);
+        }
+        add(w.x, w.xb, rows * d);
+
+        // Feed-forward.
+        rmsnormRows(w.x, lw.ffnNorm, w.xb, rows);
+        Matmul.matmul(lw.gateUp, w.xb, rows, w.gateUpOut, par);
+        Activation act = c.activation();
+        par.forRange(rows * c.ffn(), 4096, (a, b) -> act.gated(w.gate, w.up, a, b));
+        Matmul.matmul(lw.down, w.gate, rows, w.xb, par);
+        if (c.postNorms()) {
+            rmsnormRows(w.xb, lw.postFfnNorm, w.xb, rows);
+        }
+        add(w.x, w.xb, rows * d);
+    }
+
+    /**
+     * Per step, the logits (rows, V) of its requested rows [soft-capped], and into {@code hidden} their
+     * final hidden states (rows, D). Only these escape the pass, so only these are new arrays.
+     */
+    private float[][] logits(List<Step> steps, Scratch w, float[][] hidden) {
+        ModelConfig c = config;
+        int d = c.dim();
+        int v = c.vocab();
+        float[][] result = new float[steps.size()][];
+        int want = 0;
+        int stepsWithLogits = 0;
+        for (Step s : steps) {
+            want += s.logitRows();
+            stepsWithLogits += s.logitRows() > 0 ? 1 : 0;
+        }
+        if (want == 0) {
+            return result;
+        }
+        int k = 0;
+        int row0 = 0;
+        for (Step s : steps) {
+            int t = s.tokens().length;
+            int first = s.logits() == Step.Logits.LAST ? t - 1 : 0;
+            for (int i = first; i < first + s.logitRows(); i++) {
+                rmsnorm(w.x, (row0 + i) * d, weights.outputNorm, w.sel, k * d, d, c.rmsEps());
+                k++;
+            }
+            row0 += t;
+        }
+        // One step (decode, prefill): the product goes straight into its result; several share a buffer.
+        float[] logits = stepsWithLogits == 1 ? new float[want * v] : w.logits(want * v);
+        Matmul.matmul(weights.output, w.sel, want, logits, par);
+        k = 0;
+        for (int si = 0; si < steps.size(); si++) {
+            int m = steps.get(si).logitRows();
+            if (m > 0) {
+                result[si] = stepsWithLogits == 1 ? logits : java.util.Arrays.copyOfRange(logits, k * v, (k + m) * v);
+                if (c.finalSoftcap() != 0f) {
+                    softcap(result[si], c.finalSoftcap());
+                }
+                if (hidden != null) {
+                    hidden[si] = java.util.Arrays.copyOfRange(w.sel, k * d, (k + m) * d);
+                }
+                k += m;
+            }
+        }
+        return result;
+    }
+
+    /** x = cap·tanh(x/cap), in float as ggml computes it. */
+    private void softcap(float[] x, float cap) {
+        float inv = 1f / cap;
+        par.forRange(x.length, 1 << 14, (a, b) -> {
+            for (int i = a; i < b; i++) {
+                x[i] = (float) Math.tanh(x[i] * inv) * cap;
+            }
+        });
+    }
+
+    /** RMSNorm of each of {@code nHeads} heads of width Hd from {@code off}, in place. */
+    private void headNorm(float[] x, int off, int nHeads, float[] weight) {
+        int hd = config.headDim();
+        for (int h = 0; h < nHeads; h++) {
+            rmsnorm(x, off + h * hd, weight, x, off + h * hd, hd, config.rmsEps());
+        }
+    }
+
+    private static void ropeAngles(int pos, float[] freqs, float[] cos, float[] sin, int off) {
+        for (int i = 0; i < freqs.length; i++) {
+            double theta = pos * (double) freqs[i];
             cos[off + i] = (float) Math.cos(theta);
             sin[off + i] = (float) Math.sin(theta);
         }
@@ -351,9 +441,11 @@ public final class Model {
         });
     }
 
-    private Scratch scratch(int rows) {
-        if (scratch == null || scratch.rows < rows) {
-            scratch = new Scratch(Math.max(rows, scratch == null ? 1 : scratch.rows * 2));
+    private Scratch scratch(int rows, int steps) {
+        if (scratch == null || scratch.rows < rows || scratch.masks.length < steps) {
+            int grown = scratch == null ? 1 : scratch.rows * 2;
+            int stepsGrown = scratch == null ? 1 : scratch.masks.length * 2;
+            scratch = new Scratch(Math.max(rows, grown), Math.max(steps, stepsGrown));
         }
         return scratch;
     }
@@ -361,30 +453,57 @@ public final class Model {
     /** Activation buffers for up to {@code rows} new positions, reused across passes. */
     private final class Scratch {
         final int rows;
-        final float[] x;    // (N, D) residual stream
-        final float[] xb;   // (N, D) normalized input / block output
-        final float[] q;    // (N, H·Hd)
-        final float[] k;    // (N, KvH·Hd)
-        final float[] v;    // (N, KvH·Hd)
-        final float[] att;  // (N, H·Hd)
-        final float[] gate; // (N, F)
-        final float[] up;   // (N, F)
-        final float[] cos;  // (N, ropeDims/2)
-        final float[] sin;  // (N, ropeDims/2)
+        final int[] tokenOf;          // (N) token of each row
+        final int[] posOf;            // (N) RoPE position of each row
+        final AttentionMask[] masks;  // (B) each step's mask
+        final AttentionMask[] windowMasks; // (B) the same within the sliding window, or null
+        final float[] x;              // (N, D) residual stream
+        final float[] xb;             // (N, D) normalized input / block output
+        final float[] q;              // (N, H·Hd)
+        final float[] k;              // (N, KvH·Hd)
+        final float[] v;              // (N, KvH·Hd)
+        final float[][] qkvOut;       // {q, k, v}, the outputs of one fused product
+        final float[] att;            // (N, H·Hd)
+        final float[] gate;           // (N, F)
+        final float[] up;             // (N, F)
+        final float[][] gateUpOut;    // {gate, up}
+        final float[] cos;            // (N, ropeDims/2)
+        final float[] sin;            // (N, ropeDims/2)
+        final float[] cosSwa;         // (N, ropeDims/2) of the sliding layers' RoPE, or null when it is the same
+        final float[] sinSwa;         // (N, ropeDims/2) or null
+        final float[] sel;            // (N, D) output-normed rows that get logits
+        private float[] logits = new float[0]; // (rows, V) logits of several steps, grown on demand
 
-        Scratch(int rows) {
+        Scratch(int rows, int steps) {
             ModelConfig c = config;
             this.rows = rows;
+            tokenOf = new int[rows];
+            posOf = new int[rows];
+            masks = new AttentionMask[steps];
+            windowMasks = new AttentionMask[steps];
             x = new float[rows * c.dim()];
             xb = new float[rows * c.dim()];
             q = new float[rows * c.qDim()];
             k = new float[rows * c.kvDim()];
             v = new float[rows * c.kvDim()];
+            qkvOut = new float[][] {q, k, v};
             att = new float[rows * c.qDim()];
             gate = new float[rows * c.ffn()];
             up = new float[rows * c.ffn()];
+            gateUpOut = new float[][] {gate, up};
             cos = new float[rows * c.ropeDims() / 2];
             sin = new float[rows * c.ropeDims() / 2];
+            boolean local = ropeFreqsSwa != ropeFreqs;
+            cosSwa = local ? new float[rows * c.ropeDims() / 2] : null;
+            sinSwa = local ? new float[rows * c.ropeDims() / 2] : null;
+            sel = new float[rows * c.dim()];
+        }
+
+        float[] logits(int n) {
+            if (logits.length < n) {
+                logits = new float[n];
+            }
+            return logits;
         }
     }
 }

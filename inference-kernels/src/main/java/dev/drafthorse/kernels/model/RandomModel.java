@@ -15,7 +15,10 @@ import java.util.Random;
  * benchmarks of shapes no trained file exists for. Random weights give flat logits, so such models are
  * useless for speculative-decoding figures (see the README).
  *
- * @param architecture {@code llama} or {@code qwen2}
+ * @param architecture {@code llama}, {@code qwen2}, {@code qwen3}, {@code gemma2}, {@code gemma3} or {@code phi3}:
+ *     each gets its architecture's tensors (q/k norms, post-norms, fused phi3 tensors) and metadata (a
+ *     sliding window of 5 on gemma2/gemma3 so short tests cross it, soft-caps on gemma2, local RoPE base
+ *     and linear scaling ×4 on gemma3, partial RoPE of 3/4 of each head on phi3)
  * @param dim model width
  * @param layers blocks
  * @param heads query heads
@@ -61,9 +64,23 @@ public record RandomModel(String architecture, int dim, int layers, int heads, i
         w.putUint32(a + ".feed_forward_length", ffn);
         w.putUint32(a + ".attention.head_count", heads);
         w.putUint32(a + ".attention.head_count_kv", kvHeads);
-        w.putUint32(a + ".rope.dimension_count", headDim);
+        boolean gemma = a.equals("gemma2") || a.equals("gemma3");
+        int ropeDims = a.equals("phi3") ? headDim * 3 / 4 / 2 * 2 : headDim;
+        w.putUint32(a + ".rope.dimension_count", ropeDims);
         w.putFloat32(a + ".attention.layer_norm_rms_epsilon", 1e-5f);
-        w.putFloat32(a + ".rope.freq_base", 10000f);
+        w.putFloat32(a + ".rope.freq_base", a.equals("gemma3") ? 1e6f : 10000f);
+        if (gemma) {
+            w.putUint32(a + ".attention.sliding_window", 5);
+        }
+        if (a.equals("gemma2")) {
+            w.putFloat32(a + ".attn_logit_softcapping", 2f);
+            w.putFloat32(a + ".final_logit_softcapping", 30f);
+        }
+        if (a.equals("gemma3")) {
+            w.putFloat32(a + ".rope.freq_base_swa", 10000f);
+            w.putString(a + ".rope.scaling.type", "linear");
+            w.putFloat32(a + ".rope.scaling.factor", 4f);
+        }
         putVocabulary(w, vocab);
 
         float std = (float) (1.0 / Math.sqrt(dim));
@@ -76,21 +93,44 @@ public record RandomModel(String architecture, int dim, int layers, int heads, i
         for (int l = 0; l < layers; l++) {
             String p = "blk." + l + ".";
             w.tensor(p + "attn_norm.weight", GgmlType.F32, new long[] {dim}, Quantize.encode(GgmlType.F32, norm(rnd, dim), dim));
-            matrix(w, rnd, p + "attn_q.weight", dim, dim, std);
-            matrix(w, rnd, p + "attn_k.weight", kvDim, dim, std);
-            matrix(w, rnd, p + "attn_v.weight", kvDim, dim, std);
+            if (a.equals("phi3")) {
+                matrix(w, rnd, p + "attn_qkv.weight", dim + 2 * kvDim, dim, std);
+            } else {
+                matrix(w, rnd, p + "attn_q.weight", dim, dim, std);
+                matrix(w, rnd, p + "attn_k.weight", kvDim, dim, std);
+                matrix(w, rnd, p + "attn_v.weight", kvDim, dim, std);
+            }
+            if (a.equals("qwen3") || a.equals("gemma3")) {
+                vector(w, rnd, p + "attn_q_norm.weight", headDim);
+                vector(w, rnd, p + "attn_k_norm.weight", headDim);
+            }
             if (a.equals("qwen2")) {
                 w.tensor(p + "attn_q.bias", GgmlType.F32, new long[] {dim}, Quantize.encode(GgmlType.F32, gaussian(rnd, dim, 0.1f), dim));
                 w.tensor(p + "attn_k.bias", GgmlType.F32, new long[] {kvDim}, Quantize.encode(GgmlType.F32, gaussian(rnd, kvDim, 0.1f), kvDim));
                 w.tensor(p + "attn_v.bias", GgmlType.F32, new long[] {kvDim}, Quantize.encode(GgmlType.F32, gaussian(rnd, kvDim, 0.1f), kvDim));
             }
             matrix(w, rnd, p + "attn_output.weight", dim, dim, std);
+            if (gemma) {
+                vector(w, rnd, p + "post_attention_norm.weight", dim);
+            }
             w.tensor(p + "ffn_norm.weight", GgmlType.F32, new long[] {dim}, Quantize.encode(GgmlType.F32, norm(rnd, dim), dim));
-            matrix(w, rnd, p + "ffn_gate.weight", ffn, dim, std);
-            matrix(w, rnd, p + "ffn_up.weight", ffn, dim, std);
+            if (a.equals("phi3")) {
+                matrix(w, rnd, p + "ffn_up.weight", 2 * ffn, dim, std); // gate rows, then up rows
+            } else {
+                matrix(w, rnd, p + "ffn_gate.weight", ffn, dim, std);
+                matrix(w, rnd, p + "ffn_up.weight", ffn, dim, std);
+            }
             matrix(w, rnd, p + "ffn_down.weight", dim, ffn, (float) (1.0 / Math.sqrt(ffn)));
+            if (gemma) {
+                vector(w, rnd, p + "post_ffw_norm.weight", dim);
+            }
         }
         w.write(path);
+    }
+
+    /** A norm weight near 1, kept in F32 as converters keep them. */
+    private static void vector(GgufWriter w, Random rnd, String name, int n) {
+        w.tensor(name, GgmlType.F32, new long[] {n}, Quantize.encode(GgmlType.F32, norm(rnd, n), n));
     }
 
     private void matrix(GgufWriter w, Random rnd, String name, int rows, int cols, float std) {

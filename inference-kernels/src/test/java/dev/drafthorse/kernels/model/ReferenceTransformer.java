@@ -3,9 +3,11 @@ package dev.drafthorse.kernels.model;
 import dev.drafthorse.kernels.tensor.WeightMatrix;
 
 /**
- * An independent oracle for the forward pass: the Llama/Qwen2 math written plainly in double precision
- * over dequantized weights, recomputing the whole sequence with full softmax attention (no KV cache, no
- * tiling, no threads). It shares nothing with {@link Model} but the weight views.
+ * An independent oracle for the forward pass: the math of every supported architecture written plainly
+ * in double precision over dequantized weights, recomputing the whole sequence with full softmax
+ * attention (no KV cache, no tiling, no threads, positions = indices). It shares nothing with
+ * {@link Model} but the weight views and, for Gemma's GELU, llama.cpp's F16 table
+ * ({@link Activation#gelu}), which is part of the definition being reproduced.
  */
 final class ReferenceTransformer {
     private final ModelConfig c;
@@ -22,6 +24,11 @@ final class ReferenceTransformer {
         double[][] out = new double[h.length][];
         for (int i = 0; i < h.length; i++) {
             out[i] = matvec(w.output, h[i], null);
+            if (c.finalSoftcap() != 0) {
+                for (int j = 0; j < out[i].length; j++) {
+                    out[i][j] = c.finalSoftcap() * Math.tanh(out[i][j] / c.finalSoftcap());
+                }
+            }
         }
         return out;
     }
@@ -34,8 +41,15 @@ final class ReferenceTransformer {
         double[][] x = new double[t][];
         for (int i = 0; i < t; i++) {
             x[i] = row(w.tokenEmbedding, tokens[i]);
+            for (int e = 0; e < d; e++) {
+                x[i][e] *= c.embedScale();
+            }
         }
-        for (ModelWeights.Layer l : w.layers) {
+        for (int layer = 0; layer < c.layers(); layer++) {
+            ModelWeights.Layer l = w.layers[layer];
+            boolean slides = c.slides(layer);
+            double base = slides ? c.ropeBaseSwa() : c.ropeBase();
+            double linear = slides ? c.ropeLinearFactorSwa() : c.ropeLinearFactor();
             double[][] q = new double[t][];
             double[][] k = new double[t][];
             double[][] v = new double[t][];
@@ -44,8 +58,12 @@ final class ReferenceTransformer {
                 q[i] = matvec(l.wq, n, l.bq);
                 k[i] = matvec(l.wk, n, l.bk);
                 v[i] = matvec(l.wv, n, l.bv);
-                rope(q[i], c.heads(), i);
-                rope(k[i], c.kvHeads(), i);
+                if (l.qNorm != null) {
+                    headNorm(q[i], c.heads(), l.qNorm);
+                    headNorm(k[i], c.kvHeads(), l.kNorm);
+                }
+                rope(q[i], c.heads(), i, base, linear);
+                rope(k[i], c.kvHeads(), i, base, linear);
             }
             int group = c.heads() / c.kvHeads();
             for (int i = 0; i < t; i++) {
@@ -54,26 +72,33 @@ final class ReferenceTransformer {
                     int kh = h / group;
                     double[] s = new double[i + 1];
                     double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= i; j++) {
+                    int first = slides ? Math.max(0, i - c.slidingWindow() + 1) : 0; // keys at distance < window
+                    for (int j = first; j <= i; j++) {
                         double dot = 0;
                         for (int e = 0; e < hd; e++) {
                             dot += q[i][h * hd + e] * k[j][kh * hd + e];
                         }
-                        s[j] = dot / Math.sqrt(hd);
+                        s[j] = dot * c.attnScale();
+                        if (c.attnSoftcap() != 0) {
+                            s[j] = c.attnSoftcap() * Math.tanh(s[j] / c.attnSoftcap());
+                        }
                         max = Math.max(max, s[j]);
                     }
                     double sum = 0;
-                    for (int j = 0; j <= i; j++) {
+                    for (int j = first; j <= i; j++) {
                         s[j] = Math.exp(s[j] - max);
                         sum += s[j];
                     }
-                    for (int j = 0; j <= i; j++) {
+                    for (int j = first; j <= i; j++) {
                         for (int e = 0; e < hd; e++) {
                             att[h * hd + e] += s[j] / sum * v[j][kh * hd + e];
                         }
                     }
                 }
                 double[] o = matvec(l.wo, att, null);
+                if (l.postAttnNorm != null) {
+                    o = rmsnorm(o, l.postAttnNorm);
+                }
                 for (int e = 0; e < d; e++) {
                     x[i][e] += o[e];
                 }
@@ -83,9 +108,13 @@ final class ReferenceTransformer {
                 double[] g = matvec(l.gate, n, null);
                 double[] u = matvec(l.up, n, null);
                 for (int e = 0; e < g.length; e++) {
-                    g[e] = g[e] / (1 + Math.exp(-g[e])) * u[e];
+                    double act = c.activation() == Activation.SILU ? g[e] / (1 + Math.exp(-g[e])) : Activation.gelu((float) g[e]);
+                    g[e] = act * u[e];
                 }
                 double[] o = matvec(l.down, g, null);
+                if (l.postFfnNorm != null) {
+                    o = rmsnorm(o, l.postFfnNorm);
+                }
                 for (int e = 0; e < d; e++) {
                     x[i][e] += o[e];
                 }
@@ -98,12 +127,20 @@ final class ReferenceTransformer {
         return out;
     }
 
-    private void rope(double[] v, int heads, int pos) {
+    private void headNorm(double[] v, int heads, float[] weight) {
+        int hd = c.headDim();
+        for (int h = 0; h < heads; h++) {
+            double[] head = rmsnorm(java.util.Arrays.copyOfRange(v, h * hd, (h + 1) * hd), weight);
+            System.arraycopy(head, 0, v, h * hd, hd);
+        }
+    }
+
+    private void rope(double[] v, int heads, int pos, double base, double linear) {
         int hd = c.headDim();
         int half = c.ropeDims() / 2;
         for (int h = 0; h < heads; h++) {
             for (int i = 0; i < half; i++) {
-                double freq = Math.pow(c.ropeBase(), -2.0 * i / c.ropeDims()) / c.ropeLinearFactor();
+                double freq = Math.pow(base, -2.0 * i / c.ropeDims()) / linear;
                 if (w.ropeFreqFactors != null) {
                     freq /= w.ropeFreqFactors[i];
                 }
