@@ -42,14 +42,15 @@ final class HalfKernels {
     static float dotF16(int[] w, int wOff, float[] x, int xOff, float[] xd, int xdOff, int n) {
         int half = n / 2;
         int upper = n - n % (2 * L);
-        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // a local: a static final vector is reloaded every use
+        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
+        IntVector bits = IntVector.broadcast(I, F16_BITS);
         FloatVector ae = FloatVector.zero(F);
         FloatVector ao = ae;
         for (int i = 0; i < upper; i += 2 * L) {
             int k = i / 2;
             IntVector v = IntVector.fromArray(I, w, wOff + k);
-            FloatVector we = v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(F16_BITS).reinterpretAsFloats().mul(rebias);
-            FloatVector wo = v.lanewise(VectorOperators.ASHR, 3).and(F16_BITS).reinterpretAsFloats().mul(rebias);
+            FloatVector we = v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
+            FloatVector wo = v.lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
             ae = we.fma(FloatVector.fromArray(F, xd, xdOff + k), ae);
             ao = wo.fma(FloatVector.fromArray(F, xd, xdOff + half + k), ao);
         }
@@ -64,7 +65,8 @@ final class HalfKernels {
     static void rows4F16(int[] w, int wOff, int ws, float[] x, int xOff, float[] xd, int xdOff, int n, float[] out, int outOff) {
         int half = n / 2;
         int upper = n - n % (2 * L);
-        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // a local: a static final vector is reloaded every use
+        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
+        IntVector bits = IntVector.broadcast(I, F16_BITS);
         FloatVector e0 = FloatVector.zero(F);
         FloatVector o0 = e0;
         FloatVector e1 = e0;
@@ -81,23 +83,23 @@ final class HalfKernels {
             FloatVector xe = FloatVector.fromArray(F, xd, xdOff + k);
             FloatVector xo = FloatVector.fromArray(F, xd, xdOff + half + k);
             IntVector v0 = IntVector.fromArray(I, w, wOff + k);
-            FloatVector we0 = v0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(F16_BITS).reinterpretAsFloats().mul(rebias);
-            FloatVector wo0 = v0.lanewise(VectorOperators.ASHR, 3).and(F16_BITS).reinterpretAsFloats().mul(rebias);
+            FloatVector we0 = v0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
+            FloatVector wo0 = v0.lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
             e0 = we0.fma(xe, e0);
             o0 = wo0.fma(xo, o0);
             IntVector v1 = IntVector.fromArray(I, w, w1 + k);
-            FloatVector we1 = v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(F16_BITS).reinterpretAsFloats().mul(rebias);
-            FloatVector wo1 = v1.lanewise(VectorOperators.ASHR, 3).and(F16_BITS).reinterpretAsFloats().mul(rebias);
+            FloatVector we1 = v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
+            FloatVector wo1 = v1.lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
             e1 = we1.fma(xe, e1);
             o1 = wo1.fma(xo, o1);
             IntVector v2 = IntVector.fromArray(I, w, w2 + k);
-            FloatVector we2 = v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(F16_BITS).reinterpretAsFloats().mul(rebias);
-            FloatVector wo2 = v2.lanewise(VectorOperators.ASHR, 3).and(F16_BITS).reinterpretAsFloats().mul(rebias);
+            FloatVector we2 = v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
+            FloatVector wo2 = v2.lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
             e2 = we2.fma(xe, e2);
             o2 = wo2.fma(xo, o2);
             IntVector v3 = IntVector.fromArray(I, w, w3 + k);
-            FloatVector we3 = v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(F16_BITS).reinterpretAsFloats().mul(rebias);
-            FloatVector wo3 = v3.lanewise(VectorOperators.ASHR, 3).and(F16_BITS).reinterpretAsFloats().mul(rebias);
+            FloatVector we3 = v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
+            FloatVector wo3 = v3.lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
             e3 = we3.fma(xe, e3);
             o3 = wo3.fma(xo, o3);
         }
@@ -122,12 +124,13 @@ final class HalfKernels {
     static void widenF16(int[] w, int wOff, float[] dst, int dOff, int n) {
         int half = n / 2;
         int upper = n - n % (2 * L);
-        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // a local: a static final vector is reloaded every use
+        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
+        IntVector bits = IntVector.broadcast(I, F16_BITS);
         for (int i = 0; i < upper; i += 2 * L) {
             int k = i / 2;
             IntVector v = IntVector.fromArray(I, w, wOff + k);
-            FloatVector we = v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(F16_BITS).reinterpretAsFloats().mul(rebias);
-            FloatVector wo = v.lanewise(VectorOperators.ASHR, 3).and(F16_BITS).reinterpretAsFloats().mul(rebias);
+            FloatVector we = v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
+            FloatVector wo = v.lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
             we.intoArray(dst, dOff + k);
             wo.intoArray(dst, dOff + half + k);
         }
@@ -143,7 +146,8 @@ final class HalfKernels {
     static float dotBF16(int[] w, int wOff, float[] x, int xOff, float[] xd, int xdOff, int n) {
         int half = n / 2;
         int upper = n - n % (2 * L);
-        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // a local: a static final vector is reloaded every use
+        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
+        IntVector bits = IntVector.broadcast(I, F16_BITS);
         FloatVector ae = FloatVector.zero(F);
         FloatVector ao = ae;
         for (int i = 0; i < upper; i += 2 * L) {
@@ -165,7 +169,8 @@ final class HalfKernels {
     static void rows4BF16(int[] w, int wOff, int ws, float[] x, int xOff, float[] xd, int xdOff, int n, float[] out, int outOff) {
         int half = n / 2;
         int upper = n - n % (2 * L);
-        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // a local: a static final vector is reloaded every use
+        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
+        IntVector bits = IntVector.broadcast(I, F16_BITS);
         FloatVector e0 = FloatVector.zero(F);
         FloatVector o0 = e0;
         FloatVector e1 = e0;
@@ -223,7 +228,8 @@ final class HalfKernels {
     static void widenBF16(int[] w, int wOff, float[] dst, int dOff, int n) {
         int half = n / 2;
         int upper = n - n % (2 * L);
-        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // a local: a static final vector is reloaded every use
+        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
+        IntVector bits = IntVector.broadcast(I, F16_BITS);
         for (int i = 0; i < upper; i += 2 * L) {
             int k = i / 2;
             IntVector v = IntVector.fromArray(I, w, wOff + k);

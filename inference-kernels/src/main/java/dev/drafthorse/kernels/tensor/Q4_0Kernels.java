@@ -29,6 +29,7 @@ final class Q4_0Kernels {
 
     /** One row (packed bytes from qOff, scales from dOff) · x[xOff, xOff + n). */
     static float dot(byte[] q, int qOff, float[] d, int dOff, float[] x, int xOff, int n) {
+        IntVector nibble = IntVector.broadcast(I, 0x0f); // constants as locals: C2 keeps them in registers
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n; b += BLOCK) {
             float db = d[dOff + b / BLOCK];
@@ -36,11 +37,11 @@ final class Q4_0Kernels {
             FloatVector offset = FloatVector.broadcast(F, -8f * db);
             int p = qOff + b / 2;
             for (int j = 0; j < 16; j += L) {
-                FloatVector w = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).and(0x0f).convert(VectorOperators.I2F, 0)).fma(scale, offset);
+                FloatVector w = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).and(nibble).convert(VectorOperators.I2F, 0)).fma(scale, offset);
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
             }
             for (int j = 0; j < 16; j += L) {
-                FloatVector w = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0f).convert(VectorOperators.I2F, 0)).fma(scale, offset);
+                FloatVector w = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(scale, offset);
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), acc);
             }
         }
@@ -49,6 +50,7 @@ final class Q4_0Kernels {
 
     /** Four consecutive rows (n/2 packed bytes and n/32 scales each) · one input: out[outOff + k], k < 4. */
     static void rows4(byte[] q, int qOff, float[] d, int dOff, int n, float[] x, int xOff, float[] out, int outOff) {
+        IntVector nibble = IntVector.broadcast(I, 0x0f); // constants as locals: C2 keeps them in registers
         int nb = n / BLOCK;
         int rb = n / 2;
         FloatVector a0 = FloatVector.zero(F);
@@ -72,17 +74,17 @@ final class Q4_0Kernels {
             int p = qOff + b / 2;
             for (int j = 0; j < 16; j += L) {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + b + j);
-                a0 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s0, m0).fma(xv, a0);
-                a1 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + rb + j).convertShape(VectorOperators.B2I, I, 0)).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s1, m1).fma(xv, a1);
-                a2 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 2 * rb + j).convertShape(VectorOperators.B2I, I, 0)).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s2, m2).fma(xv, a2);
-                a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 3 * rb + j).convertShape(VectorOperators.B2I, I, 0)).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xv, a3);
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).and(nibble).convert(VectorOperators.I2F, 0)).fma(s0, m0).fma(xv, a0);
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + rb + j).convertShape(VectorOperators.B2I, I, 0)).and(nibble).convert(VectorOperators.I2F, 0)).fma(s1, m1).fma(xv, a1);
+                a2 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 2 * rb + j).convertShape(VectorOperators.B2I, I, 0)).and(nibble).convert(VectorOperators.I2F, 0)).fma(s2, m2).fma(xv, a2);
+                a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 3 * rb + j).convertShape(VectorOperators.B2I, I, 0)).and(nibble).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xv, a3);
             }
             for (int j = 0; j < 16; j += L) {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + b + 16 + j);
-                a0 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s0, m0).fma(xv, a0);
-                a1 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + rb + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s1, m1).fma(xv, a1);
-                a2 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 2 * rb + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s2, m2).fma(xv, a2);
-                a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 3 * rb + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0f).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xv, a3);
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s0, m0).fma(xv, a0);
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + rb + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s1, m1).fma(xv, a1);
+                a2 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 2 * rb + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s2, m2).fma(xv, a2);
+                a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 3 * rb + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xv, a3);
             }
         }
         out[outOff] = a0.reduceLanes(VectorOperators.ADD);
@@ -93,6 +95,7 @@ final class Q4_0Kernels {
 
     /** A row dequantized into dst[off, off + n) (exact, element order). */
     static void widen(byte[] q, int qOff, float[] d, int dOff, float[] dst, int off, int n) {
+        IntVector nibble = IntVector.broadcast(I, 0x0f); // constants as locals: C2 keeps them in registers
         for (int b = 0; b < n; b += BLOCK) {
             float db = d[dOff + b / BLOCK];
             FloatVector scale = FloatVector.broadcast(F, db);
@@ -100,8 +103,8 @@ final class Q4_0Kernels {
             int p = qOff + b / 2;
             for (int j = 0; j < 16; j += L) {
                 IntVector v = (IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0);
-                ((FloatVector) v.and(0x0f).convert(VectorOperators.I2F, 0)).fma(scale, offset).intoArray(dst, off + b + j);
-                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0x0f).convert(VectorOperators.I2F, 0)).fma(scale, offset).intoArray(dst, off + b + 16 + j);
+                ((FloatVector) v.and(nibble).convert(VectorOperators.I2F, 0)).fma(scale, offset).intoArray(dst, off + b + j);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(scale, offset).intoArray(dst, off + b + 16 + j);
             }
         }
     }
