@@ -117,17 +117,26 @@ final class Lexer {
         return -1;
     }
 
-    /** The closer's position, skipping quoted strings inside the tag. */
+    /**
+     * The closer's position, skipping quoted strings and bracketed expressions inside the tag (so the
+     * {@code }}} that ends a dict literal does not end the tag, as in Jinja's lexer).
+     */
     private static int findClose(String src, int from, String closer) {
         int i = from;
+        int depth = 0;
         while (i < src.length()) {
             char c = src.charAt(i);
             if (c == '\'' || c == '"') {
                 i = endOfString(src, i);
                 continue;
             }
-            if (src.startsWith(closer, i)) {
+            if (depth == 0 && src.startsWith(closer, i)) {
                 return i;
+            }
+            if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
+                depth--;
             }
             i++;
         }
