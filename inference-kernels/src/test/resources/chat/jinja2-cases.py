@@ -34,6 +34,13 @@ cases = [
  "{% for m in messages %}{{ loop.previtem.role if loop.previtem is defined else '-' }}>{{ loop.nextitem.role if loop.nextitem is defined else '-' }} {% endfor %}",
  "{{ 'x' in 'xyz' }}{{ 'q' not in 'xyz' }}{{ 'role' in messages[0] }}{{ 2 in [1,2] }}{{ not 'a' == 'b' }}",
  "{{ messages[0].content|default('d') }}{{ undefined_var|default('d') }}{{ ''|default('e', true) }}{{ 3.7|int }}{{ '42'|int + 1 }}{{ 2|float }}",
+ "a {% raw %}{{ x }}{% endraw %} b|a\n  {%- raw -%}  {{ x }}  {%- endraw %}\nb|{% raw %}\n{% if %}\n{% endraw %}\nz",
+ "{{ '%s=%d %r %5.2f %%'|format('a', 3, 'q', 2.5) }}|{{ '%-4s|%03d'|format('ab', 7) }}",
+ "{{ {'k': 'é🙂', 'n': [1, 2]}|tojson(ensure_ascii=True) }}|{{ {'k': [1, 2]}|tojson(separators=(',', ':')) }}|{{ {'b': 1, 'a': 2}|tojson(sort_keys=true) }}",
+ "{% for m in messages if m.role != 'system' %}{{ loop.index }}{{ loop.cycle('a', 'b') }}{% endfor %}|{{ messages[1:]|map(attribute='role')|list }}|{{ messages[0] is sequence }}",
+ "{{ dict(a=1, b='x')|items|list }}|{{ {'b': 2, 'a': 1}|dictsort }}|{{ messages|selectattr('role', 'ne', 'user')|map(attribute='role')|join('+') }}",
+ "{%- for m in messages -%}\n  {{- m.role -}}\n  {%- if not loop.last %}, {% endif -%}\n{%- endfor %}\n{{ 'x' if messages|length > 2 else 'y' }}\n",
+ "{{ 'ab'.startswith('a') and not 'ab'.endswith('a') }}{{ 'a-b-c'.split('-', 1) }}{{ '  x '|trim|length }}{{ 'x,y'.replace(',', '') }}{{ 'Hello'[1:-1] }}{{ 'ABC'.lower() }}{{ [3, 1]|sort(reverse=true) }}",
 ]
 errors = [
  "{{ raise_exception('Custom: ' + messages[0].role) }}",

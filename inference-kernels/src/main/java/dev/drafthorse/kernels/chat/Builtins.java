@@ -256,7 +256,7 @@ final class Builtins {
             List<Object> pair = new ArrayList<>(2);
             pair.add(e.getKey());
             pair.add(e.getValue());
-            out.add(pair);
+            out.add(new Py.Tuple(pair));
         }
         return out;
     }
@@ -463,10 +463,21 @@ final class Builtins {
                 return v;
             }
             case "tojson" -> {
+                // transformers' tojson: json.dumps(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)
                 Object indent = kw.containsKey("indent") ? kw.get("indent") : a.isEmpty() ? null : a.get(0);
                 boolean sortKeys = Py.truthy(kw.get("sort_keys"));
-                String json = Py.json(defined(v), indent == null ? null : (int) Py.toLong(indent), sortKeys);
+                boolean ascii = Py.truthy(kw.get("ensure_ascii"));
+                String[] separators = null;
+                if (kw.get("separators") instanceof List<?> sep && sep.size() == 2) {
+                    separators = new String[] {DataText.value(sep.get(0)), DataText.value(sep.get(1))};
+                }
+                String json = Py.json(defined(v), indent == null ? null : (int) Py.toLong(indent), sortKeys, separators, ascii);
                 return Py.holdsData(v) ? DataText.data(json) : json;
+            }
+            case "format" -> {
+                Object s = Py.strValue(v);
+                String out = Py.percentFormat(DataText.value(s), a);
+                return DataText.anyData(s) || a.stream().anyMatch(Py::holdsData) ? DataText.data(out) : out;
             }
             case "upper" -> {
                 Object s = Py.strValue(v);

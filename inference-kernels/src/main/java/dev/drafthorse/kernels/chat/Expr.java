@@ -34,6 +34,18 @@ interface Expr {
         }
     }
 
+    /** {@code (a, b)}: a list that prints as a tuple. */
+    record TupleLit(List<Expr> items) implements Expr {
+        @Override
+        public Object eval(Scope s) {
+            List<Object> out = new ArrayList<>();
+            for (Expr e : items) {
+                out.add(e.eval(s));
+            }
+            return new Py.Tuple(out);
+        }
+    }
+
     record DictLit(List<Expr> keys, List<Expr> values) implements Expr {
         @Override
         public Object eval(Scope s) {

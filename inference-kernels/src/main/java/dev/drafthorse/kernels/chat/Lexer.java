@@ -2,6 +2,8 @@ package dev.drafthorse.kernels.chat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Cuts a template into text, {@code {{ expression }}} and {@code {% statement %}} chunks, applying Jinja's
@@ -28,6 +30,8 @@ final class Lexer {
             return (type == T.OP || type == T.NAME) && text.equals(op);
         }
     }
+
+    private static final Pattern ENDRAW = Pattern.compile("\\{%([-+]?)\\s*endraw\\s*([-+]?)%\\}");
 
     private Lexer() {}
 
@@ -77,8 +81,24 @@ final class Lexer {
             if (endSign == '-' || (endSign == '+' && kind != '{')) {
                 innerEnd--;
             }
-            if (kind != '#') {
-                String inner = src.substring(innerStart, innerEnd);
+            String inner = src.substring(innerStart, innerEnd);
+            if (kind == '%' && inner.trim().equals("raw")) {
+                // {% raw %}…{% endraw %}: the text as written; no newline trimmed after the opening tag (as Jinja).
+                pos = close + 2;
+                if (endSign == '-') {
+                    while (pos < src.length() && Py.isSpace(src.charAt(pos))) {
+                        pos++;
+                    }
+                }
+                Matcher m = ENDRAW.matcher(src);
+                if (!m.find(pos)) {
+                    throw TemplateError.of("line " + line(src, open) + ": missing {% endraw %}");
+                }
+                String raw = src.substring(pos, m.start());
+                add(out, m.group(1).equals("-") ? rstrip(raw) : raw, src, pos);
+                close = m.end() - 2;
+                endSign = m.group(2).isEmpty() ? 0 : m.group(2).charAt(0);
+            } else if (kind != '#') {
                 out.add(new Chunk(kind == '{' ? Kind.VAR : Kind.BLOCK, inner, line(src, open)));
             }
             pos = close + 2;

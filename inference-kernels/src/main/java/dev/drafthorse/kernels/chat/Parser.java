@@ -290,7 +290,7 @@ final class Parser {
             }
             items.add(expression());
         }
-        return new Expr.ListLit(items);
+        return new Expr.TupleLit(items);
     }
 
     Expr expression() {
@@ -427,7 +427,7 @@ final class Parser {
             case OP -> {
                 if (t.is("(")) {
                     if (accept(")")) {
-                        return new Expr.ListLit(List.of());
+                        return new Expr.TupleLit(List.of());
                     }
                     Expr e = expression();
                     if (accept(")")) {
@@ -442,7 +442,7 @@ final class Parser {
                         items.add(expression());
                     }
                     expect(")");
-                    return new Expr.ListLit(items);
+                    return new Expr.TupleLit(items);
                 }
                 if (t.is("[")) {
                     List<Expr> items = new ArrayList<>();

@@ -20,6 +20,15 @@ final class Py {
         Object call(List<Object> args, Map<String, Object> kwargs);
     }
 
+    /** A tuple: a list that prints as Python prints tuples ({@code ('a', 1)}). */
+    static final class Tuple extends java.util.ArrayList<Object> {
+        private static final long serialVersionUID = 1L;
+
+        Tuple(java.util.Collection<?> items) {
+            super(items);
+        }
+    }
+
     /** The mutable object {@code namespace(...)} makes: the one thing a template may assign attributes to. */
     static final class Namespace {
         final Map<String, Object> attrs = new java.util.LinkedHashMap<>();
@@ -140,11 +149,15 @@ final class Py {
             return b.append(q).toString();
         }
         if (v instanceof List<?> l) {
-            StringBuilder b = new StringBuilder("[");
+            boolean tuple = v instanceof Tuple;
+            StringBuilder b = new StringBuilder(tuple ? "(" : "[");
             for (int i = 0; i < l.size(); i++) {
                 b.append(i > 0 ? ", " : "").append(repr(l.get(i)));
             }
-            return b.append(']').toString();
+            if (tuple && l.size() == 1) {
+                b.append(',');
+            }
+            return b.append(tuple ? ')' : ']').toString();
         }
         if (v instanceof Map<?, ?> m) {
             StringBuilder b = new StringBuilder("{");
@@ -342,12 +355,33 @@ final class Py {
     // json.dumps(v, ensure_ascii=False, indent=indent, sort_keys=sortKeys), as transformers' tojson filter calls it
 
     static String json(Object v, Integer indent, boolean sortKeys) {
+        return json(v, indent, sortKeys, null, false);
+    }
+
+    /**
+     * @param separators item and key separators, or null for Python's defaults ({@code ", "} and {@code ": "}, the item
+     *     separator {@code ","} when indenting)
+     * @param ascii escape non-ASCII characters as {@code \}{@code uXXXX} ({@code ensure_ascii=True})
+     */
+    static String json(Object v, Integer indent, boolean sortKeys, String[] separators, boolean ascii) {
+        String item = separators != null ? separators[0] : indent == null ? ", " : ",";
+        String key = separators != null ? separators[1] : ": ";
         StringBuilder b = new StringBuilder();
-        json(b, v, indent, sortKeys, 0);
+        new JsonWriter(b, indent, sortKeys, item, key, ascii).write(v, 0);
         return b.toString();
     }
 
-    private static void json(StringBuilder b, Object v, Integer indent, boolean sortKeys, int depth) {
+    /** {@code json.dumps} with its settings. */
+    private record JsonWriter(StringBuilder b, Integer indent, boolean sortKeys, String item, String key, boolean ascii) {
+        void write(Object v, int depth) {
+            json(this, v, depth);
+        }
+    }
+
+    private static void json(JsonWriter w, Object v, int depth) {
+        StringBuilder b = w.b();
+        Integer indent = w.indent();
+        boolean sortKeys = w.sortKeys();
         if (v == null) {
             b.append("null");
         } else if (v instanceof Boolean x) {
@@ -357,7 +391,7 @@ final class Py {
         } else if (v instanceof Double d) {
             b.append(Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity") : floatRepr(d));
         } else if (DataText.isString(v)) {
-            jsonString(b, DataText.value(v));
+            jsonString(b, DataText.value(v), w.ascii());
         } else if (v instanceof List<?> l) {
             if (l.isEmpty()) {
                 b.append("[]");
@@ -365,9 +399,9 @@ final class Py {
             }
             b.append('[');
             for (int i = 0; i < l.size(); i++) {
-                b.append(i > 0 ? (indent == null ? ", " : ",") : "");
+                b.append(i > 0 ? w.item() : "");
                 newline(b, indent, depth + 1);
-                json(b, l.get(i), indent, sortKeys, depth + 1);
+                json(w, l.get(i), depth + 1);
             }
             newline(b, indent, depth);
             b.append(']');
@@ -385,21 +419,72 @@ final class Py {
             boolean first = true;
             while (it.hasNext()) {
                 Map.Entry<?, ?> e = it.next();
-                b.append(first ? "" : (indent == null ? ", " : ","));
+                b.append(first ? "" : w.item());
                 first = false;
                 newline(b, indent, depth + 1);
                 Object k = e.getKey();
-                jsonString(b, DataText.isString(k) ? DataText.value(k) : str(k));
-                b.append(": ");
-                json(b, e.getValue(), indent, sortKeys, depth + 1);
+                jsonString(b, DataText.isString(k) ? DataText.value(k) : str(k), w.ascii());
+                b.append(w.key());
+                json(w, e.getValue(), depth + 1);
             }
             newline(b, indent, depth);
             b.append('}');
         } else if (v instanceof Namespace n) {
-            json(b, n.attrs, indent, sortKeys, depth);
+            json(w, n.attrs, depth);
         } else {
             throw TemplateError.of("Object of type " + typeName(v) + " is not JSON serializable");
         }
+    }
+
+    /** Python's {@code "fmt" % args} for {@code |format}: {@code %s %r %d %i %f %e %x %o %%}, flags and width. */
+    static String percentFormat(String fmt, List<Object> args) {
+        StringBuilder out = new StringBuilder();
+        int next = 0;
+        for (int i = 0; i < fmt.length(); i++) {
+            char c = fmt.charAt(i);
+            if (c != '%') {
+                out.append(c);
+                continue;
+            }
+            int j = i + 1;
+            while (j < fmt.length() && "-+ #0123456789.".indexOf(fmt.charAt(j)) >= 0) {
+                j++;
+            }
+            if (j >= fmt.length()) {
+                throw TemplateError.of("incomplete format");
+            }
+            char conv = fmt.charAt(j);
+            String spec = fmt.substring(i + 1, j);
+            i = j;
+            if (conv == '%') {
+                out.append('%');
+                continue;
+            }
+            if (next >= args.size()) {
+                throw TemplateError.of("not enough arguments for format string");
+            }
+            Object arg = args.get(next++);
+            switch (conv) {
+                case 's' -> out.append(String.format("%" + spec + "s", str(arg)));
+                case 'r' -> out.append(String.format("%" + spec + "s", repr(arg)));
+                case 'd', 'i' -> out.append(String.format("%" + spec + "d", toLong(numberArg(arg))));
+                case 'x', 'o', 'X' -> out.append(String.format("%" + spec + conv, toLong(numberArg(arg))));
+                case 'f', 'F', 'e', 'E' -> out.append(String.format(java.util.Locale.ROOT,
+                        "%" + (spec.contains(".") ? spec : spec + ".6") + conv, toDouble(numberArg(arg))));
+                default -> throw TemplateError.of("unsupported format character '" + conv + "'");
+            }
+        }
+        if (next < args.size()) {
+            throw TemplateError.of("not all arguments converted during string formatting");
+        }
+        return out.toString();
+    }
+
+    private static Object numberArg(Object v) {
+        if (!isNumber(v)) {
+            throw TemplateError.of("a number is required, not " + typeName(v));
+        }
+        return v;
     }
 
     private static void newline(StringBuilder b, Integer indent, int depth) {
@@ -408,7 +493,7 @@ final class Py {
         }
     }
 
-    private static void jsonString(StringBuilder b, String s) {
+    private static void jsonString(StringBuilder b, String s, boolean ascii) {
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -421,7 +506,7 @@ final class Py {
                 case '\b' -> b.append("\\b");
                 case '\f' -> b.append("\\f");
                 default -> {
-                    if (c < 0x20) {
+                    if (c < 0x20 || (ascii && c > 0x7e)) {
                         b.append(String.format("\\u%04x", (int) c));
                     } else {
                         b.append(c);
