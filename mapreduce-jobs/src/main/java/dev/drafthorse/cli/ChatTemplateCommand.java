@@ -42,8 +42,8 @@ final class ChatTemplateCommand implements Command {
         o.addOption(Args.opt(null, "messages", "MESSAGES.json", "a JSON array [{\"role\", \"content\"}, ...] (or an object"
                 + " with a \"messages\" array)"));
         o.addOption(Args.flag("no-generation-prompt", "leave out the assistant header that generation appends"));
-        o.addOption(Args.opt(null, "bos-token", "T", "bos_token's text (default: the model's BOS, or \"\" with --template alone)"));
-        o.addOption(Args.opt(null, "eos-token", "T", "eos_token's text (default: the model's EOS, or \"\" with --template alone)"));
+        o.addOption(Args.opt(null, "bos-token", "T", "bos_token's text (default: the model's BOS; \"\" with --template alone)"));
+        o.addOption(Args.opt(null, "eos-token", "T", "eos_token's text (default: the model's EOS; \"\" with --template alone)"));
         ChatArgs.addDate(o);
         Args a = Args.parse(USAGE, "Writes the rendered text to stdout exactly (no newline added).", o, args);
         if (a == null) {

@@ -16,6 +16,8 @@ import java.util.Map;
 final class Builtins {
     /** Jinja's sandbox limit on {@code range()}. */
     static final int MAX_RANGE = 100_000;
+    /** Our cap on {@code str * n} and {@code list * n}, so a template cannot exhaust a task's memory. */
+    static final long MAX_REPEAT = 10_000_000;
 
     private Builtins() {}
 
@@ -169,7 +171,10 @@ final class Builtins {
                 };
             }
             case "replace" -> {
-                return (a, kw) -> DataText.replace(s, arg(a, 0, name), arg(a, 1, name), a.size() > 2 ? (int) Py.toLong(a.get(2)) : -1);
+                return (a, kw) -> {
+                    int count = a.size() > 2 ? (int) Py.toLong(a.get(2)) : -1;
+                    return DataText.replace(s, arg(a, 0, name), arg(a, 1, name), count);
+                };
             }
             case "upper" -> {
                 return (a, kw) -> DataText.derived(s, v.toUpperCase(java.util.Locale.ROOT));
@@ -192,7 +197,10 @@ final class Builtins {
             case "count" -> {
                 return (a, kw) -> {
                     String sub = str(arg(a, 0, name), name);
-                    return (long) (sub.isEmpty() ? v.codePointCount(0, v.length()) + 1 : (v.length() - v.replace(sub, "").length()) / sub.length());
+                    if (sub.isEmpty()) {
+                        return (long) v.codePointCount(0, v.length()) + 1;
+                    }
+                    return (long) (v.length() - v.replace(sub, "").length()) / sub.length();
                 };
             }
             case "join" -> {
@@ -379,6 +387,10 @@ final class Builtins {
             }
         }
         if (op.equals("*")) {
+            if ((DataText.isString(a) || a instanceof List) && (b instanceof Long || b instanceof Boolean)
+                    && Py.length(a) * Math.max(0, Py.toLong(b)) > MAX_REPEAT) {
+                throw TemplateError.of("repetition too large: the sandbox allows " + MAX_REPEAT + " items");
+            }
             if (DataText.isString(a) && (b instanceof Long || b instanceof Boolean)) {
                 Object out = "";
                 for (long i = 0; i < Py.toLong(b); i++) {
@@ -395,7 +407,8 @@ final class Builtins {
             }
         }
         if (!Py.isNumber(a) || !Py.isNumber(b)) {
-            throw TemplateError.of("unsupported operand type(s) for " + op + ": '" + Py.typeName(a) + "' and '" + Py.typeName(b) + "'");
+            throw TemplateError.of("unsupported operand type(s) for " + op + ": '" + Py.typeName(a) + "' and '"
+                    + Py.typeName(b) + "'");
         }
         boolean floats = a instanceof Double || b instanceof Double;
         switch (op) {
@@ -418,7 +431,10 @@ final class Builtins {
                 if (Py.toDouble(b) == 0) {
                     throw TemplateError.of("integer division or modulo by zero");
                 }
-                return floats ? (Object) Math.floor(Py.toDouble(a) / Py.toDouble(b)) : (Object) Math.floorDiv(Py.toLong(a), Py.toLong(b));
+                if (floats) {
+                    return Math.floor(Py.toDouble(a) / Py.toDouble(b));
+                }
+                return Math.floorDiv(Py.toLong(a), Py.toLong(b));
             }
             case "%" -> {
                 if (Py.toDouble(b) == 0) {

@@ -53,7 +53,9 @@ public final class ChatPrompts {
 
     /** The render with the generation prompt (what generation and scoring feed the model). */
     public Rendered render(List<Message> messages) {
-        return template.render(messages, true, ChatTemplate.tokenText(tok, tok.bos()), ChatTemplate.tokenText(tok, tok.eos()), date);
+        String bos = ChatTemplate.tokenText(tok, tok.bos());
+        String eos = ChatTemplate.tokenText(tok, tok.eos());
+        return template.render(messages, true, bos, eos, date);
     }
 
     /**

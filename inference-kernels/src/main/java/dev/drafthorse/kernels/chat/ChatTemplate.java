@@ -74,7 +74,8 @@ public final class ChatTemplate {
      * @throws TemplateError when the template raises (then {@link TemplateError#raised()}, with the template's
      *     message) or fails
      */
-    public Rendered render(List<Message> messages, boolean addGenerationPrompt, String bosToken, String eosToken, LocalDate date) {
+    public Rendered render(List<Message> messages, boolean addGenerationPrompt, String bosToken, String eosToken,
+            LocalDate date) {
         Scope.Output out = new Scope.Output();
         Scope root = new Scope(null, out);
         for (Map.Entry<String, Object> g : Builtins.globals().entrySet()) {

@@ -159,7 +159,10 @@ interface Expr {
             if (Py.truthy(cond.eval(s))) {
                 return then.eval(s);
             }
-            return otherwise == null ? new Undefined("the inline if expression evaluated to false and no else section was defined") : otherwise.eval(s);
+            if (otherwise == null) {
+                return new Undefined("the inline if expression evaluated to false and no else section was defined");
+            }
+            return otherwise.eval(s);
         }
     }
 

@@ -95,5 +95,7 @@ class JinjaSemanticsTest {
         assertTrue(e.getMessage().contains("'append'"), e.getMessage());
         e = assertThrows(TemplateError.class, () -> ChatTemplate.parse("{{ range(200000)|length }}").render(List.of(), false, "", "", DATE));
         assertTrue(e.getMessage().startsWith("Range too big"), e.getMessage());
+        e = assertThrows(TemplateError.class, () -> ChatTemplate.parse("{{ 'xy' * 100000000 }}").render(List.of(), false, "", "", DATE));
+        assertTrue(e.getMessage().startsWith("repetition too large"), e.getMessage());
     }
 }
