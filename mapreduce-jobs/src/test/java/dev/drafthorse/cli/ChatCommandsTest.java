@@ -170,6 +170,18 @@ class ChatCommandsTest {
     }
 
     @Test
+    void scoreChatScoresAfterTheRender() throws IOException {
+        Path user = dir.resolve("score-user.json");
+        Files.writeString(user, "[{\"role\": \"user\", \"content\": \"Was Tom happy?\"}]");
+        Cli render = Cli.run("chat-template", "-m", qwenModel.toString(), "--messages", user.toString());
+        Cli chat = Cli.run("score", "-m", qwenModel.toString(), "--chat", "-p", "Was Tom happy?", "--candidates", "Yes,No");
+        Cli plain = Cli.run("score", "-m", qwenModel.toString(), "-p", render.out, "--candidates", "Yes,No");
+        assertEquals(0, chat.exit, chat.toString());
+        assertEquals(plain.out, chat.out);
+        assertEquals(2, chat.out.lines().count());
+    }
+
+    @Test
     void chatOptionsTurnPromptsIntoUserMessages() throws IOException {
         Path in = dir.resolve("plain-rows.jsonl");
         Files.write(in, List.of("{\"id\": 1, \"prompt\": \"Tom had a red ball\", \"max_new_tokens\": 6}"), StandardCharsets.UTF_8);
