@@ -101,14 +101,14 @@ interface Expr {
     record Filter(Expr value, String name, List<Expr> args, Map<String, Expr> kwargs) implements Expr {
         @Override
         public Object eval(Scope s) {
-            return Builtins.filter(name, value.eval(s), evalAll(args, s), evalAll(kwargs, s));
+            return Filters.filter(name, value.eval(s), evalAll(args, s), evalAll(kwargs, s));
         }
     }
 
     record Test(Expr value, String name, List<Expr> args, boolean negated) implements Expr {
         @Override
         public Object eval(Scope s) {
-            boolean r = Builtins.test(name, value.eval(s), evalAll(args, s));
+            boolean r = Tests.test(name, value.eval(s), evalAll(args, s));
             return negated != r;
         }
     }
@@ -169,7 +169,7 @@ interface Expr {
     record Binary(String op, Expr a, Expr b) implements Expr {
         @Override
         public Object eval(Scope s) {
-            return Builtins.binary(op, a.eval(s), b.eval(s));
+            return Operators.binary(op, a.eval(s), b.eval(s));
         }
     }
 
