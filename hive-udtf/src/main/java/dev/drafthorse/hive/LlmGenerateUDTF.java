@@ -1,5 +1,6 @@
 package dev.drafthorse.hive;
 
+import dev.drafthorse.kernels.chat.TemplateError;
 import dev.drafthorse.kernels.generate.GenerationResult;
 import dev.drafthorse.kernels.generate.Generator;
 import java.io.IOException;
@@ -43,7 +44,10 @@ import org.slf4j.LoggerFactory;
                 + " text STRING, tokens INT, finish_reason STRING) per sample",
         extended = "Options (all optional): n samples (1), max_new_tokens (128), temperature (0 = greedy), top_k (0 = off),"
                 + " top_p (1 = off), min_p (0 = off), seed (0), stop (a stop string), draft (a draft model path) or lookup"
-                + " ('true') for speculative decoding (greedy output unchanged), draft_max, lookup_ngram. text excludes the prompt; tokens counts generated tokens; finish_reason is eos,"
+                + " ('true') for speculative decoding (greedy output unchanged), draft_max, lookup_ngram; chat ('true': the prompt"
+                + " is one user message rendered by the model's chat template), system (a system message), date (YYYY-MM-DD"
+                + " for the template's strftime_now; default the query's day). A row the template refuses gives finish_reason"
+                + " 'rejected: MESSAGE'. text excludes the prompt; tokens counts generated tokens; finish_reason is eos,"
                 + " stop, length or context, or 'rejected: empty prompt' (text and tokens NULL). Same prompt, options and"
                 + " seed, same rows. model_path is a local path, a file:// or Hadoop URI, or a file added with ADD FILE.\n"
                 + "Example:\n"
@@ -67,6 +71,7 @@ public final class LlmGenerateUDTF extends GenericUDTF {
     private transient LlmOptions lastOptions;
     private transient Configuration conf;
     private transient Engines.Leases<Engines.LoadedModel> models;
+    private transient ChatOptions.Templates templates;
     private transient Object[] row;
     private transient IntWritable sampleId;
     private transient Text text;
@@ -106,6 +111,7 @@ public final class LlmGenerateUDTF extends GenericUDTF {
         lastOptionsMap = null;
         lastOptions = null;
         models = new Engines.Leases<>(Engines::model);
+        templates = new ChatOptions.Templates();
         row = new Object[4];
         sampleId = new IntWritable();
         text = new Text();
@@ -215,15 +221,38 @@ public final class LlmGenerateUDTF extends GenericUDTF {
         } catch (IllegalArgumentException e) {
             throw new HiveException(NAME + ": " + e.getMessage(), e);
         }
+        int[] ids;
+        if (opts.chat().enabled()) {
+            try {
+                ids = templates.of(path, m.model(), opts.chat().dateFor(conf)).tokens(opts.chat().conversation(prompt));
+            } catch (TemplateError e) {
+                String reason = "rejected: " + (e.raised() ? e.getMessage() : "chat template error: " + e.getMessage());
+                if (rejected++ == 0) {
+                    LOG.warn("{}: a row the chat template refuses gives finish_reason '{}' (logged once)", NAME, reason);
+                }
+                sampleId.set(0);
+                finish.set(reason);
+                row[0] = sampleId;
+                row[1] = null;
+                row[2] = null;
+                row[3] = finish;
+                forward(row);
+                return;
+            } catch (IllegalArgumentException e) {
+                throw new HiveException(NAME + ": " + e.getMessage(), e);
+            }
+        } else {
+            ids = g.promptTokens(prompt);
+        }
         for (int i = 0; i < opts.n(); i++) {
             GenerationResult r;
             try {
                 synchronized (m) {
                     if (d == null) {
-                        r = g.generate(prompt, opts.generation(), opts.rng(prompt, i));
+                        r = g.generate(ids, opts.generation(), opts.rng(prompt, i), t -> { });
                     } else {
                         synchronized (d) {
-                            r = g.generate(prompt, opts.generation(), opts.rng(prompt, i));
+                            r = g.generate(ids, opts.generation(), opts.rng(prompt, i), t -> { });
                         }
                     }
                 }

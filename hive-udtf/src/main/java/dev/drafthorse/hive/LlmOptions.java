@@ -26,6 +26,8 @@ import java.util.Map;
  *   <tr><td>draft</td><td>a draft model (same vocabulary) for speculative decoding: a path like model_path's</td></tr>
  *   <tr><td>lookup</td><td>true for n-gram lookup speculation (no second model); exclusive with draft</td></tr>
  *   <tr><td>draft_max, lookup_ngram</td><td>longest draft (default 8); longest suffix lookup matches (default 3)</td></tr>
+ *   <tr><td>chat, system, date</td><td>'true': the prompt is one user message (after the system message) rendered by
+ *   the model's chat template; the date its strftime_now reads (see {@link ChatOptions})</td></tr>
  * </table>
  *
  * @param n samples per prompt
@@ -34,10 +36,11 @@ import java.util.Map;
  * @param draft the draft model's path, or null
  * @param speculation how tokens are drafted (greedy output is plain greedy's either way; sampled output keeps the
  *     target's distribution, with other draws)
+ * @param chat the chat template options
  */
-record LlmOptions(int n, GenerationOptions generation, long seed, String draft, Speculation speculation) {
+record LlmOptions(int n, GenerationOptions generation, long seed, String draft, Speculation speculation, ChatOptions chat) {
     static final List<String> KEYS = List.of("n", "max_new_tokens", "temperature", "top_k", "top_p", "min_p", "seed", "stop",
-            "draft", "lookup", "draft_max", "lookup_ngram");
+            "draft", "lookup", "draft_max", "lookup_ngram", "chat", "system", "date");
 
     static final LlmOptions DEFAULTS = parse(Map.of());
 
@@ -84,7 +87,7 @@ record LlmOptions(int n, GenerationOptions generation, long seed, String draft, 
         int ngram = (int) integer(options, "lookup_ngram", 3, 1, 16);
         Speculation spec = draft != null ? Speculation.draft(draftMax)
                 : lookup.equals("true") ? Speculation.lookup(draftMax, ngram) : Speculation.NONE;
-        return new LlmOptions(n, g, seed, draft, spec);
+        return new LlmOptions(n, g, seed, draft, spec, ChatOptions.parse(options));
     }
 
     /**

@@ -1,9 +1,13 @@
 package dev.drafthorse.hive;
 
+import dev.drafthorse.kernels.chat.ChatPrompts;
+import dev.drafthorse.kernels.chat.Rendered;
+import dev.drafthorse.kernels.chat.TemplateError;
 import dev.drafthorse.kernels.generate.Scorer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hive.ql.exec.Description;
 import org.apache.hadoop.hive.ql.exec.MapredContext;
@@ -12,7 +16,9 @@ import org.apache.hadoop.hive.ql.exec.UDFArgumentTypeException;
 import org.apache.hadoop.hive.ql.metadata.HiveException;
 import org.apache.hadoop.hive.ql.udf.generic.GenericUDTF;
 import org.apache.hadoop.hive.serde2.io.DoubleWritable;
+import org.apache.hadoop.hive.serde2.objectinspector.ConstantObjectInspector;
 import org.apache.hadoop.hive.serde2.objectinspector.ListObjectInspector;
+import org.apache.hadoop.hive.serde2.objectinspector.MapObjectInspector;
 import org.apache.hadoop.hive.serde2.objectinspector.ObjectInspector;
 import org.apache.hadoop.hive.serde2.objectinspector.ObjectInspector.Category;
 import org.apache.hadoop.hive.serde2.objectinspector.ObjectInspectorFactory;
@@ -36,11 +42,15 @@ import org.slf4j.LoggerFactory;
  * prompt is a bad row: its candidates come out with NULL logprob and prob, logged once.
  */
 @Description(name = "llm_score",
-        value = "_FUNC_(STRING prompt, ARRAY<STRING> candidates, STRING model_path) - one row (candidate STRING,"
+        value = "_FUNC_(STRING prompt, ARRAY<STRING> candidates, STRING model_path [, MAP<STRING, STRING> options]) - one row"
+                + " (candidate STRING,"
                 + " logprob DOUBLE, prob DOUBLE) per candidate, prob normalized over the candidates",
         extended = "logprob is the natural log of the probability of the candidate's tokens following the prompt; prob is"
                 + " exp(logprob) / sum over the row's candidates. Write candidates as they would follow the prompt"
-                + " (usually with a leading space). NULL candidates are skipped; an empty prompt gives NULL scores.\n"
+                + " (usually with a leading space). NULL candidates are skipped; an empty prompt gives NULL scores. Options: chat"
+                + " ('true': the prompt is one user message rendered by the model's chat template, the candidates follow the"
+                + " assistant header), system (a system message), date (YYYY-MM-DD for strftime_now; default the query's day);"
+                + " a row the template refuses gives NULL scores.\n"
                 + "Example:\n"
                 + "  > SELECT r.id, s.candidate, s.prob FROM reviews r\n"
                 + "  >   LATERAL VIEW _FUNC_(concat('Review: ', r.body, '\\nSentiment:'), array(' positive', ' negative'),\n"
@@ -49,7 +59,9 @@ import org.slf4j.LoggerFactory;
                 + "  1\t negative\t0.29")
 public final class LlmScoreUDTF extends GenericUDTF {
     static final String NAME = "llm_score";
-    static final String SIGNATURE = NAME + "(prompt STRING, candidates ARRAY<STRING>, model_path STRING)";
+    static final String SIGNATURE = NAME + "(prompt STRING, candidates ARRAY<STRING>, model_path STRING [, options MAP<STRING, STRING>])";
+    /** The options this function takes: the chat keys. */
+    static final List<String> KEYS = ChatOptions.KEYS;
     private static final Logger LOG = LoggerFactory.getLogger(LlmScoreUDTF.class);
 
     private transient PrimitiveObjectInspector promptOI;
@@ -58,6 +70,9 @@ public final class LlmScoreUDTF extends GenericUDTF {
     private transient PrimitiveObjectInspector pathOI;
     private transient Configuration conf;
     private transient Engines.Leases<Engines.LoadedModel> models;
+    private transient MapObjectInspector optionsOI; // null when absent
+    private transient ChatOptions constantChat; // null unless the options are constant (or absent)
+    private transient ChatOptions.Templates templates;
     private transient Object[] row;
     private transient Text candidate;
     private transient DoubleWritable logprob;
@@ -72,7 +87,7 @@ public final class LlmScoreUDTF extends GenericUDTF {
 
     @Override
     public StructObjectInspector initialize(ObjectInspector[] args) throws UDFArgumentException {
-        Arguments.arity(NAME, SIGNATURE, args, 3, 3);
+        Arguments.arity(NAME, SIGNATURE, args, 3, 4);
         promptOI = Arguments.string(NAME, args, 0, "prompt");
         if (args[1].getCategory() != Category.LIST
                 || !Arguments.isString(((ListObjectInspector) args[1]).getListElementObjectInspector())) {
@@ -86,6 +101,21 @@ public final class LlmScoreUDTF extends GenericUDTF {
         if (path != null && path.isEmpty()) {
             throw new UDFArgumentTypeException(2, NAME + ": model_path is empty");
         }
+        optionsOI = null;
+        constantChat = ChatOptions.OFF;
+        if (args.length == 4) {
+            optionsOI = LlmGenerateUDTF.optionsMap(NAME, args, 3);
+            if (args[3] instanceof ConstantObjectInspector c) {
+                try {
+                    constantChat = chatOptions(LlmGenerateUDTF.readOptions(optionsOI, c.getWritableConstantValue()));
+                } catch (IllegalArgumentException e) {
+                    throw new UDFArgumentTypeException(3, NAME + ": " + e.getMessage());
+                }
+            } else {
+                constantChat = null;
+            }
+        }
+        templates = new ChatOptions.Templates();
         models = new Engines.Leases<>(Engines::model);
         row = new Object[3];
         candidate = new Text();
@@ -144,10 +174,34 @@ public final class LlmScoreUDTF extends GenericUDTF {
         } catch (IOException e) {
             throw new HiveException(NAME + ": cannot load the model '" + path + "': " + e.getMessage(), e);
         }
+        ChatOptions chat = constantChat;
+        if (chat == null) {
+            try {
+                chat = chatOptions(LlmGenerateUDTF.readOptions(optionsOI, args[3]));
+            } catch (IllegalArgumentException e) {
+                throw new UDFArgumentException(NAME + ": " + e.getMessage());
+            }
+        }
         List<Scorer.Score> scores;
         try {
             synchronized (m) {
-                scores = new Scorer(m.model()).score(prompt, candidates);
+                if (chat.enabled()) {
+                    ChatPrompts p = templates.of(path, m.model(), chat.dateFor(conf));
+                    Rendered r;
+                    try {
+                        r = p.render(chat.conversation(prompt));
+                    } catch (TemplateError e) {
+                        rejectRow(candidates, e.getMessage());
+                        return;
+                    }
+                    List<int[]> wholes = new ArrayList<>();
+                    for (String c : candidates) {
+                        wholes.add(p.tokens(r.plusData(c)));
+                    }
+                    scores = new Scorer(m.model()).scoreTree(p.tokens(r), wholes);
+                } else {
+                    scores = new Scorer(m.model()).score(prompt, candidates);
+                }
             }
         } catch (IllegalArgumentException e) {
             throw new HiveException(NAME + ": scoring failed for a prompt of " + prompt.length() + " characters: "
@@ -161,6 +215,29 @@ public final class LlmScoreUDTF extends GenericUDTF {
             row[0] = candidate;
             row[1] = logprob;
             row[2] = prob;
+            forward(row);
+        }
+    }
+
+    private static ChatOptions chatOptions(Map<String, String> options) {
+        for (String key : options.keySet()) {
+            if (!KEYS.contains(key)) {
+                throw new IllegalArgumentException("unknown option '" + key + "' (known: " + String.join(", ", KEYS) + ")");
+            }
+        }
+        return ChatOptions.parse(options);
+    }
+
+    /** A row the chat template refuses: its candidates with NULL scores, logged once. */
+    private void rejectRow(List<String> candidates, String message) throws HiveException {
+        if (rejected++ == 0) {
+            LOG.warn("{}: the chat template refused a row ({}); its candidates get NULL scores (logged once)", NAME, message);
+        }
+        for (String c : candidates) {
+            candidate.set(c);
+            row[0] = candidate;
+            row[1] = null;
+            row[2] = null;
             forward(row);
         }
     }

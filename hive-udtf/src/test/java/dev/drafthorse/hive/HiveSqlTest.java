@@ -197,6 +197,28 @@ class HiveSqlTest {
     }
 
     @Test
+    void chatOptionRendersTheModelsTemplateAndRejectsWhatItRaises() throws Exception {
+        Path chatModel = LlmChatOptionsTest.withTemplate(dir.resolve("stories-gemma.gguf"),
+                Files.readString(SharedFiles.root().resolve("chat").resolve("google-gemma-2-2b-it.jinja")));
+        List<String> rows = query("SELECT p.id, g.text, g.finish_reason FROM prompts p LATERAL VIEW llm_generate(p.prompt, '"
+                + chatModel.toUri() + "', map('chat', 'true', 'max_new_tokens', '8', 'date', '2026-01-15')) g"
+                + " AS sample_id, text, tokens, finish_reason WHERE p.id = 1");
+        Udtfs.Run direct = new Udtfs.Run(new LlmGenerateUDTF(), Udtfs.javaString(), Udtfs.javaString(),
+                Udtfs.map(Udtfs.javaString(), Udtfs.javaString()));
+        List<Object> expected = direct.process(SUN, chatModel.toString(), Map.of("chat", "true", "max_new_tokens", "8",
+                "date", "2026-01-15")).get(0);
+        direct.close();
+        assertEquals(List.of(row(1, expected.get(1), expected.get(3))), rows);
+        List<String> rejected = query("SELECT p.id, g.text, g.finish_reason FROM prompts p LATERAL VIEW llm_generate(p.prompt, '"
+                + chatModel.toUri() + "', map('chat', 'true', 'system', 'Be brief.', 'max_new_tokens', '8')) g"
+                + " AS sample_id, text, tokens, finish_reason WHERE p.id = 2");
+        assertEquals(List.of(row(2, null, "rejected: System role not supported")), rejected);
+        List<String> scores = query("SELECT s.candidate FROM prompts p LATERAL VIEW llm_score(p.prompt, array('Yes', 'No'), '"
+                + chatModel.toUri() + "', map('chat', 'true')) s AS candidate, logprob, prob WHERE p.id = 2");
+        assertEquals(List.of("Yes", "No"), scores);
+    }
+
+    @Test
     void llmGenerateWithADraftModelOrLookupGivesPlainGreedyText() throws Exception {
         String base = "SELECT p.id, g.text FROM prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri() + "', map(";
         String tail = "'max_new_tokens', '24')) g AS sample_id, text, tokens, finish_reason";

@@ -62,7 +62,7 @@ class LlmScoreUDTFTest {
     void wrongArity() {
         UDFArgumentLengthException e = assertThrows(UDFArgumentLengthException.class,
                 () -> new LlmScoreUDTF().initialize(new ObjectInspector[] {javaString(), list(javaString())}));
-        assertTrue(e.getMessage().startsWith("llm_score takes 3 arguments, got 2: llm_score(prompt STRING"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("llm_score takes 3 to 4 arguments, got 2: llm_score(prompt STRING"), e.getMessage());
     }
 
     @Test

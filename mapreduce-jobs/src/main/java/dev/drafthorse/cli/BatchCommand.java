@@ -13,6 +13,7 @@ import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.speculative.Speculation;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.rows.BadRow;
+import dev.drafthorse.rows.ChatRows;
 import dev.drafthorse.rows.Prompts;
 import dev.drafthorse.rows.RowDefaults;
 import dev.drafthorse.rows.RowMode;
@@ -37,7 +38,7 @@ import org.apache.commons.cli.Options;
 final class BatchCommand implements Command {
     static final String USAGE = "drafthorse batch -m MODEL.gguf --input PROMPTS.jsonl --output OUT.jsonl [-n N] [--batch B]"
             + " [--draft DRAFT.gguf | --lookup | --medusa HEADS.gguf [--tree SPEC] | --mtp HEADS.gguf] [--temperature T --seed S ...]"
-            + " [--threads T]";
+            + " [--threads T] [--chat [--system TEXT]] [--date YYYY-MM-DD]";
 
     /** Per-row options a line may carry, besides id and prompt. */
     static final Set<String> ROW_OPTIONS = RowParser.GENERATE_OPTIONS;
@@ -66,7 +67,10 @@ final class BatchCommand implements Command {
         o.addOption(Args.opt(null, "ctx-size", "N", "context window per row (default: the model's trained context)"));
         GenerateCommand.addSamplingOptions(o);
         GenerateCommand.addSpeculationOptions(o);
-        Args a = Args.parse(USAGE, "Row options: " + String.join(", ", ROW_OPTIONS.stream().sorted().toList())
+        ChatArgs.add(o, "every row's prompt becomes one user message for the chat template (rows with \"messages\""
+                + " always go through it)");
+        Args a = Args.parse(USAGE, "Rows: {\"id\", \"prompt\"} or {\"id\", \"messages\": [{\"role\", \"content\"}, ...]} (rendered"
+                + " by the model's chat template). Row options: " + String.join(", ", ROW_OPTIONS.stream().sorted().toList())
                 + ". Each row samples from its own stream seeded by (seed, id).", o, args);
         if (a == null) {
             return 0;
@@ -88,7 +92,9 @@ final class BatchCommand implements Command {
             dev.drafthorse.kernels.heads.Heads heads = GenerateCommand.heads(a, model);
             Speculation spec = GenerateCommand.speculation(a, heads);
             int ctx = a.getInt("ctx-size", model.config().contextLength(), 1, Integer.MAX_VALUE);
-            RowParser parser = new RowParser(RowMode.GENERATE, new RowDefaults(defaultN, base, List.of(), List.of()));
+            RowParser parser = new RowParser(RowMode.GENERATE, new RowDefaults(defaultN, base, List.of(), List.of()), ChatArgs.chat(a),
+                    a.get("system", null));
+            ChatRows chat = new ChatRows(model, ChatArgs.date(a));
             List<Request> requests = new ArrayList<>();
             int lines = 0;
             int rejected = 0;
@@ -96,7 +102,7 @@ final class BatchCommand implements Command {
                 for (byte[] raw : readLines(input)) {
                     lines++;
                     try {
-                        requests.add(Prompts.request(parser.json(raw, 0, raw.length), model, ctx, 128));
+                        requests.add(Prompts.request(parser.json(raw, 0, raw.length), model, chat, ctx, 128));
                     } catch (BadRow e) {
                         rejected++;
                         ObjectNode r = json.createObjectNode();

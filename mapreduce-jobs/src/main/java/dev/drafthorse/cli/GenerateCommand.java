@@ -27,7 +27,7 @@ final class GenerateCommand implements Command {
     static final String USAGE = "drafthorse generate -m MODEL.gguf -p PROMPT [-n N] [--temperature T] [--top-k K] [--top-p P]"
             + " [--min-p P] [--seed S] [--threads T] [--stop STR]... [--kv-type f32|f16] [--json]"
             + " [--draft DRAFT.gguf | --lookup [--lookup-ngram N] | --medusa HEADS.gguf [--tree SPEC] [--typical EPS,DELTA]"
-            + " | --mtp HEADS.gguf] [--draft-max K]";
+            + " | --mtp HEADS.gguf] [--draft-max K] [--chat [--system TEXT] [--template FILE.jinja] [--date YYYY-MM-DD]]";
 
     @Override
     public String name() {
@@ -151,11 +151,17 @@ final class GenerateCommand implements Command {
         o.addOption(Args.opt("c", "ctx-size", "N", "context window in tokens, prompt included (default: prompt + -n)"));
         o.addOption(Args.flag("json", "print one JSON object: text, tokens, stats"));
         addSpeculationOptions(o);
+        ChatArgs.add(o, "the prompt becomes one user message, rendered by the model's chat template with the generation prompt");
+        o.addOption(Args.opt(null, "template", "FILE.jinja", "with --chat: this chat template instead of the model's"));
         Args a = Args.parse(USAGE, "Generates text after the prompt and prints it (not the prompt) to stdout.", o, args);
         if (a == null) {
             return 0;
         }
         String prompt = a.require("prompt");
+        if (a.has("template") && !a.has("chat")) {
+            throw new UsageException("--template goes with --chat");
+        }
+        ChatArgs.chat(a);
         String[] stops = a.line().getOptionValues("stop");
         GenerationOptions options = new GenerationOptions(a.getInt("max-tokens", 128, 0, Integer.MAX_VALUE), sampler(a),
                 stops == null ? List.of() : Arrays.asList(stops), KvType.parse("--kv-type", a.get("kv-type", "f32")), 256,
@@ -170,7 +176,7 @@ final class GenerateCommand implements Command {
                         + ", which is not distribution-preserving");
             }
             Generator g = new Generator(model, draftModel(a, par), spec, heads);
-            int[] ids = g.promptTokens(prompt);
+            int[] ids = ChatArgs.chat(a) ? chatTokens(a, model, prompt) : g.promptTokens(prompt);
             int ctx = options.contextSize() > 0 ? options.contextSize() : ids.length + options.maxNewTokens();
             if (ctx > model.config().contextLength()) {
                 System.err.printf("drafthorse generate: warning: %d positions exceed the model's trained context of %d%n", ctx,
@@ -209,6 +215,15 @@ final class GenerateCommand implements Command {
                             r.draftAccepted(), r.targetPasses()) : "");
         }
         return 0;
+    }
+
+    /** The prompt as one user message (after --system) rendered by the chat template; a raising template fails. */
+    private static int[] chatTokens(Args a, Model model, String prompt) throws java.io.IOException {
+        dev.drafthorse.kernels.chat.ChatTemplate template = a.has("template")
+                ? dev.drafthorse.kernels.chat.ChatTemplate.parse(java.nio.file.Files.readString(ModelArgs.localPath(a.require("template"))))
+                : dev.drafthorse.kernels.chat.ChatTemplate.fromGguf(model.file());
+        dev.drafthorse.kernels.chat.ChatPrompts chat = new dev.drafthorse.kernels.chat.ChatPrompts(template, model.tokenizer(), ChatArgs.date(a));
+        return chat.tokens(dev.drafthorse.kernels.chat.ChatTemplate.userTurn(a.get("system", null), prompt));
     }
 
     /**

@@ -20,7 +20,7 @@ public final class Main {
         for (Command c : List.<Command>of(new GenerateCommand(), new BatchCommand(), new ScoreCommand(), new TokenizeCommand(),
                 new InspectCommand(), new BenchCommand(), new RandomModelCommand(), new RandomHeadsCommand(), new ConvertCommand(),
                 new EnsembleCommands.Train(), new EnsembleCommands.Predict(), new HiveCommand(), new InferCommand(),
-                new TrainHeadsCommand())) {
+                new TrainHeadsCommand(), new ChatTemplateCommand())) {
             m.put(c.name(), c);
         }
         return m;
@@ -56,6 +56,12 @@ public final class Main {
             // Out-of-range parameters are usage errors: the message names the parameter.
             System.err.println("drafthorse " + c.name() + ": " + e.getMessage());
             return 2;
+        } catch (ChatTemplateCommand.DataException e) {
+            System.err.println("drafthorse " + c.name() + ": " + e.getMessage());
+            return 1;
+        } catch (dev.drafthorse.kernels.chat.TemplateError e) {
+            System.err.println("drafthorse " + c.name() + ": chat template: " + e.getMessage());
+            return 1;
         } catch (GgufException e) {
             System.err.println("drafthorse " + c.name() + ": bad model file: " + e.getMessage());
             return 1;

@@ -22,7 +22,27 @@ public final class Prompts {
      * @param ctx the context window per row (prompt included); a prompt that fills it is a bad row
      */
     public static Request request(Row row, Model model, int ctx, int prefillChunk) throws BadRow {
-        int[] ids = tokens(model, row.prompt());
+        return request(row, model, null, ctx, prefillChunk);
+    }
+
+    /** The row's prompt ids: a plain prompt as written, a conversation through the chat template. */
+    public static int[] tokens(Model model, Row row, ChatRows chat) throws BadRow {
+        if (!row.chat()) {
+            return tokens(model, row.prompt());
+        }
+        if (chat == null) {
+            throw new IllegalStateException("a chat row needs ChatRows");
+        }
+        return chat.tokens(row.id(), row.messages());
+    }
+
+    /**
+     * As {@link #request(Row, Model, int, int)}, chat rows rendered by {@code chat}.
+     *
+     * @throws BadRow also when the chat template raises (with its message)
+     */
+    public static Request request(Row row, Model model, ChatRows chat, int ctx, int prefillChunk) throws BadRow {
+        int[] ids = tokens(model, row, chat);
         if (ids.length >= ctx) {
             throw new BadRow(row.id(), "prompt of " + ids.length + " tokens does not fit the context window of " + ctx);
         }

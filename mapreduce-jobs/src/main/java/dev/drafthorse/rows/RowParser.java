@@ -3,6 +3,8 @@ package dev.drafthorse.rows;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.drafthorse.kernels.chat.ChatTemplate;
+import dev.drafthorse.kernels.chat.Message;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -18,7 +20,8 @@ import java.util.TreeSet;
  * Parses and validates input rows, shared by {@code batch} and the {@code infer} job, so both reject the same
  * rows for the same reasons.
  *
- * <p>Two row forms: a JSON object per line ({@code {"id", "prompt", per-row options}}), and a text line
+ * <p>Two row forms: a JSON object per line ({@code {"id", "prompt", per-row options}}, or {@code "messages"}:
+ * a conversation {@code [{"role", "content"}, …]} for the model's chat template, in place of the prompt), and a text line
  * {@code id<TAB>prompt} (the form of a two-column Hive text table; the prompt is everything after the first tab,
  * taken as written). Rows arrive as raw bytes so invalid UTF-8 is a bad row, never a crash. Every problem is a
  * {@link BadRow} with a reason and, when it was readable, the id.
@@ -34,8 +37,22 @@ public final class RowParser {
     private final Set<String> options;
     private final String known;
     private final ObjectMapper json = new ObjectMapper();
+    private final boolean chat;
+    private final String system;
 
+    /** Rows as written: a {@code "messages"} row is rendered by the chat template, prompts are sent as they are. */
     public RowParser(RowMode mode, RowDefaults defaults) {
+        this(mode, defaults, false, null);
+    }
+
+    /**
+     * @param chat every prompt (a JSON {@code "prompt"} or a text row's prompt) becomes one user message for the
+     *     chat template ({@code --chat}); {@code "messages"} rows are conversations either way
+     * @param system with {@code chat}: a system message put before each such prompt (null: none)
+     */
+    public RowParser(RowMode mode, RowDefaults defaults, boolean chat, String system) {
+        this.chat = chat;
+        this.system = system;
         this.mode = mode;
         this.defaults = defaults;
         this.options = mode == RowMode.GENERATE ? GENERATE_OPTIONS : SCORE_OPTIONS;
@@ -83,21 +100,38 @@ public final class RowParser {
             throw new BadRow(null, "empty id");
         }
         JsonNode p = n.get("prompt");
-        if (p == null || !p.isTextual()) {
-            throw new BadRow(id, "missing prompt (a string)");
-        }
-        if (p.asText().isEmpty()) {
-            throw new BadRow(id, "empty prompt");
+        JsonNode m = n.get("messages");
+        List<Message> messages = null;
+        String prompt;
+        if (m != null) {
+            if (p != null) {
+                throw new BadRow(id, "a row has a prompt or messages, not both");
+            }
+            try {
+                messages = Messages.parse(m, "messages");
+            } catch (IllegalArgumentException e) {
+                throw new BadRow(id, e.getMessage());
+            }
+            prompt = messages.get(messages.size() - 1).content();
+        } else {
+            if (p == null || !p.isTextual()) {
+                throw new BadRow(id, "missing prompt (a string) or messages (an array of {\"role\", \"content\"})");
+            }
+            if (p.asText().isEmpty()) {
+                throw new BadRow(id, "empty prompt");
+            }
+            prompt = p.asText();
+            messages = chat ? ChatTemplate.userTurn(system, prompt) : null;
         }
         for (Iterator<String> it = n.fieldNames(); it.hasNext();) {
             String f = it.next();
-            if (!f.equals("id") && !f.equals("prompt") && !options.contains(f)) {
+            if (!f.equals("id") && !f.equals("prompt") && !f.equals("messages") && !options.contains(f)) {
                 throw new BadRow(id, "unknown option '" + f + "' (" + mode.label() + " rows take: " + known + ")");
             }
         }
         try {
             if (mode == RowMode.SCORE) {
-                return new Row(id, p.asText(), 0, defaults.sampler(), List.of(), candidates(n.get("candidates")));
+                return new Row(id, prompt, 0, defaults.sampler(), List.of(), candidates(n.get("candidates")), messages);
             }
             int maxNew = n.has("max_new_tokens") ? intField(n, "max_new_tokens") : defaults.maxNewTokens();
             SamplerOptions base = defaults.sampler();
@@ -116,7 +150,7 @@ public final class RowParser {
                     }
                 }
             }
-            return new Row(id, p.asText(), maxNew, so, stop, List.of());
+            return new Row(id, prompt, maxNew, so, stop, List.of(), messages);
         } catch (IllegalArgumentException e) {
             throw new BadRow(id, e.getMessage());
         }
@@ -147,12 +181,17 @@ public final class RowParser {
         }
         if (mode == RowMode.SCORE) {
             try {
-                return new Row(id, prompt, 0, defaults.sampler(), List.of(), candidates(null));
+                return new Row(id, prompt, 0, defaults.sampler(), List.of(), candidates(null), userTurn(prompt));
             } catch (IllegalArgumentException e) {
                 throw new BadRow(id, e.getMessage());
             }
         }
-        return new Row(id, prompt, defaults.maxNewTokens(), defaults.sampler(), defaults.stop(), List.of());
+        return new Row(id, prompt, defaults.maxNewTokens(), defaults.sampler(), defaults.stop(), List.of(), userTurn(prompt));
+    }
+
+    /** With {@code --chat}, a text row's prompt is one user message (after the system message, if any). */
+    private List<Message> userTurn(String prompt) {
+        return chat ? ChatTemplate.userTurn(system, prompt) : null;
     }
 
     private List<String> candidates(JsonNode node) {

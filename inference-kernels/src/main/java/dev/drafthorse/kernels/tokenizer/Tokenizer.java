@@ -445,6 +445,22 @@ public abstract class Tokenizer {
      * @throws IllegalArgumentException if {@code addBos} is set and the vocabulary has no BOS token
      */
     public int[] encode(String text, boolean addBos, boolean parseSpecial) {
+        return encode(text, addBos, parseSpecial, null);
+    }
+
+    /**
+     * Tokenizes a rendered chat prompt: control tokens are parsed only where the whole token lies outside
+     * {@code literal} (the chars that came from message data), so a {@code <|im_end|>} written inside a message is
+     * tokenized as text while the template's own markers become their ids. Text around the markers is tokenized
+     * as one piece, whatever its origin, exactly as llama.cpp would tokenize the same prompt without the data.
+     *
+     * @param literal bit i set: char i is data, never part of a control token
+     */
+    public int[] encode(String text, boolean addBos, BitSet literal) {
+        return encode(text, addBos, true, literal);
+    }
+
+    private int[] encode(String text, boolean addBos, boolean parseSpecial, BitSet literal) {
         IntList out = new IntList();
         if (addBos) {
             if (bos < 0) {
@@ -453,7 +469,7 @@ public abstract class Tokenizer {
             out.add(bos);
         }
         boolean prevSpecial = true; // the start of the text counts as "after a special token"
-        for (Fragment fr : partition(text, parseSpecial)) {
+        for (Fragment fr : partition(text, parseSpecial, literal)) {
             if (fr.token >= 0) {
                 out.add(fr.token);
                 prevSpecial = true;
@@ -471,7 +487,7 @@ public abstract class Tokenizer {
     private record Fragment(int token, int start, int end) {}
 
     /** llama.cpp's {@code tokenizer_st_partition}: cuts special tokens out of {@code text}, longest first. */
-    private List<Fragment> partition(String text, boolean parseSpecial) {
+    private List<Fragment> partition(String text, boolean parseSpecial, BitSet literal) {
         List<Fragment> frags = new ArrayList<>();
         if (text.isEmpty()) {
             return frags;
@@ -483,10 +499,11 @@ public abstract class Tokenizer {
                 continue;
             }
             String t = tokens[id];
+            BitSet guard = (attr & (ATTR_CONTROL | ATTR_UNKNOWN)) != 0 ? literal : null;
             List<Fragment> next = null;
             for (int k = 0; k < frags.size(); k++) {
                 Fragment fr = frags.get(k);
-                int match = fr.token < 0 ? text.indexOf(t, fr.start) : -1;
+                int match = fr.token < 0 ? find(text, t, fr.start, guard) : -1;
                 if (match < 0 || match + t.length() > fr.end) {
                     if (next != null) {
                         next.add(fr);
@@ -517,7 +534,7 @@ public abstract class Tokenizer {
                     if (start >= fr.end) {
                         break;
                     }
-                    match = text.indexOf(t, start);
+                    match = find(text, t, start, guard);
                     if (match < 0 || match + t.length() > fr.end) {
                         next.add(new Fragment(-1, start, fr.end));
                         break;
@@ -529,6 +546,19 @@ public abstract class Tokenizer {
             }
         }
         return frags;
+    }
+
+    /** The next occurrence of {@code t} at or after {@code from} that touches no char of {@code guard}. */
+    private static int find(String text, String t, int from, BitSet guard) {
+        int match = text.indexOf(t, from);
+        while (guard != null && match >= 0) {
+            int firstData = guard.nextSetBit(match);
+            if (firstData < 0 || firstData >= match + t.length()) {
+                break;
+            }
+            match = text.indexOf(t, match + 1);
+        }
+        return match;
     }
 
     /** C's {@code isspace} in the "C" locale, which llama.cpp uses for the strip attributes. */

@@ -28,6 +28,11 @@ public enum InferKey {
     QUEUE("queue", "1024", "rows read ahead and handed to the batch scheduler together (at least batch)"),
     THREADS("threads", "0", "kernel threads per task; 0 = the container's vcores (mapreduce.map.cpu.vcores), "
             + "or every processor on the local runner"),
+    CHAT("chat", "false", "every prompt (a text row's, or a JSON row's \"prompt\") becomes one user message rendered by the"
+            + " model's tokenizer.chat_template; rows with \"messages\" go through the template either way"),
+    SYSTEM("system", "", "with chat: a system message put before each such user message (empty = none)"),
+    DATE("date", "", "the date YYYY-MM-DD that chat templates' strftime_now reads; empty = the day the job is submitted"
+            + " (UTC), which the driver writes into the job so every task and retry renders alike"),
     FORMAT("format", "jsonl", "output rows as jsonl (JSON lines) or tsv (Hive text, backslash-escaped)"),
     INPUT_FORMAT("input-format", "auto", "auto (files ending .jsonl or .json are JSON lines, others id<TAB>prompt), jsonl or tsv"),
     MAX_LINE_BYTES("max-line-bytes", "1048576", "longer input lines are rejected unparsed"),

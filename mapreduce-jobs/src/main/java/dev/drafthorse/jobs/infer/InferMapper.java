@@ -10,6 +10,7 @@ import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.rows.BadRow;
+import dev.drafthorse.rows.ChatRows;
 import dev.drafthorse.rows.Prompts;
 import dev.drafthorse.rows.Row;
 import dev.drafthorse.rows.RowMode;
@@ -60,6 +61,7 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
     private String file;
     private int ctx;
     private final List<Request> queue = new ArrayList<>();
+    private ChatRows chat;
     private final Text out = new Text();
 
     private long rowsRead;
@@ -83,7 +85,8 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         boolean vector = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
         context.getCounter(vector ? InferCounter.TASKS_VECTOR : InferCounter.TASKS_SCALAR).increment(1);
         ctx = settings.ctxSize() > 0 ? settings.ctxSize() : model.config().contextLength();
-        parser = new RowParser(settings.mode(), settings.rowDefaults());
+        parser = new RowParser(settings.mode(), settings.rowDefaults(), settings.chat(), settings.system());
+        chat = new ChatRows(model, settings.date());
         int cacheMb = context.getConfiguration().getInt(InferKey.PREFIX_CACHE_MB.key(), Integer.parseInt(InferKey.PREFIX_CACHE_MB.defaultValue()));
         if (cacheMb < 0) {
             throw new IllegalArgumentException(InferKey.PREFIX_CACHE_MB.key() + " must be >= 0 (0 = off), got " + cacheMb);
@@ -138,7 +141,7 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
             }
             Row row = jsonInput ? parser.json(b, 0, len) : parser.tsv(b, 0, len);
             if (settings.mode() == RowMode.GENERATE) {
-                queue.add(Prompts.request(row, model, ctx, 128));
+                queue.add(Prompts.request(row, model, chat, ctx, 128));
                 if (queue.size() >= settings.queue()) {
                     runQueue(context);
                 }
@@ -154,11 +157,13 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
     }
 
     private void score(Row row, Context context) throws BadRow, IOException, InterruptedException {
-        int promptTokens = Prompts.tokens(model, row.prompt()).length;
+        List<int[]> chatIds = row.chat() ? chat.scoreTokens(row.id(), row.messages(), row.candidates()) : null;
+        int promptTokens = row.chat() ? chatIds.get(0).length : Prompts.tokens(model, row.prompt()).length;
         long t0 = System.nanoTime();
         List<Scorer.Score> scores;
         try {
-            scores = scorer.score(row.prompt(), row.candidates());
+            scores = row.chat() ? scorer.scoreTree(chatIds.get(0), chatIds.subList(1, chatIds.size()))
+                    : scorer.score(row.prompt(), row.candidates());
         } catch (IllegalArgumentException e) {
             throw new BadRow(row.id(), e.getMessage());
         }

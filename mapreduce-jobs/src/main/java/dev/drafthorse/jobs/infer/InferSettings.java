@@ -1,9 +1,11 @@
 package dev.drafthorse.jobs.infer;
 
+import dev.drafthorse.kernels.chat.ChatPrompts;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.speculative.Speculation;
 import dev.drafthorse.rows.RowDefaults;
 import dev.drafthorse.rows.RowMode;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,7 +17,8 @@ import org.apache.hadoop.conf.Configuration;
  */
 public record InferSettings(String model, String draft, RowMode mode, List<String> candidates, int maxNewTokens,
         SamplerOptions sampler, int ctxSize, int batch, long maxKvPositions, int queue, int threads, Speculation speculation,
-        Format format, InputFormat inputFormat, int maxLineBytes, double maxRejectFraction, int rowsPerTask, int faultHaltAfterRows) {
+        Format format, InputFormat inputFormat, int maxLineBytes, double maxRejectFraction, int rowsPerTask, int faultHaltAfterRows,
+        boolean chat, String system, LocalDate date) {
 
     /** Output row format. */
     public enum Format { JSONL, TSV }
@@ -80,11 +83,18 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
         if (!(fraction >= 0 && fraction <= 1)) {
             throw new IllegalArgumentException(InferKey.MAX_REJECT_FRACTION.key() + " must be in [0, 1], got " + fraction);
         }
+        boolean chat = bool(conf, InferKey.CHAT);
+        String system = conf.get(InferKey.SYSTEM.key(), ""); // untrimmed: the message is content
+        if (!system.isEmpty() && !chat) {
+            throw new IllegalArgumentException(InferKey.SYSTEM.key() + " goes with " + InferKey.CHAT.key() + "=true");
+        }
+        String d = get(conf, InferKey.DATE);
+        LocalDate date = d.isEmpty() ? ChatPrompts.todayUtc() : ChatPrompts.parseDate(d, InferKey.DATE.key());
         return new InferSettings(model, draft, mode, List.copyOf(candidates), integer(conf, InferKey.MAX_NEW_TOKENS, 0, Integer.MAX_VALUE),
                 sampler, integer(conf, InferKey.CTX_SIZE, 0, Integer.MAX_VALUE), batch, maxKv == 0 ? Long.MAX_VALUE : maxKv, queue,
                 threads, spec, choice(conf, InferKey.FORMAT, Format.class), choice(conf, InferKey.INPUT_FORMAT, InputFormat.class),
                 integer(conf, InferKey.MAX_LINE_BYTES, 1, Integer.MAX_VALUE), fraction, integer(conf, InferKey.ROWS_PER_TASK, 0, Integer.MAX_VALUE),
-                integer(conf, InferKey.FAULT_HALT_AFTER_ROWS, 0, Integer.MAX_VALUE));
+                integer(conf, InferKey.FAULT_HALT_AFTER_ROWS, 0, Integer.MAX_VALUE), chat, system.isEmpty() ? null : system, date);
     }
 
     /** The defaults rows inherit. */

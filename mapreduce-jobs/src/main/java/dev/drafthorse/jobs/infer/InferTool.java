@@ -42,7 +42,8 @@ import org.apache.hadoop.util.ToolRunner;
 public final class InferTool extends Configured implements Tool {
     static final String USAGE = "drafthorse infer [-D key=value ...] [-conf job.xml] --input DIR[,DIR...] --output DIR -m MODEL.gguf"
             + " [--mode generate|score] [--candidates A,B,...] [-n N] [--batch B] [--threads T] [--draft DRAFT.gguf | --lookup]"
-            + " [--temperature T --seed S ...] [--format jsonl|tsv] [--rows-per-task N] [--max-reject-fraction F] [--properties FILE]";
+            + " [--temperature T --seed S ...] [--chat [--system TEXT]] [--date YYYY-MM-DD] [--format jsonl|tsv] [--rows-per-task N] [--max-reject-fraction F]"
+            + " [--properties FILE]";
 
     /** Options that map one-to-one onto keys. */
     private static final Map<String, InferKey> OPTION_KEYS = new TreeMap<>(Map.ofEntries(
@@ -53,7 +54,8 @@ public final class InferTool extends Configured implements Tool {
             Map.entry("batch", InferKey.BATCH), Map.entry("max-kv-positions", InferKey.MAX_KV_POSITIONS),
             Map.entry("threads", InferKey.THREADS), Map.entry("lookup-ngram", InferKey.LOOKUP_NGRAM),
             Map.entry("draft-max", InferKey.DRAFT_MAX), Map.entry("format", InferKey.FORMAT),
-            Map.entry("rows-per-task", InferKey.ROWS_PER_TASK), Map.entry("max-reject-fraction", InferKey.MAX_REJECT_FRACTION)));
+            Map.entry("rows-per-task", InferKey.ROWS_PER_TASK), Map.entry("max-reject-fraction", InferKey.MAX_REJECT_FRACTION),
+            Map.entry("system", InferKey.SYSTEM), Map.entry("date", InferKey.DATE)));
 
     private final PrintStream err;
 
@@ -94,6 +96,11 @@ public final class InferTool extends Configured implements Tool {
         o.addOption(Args.opt(null, "format", "FMT", "jsonl (default) or tsv"));
         o.addOption(Args.opt(null, "rows-per-task", "N", "input lines per map task (default: one task per file block)"));
         o.addOption(Args.opt(null, "max-reject-fraction", "F", "fail when rejected/input rows exceed F (default 0.1)"));
+        o.addOption(Args.flag("chat", "every prompt becomes one user message for the model's chat template (rows with"
+                + " \"messages\" always go through it)"));
+        o.addOption(Args.opt(null, "system", "TEXT", "with --chat: a system message before each user message"));
+        o.addOption(Args.opt(null, "date", "YYYY-MM-DD", "the date strftime_now reads in chat templates (default: today, UTC,"
+                + " fixed for the whole job)"));
         o.addOption(Args.opt(null, "properties", "FILE", "a Java properties file of job settings (-D and options win over it)"));
         return o;
     }
@@ -138,6 +145,9 @@ public final class InferTool extends Configured implements Tool {
         if (a.has("lookup")) {
             conf.set(InferKey.LOOKUP.key(), "true");
         }
+        if (a.has("chat")) {
+            conf.set(InferKey.CHAT.key(), "true");
+        }
         String input = a.require("input");
         Path output = new Path(a.require("output"));
         InferSettings s;
@@ -146,6 +156,8 @@ public final class InferTool extends Configured implements Tool {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+        // One date for the whole job: tasks and their retries render strftime_now alike.
+        conf.set(InferKey.DATE.key(), s.date().toString());
         if (a.has("threads")) {
             // Ask YARN for as many vcores as the task will keep busy.
             conf.setInt(MRJobConfig.MAP_CPU_VCORES, s.threads());

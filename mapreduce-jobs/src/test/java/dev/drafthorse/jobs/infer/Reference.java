@@ -66,6 +66,16 @@ final class Reference {
         return new Generated(b.text(), b.tokens().length, b.finish().label(), ids.length);
     }
 
+    /** A row generated from prompt ids given directly (chat renders tokenized by the test itself). */
+    static synchronized Generated generate(Path model, String id, int[] ids, int maxNew, SamplerOptions sampler) {
+        Model m = load(model);
+        GenerationOptions go = new GenerationOptions(maxNew, sampler, List.of(), KvType.F32, 128, m.config().contextLength());
+        List<BatchResult> r = new BatchEngine(m, null).run(List.of(new Request(id, ids, go, Rng.forRow(sampler.seed(), id))),
+                BatchOptions.of(1), new BatchEngine.Listener() { });
+        BatchResult b = r.get(0);
+        return new Generated(b.text(), b.tokens().length, b.finish().label(), ids.length);
+    }
+
     static synchronized List<Scorer.Score> score(String prompt, List<String> candidates) {
         return new Scorer(load(model())).score(prompt, new ArrayList<>(candidates));
     }
