@@ -50,6 +50,63 @@ final class Q4_0Kernels {
 
     /** Four consecutive rows (n/2 packed bytes and n/32 scales each) · one input: out[outOff + k], k < 4. */
     static void rows4(byte[] q, int qOff, float[] d, int dOff, int n, float[] x, int xOff, float[] out, int outOff) {
+        if (L == 16) {
+            rows4Wide(q, qOff, d, dOff, n, x, xOff, out, outOff);
+        } else {
+            rows4Narrow(q, qOff, d, dOff, n, x, xOff, out, outOff);
+        }
+    }
+
+    /**
+     * {@link #rows4} with 16 lanes: one load of a block's 16 bytes serves its low nibbles (values 0–15) and its
+     * high nibbles (values 16–31), in that order — element order, as the canonical order requires.
+     */
+    private static void rows4Wide(byte[] q, int qOff, float[] d, int dOff, int n, float[] x, int xOff, float[] out, int outOff) {
+        IntVector nibble = IntVector.broadcast(I, 0x0f); // constants as locals: C2 keeps them in registers
+        int nb = n / BLOCK;
+        int rb = n / 2;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int b = 0; b < n; b += BLOCK) {
+            int blk = dOff + b / BLOCK;
+            float db0 = d[blk];
+            float db1 = d[blk + nb];
+            float db2 = d[blk + 2 * nb];
+            float db3 = d[blk + 3 * nb];
+            FloatVector s0 = FloatVector.broadcast(F, db0);
+            FloatVector s1 = FloatVector.broadcast(F, db1);
+            FloatVector s2 = FloatVector.broadcast(F, db2);
+            FloatVector s3 = FloatVector.broadcast(F, db3);
+            FloatVector m0 = FloatVector.broadcast(F, -8f * db0);
+            FloatVector m1 = FloatVector.broadcast(F, -8f * db1);
+            FloatVector m2 = FloatVector.broadcast(F, -8f * db2);
+            FloatVector m3 = FloatVector.broadcast(F, -8f * db3);
+            int p = qOff + b / 2;
+            FloatVector xl = FloatVector.fromArray(F, x, xOff + b);
+            FloatVector xh = FloatVector.fromArray(F, x, xOff + b + 16);
+            IntVector v0 = (IntVector) ByteVector.fromArray(B, q, p).convertShape(VectorOperators.B2I, I, 0);
+            IntVector v1 = (IntVector) ByteVector.fromArray(B, q, p + rb).convertShape(VectorOperators.B2I, I, 0);
+            IntVector v2 = (IntVector) ByteVector.fromArray(B, q, p + 2 * rb).convertShape(VectorOperators.B2I, I, 0);
+            IntVector v3 = (IntVector) ByteVector.fromArray(B, q, p + 3 * rb).convertShape(VectorOperators.B2I, I, 0);
+            a0 = ((FloatVector) v0.and(nibble).convert(VectorOperators.I2F, 0)).fma(s0, m0).fma(xl, a0);
+            a1 = ((FloatVector) v1.and(nibble).convert(VectorOperators.I2F, 0)).fma(s1, m1).fma(xl, a1);
+            a2 = ((FloatVector) v2.and(nibble).convert(VectorOperators.I2F, 0)).fma(s2, m2).fma(xl, a2);
+            a3 = ((FloatVector) v3.and(nibble).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xl, a3);
+            a0 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s0, m0).fma(xh, a0);
+            a1 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s1, m1).fma(xh, a1);
+            a2 = ((FloatVector) v2.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s2, m2).fma(xh, a2);
+            a3 = ((FloatVector) v3.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xh, a3);
+        }
+        out[outOff] = a0.reduceLanes(VectorOperators.ADD);
+        out[outOff + 1] = a1.reduceLanes(VectorOperators.ADD);
+        out[outOff + 2] = a2.reduceLanes(VectorOperators.ADD);
+        out[outOff + 3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@link #rows4} with 8 lanes: each half-block of bytes loaded once for its low and once for its high nibbles. */
+    private static void rows4Narrow(byte[] q, int qOff, float[] d, int dOff, int n, float[] x, int xOff, float[] out, int outOff) {
         IntVector nibble = IntVector.broadcast(I, 0x0f); // constants as locals: C2 keeps them in registers
         int nb = n / BLOCK;
         int rb = n / 2;
