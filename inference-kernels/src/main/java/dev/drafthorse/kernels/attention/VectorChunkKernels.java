@@ -1,5 +1,6 @@
 package dev.drafthorse.kernels.attention;
 
+import dev.drafthorse.kernels.tensor.Lanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -36,10 +37,10 @@ final class VectorChunkKernels {
                 a2 = qv.fma(FloatVector.fromArray(F, k, k2 + i), a2);
                 a3 = qv.fma(FloatVector.fromArray(F, k, k3 + i), a3);
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD);
-            float s1 = a1.reduceLanes(VectorOperators.ADD);
-            float s2 = a2.reduceLanes(VectorOperators.ADD);
-            float s3 = a3.reduceLanes(VectorOperators.ADD);
+            float s0 = Lanes.sum(a0);
+            float s1 = Lanes.sum(a1);
+            float s2 = Lanes.sum(a2);
+            float s3 = Lanes.sum(a3);
             for (int i = upper; i < d; i++) {
                 float x = q[qOff + i];
                 s0 += x * k[k0 + i];
@@ -58,7 +59,7 @@ final class VectorChunkKernels {
             for (int i = 0; i < upper; i += L) {
                 a0 = FloatVector.fromArray(F, q, qOff + i).fma(FloatVector.fromArray(F, k, k0 + i), a0);
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD);
+            float s0 = Lanes.sum(a0);
             for (int i = upper; i < d; i++) {
                 s0 += q[qOff + i] * k[k0 + i];
             }

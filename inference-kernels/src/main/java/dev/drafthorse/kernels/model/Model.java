@@ -207,6 +207,7 @@ public final class Model {
                 w.tokenOf[r + i] = s.tokens()[i];
                 w.posOf[r + i] = s.positions() != null ? s.positions()[i] : slot0 + i;
             }
+            w.rowOf[si] = r;
             w.masks[si] = s.mask() != null ? s.mask() : AttentionMask.causal(slot0);
             w.windowMasks[si] = c.slidingWindow() > 0
                     ? AttentionMask.slidingWindow(w.masks[si], c.slidingWindow(), w.posOf, r, t, slot0) : null;
@@ -227,6 +228,21 @@ public final class Model {
             s.cache().advance(s.tokens().length);
         }
         return result;
+    }
+
+    /** Step si's keys and values of this layer into its cache, then its attention: att rows = attn(q rows). */
+    private void attendStep(List<Step> steps, int si, int layer, boolean slides, Scratch w, Parallel p) {
+        ModelConfig c = config;
+        Step s = steps.get(si);
+        int t = s.tokens().length;
+        int row0 = w.rowOf[si];
+        int slot0 = s.cache().length();
+        var store = s.cache().layer(layer);
+        for (int i = 0; i < t; i++) {
+            store.put(slot0 + i, w.k, (row0 + i) * c.kvDim(), w.v, (row0 + i) * c.kvDim());
+        }
+        AttentionMask mask = slides ? w.windowMasks[si] : w.masks[si];
+        attention.attend(w.q, row0, t, c.heads(), store, mask, c.attnScale(), c.attnSoftcap(), w.att, row0, p);
     }
 
     /** x (N, D) = embedding of each row's token [· embedScale]; cos/sin (N, ropeDims/2) of each row's position. */
@@ -278,19 +294,13 @@ public final class Model {
                 rope(w.k, i * c.kvDim(), c.kvHeads(), cos, sin, i * half);
             }
         });
-        // Keys and values into each cache, then attention per sequence over its own rows of q and att.
-        int row0 = 0;
-        for (int si = 0; si < steps.size(); si++) {
-            Step s = steps.get(si);
-            int t = s.tokens().length;
-            int slot0 = s.cache().length();
-            var store = s.cache().layer(layer);
-            for (int i = 0; i < t; i++) {
-                store.put(slot0 + i, w.k, (row0 + i) * c.kvDim(), w.v, (row0 + i) * c.kvDim());
-            }
-            AttentionMask mask = slides ? w.windowMasks[si] : w.masks[si];
-            attention.attend(w.q, row0, t, c.heads(), store, mask, c.attnScale(), c.attnSoftcap(), w.att, row0, par);
-            row0 += t;
+        // Keys and values into each cache, then attention per sequence over its own rows of q and att. Several
+        // sequences share one parallel section (each sequence's attention then runs whole on one thread: the
+        // pool runs nested sections inline, and attention's results do not depend on its schedule).
+        if (steps.size() == 1) {
+            attendStep(steps, 0, layer, slides, w, par);
+        } else {
+            par.forEachChunk(steps.size(), si -> attendStep(steps, si, layer, slides, w, par));
         }
         Matmul.matmul(lw.wo, w.att, rows, w.xb, par);
         if (c.postNorms()) {
@@ -455,6 +465,7 @@ public final class Model {
         final int rows;
         final int[] tokenOf;          // (N) token of each row
         final int[] posOf;            // (N) RoPE position of each row
+        final int[] rowOf;            // (B) first row of each step
         final AttentionMask[] masks;  // (B) each step's mask
         final AttentionMask[] windowMasks; // (B) the same within the sliding window, or null
         final float[] x;              // (N, D) residual stream
@@ -479,6 +490,7 @@ public final class Model {
             this.rows = rows;
             tokenOf = new int[rows];
             posOf = new int[rows];
+            rowOf = new int[steps];
             masks = new AttentionMask[steps];
             windowMasks = new AttentionMask[steps];
             x = new float[rows * c.dim()];

@@ -28,7 +28,7 @@ final class F32Kernels {
         for (; i < upper; i += L) {
             acc = FloatVector.fromArray(F, w, wOff + i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (; i < n; i++) {
             s += w[wOff + i] * x[xOff + i];
         }
@@ -56,10 +56,10 @@ final class F32Kernels {
             a2 = FloatVector.fromArray(F, w, o2 + i).fma(xv, a2);
             a3 = FloatVector.fromArray(F, w, o3 + i).fma(xv, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = Lanes.sum(a0);
+        float s1 = Lanes.sum(a1);
+        float s2 = Lanes.sum(a2);
+        float s3 = Lanes.sum(a3);
         for (; i < n; i++) {
             float xi = x[xOff + i];
             s0 += w[wOff + i] * xi;

@@ -54,7 +54,7 @@ final class HalfKernels {
             ae = we.fma(FloatVector.fromArray(F, xd, xdOff + k), ae);
             ao = wo.fma(FloatVector.fromArray(F, xd, xdOff + half + k), ao);
         }
-        float s = ae.add(ao).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(ae.add(ao));
         for (int i = upper; i < n; i++) {
             s += Float16.toFloat(half(w, wOff, i)) * x[xOff + i];
         }
@@ -103,10 +103,10 @@ final class HalfKernels {
             e3 = we3.fma(xe, e3);
             o3 = wo3.fma(xo, o3);
         }
-        float s0 = e0.add(o0).reduceLanes(VectorOperators.ADD);
-        float s1 = e1.add(o1).reduceLanes(VectorOperators.ADD);
-        float s2 = e2.add(o2).reduceLanes(VectorOperators.ADD);
-        float s3 = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        float s0 = Lanes.sum(e0.add(o0));
+        float s1 = Lanes.sum(e1.add(o1));
+        float s2 = Lanes.sum(e2.add(o2));
+        float s3 = Lanes.sum(e3.add(o3));
         for (int i = upper; i < n; i++) {
             float xi = x[xOff + i];
             s0 += Float16.toFloat(half(w, wOff, i)) * xi;
@@ -158,7 +158,7 @@ final class HalfKernels {
             ae = we.fma(FloatVector.fromArray(F, xd, xdOff + k), ae);
             ao = wo.fma(FloatVector.fromArray(F, xd, xdOff + half + k), ao);
         }
-        float s = ae.add(ao).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(ae.add(ao));
         for (int i = upper; i < n; i++) {
             s += Float16.bf16ToFloat(half(w, wOff, i)) * x[xOff + i];
         }
@@ -207,10 +207,10 @@ final class HalfKernels {
             e3 = we3.fma(xe, e3);
             o3 = wo3.fma(xo, o3);
         }
-        float s0 = e0.add(o0).reduceLanes(VectorOperators.ADD);
-        float s1 = e1.add(o1).reduceLanes(VectorOperators.ADD);
-        float s2 = e2.add(o2).reduceLanes(VectorOperators.ADD);
-        float s3 = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        float s0 = Lanes.sum(e0.add(o0));
+        float s1 = Lanes.sum(e1.add(o1));
+        float s2 = Lanes.sum(e2.add(o2));
+        float s3 = Lanes.sum(e3.add(o3));
         for (int i = upper; i < n; i++) {
             float xi = x[xOff + i];
             s0 += Float16.bf16ToFloat(half(w, wOff, i)) * xi;

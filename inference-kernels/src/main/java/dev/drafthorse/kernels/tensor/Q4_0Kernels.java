@@ -45,7 +45,7 @@ final class Q4_0Kernels {
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     /** Four consecutive rows (n/2 packed bytes and n/32 scales each) · one input: out[outOff + k], k < 4. */
@@ -99,10 +99,10 @@ final class Q4_0Kernels {
             a2 = ((FloatVector) v2.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s2, m2).fma(xh, a2);
             a3 = ((FloatVector) v3.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xh, a3);
         }
-        out[outOff] = a0.reduceLanes(VectorOperators.ADD);
-        out[outOff + 1] = a1.reduceLanes(VectorOperators.ADD);
-        out[outOff + 2] = a2.reduceLanes(VectorOperators.ADD);
-        out[outOff + 3] = a3.reduceLanes(VectorOperators.ADD);
+        out[outOff] = Lanes.sum(a0);
+        out[outOff + 1] = Lanes.sum(a1);
+        out[outOff + 2] = Lanes.sum(a2);
+        out[outOff + 3] = Lanes.sum(a3);
     }
 
     /** {@link #rows4} with 8 lanes: each half-block of bytes loaded once for its low and once for its high nibbles. */
@@ -144,10 +144,10 @@ final class Q4_0Kernels {
                 a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 3 * rb + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xv, a3);
             }
         }
-        out[outOff] = a0.reduceLanes(VectorOperators.ADD);
-        out[outOff + 1] = a1.reduceLanes(VectorOperators.ADD);
-        out[outOff + 2] = a2.reduceLanes(VectorOperators.ADD);
-        out[outOff + 3] = a3.reduceLanes(VectorOperators.ADD);
+        out[outOff] = Lanes.sum(a0);
+        out[outOff + 1] = Lanes.sum(a1);
+        out[outOff + 2] = Lanes.sum(a2);
+        out[outOff + 3] = Lanes.sum(a3);
     }
 
     /** A row dequantized into dst[off, off + n) (exact, element order). */

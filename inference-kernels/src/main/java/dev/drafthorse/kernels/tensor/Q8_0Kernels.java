@@ -35,7 +35,7 @@ final class Q8_0Kernels {
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     /** Four consecutive rows (each n quants, n/32 scales) · one input: out[outOff + k] for k < 4. */
@@ -60,10 +60,10 @@ final class Q8_0Kernels {
                 a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o + 3 * n).convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(d3).fma(xv, a3);
             }
         }
-        out[outOff] = a0.reduceLanes(VectorOperators.ADD);
-        out[outOff + 1] = a1.reduceLanes(VectorOperators.ADD);
-        out[outOff + 2] = a2.reduceLanes(VectorOperators.ADD);
-        out[outOff + 3] = a3.reduceLanes(VectorOperators.ADD);
+        out[outOff] = Lanes.sum(a0);
+        out[outOff + 1] = Lanes.sum(a1);
+        out[outOff + 2] = Lanes.sum(a2);
+        out[outOff + 3] = Lanes.sum(a3);
     }
 
     /** A row dequantized into dst[off, off + n) (exact, element order). */

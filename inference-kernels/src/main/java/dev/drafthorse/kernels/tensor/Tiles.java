@@ -231,13 +231,13 @@ final class Tiles {
 
     /** The reduction of the canonical order: acc[k·L, (k+1)·L) summed across lanes. */
     static float reduce(float[] acc, int k) {
-        return FloatVector.fromArray(F, acc, k * L).reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(FloatVector.fromArray(F, acc, k * L));
     }
 
     /** The even/odd reduction of the F16/BF16 order: (even accumulator + odd accumulator) summed across lanes. */
     static float reduceHalf(float[] even, float[] odd, int k) {
         FloatVector e = FloatVector.fromArray(F, even, k * L);
         FloatVector o = FloatVector.fromArray(F, odd, k * L);
-        return e.add(o).reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(e.add(o));
     }
 }

@@ -39,7 +39,7 @@ final class UnpackedKernels {
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + e + j), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     /** Four consecutive rows (n quants and n/16 groups each) · one input: out[outOff + k] for k < 4. */
@@ -72,10 +72,10 @@ final class UnpackedKernels {
                 a3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).mul(f3).add(c3).fma(xv, a3);
             }
         }
-        out[outOff] = a0.reduceLanes(VectorOperators.ADD);
-        out[outOff + 1] = a1.reduceLanes(VectorOperators.ADD);
-        out[outOff + 2] = a2.reduceLanes(VectorOperators.ADD);
-        out[outOff + 3] = a3.reduceLanes(VectorOperators.ADD);
+        out[outOff] = Lanes.sum(a0);
+        out[outOff + 1] = Lanes.sum(a1);
+        out[outOff + 2] = Lanes.sum(a2);
+        out[outOff + 3] = Lanes.sum(a3);
     }
 
     /** A row dequantized into dst[off, off + n) (exactly ggml's values, element order). */

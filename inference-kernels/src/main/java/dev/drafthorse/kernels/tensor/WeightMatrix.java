@@ -19,7 +19,7 @@ import java.nio.ByteOrder;
  * <ul>
  *   <li>F32, Q8_0, Q4_0 (and widened formats): the row's values w_i (block types dequantized exactly:
  *       d·q is exact in F32) multiplied into ONE vector accumulator over the row's full vectors, reduced
- *       across lanes, then the scalar tail added in element order;</li>
+ *       across lanes by {@link Lanes#sum} (a fixed tree), then the scalar tail added in element order;</li>
  *   <li>F16, BF16: an even and an odd accumulator over full chunks of 2L values (one load of 2L halves
  *       is L ints whose low halves are the even elements), added, reduced, then the tail.</li>
  * </ul>
