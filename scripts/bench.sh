@@ -2,12 +2,19 @@
 # Produces the figures in BENCHMARKS.md: run on a quiet machine (nothing else on the cores).
 #   scripts/bench.sh [OUT_DIR]     (default: target/bench)
 # Builds random-weight 110M-shape models in every type, the F32 widening of the trained target, and an
-# extraction-style prompt set from stories260K's own text, then runs each `drafthorse bench` variant.
+# extraction-style prompt set from stories260K's own text, then runs each `drafthorse bench` variant,
+# then the JMH benchmarks of attention and the matrix kernels (about 15 minutes of the total).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:-$here/target/bench}"
 shared="${DRAFTHORSE_SHARED:-$here/../shared}"
 dh="$here/scripts/drafthorse"
+# The JMH benchmarks (benchmarks/README.md), run last: their jar is built by the same `mvn -B -DskipTests package`.
+jmh="$here/benchmarks/target/benchmarks.jar"
+if [ ! -f "$jmh" ]; then
+  echo "bench.sh: $jmh is not built; run: mvn -B -DskipTests package" >&2
+  exit 1
+fi
 mkdir -p "$out"
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1)"
 
@@ -53,6 +60,8 @@ PY
 "$dh" bench -m "$shared/models/tinystories-23m-f16.gguf" --threads 2 --prompt-tokens 16 --gen-tokens 64 --reps 3 \
     --prompts "$out/extract-prompts.txt" --lookup --draft-max 8 2>/dev/null | tail -1
 
-echo "## attention: tiled vs plain (8 heads x 64, 2 threads)"
-cp="$here/inference-kernels/target/classes"
-java --add-modules jdk.incubator.vector -cp "$cp" dev.drafthorse.kernels.attention.AttentionBench 2>/dev/null
+echo "## attention: tiled vs plain (JMH, 8 heads x 64, F32 store, 2 threads; us per call)"
+java -jar "$jmh" AttentionBenchmark -p heads=8 -p kvHeads=8 -p threads=2 -foe true 2>/dev/null | sed -n '/^Benchmark /,$p'
+
+echo "## kernels: Matmul.matmul per weight format, 110M shapes, T = 1 and 128, 1 and 2 threads (JMH; us per product)"
+java -jar "$jmh" MatmulBenchmark -foe true 2>/dev/null | sed -n '/^Benchmark /,$p'

@@ -1,6 +1,7 @@
-package dev.drafthorse.kernels.generate;
+package dev.drafthorse.benchmarks;
 
 import dev.drafthorse.kernels.batch.PrefixCache;
+import dev.drafthorse.kernels.generate.Scorer;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.tensor.Parallel;
@@ -15,7 +16,8 @@ import java.util.List;
  * actually computed. Checks that all four give the same scores. A few rows are scored first, untimed, so that
  * the first timed mode does not also pay for compiling the kernels.
  *
- * <p>{@code java --add-modules jdk.incubator.vector -cp ... dev.drafthorse.kernels.generate.ScoringBench MODEL.gguf [ROWS] [THREADS]}
+ * <p>{@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar dev.drafthorse.benchmarks.ScoringBench
+ * MODEL.gguf [ROWS] [THREADS]}
  */
 public final class ScoringBench {
     private ScoringBench() {}

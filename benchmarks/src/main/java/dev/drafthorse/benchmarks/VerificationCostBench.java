@@ -1,4 +1,4 @@
-package dev.drafthorse.kernels.train;
+package dev.drafthorse.benchmarks;
 
 import dev.drafthorse.kernels.gguf.GgmlType;
 import dev.drafthorse.kernels.heads.HeadsFile;
@@ -23,7 +23,8 @@ import java.util.Locale;
  * implied speedup of speculative decoding with accepted length τ per pass is
  * τ / ((t_verify + t_heads) / t_decode).
  *
- * <p>Usage: {@code java … VerificationCostBench MODEL.gguf HEADS_K TREE PREFIX REPS THREADS TAU…}
+ * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
+ * dev.drafthorse.benchmarks.VerificationCostBench MODEL.gguf HEADS_K TREE PREFIX REPS THREADS TAU…}
  * (TREE a {@link TreeSpec#parse} spec, e.g. mc_sim_7b_63 or 1,1,1,1 for a chain).
  */
 public final class VerificationCostBench {
