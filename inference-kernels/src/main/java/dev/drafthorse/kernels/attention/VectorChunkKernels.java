@@ -18,6 +18,7 @@ final class VectorChunkKernels {
     private VectorChunkKernels() {}
 
     static void dots(float[] q, int qOff, float[] k, int kOff, int d, int n, float[] out, int outOff) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         int upper = F.loopBound(d);
         int j = 0;
         // Four keys at a time: four independent fma chains share each load of q.
@@ -37,10 +38,14 @@ final class VectorChunkKernels {
                 a2 = qv.fma(FloatVector.fromArray(F, k, k2 + i), a2);
                 a3 = qv.fma(FloatVector.fromArray(F, k, k3 + i), a3);
             }
-            float s0 = Lanes.sum(a0);
-            float s1 = Lanes.sum(a1);
-            float s2 = Lanes.sum(a2);
-            float s3 = Lanes.sum(a3);
+            a0.intoArray(lanes, 0);
+            float s0 = Lanes.sum(lanes, 0);
+            a1.intoArray(lanes, L);
+            float s1 = Lanes.sum(lanes, L);
+            a2.intoArray(lanes, 2 * L);
+            float s2 = Lanes.sum(lanes, 2 * L);
+            a3.intoArray(lanes, 3 * L);
+            float s3 = Lanes.sum(lanes, 3 * L);
             for (int i = upper; i < d; i++) {
                 float x = q[qOff + i];
                 s0 += x * k[k0 + i];
@@ -59,7 +64,8 @@ final class VectorChunkKernels {
             for (int i = 0; i < upper; i += L) {
                 a0 = FloatVector.fromArray(F, q, qOff + i).fma(FloatVector.fromArray(F, k, k0 + i), a0);
             }
-            float s0 = Lanes.sum(a0);
+            a0.intoArray(lanes, 0);
+            float s0 = Lanes.sum(lanes, 0);
             for (int i = upper; i < d; i++) {
                 s0 += q[qOff + i] * k[k0 + i];
             }

@@ -17,7 +17,7 @@ import java.nio.ByteBuffer;
  * bytes per weight in memory and bandwidth (against 0.56–0.82 stored) and saves all bit-fiddling in the
  * hot loop; see BENCHMARKS.md.
  */
-abstract sealed class BlockMatrix extends WeightMatrix
+abstract sealed class BlockMatrix<A> extends WeightMatrix
         permits Q4_1Matrix, Q5_0Matrix, Q5_1Matrix, Q2_KMatrix, Q3_KMatrix, Q4_KMatrix, Q5_KMatrix, Q6_KMatrix {
     static final int GROUP = 16;
 
@@ -42,6 +42,60 @@ abstract sealed class BlockMatrix extends WeightMatrix
         float[] out = new float[row + 1];
         multiplyScalar(row, row + 1, input, 1, out, 0);
         return out[row];
+    }
+
+    /**
+     * ggml's dequantize_row for the block at data[p]: {@code type().blockSize()} values into dst[off, ...)
+     * (scratch: room for one block's quants, for the formats that unpack them first).
+     */
+    abstract void dequantizeBlock(int p, byte[] scratch, float[] dst, int off);
+
+    /** The activations x (t rows of cols) quantized as ggml's kernels for this format expect them. */
+    abstract A quantize(float[] x, int t);
+
+    /** ggml's generic integer dot product: row {@code row} against input {@code input} of a. */
+    abstract float integerDot(int row, A a, int input);
+
+    @Override
+    public final void row(int row, float[] dst, int off) {
+        int bs = type().blockSize();
+        int bb = type().blockBytes();
+        byte[] scratch = new byte[bs];
+        for (int b = 0; b < cols / bs; b++) {
+            dequantizeBlock(row * rowBytes + b * bb, scratch, dst, off + b * bs);
+        }
+    }
+
+    /** The float reference: ggml's dequantization of each block, then the products summed in element order. */
+    @Override
+    public final float dotScalar(int row, float[] x, int xOff) {
+        int bs = type().blockSize();
+        int bb = type().blockBytes();
+        byte[] scratch = new byte[bs];
+        float[] v = new float[bs]; // one dequantized block
+        float s = 0f;
+        for (int b = 0; b < cols / bs; b++) {
+            dequantizeBlock(row * rowBytes + b * bb, scratch, v, 0);
+            for (int j = 0; j < bs; j++) {
+                s += v[j] * x[xOff + b * bs + j];
+            }
+        }
+        return s;
+    }
+
+    /** The scalar path: the inputs quantized once per call, then ggml's integer dot for every (row, input). */
+    @Override
+    final void multiplyScalar(int r0, int r1, float[] x, int t, float[] out, int outStride) {
+        if (!ActivationQuant.INTEGER_DOT) {
+            super.multiplyScalar(r0, r1, x, t, out, outStride);
+            return;
+        }
+        A a = quantize(x, t);
+        for (int r = r0; r < r1; r++) {
+            for (int i = 0; i < t; i++) {
+                out[i * outStride + r] = integerDot(r, a, i);
+            }
+        }
     }
 
     /** Row {@code row} into the unpacked layout: quants at q[row·cols, ...), groups at a/b[row·cols/16, ...). */

@@ -22,13 +22,15 @@ final class F32Kernels {
 
     /** w[wOff, wOff + n) · x[xOff, xOff + n). */
     static float dot(float[] w, int wOff, float[] x, int xOff, int n) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         int upper = F.loopBound(n);
         for (; i < upper; i += L) {
             acc = FloatVector.fromArray(F, w, wOff + i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
-        float s = Lanes.sum(acc);
+        acc.intoArray(lanes, 0);
+        float s = Lanes.sum(lanes, 0);
         for (; i < n; i++) {
             s += w[wOff + i] * x[xOff + i];
         }
@@ -40,6 +42,7 @@ final class F32Kernels {
      * serves four rows; four independent accumulators keep the loads in flight.
      */
     static void rows4(float[] w, int wOff, int ws, float[] x, int xOff, int n, float[] out, int outOff) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
@@ -56,10 +59,14 @@ final class F32Kernels {
             a2 = FloatVector.fromArray(F, w, o2 + i).fma(xv, a2);
             a3 = FloatVector.fromArray(F, w, o3 + i).fma(xv, a3);
         }
-        float s0 = Lanes.sum(a0);
-        float s1 = Lanes.sum(a1);
-        float s2 = Lanes.sum(a2);
-        float s3 = Lanes.sum(a3);
+        a0.intoArray(lanes, 0);
+        float s0 = Lanes.sum(lanes, 0);
+        a1.intoArray(lanes, L);
+        float s1 = Lanes.sum(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        float s2 = Lanes.sum(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        float s3 = Lanes.sum(lanes, 3 * L);
         for (; i < n; i++) {
             float xi = x[xOff + i];
             s0 += w[wOff + i] * xi;

@@ -40,6 +40,7 @@ final class HalfKernels {
 
     /** One F16 row (ints from wOff) · x, with xd = x de-interleaved. */
     static float dotF16(int[] w, int wOff, float[] x, int xOff, float[] xd, int xdOff, int n) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         int half = n / 2;
         int upper = n - n % (2 * L);
         FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
@@ -54,7 +55,8 @@ final class HalfKernels {
             ae = we.fma(FloatVector.fromArray(F, xd, xdOff + k), ae);
             ao = wo.fma(FloatVector.fromArray(F, xd, xdOff + half + k), ao);
         }
-        float s = Lanes.sum(ae.add(ao));
+        ae.add(ao).intoArray(lanes, 0);
+        float s = Lanes.sum(lanes, 0);
         for (int i = upper; i < n; i++) {
             s += Float16.toFloat(half(w, wOff, i)) * x[xOff + i];
         }
@@ -63,6 +65,7 @@ final class HalfKernels {
 
     /** Four consecutive F16 rows (ints from wOff, wOff + ws, ...) · one input: out[outOff + j], j < 4. */
     static void rows4F16(int[] w, int wOff, int ws, float[] x, int xOff, float[] xd, int xdOff, int n, float[] out, int outOff) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         int half = n / 2;
         int upper = n - n % (2 * L);
         FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
@@ -103,10 +106,14 @@ final class HalfKernels {
             e3 = we3.fma(xe, e3);
             o3 = wo3.fma(xo, o3);
         }
-        float s0 = Lanes.sum(e0.add(o0));
-        float s1 = Lanes.sum(e1.add(o1));
-        float s2 = Lanes.sum(e2.add(o2));
-        float s3 = Lanes.sum(e3.add(o3));
+        e0.add(o0).intoArray(lanes, 0);
+        float s0 = Lanes.sum(lanes, 0);
+        e1.add(o1).intoArray(lanes, L);
+        float s1 = Lanes.sum(lanes, L);
+        e2.add(o2).intoArray(lanes, 2 * L);
+        float s2 = Lanes.sum(lanes, 2 * L);
+        e3.add(o3).intoArray(lanes, 3 * L);
+        float s3 = Lanes.sum(lanes, 3 * L);
         for (int i = upper; i < n; i++) {
             float xi = x[xOff + i];
             s0 += Float16.toFloat(half(w, wOff, i)) * xi;
@@ -144,6 +151,7 @@ final class HalfKernels {
 
     /** One BF16 row (ints from wOff) · x, with xd = x de-interleaved. */
     static float dotBF16(int[] w, int wOff, float[] x, int xOff, float[] xd, int xdOff, int n) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         int half = n / 2;
         int upper = n - n % (2 * L);
         FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
@@ -158,7 +166,8 @@ final class HalfKernels {
             ae = we.fma(FloatVector.fromArray(F, xd, xdOff + k), ae);
             ao = wo.fma(FloatVector.fromArray(F, xd, xdOff + half + k), ao);
         }
-        float s = Lanes.sum(ae.add(ao));
+        ae.add(ao).intoArray(lanes, 0);
+        float s = Lanes.sum(lanes, 0);
         for (int i = upper; i < n; i++) {
             s += Float16.bf16ToFloat(half(w, wOff, i)) * x[xOff + i];
         }
@@ -167,6 +176,7 @@ final class HalfKernels {
 
     /** Four consecutive BF16 rows (ints from wOff, wOff + ws, ...) · one input: out[outOff + j], j < 4. */
     static void rows4BF16(int[] w, int wOff, int ws, float[] x, int xOff, float[] xd, int xdOff, int n, float[] out, int outOff) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         int half = n / 2;
         int upper = n - n % (2 * L);
         FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
@@ -207,10 +217,14 @@ final class HalfKernels {
             e3 = we3.fma(xe, e3);
             o3 = wo3.fma(xo, o3);
         }
-        float s0 = Lanes.sum(e0.add(o0));
-        float s1 = Lanes.sum(e1.add(o1));
-        float s2 = Lanes.sum(e2.add(o2));
-        float s3 = Lanes.sum(e3.add(o3));
+        e0.add(o0).intoArray(lanes, 0);
+        float s0 = Lanes.sum(lanes, 0);
+        e1.add(o1).intoArray(lanes, L);
+        float s1 = Lanes.sum(lanes, L);
+        e2.add(o2).intoArray(lanes, 2 * L);
+        float s2 = Lanes.sum(lanes, 2 * L);
+        e3.add(o3).intoArray(lanes, 3 * L);
+        float s3 = Lanes.sum(lanes, 3 * L);
         for (int i = upper; i < n; i++) {
             float xi = x[xOff + i];
             s0 += Float16.bf16ToFloat(half(w, wOff, i)) * xi;

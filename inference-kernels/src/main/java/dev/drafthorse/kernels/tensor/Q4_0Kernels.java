@@ -29,6 +29,7 @@ final class Q4_0Kernels {
 
     /** One row (packed bytes from qOff, scales from dOff) · x[xOff, xOff + n). */
     static float dot(byte[] q, int qOff, float[] d, int dOff, float[] x, int xOff, int n) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         IntVector nibble = IntVector.broadcast(I, 0x0f); // constants as locals: C2 keeps them in registers
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n; b += BLOCK) {
@@ -45,7 +46,8 @@ final class Q4_0Kernels {
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), acc);
             }
         }
-        return Lanes.sum(acc);
+        acc.intoArray(lanes, 0);
+        return Lanes.sum(lanes, 0);
     }
 
     /** Four consecutive rows (n/2 packed bytes and n/32 scales each) · one input: out[outOff + k], k < 4. */
@@ -62,6 +64,7 @@ final class Q4_0Kernels {
      * high nibbles (values 16–31), in that order — element order, as the canonical order requires.
      */
     private static void rows4Wide(byte[] q, int qOff, float[] d, int dOff, int n, float[] x, int xOff, float[] out, int outOff) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         IntVector nibble = IntVector.broadcast(I, 0x0f); // constants as locals: C2 keeps them in registers
         int nb = n / BLOCK;
         int rb = n / 2;
@@ -99,14 +102,19 @@ final class Q4_0Kernels {
             a2 = ((FloatVector) v2.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s2, m2).fma(xh, a2);
             a3 = ((FloatVector) v3.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xh, a3);
         }
-        out[outOff] = Lanes.sum(a0);
-        out[outOff + 1] = Lanes.sum(a1);
-        out[outOff + 2] = Lanes.sum(a2);
-        out[outOff + 3] = Lanes.sum(a3);
+        a0.intoArray(lanes, 0);
+        out[outOff] = Lanes.sum(lanes, 0);
+        a1.intoArray(lanes, L);
+        out[outOff + 1] = Lanes.sum(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        out[outOff + 2] = Lanes.sum(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        out[outOff + 3] = Lanes.sum(lanes, 3 * L);
     }
 
     /** {@link #rows4} with 8 lanes: each half-block of bytes loaded once for its low and once for its high nibbles. */
     private static void rows4Narrow(byte[] q, int qOff, float[] d, int dOff, int n, float[] x, int xOff, float[] out, int outOff) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         IntVector nibble = IntVector.broadcast(I, 0x0f); // constants as locals: C2 keeps them in registers
         int nb = n / BLOCK;
         int rb = n / 2;
@@ -144,10 +152,14 @@ final class Q4_0Kernels {
                 a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 3 * rb + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xv, a3);
             }
         }
-        out[outOff] = Lanes.sum(a0);
-        out[outOff + 1] = Lanes.sum(a1);
-        out[outOff + 2] = Lanes.sum(a2);
-        out[outOff + 3] = Lanes.sum(a3);
+        a0.intoArray(lanes, 0);
+        out[outOff] = Lanes.sum(lanes, 0);
+        a1.intoArray(lanes, L);
+        out[outOff + 1] = Lanes.sum(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        out[outOff + 2] = Lanes.sum(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        out[outOff + 3] = Lanes.sum(lanes, 3 * L);
     }
 
     /** A row dequantized into dst[off, off + n) (exact, element order). */

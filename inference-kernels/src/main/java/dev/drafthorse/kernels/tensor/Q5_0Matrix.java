@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
  *
  * <p>ggml multiplies Q5_0 against Q8_0 activations ({@link #dotQ8_0}).
  */
-public final class Q5_0Matrix extends BlockMatrix {
+public final class Q5_0Matrix extends BlockMatrix<ActivationQuant.Q8> {
     static final int BLOCK = 32;
     static final int BLOCK_BYTES = 22;
 
@@ -24,25 +24,18 @@ public final class Q5_0Matrix extends BlockMatrix {
     }
 
     @Override
-    public void row(int row, float[] dst, int off) {
-        int base = row * rowBytes;
-        for (int b = 0; b < cols / BLOCK; b++) {
-            dequantize(data, base + b * BLOCK_BYTES, dst, off + b * BLOCK);
-        }
+    void dequantizeBlock(int p, byte[] scratch, float[] dst, int off) {
+        dequantize(data, p, dst, off);
     }
 
     @Override
-    public float dotScalar(int row, float[] x, int xOff) {
-        int base = row * rowBytes;
-        float[] v = new float[BLOCK]; // one dequantized block
-        float s = 0f;
-        for (int b = 0; b < cols / BLOCK; b++) {
-            dequantize(data, base + b * BLOCK_BYTES, v, 0);
-            for (int j = 0; j < BLOCK; j++) {
-                s += v[j] * x[xOff + b * BLOCK + j];
-            }
-        }
-        return s;
+    ActivationQuant.Q8 quantize(float[] x, int t) {
+        return ActivationQuant.q8_0(x, t, cols);
+    }
+
+    @Override
+    float integerDot(int row, ActivationQuant.Q8 a, int input) {
+        return dotQ8_0(data, row * rowBytes, cols, a, input);
     }
 
     /** dequantize_row_q5_0 for the block at w[p]: 32 values into dst[off, off + 32). */
@@ -82,20 +75,6 @@ public final class Q5_0Matrix extends BlockMatrix {
             sumf += GgmlBlocks.f16(w, p) * a.d[input * nb + b] * sumi;
         }
         return sumf;
-    }
-
-    @Override
-    void multiplyScalar(int r0, int r1, float[] x, int t, float[] out, int outStride) {
-        if (!ActivationQuant.INTEGER_DOT) {
-            super.multiplyScalar(r0, r1, x, t, out, outStride);
-            return;
-        }
-        ActivationQuant.Q8 a = ActivationQuant.q8_0(x, t, cols);
-        for (int r = r0; r < r1; r++) {
-            for (int i = 0; i < t; i++) {
-                out[i * outStride + r] = dotQ8_0(data, r * rowBytes, cols, a, i);
-            }
-        }
     }
 
     /**

@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
  * <p>ggml multiplies Q5_1 against Q8_1 activations ({@link #dotQ8_1}), the offset through the activation
  * block's d8·Σq8 as for Q4_1.
  */
-public final class Q5_1Matrix extends BlockMatrix {
+public final class Q5_1Matrix extends BlockMatrix<ActivationQuant.Q8> {
     static final int BLOCK = 32;
     static final int BLOCK_BYTES = 24;
 
@@ -25,25 +25,18 @@ public final class Q5_1Matrix extends BlockMatrix {
     }
 
     @Override
-    public void row(int row, float[] dst, int off) {
-        int base = row * rowBytes;
-        for (int b = 0; b < cols / BLOCK; b++) {
-            dequantize(data, base + b * BLOCK_BYTES, dst, off + b * BLOCK);
-        }
+    void dequantizeBlock(int p, byte[] scratch, float[] dst, int off) {
+        dequantize(data, p, dst, off);
     }
 
     @Override
-    public float dotScalar(int row, float[] x, int xOff) {
-        int base = row * rowBytes;
-        float[] v = new float[BLOCK]; // one dequantized block
-        float s = 0f;
-        for (int b = 0; b < cols / BLOCK; b++) {
-            dequantize(data, base + b * BLOCK_BYTES, v, 0);
-            for (int j = 0; j < BLOCK; j++) {
-                s += v[j] * x[xOff + b * BLOCK + j];
-            }
-        }
-        return s;
+    ActivationQuant.Q8 quantize(float[] x, int t) {
+        return ActivationQuant.q8_1(x, t, cols);
+    }
+
+    @Override
+    float integerDot(int row, ActivationQuant.Q8 a, int input) {
+        return dotQ8_1(data, row * rowBytes, cols, a, input);
     }
 
     /** dequantize_row_q5_1 for the block at w[p]: 32 values into dst[off, off + 32). */
@@ -85,20 +78,6 @@ public final class Q5_1Matrix extends BlockMatrix {
             sumf += GgmlBlocks.f16(w, p) * a.d[ab] * sumi + GgmlBlocks.f16(w, p + 2) * a.s[ab];
         }
         return sumf;
-    }
-
-    @Override
-    void multiplyScalar(int r0, int r1, float[] x, int t, float[] out, int outStride) {
-        if (!ActivationQuant.INTEGER_DOT) {
-            super.multiplyScalar(r0, r1, x, t, out, outStride);
-            return;
-        }
-        ActivationQuant.Q8 a = ActivationQuant.q8_1(x, t, cols);
-        for (int r = r0; r < r1; r++) {
-            for (int i = 0; i < t; i++) {
-                out[i * outStride + r] = dotQ8_1(data, r * rowBytes, cols, a, i);
-            }
-        }
     }
 
     /**

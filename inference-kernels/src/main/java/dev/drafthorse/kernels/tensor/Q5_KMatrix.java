@@ -13,7 +13,7 @@ import java.nio.ByteBuffer;
  *
  * <p>ggml multiplies Q5_K against Q8_K activations ({@link #dotQ8K}).
  */
-public final class Q5_KMatrix extends BlockMatrix {
+public final class Q5_KMatrix extends BlockMatrix<ActivationQuant.Q8K> {
     static final int BLOCK = 256;
     static final int BLOCK_BYTES = 176;
 
@@ -27,41 +27,18 @@ public final class Q5_KMatrix extends BlockMatrix {
     }
 
     @Override
-    public void row(int row, float[] dst, int off) {
-        int base = row * rowBytes;
-        byte[] q = new byte[BLOCK]; // one block's quants
-        for (int b = 0; b < cols / BLOCK; b++) {
-            dequantize(data, base + b * BLOCK_BYTES, q, dst, off + b * BLOCK);
-        }
+    void dequantizeBlock(int p, byte[] scratch, float[] dst, int off) {
+        dequantize(data, p, scratch, dst, off);
     }
 
     @Override
-    public float dotScalar(int row, float[] x, int xOff) {
-        int base = row * rowBytes;
-        byte[] q = new byte[BLOCK]; // one block's quants
-        float[] v = new float[BLOCK]; // one dequantized block
-        float s = 0f;
-        for (int b = 0; b < cols / BLOCK; b++) {
-            dequantize(data, base + b * BLOCK_BYTES, q, v, 0);
-            for (int j = 0; j < BLOCK; j++) {
-                s += v[j] * x[xOff + b * BLOCK + j];
-            }
-        }
-        return s;
+    ActivationQuant.Q8K quantize(float[] x, int t) {
+        return ActivationQuant.q8K(x, t, cols);
     }
 
     @Override
-    void multiplyScalar(int r0, int r1, float[] x, int t, float[] out, int outStride) {
-        if (!ActivationQuant.INTEGER_DOT) {
-            super.multiplyScalar(r0, r1, x, t, out, outStride);
-            return;
-        }
-        ActivationQuant.Q8K a = ActivationQuant.q8K(x, t, cols);
-        for (int r = r0; r < r1; r++) {
-            for (int i = 0; i < t; i++) {
-                out[i * outStride + r] = dotQ8K(data, r * rowBytes, cols, a, i);
-            }
-        }
+    float integerDot(int row, ActivationQuant.Q8K a, int input) {
+        return dotQ8K(data, row * rowBytes, cols, a, input);
     }
 
     /** Offsets within a block. */

@@ -27,6 +27,7 @@ final class Q8_0Kernels {
 
     /** One row (quants from qOff, scales from dOff) · x[xOff, xOff + n). */
     static float dot(byte[] q, int qOff, float[] d, int dOff, float[] x, int xOff, int n) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n; b += BLOCK) {
             FloatVector scale = FloatVector.broadcast(F, d[dOff + b / BLOCK]);
@@ -35,11 +36,13 @@ final class Q8_0Kernels {
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
             }
         }
-        return Lanes.sum(acc);
+        acc.intoArray(lanes, 0);
+        return Lanes.sum(lanes, 0);
     }
 
     /** Four consecutive rows (each n quants, n/32 scales) · one input: out[outOff + k] for k < 4. */
     static void rows4(byte[] q, int qOff, float[] d, int dOff, int n, float[] x, int xOff, float[] out, int outOff) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         int nb = n / BLOCK;
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0;
@@ -60,10 +63,14 @@ final class Q8_0Kernels {
                 a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o + 3 * n).convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(d3).fma(xv, a3);
             }
         }
-        out[outOff] = Lanes.sum(a0);
-        out[outOff + 1] = Lanes.sum(a1);
-        out[outOff + 2] = Lanes.sum(a2);
-        out[outOff + 3] = Lanes.sum(a3);
+        a0.intoArray(lanes, 0);
+        out[outOff] = Lanes.sum(lanes, 0);
+        a1.intoArray(lanes, L);
+        out[outOff + 1] = Lanes.sum(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        out[outOff + 2] = Lanes.sum(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        out[outOff + 3] = Lanes.sum(lanes, 3 * L);
     }
 
     /** A row dequantized into dst[off, off + n) (exact, element order). */

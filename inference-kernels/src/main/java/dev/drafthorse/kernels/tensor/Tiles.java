@@ -231,13 +231,15 @@ final class Tiles {
 
     /** The reduction of the canonical order: acc[k·L, (k+1)·L) summed across lanes. */
     static float reduce(float[] acc, int k) {
-        return Lanes.sum(FloatVector.fromArray(F, acc, k * L));
+        return Lanes.sum(acc, k * L); // acc is the tile's scratch: each accumulator is reduced once
     }
 
     /** The even/odd reduction of the F16/BF16 order: (even accumulator + odd accumulator) summed across lanes. */
     static float reduceHalf(float[] even, float[] odd, int k) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         FloatVector e = FloatVector.fromArray(F, even, k * L);
         FloatVector o = FloatVector.fromArray(F, odd, k * L);
-        return Lanes.sum(e.add(o));
+        e.add(o).intoArray(lanes, 0);
+        return Lanes.sum(lanes, 0);
     }
 }

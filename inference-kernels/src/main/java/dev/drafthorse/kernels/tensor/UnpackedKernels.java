@@ -28,6 +28,7 @@ final class UnpackedKernels {
 
     /** One row (quants from qOff, groups from gOff) · x[xOff, xOff + n). */
     static float dot(byte[] q, int qOff, float[] a, float[] b, int gOff, float[] x, int xOff, int n) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         FloatVector acc = FloatVector.zero(F);
         for (int e = 0; e < n; e += G) {
             int g = gOff + e / G;
@@ -39,11 +40,13 @@ final class UnpackedKernels {
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + e + j), acc);
             }
         }
-        return Lanes.sum(acc);
+        acc.intoArray(lanes, 0);
+        return Lanes.sum(lanes, 0);
     }
 
     /** Four consecutive rows (n quants and n/16 groups each) · one input: out[outOff + k] for k < 4. */
     static void rows4(byte[] q, int qOff, float[] a, float[] b, int gOff, int n, float[] x, int xOff, float[] out, int outOff) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         int ng = n / G;
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0;
@@ -72,10 +75,14 @@ final class UnpackedKernels {
                 a3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).mul(f3).add(c3).fma(xv, a3);
             }
         }
-        out[outOff] = Lanes.sum(a0);
-        out[outOff + 1] = Lanes.sum(a1);
-        out[outOff + 2] = Lanes.sum(a2);
-        out[outOff + 3] = Lanes.sum(a3);
+        a0.intoArray(lanes, 0);
+        out[outOff] = Lanes.sum(lanes, 0);
+        a1.intoArray(lanes, L);
+        out[outOff + 1] = Lanes.sum(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        out[outOff + 2] = Lanes.sum(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        out[outOff + 3] = Lanes.sum(lanes, 3 * L);
     }
 
     /** A row dequantized into dst[off, off + n) (exactly ggml's values, element order). */
