@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.ensemble;
 
+import dev.drafthorse.jobs.CacheFiles;
 import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.ensemble.EnsembleParams;
 import dev.drafthorse.ensemble.Ensembles;
@@ -191,7 +192,7 @@ public final class EnsembleTrainTool extends Configured implements Tool {
             job.setOutputValueClass(BytesWritable.class);
             job.setOutputFormatClass(SequenceFileOutputFormat.class);
             FileOutputFormat.setOutputPath(job, results);
-            job.addCacheFile(new java.net.URI(data.toUri().getScheme(), data.toUri().getAuthority(), data.toUri().getPath(), null, TrainReducer.DATA_LINK));
+            CacheFiles.add(job, data.toUri(), TrainReducer.DATA_ROLE, ".bin");
             if (!JobSupport.run(job, COMMAND, err)) return 1;
             Counters counters = job.getCounters();
             if (counters.findCounter(EnsembleCounter.UNITS_TRAINED).getValue() != units.size()) {

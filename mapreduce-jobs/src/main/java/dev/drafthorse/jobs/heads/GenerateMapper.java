@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.heads;
 
+import dev.drafthorse.jobs.CacheFiles;
 import dev.drafthorse.kernels.batch.BatchEngine;
 import dev.drafthorse.kernels.batch.BatchOptions;
 import dev.drafthorse.kernels.batch.BatchResult;
@@ -44,7 +45,7 @@ public final class GenerateMapper extends Mapper<LongWritable, Text, LongWritabl
         spec = TrainHeadsTool.spec(context.getConfiguration());
         par = new Parallel(spec.threadsOrDefault());
         long t0 = System.nanoTime();
-        model = Model.load(TrainHeadsTool.localized(context, TrainHeadsTool.MODEL_LINK), par);
+        model = Model.load(CacheFiles.localPath(context, TrainHeadsTool.MODEL_ROLE), par);
         context.getCounter(TrainHeadsCounter.MODEL_LOAD_MS).increment((System.nanoTime() - t0) / 1_000_000);
         go = GenerationOptions.greedy(spec.tokens()).withSampler(spec.sampler());
     }

@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.heads;
 
+import dev.drafthorse.jobs.CacheFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drafthorse.kernels.model.Model;
@@ -41,7 +42,7 @@ public final class TrainReducer extends Reducer<LongWritable, SequenceWritable, 
         spec = TrainHeadsTool.spec(context.getConfiguration());
         par = new Parallel(spec.threadsOrDefault());
         long t0 = System.nanoTime();
-        model = Model.load(TrainHeadsTool.localized(context, TrainHeadsTool.MODEL_LINK), par);
+        model = Model.load(CacheFiles.localPath(context, TrainHeadsTool.MODEL_ROLE), par);
         context.getCounter(TrainHeadsCounter.MODEL_LOAD_MS).increment((System.nanoTime() - t0) / 1_000_000);
         context.getCounter(TrainHeadsCounter.SKIPPED_OVERFLOW_STEPS).increment(0); // reported when none were skipped too
     }
@@ -97,7 +98,7 @@ public final class TrainReducer extends Reducer<LongWritable, SequenceWritable, 
         if (spec.evalPrompts() != null) {
             context.setStatus("evaluating on the held-out prompts");
             List<int[]> held = new ArrayList<>();
-            for (String line : Files.readAllLines(TrainHeadsTool.localized(context, TrainHeadsTool.EVAL_LINK))) {
+            for (String line : Files.readAllLines(CacheFiles.localPath(context, TrainHeadsTool.EVAL_ROLE))) {
                 held.add(TrainHeadsSpec.encodePrompt(model.tokenizer(), line));
             }
             HeadsTraining.evaluate(model, r.heads(), held, spec, summary, s -> LOG.info("train-heads: " + s));

@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.infer;
 
+import dev.drafthorse.jobs.CacheFiles;
 import dev.drafthorse.kernels.batch.BatchEngine;
 import dev.drafthorse.kernels.batch.BatchOptions;
 import dev.drafthorse.kernels.batch.BatchResult;
@@ -15,10 +16,7 @@ import dev.drafthorse.rows.Prompts;
 import dev.drafthorse.rows.Row;
 import dev.drafthorse.rows.RowMode;
 import dev.drafthorse.rows.RowParser;
-import java.io.File;
 import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -46,9 +44,9 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
     public static final Text ROW = new Text("row");
     /** Key of a rejected row. */
     public static final Text REJECT = new Text("reject");
-    /** The cache-file link names the job gives the model and the draft. */
-    public static final String MODEL_LINK = "drafthorse-model.gguf";
-    public static final String DRAFT_LINK = "drafthorse-draft.gguf";
+    /** The {@link CacheFiles} roles of the model and the draft. */
+    public static final String MODEL_ROLE = "model";
+    public static final String DRAFT_ROLE = "draft";
 
     private InferSettings settings;
     private Parallel par;
@@ -77,9 +75,9 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         settings = InferSettings.from(context.getConfiguration());
         long t0 = System.nanoTime();
         par = new Parallel(settings.threads());
-        model = Model.load(localized(context, MODEL_LINK, settings.model()), par);
+        model = Model.load(CacheFiles.localPath(context, MODEL_ROLE), par);
         if (!settings.draft().isEmpty()) {
-            draft = Model.load(localized(context, DRAFT_LINK, settings.draft()), par);
+            draft = Model.load(CacheFiles.localPath(context, DRAFT_ROLE), par);
         }
         context.getCounter(InferCounter.MODEL_LOAD_MS).increment((System.nanoTime() - t0) / 1_000_000);
         boolean vector = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
@@ -107,26 +105,6 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         haltAfter = local || context.getTaskAttemptID().getId() > 0 ? 0 : settings.faultHaltAfterRows();
         context.setStatus(String.format(Locale.ROOT, "model loaded in %d ms (%s kernels, %d threads)",
                 (System.nanoTime() - t0) / 1_000_000, vector ? "vector" : "scalar", settings.threads()));
-    }
-
-    /**
-     * The local copy of a cache file: its link in the task's working directory (YARN and the local runner create
-     * it), else the cache URI itself when it is on the local filesystem (test harnesses that make no links).
-     */
-    static Path localized(Context context, String link, String uri) throws IOException {
-        File f = new File(link);
-        if (f.exists()) {
-            return f.toPath();
-        }
-        URI[] files = context.getCacheFiles();
-        if (files != null) {
-            for (URI u : files) {
-                if (link.equals(u.getFragment()) && (u.getScheme() == null || u.getScheme().equals("file"))) {
-                    return Path.of(u.getPath());
-                }
-            }
-        }
-        throw new IOException("cache file " + uri + " (link " + link + ") is not localized in " + new File("").getAbsolutePath());
     }
 
     @Override

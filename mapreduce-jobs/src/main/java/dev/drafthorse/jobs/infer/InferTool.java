@@ -2,11 +2,11 @@ package dev.drafthorse.jobs.infer;
 
 import dev.drafthorse.cli.Args;
 import dev.drafthorse.cli.UsageException;
+import dev.drafthorse.jobs.CacheFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.util.Locale;
 import java.util.Map;
@@ -196,17 +196,18 @@ public final class InferTool extends Configured implements Tool {
             err.println("drafthorse infer: output directory already exists: " + output.getFileSystem(conf).makeQualified(output));
             return 1;
         }
-        URI model = cacheUri(conf, s.model(), InferMapper.MODEL_LINK);
+        URI model = modelUri(conf, s.model());
         if (model == null) {
             return 1;
         }
-        job.addCacheFile(model);
+        // A link name of this job's own: never a link another job (or a killed one) left in the working directory.
+        CacheFiles.add(job, model, InferMapper.MODEL_ROLE, ".gguf");
         if (!s.draft().isEmpty()) {
-            URI draft = cacheUri(conf, s.draft(), InferMapper.DRAFT_LINK);
+            URI draft = modelUri(conf, s.draft());
             if (draft == null) {
                 return 1;
             }
-            job.addCacheFile(draft);
+            CacheFiles.add(job, draft, InferMapper.DRAFT_ROLE, ".gguf");
         }
 
         long start = System.nanoTime();
@@ -283,8 +284,8 @@ public final class InferTool extends Configured implements Tool {
         }
     }
 
-    /** A model URI, qualified on its filesystem and checked to exist, with the cache link as its fragment. */
-    private URI cacheUri(Configuration conf, String s, String link) throws IOException, URISyntaxException {
+    /** A model URI, qualified on its filesystem and checked to exist (null, with the message printed, if not). */
+    private URI modelUri(Configuration conf, String s) throws IOException {
         Path p = new Path(s);
         FileSystem fs = p.getFileSystem(conf);
         Path q = fs.makeQualified(p);
@@ -292,8 +293,7 @@ public final class InferTool extends Configured implements Tool {
             err.println("drafthorse infer: no such model file: " + q);
             return null;
         }
-        URI u = q.toUri();
-        return new URI(u.getScheme(), u.getAuthority(), u.getPath(), null, link);
+        return q.toUri();
     }
 
     /**
