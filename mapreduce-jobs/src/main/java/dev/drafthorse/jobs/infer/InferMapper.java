@@ -12,6 +12,7 @@ import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.rows.BadRow;
 import dev.drafthorse.rows.ChatRows;
+import dev.drafthorse.rows.JsonText;
 import dev.drafthorse.rows.Prompts;
 import dev.drafthorse.rows.Row;
 import dev.drafthorse.rows.RowMode;
@@ -118,6 +119,11 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
                 throw new BadRow(null, "line of " + len + " bytes exceeds " + InferKey.MAX_LINE_BYTES.key() + " (" + settings.maxLineBytes() + ")");
             }
             Row row = jsonInput ? parser.json(b, 0, len) : parser.tsv(b, 0, len);
+            if (settings.format() == InferSettings.Format.TSV && JsonText.loneSurrogate(row.id()) >= 0) {
+                // JSON output carries it as an escape; Hive text has no way to, and rewriting it would change the id.
+                throw new BadRow(row.id(), "id holds a lone surrogate at char " + JsonText.loneSurrogate(row.id())
+                        + ": --format tsv cannot write it (jsonl can, as a \\u escape)");
+            }
             if (settings.mode() == RowMode.GENERATE) {
                 queue.add(Prompts.request(row, model, chat, ctx, 128));
                 if (queue.size() >= settings.queue()) {
