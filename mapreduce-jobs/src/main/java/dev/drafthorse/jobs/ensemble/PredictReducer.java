@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.ensemble;
 
+import dev.drafthorse.jobs.TaskFailures;
 import dev.drafthorse.jobs.CacheFiles;
 import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.ensemble.Prediction;
@@ -45,6 +46,17 @@ public class PredictReducer extends Reducer<Text, Text, NullWritable, Text> {
     private long rows;
 
     private record Line(int input, String file, long offset, String header, String text) {}
+
+    /** Records a failure for the driver before Hadoop sees it: the local runner keeps no task diagnostics. */
+    @Override
+    public void run(Context context) throws IOException, InterruptedException {
+        try {
+            super.run(context);
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            TaskFailures.record(context, e);
+            throw e;
+        }
+    }
 
     @Override
     @SuppressWarnings("unchecked")

@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.ensemble;
 
+import dev.drafthorse.jobs.TaskFailures;
 import dev.drafthorse.jobs.CacheFiles;
 import dev.drafthorse.ensemble.EnsembleParams;
 import dev.drafthorse.ensemble.data.Dataset;
@@ -37,6 +38,17 @@ public class TrainReducer extends Reducer<IntWritable, Text, IntWritable, BytesW
     private int done;
     private int haltAfter;
     private final BytesWritable out = new BytesWritable();
+
+    /** Records a failure for the driver before Hadoop sees it: the local runner keeps no task diagnostics. */
+    @Override
+    public void run(Context context) throws IOException, InterruptedException {
+        try {
+            super.run(context);
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            TaskFailures.record(context, e);
+            throw e;
+        }
+    }
 
     @Override
     protected void setup(Context context) throws IOException {

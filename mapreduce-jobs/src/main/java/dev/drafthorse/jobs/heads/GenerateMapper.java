@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.heads;
 
+import dev.drafthorse.jobs.TaskFailures;
 import dev.drafthorse.jobs.CacheFiles;
 import dev.drafthorse.kernels.batch.BatchEngine;
 import dev.drafthorse.kernels.batch.BatchOptions;
@@ -39,6 +40,17 @@ public final class GenerateMapper extends Mapper<LongWritable, Text, LongWritabl
     private final List<int[]> pendingPrompts = new ArrayList<>();
     private final List<Long> pendingKeys = new ArrayList<>();
     private long prompts;
+
+    /** Records a failure for the driver before Hadoop sees it: the local runner keeps no task diagnostics. */
+    @Override
+    public void run(Context context) throws IOException, InterruptedException {
+        try {
+            super.run(context);
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            TaskFailures.record(context, e);
+            throw e;
+        }
+    }
 
     @Override
     protected void setup(Context context) throws IOException {

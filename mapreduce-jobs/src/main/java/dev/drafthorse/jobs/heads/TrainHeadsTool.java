@@ -1,6 +1,7 @@
 package dev.drafthorse.jobs.heads;
 
 import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.TaskFailures;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drafthorse.cli.Args;
@@ -178,7 +179,7 @@ public final class TrainHeadsTool extends Configured implements Tool {
             }
         }
         if (!job.isSuccessful()) {
-            err.printf("train-heads: job %s failed: %s%n", job.getJobID(), job.getStatus().getFailureInfo());
+            err.printf("train-heads: job %s failed: %s%n", job.getJobID(), TaskFailures.reason(job, TaskFailures.of(job)));
             return 1;
         }
         Counters counters = job.getCounters();

@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.heads;
 
+import dev.drafthorse.jobs.TaskFailures;
 import dev.drafthorse.jobs.CacheFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -36,6 +37,17 @@ public final class TrainReducer extends Reducer<LongWritable, SequenceWritable, 
     private Parallel par;
     private Model model;
     private final List<Sequence> data = new ArrayList<>();
+
+    /** Records a failure for the driver before Hadoop sees it: the local runner keeps no task diagnostics. */
+    @Override
+    public void run(Context context) throws IOException, InterruptedException {
+        try {
+            super.run(context);
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            TaskFailures.record(context, e);
+            throw e;
+        }
+    }
 
     @Override
     protected void setup(Context context) throws IOException {

@@ -3,11 +3,16 @@ package dev.drafthorse.jobs.infer;
 import dev.drafthorse.cli.Args;
 import dev.drafthorse.cli.UsageException;
 import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.TaskFailures;
+import dev.drafthorse.kernels.gguf.GgufException;
+import dev.drafthorse.kernels.gguf.GgufFile;
+import dev.drafthorse.kernels.model.ModelConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -226,7 +231,13 @@ public final class InferTool extends Configured implements Tool {
         boolean ok = job.isSuccessful();
         Counters counters = job.getCounters();
         if (!ok) {
-            err.printf("drafthorse infer: job %s failed: %s%n", job.getJobID(), job.getStatus().getFailureInfo());
+            List<String> errors = TaskFailures.of(job);
+            err.printf("drafthorse infer: job %s failed: %s%n", job.getJobID(), TaskFailures.reason(job, errors));
+            if (errors.size() > 1) {
+                for (String e : errors) {
+                    err.println("drafthorse infer:   failed attempt " + e);
+                }
+            }
             return 1;
         }
         dropChecksumFiles(output.getFileSystem(conf), output);
@@ -284,7 +295,12 @@ public final class InferTool extends Configured implements Tool {
         }
     }
 
-    /** A model URI, qualified on its filesystem and checked to exist (null, with the message printed, if not). */
+    /**
+     * A model URI, qualified on its filesystem and checked (null, with the message printed, if it is unusable). A
+     * model on the local filesystem is checked before any task starts: its GGUF header, tensor table and
+     * hyperparameters, with the reader's message naming the file and the field (a truncated download, say). Models
+     * on other filesystems are checked by the tasks, whose errors the driver prints.
+     */
     private URI modelUri(Configuration conf, String s) throws IOException {
         Path p = new Path(s);
         FileSystem fs = p.getFileSystem(conf);
@@ -292,6 +308,18 @@ public final class InferTool extends Configured implements Tool {
         if (!fs.exists(q)) {
             err.println("drafthorse infer: no such model file: " + q);
             return null;
+        }
+        if (fs.getFileStatus(q).isDirectory()) {
+            err.println("drafthorse infer: the model is a directory, not a GGUF file: " + q);
+            return null;
+        }
+        if ("file".equals(q.toUri().getScheme())) {
+            try {
+                ModelConfig.from(GgufFile.open(java.nio.file.Path.of(q.toUri().getPath())));
+            } catch (GgufException e) {
+                err.println("drafthorse infer: " + e.getMessage());
+                return null;
+            }
         }
         return q.toUri();
     }

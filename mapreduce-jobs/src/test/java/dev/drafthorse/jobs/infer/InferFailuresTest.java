@@ -1,0 +1,75 @@
+package dev.drafthorse.jobs.infer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A failed {@code infer} says what failed (issue 15's probe ended with {@code job … failed: NA}): a model the
+ * driver can check is refused before submission with the reader's message, and an error only a task meets is
+ * printed as the task gave it.
+ */
+class InferFailuresTest {
+    @TempDir
+    Path dir;
+
+    private Path input() throws Exception {
+        Path in = dir.resolve("in.txt");
+        Files.writeString(in, "r1\tOnce upon a time\n", StandardCharsets.UTF_8);
+        return in;
+    }
+
+    @Test
+    void aTruncatedModelIsRefusedByTheDriverNamingFileAndField() throws Exception {
+        byte[] model = Files.readAllBytes(Reference.model());
+        Path truncated = dir.resolve("truncated.gguf");
+        Files.write(truncated, Arrays.copyOf(model, model.length / 2));
+        Path out = dir.resolve("out");
+        Run r = Run.of("infer", "--input", input().toString(), "--output", out.toString(), "-m", truncated.toString(), "-n", "4");
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains(truncated.toString() + ": tensor '"), "names the file and the field:\n" + r.err());
+        assertTrue(r.err().contains("truncated file?"), r.err());
+        assertFalse(r.err().contains("submitted"), "refused before submission:\n" + r.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void anErrorOnlyTheTaskMeetsIsPrintedNotNA() throws Exception {
+        // A header and hyperparameters the driver accepts, but a tensor the model needs renamed: only loading the
+        // weights (in the task) finds it.
+        byte[] model = Files.readAllBytes(Reference.model());
+        byte[] name = "output_norm.weight".getBytes(StandardCharsets.US_ASCII);
+        int at = indexOf(model, name);
+        assertTrue(at > 0);
+        model[at + name.length - 1] = 'x'; // output_norm.weighx
+        Path broken = dir.resolve("renamed-tensor.gguf");
+        Files.write(broken, model);
+        Path out = dir.resolve("out-task");
+        Run r = Run.of("infer", "--input", input().toString(), "--output", out.toString(), "-m", broken.toString(), "-n", "4");
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("submitted"), "the driver let it through, so the task met it:\n" + r.err());
+        assertFalse(r.err().contains("failed: NA"), r.err());
+        String failed = r.err().lines().filter(l -> l.contains(" failed: ")).findFirst().orElseThrow(() -> new AssertionError(r.err()));
+        assertTrue(failed.contains("output_norm.weight"), "the task's own error, naming what is missing:\n" + r.err());
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}
