@@ -257,6 +257,31 @@ class EnsembleJobTest {
         }
     }
 
+    @Test
+    void loneSurrogateIdsAreRejectedNotMergedIntoOneRow() throws IOException {
+        // Joined by UTF-8 keys, ids "\\ud800" and "\\udc00" would both become "?" and one would be a "duplicate".
+        EnsembleData d = new EnsembleData(30, 8);
+        Path train = dir.resolve("ls-train.jsonl");
+        Files.write(train, d.t0, StandardCharsets.UTF_8);
+        Path model = dir.resolve("ls.model");
+        Run t = capture(() -> EnsembleTool.train(new String[] {"--method", "boosting", "--inputs", "t0=" + train, "--labels", labels.toString(),
+                "--output", model.toString(), "-D", "ensemble.boosting.trees=5"}));
+        assertEquals(0, t.exit(), t.err());
+        List<String> lines = new ArrayList<>(d.t0.subList(0, 20));
+        lines.add(d.t0.get(20).replace("\"id\": \"s20\"", "\"id\": \"\\ud800\""));
+        lines.add(d.t0.get(21).replace("\"id\": \"s21\"", "\"id\": \"\\udc00\""));
+        Path in = dir.resolve("ls-in.jsonl");
+        Files.write(in, lines, StandardCharsets.UTF_8);
+        Path out = dir.resolve("ls-out");
+        Run r = main("ensemble-predict", "--model", model.toString(), "--inputs", "t0=" + in, "--output", out.toString(),
+                "--max-reject-fraction", "0.5");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(20, partLines(out).size());
+        List<String> rej = rejects(out, true);
+        assertEquals(List.of("\\ud800\tid holds a lone surrogate at char 0: ensemble-predict joins rows by UTF-8 ids, which cannot carry it",
+                "\\udc00\tid holds a lone surrogate at char 0: ensemble-predict joins rows by UTF-8 ids, which cannot carry it"), rej);
+    }
+
     /** {@code id<TAB>reason} of every reject line under DIR/_rejects (the job writes {@code id<TAB>file (byte N): reason}). */
     static List<String> rejects(Path d, boolean job) throws IOException {
         List<String> out = new ArrayList<>();
