@@ -60,6 +60,15 @@ class InferFailuresTest {
         assertTrue(failed.contains("output_norm.weight"), "the task's own error, naming what is missing:\n" + r.err());
     }
 
+    @Test
+    void theRejectFractionIsTheNumberAsWritten() {
+        org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration(false);
+        conf.set(InferKey.MODEL.key(), "m.gguf");
+        conf.set(InferKey.MAX_REJECT_FRACTION.key(), "0.1");
+        assertEquals(0.1, InferSettings.from(conf).maxRejectFraction(), "not 0.10000000149011612");
+        assertEquals("0.1", String.valueOf(InferSettings.from(conf).maxRejectFraction()));
+    }
+
     private static int indexOf(byte[] hay, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= hay.length; i++) {
