@@ -1,12 +1,12 @@
 package dev.drafthorse.jobs.ensemble;
 
-import dev.drafthorse.jobs.CacheFiles;
 import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.ensemble.cli.Args;
 import dev.drafthorse.ensemble.cli.UsageException;
 import dev.drafthorse.ensemble.data.SourceSpec;
 import dev.drafthorse.ensemble.io.ModelFile;
 import dev.drafthorse.ensemble.io.PredictionWriter;
+import dev.drafthorse.jobs.CacheFiles;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;

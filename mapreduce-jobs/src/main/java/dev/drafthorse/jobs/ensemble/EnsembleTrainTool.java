@@ -1,6 +1,5 @@
 package dev.drafthorse.jobs.ensemble;
 
-import dev.drafthorse.jobs.CacheFiles;
 import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.ensemble.EnsembleParams;
 import dev.drafthorse.ensemble.Ensembles;
@@ -19,6 +18,7 @@ import dev.drafthorse.ensemble.method.Bagging;
 import dev.drafthorse.ensemble.method.Level0;
 import dev.drafthorse.ensemble.method.OutOfFold;
 import dev.drafthorse.ensemble.method.Stacking;
+import dev.drafthorse.jobs.CacheFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;

@@ -1,9 +1,9 @@
 package dev.drafthorse.jobs.ensemble;
 
-import dev.drafthorse.rows.JsonText;
 import dev.drafthorse.ensemble.data.DataFormatException;
 import dev.drafthorse.ensemble.data.FeatureTable;
 import dev.drafthorse.ensemble.data.InferOutput;
+import dev.drafthorse.rows.JsonText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

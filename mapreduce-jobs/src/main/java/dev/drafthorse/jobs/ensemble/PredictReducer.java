@@ -1,7 +1,5 @@
 package dev.drafthorse.jobs.ensemble;
 
-import dev.drafthorse.jobs.TaskFailures;
-import dev.drafthorse.jobs.CacheFiles;
 import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.ensemble.Prediction;
 import dev.drafthorse.ensemble.data.FeatureTable;
@@ -11,6 +9,8 @@ import dev.drafthorse.ensemble.data.SourceSpec;
 import dev.drafthorse.ensemble.data.TableSource;
 import dev.drafthorse.ensemble.io.ModelFile;
 import dev.drafthorse.ensemble.io.PredictionWriter;
+import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.TaskFailures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;

@@ -1,7 +1,5 @@
 package dev.drafthorse.jobs.ensemble;
 
-import dev.drafthorse.jobs.TaskFailures;
-import dev.drafthorse.jobs.CacheFiles;
 import dev.drafthorse.ensemble.EnsembleParams;
 import dev.drafthorse.ensemble.data.Dataset;
 import dev.drafthorse.ensemble.learner.Classifier;
@@ -9,6 +7,8 @@ import dev.drafthorse.ensemble.method.Bagging;
 import dev.drafthorse.ensemble.method.Boosting;
 import dev.drafthorse.ensemble.method.Level0;
 import dev.drafthorse.ensemble.method.Stacking;
+import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.TaskFailures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;

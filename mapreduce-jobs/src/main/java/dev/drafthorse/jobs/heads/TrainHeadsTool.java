@@ -1,11 +1,11 @@
 package dev.drafthorse.jobs.heads;
 
-import dev.drafthorse.jobs.CacheFiles;
-import dev.drafthorse.jobs.TaskFailures;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drafthorse.cli.Args;
 import dev.drafthorse.cli.UsageException;
+import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.TaskFailures;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;

@@ -1,9 +1,9 @@
 package dev.drafthorse.jobs.heads;
 
-import dev.drafthorse.jobs.TaskFailures;
-import dev.drafthorse.jobs.CacheFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.TaskFailures;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.train.HeadsWriter;

@@ -1,7 +1,7 @@
 package dev.drafthorse.jobs.infer;
 
-import dev.drafthorse.jobs.TaskFailures;
 import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.TaskFailures;
 import dev.drafthorse.kernels.batch.BatchEngine;
 import dev.drafthorse.kernels.batch.BatchOptions;
 import dev.drafthorse.kernels.batch.BatchResult;
