@@ -41,6 +41,27 @@ class InferFailuresTest {
     }
 
     @Test
+    void aModelWithANaNEpsilonIsRefusedByTheDriverNamingTheKey() throws Exception {
+        dev.drafthorse.kernels.gguf.GgufFile f = dev.drafthorse.kernels.gguf.GgufFile.open(Reference.model());
+        String key = f.getString("general.architecture") + ".attention.layer_norm_rms_epsilon";
+        java.util.Map<String, dev.drafthorse.kernels.gguf.MetadataValue> meta = new java.util.LinkedHashMap<>(f.metadata());
+        meta.put(key, dev.drafthorse.kernels.gguf.MetadataValue.float32(Float.NaN));
+        dev.drafthorse.kernels.gguf.GgufWriter w = new dev.drafthorse.kernels.gguf.GgufWriter().putAll(meta);
+        for (dev.drafthorse.kernels.gguf.TensorInfo t : f.tensors().values()) {
+            java.nio.ByteBuffer b = f.data(t.name()).duplicate();
+            byte[] data = new byte[b.remaining()];
+            b.get(data);
+            w.tensor(t.name(), t.type(), t.shape(), data);
+        }
+        Path nan = dir.resolve("nan-eps.gguf");
+        w.write(nan);
+        Run r = Run.of("infer", "--input", input().toString(), "--output", dir.resolve("out-nan").toString(), "-m", nan.toString(), "-n", "4");
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains(nan + ": " + key + ": must be a positive finite number, found NaN"), r.err());
+        assertFalse(r.err().contains("submitted"), r.err());
+    }
+
+    @Test
     void anErrorOnlyTheTaskMeetsIsPrintedNotNA() throws Exception {
         // A header and hyperparameters the driver accepts, but a tensor the model needs renamed: only loading the
         // weights (in the task) finds it.
