@@ -14,6 +14,7 @@ import dev.drafthorse.kernels.speculative.Speculation;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.rows.BadRow;
 import dev.drafthorse.rows.ChatRows;
+import dev.drafthorse.rows.JsonText;
 import dev.drafthorse.rows.Prompts;
 import dev.drafthorse.rows.RowDefaults;
 import dev.drafthorse.rows.RowMode;
@@ -113,8 +114,7 @@ final class BatchCommand implements Command {
                         r.put("reason", e.getMessage());
                         String text = new String(raw, StandardCharsets.UTF_8);
                         r.put("input", text.length() > 1000 ? text.substring(0, 1000) + "..." : text);
-                        rej.write(json.writeValueAsString(r));
-                        rej.newLine();
+                        rej.write(JsonText.escapeLoneSurrogates(json.writeValueAsString(r)) + "\n");
                     }
                 }
             }
@@ -140,8 +140,8 @@ final class BatchCommand implements Command {
                         tokens[0] += r.tokens().length;
                         try {
                             while (done.containsKey(next[0])) {
-                                out.write(json.writeValueAsString(toJson(json, done.remove(next[0]))));
-                                out.newLine();
+                                // One write per line, lone surrogates escaped: never a line the encoder refuses halfway.
+                                out.write(JsonText.escapeLoneSurrogates(json.writeValueAsString(toJson(json, done.remove(next[0])))) + "\n");
                                 next[0]++;
                             }
                         } catch (IOException e) {

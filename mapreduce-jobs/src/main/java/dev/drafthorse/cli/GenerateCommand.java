@@ -177,7 +177,8 @@ final class GenerateCommand implements Command {
             }
             Generator g = new Generator(model, draftModel(a, par), spec, heads);
             int[] ids = ChatArgs.chat(a) ? chatTokens(a, model, prompt) : g.promptTokens(prompt);
-            int ctx = options.contextSize() > 0 ? options.contextSize() : ids.length + options.maxNewTokens();
+            int ctx = options.contextSize() > 0 ? options.contextSize()
+                    : (int) Math.min(Integer.MAX_VALUE, (long) ids.length + options.maxNewTokens()); // no wrap at -n 2^31-1
             if (ctx > model.config().contextLength()) {
                 System.err.printf("drafthorse generate: warning: %d positions exceed the model's trained context of %d%n", ctx,
                         model.config().contextLength());

@@ -3,7 +3,6 @@ package dev.drafthorse.cli;
 import dev.drafthorse.kernels.gguf.GgufFile;
 import dev.drafthorse.kernels.gguf.MetadataValue;
 import dev.drafthorse.kernels.gguf.TensorInfo;
-import dev.drafthorse.kernels.gguf.ValueType;
 import dev.drafthorse.kernels.model.ModelConfig;
 import dev.drafthorse.kernels.model.ModelWeights;
 import java.util.Map;
@@ -56,7 +55,7 @@ final class InspectCommand implements Command {
         out.println("metadata:");
         for (Map.Entry<String, MetadataValue> e : f.metadata().entrySet()) {
             MetadataValue v = e.getValue();
-            String shown = v.type() == ValueType.ARRAY ? "[" + v.elementType() + " x " + v.length() + "]" : String.valueOf(v.value());
+            String shown = v.toString(); // arrays as [TYPE x N], unsigned values as unsigned
             if (shown.length() > 120) {
                 shown = shown.substring(0, 117) + "...";
             }

@@ -42,6 +42,8 @@ public final class Messages {
             if (content == null || !content.isTextual()) {
                 throw new IllegalArgumentException(at + ".content must be a string, got " + content);
             }
+            JsonText.requireUnicode(at + ".role", role.asText());
+            JsonText.requireUnicode(at + ".content", content.asText());
             out.add(new Message(role.asText(), content.asText()));
             i++;
         }

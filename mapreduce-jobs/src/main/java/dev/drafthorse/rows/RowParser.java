@@ -121,6 +121,11 @@ public final class RowParser {
                 throw new BadRow(id, "empty prompt");
             }
             prompt = p.asText();
+            try {
+                JsonText.requireUnicode("prompt", prompt);
+            } catch (IllegalArgumentException e) {
+                throw new BadRow(id, e.getMessage());
+            }
             messages = chat ? ChatTemplate.userTurn(system, prompt) : null;
         }
         for (Iterator<String> it = n.fieldNames(); it.hasNext();) {
@@ -148,6 +153,7 @@ public final class RowParser {
                     if (s.isEmpty()) {
                         throw new IllegalArgumentException("stop strings must not be empty");
                     }
+                    JsonText.requireUnicode("stop", s);
                 }
             }
             return new Row(id, prompt, maxNew, so, stop, List.of(), messages);
@@ -204,6 +210,7 @@ public final class RowParser {
             if (s.isEmpty()) {
                 throw new IllegalArgumentException("candidates must not hold an empty string");
             }
+            JsonText.requireUnicode("candidates", s);
         }
         return c;
     }

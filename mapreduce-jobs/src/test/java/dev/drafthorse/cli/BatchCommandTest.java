@@ -21,6 +21,38 @@ class BatchCommandTest {
     Path dir;
 
     @Test
+    void loneSurrogateIdsRoundTripAndTextThatNeedsRewritingIsRejected() throws IOException {
+        // issue 15's probe: batch died with MalformedInputException, a partial last line, and the row before lost.
+        List<String> lines = List.of(
+                "{\"id\": \"before\", \"prompt\": \"The cat\", \"max_new_tokens\": 4}",
+                "{\"id\": \"\\ud800\", \"prompt\": \"Once upon a time\", \"max_new_tokens\": 4}",
+                "{\"id\": \"\\udc00\", \"prompt\": \"Once upon a time\", \"max_new_tokens\": 4}",
+                "{\"id\": \"\\udfff\", \"prompt\": \"x\\ud800\"}");
+        Path in = dir.resolve("ids.jsonl");
+        Files.write(in, lines, StandardCharsets.UTF_8);
+        Path out = dir.resolve("ids-out.jsonl");
+        Cli r = Cli.run("batch", "-m", Shared.model("stories260K.gguf").toString(), "--input", in.toString(), "--output", out.toString());
+        assertEquals(0, r.exit, r.toString());
+        ObjectMapper m = new ObjectMapper();
+        byte[] raw = Files.readAllBytes(out);
+        assertEquals('\n', raw[raw.length - 1], "no partial last line");
+        List<String> outLines = Files.readAllLines(out, StandardCharsets.UTF_8);
+        assertEquals(List.of("before", "\ud800", "\udc00"), outLines.stream().map(l -> {
+            try {
+                return m.readTree(l).get("id").asText();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).toList(), "ids come back exactly, in input order");
+        assertTrue(outLines.get(1).contains("\"id\":\"\\ud800\""), outLines.get(1));
+        List<String> rejects = Files.readAllLines(dir.resolve("ids-out.rejects.jsonl"), StandardCharsets.UTF_8);
+        assertEquals(1, rejects.size(), rejects.toString());
+        JsonNode rej = m.readTree(rejects.get(0));
+        assertEquals("\udfff", rej.get("id").asText(), "the reject keeps the exact id");
+        assertTrue(rej.get("reason").asText().startsWith("prompt holds a lone surrogate \\ud800 at char 1"), rej.toString());
+    }
+
+    @Test
     void writesInInputOrderAndRejectsBadLines() throws IOException {
         String[] prompts = {"The sun was hot and the cat", "Tom had a red ball", "Once upon a time", "Lily and Ben", "A dog"};
         List<String> lines = new ArrayList<>();

@@ -1,6 +1,7 @@
 package dev.drafthorse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,6 +25,16 @@ class EngineCommandsTest {
 
     private static String stories() {
         return Shared.model("stories260K.gguf").toString();
+    }
+
+    @Test
+    void generateWithTheLargestTokenCountDoesNotWrapTheContextWindow() {
+        // issue 15: -n 2147483647 reported a context window of -2147483644 (prompt + n wrapped in int).
+        Cli r = Cli.run("generate", "-m", Shared.model("stories260K.gguf").toString(), "-p", "Once upon a time", "-n", "2147483647",
+                "--stop", ".");
+        assertEquals(0, r.exit, r.toString());
+        assertFalse(r.err.contains("-2147"), r.err);
+        assertTrue(r.err.contains("(stop)") || r.err.contains("(eos)"), r.err);
     }
 
     @Test

@@ -190,7 +190,9 @@ public final class BatchEngine {
             // Admit while slots and KV memory allow (always at least one sequence).
             while (!queue.isEmpty() && active.size() < options.batchSize()) {
                 Request r = requests.get(queue.peek());
-                int limit = r.options().contextSize() > 0 ? r.options().contextSize() : r.prompt().length + r.options().maxNewTokens();
+                // In long: prompt + -n of Integer.MAX_VALUE would wrap to a negative window.
+                int limit = r.options().contextSize() > 0 ? r.options().contextSize()
+                        : (int) Math.min(Integer.MAX_VALUE, (long) r.prompt().length + r.options().maxNewTokens());
                 if (r.prompt().length > limit) {
                     throw new IllegalArgumentException("request " + r.id() + ": prompt of " + r.prompt().length
                             + " tokens does not fit the context window of " + limit);

@@ -84,8 +84,10 @@ public enum GgmlType {
     }
 
     /** Bytes needed for {@code elements} values (elements must be a multiple of the block size). */
+    /** @throws ArithmeticException when the size does not fit in a long */
     public long bytesFor(long elements) {
-        return elements / blockSize * blockBytes;
+        // Exact: a wrapped size (2^62 F32 elements is 0 bytes modulo 2^64) would pass every bounds check.
+        return Math.multiplyExact(elements / blockSize, (long) blockBytes);
     }
 
     /** The type with this id, or null when the id is unknown. */

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -128,6 +129,10 @@ public final class GgufFile {
                     throw new GgufException(name, field + " ne[0]", shape[0] + " is not a multiple of the " + type
                             + " block size " + type.blockSize());
                 }
+                long elementCount = elements;
+                if (elementCount / type.blockSize() > Long.MAX_VALUE / type.bytesFor(type.blockSize())) {
+                    throw new GgufException(name, field + " shape", Arrays.toString(shape) + ": the byte size of " + type + " data overflows");
+                }
                 long offset = r.u64(field + " offset");
                 if (offset < 0 || offset % alignment != 0) {
                     throw new GgufException(name, field + " offset", Long.toUnsignedString(offset)
@@ -143,7 +148,8 @@ public final class GgufFile {
             long dataOffset = align(r.position(), alignment);
             for (TensorInfo t : infos) {
                 long end = dataOffset + t.offset() + t.bytes();
-                if (end > size || end < 0) {
+                // Compared without sums that could wrap: offset and size are each below 2^63 but not their sum.
+                if (dataOffset > size || t.offset() > size - dataOffset || t.bytes() > size - dataOffset - t.offset()) {
                     throw new GgufException(name, "tensor '" + t.name() + "' offset", "data [" + (dataOffset + t.offset())
                             + ", " + end + ") lies beyond the end of the file (" + size + " bytes): truncated file?");
                 }

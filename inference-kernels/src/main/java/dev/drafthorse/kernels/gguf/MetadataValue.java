@@ -44,6 +44,13 @@ public record MetadataValue(ValueType type, ValueType elementType, Object value)
         if (type == ValueType.ARRAY) {
             return "[" + elementType + " x " + length() + "]";
         }
-        return String.valueOf(value);
+        // Unsigned types keep their bit pattern: print them as the unsigned numbers they are.
+        return switch (type) {
+            case UINT8 -> Integer.toString(((Byte) value) & 0xff);
+            case UINT16 -> Integer.toString(((Short) value) & 0xffff);
+            case UINT32 -> Integer.toUnsignedString((Integer) value);
+            case UINT64 -> Long.toUnsignedString((Long) value);
+            default -> String.valueOf(value);
+        };
     }
 }

@@ -90,10 +90,14 @@ public record ModelConfig(String architecture, int dim, int layers, int heads, i
         int vocab = f.getStringArray("tokenizer.ggml.tokens").length;
         int ctx = f.getInt(p + "context_length", 1, 2048);
         float eps = f.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5f);
+        // NaN, 0 or a negative epsilon runs and prints nothing but zeros (or NaN): refuse it by name instead.
+        requirePositiveFinite(file, p + "attention.layer_norm_rms_epsilon", eps);
+        checkLayersStored(f, file, p + "block_count", layers);
 
         // RoPE, as llama.cpp reads it for every architecture: the scaling type defaults to linear, and a
         // factor (rope.scaling.factor, or the older rope.scale_linear) divides the positions.
         float base = f.getFloat(p + "rope.freq_base", 10000f);
+        requirePositiveFinite(file, p + "rope.freq_base", base);
         int ropeDims = f.getInt(p + "rope.dimension_count", 2, headDim);
         if (ropeDims > headDim || ropeDims % 2 != 0) {
             throw new GgufException(file, p + "rope.dimension_count", ropeDims + " must be even and at most the head size " + headDim);
@@ -178,12 +182,44 @@ public record ModelConfig(String architecture, int dim, int layers, int heads, i
             }
             default -> { }
         }
-        if (!(baseSwa > 0f)) {
-            throw new GgufException(file, p + "rope.freq_base_swa", "must be positive, found " + baseSwa);
-        }
+        requirePositiveFinite(file, p + "rope.freq_base_swa", baseSwa);
         return new ModelConfig(arch, dim, layers, heads, kvHeads, headDim, ffn, vocab, ctx, eps, base, ropeDims,
                 !arch.equals("llama"), linear, embedScale, qkNorm, postNorms, act, attnScale, attnSoftcap, finalSoftcap, window,
                 pattern, baseSwa, linearSwa);
+    }
+
+    private static void requirePositiveFinite(String file, String key, float v) throws GgufException {
+        if (!(v > 0f) || Float.isInfinite(v)) {
+            throw new GgufException(file, key, "must be a positive finite number, found " + v);
+        }
+    }
+
+    /**
+     * {@code block_count} must be the number of blocks the file stores ({@code blk.0.*} … {@code blk.N-1.*}): a
+     * smaller count would silently drop layers, a larger one would allocate for layers that are not there. Files
+     * without tensors (vocabulary-only) have nothing to compare.
+     */
+    private static void checkLayersStored(GgufFile f, String file, String key, int layers) throws GgufException {
+        if (f.tensors().isEmpty()) {
+            return;
+        }
+        int stored = 0;
+        for (String name : f.tensors().keySet()) {
+            if (name.startsWith("blk.")) {
+                int dot = name.indexOf('.', 4);
+                if (dot > 4) {
+                    try {
+                        stored = Math.max(stored, Integer.parseInt(name.substring(4, dot)) + 1);
+                    } catch (NumberFormatException e) {
+                        throw new GgufException(file, "tensor '" + name + "'", "block index is not a number");
+                    }
+                }
+            }
+        }
+        if (stored != layers) {
+            throw new GgufException(file, key, layers + " blocks declared, but the file stores " + stored
+                    + (stored == 0 ? "" : " (blk.0 … blk." + (stored - 1) + ")"));
+        }
     }
 
     private static void checkSoftcap(String file, String key, float cap) throws GgufException {

@@ -6,11 +6,11 @@ import dev.drafthorse.ensemble.cli.UsageException;
 import dev.drafthorse.ensemble.data.SourceSpec;
 import dev.drafthorse.ensemble.io.ModelFile;
 import dev.drafthorse.ensemble.io.PredictionWriter;
+import dev.drafthorse.jobs.CacheFiles;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.URI;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -150,8 +150,8 @@ public final class EnsemblePredictTool extends Configured implements Tool {
             job.setOutputFormatClass(TextOutputFormat.class);
             MultipleOutputs.addNamedOutput(job, REJECTS, TextOutputFormat.class, NullWritable.class, Text.class);
             FileOutputFormat.setOutputPath(job, output);
-            URI m = modelPath.toUri();
-            job.addCacheFile(new URI(m.getScheme(), m.getAuthority(), m.getPath(), null, PredictReducer.MODEL_LINK));
+            // A link name of this job's own: never a stale model another job left in the working directory.
+            CacheFiles.add(job, modelPath.toUri(), PredictReducer.MODEL_ROLE, ".model");
 
             if (!JobSupport.run(job, COMMAND, err)) return 1;
             JobSupport.dropChecksumFiles(ofs, output);

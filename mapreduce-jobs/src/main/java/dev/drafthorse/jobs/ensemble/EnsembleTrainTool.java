@@ -18,6 +18,7 @@ import dev.drafthorse.ensemble.method.Bagging;
 import dev.drafthorse.ensemble.method.Level0;
 import dev.drafthorse.ensemble.method.OutOfFold;
 import dev.drafthorse.ensemble.method.Stacking;
+import dev.drafthorse.jobs.CacheFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -191,7 +192,7 @@ public final class EnsembleTrainTool extends Configured implements Tool {
             job.setOutputValueClass(BytesWritable.class);
             job.setOutputFormatClass(SequenceFileOutputFormat.class);
             FileOutputFormat.setOutputPath(job, results);
-            job.addCacheFile(new java.net.URI(data.toUri().getScheme(), data.toUri().getAuthority(), data.toUri().getPath(), null, TrainReducer.DATA_LINK));
+            CacheFiles.add(job, data.toUri(), TrainReducer.DATA_ROLE, ".bin");
             if (!JobSupport.run(job, COMMAND, err)) return 1;
             Counters counters = job.getCounters();
             if (counters.findCounter(EnsembleCounter.UNITS_TRAINED).getValue() != units.size()) {

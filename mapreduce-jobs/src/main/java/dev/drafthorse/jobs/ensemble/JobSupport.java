@@ -86,7 +86,11 @@ final class JobSupport {
             }
         }
         if (!job.isSuccessful()) {
-            err.printf("%s: job %s failed: %s%n", command, job.getJobID(), job.getStatus().getFailureInfo());
+            java.util.List<String> errors = dev.drafthorse.jobs.TaskFailures.of(job);
+            err.printf("%s: job %s failed: %s%n", command, job.getJobID(), dev.drafthorse.jobs.TaskFailures.reason(job, errors));
+            if (errors.size() > 1) {
+                for (String e : errors) err.println(command + ":   failed attempt " + e);
+            }
             return false;
         }
         StringBuilder summary = new StringBuilder();

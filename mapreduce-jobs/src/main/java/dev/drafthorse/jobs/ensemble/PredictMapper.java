@@ -3,6 +3,7 @@ package dev.drafthorse.jobs.ensemble;
 import dev.drafthorse.ensemble.data.DataFormatException;
 import dev.drafthorse.ensemble.data.FeatureTable;
 import dev.drafthorse.ensemble.data.InferOutput;
+import dev.drafthorse.rows.JsonText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -109,6 +110,14 @@ public class PredictMapper extends Mapper<LongWritable, Text, Text, Text> {
             }
             id = o.records().get(0).id();
         }
+        int lone = JsonText.loneSurrogate(id);
+        if (lone >= 0) {
+            // Rows are joined by their id as a UTF-8 key, which cannot hold it: two different such ids would both
+            // become "?" and be joined as one row. Refused with the reason, never rewritten.
+            reject(context, id, offset.get(), "id holds a lone surrogate at char " + lone + ": ensemble-predict joins rows by"
+                    + " UTF-8 ids, which cannot carry it");
+            return;
+        }
         key.set(id);
         value.set(input + "" + SEP + file + SEP + offset.get() + SEP + (table ? header : "") + SEP + s);
         context.write(key, value);
@@ -127,7 +136,8 @@ public class PredictMapper extends Mapper<LongWritable, Text, Text, Text> {
 
     /** {@code id<TAB>file (byte offset): reason}, tabs and newlines replaced by spaces. */
     static String rejectLine(String id, String file, long offset, String reason) {
-        return clean(id == null ? "" : id) + "\t" + clean(file + " (byte " + offset + "): " + reason);
+        // A lone surrogate in the id is shown as its escape: written raw, UTF-8 would turn it into '?'.
+        return clean(id == null ? "" : JsonText.escapeLoneSurrogates(id)) + "\t" + clean(file + " (byte " + offset + "): " + reason);
     }
 
     private static String clean(String s) {

@@ -9,18 +9,16 @@ import dev.drafthorse.ensemble.data.SourceSpec;
 import dev.drafthorse.ensemble.data.TableSource;
 import dev.drafthorse.ensemble.io.ModelFile;
 import dev.drafthorse.ensemble.io.PredictionWriter;
-import java.io.File;
+import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.TaskFailures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
-import java.net.URI;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.NullWritable;
 import org.apache.hadoop.io.Text;
 import org.apache.hadoop.mapreduce.Reducer;
@@ -34,7 +32,7 @@ import org.apache.hadoop.mapreduce.lib.output.MultipleOutputs;
  * shuffle's order: a retried attempt writes the same bytes.
  */
 public class PredictReducer extends Reducer<Text, Text, NullWritable, Text> {
-    static final String MODEL_LINK = "drafthorse-ensemble.model";
+    static final String MODEL_ROLE = "ensemble-model";
     static final String FORMAT = "drafthorse.ensemble.predict.format";
 
     private MultipleOutputs<NullWritable, Text> mos;
@@ -49,13 +47,24 @@ public class PredictReducer extends Reducer<Text, Text, NullWritable, Text> {
 
     private record Line(int input, String file, long offset, String header, String text) {}
 
+    /** Records a failure for the driver before Hadoop sees it: the local runner keeps no task diagnostics. */
+    @Override
+    public void run(Context context) throws IOException, InterruptedException {
+        try {
+            super.run(context);
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            TaskFailures.record(context, e);
+            throw e;
+        }
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     protected void setup(Context context) throws IOException {
         mos = new MultipleOutputs<>(context);
         Configuration conf = context.getConfiguration();
-        try (InputStream in = open(context)) {
-            model = ModelFile.read(in, conf.get(EnsemblePredictTool.MODEL_KEY, MODEL_LINK));
+        try (InputStream in = CacheFiles.open(context, MODEL_ROLE)) {
+            model = ModelFile.read(in, conf.get(EnsemblePredictTool.MODEL_KEY, MODEL_ROLE));
         }
         format = PredictionWriter.Format.valueOf(conf.get(FORMAT, "TSV"));
         int n = conf.getInt(PredictMapper.INPUTS, 0);
@@ -71,21 +80,6 @@ public class PredictReducer extends Reducer<Text, Text, NullWritable, Text> {
         }
         context.setStatus(String.format(Locale.ROOT, "model loaded: %s, %d features, classes %s", model.header().method().name().toLowerCase(Locale.ROOT),
                 model.featureNames().size(), model.classes()));
-    }
-
-    private static InputStream open(Context context) throws IOException {
-        File f = new File(MODEL_LINK);
-        if (f.exists()) return Files.newInputStream(f.toPath());
-        URI[] files = context.getCacheFiles();
-        if (files != null) {
-            for (URI u : files) {
-                if (MODEL_LINK.equals(u.getFragment())) {
-                    Path p = new Path(u.getScheme(), u.getAuthority(), u.getPath());
-                    return p.getFileSystem(context.getConfiguration()).open(p);
-                }
-            }
-        }
-        throw new IOException("the model (cache link " + MODEL_LINK + ") is not in the task's cache files");
     }
 
     @Override

@@ -7,15 +7,12 @@ import dev.drafthorse.ensemble.method.Bagging;
 import dev.drafthorse.ensemble.method.Boosting;
 import dev.drafthorse.ensemble.method.Level0;
 import dev.drafthorse.ensemble.method.Stacking;
-import java.io.File;
+import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.TaskFailures;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Locale;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.BytesWritable;
 import org.apache.hadoop.io.IntWritable;
 import org.apache.hadoop.io.Text;
@@ -30,8 +27,8 @@ import org.apache.hadoop.mapreduce.Reducer;
  * boosting run) is not taken for a hung task, and the status names the unit.
  */
 public class TrainReducer extends Reducer<IntWritable, Text, IntWritable, BytesWritable> {
-    /** The cache link of the staged data. */
-    static final String DATA_LINK = "drafthorse-ensemble-data.bin";
+    /** The {@link CacheFiles} role of the staged data. */
+    static final String DATA_ROLE = "ensemble-data";
     /** Fault injection for the retry test: the first attempt of each task dies after this many units (0 = off). */
     static final String FAULT_HALT_AFTER_UNITS = "drafthorse.ensemble.fault.halt-after-units";
 
@@ -42,10 +39,21 @@ public class TrainReducer extends Reducer<IntWritable, Text, IntWritable, BytesW
     private int haltAfter;
     private final BytesWritable out = new BytesWritable();
 
+    /** Records a failure for the driver before Hadoop sees it: the local runner keeps no task diagnostics. */
+    @Override
+    public void run(Context context) throws IOException, InterruptedException {
+        try {
+            super.run(context);
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            TaskFailures.record(context, e);
+            throw e;
+        }
+    }
+
     @Override
     protected void setup(Context context) throws IOException {
-        try (InputStream in = open(context)) {
-            staged = Staging.read(in, DATA_LINK);
+        try (InputStream in = CacheFiles.open(context, DATA_ROLE)) {
+            staged = Staging.read(in, "staged data " + context.getConfiguration().get(CacheFiles.key(DATA_ROLE)));
         }
         Dataset d = staged.data();
         EnsembleParams p = staged.params();
@@ -56,23 +64,6 @@ public class TrainReducer extends Reducer<IntWritable, Text, IntWritable, BytesW
         boolean local = "local".equals(context.getConfiguration().get("mapreduce.framework.name", "local"));
         haltAfter = local || context.getTaskAttemptID().getId() > 0 ? 0 : context.getConfiguration().getInt(FAULT_HALT_AFTER_UNITS, 0);
         context.setStatus(String.format(Locale.ROOT, "%s over %d rows x %d features", p.method().name().toLowerCase(Locale.ROOT), d.size(), d.width()));
-    }
-
-    /** The staged data: its cache link in the working directory, else the cache URI itself. */
-    private static InputStream open(Context context) throws IOException {
-        File f = new File(DATA_LINK);
-        if (f.exists()) return Files.newInputStream(f.toPath());
-        URI[] files = context.getCacheFiles();
-        if (files != null) {
-            for (URI u : files) {
-                if (DATA_LINK.equals(u.getFragment())) {
-                    Path p = new Path(u.getScheme(), u.getAuthority(), u.getPath());
-                    FileSystem fs = p.getFileSystem(context.getConfiguration());
-                    return fs.open(p);
-                }
-            }
-        }
-        throw new IOException("staged data (cache link " + DATA_LINK + ") is not in the task's cache files");
     }
 
     @Override

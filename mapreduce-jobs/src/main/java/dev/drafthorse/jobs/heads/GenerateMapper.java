@@ -1,5 +1,7 @@
 package dev.drafthorse.jobs.heads;
 
+import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.TaskFailures;
 import dev.drafthorse.kernels.batch.BatchEngine;
 import dev.drafthorse.kernels.batch.BatchOptions;
 import dev.drafthorse.kernels.batch.BatchResult;
@@ -39,12 +41,23 @@ public final class GenerateMapper extends Mapper<LongWritable, Text, LongWritabl
     private final List<Long> pendingKeys = new ArrayList<>();
     private long prompts;
 
+    /** Records a failure for the driver before Hadoop sees it: the local runner keeps no task diagnostics. */
+    @Override
+    public void run(Context context) throws IOException, InterruptedException {
+        try {
+            super.run(context);
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            TaskFailures.record(context, e);
+            throw e;
+        }
+    }
+
     @Override
     protected void setup(Context context) throws IOException {
         spec = TrainHeadsTool.spec(context.getConfiguration());
         par = new Parallel(spec.threadsOrDefault());
         long t0 = System.nanoTime();
-        model = Model.load(TrainHeadsTool.localized(context, TrainHeadsTool.MODEL_LINK), par);
+        model = Model.load(CacheFiles.localPath(context, TrainHeadsTool.MODEL_ROLE), par);
         context.getCounter(TrainHeadsCounter.MODEL_LOAD_MS).increment((System.nanoTime() - t0) / 1_000_000);
         go = GenerationOptions.greedy(spec.tokens()).withSampler(spec.sampler());
     }

@@ -4,17 +4,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drafthorse.cli.Args;
 import dev.drafthorse.cli.UsageException;
+import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.TaskFailures;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.UUID;
@@ -27,7 +27,6 @@ import org.apache.hadoop.io.NullWritable;
 import org.apache.hadoop.mapreduce.Counter;
 import org.apache.hadoop.mapreduce.Counters;
 import org.apache.hadoop.mapreduce.Job;
-import org.apache.hadoop.mapreduce.JobContext;
 import org.apache.hadoop.mapreduce.MRJobConfig;
 import org.apache.hadoop.mapreduce.TaskReport;
 import org.apache.hadoop.mapreduce.TaskType;
@@ -52,8 +51,9 @@ import org.apache.hadoop.util.ToolRunner;
 public final class TrainHeadsTool extends Configured implements Tool {
     /** The command line, as a JSON array: the tasks re-parse it into the same {@link TrainHeadsSpec}. */
     static final String ARGS_KEY = "drafthorse.train-heads.args";
-    static final String MODEL_LINK = "train-heads-model.gguf";
-    static final String EVAL_LINK = "train-heads-eval-prompts.txt";
+    /** {@link CacheFiles} roles of the model and the evaluation prompts. */
+    static final String MODEL_ROLE = "heads-model";
+    static final String EVAL_ROLE = "heads-eval-prompts";
     static final String HEADS_FILE = "heads.gguf";
     static final String CSV_FILE = "loss.csv";
     static final String SUMMARY_FILE = "summary.json";
@@ -91,9 +91,9 @@ public final class TrainHeadsTool extends Configured implements Tool {
         Configuration conf = getConf();
         conf.set(ARGS_KEY, new ObjectMapper().writeValueAsString(args));
 
-        URI model = cacheUri(conf, spec.model(), MODEL_LINK, "-m");
+        URI model = existing(conf, spec.model(), "-m").toUri();
         Path prompts = existing(conf, spec.prompts(), "--prompts");
-        URI eval = spec.evalPrompts() == null ? null : cacheUri(conf, spec.evalPrompts(), EVAL_LINK, "--eval-prompts");
+        URI eval = spec.evalPrompts() == null ? null : existing(conf, spec.evalPrompts(), "--eval-prompts").toUri();
         if (eval != null && existing(conf, spec.evalPrompts(), "--eval-prompts").getFileSystem(conf)
                 .getFileStatus(existing(conf, spec.evalPrompts(), "--eval-prompts")).getLen() == 0) {
             throw new UsageException("--eval-prompts: " + spec.evalPrompts() + " has no prompts (one per line)");
@@ -154,9 +154,10 @@ public final class TrainHeadsTool extends Configured implements Tool {
         LazyOutputFormat.setOutputFormatClass(job, TextOutputFormat.class);
         Path jobOut = new Path(work, "out");
         FileOutputFormat.setOutputPath(job, jobOut);
-        job.addCacheFile(model);
+        // Link names of this job's own: never a file another job (or a killed one) left in the working directory.
+        CacheFiles.add(job, model, MODEL_ROLE, ".gguf");
         if (eval != null) {
-            job.addCacheFile(eval);
+            CacheFiles.add(job, eval, EVAL_ROLE, ".txt");
         }
 
         long start = System.nanoTime();
@@ -178,7 +179,7 @@ public final class TrainHeadsTool extends Configured implements Tool {
             }
         }
         if (!job.isSuccessful()) {
-            err.printf("train-heads: job %s failed: %s%n", job.getJobID(), job.getStatus().getFailureInfo());
+            err.printf("train-heads: job %s failed: %s%n", job.getJobID(), TaskFailures.reason(job, TaskFailures.of(job)));
             return 1;
         }
         Counters counters = job.getCounters();
@@ -233,23 +234,6 @@ public final class TrainHeadsTool extends Configured implements Tool {
         return TrainHeadsSpec.parse(Args.parse(TrainHeadsSpec.USAGE, "", TrainHeadsSpec.options(), args));
     }
 
-    /** A cache file in the task's working directory, or (local runner) the local file it names. */
-    static java.nio.file.Path localized(JobContext context, String link) throws IOException {
-        File f = new File(link);
-        if (f.exists()) {
-            return f.toPath();
-        }
-        URI[] files = context.getCacheFiles();
-        if (files != null) {
-            for (URI u : files) {
-                if (link.equals(u.getFragment()) && (u.getScheme() == null || u.getScheme().equals("file"))) {
-                    return java.nio.file.Path.of(u.getPath());
-                }
-            }
-        }
-        throw new IOException("cache file " + link + " is not localized in " + new File("").getAbsolutePath());
-    }
-
     /** Appends {@code --add-modules jdk.incubator.vector} to the task JVMs' options in force (keeping their -Xmx). */
     static void addVectorModule(Configuration conf, String key) {
         String opts = conf.get(key, conf.get("mapred.child.java.opts", ""));
@@ -268,8 +252,4 @@ public final class TrainHeadsTool extends Configured implements Tool {
         return q;
     }
 
-    private static URI cacheUri(Configuration conf, String s, String link, String option) throws IOException, URISyntaxException {
-        URI u = existing(conf, s, option).toUri();
-        return new URI(u.getScheme(), u.getAuthority(), u.getPath(), null, link);
-    }
 }

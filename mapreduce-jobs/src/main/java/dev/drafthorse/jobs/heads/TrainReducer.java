@@ -2,6 +2,8 @@ package dev.drafthorse.jobs.heads;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.TaskFailures;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.train.HeadsWriter;
@@ -36,12 +38,23 @@ public final class TrainReducer extends Reducer<LongWritable, SequenceWritable, 
     private Model model;
     private final List<Sequence> data = new ArrayList<>();
 
+    /** Records a failure for the driver before Hadoop sees it: the local runner keeps no task diagnostics. */
+    @Override
+    public void run(Context context) throws IOException, InterruptedException {
+        try {
+            super.run(context);
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            TaskFailures.record(context, e);
+            throw e;
+        }
+    }
+
     @Override
     protected void setup(Context context) throws IOException {
         spec = TrainHeadsTool.spec(context.getConfiguration());
         par = new Parallel(spec.threadsOrDefault());
         long t0 = System.nanoTime();
-        model = Model.load(TrainHeadsTool.localized(context, TrainHeadsTool.MODEL_LINK), par);
+        model = Model.load(CacheFiles.localPath(context, TrainHeadsTool.MODEL_ROLE), par);
         context.getCounter(TrainHeadsCounter.MODEL_LOAD_MS).increment((System.nanoTime() - t0) / 1_000_000);
         context.getCounter(TrainHeadsCounter.SKIPPED_OVERFLOW_STEPS).increment(0); // reported when none were skipped too
     }
@@ -97,7 +110,7 @@ public final class TrainReducer extends Reducer<LongWritable, SequenceWritable, 
         if (spec.evalPrompts() != null) {
             context.setStatus("evaluating on the held-out prompts");
             List<int[]> held = new ArrayList<>();
-            for (String line : Files.readAllLines(TrainHeadsTool.localized(context, TrainHeadsTool.EVAL_LINK))) {
+            for (String line : Files.readAllLines(CacheFiles.localPath(context, TrainHeadsTool.EVAL_ROLE))) {
                 held.add(TrainHeadsSpec.encodePrompt(model.tokenizer(), line));
             }
             HeadsTraining.evaluate(model, r.heads(), held, spec, summary, s -> LOG.info("train-heads: " + s));

@@ -1,5 +1,7 @@
 package dev.drafthorse.jobs.infer;
 
+import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.TaskFailures;
 import dev.drafthorse.kernels.batch.BatchEngine;
 import dev.drafthorse.kernels.batch.BatchOptions;
 import dev.drafthorse.kernels.batch.BatchResult;
@@ -11,14 +13,12 @@ import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.rows.BadRow;
 import dev.drafthorse.rows.ChatRows;
+import dev.drafthorse.rows.JsonText;
 import dev.drafthorse.rows.Prompts;
 import dev.drafthorse.rows.Row;
 import dev.drafthorse.rows.RowMode;
 import dev.drafthorse.rows.RowParser;
-import java.io.File;
 import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -46,9 +46,9 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
     public static final Text ROW = new Text("row");
     /** Key of a rejected row. */
     public static final Text REJECT = new Text("reject");
-    /** The cache-file link names the job gives the model and the draft. */
-    public static final String MODEL_LINK = "drafthorse-model.gguf";
-    public static final String DRAFT_LINK = "drafthorse-draft.gguf";
+    /** The {@link CacheFiles} roles of the model and the draft. */
+    public static final String MODEL_ROLE = "model";
+    public static final String DRAFT_ROLE = "draft";
 
     private InferSettings settings;
     private Parallel par;
@@ -72,14 +72,25 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
     private long lastStatus;
     private int haltAfter;
 
+    /** Records a failure for the driver before Hadoop sees it: the local runner keeps no task diagnostics. */
+    @Override
+    public void run(Context context) throws IOException, InterruptedException {
+        try {
+            super.run(context);
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            TaskFailures.record(context, e);
+            throw e;
+        }
+    }
+
     @Override
     protected void setup(Context context) throws IOException {
         settings = InferSettings.from(context.getConfiguration());
         long t0 = System.nanoTime();
         par = new Parallel(settings.threads());
-        model = Model.load(localized(context, MODEL_LINK, settings.model()), par);
+        model = Model.load(CacheFiles.localPath(context, MODEL_ROLE), par);
         if (!settings.draft().isEmpty()) {
-            draft = Model.load(localized(context, DRAFT_LINK, settings.draft()), par);
+            draft = Model.load(CacheFiles.localPath(context, DRAFT_ROLE), par);
         }
         context.getCounter(InferCounter.MODEL_LOAD_MS).increment((System.nanoTime() - t0) / 1_000_000);
         boolean vector = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
@@ -109,26 +120,6 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
                 (System.nanoTime() - t0) / 1_000_000, vector ? "vector" : "scalar", settings.threads()));
     }
 
-    /**
-     * The local copy of a cache file: its link in the task's working directory (YARN and the local runner create
-     * it), else the cache URI itself when it is on the local filesystem (test harnesses that make no links).
-     */
-    static Path localized(Context context, String link, String uri) throws IOException {
-        File f = new File(link);
-        if (f.exists()) {
-            return f.toPath();
-        }
-        URI[] files = context.getCacheFiles();
-        if (files != null) {
-            for (URI u : files) {
-                if (link.equals(u.getFragment()) && (u.getScheme() == null || u.getScheme().equals("file"))) {
-                    return Path.of(u.getPath());
-                }
-            }
-        }
-        throw new IOException("cache file " + uri + " (link " + link + ") is not localized in " + new File("").getAbsolutePath());
-    }
-
     @Override
     protected void map(LongWritable offset, Text line, Context context) throws IOException, InterruptedException {
         rowsRead++;
@@ -140,6 +131,11 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
                 throw new BadRow(null, "line of " + len + " bytes exceeds " + InferKey.MAX_LINE_BYTES.key() + " (" + settings.maxLineBytes() + ")");
             }
             Row row = jsonInput ? parser.json(b, 0, len) : parser.tsv(b, 0, len);
+            if (settings.format() == InferSettings.Format.TSV && JsonText.loneSurrogate(row.id()) >= 0) {
+                // JSON output carries it as an escape; Hive text has no way to, and rewriting it would change the id.
+                throw new BadRow(row.id(), "id holds a lone surrogate at char " + JsonText.loneSurrogate(row.id())
+                        + ": --format tsv cannot write it (jsonl can, as a \\u escape)");
+            }
             if (settings.mode() == RowMode.GENERATE) {
                 queue.add(Prompts.request(row, model, chat, ctx, 128));
                 if (queue.size() >= settings.queue()) {

@@ -79,7 +79,14 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
             threads = "local".equals(conf.get("mapreduce.framework.name", "local")) ? Runtime.getRuntime().availableProcessors()
                     : Math.max(1, conf.getInt("mapreduce.map.cpu.vcores", 1));
         }
-        double fraction = real(conf, InferKey.MAX_REJECT_FRACTION);
+        // A double, parsed as written: through a float 0.1 would print (and compare) as 0.10000000149011612.
+        double fraction;
+        try {
+            fraction = Double.parseDouble(get(conf, InferKey.MAX_REJECT_FRACTION));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(InferKey.MAX_REJECT_FRACTION.key() + " must be a number, got '"
+                    + get(conf, InferKey.MAX_REJECT_FRACTION) + "'");
+        }
         if (!(fraction >= 0 && fraction <= 1)) {
             throw new IllegalArgumentException(InferKey.MAX_REJECT_FRACTION.key() + " must be in [0, 1], got " + fraction);
         }

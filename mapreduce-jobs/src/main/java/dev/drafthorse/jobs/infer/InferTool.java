@@ -2,12 +2,17 @@ package dev.drafthorse.jobs.infer;
 
 import dev.drafthorse.cli.Args;
 import dev.drafthorse.cli.UsageException;
+import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.TaskFailures;
+import dev.drafthorse.kernels.gguf.GgufException;
+import dev.drafthorse.kernels.gguf.GgufFile;
+import dev.drafthorse.kernels.model.ModelConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -196,17 +201,18 @@ public final class InferTool extends Configured implements Tool {
             err.println("drafthorse infer: output directory already exists: " + output.getFileSystem(conf).makeQualified(output));
             return 1;
         }
-        URI model = cacheUri(conf, s.model(), InferMapper.MODEL_LINK);
+        URI model = modelUri(conf, s.model());
         if (model == null) {
             return 1;
         }
-        job.addCacheFile(model);
+        // A link name of this job's own: never a link another job (or a killed one) left in the working directory.
+        CacheFiles.add(job, model, InferMapper.MODEL_ROLE, ".gguf");
         if (!s.draft().isEmpty()) {
-            URI draft = cacheUri(conf, s.draft(), InferMapper.DRAFT_LINK);
+            URI draft = modelUri(conf, s.draft());
             if (draft == null) {
                 return 1;
             }
-            job.addCacheFile(draft);
+            CacheFiles.add(job, draft, InferMapper.DRAFT_ROLE, ".gguf");
         }
 
         long start = System.nanoTime();
@@ -225,7 +231,13 @@ public final class InferTool extends Configured implements Tool {
         boolean ok = job.isSuccessful();
         Counters counters = job.getCounters();
         if (!ok) {
-            err.printf("drafthorse infer: job %s failed: %s%n", job.getJobID(), job.getStatus().getFailureInfo());
+            List<String> errors = TaskFailures.of(job);
+            err.printf("drafthorse infer: job %s failed: %s%n", job.getJobID(), TaskFailures.reason(job, errors));
+            if (errors.size() > 1) {
+                for (String e : errors) {
+                    err.println("drafthorse infer:   failed attempt " + e);
+                }
+            }
             return 1;
         }
         dropChecksumFiles(output.getFileSystem(conf), output);
@@ -283,8 +295,13 @@ public final class InferTool extends Configured implements Tool {
         }
     }
 
-    /** A model URI, qualified on its filesystem and checked to exist, with the cache link as its fragment. */
-    private URI cacheUri(Configuration conf, String s, String link) throws IOException, URISyntaxException {
+    /**
+     * A model URI, qualified on its filesystem and checked (null, with the message printed, if it is unusable). A
+     * model on the local filesystem is checked before any task starts: its GGUF header, tensor table and
+     * hyperparameters, with the reader's message naming the file and the field (a truncated download, say). Models
+     * on other filesystems are checked by the tasks, whose errors the driver prints.
+     */
+    private URI modelUri(Configuration conf, String s) throws IOException {
         Path p = new Path(s);
         FileSystem fs = p.getFileSystem(conf);
         Path q = fs.makeQualified(p);
@@ -292,8 +309,19 @@ public final class InferTool extends Configured implements Tool {
             err.println("drafthorse infer: no such model file: " + q);
             return null;
         }
-        URI u = q.toUri();
-        return new URI(u.getScheme(), u.getAuthority(), u.getPath(), null, link);
+        if (fs.getFileStatus(q).isDirectory()) {
+            err.println("drafthorse infer: the model is a directory, not a GGUF file: " + q);
+            return null;
+        }
+        if ("file".equals(q.toUri().getScheme())) {
+            try {
+                ModelConfig.from(GgufFile.open(java.nio.file.Path.of(q.toUri().getPath())));
+            } catch (GgufException e) {
+                err.println("drafthorse infer: " + e.getMessage());
+                return null;
+            }
+        }
+        return q.toUri();
     }
 
     /**

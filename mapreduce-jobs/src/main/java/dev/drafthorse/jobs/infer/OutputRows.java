@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drafthorse.kernels.batch.BatchResult;
 import dev.drafthorse.kernels.generate.Scorer;
+import dev.drafthorse.rows.JsonText;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -139,7 +140,8 @@ public final class OutputRows {
 
     private static String write(ObjectNode o) {
         try {
-            return JSON.writeValueAsString(o);
+            // Lone surrogates (a JSON id may hold one) as escapes: Text would write them as '?'.
+            return JsonText.escapeLoneSurrogates(JSON.writeValueAsString(o));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

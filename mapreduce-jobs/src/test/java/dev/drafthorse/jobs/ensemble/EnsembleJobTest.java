@@ -2,6 +2,7 @@ package dev.drafthorse.jobs.ensemble;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -215,6 +216,70 @@ class EnsembleJobTest {
         Run again = main("ensemble-predict", "--model", model.toString(), "--inputs", inputs, "--output", dir.resolve("pred-job-tsv").toString());
         assertEquals(1, again.exit());
         assertTrue(again.err().contains("already exists"), again.err());
+    }
+
+    @Test
+    void aStaleModelLinkInTheWorkingDirectoryChangesNothing() throws IOException {
+        // issue 15's probe: ensemble-predict used a drafthorse-ensemble.model left in the working directory (a model
+        // trained on flipped labels) instead of the one given with --model.
+        EnsembleData d = new EnsembleData(60, 8);
+        Path train = dir.resolve("stale-train.jsonl");
+        Files.write(train, d.t0, StandardCharsets.UTF_8);
+        Path flipped = dir.resolve("flipped-labels.tsv");
+        Files.write(flipped, Files.readAllLines(labels).stream()
+                .map(l -> l.endsWith("\thappy") ? l.replace("\thappy", "\tsad") : l.endsWith("\tsad") ? l.replace("\tsad", "\thappy") : l).toList());
+        Path real = dir.resolve("real.model");
+        Path wrong = dir.resolve("wrong.model");
+        for (Path[] mf : new Path[][] {{real, labels}, {wrong, flipped}}) {
+            Run t = capture(() -> EnsembleTool.train(new String[] {"--method", "boosting", "--inputs", "t0=" + train, "--labels", mf[1].toString(),
+                    "--output", mf[0].toString(), "-D", "ensemble.boosting.trees=10"}));
+            assertEquals(0, t.exit(), t.err());
+        }
+        Path expected = dir.resolve("stale-local-real");
+        Path other = dir.resolve("stale-local-wrong");
+        assertEquals(0, capture(() -> EnsembleTool.predict(new String[] {"--model", real.toString(), "--inputs", "t0=" + train, "--output", expected.toString()})).exit());
+        assertEquals(0, capture(() -> EnsembleTool.predict(new String[] {"--model", wrong.toString(), "--inputs", "t0=" + train, "--output", other.toString()})).exit());
+        assertNotEquals(partLines(expected), partLines(other), "the two models must disagree for the probe to mean anything");
+
+        Path link = Path.of("drafthorse-ensemble.model").toAbsolutePath();
+        boolean made = false;
+        try {
+            if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.createSymbolicLink(link, wrong);
+                made = true;
+            }
+            Path out = dir.resolve("stale-job");
+            Run r = main("ensemble-predict", "--model", real.toString(), "--inputs", "t0=" + train, "--output", out.toString());
+            assertEquals(0, r.exit(), r.err());
+            assertEquals(sorted(partLines(expected)), partLines(out), "the job predicted with the model it was given");
+        } finally {
+            if (made) Files.deleteIfExists(link);
+        }
+    }
+
+    @Test
+    void loneSurrogateIdsAreRejectedNotMergedIntoOneRow() throws IOException {
+        // Joined by UTF-8 keys, ids "\\ud800" and "\\udc00" would both become "?" and one would be a "duplicate".
+        EnsembleData d = new EnsembleData(30, 8);
+        Path train = dir.resolve("ls-train.jsonl");
+        Files.write(train, d.t0, StandardCharsets.UTF_8);
+        Path model = dir.resolve("ls.model");
+        Run t = capture(() -> EnsembleTool.train(new String[] {"--method", "boosting", "--inputs", "t0=" + train, "--labels", labels.toString(),
+                "--output", model.toString(), "-D", "ensemble.boosting.trees=5"}));
+        assertEquals(0, t.exit(), t.err());
+        List<String> lines = new ArrayList<>(d.t0.subList(0, 20));
+        lines.add(d.t0.get(20).replace("\"id\": \"s20\"", "\"id\": \"\\ud800\""));
+        lines.add(d.t0.get(21).replace("\"id\": \"s21\"", "\"id\": \"\\udc00\""));
+        Path in = dir.resolve("ls-in.jsonl");
+        Files.write(in, lines, StandardCharsets.UTF_8);
+        Path out = dir.resolve("ls-out");
+        Run r = main("ensemble-predict", "--model", model.toString(), "--inputs", "t0=" + in, "--output", out.toString(),
+                "--max-reject-fraction", "0.5");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(20, partLines(out).size());
+        List<String> rej = rejects(out, true);
+        assertEquals(List.of("\\ud800\tid holds a lone surrogate at char 0: ensemble-predict joins rows by UTF-8 ids, which cannot carry it",
+                "\\udc00\tid holds a lone surrogate at char 0: ensemble-predict joins rows by UTF-8 ids, which cannot carry it"), rej);
     }
 
     /** {@code id<TAB>reason} of every reject line under DIR/_rejects (the job writes {@code id<TAB>file (byte N): reason}). */

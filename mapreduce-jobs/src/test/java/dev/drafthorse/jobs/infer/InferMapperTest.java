@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.drafthorse.jobs.CacheFiles;
 import dev.drafthorse.kernels.generate.Scorer;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +26,11 @@ class InferMapperTest {
         for (int i = 0; i < settings.length; i += 2) {
             d.getConfiguration().set(InferKey.PREFIX + settings[i], settings[i + 1]);
         }
-        d.withCacheFile(URI.create(Reference.model().toUri() + "#" + InferMapper.MODEL_LINK));
+        try {
+            d.withCacheFile(CacheFiles.register(d.getConfiguration(), Reference.model().toUri(), InferMapper.MODEL_ROLE, ".gguf"));
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
         return d;
     }
 
