@@ -81,16 +81,30 @@ public final class Q4_KMatrix extends BlockMatrix<ActivationQuant.Q8K> {
      * to sumf in lane order at the end.
      */
     public static float dotQ8K(byte[] w, int wOff, int n, ActivationQuant.Q8K a, int input) {
+        return dotScaleMinQ8K(w, wOff, n, a, input, BLOCK_BYTES, Q4_KMatrix::unpack);
+    }
+
+    /** A block's 256 quants in value order (Q4_K's or Q5_K's layout). */
+    @FunctionalInterface
+    interface Unpacker {
+        void unpack(byte[] w, int p, byte[] q);
+    }
+
+    /**
+     * The generic integer dot product shared by Q4_K and Q5_K, which differ only in their block size and how
+     * their quants unpack (d, dmin and the 6-bit scales and mins sit at the same offsets in both).
+     */
+    static float dotScaleMinQ8K(byte[] w, int wOff, int n, ActivationQuant.Q8K a, int input, int blockBytes, Unpacker unpacker) {
         int nb = n / BLOCK;
         byte[] q = new byte[BLOCK];
         int[] aux32 = new int[8];
         float[] sums = new float[8];
         float sumf = 0f;
         for (int b = 0; b < nb; b++) {
-            int p = wOff + b * BLOCK_BYTES;
+            int p = wOff + b * blockBytes;
             int y = input * n + b * BLOCK;
             int bs = (input * nb + b) * 16;
-            unpack(w, p, q);
+            unpacker.unpack(w, p, q);
             int sumi = 0;
             for (int j = 0; j < 16; j++) {
                 sumi += a.bsums[bs + j] * GgmlBlocks.minK4(w, p + SCALES, j / 2);

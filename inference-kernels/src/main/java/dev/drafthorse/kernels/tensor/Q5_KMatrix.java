@@ -82,39 +82,7 @@ public final class Q5_KMatrix extends BlockMatrix<ActivationQuant.Q8K> {
      * to sumf in lane order at the end.
      */
     public static float dotQ8K(byte[] w, int wOff, int n, ActivationQuant.Q8K a, int input) {
-        int nb = n / BLOCK;
-        byte[] q = new byte[BLOCK];
-        int[] aux32 = new int[8];
-        float[] sums = new float[8];
-        float sumf = 0f;
-        for (int b = 0; b < nb; b++) {
-            int p = wOff + b * BLOCK_BYTES;
-            int y = input * n + b * BLOCK;
-            int bs = (input * nb + b) * 16;
-            unpack(w, p, q);
-            int sumi = 0;
-            for (int j = 0; j < 16; j++) {
-                sumi += a.bsums[bs + j] * GgmlBlocks.minK4(w, p + SCALES, j / 2);
-            }
-            java.util.Arrays.fill(aux32, 0);
-            for (int s = 0; s < 8; s++) {
-                int scale = GgmlBlocks.scaleK4(w, p + SCALES, s);
-                for (int e = 32 * s; e < 32 * s + 32; e++) {
-                    aux32[e % 8] += scale * (a.qs[y + e] * q[e]);
-                }
-            }
-            float y8 = a.d[input * nb + b];
-            float d = GgmlBlocks.f16(w, p + D) * y8;
-            for (int l = 0; l < 8; l++) {
-                sums[l] += d * aux32[l];
-            }
-            float dmin = GgmlBlocks.f16(w, p + DMIN) * y8;
-            sumf -= dmin * sumi;
-        }
-        for (int l = 0; l < 8; l++) {
-            sumf += sums[l];
-        }
-        return sumf;
+        return Q4_KMatrix.dotScaleMinQ8K(w, wOff, n, a, input, BLOCK_BYTES, Q5_KMatrix::unpack);
     }
 
     /**
