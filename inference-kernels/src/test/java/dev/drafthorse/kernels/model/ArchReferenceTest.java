@@ -34,9 +34,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  * noise: an FFN input that lies within float rounding of an F16 boundary takes the neighbouring table
  * entry, a step of one F16 ulp that the layers after it amplify. Two equally valid float orders of our
  * own (RoPE angles by ggml's float recurrence or in double) differ by up to 1.5e-2 on gemma3 (peaked
- * logits, no final soft-cap) and 6e-3 on gemma2 for this reason; measured against llama.cpp: gemma2
- * 4e-4 (vector) and 6.4e-3 (scalar), gemma3 1.4e-2 and 8e-3. So gemma2 gets 1e-2 and gemma3 2e-2, and
- * the top token of every position must agree.
+ * logits, no final soft-cap) and 6e-3 on gemma2 for this reason. Measured against llama.cpp with the
+ * lanes summed by {@code Lanes.sum}'s fixed tree: gemma2 below 6e-3 on the vector, scalar and JDK 25 runs;
+ * gemma3 6.7e-3 on the JDK 17 vector run, below 6e-3 on the other two (before that tree, on the lane-order
+ * reduction: gemma2 4e-4 and 6.4e-3, gemma3 1.4e-2 and 8e-3). So both get 1e-2 — above the README's 6e-3
+ * for gemma3 on one run — and the top token of every position must agree.
  */
 class ArchReferenceTest {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -58,7 +60,7 @@ class ArchReferenceTest {
 
     /** The prompt's logits, all positions in one pass, within {@code tolerance} of llama.cpp's. */
     @ParameterizedTest
-    @CsvSource({"llama_tied_gqa, 1e-4", "qwen3, 1e-4", "phi3, 1e-4", "phi3_partial, 1e-4", "gemma2, 1e-2", "gemma3, 2e-2"})
+    @CsvSource({"llama_tied_gqa, 1e-4", "qwen3, 1e-4", "phi3, 1e-4", "phi3_partial, 1e-4", "gemma2, 1e-2", "gemma3, 1e-2"})
     void promptLogitsMatchLlamaCpp(String name, double tolerance) throws IOException {
         JsonNode ref = JSON.readTree(arch(name + ".f32.json").toFile());
         Model m = Model.load(arch(name + ".gguf"), par);
