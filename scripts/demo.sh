@@ -12,17 +12,17 @@
 #
 # usage: scripts/demo.sh [--out DIR] [--model-t0 GGUF] [--model-t1 GGUF] [--generator GGUF] [--methods "M1 M2 ..."]
 #   --out DIR        where everything goes (default target/demo); a rerun replaces every output with the same bytes
-#   --model-t0/-t1   the models scoring template 0 / 1 (default ../shared/models/stories260K.gguf and tinystories-1m.gguf;
+#   --model-t0/-t1   the models scoring template 0 / 1 (default examples/models/stories260K.gguf and tinystories-1m.gguf;
 #                    any GGUF model of an architecture the engine runs; also DRAFTHORSE_MODEL_T0 / DRAFTHORSE_MODEL_T1)
 #   --generator      the model whose stories make the data set (default stories260K)
 #   --methods        ensemble methods to train and publish (default "bagging boosting stacking")
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-shared="${DRAFTHORSE_SHARED:-$here/../shared}"
+models="$here/examples/models"
 out="$here/target/demo"
-model_t0="${DRAFTHORSE_MODEL_T0:-$shared/models/stories260K.gguf}"
-model_t1="${DRAFTHORSE_MODEL_T1:-$shared/models/tinystories-1m.gguf}"
-generator="${DRAFTHORSE_GENERATOR:-$shared/models/stories260K.gguf}"
+model_t0="${DRAFTHORSE_MODEL_T0:-$models/stories260K.gguf}"
+model_t1="${DRAFTHORSE_MODEL_T1:-$models/tinystories-1m.gguf}"
+generator="${DRAFTHORSE_GENERATOR:-$models/stories260K.gguf}"
 methods="bagging boosting stacking"
 usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
