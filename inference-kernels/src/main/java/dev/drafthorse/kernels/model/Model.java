@@ -425,13 +425,17 @@ public final class Model {
         });
     }
 
-    /** out = x / sqrt(mean(x²) + eps) ⊙ weight; the sum of squares in double, as ggml does. */
+    /**
+     * out = x / sqrt(mean(x²) + eps) ⊙ weight, rounded as ggml's {@code rms_norm} rounds: each square in
+     * float, their sum in double, the mean, the root and the reciprocal in float.
+     */
     static void rmsnorm(float[] x, int xOff, float[] weight, float[] out, int outOff, int n, float eps) {
         double ss = 0;
         for (int i = 0; i < n; i++) {
-            ss += (double) x[xOff + i] * x[xOff + i];
+            ss += x[xOff + i] * x[xOff + i];
         }
-        float s = (float) (1.0 / Math.sqrt(ss / n + eps));
+        float mean = (float) (ss / n);
+        float s = 1f / (float) Math.sqrt(mean + eps);
         for (int i = 0; i < n; i++) {
             out[outOff + i] = x[xOff + i] * s * weight[i];
         }

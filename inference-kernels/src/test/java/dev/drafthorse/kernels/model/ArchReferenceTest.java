@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.drafthorse.kernels.SharedFiles;
 import dev.drafthorse.kernels.sampling.Sampler;
 import dev.drafthorse.kernels.tensor.Parallel;
+import dev.drafthorse.kernels.tensor.Simd;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -27,18 +28,15 @@ import org.junit.jupiter.params.provider.CsvSource;
  * close to llama.cpp's and with the same argmax, the 48 greedy tokens identical, and the tokenizer
  * outputs of {@code tokenize-strings.txt} identical.
  *
- * <p>Tolerances. The README gives 2–4e-5 for a float64 implementation; in float we land at 2–5e-5 on the
- * vector path and up to 7.3e-5 on the scalar reference path (one accumulator per dot product), so the
- * non-Gemma models get 1e-4. Gemma's FFN goes through llama.cpp's F16 GELU table, which
- * {@link Activation#GELU_TANH} reproduces (exact GELU would be off by 1–4e-2); what remains is table
- * noise: an FFN input that lies within float rounding of an F16 boundary takes the neighbouring table
- * entry, a step of one F16 ulp that the layers after it amplify. Two equally valid float orders of our
- * own (RoPE angles by ggml's float recurrence or in double) differ by up to 1.5e-2 on gemma3 (peaked
- * logits, no final soft-cap) and 6e-3 on gemma2 for this reason. Measured against llama.cpp with the
- * lanes summed by {@code Lanes.sum}'s fixed tree: gemma2 below 6e-3 on the vector, scalar and JDK 25 runs;
- * gemma3 6.7e-3 on the JDK 17 vector run, below 6e-3 on the other two (before that tree, on the lane-order
- * reduction: gemma2 4e-4 and 6.4e-3, gemma3 1.4e-2 and 8e-3). So both get 1e-2 — above the README's 6e-3
- * for gemma3 on one run — and the top token of every position must agree.
+ * <p>Tolerances. The README gives 2–4e-5 for a float64 implementation and 6e-3 for the Gemmas. On the
+ * vector path (JDK 17 and 25 alike) we land at 2–3.2e-5 and, for the Gemmas, 2.2e-3 (gemma2) and 4.7e-3
+ * (gemma3): its F32 products add in llama.cpp's own order (16 lanes, one accumulator each, then the halving
+ * tree of {@code _mm512_reduce_add_ps}, which {@code Lanes.sum} is), RMSNorm rounds as ggml's does, and
+ * {@link Activation#GELU_TANH}'s table equals ggml's entry for entry. The Gemmas' remaining gap is table
+ * noise: an FFN input within float rounding of an F16 boundary takes the neighbouring entry, one F16 ulp
+ * that the layers after it amplify. The scalar reference path adds each product into one accumulator, a
+ * different valid order, and there gemma3 moves to 1.4e-2 (8e-5 for the others), so the scalar run gets
+ * 2e-2 and 1e-4. On both paths the top token of every position must agree.
  */
 class ArchReferenceTest {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -60,8 +58,10 @@ class ArchReferenceTest {
 
     /** The prompt's logits, all positions in one pass, within {@code tolerance} of llama.cpp's. */
     @ParameterizedTest
-    @CsvSource({"llama_tied_gqa, 1e-4", "qwen3, 1e-4", "phi3, 1e-4", "phi3_partial, 1e-4", "gemma2, 1e-2", "gemma3, 1e-2"})
-    void promptLogitsMatchLlamaCpp(String name, double tolerance) throws IOException {
+    @CsvSource({"llama_tied_gqa, 1e-4, 1e-4", "qwen3, 1e-4, 1e-4", "phi3, 1e-4, 1e-4", "phi3_partial, 1e-4, 1e-4",
+            "gemma2, 6e-3, 2e-2", "gemma3, 6e-3, 2e-2"})
+    void promptLogitsMatchLlamaCpp(String name, double vectorTolerance, double scalarTolerance) throws IOException {
+        double tolerance = Simd.ENABLED ? vectorTolerance : scalarTolerance;
         JsonNode ref = JSON.readTree(arch(name + ".f32.json").toFile());
         Model m = Model.load(arch(name + ".gguf"), par);
         int[] prompt = ints(ref.get("prompt_tokens"));
