@@ -1,22 +1,21 @@
 package dev.drafthorse.hive;
 
-import dev.drafthorse.ensemble.EnsembleModel;
-import dev.drafthorse.ensemble.io.ModelFile;
 import dev.drafthorse.kernels.gguf.GgufFile;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hive.ql.exec.MapredContext;
 import org.apache.hadoop.hive.ql.session.SessionState;
 
-/** Models, tokenizers and ensemble models for the functions, from any path a user may write, through the {@link SharedCache}. */
+/**
+ * Models and tokenizers for the functions, from any path a user may write, through the {@link SharedCache}.
+ * Ensemble models load in {@link EnsemblePredictUDF#ensemble}: this class names no ensemble type, so the LLM
+ * functions run from the jar built without the ensemble module.
+ */
 final class Engines {
     private Engines() {}
 
@@ -49,15 +48,6 @@ final class Engines {
                 if (!ok) {
                     par.close();
                 }
-            }
-        });
-    }
-
-    /** An ensemble model file (header checked, payload deserialized behind the ensemble module's allow-list). */
-    static SharedCache.Lease<EnsembleModel> ensemble(String spec, Configuration conf) throws IOException {
-        return SharedCache.INSTANCE.acquire("ensemble", ModelFiles.localize(spec, conf), file -> {
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-                return ModelFile.read(in, spec);
             }
         });
     }

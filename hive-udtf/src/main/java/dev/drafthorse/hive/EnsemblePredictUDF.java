@@ -2,8 +2,12 @@ package dev.drafthorse.hive;
 
 import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.ensemble.Prediction;
+import dev.drafthorse.ensemble.io.ModelFile;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.ref.Cleaner;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -164,7 +168,7 @@ public final class EnsemblePredictUDF extends GenericUDF {
         if (release != null) {
             release.clean();
         }
-        Engines.Leases<EnsembleModel> leases = new Engines.Leases<>(Engines::ensemble);
+        Engines.Leases<EnsembleModel> leases = new Engines.Leases<>(EnsemblePredictUDF::ensemble);
         models = leases;
         release = CLEANER.register(this, leases::closeAll); // must not capture this
         bound = new HashMap<>();
@@ -183,7 +187,7 @@ public final class EnsemblePredictUDF extends GenericUDF {
      * which Hive never closes; the cache keeps the model for the tasks that follow.
      */
     private void checkConstantModel(String path) throws UDFArgumentException {
-        try (SharedCache.Lease<EnsembleModel> lease = Engines.ensemble(path, Engines.conf(conf))) {
+        try (SharedCache.Lease<EnsembleModel> lease = ensemble(path, Engines.conf(conf))) {
             EnsembleModel m = lease.get();
             if (form == Form.COLUMNS && columnOIs.length != m.featureNames().size()) {
                 throw new UDFArgumentLengthException(NAME + ": the model '" + path + "' takes "
@@ -342,5 +346,14 @@ public final class EnsemblePredictUDF extends GenericUDF {
     @Override
     public String toString() {
         return NAME;
+    }
+
+    /** An ensemble model file (header checked, payload deserialized behind the ensemble module's allow-list). */
+    static SharedCache.Lease<EnsembleModel> ensemble(String spec, Configuration conf) throws IOException {
+        return SharedCache.INSTANCE.acquire("ensemble", ModelFiles.localize(spec, conf), file -> {
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+                return ModelFile.read(in, spec);
+            }
+        });
     }
 }

@@ -17,8 +17,23 @@ public final class Functions {
         m.put("explode_chunks", ExplodeChunksUDTF.class);
         m.put("llm_generate", LlmGenerateUDTF.class);
         m.put("llm_score", LlmScoreUDTF.class);
-        m.put("ensemble_predict", EnsemblePredictUDF.class);
+        ensemblePredict().ifPresent(c -> m.put("ensemble_predict", c));
         return m;
+    }
+
+    /**
+     * {@code ensemble_predict}, when the ensemble module is on the class path: the jar built without it
+     * ({@code drafthorse-<version>-no-ensemble.jar}) has the LLM functions only. Looked up by name so that this
+     * class never links the ensemble types.
+     */
+    static java.util.Optional<Class<?>> ensemblePredict() {
+        try {
+            Class.forName("dev.drafthorse.ensemble.EnsembleModel", false, Functions.class.getClassLoader());
+            return java.util.Optional.of(Class.forName("dev.drafthorse.hive.EnsemblePredictUDF", false,
+                    Functions.class.getClassLoader()));
+        } catch (ClassNotFoundException | LinkageError e) {
+            return java.util.Optional.empty();
+        }
     }
 
     /** {@code CREATE TEMPORARY FUNCTION} statements for the current session. */

@@ -283,7 +283,7 @@ class EnsemblePredictUDFTest {
         eval(u, path, x);
         eval(u, path, x);
         assertEquals(before + 2, SharedCache.INSTANCE.refs("ensemble", file));
-        try (SharedCache.Lease<?> a = Engines.ensemble(path, null); SharedCache.Lease<?> b = Engines.ensemble(path, null)) {
+        try (SharedCache.Lease<?> a = EnsemblePredictUDF.ensemble(path, null); SharedCache.Lease<?> b = EnsemblePredictUDF.ensemble(path, null)) {
             assertTrue(a.get() == b.get(), "one model object per file and version");
         }
         c.close();

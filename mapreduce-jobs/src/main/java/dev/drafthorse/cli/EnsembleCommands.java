@@ -12,6 +12,11 @@ import dev.drafthorse.jobs.ensemble.EnsembleUsage;
 final class EnsembleCommands {
     private EnsembleCommands() {}
 
+    /** Both commands; {@link Main} finds this method by name (see {@link Main#ensembleCommands}). */
+    static java.util.List<Command> all() {
+        return java.util.List.of(new Train(), new Predict());
+    }
+
     /** {@code --help} anywhere: the usage on stdout. */
     static boolean help(String[] args, String usage) {
         for (String a : args) {
@@ -23,14 +28,6 @@ final class EnsembleCommands {
         return false;
     }
 
-    static boolean hadoop() {
-        try {
-            Class.forName("org.apache.hadoop.util.ToolRunner");
-            return true;
-        } catch (ClassNotFoundException e) {
-            return false;
-        }
-    }
 
     static final class Train implements Command {
         @Override
@@ -46,7 +43,7 @@ final class EnsembleCommands {
         @Override
         public int run(String[] args) throws Exception {
             if (help(args, EnsembleUsage.TRAIN)) return 0;
-            if (!hadoop()) {
+            if (!Main.hadoop()) {
                 System.err.println("ensemble-train: Hadoop is not on the class path: training in this process on local files");
                 return EnsembleTool.train(args);
             }
@@ -68,7 +65,7 @@ final class EnsembleCommands {
         @Override
         public int run(String[] args) throws Exception {
             if (help(args, EnsembleUsage.PREDICT)) return 0;
-            if (!hadoop()) {
+            if (!Main.hadoop()) {
                 System.err.println("ensemble-predict: Hadoop is not on the class path: predicting in this process on local files");
                 return EnsembleTool.predict(args);
             }

@@ -17,13 +17,57 @@ public final class Main {
 
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
-        for (Command c : List.<Command>of(new GenerateCommand(), new BatchCommand(), new ScoreCommand(), new TokenizeCommand(),
-                new InspectCommand(), new BenchCommand(), new RandomModelCommand(), new RandomHeadsCommand(), new ConvertCommand(),
-                new EnsembleCommands.Train(), new EnsembleCommands.Predict(), new HiveCommand(), new InferCommand(),
-                new TrainHeadsCommand(), new ChatTemplateCommand())) {
+        List<Command> all = new java.util.ArrayList<>(List.of(new GenerateCommand(), new BatchCommand(), new ScoreCommand(),
+                new TokenizeCommand(), new InspectCommand(), new BenchCommand(), new RandomModelCommand(),
+                new RandomHeadsCommand(), new ConvertCommand()));
+        all.addAll(ensembleCommands());
+        all.addAll(List.of(new HiveCommand(), new InferCommand(), new TrainHeadsCommand(), new ChatTemplateCommand()));
+        for (Command c : all) {
             m.put(c.name(), c);
         }
         return m;
+    }
+
+    /**
+     * {@code ensemble-train} and {@code ensemble-predict}, looked up by name: the jar built without the ensemble
+     * module ({@code drafthorse-<version>-no-ensemble.jar}, no GPL code) lacks their classes, and there the two
+     * commands say so instead.
+     */
+    static List<Command> ensembleCommands() {
+        try {
+            Class.forName("dev.drafthorse.ensemble.EnsembleModel", false, Main.class.getClassLoader());
+            Class<?> c = Class.forName("dev.drafthorse.cli.EnsembleCommands", true, Main.class.getClassLoader());
+            @SuppressWarnings("unchecked")
+            List<Command> commands = (List<Command>) c.getDeclaredMethod("all").invoke(null);
+            return commands;
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return List.of(new Missing("ensemble-train"), new Missing("ensemble-predict"));
+        }
+    }
+
+    /** Whether Hadoop is on the class path (under {@code hadoop jar} and scripts/drafthorse, not under plain {@code java -jar}). */
+    static boolean hadoop() {
+        try {
+            Class.forName("org.apache.hadoop.util.ToolRunner");
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    /** A command whose classes this jar was built without. */
+    private record Missing(String name) implements Command {
+        @Override
+        public String summary() {
+            return "(not in this jar: built without the ensemble module)";
+        }
+
+        @Override
+        public int run(String[] args) {
+            System.err.println("drafthorse " + name + ": this jar was built without the ensemble module (Smile, GPL-3.0);"
+                    + " use drafthorse-<version>.jar for " + name);
+            return 2;
+        }
     }
 
     public static void main(String[] args) {

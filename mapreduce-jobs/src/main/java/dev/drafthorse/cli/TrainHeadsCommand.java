@@ -43,7 +43,7 @@ final class TrainHeadsCommand implements Command {
 
     @Override
     public int run(String[] args) throws Exception {
-        if (Arrays.asList(args).contains("--replot") || !EnsembleCommands.hadoop()) {
+        if (Arrays.asList(args).contains("--replot") || !Main.hadoop()) {
             if (!Arrays.asList(args).contains("--replot")) {
                 System.err.println("train-heads: Hadoop is not on the class path: training in this process on local files");
             }
