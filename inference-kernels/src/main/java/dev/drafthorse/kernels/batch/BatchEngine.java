@@ -1,12 +1,12 @@
 package dev.drafthorse.kernels.batch;
 
-import dev.drafthorse.kernels.generate.FinishReason;
 import dev.drafthorse.kernels.heads.Heads;
 import dev.drafthorse.kernels.heads.MedusaHeads;
 import dev.drafthorse.kernels.heads.MtpModules;
 import dev.drafthorse.kernels.model.KvCache;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.Step;
+import dev.drafthorse.kernels.options.FinishReason;
 import dev.drafthorse.kernels.sampling.Sampler;
 import dev.drafthorse.kernels.speculative.CandidateTree;
 import dev.drafthorse.kernels.speculative.DraftLength;

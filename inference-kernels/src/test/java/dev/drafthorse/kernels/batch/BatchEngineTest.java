@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drafthorse.kernels.SharedFiles;
-import dev.drafthorse.kernels.generate.FinishReason;
-import dev.drafthorse.kernels.generate.GenerationOptions;
 import dev.drafthorse.kernels.gguf.GgmlType;
 import dev.drafthorse.kernels.model.KvCache;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.RandomModel;
+import dev.drafthorse.kernels.options.FinishReason;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.sampling.Sampler;
 import dev.drafthorse.kernels.sampling.SamplerOptions;

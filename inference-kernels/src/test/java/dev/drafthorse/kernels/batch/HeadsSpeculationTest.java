@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drafthorse.kernels.SharedFiles;
-import dev.drafthorse.kernels.generate.GenerationOptions;
 import dev.drafthorse.kernels.gguf.GgmlType;
 import dev.drafthorse.kernels.heads.HeadsFile;
 import dev.drafthorse.kernels.heads.MedusaHeads;
@@ -14,6 +13,7 @@ import dev.drafthorse.kernels.heads.MtpModules;
 import dev.drafthorse.kernels.heads.RandomHeads;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.RandomModel;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.speculative.Speculation;
