@@ -62,7 +62,8 @@ public final class ChainAcceptance {
                 continue;
             }
             float[] r = residual(p, q, d);
-            // max(0, p − q) is all zero only when p = q up to rounding: then p itself is the residual's limit.
+            // max(0, p − q) has no mass only when p ≤ q everywhere, i.e. p = q up to rounding (and then a rejection
+            // needed rounding too): draw from p.
             return new Outcome(i, Sampler.draw(r != null ? r : p, rng.nextFloat()));
         }
         return new Outcome(n, sampler.sample(logits, n * vocab, vocab, rng));
