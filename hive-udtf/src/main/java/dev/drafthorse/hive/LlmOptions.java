@@ -1,7 +1,7 @@
 package dev.drafthorse.hive;
 
-import dev.drafthorse.kernels.generate.GenerationOptions;
 import dev.drafthorse.kernels.model.KvType;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.speculative.Speculation;

@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drafthorse.kernels.chat.ChatTemplate;
 import dev.drafthorse.kernels.chat.Message;
-import dev.drafthorse.kernels.generate.GenerationOptions;
 import dev.drafthorse.kernels.generate.GenerationResult;
 import dev.drafthorse.kernels.generate.Generator;
 import dev.drafthorse.kernels.generate.Scorer;
@@ -22,6 +21,7 @@ import dev.drafthorse.kernels.gguf.MetadataValue;
 import dev.drafthorse.kernels.gguf.TensorInfo;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.tensor.Parallel;

@@ -1,18 +1,18 @@
 package dev.drafthorse.cli;
 
+import dev.drafthorse.kernels.generate.GenerationResult;
+import dev.drafthorse.kernels.generate.Generator;
 import dev.drafthorse.kernels.model.KvCache;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
-import dev.drafthorse.kernels.sampling.Sampler;
-import dev.drafthorse.kernels.tensor.Parallel;
-import dev.drafthorse.kernels.tensor.Simd;
-import dev.drafthorse.kernels.generate.GenerationOptions;
-import dev.drafthorse.kernels.generate.GenerationResult;
-import dev.drafthorse.kernels.generate.Generator;
 import dev.drafthorse.kernels.model.Step;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
+import dev.drafthorse.kernels.sampling.Sampler;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.speculative.Speculation;
+import dev.drafthorse.kernels.tensor.Parallel;
+import dev.drafthorse.kernels.tensor.Simd;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.drafthorse.cli;
 
+import dev.drafthorse.kernels.convert.GgufConverter;
 import dev.drafthorse.kernels.gguf.GgmlType;
-import dev.drafthorse.kernels.gguf.GgufConverter;
 import java.nio.file.Path;
 import org.apache.commons.cli.Options;
 

@@ -2,7 +2,6 @@ package dev.drafthorse.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.drafthorse.kernels.generate.GenerationOptions;
 import dev.drafthorse.kernels.generate.GenerationResult;
 import dev.drafthorse.kernels.generate.Generator;
 import dev.drafthorse.kernels.heads.Heads;
@@ -11,6 +10,7 @@ import dev.drafthorse.kernels.heads.MedusaHeads;
 import dev.drafthorse.kernels.heads.MtpModules;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.speculative.Speculation;

@@ -10,7 +10,7 @@ import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;
 import dev.drafthorse.kernels.train.HeadsWriter;
 import dev.drafthorse.kernels.train.SelfDistillation;
-import dev.drafthorse.kernels.train.Sequence;
+import dev.drafthorse.kernels.train.TrainingSequence;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -83,7 +83,8 @@ final class TrainHeadsCommand implements Command {
             System.err.printf("train-heads: generating %d continuations of %d tokens (%d prompts × %d, temperature %s)%n", total,
                     spec.tokens(), prompts.size(), spec.samples(), spec.temperature());
             long t0 = System.nanoTime();
-            List<Sequence> data = SelfDistillation.generate(model, prompts, spec.samples(), spec.tokens(), spec.sampler(), spec.seed(), 16,
+            List<TrainingSequence> data = SelfDistillation.generate(model, prompts, spec.samples(), spec.tokens(), spec.sampler(),
+                    spec.seed(), 16,
                     n -> System.err.printf("train-heads: data %d/%d sequences (%.1f s)%n", n, total, (System.nanoTime() - t0) / 1e9));
             long positions = data.stream().mapToLong(s -> s.length() - s.start()).sum();
             System.err.printf("train-heads: %d sequences, %d trained positions%n", data.size(), positions);

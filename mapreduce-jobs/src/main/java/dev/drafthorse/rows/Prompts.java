@@ -1,9 +1,9 @@
 package dev.drafthorse.rows;
 
 import dev.drafthorse.kernels.batch.Request;
-import dev.drafthorse.kernels.generate.GenerationOptions;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 
 /** Turns parsed rows into engine requests: tokenization and the context-window check, as row errors. */

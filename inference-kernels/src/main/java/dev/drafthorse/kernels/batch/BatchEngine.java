@@ -1,22 +1,27 @@
 package dev.drafthorse.kernels.batch;
 
-import dev.drafthorse.kernels.generate.FinishReason;
 import dev.drafthorse.kernels.heads.Heads;
 import dev.drafthorse.kernels.heads.MedusaHeads;
 import dev.drafthorse.kernels.heads.MtpModules;
 import dev.drafthorse.kernels.model.KvCache;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.Step;
+import dev.drafthorse.kernels.options.FinishReason;
 import dev.drafthorse.kernels.sampling.Sampler;
+import dev.drafthorse.kernels.speculative.CandidateSource;
 import dev.drafthorse.kernels.speculative.CandidateTree;
+import dev.drafthorse.kernels.speculative.ChainAcceptance;
+import dev.drafthorse.kernels.speculative.ChainVerifier;
 import dev.drafthorse.kernels.speculative.DraftLength;
 import dev.drafthorse.kernels.speculative.NgramLookup;
 import dev.drafthorse.kernels.speculative.Speculation;
+import dev.drafthorse.kernels.speculative.TreeAcceptance;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Decodes many prompts together, with optional lossless speculative decoding, through one target
@@ -35,16 +40,18 @@ import java.util.List;
  * is exactly plain greedy's. Sampling: draft token d is accepted with probability min(1, p(d)/q(d)); on
  * rejection the token is drawn from norm(max(0, p − q)); when all are accepted a bonus token is drawn from
  * the target's next distribution. The output distribution is exactly the target's. (For lookup q is a
- * point mass on d.) Rejected positions are rolled back in both KV caches. The draft length of each
+ * point mass on d.) The rules are {@link ChainAcceptance}'s, applied through the injected
+ * {@link ChainVerifier}. Rejected positions are rolled back in both KV caches. The draft length of each
  * sequence adapts ({@link DraftLength}).
  *
  * <p><b>Heads on the target</b> ({@link Heads}). <i>Medusa</i> (Cai et al. 2024): from the target's last
  * hidden state, K heads propose their top candidates; a static {@link dev.drafthorse.kernels.speculative.TreeSpec}
  * arranges them below the pending token, and the whole tree is one step of the pass (tree mask, positions
  * by depth). Greedy keeps the longest path that matches the target's argmax (exactly plain greedy); sampling
- * keeps the longest path passing typical acceptance, which is <b>not</b> distribution-preserving. The
- * accepted path's KV entries are compacted into place and its last node's hidden state feeds the next
- * step, so there is one target pass per step. <i>MTP</i> (DeepSeek-V3): D modules draft a chain from the
+ * keeps the longest path passing typical acceptance, which is <b>not</b> distribution-preserving
+ * ({@link TreeAcceptance}). The candidates come from a {@link CandidateSource}, the heads' own unless one is
+ * injected. The accepted path's KV entries are compacted into place and its last node's hidden state feeds
+ * the next step, so there is one target pass per step. <i>MTP</i> (DeepSeek-V3): D modules draft a chain from the
  * last verified hidden state, verified like a draft model's chain (greedy exact; sampling exact by
  * speculative sampling), and every module's own cache is kept in step with the accepted tokens
  * ({@link MtpModules}).
@@ -54,22 +61,9 @@ public final class BatchEngine {
     private final Model draft;
     private final MedusaHeads medusa;
     private final MtpModules mtp;
+    private final CandidateSource candidates; // Medusa trees' candidates: the heads' own unless injected
+    private final ChainVerifier chains;       // the rule drafted chains are verified by
     private final EngineStats stats = new EngineStats();
-    /**
-     * Replaces the Medusa heads' candidates (top[k] = head k's tokens, best first) so tests can drive deep
-     * acceptance, compaction and end-of-generation inside a tree; package-private, set only by tests.
-     */
-    CandidateSource candidatesForTests;
-
-    /** A source of Medusa candidates for a sequence (tests). */
-    interface CandidateSource {
-        int[][] top(int index, int[] ctx, int total, int[] ranks);
-    }
-    /**
-     * A deliberately wrong acceptance rule (every drafted token accepted) so the distribution test can show
-     * it detects one; package-private, set only by tests.
-     */
-    boolean acceptAllDraftsForTests;
     private PrefixCache prefixCache;
 
     /** Receives progress; every method has a default. */
@@ -116,19 +110,35 @@ public final class BatchEngine {
      * @param heads Medusa heads or MTP modules loaded for {@code target}, or null
      */
     public BatchEngine(Model target, Model draft, Heads heads) {
+        this(target, draft, heads, null, ChainVerifier.EXACT);
+    }
+
+    /**
+     * @param target the model whose outputs count
+     * @param draft a draft model sharing the target's vocabulary, or null
+     * @param heads Medusa heads or MTP modules loaded for {@code target}, or null
+     * @param candidates where Medusa trees' candidates come from; null for the Medusa heads' own
+     * @param chains the rule drafted chains are verified by; only {@link ChainVerifier#EXACT} keeps the
+     *     output exactly the target's
+     */
+    public BatchEngine(Model target, Model draft, Heads heads, CandidateSource candidates, ChainVerifier chains) {
         this.target = target;
         this.draft = draft;
         if (heads != null && heads.model() != target) {
             throw new IllegalArgumentException("heads " + heads.header().path() + " were loaded for " + heads.model().file().path()
                     + ", not for the target " + target.file().path());
         }
-        this.medusa = heads instanceof MedusaHeads m ? m : null;
-        this.mtp = heads instanceof MtpModules m ? m : null;
+        MedusaHeads m = heads instanceof MedusaHeads h ? h : null;
+        this.medusa = m;
+        this.mtp = heads instanceof MtpModules h ? h : null;
         if (draft != null && !draft.tokenizer().vocabularyEquals(target.tokenizer())) {
             throw new IllegalArgumentException("draft model " + draft.file().path() + " has another vocabulary than the target "
                     + target.file().path() + " (" + draft.tokenizer().vocabSize() + " vs " + target.tokenizer().vocabSize()
                     + " tokens, or different token strings): speculative decoding needs the same vocabulary");
         }
+        this.candidates = candidates != null ? candidates
+                : m != null ? (sequences, hidden, ranks) -> m.top(hidden, sequences.size(), ranks) : null;
+        this.chains = Objects.requireNonNull(chains, "chains");
     }
 
     /** Reuses (and fills) this prefix cache for prompts whose KV type matches it; null turns it off. */
@@ -148,7 +158,12 @@ public final class BatchEngine {
 
     /** Runs every request; results come back in input order. */
     public List<BatchResult> run(List<Request> requests, BatchOptions options, Listener listener) {
-        Speculation spec = options.speculation();
+        check(options.speculation());
+        return new Run(requests, options, listener).loop();
+    }
+
+    /** Refuses speculation this engine has no drafter for. */
+    private void check(Speculation spec) {
         if (spec.mode() == Speculation.Mode.DRAFT_MODEL && draft == null) {
             throw new IllegalArgumentException("draft-model speculation needs a draft model");
         }
@@ -170,33 +185,63 @@ public final class BatchEngine {
                         + mtp.header().path());
             }
         }
-        boolean useMedusa = spec.mode() == Speculation.Mode.MEDUSA;
-        boolean useMtp = spec.mode() == Speculation.Mode.MTP;
-        long start = System.nanoTime();
-        BatchResult[] results = new BatchResult[requests.size()];
-        Deque<Integer> queue = new ArrayDeque<>();
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < requests.size(); i++) {
-            order.add(i);
+    }
+
+    /**
+     * One call of {@link #run}: the queue, the active sequences, and the phases of a step — admit, draft,
+     * forward (one target pass for everyone) with verify/accept, retire.
+     */
+    private final class Run {
+        private final List<Request> requests;
+        private final BatchOptions options;
+        private final Speculation spec;
+        private final Listener listener;
+        private final boolean useMedusa;
+        private final boolean useMtp;
+        private final BatchResult[] results;
+        private final Deque<Integer> queue = new ArrayDeque<>();
+        private final List<Sequence> active = new ArrayList<>();
+        private long reserved;         // KV positions reserved by the active sequences
+        private double plainPassNanos; // moving average of a pass without drafts
+        private long draftNanos;       // this step's drafting time
+        private int draftingSeqs;      // this step's sequences with drafts
+        private int draftedTokens;     // and their drafted tokens
+
+        Run(List<Request> requests, BatchOptions options, Listener listener) {
+            this.requests = requests;
+            this.options = options;
+            this.spec = options.speculation();
+            this.listener = listener;
+            this.useMedusa = spec.mode() == Speculation.Mode.MEDUSA;
+            this.useMtp = spec.mode() == Speculation.Mode.MTP;
+            this.results = new BatchResult[requests.size()];
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < requests.size(); i++) {
+                order.add(i);
+            }
+            if (options.groupPrefixes()) {
+                order.sort((x, y) -> Arrays.compare(requests.get(x).prompt(), requests.get(y).prompt()));
+            }
+            queue.addAll(order);
         }
-        if (options.groupPrefixes()) {
-            order.sort((x, y) -> Arrays.compare(requests.get(x).prompt(), requests.get(y).prompt()));
+
+        List<BatchResult> loop() {
+            long start = System.nanoTime();
+            while (!queue.isEmpty() || !active.isEmpty()) {
+                admit();
+                draft();
+                forward();
+                retire();
+            }
+            stats.nanos += System.nanoTime() - start;
+            return Arrays.asList(results);
         }
-        queue.addAll(order);
-        List<Sequence> active = new ArrayList<>();
-        long reserved = 0;
-        double plainPassNanos = 0;
-        while (!queue.isEmpty() || !active.isEmpty()) {
-            // Admit while slots and KV memory allow (always at least one sequence).
+
+        /** Admits queued prompts while slots and KV memory allow (always at least one sequence). */
+        private void admit() {
             while (!queue.isEmpty() && active.size() < options.batchSize()) {
                 Request r = requests.get(queue.peek());
-                // In long: prompt + -n of Integer.MAX_VALUE would wrap to a negative window.
-                int limit = r.options().contextSize() > 0 ? r.options().contextSize()
-                        : (int) Math.min(Integer.MAX_VALUE, (long) r.prompt().length + r.options().maxNewTokens());
-                if (r.prompt().length > limit) {
-                    throw new IllegalArgumentException("request " + r.id() + ": prompt of " + r.prompt().length
-                            + " tokens does not fit the context window of " + limit);
-                }
+                int limit = contextLimit(r);
                 int extra = useMedusa ? spec.tree().size() + 1 : spec.enabled() ? spec.draftMax() + 1 : 0;
                 long need = (long) limit + extra;
                 if (!active.isEmpty() && reserved + need > options.maxKvPositions()) {
@@ -207,49 +252,56 @@ public final class BatchEngine {
                 if (pc != null && !active.isEmpty() && sharedWithPrefilling(active, r.prompt()) > pc.cachedLength(r.prompt())) {
                     break; // a sequence in prefill is computing this prompt's prefix: wait for it and reuse it
                 }
-                int idx = queue.poll();
-                KvCache cache = target.newCache(r.options().kvType(), (int) Math.min(Integer.MAX_VALUE, need));
-                Sequence s = new Sequence(idx, r, cache, limit, need, target.tokenizer(), piece -> listener.text(idx, piece));
-                if (pc != null) {
-                    s.fed = pc.reuse(r.prompt(), cache);
-                    s.prefixCache = pc;
-                }
-                if (useMtp) {
-                    s.mtp = mtp.newState(r.options().kvType(), (int) Math.min(Integer.MAX_VALUE, need));
-                } else if (spec.enabled() && !useMedusa) {
-                    boolean model = spec.mode() == Speculation.Mode.DRAFT_MODEL;
-                    s.draftLength = new DraftLength(spec.draftMax(), 0.7, model ? relativeCost() : 0.05);
-                    if (model) {
-                        s.draftCache = draft.newCache(r.options().kvType(), (int) Math.min(Integer.MAX_VALUE, need));
-                    }
-                }
-                reserved += need;
-                active.add(s);
-                listener.admitted(idx, need);
-                stats.promptTokens += r.prompt().length;
-                if (r.options().maxNewTokens() == 0) {
-                    s.finish(FinishReason.LENGTH);
+                admit(queue.poll(), r, limit, need, pc);
+            }
+        }
+
+        /** The positions request {@code r} may hold, prompt included. */
+        private int contextLimit(Request r) {
+            // In long: prompt + -n of Integer.MAX_VALUE would wrap to a negative window.
+            int limit = r.options().contextSize() > 0 ? r.options().contextSize()
+                    : (int) Math.min(Integer.MAX_VALUE, (long) r.prompt().length + r.options().maxNewTokens());
+            if (r.prompt().length > limit) {
+                throw new IllegalArgumentException("request " + r.id() + ": prompt of " + r.prompt().length
+                        + " tokens does not fit the context window of " + limit);
+            }
+            return limit;
+        }
+
+        /** Gives request {@code idx} a slot, its caches (reusing a cached prefix) and its drafter's state. */
+        private void admit(int idx, Request r, int limit, long need, PrefixCache pc) {
+            int positions = (int) Math.min(Integer.MAX_VALUE, need);
+            KvCache cache = target.newCache(r.options().kvType(), positions);
+            Sequence s = new Sequence(idx, r, cache, limit, need, target.tokenizer(), piece -> listener.text(idx, piece));
+            if (pc != null) {
+                s.fed = pc.reuse(r.prompt(), cache);
+                s.prefixCache = pc;
+            }
+            if (useMtp) {
+                s.mtp = mtp.newState(r.options().kvType(), positions);
+            } else if (spec.enabled() && !useMedusa) {
+                boolean model = spec.mode() == Speculation.Mode.DRAFT_MODEL;
+                s.draftLength = new DraftLength(spec.draftMax(), 0.7, model ? relativeCost() : 0.05);
+                if (model) {
+                    s.draftCache = draft.newCache(r.options().kvType(), positions);
                 }
             }
+            reserved += need;
+            active.add(s);
+            listener.admitted(idx, need);
+            stats.promptTokens += r.prompt().length;
+            if (r.options().maxNewTokens() == 0) {
+                s.finish(FinishReason.LENGTH);
+            }
+        }
 
-            // Draft phase: propose tokens for sequences that are decoding.
-            long draftStart = System.nanoTime();
-            int draftingSeqs = 0;
-            int draftedTokens = 0;
+        /** Proposes tokens for the decoding sequences: a chain (draft model, lookup, MTP) or a Medusa tree. */
+        private void draft() {
+            long t0 = System.nanoTime();
             for (Sequence s : active) {
                 s.drafted = 0;
                 if (!s.done() && s.decoding && s.draftLength != null) {
-                    int k = Math.min(spec.adaptive() ? s.draftLength.next() : spec.draftMax(), s.remaining() - 1);
-                    if (k > 0) {
-                        if (spec.mode() == Speculation.Mode.LOOKUP) {
-                            s.drafts = NgramLookup.propose(s.ctx, s.total, spec.lookupNgram(), k);
-                            s.drafted = s.drafts.length;
-                        } else {
-                            s.drafts = new int[k];
-                            s.draftDist = s.sampler.options().greedy() ? null : new float[k][];
-                            s.drafted = -k; // negative: still to draft, see draftModelPasses
-                        }
-                    }
+                    askForDrafts(s);
                 }
             }
             if (spec.mode() == Speculation.Mode.DRAFT_MODEL) {
@@ -259,98 +311,142 @@ public final class BatchEngine {
             } else if (useMtp) {
                 mtpDrafts(active, spec);
             }
+            draftingSeqs = 0;
+            draftedTokens = 0;
             for (Sequence s : active) {
                 if (s.drafted > 0) {
                     draftingSeqs++;
                     draftedTokens += s.drafted;
                 }
             }
-            long draftNanos = System.nanoTime() - draftStart;
+            draftNanos = System.nanoTime() - t0;
+        }
 
-            // Target pass over every active sequence.
+        /** Lookup proposes at once; a draft model's k tokens are marked to draft (drafted = −k). */
+        private void askForDrafts(Sequence s) {
+            int k = Math.min(spec.adaptive() ? s.draftLength.next() : spec.draftMax(), s.remaining() - 1);
+            if (k <= 0) {
+                return;
+            }
+            if (spec.mode() == Speculation.Mode.LOOKUP) {
+                s.drafts = NgramLookup.propose(s.ctx, s.total, spec.lookupNgram(), k);
+                s.drafted = s.drafts.length;
+            } else {
+                s.drafts = new int[k];
+                s.draftDist = s.sampler.options().greedy() ? null : new float[k][];
+                s.drafted = -k; // negative: still to draft, see draftModelPasses
+            }
+        }
+
+        /** One target pass over every active sequence; then each takes its prefill output or verifies. */
+        private void forward() {
             List<Step> steps = new ArrayList<>();
             List<Sequence> inPass = new ArrayList<>();
             for (Sequence s : active) {
-                if (s.done()) {
-                    continue;
+                if (!s.done()) {
+                    steps.add(step(s));
+                    inPass.add(s);
                 }
+            }
+            if (steps.isEmpty()) {
+                return;
+            }
+            long t0 = System.nanoTime();
+            float[][] hidden = useMedusa || useMtp ? new float[steps.size()][] : null;
+            float[][] logits = target.forward(steps, hidden);
+            long passNanos = System.nanoTime() - t0;
+            stats.targetPasses++;
+            boolean anyDecode = false;
+            for (int i = 0; i < inPass.size(); i++) {
+                Sequence s = inPass.get(i);
+                float[] h = hidden != null ? hidden[i] : null;
                 if (!s.decoding) {
-                    int n = Math.min(options.prefillChunk(), s.promptLength() - s.fed);
-                    int[] chunk = Arrays.copyOfRange(s.request.prompt(), s.fed, s.fed + n);
-                    boolean last = s.fed + n == s.promptLength();
-                    // MTP reads the target's hidden state of every prompt position.
-                    steps.add(Step.causal(s.cache, chunk, useMtp ? Step.Logits.ALL : last ? Step.Logits.LAST : Step.Logits.NONE));
-                } else if (s.tree != null) {
-                    s.treeBase = s.cache.length();
-                    steps.add(new Step(s.cache, s.tree.tokens(), s.tree.positions(s.treeBase), s.tree.mask(s.treeBase), Step.Logits.ALL));
-                    s.targetPasses++;
+                    prefilled(s, steps.get(i), logits[i], h);
                 } else {
-                    int[] toks = new int[1 + s.drafted];
-                    toks[0] = s.pending;
-                    System.arraycopy(s.drafts, 0, toks, 1, s.drafted);
-                    steps.add(Step.causal(s.cache, toks, s.drafted > 0 || useMtp ? Step.Logits.ALL : Step.Logits.LAST));
-                    s.targetPasses++;
-                }
-                inPass.add(s);
-            }
-            if (!steps.isEmpty()) {
-                long t0 = System.nanoTime();
-                float[][] hidden = useMedusa || useMtp ? new float[steps.size()][] : null;
-                float[][] logits = target.forward(steps, hidden);
-                long passNanos = System.nanoTime() - t0;
-                stats.targetPasses++;
-                boolean anyDecode = false;
-                for (int i = 0; i < inPass.size(); i++) {
-                    Sequence s = inPass.get(i);
-                    if (!s.decoding) {
-                        int n = steps.get(i).tokens().length;
-                        s.fed += n;
-                        if (useMtp) {
-                            s.mtp.commit(hidden[i], 0, n);
-                        }
-                        if (s.fed == s.promptLength()) {
-                            s.prefillDone = System.nanoTime();
-                            if (s.prefixCache != null) {
-                                s.prefixCache.insert(s.request.prompt(), s.cache);
-                            }
-                            int vocab = target.config().vocab();
-                            int lastRow = steps.get(i).logits() == Step.Logits.ALL ? n - 1 : 0;
-                            if (useMedusa) {
-                                s.lastHidden = hidden[i];
-                            }
-                            int next = s.sampler.sample(logits[i], lastRow * vocab, vocab, s.request.rng());
-                            if (!s.emit(next)) {
-                                s.pending = next;
-                                s.decoding = true;
-                            }
-                        }
-                    } else {
-                        anyDecode = true;
-                        if (useMedusa) {
-                            verifyTree(s, logits[i], hidden[i], spec);
-                        } else {
-                            int accepted = verify(s, logits[i]);
-                            if (useMtp && !s.done()) {
-                                s.mtp.commit(hidden[i], 0, accepted + 1);
-                            }
-                        }
-                    }
-                }
-                // Cost of a drafted token relative to a plain pass, for the adaptive draft length.
-                if (anyDecode && draftingSeqs == 0) {
-                    plainPassNanos = plainPassNanos == 0 ? passNanos : 0.8 * plainPassNanos + 0.2 * passNanos;
-                } else if (anyDecode && draftedTokens > 0) {
-                    double base = plainPassNanos > 0 ? plainPassNanos : passNanos;
-                    double perToken = (draftNanos + Math.max(0, passNanos - base)) / ((double) draftedTokens / draftingSeqs);
-                    for (Sequence s : inPass) {
-                        if (s.draftLength != null && s.drafted > 0) {
-                            s.draftLength.observeCost(perToken / base);
-                        }
-                    }
+                    anyDecode = true;
+                    accept(s, logits[i], h);
                 }
             }
+            if (anyDecode) {
+                observeCost(inPass, passNanos);
+            }
+        }
 
-            // Retire finished sequences.
+        /** A sequence's part of the pass: its next prompt chunk, or its pending token and drafts. */
+        private Step step(Sequence s) {
+            if (!s.decoding) {
+                int n = Math.min(options.prefillChunk(), s.promptLength() - s.fed);
+                int[] chunk = Arrays.copyOfRange(s.request.prompt(), s.fed, s.fed + n);
+                boolean last = s.fed + n == s.promptLength();
+                // MTP reads the target's hidden state of every prompt position.
+                return Step.causal(s.cache, chunk, useMtp ? Step.Logits.ALL : last ? Step.Logits.LAST : Step.Logits.NONE);
+            }
+            s.targetPasses++;
+            if (s.tree != null) {
+                s.treeBase = s.cache.length();
+                return new Step(s.cache, s.tree.tokens(), s.tree.positions(s.treeBase), s.tree.mask(s.treeBase), Step.Logits.ALL);
+            }
+            int[] toks = new int[1 + s.drafted];
+            toks[0] = s.pending;
+            System.arraycopy(s.drafts, 0, toks, 1, s.drafted);
+            return Step.causal(s.cache, toks, s.drafted > 0 || useMtp ? Step.Logits.ALL : Step.Logits.LAST);
+        }
+
+        /** After a prefill chunk; once the prompt is in, the first token is sampled and decoding starts. */
+        private void prefilled(Sequence s, Step step, float[] logits, float[] hidden) {
+            int n = step.tokens().length;
+            s.fed += n;
+            if (useMtp) {
+                s.mtp.commit(hidden, 0, n);
+            }
+            if (s.fed < s.promptLength()) {
+                return;
+            }
+            s.prefillDone = System.nanoTime();
+            if (s.prefixCache != null) {
+                s.prefixCache.insert(s.request.prompt(), s.cache);
+            }
+            int vocab = target.config().vocab();
+            int lastRow = step.logits() == Step.Logits.ALL ? n - 1 : 0;
+            if (useMedusa) {
+                s.lastHidden = hidden;
+            }
+            int next = s.sampler.sample(logits, lastRow * vocab, vocab, s.request.rng());
+            if (!s.emit(next)) {
+                s.pending = next;
+                s.decoding = true;
+            }
+        }
+
+        /** Verifies a decoding sequence's tree or chain and emits what was accepted. */
+        private void accept(Sequence s, float[] logits, float[] hidden) {
+            if (useMedusa) {
+                acceptTree(s, logits, hidden, spec);
+                return;
+            }
+            int accepted = acceptChain(s, logits);
+            if (useMtp && !s.done()) {
+                s.mtp.commit(hidden, 0, accepted + 1);
+            }
+        }
+
+        /** The cost of a drafted token relative to a plain pass, for the adaptive draft length. */
+        private void observeCost(List<Sequence> inPass, long passNanos) {
+            if (draftingSeqs == 0) {
+                plainPassNanos = plainPassNanos == 0 ? passNanos : 0.8 * plainPassNanos + 0.2 * passNanos;
+            } else if (draftedTokens > 0) {
+                double base = plainPassNanos > 0 ? plainPassNanos : passNanos;
+                double perToken = (draftNanos + Math.max(0, passNanos - base)) / ((double) draftedTokens / draftingSeqs);
+                for (Sequence s : inPass) {
+                    if (s.draftLength != null && s.drafted > 0) {
+                        s.draftLength.observeCost(perToken / base);
+                    }
+                }
+            }
+        }
+
+        /** Hands finished sequences' results out and frees their slots and KV reservations. */
+        private void retire() {
             for (int i = active.size() - 1; i >= 0; i--) {
                 Sequence s = active.get(i);
                 if (s.done()) {
@@ -365,8 +461,6 @@ public final class BatchEngine {
                 }
             }
         }
-        stats.nanos += System.nanoTime() - start;
-        return Arrays.asList(results);
     }
 
     /** The longest prefix (in whole cache blocks) the prompt shares with a sequence still in prefill. */
@@ -441,54 +535,16 @@ public final class BatchEngine {
     }
 
     /**
-     * Verifies the drafted tokens of one sequence against the target's logits (rows 0..drafted), emits the
-     * accepted tokens and the target's own next token, and rolls both caches back to what was accepted.
+     * Verifies one sequence's drafted chain against the target's logits (rows 0..drafted) by {@link #chains},
+     * emits the accepted tokens and the target's own next token, and rolls both caches back to what was
+     * accepted.
+     *
+     * @return the drafted tokens accepted
      */
-    private int verify(Sequence s, float[] logits) {
-        int v = target.config().vocab();
+    private int acceptChain(Sequence s, float[] logits) {
         int n = s.drafted;
-        int accepted = 0;
-        int bonus;
-        boolean greedy = s.sampler.options().greedy();
-        if (greedy) {
-            while (accepted < n && Sampler.argmax(logits, accepted * v, v) == s.drafts[accepted]) {
-                accepted++;
-            }
-            bonus = Sampler.argmax(logits, accepted * v, v);
-        } else {
-            bonus = -1;
-            while (accepted < n) {
-                int d = s.drafts[accepted];
-                float[] p = s.sampler.distribution(logits, accepted * v, v);
-                float[] q = s.draftDist != null ? s.draftDist[accepted] : null; // null: lookup, a point mass on d
-                float qd = q != null ? q[d] : 1f;
-                float u = s.request.rng().nextFloat();
-                if (qd > 0f && u * qd < p[d] || acceptAllDraftsForTests) {
-                    accepted++;
-                    continue;
-                }
-                // Rejected: draw from norm(max(0, p − q)).
-                double mass = 0;
-                for (int t = 0; t < v; t++) {
-                    float r = p[t] - (q != null ? q[t] : (t == d ? 1f : 0f));
-                    p[t] = r > 0f ? r : 0f;
-                    mass += p[t];
-                }
-                if (mass <= 0) {
-                    bonus = Sampler.draw(s.sampler.distribution(logits, accepted * v, v), s.request.rng().nextFloat());
-                } else {
-                    float inv = (float) (1.0 / mass);
-                    for (int t = 0; t < v; t++) {
-                        p[t] *= inv;
-                    }
-                    bonus = Sampler.draw(p, s.request.rng().nextFloat());
-                }
-                break;
-            }
-            if (bonus < 0) {
-                bonus = s.sampler.sample(logits, n * v, v, s.request.rng());
-            }
-        }
+        ChainAcceptance.Outcome o = chains.verify(logits, target.config().vocab(), s.drafts, n, s.draftDist, s.sampler, s.request.rng());
+        int accepted = o.accepted();
         s.proposed += n;
         s.accepted += accepted;
         if (s.draftLength != null && n > 0) {
@@ -508,8 +564,8 @@ public final class BatchEngine {
                 return accepted;
             }
         }
-        if (!s.emit(bonus)) {
-            s.pending = bonus;
+        if (!s.emit(o.next())) {
+            s.pending = o.next();
         }
         s.drafted = 0;
         return accepted;
@@ -532,20 +588,14 @@ public final class BatchEngine {
         }
         int d = target.config().dim();
         int[] ranks = spec.tree().ranks();
-        int[][][] top;
-        if (candidatesForTests != null) {
-            top = new int[in.size()][][];
-            for (int i = 0; i < in.size(); i++) {
-                Sequence s = in.get(i);
-                top[i] = candidatesForTests.top(s.index, s.ctx, s.total, ranks);
-            }
-        } else {
-            float[] h = new float[in.size() * d]; // (S, D)
-            for (int i = 0; i < in.size(); i++) {
-                System.arraycopy(in.get(i).lastHidden, 0, h, i * d, d);
-            }
-            top = medusa.top(h, in.size(), ranks);
+        float[] h = new float[in.size() * d]; // (S, D)
+        List<CandidateSource.Context> contexts = new ArrayList<>();
+        for (int i = 0; i < in.size(); i++) {
+            Sequence s = in.get(i);
+            System.arraycopy(s.lastHidden, 0, h, i * d, d);
+            contexts.add(new CandidateSource.Context(s.index, s.ctx, s.total));
         }
+        int[][][] top = candidates.top(contexts, h, ranks);
         for (int i = 0; i < in.size(); i++) {
             Sequence s = in.get(i);
             s.tree = CandidateTree.build(s.pending, spec.tree(), top[i], Math.min(spec.tree().depth(), s.remaining() - 1));
@@ -557,7 +607,7 @@ public final class BatchEngine {
      * Verifies a Medusa tree: keeps the accepted path's KV entries (compaction), emits its tokens and the
      * target's own next token, and keeps the last accepted node's hidden state for the next step's heads.
      */
-    private void verifyTree(Sequence s, float[] logits, float[] hidden, Speculation spec) {
+    private void acceptTree(Sequence s, float[] logits, float[] hidden, Speculation spec) {
         int v = target.config().vocab();
         int d = target.config().dim();
         CandidateTree tree = s.tree;
@@ -568,7 +618,8 @@ public final class BatchEngine {
             path = new int[] {0};
             base = s.cache.length() - 1;
         } else {
-            path = s.sampler.options().greedy() ? tree.acceptGreedy(logits, v) : tree.acceptTypical(logits, v, s.sampler, spec.typical());
+            path = s.sampler.options().greedy() ? TreeAcceptance.greedy(tree, logits, v)
+                    : TreeAcceptance.typical(tree, logits, v, s.sampler, spec.typical());
             base = s.treeBase;
         }
         int last = path[path.length - 1];
@@ -576,7 +627,7 @@ public final class BatchEngine {
         s.proposed += tree.size() - 1;
         s.accepted += path.length - 1;
         s.cache.compact(base, path);
-        s.lastHidden = java.util.Arrays.copyOfRange(hidden, last * d, (last + 1) * d);
+        s.lastHidden = Arrays.copyOfRange(hidden, last * d, (last + 1) * d);
         s.tree = null;
         s.drafted = 0;
         for (int i = 1; i < path.length; i++) {

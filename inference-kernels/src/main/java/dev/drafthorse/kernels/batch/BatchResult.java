@@ -1,6 +1,6 @@
 package dev.drafthorse.kernels.batch;
 
-import dev.drafthorse.kernels.generate.FinishReason;
+import dev.drafthorse.kernels.options.FinishReason;
 
 /**
  * A finished sequence.

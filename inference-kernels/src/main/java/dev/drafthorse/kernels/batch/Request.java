@@ -1,6 +1,6 @@
 package dev.drafthorse.kernels.batch;
 
-import dev.drafthorse.kernels.generate.GenerationOptions;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 
 /**

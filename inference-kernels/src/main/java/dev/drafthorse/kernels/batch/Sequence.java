@@ -1,9 +1,9 @@
 package dev.drafthorse.kernels.batch;
 
-import dev.drafthorse.kernels.generate.FinishReason;
-import dev.drafthorse.kernels.generate.GenerationOptions;
 import dev.drafthorse.kernels.heads.MtpModules;
 import dev.drafthorse.kernels.model.KvCache;
+import dev.drafthorse.kernels.options.FinishReason;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Sampler;
 import dev.drafthorse.kernels.speculative.CandidateTree;
 import dev.drafthorse.kernels.speculative.DraftLength;

@@ -1,5 +1,7 @@
 package dev.drafthorse.kernels.generate;
 
+import dev.drafthorse.kernels.options.FinishReason;
+
 /**
  * One finished generation.
  *

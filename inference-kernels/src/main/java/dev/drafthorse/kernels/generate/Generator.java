@@ -7,6 +7,7 @@ import dev.drafthorse.kernels.batch.Request;
 import dev.drafthorse.kernels.batch.SequenceStats;
 import dev.drafthorse.kernels.heads.Heads;
 import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.speculative.Speculation;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;

@@ -1,14 +1,14 @@
 package dev.drafthorse.kernels.speculative;
 
 import dev.drafthorse.kernels.attention.AttentionMask;
-import dev.drafthorse.kernels.sampling.Sampler;
 
 /**
  * One verification tree: the root (the target's own next token, already chosen) and candidate tokens
  * below it, flattened in {@link TreeSpec} order (parents before children). The target verifies all nodes
  * in one pass: node i is written at cache slot {@code base + i}, sees the prefix and its ancestors only
  * ({@link #mask}), and sits at RoPE position {@code base + depth(i)} ({@link #positions}), so every branch
- * is evaluated as if it were the only continuation. Logits row i then predicts the token after node i.
+ * is evaluated as if it were the only continuation. Logits row i then predicts the token after node i;
+ * {@link TreeAcceptance} picks the accepted path from them.
  */
 public final class CandidateTree {
     private final int[] tokens; // (N) node 0 is the root
@@ -94,73 +94,5 @@ public final class CandidateTree {
     /** The attention mask of the nodes after {@code prefixLength} cached keys. */
     public AttentionMask mask(int prefixLength) {
         return AttentionMask.tree(prefixLength, parent);
-    }
-
-    /**
-     * Greedy acceptance: the longest path from the root whose every token is the target's argmax after its
-     * parent (logits row i = the target's prediction after node i). Exactly the tokens plain greedy
-     * decoding would produce.
-     *
-     * @param logits (N, V) the target's logits of every node
-     * @return node indices of the accepted path, the root first
-     */
-    public int[] acceptGreedy(float[] logits, int vocab) {
-        int[] path = new int[maxDepth() + 1];
-        int len = 1;
-        int node = 0;
-        while (true) {
-            int want = Sampler.argmax(logits, node * vocab, vocab);
-            int next = -1;
-            for (int c = node + 1; c < tokens.length; c++) {
-                if (parent[c] == node && tokens[c] == want) {
-                    next = c;
-                    break;
-                }
-            }
-            if (next < 0) {
-                return java.util.Arrays.copyOf(path, len);
-            }
-            path[len++] = next;
-            node = next;
-        }
-    }
-
-    /**
-     * Typical acceptance: the longest path from the root whose every token passes {@code rule} under the
-     * sampler's distribution after its parent; among equally long paths, the one listed first (higher-ranked
-     * candidates). Not distribution-preserving, see {@link TypicalAcceptance}.
-     */
-    public int[] acceptTypical(float[] logits, int vocab, Sampler sampler, TypicalAcceptance rule) {
-        int n = tokens.length;
-        boolean[] ok = new boolean[n]; // node and all its ancestors pass
-        ok[0] = true;
-        float[][] dist = new float[n][];
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            int p = parent[i];
-            if (!ok[p]) {
-                continue;
-            }
-            if (dist[p] == null) {
-                dist[p] = sampler.distribution(logits, p * vocab, vocab);
-            }
-            ok[i] = rule.accepts(dist[p], tokens[i]);
-            if (ok[i] && depth[i] > depth[best]) {
-                best = i;
-            }
-        }
-        int[] path = new int[depth[best] + 1];
-        for (int i = best, j = depth[best]; i >= 0; i = parent[i], j--) {
-            path[j] = i;
-        }
-        return path;
-    }
-
-    private int maxDepth() {
-        int m = 0;
-        for (int d : depth) {
-            m = Math.max(m, d);
-        }
-        return m;
     }
 }

@@ -29,12 +29,12 @@ public final class Acceptance {
         }
     }
 
-    public static Report medusa(MedusaHeads heads, List<Sequence> greedy, int width) {
+    public static Report medusa(MedusaTrainer heads, List<TrainingSequence> greedy, int width) {
         long passes = 0;
         long tokens = 0;
         long[] hits = new long[heads.count()];
         int d = heads.base().dim();
-        for (Sequence s : greedy) {
+        for (TrainingSequence s : greedy) {
             int p = s.start();
             while (p + 1 < s.length()) {
                 passes++;
@@ -54,11 +54,11 @@ public final class Acceptance {
         return new Report(passes, tokens, hits);
     }
 
-    public static Report mtp(MtpModules modules, List<Sequence> greedy) {
+    public static Report mtp(MtpTrainer modules, List<TrainingSequence> greedy) {
         long passes = 0;
         long tokens = 0;
         long[] hits = new long[modules.count()];
-        for (Sequence s : greedy) {
+        for (TrainingSequence s : greedy) {
             int[][] pred = modules.predict(s);
             int p = s.start();
             while (p + 1 < s.length()) {
@@ -94,7 +94,7 @@ public final class Acceptance {
      * path of ranks (rank of the true token among head 0's candidates, then head 1's, …) is a node of the
      * tree. This is what tree verification with {@code spec} accepts (ties aside).
      */
-    public static Report medusaTree(MedusaHeads heads, List<Sequence> greedy, dev.drafthorse.kernels.speculative.TreeSpec spec) {
+    public static Report medusaTree(MedusaTrainer heads, List<TrainingSequence> greedy, dev.drafthorse.kernels.speculative.TreeSpec spec) {
         java.util.Set<String> nodes = new java.util.HashSet<>();
         for (int i = 0; i < spec.size(); i++) {
             StringBuilder path = new StringBuilder();
@@ -107,7 +107,7 @@ public final class Acceptance {
         long tokens = 0;
         long[] hits = new long[heads.count()];
         int d = heads.base().dim();
-        for (Sequence s : greedy) {
+        for (TrainingSequence s : greedy) {
             int p = s.start();
             while (p + 1 < s.length()) {
                 passes++;

@@ -6,14 +6,14 @@ import java.util.Random;
 
 /** Batches of sequences drawn without replacement in seeded epochs (a fresh shuffle each epoch). */
 public final class Batches {
-    private final List<Sequence> data;
+    private final List<TrainingSequence> data;
     private final int size;
     private final Random rnd;
-    private final List<Sequence> order = new ArrayList<>();
+    private final List<TrainingSequence> order = new ArrayList<>();
     private int next;
 
     /** @param size sequences per batch, at least 1 and at most the data's size */
-    public Batches(List<Sequence> data, int size, long seed) {
+    public Batches(List<TrainingSequence> data, int size, long seed) {
         if (data.isEmpty()) {
             throw new IllegalArgumentException("no training sequences");
         }
@@ -26,8 +26,8 @@ public final class Batches {
         next = 0;
     }
 
-    public List<Sequence> next() {
-        List<Sequence> b = new ArrayList<>(size);
+    public List<TrainingSequence> next() {
+        List<TrainingSequence> b = new ArrayList<>(size);
         while (b.size() < size) {
             if (next >= order.size()) {
                 order.clear();

@@ -13,7 +13,7 @@ import java.util.List;
  * @param gradNonzero gradient values non-zero before rounding
  * @param gradFlushed of those, the ones rounding flushed to zero (underflow)
  */
-public record Gradients(double[][] values, double lossScale, Heads.Loss loss, long gradNonzero, long gradFlushed) {
+public record Gradients(double[][] values, double lossScale, TrainableHeads.Loss loss, long gradNonzero, long gradFlushed) {
 
     /** The fraction of non-zero gradient values that underflowed to zero in storage. */
     public double flushedFraction() {
@@ -85,6 +85,6 @@ public record Gradients(double[][] values, double lossScale, Heads.Loss loss, lo
                 hc[i] += g.loss.headCorrect()[i];
             }
         }
-        return new Gradients(sum, first.lossScale, new Heads.Loss(loss / parts.size(), hl, ht, hc), nz, fl);
+        return new Gradients(sum, first.lossScale, new TrainableHeads.Loss(loss / parts.size(), hl, ht, hc), nz, fl);
     }
 }

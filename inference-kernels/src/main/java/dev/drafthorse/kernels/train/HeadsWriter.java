@@ -14,7 +14,7 @@ public final class HeadsWriter {
     private HeadsWriter() {}
 
     /** @param base the model the heads were trained on (its fingerprint goes into the file) */
-    public static void write(Heads heads, Precision precision, Model base, Path path) throws IOException {
+    public static void write(TrainableHeads heads, Precision precision, Model base, Path path) throws IOException {
         Precision p = precision == Precision.F64 ? Precision.F32 : precision;
         HeadsFile.Kind kind = heads.kind().equals("medusa") ? HeadsFile.Kind.MEDUSA : HeadsFile.Kind.MTP;
         HeadsFile.Writer w = HeadsFile.writer(kind, base, heads.count(), p.id());

@@ -4,10 +4,10 @@ import dev.drafthorse.kernels.batch.BatchEngine;
 import dev.drafthorse.kernels.batch.BatchOptions;
 import dev.drafthorse.kernels.batch.BatchResult;
 import dev.drafthorse.kernels.batch.Request;
-import dev.drafthorse.kernels.generate.GenerationOptions;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.Step;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import java.util.ArrayList;
@@ -35,14 +35,14 @@ public final class SelfDistillation {
      * @return the prompt and its continuation with their hidden states, trained from the prompt's last
      *     position on (or null when nothing was generated)
      */
-    public static Sequence sequence(Model model, int[] prompt, int[] generated) {
+    public static TrainingSequence sequence(Model model, int[] prompt, int[] generated) {
         int[] tokens = new int[prompt.length + generated.length];
         System.arraycopy(prompt, 0, tokens, 0, prompt.length);
         System.arraycopy(generated, 0, tokens, prompt.length, generated.length);
         float[][] hidden = new float[1][];
         var cache = model.newCache(KvType.F32, tokens.length);
         model.forward(List.of(Step.causal(cache, tokens, Step.Logits.ALL)), hidden);
-        return new Sequence(tokens, hidden[0], prompt.length - 1);
+        return new TrainingSequence(tokens, hidden[0], prompt.length - 1);
     }
 
     /**
@@ -51,7 +51,7 @@ public final class SelfDistillation {
      *
      * @param progress receives the number of sequences done so far
      */
-    public static List<Sequence> generate(Model model, List<int[]> prompts, int samples, int newTokens, SamplerOptions sampler,
+    public static List<TrainingSequence> generate(Model model, List<int[]> prompts, int samples, int newTokens, SamplerOptions sampler,
             long seed, int batchSize, IntConsumer progress) {
         if (samples < 1) {
             throw new IllegalArgumentException("samples must be >= 1, got " + samples);
@@ -69,7 +69,7 @@ public final class SelfDistillation {
                 promptOf.add(prompts.get(p));
             }
         }
-        List<Sequence> out = new ArrayList<>();
+        List<TrainingSequence> out = new ArrayList<>();
         for (int r0 = 0; r0 < requests.size(); r0 += batchSize) {
             List<Request> chunk = requests.subList(r0, Math.min(requests.size(), r0 + batchSize));
             List<BatchResult> results = new BatchEngine(model, null).run(chunk, BatchOptions.of(batchSize), new BatchEngine.Listener() { });

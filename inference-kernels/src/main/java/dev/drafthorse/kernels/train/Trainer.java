@@ -16,7 +16,7 @@ import java.util.List;
  * per step, with their {@link Gradients#average}).
  */
 public final class Trainer {
-    private final Heads heads;
+    private final TrainableHeads heads;
     private final TrainOptions options;
     private final Parallel par;
     private double scale;
@@ -34,9 +34,9 @@ public final class Trainer {
      * @param skipped true when the gradients overflowed and the weights were left alone
      * @param flushedFraction non-zero gradient values that underflowed to zero in storage
      */
-    public record StepReport(int step, Heads.Loss loss, double lr, double lossScale, boolean skipped, double flushedFraction) {}
+    public record StepReport(int step, TrainableHeads.Loss loss, double lr, double lossScale, boolean skipped, double flushedFraction) {}
 
-    public Trainer(Heads heads, TrainOptions options, Parallel par) {
+    public Trainer(TrainableHeads heads, TrainOptions options, Parallel par) {
         this.heads = heads;
         this.options = options;
         this.par = par;
@@ -44,7 +44,7 @@ public final class Trainer {
         heads.sync(options.precision());
     }
 
-    public Heads heads() {
+    public TrainableHeads heads() {
         return heads;
     }
 
@@ -62,7 +62,7 @@ public final class Trainer {
     }
 
     /** The gradients of lossScale × loss over one batch at the current weights. Does not change the trainer. */
-    public Gradients gradients(List<Sequence> batch) {
+    public Gradients gradients(List<TrainingSequence> batch) {
         return gradients(batch, 1);
     }
 
@@ -72,7 +72,7 @@ public final class Trainer {
      * each), as gradient accumulation does to keep the sum in range. It is also where F16 gradients of
      * large steps underflow: the smaller the share, the more values fall below F16's 2^-24.
      */
-    public Gradients gradients(List<Sequence> batch, double weight) {
+    public Gradients gradients(List<TrainingSequence> batch, double weight) {
         if (!(weight > 0 && weight <= 1)) {
             throw new IllegalArgumentException("weight must be in (0, 1], got " + weight);
         }
@@ -82,12 +82,12 @@ public final class Trainer {
             g[i] = new double[ps.get(i).size()];
         }
         Rounding rd = new Rounding(options.precision());
-        Heads.Loss loss = heads.pass(batch, scale * weight, rd, g, par);
+        TrainableHeads.Loss loss = heads.pass(batch, scale * weight, rd, g, par);
         return new Gradients(g, scale, loss, rd.gradNonzero(), rd.gradFlushed());
     }
 
     /** The loss of a batch at the current weights, without gradients (for evaluation). */
-    public Heads.Loss loss(List<Sequence> batch) {
+    public TrainableHeads.Loss loss(List<TrainingSequence> batch) {
         return heads.pass(batch, 1, new Rounding(options.precision()), null, par);
     }
 

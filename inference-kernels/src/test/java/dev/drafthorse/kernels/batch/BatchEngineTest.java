@@ -6,16 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drafthorse.kernels.SharedFiles;
-import dev.drafthorse.kernels.generate.FinishReason;
-import dev.drafthorse.kernels.generate.GenerationOptions;
 import dev.drafthorse.kernels.gguf.GgmlType;
 import dev.drafthorse.kernels.model.KvCache;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.RandomModel;
+import dev.drafthorse.kernels.options.FinishReason;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.sampling.Sampler;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
+import dev.drafthorse.kernels.speculative.ChainAcceptance;
+import dev.drafthorse.kernels.speculative.ChainVerifier;
 import dev.drafthorse.kernels.speculative.Speculation;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -289,8 +291,10 @@ class BatchEngineTest {
         assertTrue(engine.stats().drafted > 0 && engine.stats().accepted > 0, "speculation must have run");
         assertTrue(chi2 < chi2Quantile999(dof[0]), "draft speculation: chi2 " + chi2 + " with " + dof[0] + " dof");
 
-        BatchEngine broken = new BatchEngine(stories, draft1m);
-        broken.acceptAllDraftsForTests = true;
+        // A deliberately wrong rule: every drafted token accepted, then a bonus token from the last row.
+        ChainVerifier acceptAll = (logits, v, drafts, k, q, sampler, rng) ->
+                new ChainAcceptance.Outcome(k, sampler.sample(logits, k * v, v, rng));
+        BatchEngine broken = new BatchEngine(stories, draft1m, null, null, acceptAll);
         int[] bad = sampleSecondTokens(broken, prompt, so, Speculation.draft(3).fixed(), n);
         double chi2Bad = chiSquare(bad, exact, n, dof);
         assertTrue(chi2Bad > chi2Quantile999(dof[0]), "accepting every draft must fail the test: chi2 " + chi2Bad);

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drafthorse.kernels.SharedFiles;
-import dev.drafthorse.kernels.generate.GenerationOptions;
 import dev.drafthorse.kernels.gguf.GgmlType;
 import dev.drafthorse.kernels.heads.HeadsFile;
 import dev.drafthorse.kernels.heads.MedusaHeads;
@@ -14,8 +13,11 @@ import dev.drafthorse.kernels.heads.MtpModules;
 import dev.drafthorse.kernels.heads.RandomHeads;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.RandomModel;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
+import dev.drafthorse.kernels.speculative.CandidateSource;
+import dev.drafthorse.kernels.speculative.ChainVerifier;
 import dev.drafthorse.kernels.speculative.Speculation;
 import dev.drafthorse.kernels.speculative.TreeSpec;
 import dev.drafthorse.kernels.speculative.TypicalAcceptance;
@@ -140,37 +142,48 @@ class HeadsSpeculationTest {
     }
 
     /** Head k's true token is the plain greedy token at position total + k (or the end of generation after it). */
-    private static BatchEngine.CandidateSource oracle(Model m, List<int[]> prompts, int n, boolean sometimesMissing) {
+    private static CandidateSource oracle(Model m, List<int[]> prompts, int n, boolean sometimesMissing) {
         Map<Integer, int[]> expected = new HashMap<>();
         for (int i = 0; i < prompts.size(); i++) {
             expected.put(i, BatchEngineTest.plainGreedy(m, prompts.get(i), n + 8));
         }
         int vocab = m.config().vocab();
         int eos = m.tokenizer().eos();
-        return (index, ctx, total, ranks) -> {
-            int[] want = expected.get(index);
-            int p = prompts.get(index).length;
-            int[][] top = new int[ranks.length][];
-            for (int k = 0; k < ranks.length; k++) {
-                int g = total + k - p; // index into the generated tokens
-                int truth = g < want.length ? want[g] : eos;
-                top[k] = new int[ranks[k]];
-                int at = (index + total + k) % ranks[k];
-                boolean missing = sometimesMissing && (total * 7 + k) % 5 == 0;
-                int filler = 3;
-                for (int r = 0; r < ranks[k]; r++) {
-                    if (r == at && !missing) {
-                        top[k][r] = truth;
-                    } else {
-                        while (filler == truth) {
-                            filler++;
-                        }
-                        top[k][r] = filler++ % vocab;
+        return (sequences, hidden, ranks) -> {
+            int[][][] all = new int[sequences.size()][][];
+            for (int s = 0; s < all.length; s++) {
+                all[s] = oracleTop(expected, prompts, vocab, eos, sometimesMissing, sequences.get(s), ranks);
+            }
+            return all;
+        };
+    }
+
+    private static int[][] oracleTop(Map<Integer, int[]> expected, List<int[]> prompts, int vocab, int eos,
+            boolean sometimesMissing, CandidateSource.Context sequence, int[] ranks) {
+        int index = sequence.index();
+        int total = sequence.total();
+        int[] want = expected.get(index);
+        int p = prompts.get(index).length;
+        int[][] top = new int[ranks.length][];
+        for (int k = 0; k < ranks.length; k++) {
+            int g = total + k - p; // index into the generated tokens
+            int truth = g < want.length ? want[g] : eos;
+            top[k] = new int[ranks[k]];
+            int at = (index + total + k) % ranks[k];
+            boolean missing = sometimesMissing && (total * 7 + k) % 5 == 0;
+            int filler = 3;
+            for (int r = 0; r < ranks[k]; r++) {
+                if (r == at && !missing) {
+                    top[k][r] = truth;
+                } else {
+                    while (filler == truth) {
+                        filler++;
                     }
+                    top[k][r] = filler++ % vocab;
                 }
             }
-            return top;
-        };
+        }
+        return top;
     }
 
     @Test
@@ -180,8 +193,7 @@ class HeadsSpeculationTest {
             Speculation spec = Speculation.medusa(TreeSpec.parse(tree), TypicalAcceptance.DEFAULT);
             for (int n : new int[] {2, 9, 60}) {
                 for (boolean missing : new boolean[] {false, true}) {
-                    BatchEngine e = new BatchEngine(stories, null, medusa4);
-                    e.candidatesForTests = oracle(stories, ps, n, missing);
+                    BatchEngine e = new BatchEngine(stories, null, medusa4, oracle(stories, ps, n, missing), ChainVerifier.EXACT);
                     SequenceStats s = assertExact(e, ps, n, new BatchOptions(3, Long.MAX_VALUE, 5, spec),
                             "oracle candidates, tree " + tree + ", n=" + n + ", missing=" + missing);
                     if (n == 60) {
@@ -213,8 +225,7 @@ class HeadsSpeculationTest {
         }
         assertEquals(4, withEos.size(), "prompts whose greedy output reaches the end of generation");
         for (String tree : new String[] {"2,2,2,2", "1,1,1,1"}) {
-            BatchEngine e = new BatchEngine(random, null, heads);
-            e.candidatesForTests = oracle(random, withEos, 120, false);
+            BatchEngine e = new BatchEngine(random, null, heads, oracle(random, withEos, 120, false), ChainVerifier.EXACT);
             SequenceStats s = assertExact(random, e, withEos, 120, new BatchOptions(2, Long.MAX_VALUE, 16,
                     Speculation.medusa(TreeSpec.parse(tree), TypicalAcceptance.DEFAULT)), "EOS inside tree " + tree);
             assertTrue(s.draftAccepted() > s.generatedTokens() / 2, "paths were accepted");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.drafthorse.kernels.KQuantFiles;
 import dev.drafthorse.kernels.MiniJson;
 import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.tensor.Parallel;
 import org.junit.jupiter.params.ParameterizedTest;

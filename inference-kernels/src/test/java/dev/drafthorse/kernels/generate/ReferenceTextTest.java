@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.drafthorse.kernels.SharedFiles;
 import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.tensor.Parallel;
 import java.io.IOException;

@@ -10,8 +10,6 @@ import dev.drafthorse.kernels.model.KvCache;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.Step;
-import dev.drafthorse.kernels.sampling.Sampler;
-import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.tensor.Parallel;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -24,8 +22,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Candidate trees: the flattened one-pass tree equals evaluating every root-to-node path on its own, the
- * compacted cache of an accepted path continues exactly like a cache that only ever saw that path, the
- * tree specs, and the acceptance rules on hand-computed examples.
+ * compacted cache of an accepted path continues exactly like a cache that only ever saw that path, and the
+ * tree specs. The acceptance rules on hand-computed examples: {@link TreeAcceptanceTest},
+ * {@link TypicalAcceptanceTest}.
  */
 class TreeVerificationTest {
     static Parallel par;
@@ -147,48 +146,5 @@ class TreeVerificationTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TreeSpec.parse(bad), bad);
             assertTrue(e.getMessage().contains("tree"), e.getMessage());
         }
-    }
-
-    @Test
-    void typicalAcceptanceMatchesAHandComputedExample() {
-        // p = (0.3, 0.3, 0.25, 0.07, 0.01 × 8): H = −Σ p ln p = 0.72238 + 0.34657 + 0.18615 + 0.36841 = 1.62352 nats,
-        // exp(−H) = 0.19720, δ·exp(−H) = 0.3 × 0.19720 = 0.05916 < ε = 0.09, so the threshold is 0.05916.
-        float[] p = {0.3f, 0.3f, 0.25f, 0.07f, 0.01f, 0.01f, 0.01f, 0.01f, 0.01f, 0.01f, 0.01f, 0.01f};
-        TypicalAcceptance rule = TypicalAcceptance.DEFAULT;
-        assertEquals(0.05916, rule.threshold(p), 1e-5);
-        assertTrue(rule.accepts(p, 3), "0.07 > 0.05916 although below epsilon");
-        assertTrue(!rule.accepts(p, 4), "0.01 < 0.05916");
-        // A confident p = (0.5, 0.3, 0.2): H = 1.02965, δ·exp(−H) = 0.10714 > ε, so ε = 0.09 binds.
-        assertEquals(0.09, rule.threshold(new float[] {0.5f, 0.3f, 0.2f}), 1e-6);
-        assertEquals(0.05, new TypicalAcceptance(0.05, 0.3).threshold(p), 1e-9);
-        assertEquals(new TypicalAcceptance(0.1, 0.2), TypicalAcceptance.parse("0.1, 0.2"));
-        assertThrows(IllegalArgumentException.class, () -> TypicalAcceptance.parse("0.1"));
-        assertThrows(IllegalArgumentException.class, () -> new TypicalAcceptance(0, 0.3));
-        assertThrows(IllegalArgumentException.class, () -> new TypicalAcceptance(0.09, -1));
-    }
-
-    @Test
-    void greedyAndTypicalPathsOnHandMadeLogits() {
-        int v = 12;
-        // Root row: the distribution above; node 1 (token 3, p 0.07) passes typical, node 2 (token 4, p 0.01)
-        // fails; node 3 under node 1 has token 0, the argmax (and p 0.5) of node 1's row; node 4 under node 2.
-        float[] p0 = {0.3f, 0.3f, 0.25f, 0.07f, 0.01f, 0.01f, 0.01f, 0.01f, 0.01f, 0.01f, 0.01f, 0.01f};
-        float[] p1 = {0.5f, 0.3f, 0.2f, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-        CandidateTree t = CandidateTree.of(new int[] {7, 3, 4, 0, 5}, new int[] {-1, 0, 0, 1, 2});
-        float[] logits = new float[t.size() * v];
-        for (int i = 0; i < v; i++) {
-            logits[i] = (float) Math.log(p0[i]);
-            logits[v + i] = p1[i] > 0 ? (float) Math.log(p1[i]) : -30f;
-            logits[2 * v + i] = i == 5 ? 5f : 0f;
-        }
-        Sampler plain = new Sampler(new SamplerOptions(1f, 0, 1f, 0f, 0));
-        assertArrayEquals(new int[] {0, 1, 3}, t.acceptTypical(logits, v, plain, TypicalAcceptance.DEFAULT));
-        // Greedy: the root's argmax is token 0 (tied with 1, lowest id), which no child holds.
-        assertArrayEquals(new int[] {0}, t.acceptGreedy(logits, v));
-        // Make token 3 the root's argmax: greedy follows node 1, then node 3 (token 0 = node 1's argmax).
-        logits[3] = 5f;
-        assertArrayEquals(new int[] {0, 1, 3}, t.acceptGreedy(logits, v));
-        assertEquals(3, t.depth(4) + 1);
-        assertArrayEquals(new int[] {10, 11, 11, 12, 12}, t.positions(10));
     }
 }

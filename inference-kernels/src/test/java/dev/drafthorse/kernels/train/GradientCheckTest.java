@@ -18,7 +18,7 @@ class GradientCheckTest {
     @Test
     void medusaSharedOutput() {
         Base b = Tiny.base(1);
-        MedusaHeads h = new MedusaHeads(b, 3, false);
+        MedusaTrainer h = new MedusaTrainer(b, 3, false);
         Tiny.randomize(h, 2);
         check(h, Tiny.sequences(b, 3, 7, 3));
     }
@@ -26,7 +26,7 @@ class GradientCheckTest {
     @Test
     void medusaOwnOutput() {
         Base b = Tiny.base(4);
-        MedusaHeads h = new MedusaHeads(b, 2, true);
+        MedusaTrainer h = new MedusaTrainer(b, 2, true);
         Tiny.randomize(h, 5);
         check(h, Tiny.sequences(b, 2, 6, 6));
     }
@@ -34,7 +34,7 @@ class GradientCheckTest {
     @Test
     void mtpModules() {
         Base b = Tiny.base(7);
-        MtpModules h = new MtpModules(b, 2, 8);
+        MtpTrainer h = new MtpTrainer(b, 2, 8);
         Tiny.randomize(h, 9);
         check(h, Tiny.sequences(b, 2, 7, 10));
     }
@@ -44,13 +44,13 @@ class GradientCheckTest {
         Base t = Tiny.base(11);
         Base b = new Base(t.architecture(), t.dim(), t.vocab(), 2, 2, 4, 12, 1e-5, new double[] {0.7, 0.2}, true, t.output(),
                 t.embedding());
-        MtpModules h = new MtpModules(b, 1, 12);
+        MtpTrainer h = new MtpTrainer(b, 1, 12);
         Tiny.randomize(h, 13);
         check(h, Tiny.sequences(b, 2, 6, 14));
     }
 
     /** Compares each param's analytic gradient with (L(w + e) − L(w − e)) / 2e at sampled entries. */
-    private static void check(Heads heads, List<Sequence> batch) {
+    private static void check(TrainableHeads heads, List<TrainingSequence> batch) {
         List<Param> ps = heads.params();
         double[][] grads = new double[ps.size()][];
         for (int i = 0; i < grads.length; i++) {

@@ -43,14 +43,14 @@ class MixedPrecisionTest {
      * Sequences whose token i + 2 is a fixed teacher's function of the hidden state h_i: a learnable
      * target for head 0.
      */
-    static List<Sequence> data(int n, int length, long seed) {
+    static List<TrainingSequence> data(int n, int length, long seed) {
         Random r = new Random(seed);
         Random tr = new Random(42);
         double[] teacher = new double[V * D];
         for (int i = 0; i < teacher.length; i++) {
             teacher[i] = tr.nextGaussian();
         }
-        List<Sequence> list = new ArrayList<>();
+        List<TrainingSequence> list = new ArrayList<>();
         for (int s = 0; s < n; s++) {
             int[] t = new int[length];
             float[] h = new float[length * D];
@@ -74,7 +74,7 @@ class MixedPrecisionTest {
                     }
                 }
             }
-            list.add(new Sequence(t, h, 0));
+            list.add(new TrainingSequence(t, h, 0));
         }
         return list;
     }
@@ -82,10 +82,10 @@ class MixedPrecisionTest {
     record Run(double[] loss, double flushed) {}
 
     static Run train(Precision p, double scale, boolean dynamic, int steps) {
-        MedusaHeads heads = new MedusaHeads(base(), 1, true);
+        MedusaTrainer heads = new MedusaTrainer(base(), 1, true);
         TrainOptions o = TrainOptions.defaults(steps, p, 1).withLr(3e-3).withLossScale(scale, dynamic);
         Trainer tr = new Trainer(heads, o, PAR);
-        List<Sequence> data = data(16, 66, 5);
+        List<TrainingSequence> data = data(16, 66, 5);
         Batches b = new Batches(data, 8, 1);
         double[] loss = new double[steps];
         double flushed = 0;
@@ -132,9 +132,9 @@ class MixedPrecisionTest {
     /** (c) Gradients that overflow F16 skip the step (weights untouched) and halve the scale. */
     @Test
     void overflowSkipsTheStepAndHalvesTheScale() {
-        MedusaHeads heads = new MedusaHeads(base(), 1, true);
+        MedusaTrainer heads = new MedusaTrainer(base(), 1, true);
         Trainer tr = new Trainer(heads, TrainOptions.defaults(10, Precision.F16, 1).withLossScale(0x1p40, true), PAR);
-        List<Sequence> batch = data(2, 20, 7);
+        List<TrainingSequence> batch = data(2, 20, 7);
         float[] before = heads.params().get(2).master().clone();
         Gradients g = tr.gradients(batch);
         assertFalse(g.finite());
@@ -155,9 +155,9 @@ class MixedPrecisionTest {
     /** The scale doubles after growthInterval clean steps. */
     @Test
     void scaleGrowsAfterCleanSteps() {
-        MedusaHeads heads = new MedusaHeads(base(), 1, false);
+        MedusaTrainer heads = new MedusaTrainer(base(), 1, false);
         Trainer tr = new Trainer(heads, TrainOptions.defaults(10, Precision.F16, 1).withLossScale(4, true).withGrowthInterval(2), PAR);
-        List<Sequence> batch = data(1, 20, 8);
+        List<TrainingSequence> batch = data(1, 20, 8);
         assertFalse(tr.apply(tr.gradients(batch)).skipped());
         assertEquals(4, tr.lossScale());
         assertFalse(tr.apply(tr.gradients(batch)).skipped());

@@ -23,9 +23,9 @@ final class Tiny {
         return new Base("llama", d, v, 2, 1, 4, 12, 1e-5, freqs, false, out, emb);
     }
 
-    static List<Sequence> sequences(Base b, int n, int length, long seed) {
+    static List<TrainingSequence> sequences(Base b, int n, int length, long seed) {
         Random r = new Random(seed);
-        List<Sequence> list = new ArrayList<>();
+        List<TrainingSequence> list = new ArrayList<>();
         for (int s = 0; s < n; s++) {
             int[] t = new int[length];
             float[] h = new float[length * b.dim()];
@@ -35,13 +35,13 @@ final class Tiny {
             for (int i = 0; i < h.length; i++) {
                 h[i] = (float) r.nextGaussian();
             }
-            list.add(new Sequence(t, h, s % 2));
+            list.add(new TrainingSequence(t, h, s % 2));
         }
         return list;
     }
 
     /** Sets every master weight to a random value (norms near 1) and syncs. */
-    static void randomize(Heads heads, long seed) {
+    static void randomize(TrainableHeads heads, long seed) {
         Random r = new Random(seed);
         for (Param p : heads.params()) {
             for (int i = 0; i < p.size(); i++) {

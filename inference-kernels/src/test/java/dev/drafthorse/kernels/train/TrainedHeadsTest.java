@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drafthorse.kernels.heads.HeadsFile;
-import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.KvType;
+import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.tensor.Parallel;
 import java.io.IOException;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainedHeadsTest {
     static Parallel par;
     static Model model;
-    static List<Sequence> data;
+    static List<TrainingSequence> data;
 
     @TempDir
     Path dir;
@@ -57,7 +57,7 @@ class TrainedHeadsTest {
     @Test
     void hiddenStatesReproduceTheModelsLogits() {
         Base b = Base.of(model);
-        Sequence s = data.get(3);
+        TrainingSequence s = data.get(3);
         assertEquals(12, data.size());
         for (int i : new int[] {0, s.start(), s.length() - 1}) {
             // Oracle: a fresh causal pass over the prefix, logits of its last position.
@@ -74,7 +74,7 @@ class TrainedHeadsTest {
 
     @Test
     void medusaTrainsAndTheDecoderReadsTheSameHeads() throws IOException {
-        MedusaHeads heads = new MedusaHeads(Base.of(model), 2, false);
+        MedusaTrainer heads = new MedusaTrainer(Base.of(model), 2, false);
         Trainer tr = new Trainer(heads, TrainOptions.defaults(30, Precision.F16, 1).withLr(1e-2), par);
         Batches batches = new Batches(data, 4, 1);
         double first = tr.loss(data).loss();
@@ -88,7 +88,7 @@ class TrainedHeadsTest {
         HeadsWriter.write(heads, Precision.F16, model, f);
         var loaded = HeadsFile.loadMedusa(f, model);
         assertEquals("f16", loaded.header().precision());
-        Sequence s = data.get(0);
+        TrainingSequence s = data.get(0);
         int d = model.config().dim();
         for (int k = 0; k < 2; k++) {
             float[] theirs = loaded.logits(k, java.util.Arrays.copyOfRange(s.hidden(), 5 * d, 6 * d), 1);
@@ -101,7 +101,7 @@ class TrainedHeadsTest {
 
     @Test
     void mtpTrainsAndTheDecoderComputesTheSameModule() throws IOException {
-        MtpModules heads = new MtpModules(Base.of(model), 2, 3);
+        MtpTrainer heads = new MtpTrainer(Base.of(model), 2, 3);
         Trainer tr = new Trainer(heads, TrainOptions.defaults(12, Precision.BF16, 1).withLr(3e-3), par);
         Batches batches = new Batches(data, 4, 1);
         double first = tr.loss(data).loss();
@@ -117,7 +117,7 @@ class TrainedHeadsTest {
         assertEquals(2, loaded.count());
         // Module 0 at position i = n − 2 of the first n = T − 1 tokens (its target, token n, the sequence's
         // last), through the decoder's module chain.
-        Sequence s = data.get(1);
+        TrainingSequence s = data.get(1);
         int n = s.length() - 1;
         var st = loaded.newState(KvType.F32, n + 4);
         st.commit(s.hidden(), 0, n - 1);

@@ -38,9 +38,9 @@ class TrainerPartsTest {
     @Test
     void batchesCoverEveryEpochOnce() {
         Base b = Tiny.base(1);
-        List<Sequence> data = Tiny.sequences(b, 6, 4, 2);
+        List<TrainingSequence> data = Tiny.sequences(b, 6, 4, 2);
         Batches batches = new Batches(data, 3, 9);
-        Set<Sequence> epoch = new HashSet<>();
+        Set<TrainingSequence> epoch = new HashSet<>();
         epoch.addAll(batches.next());
         epoch.addAll(batches.next());
         assertEquals(6, epoch.size());
@@ -61,7 +61,7 @@ class TrainerPartsTest {
     void adamwFirstStepMovesEachWeightByTheLearningRate() {
         // With bias correction, AdamW's first update is lr · g/|g| (+ eps): every weight with a gradient moves by lr.
         Base b = Tiny.base(3);
-        MedusaHeads h = new MedusaHeads(b, 1, false);
+        MedusaTrainer h = new MedusaTrainer(b, 1, false);
         Trainer tr = new Trainer(h, TrainOptions.defaults(10, Precision.F32, 1).withLr(1e-3), new Parallel(1));
         Gradients g = tr.gradients(Tiny.sequences(b, 2, 6, 4));
         float[] before = h.params().get(0).master().clone();
@@ -77,9 +77,9 @@ class TrainerPartsTest {
     @Test
     void treeAcceptanceAgreesWithChainsAndFullTrees() {
         Base b = Tiny.base(5);
-        MedusaHeads h = new MedusaHeads(b, 3, false);
+        MedusaTrainer h = new MedusaTrainer(b, 3, false);
         Tiny.randomize(h, 6);
-        List<Sequence> seqs = Tiny.sequences(b, 4, 30, 7);
+        List<TrainingSequence> seqs = Tiny.sequences(b, 4, 30, 7);
         assertEquals(Acceptance.medusa(h, seqs, 1).meanAccepted(), Acceptance.medusaTree(h, seqs, TreeSpec.parse("1,1,1")).meanAccepted());
         assertEquals(Acceptance.medusa(h, seqs, 3).meanAccepted(), Acceptance.medusaTree(h, seqs, TreeSpec.parse("3,3,3")).meanAccepted());
         assertTrue(Acceptance.medusa(h, seqs, 3).meanAccepted() > Acceptance.medusa(h, seqs, 1).meanAccepted());
@@ -93,11 +93,11 @@ class TrainerPartsTest {
         double[] out = new double[t.vocab() * t.dim()];
         out[2 * t.dim()] = 1;
         Base b = new Base("llama", t.dim(), t.vocab(), 2, 1, 4, 12, 1e-5, t.ropeFreqs(), false, out, t.embedding());
-        MedusaHeads h = new MedusaHeads(b, 1, false);
+        MedusaTrainer h = new MedusaTrainer(b, 1, false);
         h.params().get(1).master()[0] = 100; // bias of dimension 0
         h.sync(Precision.F64);
         int[] tokens = {1, 5, 6, 2, 7, 2, 2, 8};
-        Sequence s = new Sequence(tokens, new float[tokens.length * b.dim()], 0);
+        TrainingSequence s = new TrainingSequence(tokens, new float[tokens.length * b.dim()], 0);
         // Passes from p = 0: t2 = 6 ≠ 2 → 1 token (p = 1); t3 = 2 → 2 tokens (p = 3); t5 = 2 → 2 (p = 5);
         // t7 = 8 → 1 (p = 6); p = 6: no t8, 1 token (p = 7). 5 passes, 7 tokens.
         Acceptance.Report r = Acceptance.medusa(h, List.of(s), 1);

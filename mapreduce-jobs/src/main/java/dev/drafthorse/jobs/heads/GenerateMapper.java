@@ -6,12 +6,12 @@ import dev.drafthorse.kernels.batch.BatchEngine;
 import dev.drafthorse.kernels.batch.BatchOptions;
 import dev.drafthorse.kernels.batch.BatchResult;
 import dev.drafthorse.kernels.batch.Request;
-import dev.drafthorse.kernels.generate.GenerationOptions;
 import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.train.SelfDistillation;
-import dev.drafthorse.kernels.train.Sequence;
+import dev.drafthorse.kernels.train.TrainingSequence;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -106,7 +106,7 @@ public final class GenerateMapper extends Mapper<LongWritable, Text, LongWritabl
                 context.getCounter(TrainHeadsCounter.CONTINUATIONS).increment(1);
                 context.getCounter(TrainHeadsCounter.TOKENS_GENERATED).increment(gen.length);
                 if (gen.length >= 2) {
-                    Sequence q = SelfDistillation.sequence(model, pendingPrompts.get(r0 + i), gen);
+                    TrainingSequence q = SelfDistillation.sequence(model, pendingPrompts.get(r0 + i), gen);
                     context.getCounter(TrainHeadsCounter.SEQUENCES).increment(1);
                     context.getCounter(TrainHeadsCounter.TRAINED_POSITIONS).increment(q.length() - q.start());
                     context.write(new LongWritable(pendingKeys.get(r0 + i)), new SequenceWritable(q));

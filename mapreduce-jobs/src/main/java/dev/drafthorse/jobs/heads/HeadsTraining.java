@@ -8,12 +8,12 @@ import dev.drafthorse.kernels.train.Acceptance;
 import dev.drafthorse.kernels.train.Base;
 import dev.drafthorse.kernels.train.Batches;
 import dev.drafthorse.kernels.train.Gradients;
-import dev.drafthorse.kernels.train.Heads;
-import dev.drafthorse.kernels.train.MedusaHeads;
-import dev.drafthorse.kernels.train.MtpModules;
+import dev.drafthorse.kernels.train.MedusaTrainer;
+import dev.drafthorse.kernels.train.MtpTrainer;
 import dev.drafthorse.kernels.train.SelfDistillation;
-import dev.drafthorse.kernels.train.Sequence;
+import dev.drafthorse.kernels.train.TrainableHeads;
 import dev.drafthorse.kernels.train.Trainer;
+import dev.drafthorse.kernels.train.TrainingSequence;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.ArrayList;
@@ -34,22 +34,22 @@ public final class HeadsTraining {
     private HeadsTraining() {}
 
     /** The trained heads, the loss per step, and the steps skipped on overflow. */
-    public record Result(Heads heads, List<double[]> curve, int skipped, double seconds) {}
+    public record Result(TrainableHeads heads, List<double[]> curve, int skipped, double seconds) {}
 
     /**
      * Trains fresh heads on {@code data} for {@code spec.steps()} steps, writing the loss CSV to {@code csv}.
      *
      * @param progress receives a line per step ("step s/N loss ..."), and {@code every} tells which ones to log
      */
-    public static Result train(Model model, List<Sequence> data, TrainHeadsSpec spec, Parallel par, Writer csv, StepListener progress)
-            throws IOException {
+    public static Result train(Model model, List<TrainingSequence> data, TrainHeadsSpec spec, Parallel par, Writer csv,
+            StepListener progress) throws IOException {
         if (spec.batch() > data.size()) {
             throw new IllegalArgumentException("--batch " + spec.batch() + " exceeds the " + data.size() + " generated sequences");
         }
         int k = spec.heads();
         int steps = spec.steps();
         Base base = Base.of(model);
-        Heads heads = spec.newHeads(base);
+        TrainableHeads heads = spec.newHeads(base);
         Trainer trainer = new Trainer(heads, spec.trainOptions(), par);
         Batches batches = new Batches(data, spec.batch(), spec.seed());
         List<double[]> curve = new ArrayList<>();
@@ -65,7 +65,7 @@ public final class HeadsTraining {
             Gradients g = Gradients.average(List.of(trainer.gradients(batches.next())));
             Trainer.StepReport r = trainer.apply(g);
             skipped += r.skipped() ? 1 : 0;
-            Heads.Loss l = r.loss();
+            TrainableHeads.Loss l = r.loss();
             curve.add(new double[] {s, l.loss()});
             StringBuilder row = new StringBuilder().append(s).append(',').append(fmt(l.loss()));
             for (double hl : l.headLoss()) {
@@ -91,7 +91,7 @@ public final class HeadsTraining {
 
     /** "step s/N loss L top-1 [..] lr .. scale .. (t s, eta e s)", as the in-process command has always printed. */
     public static String stepLine(int s, int steps, int k, Trainer.StepReport r, double elapsed) {
-        Heads.Loss l = r.loss();
+        TrainableHeads.Loss l = r.loss();
         StringBuilder acc = new StringBuilder();
         for (int h = 0; h < k; h++) {
             acc.append(h == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.2f",
@@ -123,9 +123,11 @@ public final class HeadsTraining {
      * The held-out evaluation: the mean accepted length per target pass on the model's greedy continuations of
      * {@code held}, into the summary; {@code log} gets a line.
      */
-    public static void evaluate(Model model, Heads heads, List<int[]> held, TrainHeadsSpec spec, ObjectNode summary, Consumer<String> log) {
-        List<Sequence> greedy = SelfDistillation.generate(model, held, 1, spec.tokens(), SamplerOptions.GREEDY, spec.seed(), 16, n -> { });
-        if (heads instanceof MedusaHeads m) {
+    public static void evaluate(Model model, TrainableHeads heads, List<int[]> held, TrainHeadsSpec spec, ObjectNode summary,
+            Consumer<String> log) {
+        List<TrainingSequence> greedy =
+                SelfDistillation.generate(model, held, 1, spec.tokens(), SamplerOptions.GREEDY, spec.seed(), 16, n -> { });
+        if (heads instanceof MedusaTrainer m) {
             Acceptance.Report chain = Acceptance.medusa(m, greedy, 1);
             Acceptance.Report top3 = Acceptance.medusa(m, greedy, 3);
             summary.put("mean_accepted_chain", chain.meanAccepted());
@@ -133,7 +135,7 @@ public final class HeadsTraining {
             log.accept(String.format(Locale.ROOT, "held-out mean accepted length per pass: %.3f (chain), %.3f (top-3 tree)",
                     chain.meanAccepted(), top3.meanAccepted()));
         } else {
-            Acceptance.Report chain = Acceptance.mtp((MtpModules) heads, greedy);
+            Acceptance.Report chain = Acceptance.mtp((MtpTrainer) heads, greedy);
             summary.put("mean_accepted_chain", chain.meanAccepted());
             log.accept(String.format(Locale.ROOT, "held-out mean accepted length per pass: %.3f (chain, teacher-forced)", chain.meanAccepted()));
         }

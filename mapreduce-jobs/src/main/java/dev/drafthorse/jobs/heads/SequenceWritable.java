@@ -1,22 +1,22 @@
 package dev.drafthorse.jobs.heads;
 
-import dev.drafthorse.kernels.train.Sequence;
+import dev.drafthorse.kernels.train.TrainingSequence;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import org.apache.hadoop.io.Writable;
 
-/** A training {@link Sequence} between the map tasks that generate it and the reduce task that trains on it. */
+/** A training {@link TrainingSequence} between the map tasks that generate it and the reduce task that trains on it. */
 public final class SequenceWritable implements Writable {
-    private Sequence sequence;
+    private TrainingSequence sequence;
 
     public SequenceWritable() {}
 
-    public SequenceWritable(Sequence sequence) {
+    public SequenceWritable(TrainingSequence sequence) {
         this.sequence = sequence;
     }
 
-    public Sequence get() {
+    public TrainingSequence get() {
         return sequence;
     }
 
@@ -51,6 +51,6 @@ public final class SequenceWritable implements Writable {
         for (int i = 0; i < m; i++) {
             h[i] = in.readFloat();
         }
-        sequence = new Sequence(t, h, start);
+        sequence = new TrainingSequence(t, h, start);
     }
 }

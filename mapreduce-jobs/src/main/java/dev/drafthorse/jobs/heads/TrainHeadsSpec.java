@@ -6,11 +6,11 @@ import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;
 import dev.drafthorse.kernels.train.Base;
-import dev.drafthorse.kernels.train.Heads;
-import dev.drafthorse.kernels.train.MedusaHeads;
-import dev.drafthorse.kernels.train.MtpModules;
+import dev.drafthorse.kernels.train.MedusaTrainer;
+import dev.drafthorse.kernels.train.MtpTrainer;
 import dev.drafthorse.kernels.train.Precision;
 import dev.drafthorse.kernels.train.TrainOptions;
+import dev.drafthorse.kernels.train.TrainableHeads;
 import org.apache.commons.cli.Options;
 
 /**
@@ -130,8 +130,8 @@ public record TrainHeadsSpec(String model, Integer threads, String kind, int hea
     }
 
     /** Fresh heads of the requested kind over the frozen base. */
-    public Heads newHeads(Base base) {
-        return kind.equals("medusa") ? new MedusaHeads(base, heads, ownOutput) : new MtpModules(base, heads, seed);
+    public TrainableHeads newHeads(Base base) {
+        return kind.equals("medusa") ? new MedusaTrainer(base, heads, ownOutput) : new MtpTrainer(base, heads, seed);
     }
 
     /** A prompt line's ids: encoded with the tokenizer's BOS default; an empty line is BOS alone. */

@@ -43,7 +43,7 @@ import org.apache.hadoop.util.ToolRunner;
  * {@code train-heads} as a MapReduce job. The driver stages the prompts as {@code index<TAB>prompt} lines in a work
  * directory beside the output, split over map tasks by {@link NLineInputFormat} ({@code --prompts-per-task});
  * the {@link GenerateMapper}s load the model from the distributed cache and generate the training data; ONE
- * {@link TrainReducer} trains on all of it in prompt order (training is sequential; data-parallel SGD over
+ * {@link HeadsTrainReducer} trains on all of it in prompt order (training is sequential; data-parallel SGD over
  * several reducers is not done) and writes the heads, the loss CSV and a summary through the output committer.
  * The driver then moves the heads to {@code -o} (any Hadoop filesystem), hands the CSV and summary to the command
  * (which writes the CSV and PNG locally, as in process) and removes the work directory.
@@ -147,7 +147,7 @@ public final class TrainHeadsTool extends Configured implements Tool {
         job.setMapperClass(GenerateMapper.class);
         job.setMapOutputKeyClass(LongWritable.class);
         job.setMapOutputValueClass(SequenceWritable.class);
-        job.setReducerClass(TrainReducer.class);
+        job.setReducerClass(HeadsTrainReducer.class);
         job.setNumReduceTasks(1); // training is sequential: one reducer sees every sequence, in prompt order
         job.setOutputKeyClass(NullWritable.class);
         job.setOutputValueClass(NullWritable.class);

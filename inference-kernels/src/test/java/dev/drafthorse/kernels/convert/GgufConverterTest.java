@@ -1,11 +1,13 @@
-package dev.drafthorse.kernels.gguf;
+package dev.drafthorse.kernels.convert;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.drafthorse.kernels.SharedFiles;
-import dev.drafthorse.kernels.generate.GenerationOptions;
+import dev.drafthorse.kernels.convert.GgufConverter;
 import dev.drafthorse.kernels.generate.Generator;
+import dev.drafthorse.kernels.gguf.GgmlType;
 import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.tensor.Parallel;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.drafthorse.kernels.generate;
+package dev.drafthorse.kernels.options;
 
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.sampling.SamplerOptions;

@@ -1,5 +1,10 @@
-package dev.drafthorse.kernels.gguf;
+package dev.drafthorse.kernels.convert;
 
+import dev.drafthorse.kernels.gguf.GgmlType;
+import dev.drafthorse.kernels.gguf.GgufFile;
+import dev.drafthorse.kernels.gguf.GgufWriter;
+import dev.drafthorse.kernels.gguf.MetadataValue;
+import dev.drafthorse.kernels.gguf.TensorInfo;
 import dev.drafthorse.kernels.tensor.Quantize;
 import dev.drafthorse.kernels.tensor.WeightMatrix;
 import java.io.IOException;

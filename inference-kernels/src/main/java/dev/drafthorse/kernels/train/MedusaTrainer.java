@@ -20,7 +20,7 @@ import java.util.List;
  * Tensors: {@code medusa.{k}.weight} (D, D), {@code medusa.{k}.bias} (D), and with own projections
  * {@code medusa.{k}.output.weight} (V, D).
  */
-public final class MedusaHeads extends Heads {
+public final class MedusaTrainer extends TrainableHeads {
     private static final int CHUNK = 64; // rows per vocabulary projection: bounds the (rows, V) logits buffer
 
     private final int k;
@@ -35,7 +35,7 @@ public final class MedusaHeads extends Heads {
      * @param ownOutput true for a vocabulary projection per head (initialized from the base's), false to
      *     share the base's frozen output matrix
      */
-    public MedusaHeads(Base base, int k, boolean ownOutput) {
+    public MedusaTrainer(Base base, int k, boolean ownOutput) {
         super(base);
         if (k < 1) {
             throw new IllegalArgumentException("heads must be >= 1, got " + k);
@@ -81,19 +81,19 @@ public final class MedusaHeads extends Heads {
     }
 
     @Override
-    public Loss pass(List<Sequence> batch, double lossScale, Rounding rd, double[][] grads, Parallel par) {
+    public Loss pass(List<TrainingSequence> batch, double lossScale, Rounding rd, double[][] grads, Parallel par) {
         int d = base.dim();
         int v = base.vocab();
         // Rows: every trained position i with at least head 0's target (token i + 2).
         int rows = 0;
-        for (Sequence s : batch) {
+        for (TrainingSequence s : batch) {
             rows += Math.max(0, s.length() - 1 - s.start() - 1);
         }
         double[] h = new double[rows * d];   // (R, D) base hidden states
         int[][] target = new int[k][rows];   // (K, R) token i + 2 + k, or -1 past the end
         long[] targets = new long[k];
         int r = 0;
-        for (Sequence s : batch) {
+        for (TrainingSequence s : batch) {
             for (int i = s.start(); i + 2 < s.length(); i++, r++) {
                 for (int j = 0; j < d; j++) {
                     h[r * d + j] = s.hidden()[i * d + j];

@@ -4,14 +4,14 @@ import dev.drafthorse.kernels.tensor.Parallel;
 import java.util.List;
 
 /**
- * Trainable heads over a frozen base: {@link MedusaHeads} or {@link MtpModules}. A pass computes the
+ * Trainable heads over a frozen base: {@link MedusaTrainer} or {@link MtpTrainer}. A pass computes the
  * loss of a batch and, when asked, the gradient of (loss × lossScale) with respect to every
  * {@link Param}, activations and gradients stored in the {@link Rounding}'s precision.
  */
-public abstract sealed class Heads permits MedusaHeads, MtpModules {
+public abstract sealed class TrainableHeads permits MedusaTrainer, MtpTrainer {
     protected final Base base;
 
-    protected Heads(Base base) {
+    protected TrainableHeads(Base base) {
         this.base = base;
     }
 
@@ -33,7 +33,7 @@ public abstract sealed class Heads permits MedusaHeads, MtpModules {
      * {@code grads} is not null (one array per param, zeroed by the caller) the gradient of
      * lossScale × loss added into it, stored rounded.
      */
-    public abstract Loss pass(List<Sequence> batch, double lossScale, Rounding rounding, double[][] grads, Parallel par);
+    public abstract Loss pass(List<TrainingSequence> batch, double lossScale, Rounding rounding, double[][] grads, Parallel par);
 
     /**
      * A batch's loss.

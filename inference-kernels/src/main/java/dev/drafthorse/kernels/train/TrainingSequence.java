@@ -8,8 +8,8 @@ package dev.drafthorse.kernels.train;
  * @param start the first position whose predictions are trained (prompt length − 1: from there on, the
  *     tokens to predict are the model's own)
  */
-public record Sequence(int[] tokens, float[] hidden, int start) {
-    public Sequence {
+public record TrainingSequence(int[] tokens, float[] hidden, int start) {
+    public TrainingSequence {
         if (tokens.length == 0 || hidden.length % tokens.length != 0) {
             throw new IllegalArgumentException("hidden has " + hidden.length + " values for " + tokens.length + " tokens");
         }

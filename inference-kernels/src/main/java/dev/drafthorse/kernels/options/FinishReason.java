@@ -1,4 +1,4 @@
-package dev.drafthorse.kernels.generate;
+package dev.drafthorse.kernels.options;
 
 /** Why a generation ended. */
 public enum FinishReason {

@@ -26,7 +26,7 @@ import java.util.Random;
  * argmax is the base's next-token guess); the block's output projections start small, so the residual
  * stream passes through. The gradient flows from each module back into the previous one.
  */
-public final class MtpModules extends Heads {
+public final class MtpTrainer extends TrainableHeads {
     private static final int CHUNK = 64;
 
     private final int depth;
@@ -62,7 +62,7 @@ public final class MtpModules extends Heads {
     }
 
     /** @param depth modules D, at least 1 */
-    public MtpModules(Base base, int depth, long seed) {
+    public MtpTrainer(Base base, int depth, long seed) {
         super(base);
         if (depth < 1) {
             throw new IllegalArgumentException("heads (MTP depth) must be >= 1, got " + depth);
@@ -124,9 +124,9 @@ public final class MtpModules extends Heads {
     }
 
     @Override
-    public Loss pass(List<Sequence> batch, double lossScale, Rounding rd, double[][] grads, Parallel par) {
+    public Loss pass(List<TrainingSequence> batch, double lossScale, Rounding rd, double[][] grads, Parallel par) {
         long[] targets = new long[depth];
-        for (Sequence s : batch) {
+        for (TrainingSequence s : batch) {
             for (int d = 0; d < depth; d++) {
                 targets[d] += Math.max(0, s.length() - d - 2 - s.start());
             }
@@ -139,7 +139,7 @@ public final class MtpModules extends Heads {
                 acc[i] = new double[params.get(i).size()];
             }
         }
-        for (Sequence s : batch) {
+        for (TrainingSequence s : batch) {
             Act[] acts = new Act[depth];
             double[] prev = null;
             for (int d = 0; d < depth; d++) {
@@ -172,13 +172,13 @@ public final class MtpModules extends Heads {
         if (grads != null) {
             for (int i = 0; i < acc.length; i++) {
                 rd.grad(acc[i]);
-                MedusaHeads.add(grads[i], acc[i]);
+                MedusaTrainer.add(grads[i], acc[i]);
             }
         }
         return loss(lossSum, targets, correct);
     }
 
-    private Act forward(int d, Sequence s, double[] prev, int rows, Rounding rd, double g, double[] lossSum, long[] correct,
+    private Act forward(int d, TrainingSequence s, double[] prev, int rows, Rounding rd, double g, double[] lossSum, long[] correct,
             boolean backward, Parallel par) {
         Module m = modules[d];
         int dim = base.dim();
@@ -473,7 +473,7 @@ public final class MtpModules extends Heads {
      * Module d's logits (V) at every position of one sequence, teacher-forced: row i predicts token
      * t_{i+d+2}. For evaluation and checks against the decoder.
      */
-    public double[][] logits(Sequence s, int d) {
+    public double[][] logits(TrainingSequence s, int d) {
         double[] prev = null;
         Act a = null;
         double[] sum = new double[depth];
@@ -484,8 +484,8 @@ public final class MtpModules extends Heads {
             if (rows <= 0) {
                 return new double[0][];
             }
-            a = forward(e, new Sequence(s.tokens(), s.hidden(), s.length() - 1), prev, rows, rd, 0, sum, correct, false,
-                    MedusaHeads.SERIAL);
+            a = forward(e, new TrainingSequence(s.tokens(), s.hidden(), s.length() - 1), prev, rows, rd, 0, sum, correct, false,
+                    MedusaTrainer.SERIAL);
             prev = a.x2;
         }
         int dim = base.dim();
@@ -494,7 +494,7 @@ public final class MtpModules extends Heads {
         double[][] out = new double[a.rows][base.vocab()];
         for (int i = 0; i < a.rows; i++) {
             Ops.linear(java.util.Arrays.copyOfRange(y, i * dim, (i + 1) * dim), 1, dim, base.output(), null, base.vocab(), out[i],
-                    MedusaHeads.SERIAL);
+                    MedusaTrainer.SERIAL);
         }
         return out;
     }
@@ -503,7 +503,7 @@ public final class MtpModules extends Heads {
      * Teacher-forced argmax predictions over one sequence: pred[d][i] is module d's guess of token
      * t_{i+d+2} at position i (−1 where the sequence is too short). For evaluation.
      */
-    public int[][] predict(Sequence s) {
+    public int[][] predict(TrainingSequence s) {
         int[][] pred = new int[depth][];
         double[] prev = null;
         Rounding rd = new Rounding(Precision.F64);
@@ -515,7 +515,8 @@ public final class MtpModules extends Heads {
             if (rows <= 0) {
                 continue;
             }
-            Act a = forward(d, new Sequence(s.tokens(), s.hidden(), 0), prev, rows, rd, 0, sum, correct, false, MedusaHeads.SERIAL);
+            Act a = forward(d, new TrainingSequence(s.tokens(), s.hidden(), 0), prev, rows, rd, 0, sum, correct, false,
+                    MedusaTrainer.SERIAL);
             prev = a.x2;
             int dim = base.dim();
             double[] y = new double[rows * dim];
@@ -523,7 +524,7 @@ public final class MtpModules extends Heads {
             double[] logits = new double[base.vocab()];
             for (int i = 0; i < rows; i++) {
                 Ops.linear(java.util.Arrays.copyOfRange(y, i * dim, (i + 1) * dim), 1, dim, base.output(), null, base.vocab(), logits,
-                        MedusaHeads.SERIAL);
+                        MedusaTrainer.SERIAL);
                 pred[d][i] = Ops.argmax(logits, 0, base.vocab());
             }
         }

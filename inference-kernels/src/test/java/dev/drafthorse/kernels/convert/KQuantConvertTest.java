@@ -1,4 +1,4 @@
-package dev.drafthorse.kernels.gguf;
+package dev.drafthorse.kernels.convert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drafthorse.kernels.KQuantFiles;
 import dev.drafthorse.kernels.SharedFiles;
+import dev.drafthorse.kernels.convert.GgufConverter;
+import dev.drafthorse.kernels.gguf.GgmlType;
+import dev.drafthorse.kernels.gguf.GgufFile;
+import dev.drafthorse.kernels.gguf.TensorInfo;
 import dev.drafthorse.kernels.tensor.WeightMatrix;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

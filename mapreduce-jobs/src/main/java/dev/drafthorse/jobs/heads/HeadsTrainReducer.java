@@ -7,7 +7,7 @@ import dev.drafthorse.jobs.TaskFailures;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.train.HeadsWriter;
-import dev.drafthorse.kernels.train.Sequence;
+import dev.drafthorse.kernels.train.TrainingSequence;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -30,13 +30,13 @@ import org.apache.hadoop.mapreduce.lib.output.FileOutputFormat;
  * {@value TrainHeadsTool#CSV_FILE} and {@value TrainHeadsTool#SUMMARY_FILE} into its work directory, which the
  * output committer moves into the job's output. Training is sequential, so there is exactly one reducer.
  */
-public final class TrainReducer extends Reducer<LongWritable, SequenceWritable, NullWritable, NullWritable> {
-    private static final Log LOG = LogFactory.getLog(TrainReducer.class);
+public final class HeadsTrainReducer extends Reducer<LongWritable, SequenceWritable, NullWritable, NullWritable> {
+    private static final Log LOG = LogFactory.getLog(HeadsTrainReducer.class);
 
     private TrainHeadsSpec spec;
     private Parallel par;
     private Model model;
-    private final List<Sequence> data = new ArrayList<>();
+    private final List<TrainingSequence> data = new ArrayList<>();
 
     /** Records a failure for the driver before Hadoop sees it: the local runner keeps no task diagnostics. */
     @Override
