@@ -207,7 +207,7 @@ public final class LlmScoreUDTF extends GenericUDTF {
             throw new HiveException(NAME + ": scoring failed for a prompt of " + prompt.length() + " characters: "
                     + e.getMessage(), e);
         }
-        double[] probs = normalize(scores);
+        double[] probs = Scorer.probabilities(scores);
         for (int i = 0; i < candidates.size(); i++) {
             candidate.set(candidates.get(i));
             logprob.set(scores.get(i).logprob());
@@ -240,24 +240,6 @@ public final class LlmScoreUDTF extends GenericUDTF {
             row[2] = null;
             forward(row);
         }
-    }
-
-    /** Softmax of the log-probabilities, shifted by their maximum so that no exp underflows to all zeros. */
-    static double[] normalize(List<Scorer.Score> scores) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (Scorer.Score s : scores) {
-            max = Math.max(max, s.logprob());
-        }
-        double[] p = new double[scores.size()];
-        double sum = 0;
-        for (int i = 0; i < p.length; i++) {
-            p[i] = Math.exp(scores.get(i).logprob() - max);
-            sum += p[i];
-        }
-        for (int i = 0; i < p.length; i++) {
-            p[i] /= sum;
-        }
-        return p;
     }
 
     @Override

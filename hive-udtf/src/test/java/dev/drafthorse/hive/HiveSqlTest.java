@@ -346,7 +346,7 @@ class HiveSqlTest {
         for (Object[] doc : new Object[][] {{1, ExplodeChunksUDTFTest.TEXT}, {3, "A short one."}}) {
             for (List<Object> c : ExplodeChunksUDTFTest.expected(tok, (String) doc[1], 24, 0)) {
                 List<Scorer.Score> s = LlmScoreUDTFTest.direct((String) c.get(1), List.of(" happy", " sad"));
-                double[] p = LlmScoreUDTF.normalize(s);
+                double[] p = Scorer.probabilities(s);
                 want.add(row(doc[0], c.get(0), " happy", s.get(0).logprob(), p[0]));
                 want.add(row(doc[0], c.get(0), " sad", s.get(1).logprob(), p[1]));
             }

@@ -129,7 +129,7 @@ class LlmScoreUDTFTest {
 
     @Test
     void normalizationSurvivesVeryUnlikelyCandidates() {
-        double[] p = LlmScoreUDTF.normalize(List.of(new Scorer.Score(-2000, new int[0], new double[0]),
+        double[] p = Scorer.probabilities(List.of(new Scorer.Score(-2000, new int[0], new double[0]),
                 new Scorer.Score(-2001, new int[0], new double[0])));
         assertEquals(1 / (1 + Math.exp(-1)), p[0], 1e-15);
         assertEquals(1.0, p[0] + p[1], 1e-15);

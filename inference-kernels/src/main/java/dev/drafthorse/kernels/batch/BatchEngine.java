@@ -204,7 +204,7 @@ public final class BatchEngine {
         private long reserved;         // KV positions reserved by the active sequences
         private double plainPassNanos; // moving average of a pass without drafts
         private long draftNanos;       // this step's drafting time
-        private int draftingSeqs;      // this step's sequences with drafts
+        private final List<Sequence> drafting = new ArrayList<>(); // this step's sequences with drafts
         private int draftedTokens;     // and their drafted tokens
 
         Run(List<Request> requests, BatchOptions options, Listener listener) {
@@ -311,11 +311,11 @@ public final class BatchEngine {
             } else if (useMtp) {
                 mtpDrafts(active, spec);
             }
-            draftingSeqs = 0;
+            drafting.clear();
             draftedTokens = 0;
             for (Sequence s : active) {
                 if (s.drafted > 0) {
-                    draftingSeqs++;
+                    drafting.add(s);
                     draftedTokens += s.drafted;
                 }
             }
@@ -432,13 +432,14 @@ public final class BatchEngine {
 
         /** The cost of a drafted token relative to a plain pass, for the adaptive draft length. */
         private void observeCost(List<Sequence> inPass, long passNanos) {
-            if (draftingSeqs == 0) {
+            if (drafting.isEmpty()) {
                 plainPassNanos = plainPassNanos == 0 ? passNanos : 0.8 * plainPassNanos + 0.2 * passNanos;
             } else if (draftedTokens > 0) {
                 double base = plainPassNanos > 0 ? plainPassNanos : passNanos;
-                double perToken = (draftNanos + Math.max(0, passNanos - base)) / ((double) draftedTokens / draftingSeqs);
-                for (Sequence s : inPass) {
-                    if (s.draftLength != null && s.drafted > 0) {
+                double perToken = (draftNanos + Math.max(0, passNanos - base)) / ((double) draftedTokens / drafting.size());
+                // The sequences that drafted before this pass (accepting a chain resets s.drafted, so it cannot tell).
+                for (Sequence s : drafting) {
+                    if (s.draftLength != null) {
                         s.draftLength.observeCost(perToken / base);
                     }
                 }

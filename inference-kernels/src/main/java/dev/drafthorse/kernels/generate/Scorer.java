@@ -49,6 +49,27 @@ public final class Scorer {
      */
     public record Score(double logprob, int[] tokens, double[] tokenLogprobs) {}
 
+    /**
+     * The candidates' probabilities normalized over the row: softmax of their log-probabilities (shifted by the
+     * largest, in double). The one definition {@code infer}'s {@code prob} and Hive's {@code llm_score} share.
+     */
+    public static double[] probabilities(List<Score> scores) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (Score s : scores) {
+            max = Math.max(max, s.logprob());
+        }
+        double[] p = new double[scores.size()];
+        double sum = 0;
+        for (int i = 0; i < p.length; i++) {
+            p[i] = Math.exp(scores.get(i).logprob() - max);
+            sum += p[i];
+        }
+        for (int i = 0; i < p.length; i++) {
+            p[i] /= sum;
+        }
+        return p;
+    }
+
     /** Scores every continuation in one pass over a token tree (see {@link #scoreTree}). */
     public List<Score> score(String prompt, List<String> continuations) {
         Tokenizer tok = model.tokenizer();

@@ -11,6 +11,7 @@ import dev.drafthorse.kernels.generate.Scorer;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.tensor.Parallel;
+import dev.drafthorse.kernels.tensor.Simd;
 import dev.drafthorse.rows.BadRow;
 import dev.drafthorse.rows.ChatRows;
 import dev.drafthorse.rows.JsonText;
@@ -93,8 +94,7 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
             draft = Model.load(CacheFiles.localPath(context, DRAFT_ROLE), par);
         }
         context.getCounter(InferCounter.MODEL_LOAD_MS).increment((System.nanoTime() - t0) / 1_000_000);
-        boolean vector = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-        context.getCounter(vector ? InferCounter.TASKS_VECTOR : InferCounter.TASKS_SCALAR).increment(1);
+        context.getCounter(Simd.ENABLED ? InferCounter.TASKS_VECTOR : InferCounter.TASKS_SCALAR).increment(1);
         ctx = settings.ctxSize() > 0 ? settings.ctxSize() : model.config().contextLength();
         parser = new RowParser(settings.mode(), settings.rowDefaults(), settings.chat(), settings.system());
         chat = new ChatRows(model, settings.date());

@@ -50,7 +50,7 @@ public final class OutputRows {
     /** One scored row: each candidate's log-probability and its probability among the row's candidates. */
     public static String score(String id, int promptTokens, List<String> candidates, List<Scorer.Score> scores,
             InferSettings.Format format) {
-        double[] prob = softmax(scores);
+        double[] prob = Scorer.probabilities(scores);
         if (format == InferSettings.Format.TSV) {
             List<String> lines = new ArrayList<>();
             for (int i = 0; i < candidates.size(); i++) {
@@ -92,24 +92,6 @@ public final class OutputRows {
         String text = new String(line, 0, shown, StandardCharsets.UTF_8);
         o.put("input", shown < length ? text + "..." : text);
         return write(o);
-    }
-
-    /** softmax over the candidates' log-probabilities, in double, in candidate order. */
-    static double[] softmax(List<Scorer.Score> scores) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (Scorer.Score s : scores) {
-            max = Math.max(max, s.logprob());
-        }
-        double[] p = new double[scores.size()];
-        double sum = 0;
-        for (int i = 0; i < p.length; i++) {
-            p[i] = Math.exp(scores.get(i).logprob() - max);
-            sum += p[i];
-        }
-        for (int i = 0; i < p.length; i++) {
-            p[i] /= sum;
-        }
-        return p;
     }
 
     /** Hive LazySimpleSerDe escaping (escape char backslash, CR/LF escaped as \r and \n). */
