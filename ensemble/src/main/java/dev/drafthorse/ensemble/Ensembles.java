@@ -70,20 +70,19 @@ public final class Ensembles {
     }
 
     /**
-     * The classifier as a model file gives it back: serialized and read again. Java serialization writes a
-     * {@code HashMap}'s table size, which depends on how the map was built (Smile sizes its maps at construction;
-     * deserialization sizes them from their entry count), so a classifier assembled from members that were trained
-     * and serialized elsewhere would otherwise serialize to other bytes than the same classifier trained here. After
-     * one round trip both are in the same, stable form (and the model in memory is exactly the one a reader loads).
+     * The classifier as a model file gives it back: serialized and read again, so that a classifier assembled from
+     * members trained and serialized elsewhere and the same classifier trained here are in the same, stable form
+     * (Smile's map-holding classes rebuilt from their {@code SerialForms}), and the model in memory is exactly the
+     * one a reader loads.
      */
     static Classifier normalized(Classifier c) {
         try {
             java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-            try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(buf)) {
+            try (java.io.ObjectOutputStream o = dev.drafthorse.ensemble.io.SafeObjectInput.output(buf)) {
                 o.writeObject(c);
             }
             try (java.io.ObjectInputStream in = dev.drafthorse.ensemble.io.SafeObjectInput.open(
-                    new java.io.ByteArrayInputStream(buf.toByteArray()), new dev.drafthorse.ensemble.io.SafeObjectInput.Filter())) {
+                    new java.io.ByteArrayInputStream(buf.toByteArray()), new dev.drafthorse.ensemble.io.SafeObjectInput.Filter(buf.size()))) {
                 return (Classifier) in.readObject();
             }
         } catch (java.io.IOException | ClassNotFoundException e) {

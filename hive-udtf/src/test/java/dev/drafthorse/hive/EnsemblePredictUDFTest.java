@@ -162,6 +162,57 @@ class EnsemblePredictUDFTest {
         assertTrue(notModel.getMessage().contains("not a Drafthorse ensemble model file"), notModel.getMessage());
     }
 
+    /**
+     * Issue 15's crafted model files fail the query at initialize, naming what is wrong: nested hash maps (the
+     * "SerialDOS" shape kept ensemble_predict busy past 150 s) and a class name garbled with the checksum recomputed.
+     */
+    @Test
+    void craftedModelFilesFailAtInitializeQuickly() throws Exception {
+        byte[] model = Files.readAllBytes(trained.file());
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(model);
+        int h = b.getInt(12);
+        byte[] payload = java.util.Arrays.copyOfRange(model, 24 + h, 24 + h + (int) b.getLong(16 + h));
+        java.util.Map<Object, Object> root = new java.util.HashMap<>();
+        java.util.Map<Object, Object> x = root;
+        java.util.Map<Object, Object> y = new java.util.HashMap<>();
+        for (int i = 0; i < 60; i++) {
+            java.util.Map<Object, Object> tx = new java.util.HashMap<>();
+            java.util.Map<Object, Object> ty = new java.util.HashMap<>();
+            tx.put("foo", "bar");
+            x.put(tx, "x");
+            x.put(ty, "x");
+            y.put(tx, "x");
+            y.put(ty, "x");
+            x = tx;
+            y = ty;
+        }
+        java.io.ByteArrayOutputStream dos = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(dos)) {
+            o.writeObject(root);
+        }
+        byte[] garbled = new String(payload, java.nio.charset.StandardCharsets.ISO_8859_1)
+                .replace("smile.base.cart.OrdinalNode", "smile.base.cart.OrdinalNodf").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        java.util.Map<String, byte[]> files = java.util.Map.of("serialdos.ensemble", dos.toByteArray(), "garbled.ensemble", garbled);
+        for (java.util.Map.Entry<String, byte[]> f : files.entrySet()) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.io.DataOutputStream d = new java.io.DataOutputStream(out);
+            d.write(model, 0, 16 + h);
+            d.writeLong(f.getValue().length);
+            d.write(f.getValue());
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(model, 16, h);
+            crc.update(f.getValue());
+            d.writeInt((int) crc.getValue());
+            Path file = Files.write(dir.resolve(f.getKey()), out.toByteArray());
+            long t0 = System.nanoTime();
+            UDFArgumentException e = assertThrows(UDFArgumentException.class, () -> new EnsemblePredictUDF()
+                    .initialize(new ObjectInspector[] {constString(file.toString()), list(javaDouble())}));
+            assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "refused within 5 s");
+            assertTrue(e.getMessage().contains(f.getKey() + ": payload refused: class "
+                    + (f.getKey().startsWith("serialdos") ? "java.util.HashMap" : "smile.base.cart.OrdinalNodf") + " is not allowed"), e.getMessage());
+        }
+    }
+
     // ---- predictions -----------------------------------------------------------------------------------
 
     @Test

@@ -37,15 +37,18 @@ import java.util.zip.CRC32;
  * <p>Reading checks, in order: magic, version, sizes, that every promised byte is there (truncation), the
  * checksum, then the header (JSON fields, and the Smile version against the one on the class path, since
  * Smile's serialized form changes between versions), and only then deserializes the payload behind
- * {@link SafeObjectInput}'s allow-list, and checks that the object is of the class the header names. Each
- * refusal is a {@link ModelFileException} naming the file and the field.
+ * {@link SafeObjectInput}'s allow-list and limits (time and memory bounded by the payload's size; no hash-based
+ * collection is deserialized: version 2 writes Smile's map-holding classes in {@link SerialForms}), checks that the
+ * object is of the class the header names, and its structure ({@link ModelCheck}: no missing tree child or member,
+ * and a row of zeros predicts a proper posterior). Each refusal is a {@link ModelFileException} naming the file and
+ * the field.
  *
  * <p>Writing is deterministic: the header has no timestamps and sorted maps, and the payload is the
  * serialization of a model trained deterministically.
  */
 public final class ModelFile {
     /** The version this build writes and reads. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     static final byte[] MAGIC = {(byte) 0x89, 'D', 'H', 'E', 'N', 'S', '\r', '\n'};
     static final int MAX_HEADER = 16 << 20;
     static final long MAX_PAYLOAD = Integer.MAX_VALUE - 64;
@@ -56,7 +59,7 @@ public final class ModelFile {
     public static void write(EnsembleModel model, OutputStream out) throws IOException {
         byte[] header = model.header().toJson();
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        try (ObjectOutputStream oos = new ObjectOutputStream(buf)) {
+        try (ObjectOutputStream oos = SafeObjectInput.output(buf)) {
             oos.writeObject(model.classifier());
         }
         byte[] payload = buf.toByteArray();
@@ -98,20 +101,24 @@ public final class ModelFile {
     public static EnsembleModel read(InputStream in, String where) throws IOException {
         Checked c = readChecked(in, where);
         Object o;
-        SafeObjectInput.Filter filter = new SafeObjectInput.Filter();
+        SafeObjectInput.Filter filter = new SafeObjectInput.Filter(c.payload.length);
         try (ObjectInputStream ois = SafeObjectInput.open(new ByteArrayInputStream(c.payload), filter)) {
             o = ois.readObject();
             if (ois.read() != -1) throw new ModelFileException(where + ": payload has bytes after its object");
         } catch (InvalidClassException e) {
             String what = filter.refused() != null ? filter.refused() : e.getMessage();
             throw new ModelFileException(where + ": payload refused: " + what
-                    + " is not allowed (only ensemble and Smile model classes are deserialized)", e);
+                    + " is not allowed (only ensemble and Smile model classes, as this build has them, are deserialized,"
+                    + " within limits set by the payload's size)", e);
         } catch (ClassNotFoundException e) {
             throw new ModelFileException(where + ": payload names class " + e.getMessage() + ", which is not on the class path", e);
         } catch (ModelFileException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw new ModelFileException(where + ": payload is not a valid serialized model: " + e, e);
+        } catch (StackOverflowError e) {
+            // nesting within the depth limit, on a thread with a small stack: the stream is dropped, nothing else is left
+            throw new ModelFileException(where + ": payload nests deeper than this thread's stack allows (-Xss)", e);
         }
         if (!(o instanceof Classifier cl)) {
             throw new ModelFileException(where + ": payload is a " + o.getClass().getName() + ", not an ensemble classifier");
@@ -121,6 +128,11 @@ public final class ModelFile {
         }
         if (cl.numClasses() != c.header.classes().size()) {
             throw new ModelFileException(where + ": payload has " + cl.numClasses() + " classes, the header lists " + c.header.classes().size());
+        }
+        try {
+            ModelCheck.check(cl, c.header.features().size(), c.header.classes().size());
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(where + ": payload is not a usable model: " + e.getMessage(), e);
         }
         return new EnsembleModel(c.header, cl);
     }

@@ -36,10 +36,10 @@ class CanonicalInputTest {
         List<Classifier> members = new ArrayList<>();
         for (int m = 0; m < p.baggingMembers(); m++) {
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            try (ObjectOutputStream o = new ObjectOutputStream(buf)) {
+            try (ObjectOutputStream o = SafeObjectInput.output(buf)) {
                 o.writeObject(Bagging.trainMember(DATA, p, m));
             }
-            try (ObjectInputStream in = open.open(new ByteArrayInputStream(buf.toByteArray()), new SafeObjectInput.Filter())) {
+            try (ObjectInputStream in = open.open(new ByteArrayInputStream(buf.toByteArray()), new SafeObjectInput.Filter(buf.size()))) {
                 members.add((Classifier) in.readObject());
             }
         }
@@ -54,8 +54,12 @@ class CanonicalInputTest {
                 EnsembleParams.defaults().with("ensemble.bagging.members", "4").with("ensemble.bagging.base", "logistic"))) {
             byte[] together = ModelFile.toBytes(Ensembles.train(DATA, List.of(), p));
             assertArrayEquals(together, assembledFromSeparateStreams(p, SafeObjectInput::openCanonical), p.asMap().toString());
-            assertFalse(java.util.Arrays.equals(together, assembledFromSeparateStreams(p, SafeObjectInput::open)),
-                    "without canonical values the bytes differ (so the check above can fail)");
+            if (p.baggingBase() == EnsembleParams.BaseLearner.TREE) {
+                // trees share Smile's data types and the response name; logistic members (whose IntSet is written as
+                // plain ints) share nothing that a stream of their own would copy
+                assertFalse(java.util.Arrays.equals(together, assembledFromSeparateStreams(p, SafeObjectInput::open)),
+                        "without canonical values the bytes differ (so the check above can fail)");
+            }
         }
     }
 }

@@ -65,7 +65,7 @@ class ModelFileTest {
 
     static byte[] serialize(Object o) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
-        try (ObjectOutputStream oos = new ObjectOutputStream(b)) {
+        try (ObjectOutputStream oos = SafeObjectInput.output(b)) {
             oos.writeObject(o);
         }
         return b.toByteArray();
@@ -97,13 +97,15 @@ class ModelFileTest {
     @Test
     void otherVersionsAreRefused() throws IOException {
         byte[] b = bytes.clone();
-        b[11] = 2; // version 2, big-endian u32 at offset 8
-        refused(b, "format version 2; this build reads version 1 only");
+        b[11] = 3; // version 3, big-endian u32 at offset 8
+        refused(b, "format version 3; this build reads version 2 only");
+        b[11] = 1; // version 1 held Smile's HashMaps as such
+        refused(b, "format version 1; this build reads version 2 only");
         String header = new String(model.header().toJson(), StandardCharsets.UTF_8);
         byte[] payload = serialize(model.classifier());
-        refused(craft(1, header.replace("\"smile_version\":\"3.1.1\"", "\"smile_version\":\"2.6.0\"").getBytes(StandardCharsets.UTF_8), payload),
+        refused(craft(2, header.replace("\"smile_version\":\"3.1.1\"", "\"smile_version\":\"2.6.0\"").getBytes(StandardCharsets.UTF_8), payload),
                 "written with Smile 2.6.0, this build has Smile 3.1.1");
-        refused(craft(1, header.replace("\"format_version\":1", "\"format_version\":7").getBytes(StandardCharsets.UTF_8), payload),
+        refused(craft(2, header.replace("\"format_version\":2", "\"format_version\":7").getBytes(StandardCharsets.UTF_8), payload),
                 "header field 'format_version' is 7");
     }
 
@@ -140,31 +142,31 @@ class ModelFileTest {
     void gadgetPayloadsAreRefusedBeforeTheyRun() throws IOException {
         byte[] header = model.header().toJson();
         Tripwire.triggered = false;
-        refused(craft(1, header, serialize(new Tripwire())), "class dev.drafthorse.ensemble.io.Tripwire is not allowed");
-        // inside an allowed container too: the container's readObject never reaches it
+        refused(craft(ModelFile.FORMAT_VERSION, header, serialize(new Tripwire())), "class dev.drafthorse.ensemble.io.Tripwire is not allowed");
+        // inside a container: no collection class is admitted at all, so the container is refused first
         HashMap<String, Object> nested = new HashMap<>();
         nested.put("x", new Tripwire());
-        refused(craft(1, header, serialize(nested)), "Tripwire is not allowed");
+        refused(craft(ModelFile.FORMAT_VERSION, header, serialize(nested)), "class java.util.HashMap is not allowed");
         assertFalse(Tripwire.triggered, "the gadget's readObject never ran");
         // URLDNS: a HashMap keyed by a URL resolves the host when the map rehashes on deserialization
         HashMap<URL, String> urldns = new HashMap<>();
         urldns.put(new URL("file:/tmp/never-resolved"), "x");
-        refused(craft(1, header, serialize(urldns)), "class java.net.URL is not allowed");
+        refused(craft(ModelFile.FORMAT_VERSION, header, serialize(urldns)), "class java.util.HashMap is not allowed");
         // a classic gadget entry point of the JDK
-        refused(craft(1, header, serialize(new javax.management.BadAttributeValueExpException("x"))),
+        refused(craft(ModelFile.FORMAT_VERSION, header, serialize(new javax.management.BadAttributeValueExpException("x"))),
                 "class javax.management.BadAttributeValueExpException is not allowed");
     }
 
     @Test
     void unexpectedClassesAreRefused() throws IOException {
         byte[] header = model.header().toJson();
-        refused(craft(1, header, serialize("just a string")), "payload is a java.lang.String, not an ensemble classifier");
+        refused(craft(ModelFile.FORMAT_VERSION, header, serialize("just a string")), "payload is a java.lang.String, not an ensemble classifier");
         // an allowed model class, but not the one the header names
         EnsembleModel boost = Ensembles.train(data, List.of(), EnsembleParams.defaults().with("ensemble.method", "boosting")
                 .with("ensemble.boosting.trees", "5"));
-        refused(craft(1, header, serialize(boost.classifier())), "the header says dev.drafthorse.ensemble.method.BaggingModel");
-        refused(craft(1, "{\"format\":\"other\"}".getBytes(StandardCharsets.UTF_8), serialize("x")), "header field 'format' is 'other'");
-        refused(craft(1, "not json".getBytes(StandardCharsets.UTF_8), serialize("x")), "header is not valid JSON");
+        refused(craft(ModelFile.FORMAT_VERSION, header, serialize(boost.classifier())), "the header says dev.drafthorse.ensemble.method.BaggingModel");
+        refused(craft(ModelFile.FORMAT_VERSION, "{\"format\":\"other\"}".getBytes(StandardCharsets.UTF_8), serialize("x")), "header field 'format' is 'other'");
+        refused(craft(ModelFile.FORMAT_VERSION, "not json".getBytes(StandardCharsets.UTF_8), serialize("x")), "header is not valid JSON");
     }
 
     static final class NotAllowed implements Serializable {
@@ -177,6 +179,10 @@ class ModelFileTest {
         assertTrue(SafeObjectInput.allowed("dev.drafthorse.ensemble.method.BaggingModel"));
         assertFalse(SafeObjectInput.allowed("smile.data.DataFrame"));
         assertFalse(SafeObjectInput.allowed("java.util.PriorityQueue"));
+        assertFalse(SafeObjectInput.allowed("java.util.HashMap"));
+        assertFalse(SafeObjectInput.allowed("java.util.HashSet"));
+        assertFalse(SafeObjectInput.allowed("smile.util.IntSet"), "written in its serial form");
+        assertFalse(SafeObjectInput.allowed("smile.data.type.StructType"), "written in its serial form");
         assertFalse(SafeObjectInput.allowed(NotAllowed.class.getName()));
     }
 

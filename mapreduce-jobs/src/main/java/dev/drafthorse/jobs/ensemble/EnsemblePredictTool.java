@@ -7,6 +7,7 @@ import dev.drafthorse.ensemble.data.SourceSpec;
 import dev.drafthorse.ensemble.io.ModelFile;
 import dev.drafthorse.ensemble.io.PredictionWriter;
 import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.OutputClaim;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -137,7 +138,7 @@ public final class EnsemblePredictTool extends Configured implements Tool {
             Configuration jc = job.getConfiguration();
             jc.set(PredictReducer.FORMAT, format.name());
             jc.set(MODEL_KEY, modelPath.toString());
-            JobSupport.committerDefaults(jc);
+            JobSupport.committerDefaults(jc, err, COMMAND);
             job.setJobName("drafthorse " + COMMAND + " " + modelPath.getName() + " -> " + output);
             job.setJarByClass(EnsemblePredictTool.class);
             job.setInputFormatClass(TextInputFormat.class);
@@ -147,13 +148,19 @@ public final class EnsemblePredictTool extends Configured implements Tool {
             job.setReducerClass(PredictReducer.class);
             job.setOutputKeyClass(NullWritable.class);
             job.setOutputValueClass(Text.class);
-            job.setOutputFormatClass(TextOutputFormat.class);
+            job.setOutputFormatClass(ClaimedOutputFormat.class);
             MultipleOutputs.addNamedOutput(job, REJECTS, TextOutputFormat.class, NullWritable.class, Text.class);
             FileOutputFormat.setOutputPath(job, output);
             // A link name of this job's own: never a stale model another job left in the working directory.
             CacheFiles.add(job, modelPath.toUri(), PredictReducer.MODEL_ROLE, ".model");
 
-            if (!JobSupport.run(job, COMMAND, err)) return 1;
+            // One job per output directory: the loser of a race stops here, saying so (not "failed: NA" after submitting).
+            Path claim = OutputClaim.claim(ofs, output, job.getJobName());
+            try {
+                if (!JobSupport.run(job, COMMAND, err)) return 1;
+            } finally {
+                OutputClaim.release(ofs, claim);
+            }
             JobSupport.dropChecksumFiles(ofs, output);
             Counters c = job.getCounters();
             long in = c.findCounter(EnsembleCounter.INPUT_LINES).getValue();
@@ -175,6 +182,17 @@ public final class EnsemblePredictTool extends Configured implements Tool {
         } catch (IOException | RuntimeException e) {
             err.println(COMMAND + ": " + JobSupport.describe(e));
             return 1;
+        }
+    }
+
+    /** Text output into a directory that may exist only as this job's driver claimed it ({@link OutputClaim}). */
+    public static final class ClaimedOutputFormat extends TextOutputFormat<NullWritable, Text> {
+        @Override
+        public void checkOutputSpecs(org.apache.hadoop.mapreduce.JobContext job) throws IOException {
+            Path out = getOutputPath(job);
+            if (out == null) throw new org.apache.hadoop.mapred.InvalidJobConfException("Output directory not set.");
+            org.apache.hadoop.mapreduce.security.TokenCache.obtainTokensForNamenodes(job.getCredentials(), new Path[] {out}, job.getConfiguration());
+            OutputClaim.checkOutputSpecs(out.getFileSystem(job.getConfiguration()), out);
         }
     }
 

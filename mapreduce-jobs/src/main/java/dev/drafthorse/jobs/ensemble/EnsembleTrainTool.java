@@ -175,7 +175,7 @@ public final class EnsembleTrainTool extends Configured implements Tool {
             }
             Path results = new Path(staging, "units");
 
-            JobSupport.committerDefaults(conf);
+            JobSupport.committerDefaults(conf, err, COMMAND);
             // The local runner trains one reduce task at a time unless told otherwise: use the cores.
             conf.setIfUnset("mapreduce.local.reduce.tasks.maximum", Integer.toString(Runtime.getRuntime().availableProcessors()));
             Job job = Job.getInstance(conf, "drafthorse " + COMMAND + " " + params.method().name().toLowerCase(Locale.ROOT) + " -> " + output);

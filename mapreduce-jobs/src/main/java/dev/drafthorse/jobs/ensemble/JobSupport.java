@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.ensemble;
 
+import dev.drafthorse.jobs.Commits;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +16,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.mapreduce.Counter;
 import org.apache.hadoop.mapreduce.Job;
-import org.apache.hadoop.mapreduce.lib.output.FileOutputCommitter;
 
 /** What the two ensemble drivers share: option plumbing, submission with progress on stderr, file hygiene. */
 final class JobSupport {
@@ -53,22 +53,12 @@ final class JobSupport {
         return p;
     }
 
-    /** Committer-managed outputs (algorithm 1: task output moves at task commit, job output at job commit). */
-    static void committerDefaults(Configuration conf) {
-        if (!fromCommandLine(conf, FileOutputCommitter.FILEOUTPUTCOMMITTER_ALGORITHM_VERSION)) {
-            conf.set(FileOutputCommitter.FILEOUTPUTCOMMITTER_ALGORITHM_VERSION, "1");
-        }
-    }
-
-    /** Whether {@code key} was set on the command line (GenericOptionsParser records that source). */
-    static boolean fromCommandLine(Configuration conf, String key) {
-        String[] sources = conf.getPropertySources(key);
-        if (sources != null) {
-            for (String s : sources) {
-                if (s.contains("command line")) return true;
-            }
-        }
-        return false;
+    /**
+     * Committer-managed outputs (algorithm 1: task output moves at task commit, job output at job commit; and
+     * {@code _SUCCESS}), whatever the configuration says: other settings are overridden with a warning ({@link Commits}).
+     */
+    static void committerDefaults(Configuration conf, PrintStream err, String command) {
+        Commits.enforce(conf, err, command);
     }
 
     /** Submits and waits, printing map/reduce progress on stderr; returns whether the job succeeded. */

@@ -77,7 +77,7 @@ record TrainUnit(Kind kind, int member, int fold) {
     static byte[] classifier(Classifier c) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         buf.write('C');
-        try (ObjectOutputStream o = new ObjectOutputStream(buf)) {
+        try (ObjectOutputStream o = SafeObjectInput.output(buf)) {
             o.writeObject(c);
         }
         return buf.toByteArray();
@@ -103,7 +103,7 @@ record TrainUnit(Kind kind, int member, int fold) {
     /** A classifier result, deserialized behind the model file's allow-list. */
     static Classifier readClassifier(byte[] b, String where) throws IOException {
         if (b.length == 0 || b[0] != 'C') throw new IOException(where + ": not a classifier result");
-        SafeObjectInput.Filter filter = new SafeObjectInput.Filter();
+        SafeObjectInput.Filter filter = new SafeObjectInput.Filter(b.length - 1);
         // canonical shared values: the joint serialization of members read one by one is that of members trained together
         try (ObjectInputStream in = SafeObjectInput.openCanonical(new ByteArrayInputStream(b, 1, b.length - 1), filter)) {
             Object o = in.readObject();

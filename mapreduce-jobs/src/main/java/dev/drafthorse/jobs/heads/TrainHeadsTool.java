@@ -32,7 +32,6 @@ import org.apache.hadoop.mapreduce.TaskReport;
 import org.apache.hadoop.mapreduce.TaskType;
 import org.apache.hadoop.mapreduce.lib.input.FileInputFormat;
 import org.apache.hadoop.mapreduce.lib.input.NLineInputFormat;
-import org.apache.hadoop.mapreduce.lib.output.FileOutputCommitter;
 import org.apache.hadoop.mapreduce.lib.output.FileOutputFormat;
 import org.apache.hadoop.mapreduce.lib.output.LazyOutputFormat;
 import org.apache.hadoop.mapreduce.lib.output.TextOutputFormat;
@@ -137,7 +136,7 @@ public final class TrainHeadsTool extends Configured implements Tool {
         }
         addVectorModule(conf, MRJobConfig.MAP_JAVA_OPTS);
         addVectorModule(conf, MRJobConfig.REDUCE_JAVA_OPTS);
-        conf.setIfUnset(FileOutputCommitter.FILEOUTPUTCOMMITTER_ALGORITHM_VERSION, "1");
+        dev.drafthorse.jobs.Commits.enforce(conf, err, "drafthorse train-heads");
 
         Job job = Job.getInstance(conf, "drafthorse train-heads " + spec.kind() + " x" + spec.heads() + " " + spec.prompts());
         job.setJarByClass(TrainHeadsTool.class);

@@ -39,7 +39,10 @@ public enum InferKey {
     MAX_REJECT_FRACTION("max-reject-fraction", "0.1", "the job fails when rejected rows / input rows exceed this, in [0, 1]"),
     ROWS_PER_TASK("rows-per-task", "0", "input lines per map task (NLineInputFormat); 0 = one task per file block"),
     FAULT_HALT_AFTER_ROWS("fault.halt-after-rows", "0", "testing only: the first attempt of every map task halts its JVM "
-            + "after writing this many rows (retry-safety tests on a cluster; ignored by the local runner); 0 = off");
+            + "after writing this many rows (retry-safety tests on a cluster; ignored by the local runner); 0 = off"),
+    FAULT_HALT_IN_COMMIT("fault.halt-in-commit", "0", "testing only: attempts numbered below this (0 is the first) of every map"
+            + " task halt their JVM in task commit, just after the committer moved their files (commit-safety tests on a"
+            + " cluster; ignored by the local runner); 0 = off");
 
     /** The prefix of every key. */
     public static final String PREFIX = "drafthorse.infer.";

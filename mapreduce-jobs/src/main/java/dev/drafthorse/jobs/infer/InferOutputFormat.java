@@ -2,14 +2,20 @@ package dev.drafthorse.jobs.infer;
 
 import java.io.DataOutputStream;
 import java.io.IOException;
+import dev.drafthorse.jobs.OutputClaim;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.Text;
+import org.apache.hadoop.mapred.InvalidJobConfException;
+import org.apache.hadoop.mapreduce.JobContext;
+import org.apache.hadoop.mapreduce.OutputCommitter;
 import org.apache.hadoop.mapreduce.RecordWriter;
 import org.apache.hadoop.mapreduce.TaskAttemptContext;
 import org.apache.hadoop.mapreduce.lib.output.FileOutputCommitter;
 import org.apache.hadoop.mapreduce.lib.output.FileOutputFormat;
+import org.apache.hadoop.mapreduce.security.TokenCache;
 
 /**
  * Writes the mapper's two streams: rows (key {@link InferMapper#ROW}) to {@code part-m-NNNNN} and rejects (key
@@ -24,6 +30,45 @@ import org.apache.hadoop.mapreduce.lib.output.FileOutputFormat;
 public final class InferOutputFormat extends FileOutputFormat<Text, Text> {
     /** The rejects folder under the output directory. */
     public static final String REJECTS_DIR = "_rejects";
+
+    private FileOutputCommitter halting;
+
+    /** The output directory may exist only as this job's driver claimed it ({@link OutputClaim}). */
+    @Override
+    public void checkOutputSpecs(JobContext job) throws IOException {
+        Path out = getOutputPath(job);
+        if (out == null) {
+            throw new InvalidJobConfException("Output directory not set.");
+        }
+        TokenCache.obtainTokensForNamenodes(job.getCredentials(), new Path[] {out}, job.getConfiguration());
+        OutputClaim.checkOutputSpecs(out.getFileSystem(job.getConfiguration()), out);
+    }
+
+    /** The committer; with {@link InferKey#FAULT_HALT_IN_COMMIT} (tests on a cluster), one whose early attempts die in commit. */
+    @Override
+    public synchronized OutputCommitter getOutputCommitter(TaskAttemptContext context) throws IOException {
+        Configuration conf = context.getConfiguration();
+        int halt = InferSettings.faultHaltInCommit(conf);
+        if (halt == 0 || "local".equals(conf.get("mapreduce.framework.name", "local"))) {
+            return super.getOutputCommitter(context);
+        }
+        if (halting == null) {
+            halting = new FileOutputCommitter(getOutputPath(context), context) {
+                @Override
+                public void commitTask(TaskAttemptContext task) throws IOException {
+                    super.commitTask(task);
+                    if (task.getTaskAttemptID().getId() < halt) {
+                        // die like a container killed during commit: after the files moved, before the task reports done
+                        System.err.println("drafthorse infer: " + InferKey.FAULT_HALT_IN_COMMIT.key() + "=" + halt
+                                + ": halting attempt " + task.getTaskAttemptID() + " in commit");
+                        System.err.flush();
+                        Runtime.getRuntime().halt(18);
+                    }
+                }
+            };
+        }
+        return halting;
+    }
 
     @Override
     public RecordWriter<Text, Text> getRecordWriter(TaskAttemptContext job) throws IOException {

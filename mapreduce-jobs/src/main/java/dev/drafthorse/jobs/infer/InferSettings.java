@@ -97,6 +97,7 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
         }
         String d = get(conf, InferKey.DATE);
         LocalDate date = d.isEmpty() ? ChatPrompts.todayUtc() : ChatPrompts.parseDate(d, InferKey.DATE.key());
+        faultHaltInCommit(conf); // checked here, by name; read by InferOutputFormat
         return new InferSettings(model, draft, mode, List.copyOf(candidates), integer(conf, InferKey.MAX_NEW_TOKENS, 0, Integer.MAX_VALUE),
                 sampler, integer(conf, InferKey.CTX_SIZE, 0, Integer.MAX_VALUE), batch, maxKv == 0 ? Long.MAX_VALUE : maxKv, queue,
                 threads, spec, choice(conf, InferKey.FORMAT, Format.class), choice(conf, InferKey.INPUT_FORMAT, InputFormat.class),
@@ -119,6 +120,11 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
             throw new IllegalArgumentException(k.key() + " must be true or false, got '" + v + "'");
         }
         return v.equals("true");
+    }
+
+    /** {@link InferKey#FAULT_HALT_IN_COMMIT}, checked (0..100). */
+    static int faultHaltInCommit(Configuration conf) {
+        return integer(conf, InferKey.FAULT_HALT_IN_COMMIT, 0, 100);
     }
 
     private static int integer(Configuration conf, InferKey k, int min, int max) {

@@ -3,6 +3,8 @@ package dev.drafthorse.jobs.infer;
 import dev.drafthorse.cli.Args;
 import dev.drafthorse.cli.UsageException;
 import dev.drafthorse.jobs.CacheFiles;
+import dev.drafthorse.jobs.Commits;
+import dev.drafthorse.jobs.OutputClaim;
 import dev.drafthorse.jobs.TaskFailures;
 import dev.drafthorse.kernels.gguf.GgufException;
 import dev.drafthorse.kernels.gguf.GgufFile;
@@ -168,11 +170,10 @@ public final class InferTool extends Configured implements Tool {
             conf.setInt(MRJobConfig.MAP_CPU_VCORES, s.threads());
         }
         addVectorModule(conf);
-        // Algorithm 1: a task's output moves into the job's only when that attempt commits, and the job's only at
-        // job commit, so failed, killed and speculative attempts never leave rows behind.
-        if (!fromCommandLine(conf, FileOutputCommitter.FILEOUTPUTCOMMITTER_ALGORITHM_VERSION)) {
-            conf.set(FileOutputCommitter.FILEOUTPUTCOMMITTER_ALGORITHM_VERSION, "1");
-        }
+        // Algorithm 1 and _SUCCESS, whatever the configuration says: a task's output moves into the job's only when that
+        // attempt commits, and the job's only at job commit, so failed, killed and speculative attempts never leave rows
+        // behind, and a failed job leaves none in the output directory.
+        Commits.enforce(conf, err, "drafthorse infer");
         conf.setIfUnset(FileInputFormat.INPUT_DIR_RECURSIVE, "true");
 
         Job job = Job.getInstance(conf, "drafthorse infer " + s.mode().label() + " " + input);
@@ -215,6 +216,23 @@ public final class InferTool extends Configured implements Tool {
             CacheFiles.add(job, draft, InferMapper.DRAFT_ROLE, ".gguf");
         }
 
+        // One job per output directory: the loser of a race stops here, saying so (not "failed: NA" after submitting).
+        FileSystem ofs = output.getFileSystem(conf);
+        Path claim;
+        try {
+            claim = OutputClaim.claim(ofs, ofs.makeQualified(output), job.getJobName());
+        } catch (IOException e) {
+            err.println("drafthorse infer: " + e.getMessage());
+            return 1;
+        }
+        try {
+            return runClaimed(job, conf, output, s);
+        } finally {
+            OutputClaim.release(ofs, claim);
+        }
+    }
+
+    private int runClaimed(Job job, Configuration conf, Path output, InferSettings s) throws IOException, InterruptedException, ClassNotFoundException {
         long start = System.nanoTime();
         job.submit();
         err.printf("drafthorse infer: submitted %s (%s) on the %s runner%n", job.getJobID(), job.getJobName(),

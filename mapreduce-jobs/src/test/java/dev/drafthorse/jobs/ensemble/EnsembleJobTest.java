@@ -257,6 +257,75 @@ class EnsembleJobTest {
         }
     }
 
+    /** A model file with its payload replaced, the framing and checksum rewritten (ModelFile's layout). */
+    static byte[] withPayload(byte[] model, java.util.function.UnaryOperator<byte[]> edit) throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(model);
+        int h = b.getInt(12);
+        long n = b.getLong(16 + h);
+        byte[] payload = edit.apply(java.util.Arrays.copyOfRange(model, 24 + h, 24 + h + (int) n));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream d = new java.io.DataOutputStream(out);
+        d.write(model, 0, 16 + h);
+        d.writeLong(payload.length);
+        d.write(payload);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(model, 16, h);
+        crc.update(payload);
+        d.writeInt((int) crc.getValue());
+        return out.toByteArray();
+    }
+
+    /**
+     * Issue 15's crafted model files, refused by the driver before it submits (no output directory), naming what is
+     * wrong: a class name garbled with the checksum recomputed (it used to pass the driver and fail in the task with a
+     * NullPointerException), and nested hash maps (the "SerialDOS" shape, which kept the driver busy for minutes).
+     */
+    @Test
+    void craftedModelFilesAreRefusedByTheDriverNamingWhatIsWrong() throws IOException {
+        Path good = dir.resolve("crafted-good.model");
+        Run t = capture(() -> EnsembleTool.train(trainArgs(good, "boosting", "-D", "ensemble.boosting.trees=5")));
+        assertEquals(0, t.exit(), t.err());
+        byte[] model = Files.readAllBytes(good);
+        byte[] garbled = withPayload(model, p -> new String(p, StandardCharsets.ISO_8859_1)
+                .replace("smile.base.cart.OrdinalNode", "smile.base.cart.OrdinalNodf").getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals(model.length, garbled.length);
+        Path garbledFile = Files.write(dir.resolve("crafted-garbled.model"), garbled);
+        java.util.Map<Object, Object> root = new java.util.HashMap<>();
+        java.util.Map<Object, Object> a = root;
+        java.util.Map<Object, Object> b = new java.util.HashMap<>();
+        for (int i = 0; i < 60; i++) {
+            java.util.Map<Object, Object> ta = new java.util.HashMap<>();
+            java.util.Map<Object, Object> tb = new java.util.HashMap<>();
+            ta.put("foo", "bar");
+            a.put(ta, "x");
+            a.put(tb, "x");
+            b.put(ta, "x");
+            b.put(tb, "x");
+            a = ta;
+            b = tb;
+        }
+        java.io.ByteArrayOutputStream dos = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(dos)) {
+            o.writeObject(root);
+        }
+        Path dosFile = Files.write(dir.resolve("crafted-serialdos.model"), withPayload(model, p -> dos.toByteArray()));
+        for (Path f : List.of(garbledFile, dosFile)) {
+            Path out = dir.resolve("crafted-out-" + f.getFileName());
+            long t0 = System.nanoTime();
+            Run r = main("ensemble-predict", "--model", f.toString(), "--inputs", inputs, "--output", out.toString());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(1, r.exit(), r.err());
+            assertTrue(ms < 5000, ms + " ms");
+            assertTrue(r.err().contains(f.getFileName() + ": payload refused: class "), r.err());
+            assertFalse(r.err().contains("NullPointerException") || r.err().contains("failed: NA"), r.err());
+            assertFalse(Files.exists(out), "refused before the job was submitted");
+        }
+        assertTrue(main("ensemble-predict", "--model", garbledFile.toString(), "--inputs", inputs, "--output", dir.resolve("x").toString())
+                .err().contains("smile.base.cart.OrdinalNodf"));
+        assertTrue(main("ensemble-predict", "--model", dosFile.toString(), "--inputs", inputs, "--output", dir.resolve("y").toString())
+                .err().contains("class java.util.HashMap is not allowed"));
+    }
+
     @Test
     void loneSurrogateIdsAreRejectedNotMergedIntoOneRow() throws IOException {
         // Joined by UTF-8 keys, ids "\\ud800" and "\\udc00" would both become "?" and one would be a "duplicate".

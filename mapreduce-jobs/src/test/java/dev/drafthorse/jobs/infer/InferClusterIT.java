@@ -135,11 +135,47 @@ class InferClusterIT {
     }
 
     /**
+     * Issue 15, commit semantics: speculative map execution on, algorithm 2 asked for on the command line (overridden,
+     * with a warning), and every task's first attempt killed inside its commit, just after the committer moved its
+     * files. The retries commit again and the output is byte-identical to the clean run's.
+     */
+    @Test
+    @Order(5)
+    void speculativeMapsAndAttemptsKilledDuringCommitWriteTheSameBytes() throws Exception {
+        Object[] r = hadoopJar(infer("/out/commit-killed", "-D", "mapreduce.map.speculative=true",
+                "-D", "mapreduce.fileoutputcommitter.algorithm.version=2", "-D", "drafthorse.infer.fault.halt-in-commit=1"));
+        String err = (String) r[1];
+        assertEquals(0, r[0], err);
+        assertTrue(err.contains("warning: ignoring mapreduce.fileoutputcommitter.algorithm.version=2"), err);
+        Counters c = counters(err);
+        assertEquals(2, c.findCounter(JobCounter.NUM_FAILED_MAPS).getValue(), "each task's first attempt died in its commit");
+        assertEquals(clean, files("/out/commit-killed"), "every row exactly once, byte-identical to the clean run");
+    }
+
+    /**
+     * A job whose tasks die in every commit fails; with algorithm 2 (which the job overrides) the first attempts'
+     * commits would have moved their rows into the output directory, visible without {@code _SUCCESS}. Here nothing
+     * is left there.
+     */
+    @Test
+    @Order(6)
+    void aJobFailingInCommitLeavesNoRowsInItsOutput() throws Exception {
+        Object[] r = hadoopJar(infer("/out/commit-failed", "-D", "mapreduce.fileoutputcommitter.algorithm.version=2",
+                "-D", "drafthorse.infer.fault.halt-in-commit=2", "-D", "mapreduce.map.maxattempts=2"));
+        String err = (String) r[1];
+        assertEquals(1, r[0], err);
+        assertTrue(err.contains("failed: "), err);
+        org.apache.hadoop.fs.Path out = new org.apache.hadoop.fs.Path("/out/commit-failed");
+        Map<String, String> left = ClusterFixture.fs.exists(out) ? files("/out/commit-failed") : Map.of();
+        assertEquals(Map.of(), left, "no rows, no _SUCCESS, no claim left in the output directory");
+    }
+
+    /**
      * {@code train-heads} on YARN: model and prompts on HDFS, two map tasks generate, one reduce task trains, the heads
      * land on HDFS. The same jar's in-process trainer on local copies is the oracle: the heads bytes are equal.
      */
     @Test
-    @Order(4)
+    @Order(7)
     void trainHeadsOnYarnEqualsInProcessTraining() throws Exception {
         List<String> prompts = List.of("Once upon a time", "", "Tom had a", "Lily saw a big");
         write("/train/prompts.txt", prompts);

@@ -1,6 +1,8 @@
 package dev.drafthorse.jobs.infer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.io.ByteArrayOutputStream;
@@ -54,6 +56,65 @@ class InferModelIsolationTest {
                 new String[] {"--input", input.toString(), "--output", out.toString(), "-m", model.toString(), "-n", "12", "--threads", "1"});
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
         return OutputReader.lines(out);
+    }
+
+    record Outcome(int exit, String err) {}
+
+    /** {@code infer} with extra arguments, through its Tool; the exit code and stderr. */
+    static Outcome run(Path model, Path out, String... more) throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> args = new ArrayList<>(List.of(more));
+        args.addAll(List.of("--input", input.toString(), "--output", out.toString(), "-m", model.toString(), "-n", "12", "--threads", "1"));
+        int code = ToolRunner.run(new Configuration(), new InferTool(new PrintStream(err, true, StandardCharsets.UTF_8)), args.toArray(String[]::new));
+        return new Outcome(code, err.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Two jobs started together with one output directory (issue 15: the loser failed with a bare {@code NA}, after
+     * its tasks had run): exactly one writes it, with its own model's rows only; the other stops before submitting,
+     * saying why.
+     */
+    @Test
+    void twoJobsRacingForOneOutputDirectory() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 2; round++) {
+                Path out = dir.resolve("raced-" + round);
+                Future<Outcome> fs = pool.submit(() -> run(small, out));
+                Future<Outcome> fo = pool.submit(() -> run(other, out));
+                Outcome s = fs.get();
+                Outcome o = fo.get();
+                assertEquals(1, (s.exit() == 0 ? 1 : 0) + (o.exit() == 0 ? 1 : 0), "exactly one job wins:\n" + s + "\n" + o);
+                Outcome loser = s.exit() == 0 ? o : s;
+                assertEquals(1, loser.exit(), loser.toString());
+                assertTrue(loser.err().contains("another job claimed this output directory first")
+                        || loser.err().contains("output directory already exists"), loser.err());
+                assertFalse(loser.err().contains("NA"), loser.err());
+                assertEquals(s.exit() == 0 ? smallAlone : otherAlone, OutputReader.lines(out), "the winner's rows only");
+                try (var files = Files.list(out)) {
+                    assertEquals(List.of("_SUCCESS", "part-m-00000"), files.map(p -> p.getFileName().toString()).sorted().toList(),
+                            "no claim or other job's files left");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Settings that would expose a partial output (issue 15: algorithm 2 left 100 rows visible without _SUCCESS after
+     * a kill) are overridden with a warning naming them; the output is the usual one, with _SUCCESS.
+     */
+    @Test
+    void committerSettingsThatExposePartialOutputAreOverriddenWithAWarning() throws Exception {
+        Path out = dir.resolve("committer-v2");
+        Outcome r = run(small, out, "-D", "mapreduce.fileoutputcommitter.algorithm.version=2",
+                "-D", "mapreduce.fileoutputcommitter.marksuccessfuljobs=false");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("drafthorse infer: warning: ignoring mapreduce.fileoutputcommitter.algorithm.version=2"), r.err());
+        assertTrue(r.err().contains("drafthorse infer: warning: ignoring mapreduce.fileoutputcommitter.marksuccessfuljobs=false"), r.err());
+        assertTrue(Files.exists(out.resolve("_SUCCESS")));
+        assertEquals(smallAlone, OutputReader.lines(out));
     }
 
     @Test
