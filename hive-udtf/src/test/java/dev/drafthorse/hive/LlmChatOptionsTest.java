@@ -1,5 +1,6 @@
 package dev.drafthorse.hive;
 
+import dev.drafthorse.kernels.SharedFiles;
 import static dev.drafthorse.hive.Udtfs.constString;
 import static dev.drafthorse.hive.Udtfs.constStringList;
 import static dev.drafthorse.hive.Udtfs.constStringMap;

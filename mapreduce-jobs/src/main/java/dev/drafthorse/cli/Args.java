@@ -59,6 +59,11 @@ public final class Args {
         return line.hasOption(opt);
     }
 
+    /** The option's value, or null. */
+    public String get(String opt) {
+        return line.getOptionValue(opt);
+    }
+
     public String get(String opt, String fallback) {
         return line.getOptionValue(opt, fallback);
     }
@@ -66,9 +71,34 @@ public final class Args {
     public String require(String opt) {
         String v = line.getOptionValue(opt);
         if (v == null) {
-            throw new UsageException("missing --" + longName(opt) + "\nusage: " + usage);
+            throw new UsageException("--" + longName(opt) + " is required\nusage: " + usage);
         }
         return v;
+    }
+
+    /** A required comma-separated list, blanks dropped and items trimmed. */
+    public java.util.List<String> list(String opt) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String s : require(opt).split(",")) {
+            if (!s.isBlank()) {
+                out.add(s.trim());
+            }
+        }
+        if (out.isEmpty()) {
+            throw new UsageException("--" + longName(opt) + " lists nothing");
+        }
+        return out;
+    }
+
+    /** The {@code -D key=value} options of {@link #defineOption()} (after Hadoop's own, which come first). */
+    public java.util.Properties defines() {
+        return line.getOptionProperties("D");
+    }
+
+    /** {@code -D key=value} (or {@code -Dkey=value}), any number of times. */
+    public static Option defineOption() {
+        return Option.builder("D").hasArgs().valueSeparator('=').argName("key=value")
+                .desc("a setting (ensemble.* hyperparameters; Hadoop's own -D go first)").build();
     }
 
     /** The positional arguments. */

@@ -1,6 +1,6 @@
 package dev.drafthorse.cli;
 
-import dev.drafthorse.ensemble.cli.EnsembleTool;
+
 import dev.drafthorse.jobs.ensemble.EnsembleUsage;
 
 /**
@@ -45,9 +45,9 @@ final class EnsembleCommands {
             if (help(args, EnsembleUsage.TRAIN)) return 0;
             if (!Main.hadoop()) {
                 System.err.println("ensemble-train: Hadoop is not on the class path: training in this process on local files");
-                return EnsembleTool.train(args);
+                return LocalEnsemble.train(args);
             }
-            return dev.drafthorse.jobs.ensemble.EnsembleTrainTool.main(args);
+            return dev.drafthorse.jobs.ensemble.EnsembleTrainTool.launch(args);
         }
     }
 
@@ -67,9 +67,9 @@ final class EnsembleCommands {
             if (help(args, EnsembleUsage.PREDICT)) return 0;
             if (!Main.hadoop()) {
                 System.err.println("ensemble-predict: Hadoop is not on the class path: predicting in this process on local files");
-                return EnsembleTool.predict(args);
+                return LocalEnsemble.predict(args);
             }
-            return dev.drafthorse.jobs.ensemble.EnsemblePredictTool.main(args);
+            return dev.drafthorse.jobs.ensemble.EnsemblePredictTool.launch(args);
         }
     }
 }

@@ -23,6 +23,6 @@ final class InferCommand implements Command {
             System.err.println("drafthorse infer: Hadoop is not on the classpath (run it with scripts/drafthorse or hadoop jar)");
             return 1;
         }
-        return dev.drafthorse.jobs.infer.InferTool.main(args);
+        return dev.drafthorse.jobs.infer.InferTool.launch(args);
     }
 }

@@ -49,7 +49,7 @@ final class TrainHeadsCommand implements Command {
             }
             return inProcess(args);
         }
-        return dev.drafthorse.jobs.heads.TrainHeadsTool.main(args, TrainHeadsCommand::finish);
+        return dev.drafthorse.jobs.heads.TrainHeadsTool.launch(args, TrainHeadsCommand::finish);
     }
 
     /** Generation and training in this process (local files only): the fallback without Hadoop, and the tests' reference. */

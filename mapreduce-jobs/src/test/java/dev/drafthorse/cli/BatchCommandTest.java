@@ -1,5 +1,6 @@
 package dev.drafthorse.cli;
 
+import dev.drafthorse.kernels.SharedFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,7 +32,7 @@ class BatchCommandTest {
         Path in = dir.resolve("ids.jsonl");
         Files.write(in, lines, StandardCharsets.UTF_8);
         Path out = dir.resolve("ids-out.jsonl");
-        Cli r = Cli.run("batch", "-m", Shared.model("stories260K.gguf").toString(), "--input", in.toString(), "--output", out.toString());
+        Cli r = Cli.run("batch", "-m", SharedFiles.model("stories260K.gguf").toString(), "--input", in.toString(), "--output", out.toString());
         assertEquals(0, r.exit, r.toString());
         ObjectMapper m = new ObjectMapper();
         byte[] raw = Files.readAllBytes(out);
@@ -68,7 +69,7 @@ class BatchCommandTest {
         Files.write(in, lines, StandardCharsets.UTF_8);
         Files.write(in, new byte[] {'{', (byte) 0xff, (byte) 0xfe, '}', '\n'}, java.nio.file.StandardOpenOption.APPEND);
         Path out = dir.resolve("out.jsonl");
-        Cli r = Cli.run("batch", "-m", Shared.model("stories260K.gguf").toString(), "--input", in.toString(), "--output",
+        Cli r = Cli.run("batch", "-m", SharedFiles.model("stories260K.gguf").toString(), "--input", in.toString(), "--output",
                 out.toString(), "--batch", "3");
         assertEquals(0, r.exit, r.toString());
         ObjectMapper m = new ObjectMapper();
@@ -80,7 +81,7 @@ class BatchCommandTest {
             JsonNode n = m.readTree(outLines.get(i));
             assertEquals("row-" + i, n.get("id").asText());
             // the same text generate prints for that prompt and length
-            Cli g = Cli.run("generate", "-m", Shared.model("stories260K.gguf").toString(), "-p", prompts[i], "-n",
+            Cli g = Cli.run("generate", "-m", SharedFiles.model("stories260K.gguf").toString(), "-p", prompts[i], "-n",
                     Integer.toString(10 + 7 * i), "--json");
             JsonNode gj = m.readTree(g.out);
             assertEquals(gj.get("tokens"), n.get("tokens"), "row " + i);
@@ -113,13 +114,13 @@ class BatchCommandTest {
         }
         Path in = dir.resolve("in.jsonl");
         Files.write(in, lines, StandardCharsets.UTF_8);
-        String model = Shared.model("stories260K.gguf").toString();
+        String model = SharedFiles.model("stories260K.gguf").toString();
         Cli base = Cli.run("batch", "-m", model, "--input", in.toString(), "--output", dir.resolve("a.jsonl").toString(), "-n", "40",
                 "--batch", "1");
         Cli big = Cli.run("batch", "-m", model, "--input", in.toString(), "--output", dir.resolve("b.jsonl").toString(), "-n", "40",
                 "--batch", "8", "--threads", "1");
         Cli draft = Cli.run("batch", "-m", model, "--input", in.toString(), "--output", dir.resolve("c.jsonl").toString(), "-n", "40",
-                "--batch", "5", "--draft", Shared.model("tinystories-1m.gguf").toString(), "--draft-max", "4");
+                "--batch", "5", "--draft", SharedFiles.model("tinystories-1m.gguf").toString(), "--draft-max", "4");
         Cli lookup = Cli.run("batch", "-m", model, "--input", in.toString(), "--output", dir.resolve("d.jsonl").toString(), "-n", "40",
                 "--batch", "4", "--lookup");
         for (Cli c : new Cli[] {base, big, draft, lookup}) {

@@ -1,5 +1,6 @@
 package dev.drafthorse.cli;
 
+import dev.drafthorse.kernels.SharedFiles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -74,7 +75,7 @@ class ChatCommandsTest {
     void chatTemplateReadsTheModelsTemplateAndTokens() throws IOException {
         Path messages = dir.resolve("one.json");
         Files.writeString(messages, "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}");
-        Cli r = Cli.run("chat-template", "-m", Shared.vocab("ggml-vocab-phi-3.gguf").toString(), "--messages", messages.toString());
+        Cli r = Cli.run("chat-template", "-m", SharedFiles.vocab("ggml-vocab-phi-3.gguf").toString(), "--messages", messages.toString());
         assertEquals(0, r.exit, r.toString());
         assertEquals("<s><|user|>\nHi<|end|>\n<|assistant|>\n", r.out);
     }
@@ -88,7 +89,7 @@ class ChatCommandsTest {
         assertEquals(1, r.exit, r.toString());
         assertTrue(r.err.contains("messages[0].content must be a string"), r.err);
         Files.writeString(messages, "[{\"role\": \"user\", \"content\": \"x\"}]");
-        Cli noTemplate = Cli.run("chat-template", "-m", Shared.model("stories260K.gguf").toString(), "--messages", messages.toString());
+        Cli noTemplate = Cli.run("chat-template", "-m", SharedFiles.model("stories260K.gguf").toString(), "--messages", messages.toString());
         assertEquals(1, noTemplate.exit, noTemplate.toString());
         assertTrue(noTemplate.err.contains("tokenizer.chat_template"), noTemplate.err);
         Cli badDate = Cli.run("chat-template", "-m", qwenModel.toString(), "--messages", messages.toString(), "--date", "15/01/2026");

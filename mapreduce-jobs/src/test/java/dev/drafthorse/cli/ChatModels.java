@@ -1,5 +1,6 @@
 package dev.drafthorse.cli;
 
+import dev.drafthorse.kernels.SharedFiles;
 import dev.drafthorse.kernels.gguf.GgufFile;
 import dev.drafthorse.kernels.gguf.GgufWriter;
 import dev.drafthorse.kernels.gguf.MetadataValue;
@@ -17,13 +18,13 @@ public final class ChatModels {
     private ChatModels() {}
 
     public static Path chatDir() {
-        return Shared.root().resolve("chat");
+        return SharedFiles.root().resolve("chat");
     }
 
     /** stories260K with the template {@code shared/chat/NAME.jinja}, written to {@code out}. */
     public static Path stories260KWith(String templateName, Path out) throws IOException {
         String template = Files.readString(chatDir().resolve(templateName + ".jinja"));
-        GgufFile f = GgufFile.open(Shared.model("stories260K.gguf"));
+        GgufFile f = GgufFile.open(SharedFiles.model("stories260K.gguf"));
         GgufWriter w = new GgufWriter();
         for (Map.Entry<String, MetadataValue> e : f.metadata().entrySet()) {
             w.put(e.getKey(), e.getValue());

@@ -1,5 +1,6 @@
 package dev.drafthorse.cli;
 
+import dev.drafthorse.kernels.SharedFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,13 +25,13 @@ class EngineCommandsTest {
     Path dir;
 
     private static String stories() {
-        return Shared.model("stories260K.gguf").toString();
+        return SharedFiles.model("stories260K.gguf").toString();
     }
 
     @Test
     void generateWithTheLargestTokenCountDoesNotWrapTheContextWindow() {
         // issue 15: -n 2147483647 reported a context window of -2147483644 (prompt + n wrapped in int).
-        Cli r = Cli.run("generate", "-m", Shared.model("stories260K.gguf").toString(), "-p", "Once upon a time", "-n", "2147483647",
+        Cli r = Cli.run("generate", "-m", SharedFiles.model("stories260K.gguf").toString(), "-p", "Once upon a time", "-n", "2147483647",
                 "--stop", ".");
         assertEquals(0, r.exit, r.toString());
         assertFalse(r.err.contains("-2147"), r.err);
@@ -41,17 +42,17 @@ class EngineCommandsTest {
     void generateFromBosPrintsTheReferenceText() throws IOException {
         Cli r = Cli.run("generate", "-m", stories(), "-p", "", "-n", "200");
         assertEquals(0, r.exit, r.toString());
-        assertEquals(Files.readString(Shared.model("stories260K.greedy.bos.200.txt")).strip(), r.out.strip());
+        assertEquals(Files.readString(SharedFiles.model("stories260K.greedy.bos.200.txt")).strip(), r.out.strip());
         assertTrue(r.err.contains("prompt tokens"), "stats go to stderr: " + r.err);
     }
 
     @Test
     void generateJsonCarriesTextTokensAndStats() throws IOException {
-        Cli r = Cli.run("generate", "-m", "file://" + Shared.model("stories260K.gguf"), "-p", "The sun was hot and the cat",
+        Cli r = Cli.run("generate", "-m", "file://" + SharedFiles.model("stories260K.gguf"), "-p", "The sun was hot and the cat",
                 "-n", "120", "--json", "--threads", "1");
         assertEquals(0, r.exit, r.toString());
         JsonNode n = new ObjectMapper().readTree(r.out);
-        assertEquals(Files.readString(Shared.model("stories260K.greedy.sun.120.txt")).strip(), n.get("text").asText().strip());
+        assertEquals(Files.readString(SharedFiles.model("stories260K.greedy.sun.120.txt")).strip(), n.get("text").asText().strip());
         assertEquals(120, n.get("tokens").size());
         JsonNode s = n.get("stats");
         assertEquals(11, s.get("prompt_tokens").asInt());
@@ -95,7 +96,7 @@ class EngineCommandsTest {
     @ParameterizedTest
     @ValueSource(strings = {"llama-spm", "phi-3", "gpt-2", "deepseek-coder", "falcon", "starcoder"})
     void tokenizeMatchesLlamaCppVectors(String vocab) throws IOException {
-        Path gguf = Shared.vocab("ggml-vocab-" + vocab + ".gguf");
+        Path gguf = SharedFiles.vocab("ggml-vocab-" + vocab + ".gguf");
         String raw = Files.readString(Path.of(gguf + ".inp"), StandardCharsets.UTF_8);
         List<String> outs = new ArrayList<>(Arrays.asList(Files.readString(Path.of(gguf + ".out")).split("\n", -1)));
         outs.remove(outs.size() - 1);
@@ -159,7 +160,7 @@ class EngineCommandsTest {
         assertTrue(r.err.contains(bad.toString()) && r.err.contains("magic"), r.err);
 
         Path truncated = dir.resolve("truncated.gguf");
-        byte[] full = Files.readAllBytes(Shared.model("stories260K.gguf"));
+        byte[] full = Files.readAllBytes(SharedFiles.model("stories260K.gguf"));
         Files.write(truncated, Arrays.copyOf(full, full.length / 2));
         r = Cli.run("generate", "-m", truncated.toString(), "-p", "x");
         assertEquals(1, r.exit, r.toString());
@@ -170,7 +171,7 @@ class EngineCommandsTest {
         assertTrue(r.err.contains("missing.gguf"), r.err);
 
         // A vocabulary-only file tokenizes but does not run.
-        r = Cli.run("generate", "-m", Shared.vocab("ggml-vocab-gpt-2.gguf").toString(), "-p", "x");
+        r = Cli.run("generate", "-m", SharedFiles.vocab("ggml-vocab-gpt-2.gguf").toString(), "-p", "x");
         assertEquals(1, r.exit, r.toString());
         assertTrue(r.err.contains("gpt2") && r.err.contains("general.architecture"), r.err);
     }

@@ -1,5 +1,6 @@
 package dev.drafthorse.cli;
 
+import dev.drafthorse.kernels.SharedFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,7 +28,7 @@ class HeadsCommandsTest {
 
     @BeforeAll
     static void heads() {
-        stories = Shared.model("stories260K.gguf").toString();
+        stories = SharedFiles.model("stories260K.gguf").toString();
         medusa = dir.resolve("medusa.gguf");
         mtp = dir.resolve("mtp.gguf");
         Cli a = Cli.run("random-heads", "-m", stories, "--kind", "medusa", "--heads", "3", "--type", "f16", "-o", medusa.toString());
@@ -70,7 +71,7 @@ class HeadsCommandsTest {
 
     @Test
     void badHeadsOptionsAndForeignHeadsAreRefusedByName() {
-        Cli r = Cli.run("generate", "-m", Shared.model("tinystories-1m.gguf").toString(), "-p", "x", "--mtp", mtp.toString());
+        Cli r = Cli.run("generate", "-m", SharedFiles.model("tinystories-1m.gguf").toString(), "-p", "x", "--mtp", mtp.toString());
         assertEquals(1, r.exit, r.toString());
         assertTrue(r.err.contains(mtp.toString()) && r.err.contains("drafthorse.base.embedding_length"), r.err);
         r = Cli.run("generate", "-m", stories, "-p", "x", "--medusa", mtp.toString());

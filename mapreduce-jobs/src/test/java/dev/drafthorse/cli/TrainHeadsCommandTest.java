@@ -1,5 +1,6 @@
 package dev.drafthorse.cli;
 
+import dev.drafthorse.kernels.SharedFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,7 +33,7 @@ class TrainHeadsCommandTest {
     @Test
     void medusaInF16WritesHeadsTheDecoderLoadsAndTheLossCurve() throws Exception {
         Path out = dir.resolve("heads.gguf");
-        Cli r = Cli.run("train-heads", "-m", Shared.model("stories260K.gguf").toString(), "--kind", "medusa", "--heads", "2",
+        Cli r = Cli.run("train-heads", "-m", SharedFiles.model("stories260K.gguf").toString(), "--kind", "medusa", "--heads", "2",
                 "--prompts", prompts().toString(), "--steps", "6", "--precision", "f16", "--samples", "2", "--tokens", "24",
                 "--batch", "3", "--eval-prompts", prompts().toString(), "-o", out.toString(), "--threads", "1");
         assertEquals(0, r.exit, r.toString());
@@ -43,7 +44,7 @@ class TrainHeadsCommandTest {
         assertTrue(s.get("mean_accepted_chain").asDouble() >= 1.0);
 
         try (Parallel par = new Parallel(1)) {
-            Model m = Model.load(Shared.model("stories260K.gguf"), par);
+            Model m = Model.load(SharedFiles.model("stories260K.gguf"), par);
             var heads = HeadsFile.loadMedusa(out, m);
             assertEquals(2, heads.count());
             assertEquals("f16", heads.header().precision());
@@ -69,7 +70,7 @@ class TrainHeadsCommandTest {
     @Test
     void mtpInBf16() throws Exception {
         Path out = dir.resolve("mtp.gguf");
-        Cli r = Cli.run("train-heads", "-m", Shared.model("stories260K.gguf").toString(), "--kind", "mtp", "--heads", "1",
+        Cli r = Cli.run("train-heads", "-m", SharedFiles.model("stories260K.gguf").toString(), "--kind", "mtp", "--heads", "1",
                 "--prompts", prompts().toString(), "--steps", "2", "--precision", "bf16", "--samples", "1", "--tokens", "16",
                 "--batch", "2", "-o", out.toString(), "--threads", "1");
         assertEquals(0, r.exit, r.toString());
@@ -84,7 +85,7 @@ class TrainHeadsCommandTest {
      */
     @Test
     void jobEqualsInProcessTraining() throws Exception {
-        String m = Shared.model("stories260K.gguf").toString();
+        String m = SharedFiles.model("stories260K.gguf").toString();
         String[] common = {"-m", m, "--kind", "medusa", "--heads", "2", "--prompts", prompts().toString(), "--steps", "5", "--precision",
                 "f16", "--samples", "2", "--tokens", "20", "--batch", "4", "--seed", "7", "--threads", "1"};
         Path jobOut = dir.resolve("job.gguf");
@@ -134,7 +135,7 @@ class TrainHeadsCommandTest {
 
     @Test
     void badArgumentsAreNamed() throws Exception {
-        String m = Shared.model("stories260K.gguf").toString();
+        String m = SharedFiles.model("stories260K.gguf").toString();
         String p = prompts().toString();
         String o = dir.resolve("x.gguf").toString();
         Cli r = Cli.run("train-heads", "-m", m, "--kind", "eagle", "--prompts", p, "-o", o);

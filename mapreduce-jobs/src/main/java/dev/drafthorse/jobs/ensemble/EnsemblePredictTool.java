@@ -1,8 +1,8 @@
 package dev.drafthorse.jobs.ensemble;
 
 import dev.drafthorse.ensemble.EnsembleModel;
-import dev.drafthorse.ensemble.cli.Args;
-import dev.drafthorse.ensemble.cli.UsageException;
+import dev.drafthorse.cli.Args;
+import dev.drafthorse.cli.UsageException;
 import dev.drafthorse.ensemble.data.SourceSpec;
 import dev.drafthorse.ensemble.io.ModelFile;
 import dev.drafthorse.ensemble.io.PredictionWriter;
@@ -59,14 +59,22 @@ public final class EnsemblePredictTool extends Configured implements Tool {
         this.err = err;
     }
 
-    public static int main(String[] args) throws Exception {
+    /** Runs the command as {@code hadoop jar} does: Hadoop's generic options, then ours; returns the exit code. */
+    public static int launch(String[] args) throws Exception {
         return ToolRunner.run(new Configuration(), new EnsemblePredictTool(), args);
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(launch(args));
     }
 
     @Override
     public int run(String[] args) throws Exception {
         try {
-            Args a = Args.parse(args, List.of("model", "inputs", "output", "format", "max-reject-fraction"));
+            Args a = EnsembleUsage.parse(COMMAND, EnsembleUsage.predictOptions(), args);
+            if (a == null) {
+                return 0;
+            }
             org.apache.hadoop.mapreduce.util.ConfigUtil.loadResources();
             Configuration conf = getConf();
             if (!JobSupport.splitDefines(a.defines(), conf, COMMAND).isEmpty()) {

@@ -3,8 +3,8 @@ package dev.drafthorse.jobs.ensemble;
 import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.ensemble.EnsembleParams;
 import dev.drafthorse.ensemble.Ensembles;
-import dev.drafthorse.ensemble.cli.Args;
-import dev.drafthorse.ensemble.cli.UsageException;
+import dev.drafthorse.cli.Args;
+import dev.drafthorse.cli.UsageException;
 import dev.drafthorse.ensemble.data.Dataset;
 import dev.drafthorse.ensemble.data.Features;
 import dev.drafthorse.ensemble.data.Labels;
@@ -84,8 +84,13 @@ public final class EnsembleTrainTool extends Configured implements Tool {
     }
 
     /** Entry point of the {@code ensemble-train} command: Hadoop's generic options, then ours. */
-    public static int main(String[] args) throws Exception {
+    /** Runs the command as {@code hadoop jar} does: Hadoop's generic options, then ours; returns the exit code. */
+    public static int launch(String[] args) throws Exception {
         return ToolRunner.run(new Configuration(), new EnsembleTrainTool(), args);
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(launch(args));
     }
 
     @Override
@@ -93,7 +98,10 @@ public final class EnsembleTrainTool extends Configured implements Tool {
         Path staging = null;
         FileSystem stagingFs = null;
         try {
-            Args a = Args.parse(args, List.of("method", "inputs", "labels", "output", "seed", "params", "report", "holdout", "tasks"));
+            Args a = EnsembleUsage.parse(COMMAND, EnsembleUsage.trainOptions(), args);
+            if (a == null) {
+                return 0;
+            }
             org.apache.hadoop.mapreduce.util.ConfigUtil.loadResources();
             Configuration conf = getConf();
             Properties props = new Properties();

@@ -1,6 +1,6 @@
 package dev.drafthorse.jobs.ensemble;
 
-import dev.drafthorse.ensemble.cli.UsageException;
+import dev.drafthorse.cli.UsageException;
 import dev.drafthorse.ensemble.data.Labels;
 import dev.drafthorse.ensemble.data.SourceData;
 import java.io.BufferedReader;
@@ -22,7 +22,7 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * The ensemble inputs on any Hadoop filesystem, read as the local command reads local files
- * ({@code dev.drafthorse.ensemble.cli.Inputs}): an input is a file, or a directory whose data files (names not
+ * ({@code dev.drafthorse.ensemble.io.LocalInputs}): an input is a file, or a directory whose data files (names not
  * starting with {@code _} or {@code .}, such as {@code part-*}) are read in name order as one stream, each part
  * followed by a newline. {@code NAME=PATH} names the source; else the file name without {@code .jsonl},
  * {@code .json}, {@code .tsv} or {@code .txt}, or the directory name, sanitized.

@@ -66,7 +66,7 @@ public final class TrainHeadsTool extends Configured implements Tool {
     }
 
     /** Entry point of the {@code train-heads} command under Hadoop: generic options (-D ...), then ours. */
-    public static int main(String[] args, JobOutcome.Finisher finisher) throws Exception {
+    public static int launch(String[] args, JobOutcome.Finisher finisher) throws Exception {
         return ToolRunner.run(new Configuration(), new TrainHeadsTool(System.err, finisher), args);
     }
 

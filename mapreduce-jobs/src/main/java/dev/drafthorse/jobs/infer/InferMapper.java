@@ -117,7 +117,7 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         boolean local = "local".equals(context.getConfiguration().get("mapreduce.framework.name", "local"));
         haltAfter = local || context.getTaskAttemptID().getId() > 0 ? 0 : settings.faultHaltAfterRows();
         context.setStatus(String.format(Locale.ROOT, "model loaded in %d ms (%s kernels, %d threads)",
-                (System.nanoTime() - t0) / 1_000_000, vector ? "vector" : "scalar", settings.threads()));
+                (System.nanoTime() - t0) / 1_000_000, Simd.ENABLED ? "vector" : "scalar", settings.threads()));
     }
 
     @Override

@@ -75,8 +75,13 @@ public final class InferTool extends Configured implements Tool {
     }
 
     /** Entry point of the {@code infer} command: Hadoop's generic options, then ours. */
-    public static int main(String[] args) throws Exception {
+    /** Runs the command as {@code hadoop jar} does: Hadoop's generic options, then ours; returns the exit code. */
+    public static int launch(String[] args) throws Exception {
         return ToolRunner.run(new Configuration(), new InferTool(), args);
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(launch(args));
     }
 
     static Options options() {

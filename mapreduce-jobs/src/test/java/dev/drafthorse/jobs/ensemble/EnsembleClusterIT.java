@@ -69,9 +69,9 @@ class EnsembleClusterIT {
         return ClusterFixture.hadoopJar(a.toArray(String[]::new));
     }
 
-    /** The ensemble module's local tool (EnsembleTool.train/predict), from the job jar. */
+    /** The in-process commands (LocalEnsemble.train/predict), from the job jar. */
     static int localTool(String method, String... args) throws Exception {
-        Class<?> tool = ClusterFixture.jar.loadClass("dev.drafthorse.ensemble.cli.EnsembleTool");
+        Class<?> tool = ClusterFixture.jar.loadClass("dev.drafthorse.cli.LocalEnsemble");
         return (Integer) tool.getMethod(method, String[].class).invoke(null, (Object) args);
     }
 

@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.ensemble;
 
+import dev.drafthorse.cli.Cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -7,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drafthorse.cli.Main;
-import dev.drafthorse.ensemble.cli.EnsembleTool;
+import dev.drafthorse.cli.LocalEnsemble;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -56,42 +57,20 @@ class EnsembleJobTest {
         inputs = "t0=" + t0 + "," + t1 + "," + table;
     }
 
-    record Run(int exit, String out, String err) {
-        /** The job's counters, from its summary line on stderr. */
-        Map<String, Long> counters() {
-            Matcher m = Pattern.compile("job \\S+ done: (.*)").matcher(err);
-            assertTrue(m.find(), err);
-            Map<String, Long> c = new HashMap<>();
-            for (String kv : m.group(1).split(", ")) {
-                String[] f = kv.split(" ");
-                c.put(f[0], Long.parseLong(f[1]));
-            }
-            return c;
+    /** A job's counters, from its summary line on stderr. */
+    static Map<String, Long> counters(Cli r) {
+        Matcher m = Pattern.compile("job \\S+ done: (.*)").matcher(r.err);
+        assertTrue(m.find(), r.err);
+        Map<String, Long> c = new HashMap<>();
+        for (String kv : m.group(1).split(", ")) {
+            String[] f = kv.split(" ");
+            c.put(f[0], Long.parseLong(f[1]));
         }
+        return c;
     }
 
-    static synchronized Run main(String... args) {
-        return capture(() -> Main.run(args));
-    }
-
-    interface Body {
-        int run();
-    }
-
-    static synchronized Run capture(Body b) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = b.run();
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static Cli main(String... args) {
+        return Cli.run(args);
     }
 
     static String trainInputs;
@@ -111,14 +90,14 @@ class EnsembleJobTest {
     }
 
     /** Trains with the job and locally; asserts identical bytes; returns the job's run. */
-    static Run sameModel(String method, String[] jobOnly, String... more) throws IOException {
+    static Cli sameModel(String method, String[] jobOnly, String... more) throws IOException {
         Path job = dir.resolve("job-" + method + ".model");
         Path local = dir.resolve("local-" + method + ".model");
         List<String> jobArgs = new ArrayList<>(List.of(trainArgs(job, method, more)));
         jobArgs.addAll(List.of(jobOnly));
-        Run r = main(cmd("ensemble-train", jobArgs.toArray(String[]::new)));
+        Cli r = main(cmd("ensemble-train", jobArgs.toArray(String[]::new)));
         assertEquals(0, r.exit(), r.err());
-        Run l = capture(() -> EnsembleTool.train(trainArgs(local, method, more)));
+        Cli l = Cli.capture(() -> LocalEnsemble.train(trainArgs(local, method, more)));
         assertEquals(0, l.exit(), l.err());
         assertEquals(header(local), header(job), method + ": the same header");
         assertArrayEquals(Files.readAllBytes(local), Files.readAllBytes(job), method + ": the job's model file is the local one, byte for byte");
@@ -139,9 +118,9 @@ class EnsembleJobTest {
 
     @Test
     void baggingMembersTrainedInParallelReduceTasksEqualLocalTraining() throws IOException {
-        Run r = sameModel("bagging", new String[] {"--tasks", "3"}, "-D", "ensemble.bagging.members=7");
+        Cli r = sameModel("bagging", new String[] {"--tasks", "3"}, "-D", "ensemble.bagging.members=7");
         assertTrue(r.err().contains("7 units in 3 reduce tasks"), r.err());
-        Map<String, Long> c = r.counters();
+        Map<String, Long> c = counters(r);
         assertEquals(7, c.get("bagging_members_trained"));
         assertEquals(7, c.get("units_trained"));
         assertEquals(160 - 15, c.get("train_rows"), "labeled rows: 160 minus every 11th");
@@ -157,8 +136,8 @@ class EnsembleJobTest {
 
     @Test
     void stackingFoldsAndRefitsInReduceTasksEqualLocalTraining() throws IOException {
-        Run r = sameModel("stacking", new String[] {"--tasks", "4"}, "-D", "ensemble.stacking.folds=3", "-D", "ensemble.stacking.members=sources,tree,logistic");
-        Map<String, Long> c = r.counters();
+        Cli r = sameModel("stacking", new String[] {"--tasks", "4"}, "-D", "ensemble.stacking.folds=3", "-D", "ensemble.stacking.members=sources,tree,logistic");
+        Map<String, Long> c = counters(r);
         // sources: t0 and t1 (their own probabilities) and the table (a logistic regression on its block); tree; logistic
         assertEquals(5 * 3, c.get("stacking_folds_trained"));
         assertEquals(5, c.get("stacking_refits_trained"));
@@ -166,10 +145,10 @@ class EnsembleJobTest {
 
     @Test
     void boostingIsOneSequentialUnitAndEqualsLocal() throws IOException {
-        Run r = sameModel("boosting", NONE, "-D", "ensemble.boosting.trees=30");
+        Cli r = sameModel("boosting", NONE, "-D", "ensemble.boosting.trees=30");
         assertTrue(r.err().contains("boosting is sequential"), r.err());
-        assertEquals(1, r.counters().get("boosting_runs"));
-        assertEquals(1, r.counters().get("units_trained"));
+        assertEquals(1, counters(r).get("boosting_runs"));
+        assertEquals(1, counters(r).get("units_trained"));
     }
 
     @Test
@@ -192,10 +171,10 @@ class EnsembleJobTest {
             Path out = dir.resolve("pred-job-" + format);
             Path local = dir.resolve("pred-local-" + format);
             String[] args = {"--model", model.toString(), "--inputs", inputs, "--output", out.toString(), "--format", format};
-            Run r = main(cmd("ensemble-predict", args));
+            Cli r = main(cmd("ensemble-predict", args));
             assertEquals(0, r.exit(), r.err());
             args[5] = local.toString();
-            Run l = capture(() -> EnsembleTool.predict(args));
+            Cli l = Cli.capture(() -> LocalEnsemble.predict(args));
             assertEquals(0, l.exit(), l.err());
             List<String> jobLines = partLines(out);
             List<String> localLines = partLines(local);
@@ -207,13 +186,13 @@ class EnsembleJobTest {
             try (Stream<Path> s = Files.walk(out)) {
                 assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".crc")), "no checksum side files");
             }
-            Map<String, Long> c = r.counters();
+            Map<String, Long> c = counters(r);
             assertEquals(160, c.get("rows_out"));
             assertEquals(160 + 160 - 160 / 7 - (160 % 7 > 3 ? 1 : 0) + 160, c.get("input_lines"));
             assertEquals(c.get("input_lines"), c.get("lines_joined"));
         }
         // a second run into the same directory is refused
-        Run again = main("ensemble-predict", "--model", model.toString(), "--inputs", inputs, "--output", dir.resolve("pred-job-tsv").toString());
+        Cli again = main("ensemble-predict", "--model", model.toString(), "--inputs", inputs, "--output", dir.resolve("pred-job-tsv").toString());
         assertEquals(1, again.exit());
         assertTrue(again.err().contains("already exists"), again.err());
     }
@@ -231,14 +210,14 @@ class EnsembleJobTest {
         Path real = dir.resolve("real.model");
         Path wrong = dir.resolve("wrong.model");
         for (Path[] mf : new Path[][] {{real, labels}, {wrong, flipped}}) {
-            Run t = capture(() -> EnsembleTool.train(new String[] {"--method", "boosting", "--inputs", "t0=" + train, "--labels", mf[1].toString(),
+            Cli t = Cli.capture(() -> LocalEnsemble.train(new String[] {"--method", "boosting", "--inputs", "t0=" + train, "--labels", mf[1].toString(),
                     "--output", mf[0].toString(), "-D", "ensemble.boosting.trees=10"}));
             assertEquals(0, t.exit(), t.err());
         }
         Path expected = dir.resolve("stale-local-real");
         Path other = dir.resolve("stale-local-wrong");
-        assertEquals(0, capture(() -> EnsembleTool.predict(new String[] {"--model", real.toString(), "--inputs", "t0=" + train, "--output", expected.toString()})).exit());
-        assertEquals(0, capture(() -> EnsembleTool.predict(new String[] {"--model", wrong.toString(), "--inputs", "t0=" + train, "--output", other.toString()})).exit());
+        assertEquals(0, Cli.capture(() -> LocalEnsemble.predict(new String[] {"--model", real.toString(), "--inputs", "t0=" + train, "--output", expected.toString()})).exit());
+        assertEquals(0, Cli.capture(() -> LocalEnsemble.predict(new String[] {"--model", wrong.toString(), "--inputs", "t0=" + train, "--output", other.toString()})).exit());
         assertNotEquals(partLines(expected), partLines(other), "the two models must disagree for the probe to mean anything");
 
         Path link = Path.of("drafthorse-ensemble.model").toAbsolutePath();
@@ -249,7 +228,7 @@ class EnsembleJobTest {
                 made = true;
             }
             Path out = dir.resolve("stale-job");
-            Run r = main("ensemble-predict", "--model", real.toString(), "--inputs", "t0=" + train, "--output", out.toString());
+            Cli r = main("ensemble-predict", "--model", real.toString(), "--inputs", "t0=" + train, "--output", out.toString());
             assertEquals(0, r.exit(), r.err());
             assertEquals(sorted(partLines(expected)), partLines(out), "the job predicted with the model it was given");
         } finally {
@@ -283,7 +262,7 @@ class EnsembleJobTest {
     @Test
     void craftedModelFilesAreRefusedByTheDriverNamingWhatIsWrong() throws IOException {
         Path good = dir.resolve("crafted-good.model");
-        Run t = capture(() -> EnsembleTool.train(trainArgs(good, "boosting", "-D", "ensemble.boosting.trees=5")));
+        Cli t = Cli.capture(() -> LocalEnsemble.train(trainArgs(good, "boosting", "-D", "ensemble.boosting.trees=5")));
         assertEquals(0, t.exit(), t.err());
         byte[] model = Files.readAllBytes(good);
         byte[] garbled = withPayload(model, p -> new String(p, StandardCharsets.ISO_8859_1)
@@ -312,7 +291,7 @@ class EnsembleJobTest {
         for (Path f : List.of(garbledFile, dosFile)) {
             Path out = dir.resolve("crafted-out-" + f.getFileName());
             long t0 = System.nanoTime();
-            Run r = main("ensemble-predict", "--model", f.toString(), "--inputs", inputs, "--output", out.toString());
+            Cli r = main("ensemble-predict", "--model", f.toString(), "--inputs", inputs, "--output", out.toString());
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(1, r.exit(), r.err());
             assertTrue(ms < 5000, ms + " ms");
@@ -333,7 +312,7 @@ class EnsembleJobTest {
         Path train = dir.resolve("ls-train.jsonl");
         Files.write(train, d.t0, StandardCharsets.UTF_8);
         Path model = dir.resolve("ls.model");
-        Run t = capture(() -> EnsembleTool.train(new String[] {"--method", "boosting", "--inputs", "t0=" + train, "--labels", labels.toString(),
+        Cli t = Cli.capture(() -> LocalEnsemble.train(new String[] {"--method", "boosting", "--inputs", "t0=" + train, "--labels", labels.toString(),
                 "--output", model.toString(), "-D", "ensemble.boosting.trees=5"}));
         assertEquals(0, t.exit(), t.err());
         List<String> lines = new ArrayList<>(d.t0.subList(0, 20));
@@ -342,7 +321,7 @@ class EnsembleJobTest {
         Path in = dir.resolve("ls-in.jsonl");
         Files.write(in, lines, StandardCharsets.UTF_8);
         Path out = dir.resolve("ls-out");
-        Run r = main("ensemble-predict", "--model", model.toString(), "--inputs", "t0=" + in, "--output", out.toString(),
+        Cli r = main("ensemble-predict", "--model", model.toString(), "--inputs", "t0=" + in, "--output", out.toString(),
                 "--max-reject-fraction", "0.5");
         assertEquals(0, r.exit(), r.err());
         assertEquals(20, partLines(out).size());
@@ -376,7 +355,7 @@ class EnsembleJobTest {
         Path train = dir.resolve("rej-train.jsonl");
         Files.write(train, d.t0, StandardCharsets.UTF_8);
         Path model = dir.resolve("rej.model");
-        Run t = capture(() -> EnsembleTool.train(new String[] {"--method", "boosting", "--inputs", "t0=" + train, "--labels", labels.toString(),
+        Cli t = Cli.capture(() -> LocalEnsemble.train(new String[] {"--method", "boosting", "--inputs", "t0=" + train, "--labels", labels.toString(),
                 "--output", model.toString(), "-D", "ensemble.boosting.trees=10"}));
         assertEquals(0, t.exit(), t.err());
 
@@ -390,9 +369,9 @@ class EnsembleJobTest {
         Files.write(in.resolve("part-m-00000"), lines.subList(0, 20), StandardCharsets.UTF_8);
         Files.write(in.resolve("part-m-00001"), lines.subList(20, lines.size()), StandardCharsets.UTF_8);
         Path out = dir.resolve("rej-out");
-        Run r = main("ensemble-predict", "--model", model.toString(), "--inputs", "t0=" + in, "--output", out.toString());
+        Cli r = main("ensemble-predict", "--model", model.toString(), "--inputs", "t0=" + in, "--output", out.toString());
         assertEquals(0, r.exit(), r.err());
-        Map<String, Long> c = r.counters();
+        Map<String, Long> c = counters(r);
         assertEquals(44, c.get("input_lines"), "blank lines are not rows");
         assertEquals(40, c.get("rows_out"));
         assertEquals(4, c.get("lines_rejected"));
@@ -412,7 +391,7 @@ class EnsembleJobTest {
 
         // the local tool on the same directory: the same predictions and the same rejects (id, reason)
         Path local = dir.resolve("rej-local");
-        Run l = capture(() -> EnsembleTool.predict(new String[] {"--model", model.toString(), "--inputs", "t0=" + in, "--output", local.toString()}));
+        Cli l = Cli.capture(() -> LocalEnsemble.predict(new String[] {"--model", model.toString(), "--inputs", "t0=" + in, "--output", local.toString()}));
         assertEquals(0, l.exit(), l.err());
         assertEquals(sorted(partLines(local)), partLines(out));
         assertEquals(rejects(local, false), rej);
@@ -423,7 +402,7 @@ class EnsembleJobTest {
         Path model = dir.resolve("table.model");
         Path table = dir.resolve("tbl.tsv");
         Files.write(table, new EnsembleData(80, 2).table, StandardCharsets.UTF_8);
-        Run t = capture(() -> EnsembleTool.train(new String[] {"--method", "bagging", "--inputs", "tbl=" + table, "--labels", labels.toString(),
+        Cli t = Cli.capture(() -> LocalEnsemble.train(new String[] {"--method", "bagging", "--inputs", "tbl=" + table, "--labels", labels.toString(),
                 "--output", model.toString(), "-D", "ensemble.bagging.members=3"}));
         assertEquals(0, t.exit(), t.err());
         // a table with a malformed row and a non-number: rejected, the rest predicted
@@ -433,7 +412,7 @@ class EnsembleJobTest {
         Path bad = dir.resolve("bad.tsv");
         Files.write(bad, rows, StandardCharsets.UTF_8);
         Path out = dir.resolve("tbl-out");
-        Run r = main("ensemble-predict", "--model", model.toString(), "--inputs", "tbl=" + bad, "--output", out.toString(), "--max-reject-fraction", "0.2");
+        Cli r = main("ensemble-predict", "--model", model.toString(), "--inputs", "tbl=" + bad, "--output", out.toString(), "--max-reject-fraction", "0.2");
         assertEquals(0, r.exit(), r.err());
         assertEquals(20, partLines(out).size());
         assertEquals(List.of("s900\t2 cells, the header has 3", "s901\tcolumn 'score' of id 's901' is not a number: 'lots'"), rejects(out, true));
@@ -443,20 +422,20 @@ class EnsembleJobTest {
         Path narrow = dir.resolve("narrow.tsv");
         Files.write(narrow, noScore, StandardCharsets.UTF_8);
         Path out2 = dir.resolve("narrow-out");
-        Run f = main("ensemble-predict", "--model", model.toString(), "--inputs", "tbl=" + narrow, "--output", out2.toString());
+        Cli f = main("ensemble-predict", "--model", model.toString(), "--inputs", "tbl=" + narrow, "--output", out2.toString());
         assertEquals(1, f.exit(), f.err());
         assertTrue(f.err().contains("10 of 10 input lines rejected"), f.err());
         assertFalse(Files.exists(out2.resolve("_SUCCESS")));
         List<String> rej = rejects(out2, true);
         assertEquals(10, rej.size());
         assertTrue(rej.get(0).contains("feature 'score' is not in the table"), rej.get(0));
-        assertEquals(10, f.counters().get("rows_rejected"));
+        assertEquals(10, counters(f).get("rows_rejected"));
     }
 
     @Test
     void badArgumentsAreUsageErrorsNamingTheOption() {
         Path m = dir.resolve("never.model");
-        Run r = main("ensemble-train", "--method", "forest", "--inputs", inputs, "--labels", labels.toString(), "--output", m.toString());
+        Cli r = main("ensemble-train", "--method", "forest", "--inputs", inputs, "--labels", labels.toString(), "--output", m.toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("ensemble.method"), r.err());
         r = main("ensemble-train", "--method", "bagging", "--inputs", inputs, "--labels", labels.toString(), "--output", m.toString(), "--tasks", "0");

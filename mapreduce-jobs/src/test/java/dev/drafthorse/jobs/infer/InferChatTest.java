@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.infer;
 
+import dev.drafthorse.cli.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,7 +72,7 @@ class InferChatTest {
         Files.write(in.resolve("rows.jsonl"), json, StandardCharsets.UTF_8);
         Files.write(in.resolve("rows.txt"), tsv, StandardCharsets.UTF_8);
         Path out = dir.resolve("out");
-        Run r = Run.of("infer", "--input", in.toString(), "--output", out.toString(), "-m", model.toString(), "-n", "10", "--chat",
+        Cli r = Cli.run("infer", "--input", in.toString(), "--output", out.toString(), "-m", model.toString(), "-n", "10", "--chat",
                 "--date", "2026-01-15", "--max-reject-fraction", "0.5", "--batch", "3");
         assertEquals(0, r.exit(), r.toString());
         List<JsonNode> rows = OutputReader.json(OutputReader.lines(out));
@@ -96,7 +97,7 @@ class InferChatTest {
         Files.write(in.resolve("rows.jsonl"), List.of(
                 "{\"id\": \"s1\", \"messages\": [{\"role\": \"user\", \"content\": \"Was Tom happy?\"}]}"), StandardCharsets.UTF_8);
         Path out = dir.resolve("score-out");
-        Run r = Run.of("infer", "--input", in.toString(), "--output", out.toString(), "-m", model.toString(), "--mode", "score",
+        Cli r = Cli.run("infer", "--input", in.toString(), "--output", out.toString(), "-m", model.toString(), "--mode", "score",
                 "--candidates", "Yes,No", "--date", "2026-01-15");
         assertEquals(0, r.exit(), r.toString());
         List<JsonNode> rows = OutputReader.json(OutputReader.lines(out));

@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.infer;
 
+import dev.drafthorse.cli.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,7 +33,7 @@ class InferFailuresTest {
         Path truncated = dir.resolve("truncated.gguf");
         Files.write(truncated, Arrays.copyOf(model, model.length / 2));
         Path out = dir.resolve("out");
-        Run r = Run.of("infer", "--input", input().toString(), "--output", out.toString(), "-m", truncated.toString(), "-n", "4");
+        Cli r = Cli.run("infer", "--input", input().toString(), "--output", out.toString(), "-m", truncated.toString(), "-n", "4");
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains(truncated.toString() + ": tensor '"), "names the file and the field:\n" + r.err());
         assertTrue(r.err().contains("truncated file?"), r.err());
@@ -55,7 +56,7 @@ class InferFailuresTest {
         }
         Path nan = dir.resolve("nan-eps.gguf");
         w.write(nan);
-        Run r = Run.of("infer", "--input", input().toString(), "--output", dir.resolve("out-nan").toString(), "-m", nan.toString(), "-n", "4");
+        Cli r = Cli.run("infer", "--input", input().toString(), "--output", dir.resolve("out-nan").toString(), "-m", nan.toString(), "-n", "4");
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains(nan + ": " + key + ": must be a positive finite number, found NaN"), r.err());
         assertFalse(r.err().contains("submitted"), r.err());
@@ -73,7 +74,7 @@ class InferFailuresTest {
         Path broken = dir.resolve("renamed-tensor.gguf");
         Files.write(broken, model);
         Path out = dir.resolve("out-task");
-        Run r = Run.of("infer", "--input", input().toString(), "--output", out.toString(), "-m", broken.toString(), "-n", "4");
+        Cli r = Cli.run("infer", "--input", input().toString(), "--output", out.toString(), "-m", broken.toString(), "-n", "4");
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("submitted"), "the driver let it through, so the task met it:\n" + r.err());
         assertFalse(r.err().contains("failed: NA"), r.err());

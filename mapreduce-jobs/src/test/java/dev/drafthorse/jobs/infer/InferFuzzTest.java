@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.infer;
 
+import dev.drafthorse.cli.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -73,7 +74,7 @@ class InferFuzzTest {
         long lines = hadoopLines(text.toByteArray()) + hadoopLines(json.toByteArray());
 
         Path out = dir.resolve("out");
-        Run r = Run.of("infer", "--input", in.toString(), "--output", out.toString(), "-m", Reference.model().toString(), "-n", "4",
+        Cli r = Cli.run("infer", "--input", in.toString(), "--output", out.toString(), "-m", Reference.model().toString(), "-n", "4",
                 "--batch", "5", "--max-reject-fraction", "1", "--rows-per-task", "60");
         assertEquals(0, r.exit(), r.toString());
         List<JsonNode> rows = OutputReader.json(OutputReader.lines(out));

@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.infer;
 
+import dev.drafthorse.cli.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,7 +45,7 @@ class InferIdsTest {
     @Test
     void loneSurrogateIdsRoundTripAsEscapesAndBadTextIsRejected() throws Exception {
         Path out = dir.resolve("out");
-        Run r = Run.of("infer", "--input", input().toString(), "--output", out.toString(), "-m", Reference.model().toString(),
+        Cli r = Cli.run("infer", "--input", input().toString(), "--output", out.toString(), "-m", Reference.model().toString(),
                 "-n", "6", "--max-reject-fraction", "0.5");
         assertEquals(0, r.exit(), r.toString());
         List<String> lines = OutputReader.lines(out);
@@ -66,7 +67,7 @@ class InferIdsTest {
     @Test
     void tsvOutputRejectsWhatItCannotWrite() throws Exception {
         Path out = dir.resolve("out-tsv");
-        Run r = Run.of("infer", "--input", input().toString(), "--output", out.toString(), "-m", Reference.model().toString(),
+        Cli r = Cli.run("infer", "--input", input().toString(), "--output", out.toString(), "-m", Reference.model().toString(),
                 "-n", "6", "--format", "tsv", "--max-reject-fraction", "0.9");
         assertEquals(0, r.exit(), r.toString());
         List<String> lines = OutputReader.lines(out);

@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.infer;
 
+import dev.drafthorse.cli.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,7 +80,7 @@ class InferJobTest {
     @Test
     void everyRowOnceEqualToTheEngineAndRejectsWithReasons() throws IOException {
         Path out = dir.resolve("out-main");
-        Run r = Run.of(args(out, "--batch", "4", "--threads", "2", "--rows-per-task", "7"));
+        Cli r = Cli.run(args(out, "--batch", "4", "--threads", "2", "--rows-per-task", "7"));
         assertEquals(0, r.exit(), r.toString());
         assertEquals("", r.out(), "stdout carries results only; a job's results are its output directory");
         for (String e : OutputReader.entries(out)) {
@@ -125,11 +126,11 @@ class InferJobTest {
         Path a = dir.resolve("out-a");
         Path b = dir.resolve("out-b");
         Path c = dir.resolve("out-c");
-        Run ra = Run.of(cat(args(a, "--batch", "1", "--threads", "1"), sampling));
+        Cli ra = Cli.run(cat(args(a, "--batch", "1", "--threads", "1"), sampling));
         String[] twoAtOnce = {"infer", "-D", "mapreduce.local.map.tasks.maximum=2"};
-        Run rb = Run.of(cat(twoAtOnce, Stream.of(cat(args(b, "--batch", "8", "--threads", "2", "--rows-per-task", "5"), sampling)).skip(1)
+        Cli rb = Cli.run(cat(twoAtOnce, Stream.of(cat(args(b, "--batch", "8", "--threads", "2", "--rows-per-task", "5"), sampling)).skip(1)
                 .toArray(String[]::new)));
-        Run rc = Run.of(cat(args(c, "--batch", "1", "--threads", "1"), sampling));
+        Cli rc = Cli.run(cat(args(c, "--batch", "1", "--threads", "1"), sampling));
         assertEquals(0, ra.exit(), ra.toString());
         assertEquals(0, rb.exit(), rb.toString());
         assertEquals(0, rc.exit(), rc.toString());
@@ -151,11 +152,11 @@ class InferJobTest {
         // tinystories-1m as the target, stories260K (same vocabulary, a quarter of the cost) as its draft
         String big = Reference.model().resolveSibling("tinystories-1m.gguf").toString();
         String small = Reference.model().toUri().toString();
-        Run plain = spec("spec-plain", "-m", big);
-        Run draft = spec("spec-draft", "-m", big, "--draft", small, "--draft-max", "4");
-        Run plainSmall = spec("spec-plain-small", "-m", small);
-        Run lookup = spec("spec-lookup", "-m", small, "--lookup");
-        for (Run r : List.of(plain, draft, plainSmall, lookup)) {
+        Cli plain = spec("spec-plain", "-m", big);
+        Cli draft = spec("spec-draft", "-m", big, "--draft", small, "--draft-max", "4");
+        Cli plainSmall = spec("spec-plain-small", "-m", small);
+        Cli lookup = spec("spec-lookup", "-m", small, "--lookup");
+        for (Cli r : List.of(plain, draft, plainSmall, lookup)) {
             assertEquals(0, r.exit(), r.toString());
         }
         assertEquals(OutputReader.lines(dir.resolve("spec-plain")), OutputReader.lines(dir.resolve("spec-draft")),
@@ -168,11 +169,11 @@ class InferJobTest {
         assertEquals(0, plain.counter("drafted"));
     }
 
-    private static Run spec(String out, String... more) {
+    private static Cli spec(String out, String... more) {
         List<String> a = new ArrayList<>(List.of("infer", "--input", input.resolve("prompts.txt").toString(), "--output",
                 dir.resolve(out).toString(), "-n", "40", "--batch", "4", "--max-reject-fraction", "1"));
         a.addAll(List.of(more));
-        return Run.of(a.toArray(String[]::new));
+        return Cli.run(a.toArray(String[]::new));
     }
 
     @Test
@@ -186,9 +187,9 @@ class InferJobTest {
             lines.add("t" + i + "\t" + template + List.of("Tom cried.", "Sue smiled.", "The dog ran away.").get(i % 3) + " Answer:");
         }
         Files.write(in.resolve("rows.txt"), lines, StandardCharsets.UTF_8);
-        Run on = Run.of("infer", "--input", in.toString(), "--output", dir.resolve("cache-on").toString(), "-m",
+        Cli on = Cli.run("infer", "--input", in.toString(), "--output", dir.resolve("cache-on").toString(), "-m",
                 Reference.model().toString(), "--mode", "score", "--candidates", " happy, sad");
-        Run off = Run.of("infer", "-D", "drafthorse.infer.prefix-cache-mb=0", "--input", in.toString(), "--output",
+        Cli off = Cli.run("infer", "-D", "drafthorse.infer.prefix-cache-mb=0", "--input", in.toString(), "--output",
                 dir.resolve("cache-off").toString(), "-m", Reference.model().toString(), "--mode", "score", "--candidates", " happy, sad");
         assertEquals(0, on.exit(), on.toString());
         assertEquals(0, off.exit(), off.toString());
@@ -205,7 +206,7 @@ class InferJobTest {
                 "{\"id\": \"s1\", \"prompt\": \"The cat was very\"}",
                 "{\"id\": \"s2\", \"prompt\": \"Tom saw a\", \"candidates\": [\" dog\", \" ball\", \" tree\"]}"), StandardCharsets.UTF_8);
         Path out = dir.resolve("score-out");
-        Run r = Run.of("infer", "--input", in.toString(), "--output", out.toString(), "-m", Reference.model().toString(), "--mode",
+        Cli r = Cli.run("infer", "--input", in.toString(), "--output", out.toString(), "-m", Reference.model().toString(), "--mode",
                 "score", "--candidates", " happy, sad", "--format", "tsv");
         assertEquals(0, r.exit(), r.toString());
         List<List<String>> rows = OutputReader.lines(out).stream().map(OutputReader::hiveFields).toList();
@@ -234,7 +235,7 @@ class InferJobTest {
     @Test
     void tooManyRejectsFailTheJobWithoutSuccessMarker() throws IOException {
         Path out = dir.resolve("out-rejects");
-        Run r = Run.of("infer", "--input", input.toString(), "--output", out.toString(), "-m", Reference.model().toString(), "-n", "2",
+        Cli r = Cli.run("infer", "--input", input.toString(), "--output", out.toString(), "-m", Reference.model().toString(), "-n", "2",
                 "--max-reject-fraction", "0.05");
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("4 of 34 rows rejected"), r.err());
@@ -248,7 +249,7 @@ class InferJobTest {
         Files.writeString(props, "drafthorse.infer.max-new-tokens=3\ndrafthorse.infer.seed=9\ndrafthorse.infer.temperature=0.7\n"
                 + "drafthorse.infer.batch=2\n");
         Path out = dir.resolve("out-props");
-        Run r = Run.of("infer", "-D", "drafthorse.infer.seed=10", "--input", input.resolve("prompts.txt").toString(), "--output",
+        Cli r = Cli.run("infer", "-D", "drafthorse.infer.seed=10", "--input", input.resolve("prompts.txt").toString(), "--output",
                 out.toString(), "-m", Reference.model().toString(), "--properties", props.toString(), "--batch", "3",
                 "--max-reject-fraction", "1");
         assertEquals(0, r.exit(), r.toString());
@@ -264,24 +265,24 @@ class InferJobTest {
         Path out = dir.resolve("never");
         String m = Reference.model().toString();
         String in = input.toString();
-        Run mode = Run.of("infer", "--input", in, "--output", out.toString(), "-m", m, "--mode", "classify");
+        Cli mode = Cli.run("infer", "--input", in, "--output", out.toString(), "-m", m, "--mode", "classify");
         assertEquals(2, mode.exit(), mode.toString());
         assertTrue(mode.err().contains("drafthorse.infer.mode must be generate or score"), mode.err());
-        Run batch = Run.of("infer", "-D", "drafthorse.infer.batch=0", "--input", in, "--output", out.toString(), "-m", m);
+        Cli batch = Cli.run("infer", "-D", "drafthorse.infer.batch=0", "--input", in, "--output", out.toString(), "-m", m);
         assertEquals(2, batch.exit(), batch.toString());
         assertTrue(batch.err().contains("drafthorse.infer.batch must be in [1, 4096], got 0"), batch.err());
-        Run noModel = Run.of("infer", "--input", in, "--output", out.toString());
+        Cli noModel = Cli.run("infer", "--input", in, "--output", out.toString());
         assertEquals(2, noModel.exit(), noModel.toString());
-        Run unknown = Run.of("infer", "--input", in, "--output", out.toString(), "-m", m, "--colour", "red");
+        Cli unknown = Cli.run("infer", "--input", in, "--output", out.toString(), "-m", m, "--colour", "red");
         assertEquals(2, unknown.exit(), unknown.toString());
         assertTrue(unknown.err().contains("usage: drafthorse infer"), unknown.err());
-        Run missing = Run.of("infer", "--input", in, "--output", out.toString(), "-m", dir.resolve("nope.gguf").toString());
+        Cli missing = Cli.run("infer", "--input", in, "--output", out.toString(), "-m", dir.resolve("nope.gguf").toString());
         assertEquals(1, missing.exit(), missing.toString());
         assertTrue(missing.err().contains("no such model file") && missing.err().contains("nope.gguf"), missing.err());
-        Run exists = Run.of("infer", "--input", in, "--output", dir.toString(), "-m", m);
+        Cli exists = Cli.run("infer", "--input", in, "--output", dir.toString(), "-m", m);
         assertEquals(1, exists.exit(), exists.toString());
         assertTrue(exists.err().contains("output directory already exists"), exists.err());
-        Run help = Run.of("infer", "--help");
+        Cli help = Cli.run("infer", "--help");
         assertEquals(0, help.exit());
         assertTrue(help.out().contains("drafthorse.infer.max-reject-fraction"), "the keys and their defaults are in the help");
         assertFalse(Files.exists(out));

@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.infer;
 
+import dev.drafthorse.cli.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,7 +50,7 @@ class InferModelIsolationTest {
         assertNotEquals(smallAlone, otherAlone, "the two models must write different texts for the probe to mean anything");
     }
 
-    /** Runs {@code infer} through its Tool (not {@code Run}, which is serialized) and returns the output lines. */
+    /** Runs {@code infer} through its Tool (not {@code Cli}, which is serialized) and returns the output lines. */
     static List<String> infer(Path model, Path out) throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = ToolRunner.run(new Configuration(), new InferTool(new PrintStream(err, true, StandardCharsets.UTF_8)),

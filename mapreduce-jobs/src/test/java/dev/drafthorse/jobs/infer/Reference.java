@@ -1,5 +1,6 @@
 package dev.drafthorse.jobs.infer;
 
+import dev.drafthorse.kernels.SharedFiles;
 import dev.drafthorse.kernels.batch.BatchEngine;
 import dev.drafthorse.kernels.batch.BatchOptions;
 import dev.drafthorse.kernels.batch.BatchResult;
@@ -30,17 +31,7 @@ final class Reference {
     private Reference() {}
 
     static Path model() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path m = p.resolveSibling("shared").resolve("models").resolve("stories260K.gguf");
-            if (Files.exists(m)) {
-                return m;
-            }
-        }
-        String prop = System.getProperty("drafthorse.shared");
-        if (prop != null) {
-            return Path.of(prop, "models", "stories260K.gguf");
-        }
-        throw new IllegalStateException("../shared/models/stories260K.gguf not found (set -Ddrafthorse.shared=DIR)");
+        return SharedFiles.model("stories260K.gguf");
     }
 
     static synchronized Model load(Path p) {

@@ -1,4 +1,4 @@
-package dev.drafthorse.ensemble.cli;
+package dev.drafthorse.cli;
 
 import dev.drafthorse.ensemble.Synthetic;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,7 +18,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** {@code ensemble-train} and {@code ensemble-predict} on plain files, as the job module will call them. */
-class EnsembleToolTest {
+class LocalEnsembleTest {
     @TempDir
     static Path dir;
     static int n = 600;
@@ -28,13 +28,13 @@ class EnsembleToolTest {
 
     static Run train(String... args) {
         ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        int code = EnsembleTool.train(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+        int code = LocalEnsemble.train(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
         return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
     }
 
     static Run predict(String... args) {
         ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        int code = EnsembleTool.predict(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+        int code = LocalEnsemble.predict(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
         return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
     }
 
@@ -131,7 +131,7 @@ class EnsembleToolTest {
         assertTrue(r.err().contains("--method is required"), r.err());
         r = train("--method", "bagging", "--frobnicate", "x");
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("unknown option --frobnicate"));
+        assertTrue(r.err().contains("Unrecognized option: --frobnicate"), r.err());
         r = train("--method", "bagging", "--inputs", "a", "--labels", "b", "--output", "c", "-D", "ensemble.bagging.members=0");
         assertEquals(2, r.code());
         Run p = predict("--model", "m");

@@ -1,4 +1,4 @@
-package dev.drafthorse.ensemble.cli;
+package dev.drafthorse.ensemble.io;
 
 import dev.drafthorse.ensemble.data.Labels;
 import dev.drafthorse.ensemble.data.SourceData;
@@ -20,26 +20,33 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Local files for the command line: an input is a file, or a directory whose data files (every file not
+ * Inputs from local files (the in-process {@code ensemble-train}/{@code ensemble-predict} read them): an input is a file, or a directory whose data files (every file not
  * starting with {@code _} or {@code .}, such as {@code part-*}) are read in name order as one stream. An
  * input's source name is {@code NAME=PATH}'s NAME, or the file name without {@code .jsonl}, {@code .json},
  * {@code .tsv} or {@code .txt}, or the directory name; characters outside {@code [A-Za-z0-9_-]} become
- * {@code _}. Paths may be {@code file:} URIs.
+ * {@code _}. Paths may be {@code file:} URIs. A bad path or name is a {@link BadSpec}.
  */
-public final class Inputs {
-    private Inputs() {}
+public final class LocalInputs {
+    private LocalInputs() {}
+
+    /** An input named wrongly (a non-local URI, a bad source name): the command line's fault, not the data's. */
+    public static final class BadSpec extends IllegalArgumentException {
+        BadSpec(String message) {
+            super(message);
+        }
+    }
 
     /** Parses a path or {@code file:} URI. */
-    public static Path path(String s) throws UsageException {
+    public static Path path(String s) {
         if (s.startsWith("file:")) return Path.of(URI.create(s));
         if (s.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
-            throw new UsageException("'" + s + "': only local paths and file: URIs are read here; use the job (hadoop jar) for other filesystems");
+            throw new BadSpec("'" + s + "': only local paths and file: URIs are read here; use the job (hadoop jar) for other filesystems");
         }
         return Path.of(s);
     }
 
     /** Reads one {@code [NAME=]PATH} input. */
-    public static SourceData read(String spec) throws IOException, UsageException {
+    public static SourceData read(String spec) throws IOException {
         String name = null;
         String where = spec;
         int eq = spec.indexOf('=');
@@ -52,7 +59,7 @@ public final class Inputs {
         try {
             SourceData.checkName(name);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("input '" + spec + "': " + e.getMessage());
+            throw new BadSpec("input '" + spec + "': " + e.getMessage());
         }
         try (Reader r = open(p)) {
             return SourceData.read(name, p.toString(), r);
@@ -84,7 +91,7 @@ public final class Inputs {
         return new BufferedReader(new InputStreamReader(new SequenceInputStream(Collections.enumeration(streams)), StandardCharsets.UTF_8));
     }
 
-    public static Labels labels(String spec) throws IOException, UsageException {
+    public static Labels labels(String spec) throws IOException {
         Path p = path(spec);
         try (Reader r = open(p)) {
             return Labels.readTsv(p.toString(), r);

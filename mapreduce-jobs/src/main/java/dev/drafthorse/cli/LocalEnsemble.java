@@ -1,4 +1,4 @@
-package dev.drafthorse.ensemble.cli;
+package dev.drafthorse.cli;
 
 import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.ensemble.EnsembleParams;
@@ -11,8 +11,10 @@ import dev.drafthorse.ensemble.data.RejectedRow;
 import dev.drafthorse.ensemble.data.SourceData;
 import dev.drafthorse.ensemble.eval.Evaluation;
 import dev.drafthorse.ensemble.eval.HtmlReport;
+import dev.drafthorse.ensemble.io.LocalInputs;
 import dev.drafthorse.ensemble.io.ModelFile;
 import dev.drafthorse.ensemble.io.PredictionWriter;
+import dev.drafthorse.jobs.ensemble.EnsembleUsage;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,56 +32,13 @@ import java.util.Properties;
 import java.util.stream.Stream;
 
 /**
- * The local entry point of {@code ensemble-train} and {@code ensemble-predict} on plain files; the job
- * module wires its commands to {@link #train} and {@link #predict}. Exit codes: 0 success, 2 bad arguments
- * (usage on stderr), 1 failure (the file, field or row named on stderr). stdout carries results only.
+ * {@code ensemble-train} and {@code ensemble-predict} in this process on local files: what the two commands do
+ * when Hadoop is not on the class path (same options as the jobs, same model bytes; see {@link EnsembleCommands}).
+ * Exit codes: 0 success, 2 bad arguments (usage on stderr), 1 failure (the file, field or row named on stderr).
+ * stdout carries results only.
  */
-public final class EnsembleTool {
-    private EnsembleTool() {}
-
-    public static final String TRAIN_USAGE = """
-            usage: ensemble-train --method bagging|boosting|stacking --inputs IN1,IN2,... --labels LABELS --output MODEL
-                                  [--seed N] [-D ensemble.KEY=VALUE ...] [--params FILE.properties]
-                                  [--report DIR [--holdout FRACTION]]
-              IN      an infer output (JSON lines) or a TSV feature table (header 'id', features...), a file or a
-                      directory of part files; NAME=PATH names the source (default: the file or directory name)
-              LABELS  TSV with header 'id<TAB>label'; rows without a label are ignored for training and counted
-              --report DIR   also train every member and ensemble on (1 - FRACTION) of the labeled rows, score them
-                             on the rest (default FRACTION 0.2) and write DIR/evaluation.txt and DIR/report.html;
-                             the table goes to stdout. The saved model is still trained on all labeled rows.
-            hyperparameters (-D key=value):
-            """ + keys();
-
-    public static final String PREDICT_USAGE = """
-            usage: ensemble-predict --model MODEL --inputs IN1,IN2,... --output DIR [--format tsv|json]
-              writes DIR/part-00000 (one 'id<TAB>label<TAB>probability' line per input row, or JSON lines),
-              DIR/_SUCCESS, and DIR/_rejects/part-00000 ('id<TAB>reason') when input lines were rejected.
-              The inputs must be the model's sources, by name (see the model header's 'sources').
-            """;
-
-    private static String keys() {
-        StringBuilder sb = new StringBuilder();
-        for (EnsembleParams.Key k : EnsembleParams.Key.values()) {
-            sb.append(String.format(Locale.ROOT, "  %-32s %-10s %s%n", k.key, k.defaultValue, k.description));
-        }
-        return sb.toString();
-    }
-
-    public static void main(String[] args) {
-        if (args.length == 0) {
-            System.err.println("usage: EnsembleTool train|predict ARGS...");
-            System.exit(2);
-        }
-        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-        System.exit(switch (args[0]) {
-            case "train", "ensemble-train" -> train(rest);
-            case "predict", "ensemble-predict" -> predict(rest);
-            default -> {
-                System.err.println("unknown command '" + args[0] + "'; expected train or predict");
-                yield 2;
-            }
-        });
-    }
+public final class LocalEnsemble {
+    private LocalEnsemble() {}
 
     /** {@code ensemble-train}; returns the exit code. */
     public static int train(String[] args) {
@@ -93,16 +52,19 @@ public final class EnsembleTool {
 
     public static int train(String[] args, PrintStream out, PrintStream err) {
         try {
-            Args a = Args.parse(args, List.of("method", "inputs", "labels", "output", "seed", "params", "report", "holdout"));
+            Args a = EnsembleUsage.parse("ensemble-train", EnsembleUsage.trainOptions(), args);
+            if (a == null) {
+                return 0;
+            }
             Properties props = new Properties();
             if (a.has("params")) {
-                try (InputStream in = Files.newInputStream(Inputs.path(a.get("params")))) {
+                try (InputStream in = Files.newInputStream(LocalInputs.path(a.get("params", null)))) {
                     props.load(in);
                 }
             }
             props.putAll(a.defines());
             props.setProperty(EnsembleParams.Key.METHOD.key, a.require("method"));
-            if (a.has("seed")) props.setProperty(EnsembleParams.Key.SEED.key, a.get("seed"));
+            if (a.has("seed")) props.setProperty(EnsembleParams.Key.SEED.key, a.get("seed", null));
             EnsembleParams params;
             try {
                 params = EnsembleParams.of(props);
@@ -110,14 +72,14 @@ public final class EnsembleTool {
                 throw new UsageException(e.getMessage());
             }
             List<String> inputSpecs = a.list("inputs");
-            Labels labels = Inputs.labels(a.require("labels"));
-            Path output = Inputs.path(a.require("output"));
+            Labels labels = LocalInputs.labels(a.require("labels"));
+            Path output = LocalInputs.path(a.require("output"));
             double holdout = 0.2;
             if (a.has("holdout")) {
                 try {
-                    holdout = Double.parseDouble(a.get("holdout"));
+                    holdout = Double.parseDouble(a.get("holdout", null));
                 } catch (NumberFormatException e) {
-                    throw new UsageException("--holdout '" + a.get("holdout") + "' is not a number");
+                    throw new UsageException("--holdout '" + a.get("holdout", null) + "' is not a number");
                 }
                 if (!(holdout > 0 && holdout < 1)) throw new UsageException("--holdout " + holdout + " is not in (0, 1)");
                 if (!a.has("report")) throw new UsageException("--holdout needs --report DIR");
@@ -138,7 +100,7 @@ public final class EnsembleTool {
             if (a.has("report")) {
                 Dataset[] split = d.split(holdout, params.seed());
                 Evaluation.Report rep = Evaluation.run(split[0], split[1], t.sources(), params);
-                Path dir = Inputs.path(a.get("report"));
+                Path dir = LocalInputs.path(a.get("report", null));
                 Files.createDirectories(dir);
                 Files.writeString(dir.resolve("evaluation.txt"), rep.table(), StandardCharsets.UTF_8);
                 Files.writeString(dir.resolve("report.html"), HtmlReport.render(rep, "Drafthorse ensemble evaluation"), StandardCharsets.UTF_8);
@@ -146,9 +108,9 @@ public final class EnsembleTool {
                 err.println("ensemble-train: wrote " + dir.resolve("report.html"));
             }
             return 0;
-        } catch (UsageException e) {
+        } catch (UsageException | LocalInputs.BadSpec e) {
             err.println("ensemble-train: " + e.getMessage());
-            err.print(TRAIN_USAGE);
+            err.print(EnsembleUsage.TRAIN);
             return 2;
         } catch (IOException | RuntimeException e) {
             err.println("ensemble-train: " + describe(e));
@@ -158,19 +120,22 @@ public final class EnsembleTool {
 
     public static int predict(String[] args, PrintStream out, PrintStream err) {
         try {
-            Args a = Args.parse(args, List.of("model", "inputs", "output", "format"));
+            Args a = EnsembleUsage.parse("ensemble-predict", EnsembleUsage.predictOptions(), args);
+            if (a == null) {
+                return 0;
+            }
             if (!a.defines().isEmpty()) throw new UsageException("ensemble-predict takes no -D options");
             PredictionWriter.Format format = PredictionWriter.Format.TSV;
             if (a.has("format")) {
                 try {
-                    format = PredictionWriter.Format.valueOf(a.get("format").toUpperCase(Locale.ROOT));
+                    format = PredictionWriter.Format.valueOf(a.get("format", null).toUpperCase(Locale.ROOT));
                 } catch (IllegalArgumentException e) {
-                    throw new UsageException("--format '" + a.get("format") + "' is not tsv or json");
+                    throw new UsageException("--format '" + a.get("format", null) + "' is not tsv or json");
                 }
             }
-            Path modelPath = Inputs.path(a.require("model"));
+            Path modelPath = LocalInputs.path(a.require("model"));
             List<String> inputSpecs = a.list("inputs");
-            Path dir = Inputs.path(a.require("output"));
+            Path dir = LocalInputs.path(a.require("output"));
             if (Files.exists(dir) && (!Files.isDirectory(dir) || nonEmpty(dir))) {
                 throw new IOException(dir + ": output directory already exists and is not empty");
             }
@@ -197,9 +162,9 @@ public final class EnsembleTool {
             Files.write(dir.resolve("_SUCCESS"), new byte[0]);
             err.printf(Locale.ROOT, "ensemble-predict: %d rows predicted, %d input lines rejected; wrote %s%n", preds.size(), rejects.size(), dir);
             return 0;
-        } catch (UsageException e) {
+        } catch (UsageException | LocalInputs.BadSpec e) {
             err.println("ensemble-predict: " + e.getMessage());
-            err.print(PREDICT_USAGE);
+            err.print(EnsembleUsage.PREDICT);
             return 2;
         } catch (IOException | RuntimeException e) {
             err.println("ensemble-predict: " + describe(e));
@@ -207,9 +172,9 @@ public final class EnsembleTool {
         }
     }
 
-    private static List<SourceData> readAll(List<String> specs) throws IOException, UsageException {
+    private static List<SourceData> readAll(List<String> specs) throws IOException {
         List<SourceData> out = new ArrayList<>();
-        for (String s : specs) out.add(Inputs.read(s));
+        for (String s : specs) out.add(LocalInputs.read(s));
         return out;
     }
 

@@ -1,8 +1,0 @@
-package dev.drafthorse.ensemble.cli;
-
-/** A bad command line: exit code 2, message and usage on stderr. */
-public class UsageException extends Exception {
-    public UsageException(String message) {
-        super(message);
-    }
-}
