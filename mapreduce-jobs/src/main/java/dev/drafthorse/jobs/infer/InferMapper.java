@@ -98,10 +98,7 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         ctx = settings.ctxSize() > 0 ? settings.ctxSize() : model.config().contextLength();
         parser = new RowParser(settings.mode(), settings.rowDefaults(), settings.chat(), settings.system());
         chat = new ChatRows(model, settings.date());
-        int cacheMb = context.getConfiguration().getInt(InferKey.PREFIX_CACHE_MB.key(), Integer.parseInt(InferKey.PREFIX_CACHE_MB.defaultValue()));
-        if (cacheMb < 0) {
-            throw new IllegalArgumentException(InferKey.PREFIX_CACHE_MB.key() + " must be >= 0 (0 = off), got " + cacheMb);
-        }
+        int cacheMb = InferSettings.prefixCacheMb(context.getConfiguration());
         prefixCache = cacheMb == 0 ? null : new PrefixCache(model, KvType.F32, (long) cacheMb << 20);
         scorer = settings.mode() == RowMode.SCORE ? new Scorer(model).withPrefixCache(prefixCache) : null;
         InputSplit split = context.getInputSplit();

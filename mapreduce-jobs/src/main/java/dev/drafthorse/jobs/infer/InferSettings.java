@@ -65,6 +65,7 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
             // The sampler's messages start with the option's name (temperature, top-k, ...), which is the key's suffix.
             throw new IllegalArgumentException(InferKey.PREFIX + e.getMessage());
         }
+        prefixCacheMb(conf); // checked here, at submission; the task reads it again
         int batch = integer(conf, InferKey.BATCH, 1, 4096);
         long maxKv = longValue(conf, InferKey.MAX_KV_POSITIONS);
         if (maxKv < 0) {
@@ -125,6 +126,11 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
     /** {@link InferKey#FAULT_HALT_IN_COMMIT}, checked (0..100). */
     static int faultHaltInCommit(Configuration conf) {
         return integer(conf, InferKey.FAULT_HALT_IN_COMMIT, 0, 100);
+    }
+
+    /** MiB of prompt-prefix KV kept per task (0 = off). */
+    public static int prefixCacheMb(Configuration conf) {
+        return integer(conf, InferKey.PREFIX_CACHE_MB, 0, 1 << 20);
     }
 
     private static int integer(Configuration conf, InferKey k, int min, int max) {

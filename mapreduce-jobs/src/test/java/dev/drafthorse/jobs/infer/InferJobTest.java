@@ -271,6 +271,9 @@ class InferJobTest {
         Cli batch = Cli.run("infer", "-D", "drafthorse.infer.batch=0", "--input", in, "--output", out.toString(), "-m", m);
         assertEquals(2, batch.exit(), batch.toString());
         assertTrue(batch.err().contains("drafthorse.infer.batch must be in [1, 4096], got 0"), batch.err());
+        Cli cache = Cli.run("infer", "-D", "drafthorse.infer.prefix-cache-mb=-1", "--input", in, "--output", out.toString(), "-m", m);
+        assertEquals(2, cache.exit(), "the driver refuses it before any task runs: " + cache);
+        assertTrue(cache.err().contains("drafthorse.infer.prefix-cache-mb must be in [0, 1048576], got -1"), cache.err());
         Cli noModel = Cli.run("infer", "--input", in, "--output", out.toString());
         assertEquals(2, noModel.exit(), noModel.toString());
         Cli unknown = Cli.run("infer", "--input", in, "--output", out.toString(), "-m", m, "--colour", "red");
