@@ -1,8 +1,8 @@
 package dev.drafthorse.jobs.infer;
 
+import dev.drafthorse.jobs.OutputClaim;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import dev.drafthorse.jobs.OutputClaim;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
