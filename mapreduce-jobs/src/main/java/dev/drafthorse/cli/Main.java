@@ -20,7 +20,7 @@ public final class Main {
         for (Command c : List.<Command>of(new GenerateCommand(), new BatchCommand(), new ScoreCommand(), new TokenizeCommand(),
                 new InspectCommand(), new BenchCommand(), new RandomModelCommand(), new RandomHeadsCommand(), new ConvertCommand(),
                 new EnsembleCommands.Train(), new EnsembleCommands.Predict(), new HiveCommand(), new InferCommand(),
-                new TrainHeadsCommand(), new ChatTemplateCommand())) {
+                new TrainHeadsCommand(), new ChatTemplateCommand(), new EmbedCommand())) {
             m.put(c.name(), c);
         }
         return m;
