@@ -218,6 +218,36 @@ class HiveSqlTest {
         }
     }
 
+    /** The README's similarity search: a query vector against a table of vectors, the cosine summed over posexplode. */
+    @Test
+    void similaritySearchRanksByCosine() throws Exception {
+        Path llama = SharedFiles.model("arch").resolve("llama_tied_gqa.gguf");
+        String query = "The cat sat on the mat.";
+        List<String> rows = query("WITH q AS (SELECT llm_embed('" + query + "', '" + llama + "') AS qv),"
+                + " pairs AS (SELECT t.id, llm_embed(t.body, '" + llama + "') AS v, q.qv FROM texts t CROSS JOIN q WHERE t.body IS NOT NULL)"
+                + " SELECT p.id, SUM(x * p.qv[i]) AS cosine FROM pairs p LATERAL VIEW posexplode(p.v) e AS i, x"
+                + " GROUP BY p.id ORDER BY cosine DESC");
+        assertEquals(3, rows.size(), rows.toString());
+        JsonNode oracle = embedOracle();
+        try (Parallel par = new Parallel(1)) {
+            Embedder e = Embedder.of(Model.load(llama, par));
+            float[] q = e.embed(query);
+            double previous = Double.POSITIVE_INFINITY;
+            for (String r : rows) {
+                String[] c = cells(r);
+                float[] v = e.embed(oracle.get("texts").get(Integer.parseInt(c[0])).asText());
+                double dot = 0;
+                for (int k = 0; k < v.length; k++) {
+                    dot += (double) v[k] * q[k];
+                }
+                double cosine = Double.parseDouble(c[1]);
+                assertEquals(dot, cosine, 1e-6, r);
+                assertTrue(cosine <= previous, rows.toString());
+                previous = cosine;
+            }
+        }
+    }
+
     @Test
     void llmEmbedOfExplodedChunks() throws Exception {
         List<String> rows = query("SELECT d.id, c.chunk_id, c.chunk, llm_embed(c.chunk, 'stories260K.gguf') FROM docs d LATERAL VIEW"

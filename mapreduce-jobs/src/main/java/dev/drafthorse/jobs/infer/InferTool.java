@@ -116,7 +116,7 @@ public final class InferTool extends Configured implements Tool {
     static String description() {
         StringBuilder b = new StringBuilder("Runs every input row through the model as a map-only MapReduce job: locally by default, on YARN"
                 + " under hadoop jar or -D mapreduce.framework.name=yarn. Files ending .jsonl/.json are JSON lines {\"id\", \"prompt\", "
-                + "per-row options}, others id<TAB>prompt. Configuration keys (-D key=value):\n");
+                + "per-row options} ({\"id\", \"text\"} in embed mode), others id<TAB>prompt. Configuration keys (-D key=value):\n");
         for (InferKey k : InferKey.values()) {
             b.append("  ").append(k.key()).append(k.defaultValue() == null ? " (required)" : " (default '" + k.defaultValue() + "')")
                     .append(": ").append(k.description()).append('\n');
