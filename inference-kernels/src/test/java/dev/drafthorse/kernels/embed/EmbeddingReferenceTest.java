@@ -147,6 +147,48 @@ class EmbeddingReferenceTest {
         assertThrows(IllegalArgumentException.class, () -> new Embedder(m, Pooling.MEAN, Normalization.L2, 5, 0));
     }
 
+    /** llama_tied_gqa rewritten with extra metadata (every tensor's bytes as they were). */
+    static Path withMetadata(Path dir, String name, java.util.Map<String, dev.drafthorse.kernels.gguf.MetadataValue> extra) throws IOException {
+        dev.drafthorse.kernels.gguf.GgufFile f = dev.drafthorse.kernels.gguf.GgufFile.open(model("llama_tied_gqa"));
+        dev.drafthorse.kernels.gguf.GgufWriter w = new dev.drafthorse.kernels.gguf.GgufWriter();
+        w.putAll(f.metadata());
+        w.putAll(extra);
+        for (dev.drafthorse.kernels.gguf.TensorInfo t : f.tensors().values()) {
+            byte[] b = new byte[(int) t.bytes()];
+            f.data(t.name()).get(b);
+            w.tensor(t.name(), t.type(), t.shape(), b);
+        }
+        Path out = dir.resolve(name + ".gguf");
+        w.write(out);
+        return out;
+    }
+
+    /** The GGUF's {@code <arch>.pooling_type} is the default, an option overrides it, rank is refused; add_eos_token appends EOS. */
+    @Test
+    void poolingTypeAndEosComeFromTheFile(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        Model last = Model.load(withMetadata(dir, "last", java.util.Map.of("llama.pooling_type", dev.drafthorse.kernels.gguf.MetadataValue.uint32(3),
+                "tokenizer.ggml.add_eos_token", dev.drafthorse.kernels.gguf.MetadataValue.of(dev.drafthorse.kernels.gguf.ValueType.BOOL, true))), par);
+        Embedder fromFile = Embedder.of(last);
+        assertEquals(Pooling.LAST, fromFile.pooling());
+        assertEquals(Pooling.CLS, new Embedder(last, Pooling.CLS, Normalization.L2, 256, 512).pooling());
+        Model plain = Model.load(model("llama_tied_gqa"), par);
+        assertEquals(Pooling.MEAN, Embedder.of(plain).pooling()); // no key: mean (llama-embedding would give a vector per token)
+        String text = "Once upon a time";
+        int[] ids = fromFile.tokens(text);
+        int[] plainIds = Embedder.of(plain).tokens(text);
+        assertEquals(plainIds.length + 1, ids.length);
+        assertEquals(plain.tokenizer().eos(), ids[ids.length - 1]);
+        assertArrayEquals(plainIds, java.util.Arrays.copyOf(ids, plainIds.length));
+        // With EOS appended, last pooling reads the EOS position: the plain model's per-token vector there.
+        float[] perToken = new Embedder(plain, Pooling.NONE, Normalization.L2, 256, 512).embedTokens(List.of(ids)).get(0);
+        int d = plain.config().dim();
+        assertArrayEquals(java.util.Arrays.copyOfRange(perToken, (ids.length - 1) * d, ids.length * d), fromFile.embed(text));
+
+        Model rank = Model.load(withMetadata(dir, "rank", java.util.Map.of("llama.pooling_type", dev.drafthorse.kernels.gguf.MetadataValue.uint32(4))), par);
+        dev.drafthorse.kernels.gguf.GgufException e = assertThrows(dev.drafthorse.kernels.gguf.GgufException.class, () -> Embedder.of(rank));
+        assertTrue(e.getMessage().contains("llama.pooling_type") && e.getMessage().contains("rank"), e.getMessage());
+    }
+
     @Test
     void poolingAndNormalizationParseByName() {
         assertEquals(Pooling.LAST, Pooling.parse("--pooling", "last"));
