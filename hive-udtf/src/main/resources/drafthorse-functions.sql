@@ -18,5 +18,7 @@ CREATE FUNCTION llm_generate AS 'dev.drafthorse.hive.LlmGenerateUDTF'
   USING JAR 'hdfs:///path/to/drafthorse-<version>.jar';
 CREATE FUNCTION llm_score AS 'dev.drafthorse.hive.LlmScoreUDTF'
   USING JAR 'hdfs:///path/to/drafthorse-<version>.jar';
+CREATE FUNCTION llm_embed AS 'dev.drafthorse.hive.LlmEmbedUDF'
+  USING JAR 'hdfs:///path/to/drafthorse-<version>.jar';
 CREATE FUNCTION ensemble_predict AS 'dev.drafthorse.hive.EnsemblePredictUDF'
   USING JAR 'hdfs:///path/to/drafthorse-<version>.jar';

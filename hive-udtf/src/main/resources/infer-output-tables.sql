@@ -1,6 +1,6 @@
 -- External tables over the outputs of `drafthorse infer` (MapReduce). Replace the LOCATIONs with your output
 -- directories. Hive skips _SUCCESS and _rejects/ inside them (names starting with _ are hidden).
--- (Tested: mapreduce-jobs InferHiveIT reads generate and score outputs exactly this way.)
+-- (Tested: mapreduce-jobs InferHiveIT reads generate, score and embed outputs exactly this way.)
 
 -- --mode generate, JSON lines (the default output format)
 CREATE EXTERNAL TABLE IF NOT EXISTS generations (id STRING, text STRING, tokens INT, finish_reason STRING, prompt_tokens INT)
@@ -26,6 +26,17 @@ CREATE EXTERNAL TABLE IF NOT EXISTS scores_tsv (id STRING, candidate STRING, log
 ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe'
 WITH SERDEPROPERTIES ('field.delim' = '\t', 'escape.delim' = '\\', 'serialization.escape.crlf' = 'true')
 STORED AS TEXTFILE LOCATION 'hdfs:///data/scores-tsv';
+
+-- --mode embed, JSON lines: one vector per row (also what the embed command writes)
+CREATE EXTERNAL TABLE IF NOT EXISTS embeddings (id STRING, embedding ARRAY<FLOAT>)
+ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.JsonSerDe'
+STORED AS TEXTFILE LOCATION 'hdfs:///data/vectors';
+
+-- --mode embed --format tsv: id, then the vector's floats separated by commas
+CREATE EXTERNAL TABLE IF NOT EXISTS embeddings_tsv (id STRING, embedding ARRAY<FLOAT>)
+ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe'
+WITH SERDEPROPERTIES ('field.delim' = '\t', 'collection.delim' = ',', 'escape.delim' = '\\', 'serialization.escape.crlf' = 'true')
+STORED AS TEXTFILE LOCATION 'hdfs:///data/vectors-tsv';
 
 -- the rejected rows of a run, with their reasons
 CREATE EXTERNAL TABLE IF NOT EXISTS generation_rejects (file STRING, `offset` BIGINT, id STRING, reason STRING, input STRING)

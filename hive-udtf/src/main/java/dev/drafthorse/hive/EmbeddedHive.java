@@ -210,6 +210,8 @@ public final class EmbeddedHive implements AutoCloseable {
         s.put("hive.execution.engine", "mr");
         s.put("mapreduce.framework.name", "local");
         s.put("hive.exec.mode.local.auto", "true");
+        // Map joins build their hash table in this JVM: forking a child needs a `hadoop` binary, which is not there.
+        s.put("hive.exec.submit.local.task.via.child", "false");
         s.put("hive.support.concurrency", "false");
         s.put("hive.txn.manager", "org.apache.hadoop.hive.ql.lockmgr.DummyTxnManager");
         s.put("hive.stats.autogather", "false");

@@ -17,6 +17,7 @@ public final class Functions {
         m.put("explode_chunks", ExplodeChunksUDTF.class);
         m.put("llm_generate", LlmGenerateUDTF.class);
         m.put("llm_score", LlmScoreUDTF.class);
+        m.put("llm_embed", LlmEmbedUDF.class);
         ensemblePredict().ifPresent(c -> m.put("ensemble_predict", c));
         return m;
     }

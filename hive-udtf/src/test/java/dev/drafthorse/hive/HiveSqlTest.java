@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.drafthorse.ensemble.Prediction;
+import dev.drafthorse.kernels.embed.Embedder;
+import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.gguf.GgufFile;
 import dev.drafthorse.kernels.generate.Scorer;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;
@@ -53,6 +58,12 @@ class HiveSqlTest {
                 """);
         Files.writeString(dir.resolve("docs.tsv"), "1\t" + ExplodeChunksUDTFTest.TEXT + "\n2\t\\N\n3\tA short one.\n");
         Files.writeString(dir.resolve("prompts.tsv"), "1\t" + SUN + "\n2\tLily\n3\t\\N\n");
+        StringBuilder texts = new StringBuilder();
+        JsonNode oracle = embedOracle();
+        for (int i = 0; i < oracle.get("texts").size(); i++) {
+            texts.append(i).append('\t').append(oracle.get("texts").get(i).asText()).append('\n');
+        }
+        Files.writeString(dir.resolve("texts.tsv"), texts + "3\t\\N\n");
         Path remote = dir.resolve("remote");
         Files.createDirectories(remote);
         Files.copy(MODEL, remote.resolve("stories260K.gguf"));
@@ -71,7 +82,7 @@ class HiveSqlTest {
 
         hive = EmbeddedHive.open(null, Map.of(), new PrintStream(PrintStream.nullOutputStream()), System.err);
         for (String table : List.of("reviews (id INT, title STRING, body STRING)", "docs (id INT, body STRING)",
-                "prompts (id INT, prompt STRING)", "judged (id STRING, f1 DOUBLE, f2 DOUBLE, f3 DOUBLE)")) {
+                "prompts (id INT, prompt STRING)", "texts (id INT, body STRING)", "judged (id STRING, f1 DOUBLE, f2 DOUBLE, f3 DOUBLE)")) {
             String name = table.substring(0, table.indexOf(' '));
             hive.execute("CREATE TABLE " + table + " ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t' STORED AS TEXTFILE");
             hive.execute("LOAD DATA LOCAL INPATH '" + dir.resolve(name + ".tsv") + "' INTO TABLE " + name);
@@ -165,6 +176,91 @@ class HiveSqlTest {
         List<String> outer = query(sql.formatted("OUTER"));
         assertTrue(outer.contains(row(2, null, null, null, null)), outer.toString());
         assertEquals(expected.size() + 1, outer.size());
+    }
+
+    /** llama-embedding's vectors for llama_tied_gqa (recorded in inference-kernels' test resources, see scripts/embedding-oracle.sh). */
+    static JsonNode embedOracle() throws IOException {
+        return new ObjectMapper().readTree(Path.of("../inference-kernels/src/test/resources/embed/llama_tied_gqa.json").toFile());
+    }
+
+    static float[] floats(String hiveArray) {
+        assertTrue(hiveArray.startsWith("[") && hiveArray.endsWith("]"), hiveArray);
+        String[] parts = hiveArray.substring(1, hiveArray.length() - 1).split(",");
+        float[] v = new float[parts.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Float.parseFloat(parts[i]);
+        }
+        return v;
+    }
+
+    @Test
+    void llmEmbedGivesTheEnginesVectorsAndLlamaCpps() throws Exception {
+        Path llama = SharedFiles.model("arch").resolve("llama_tied_gqa.gguf");
+        JsonNode oracle = embedOracle();
+        for (String pooling : List.of("mean", "last")) {
+            List<String> rows = query("SELECT id, llm_embed(body, '" + llama + "', map('pooling', '" + pooling + "')) FROM texts ORDER BY id");
+            assertEquals(4, rows.size(), rows.toString());
+            assertEquals(row(3, null), rows.get(3));
+            try (Parallel par = new Parallel(1)) {
+                Model m = Model.load(llama, par);
+                Embedder e = new Embedder(m, dev.drafthorse.kernels.embed.Pooling.parse("pooling", pooling),
+                        dev.drafthorse.kernels.embed.Normalization.L2, m.config().contextLength(), Embedder.DEFAULT_BATCH_TOKENS);
+                for (int i = 0; i < 3; i++) {
+                    String[] c = cells(rows.get(i));
+                    assertEquals(String.valueOf(i), c[0]);
+                    float[] got = floats(c[1]);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(e.embed(oracle.get("texts").get(i).asText()), got, pooling + " row " + i);
+                    JsonNode ref = oracle.get(pooling).get(i);
+                    for (int k = 0; k < got.length; k++) {
+                        assertEquals(ref.get(k).asDouble(), got[k], 1e-5, pooling + " row " + i + " element " + k + " against llama.cpp");
+                    }
+                }
+            }
+        }
+    }
+
+    /** The README's similarity search: a query vector against a table of vectors, the cosine summed over posexplode. */
+    @Test
+    void similaritySearchRanksByCosine() throws Exception {
+        Path llama = SharedFiles.model("arch").resolve("llama_tied_gqa.gguf");
+        String query = "The cat sat on the mat.";
+        List<String> rows = query("WITH q AS (SELECT llm_embed('" + query + "', '" + llama + "') AS qv),"
+                + " pairs AS (SELECT t.id, llm_embed(t.body, '" + llama + "') AS v, q.qv FROM texts t CROSS JOIN q WHERE t.body IS NOT NULL)"
+                + " SELECT p.id, SUM(x * p.qv[i]) AS cosine FROM pairs p LATERAL VIEW posexplode(p.v) e AS i, x"
+                + " GROUP BY p.id ORDER BY cosine DESC");
+        assertEquals(3, rows.size(), rows.toString());
+        JsonNode oracle = embedOracle();
+        try (Parallel par = new Parallel(1)) {
+            Embedder e = Embedder.of(Model.load(llama, par));
+            float[] q = e.embed(query);
+            double previous = Double.POSITIVE_INFINITY;
+            for (String r : rows) {
+                String[] c = cells(r);
+                float[] v = e.embed(oracle.get("texts").get(Integer.parseInt(c[0])).asText());
+                double dot = 0;
+                for (int k = 0; k < v.length; k++) {
+                    dot += (double) v[k] * q[k];
+                }
+                double cosine = Double.parseDouble(c[1]);
+                assertEquals(dot, cosine, 1e-6, r);
+                assertTrue(cosine <= previous, rows.toString());
+                previous = cosine;
+            }
+        }
+    }
+
+    @Test
+    void llmEmbedOfExplodedChunks() throws Exception {
+        List<String> rows = query("SELECT d.id, c.chunk_id, c.chunk, llm_embed(c.chunk, 'stories260K.gguf') FROM docs d LATERAL VIEW"
+                + " explode_chunks(d.body, 'stories260K.gguf', 16, 4) c AS chunk_id, chunk, token_start, token_end");
+        assertTrue(rows.size() > 2, rows.toString());
+        try (Parallel par = new Parallel(1)) {
+            Embedder e = Embedder.of(Model.load(MODEL, par));
+            for (String r : rows) {
+                String[] c = cells(r);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(e.embed(c[2]), floats(c[3]), r);
+            }
+        }
     }
 
     @Test

@@ -21,7 +21,8 @@ public final class Main {
                 new TokenizeCommand(), new InspectCommand(), new BenchCommand(), new RandomModelCommand(),
                 new RandomHeadsCommand(), new ConvertCommand()));
         all.addAll(ensembleCommands());
-        all.addAll(List.of(new HiveCommand(), new InferCommand(), new TrainHeadsCommand(), new ChatTemplateCommand()));
+        all.addAll(List.of(new HiveCommand(), new InferCommand(), new TrainHeadsCommand(), new ChatTemplateCommand(),
+                new EmbedCommand()));
         for (Command c : all) {
             m.put(c.name(), c);
         }

@@ -118,7 +118,7 @@ class SubmitScriptTest {
             n++;
             assertTrue(sql.contains("CREATE FUNCTION " + m.group(1) + " AS '" + m.group(2) + "' USING JAR '" + jarOnHdfs + "';"), sql);
         }
-        assertEquals(5, n);
+        assertEquals(6, n);
 
         assertEquals(List.of("oozie", "job", "-oozie", OOZIE, "-config", OozieApp.dir().resolve("job.properties").toString(), "-run"),
                 cmds.get(cmds.size() - 1));

@@ -177,10 +177,51 @@ public final class Model {
      * output matrix multiplies, which Medusa heads and multi-token-prediction modules read.
      */
     public float[][] forward(List<Step> steps, float[][] hidden) {
-        ModelConfig c = config;
         if (hidden != null && hidden.length != steps.size()) {
             throw new IllegalArgumentException("hidden has " + hidden.length + " slots for " + steps.size() + " steps");
         }
+        Scratch w = pass(steps);
+
+        // 4. Logits of the requested rows only: the output matrix is the largest one.
+        float[][] result = logits(steps, w, hidden);
+        for (Step s : steps) {
+            s.cache().advance(s.tokens().length);
+        }
+        return result;
+    }
+
+    /**
+     * As {@link #forward(List)} without the output matrix: per step, the final hidden states (rows, D) flattened
+     * of the rows its {@link Step.Logits} names (null for NONE), output-normed as the output matrix would read
+     * them (llama.cpp's {@code t_embd}, before any soft-cap). Sentence embeddings pool these.
+     */
+    public float[][] forwardHidden(List<Step> steps) {
+        Scratch w = pass(steps);
+        int d = config.dim();
+        float[][] result = new float[steps.size()][];
+        for (int si = 0; si < steps.size(); si++) {
+            Step s = steps.get(si);
+            int m = s.logitRows();
+            if (m > 0) {
+                int first = w.rowOf[si] + (s.logits() == Step.Logits.LAST ? s.tokens().length - 1 : 0);
+                float[] h = new float[m * d];
+                par.forRange(m, 16, (a, b) -> {
+                    for (int i = a; i < b; i++) {
+                        rmsnorm(w.x, (first + i) * d, weights.outputNorm, h, i * d, d, config.rmsEps());
+                    }
+                });
+                result[si] = h;
+            }
+        }
+        for (Step s : steps) {
+            s.cache().advance(s.tokens().length);
+        }
+        return result;
+    }
+
+    /** Steps 1 to 3 of a pass: every new row's residual stream through all blocks, left in the scratch's x. */
+    private Scratch pass(List<Step> steps) {
+        ModelConfig c = config;
         int n = 0;
         for (Step s : steps) {
             if (s.tokens().length == 0) {
@@ -221,13 +262,7 @@ public final class Model {
         for (int l = 0; l < c.layers(); l++) {
             block(l, steps, w, rows);
         }
-
-        // 4. Logits of the requested rows only: the output matrix is the largest one.
-        float[][] result = logits(steps, w, hidden);
-        for (Step s : steps) {
-            s.cache().advance(s.tokens().length);
-        }
-        return result;
+        return w;
     }
 
     /** Step si's keys and values of this layer into its cache, then its attention: att rows = attn(q rows). */

@@ -12,8 +12,12 @@ public enum InferKey {
     LOOKUP("lookup", "false", "speculative decoding by n-gram lookup in each row's prompt and output (no second model)"),
     LOOKUP_NGRAM("lookup-ngram", "3", "longest suffix matched by lookup speculation"),
     DRAFT_MAX("draft-max", "8", "longest draft; the adaptive draft length stays at or below it"),
-    MODE("mode", "generate", "generate (text per row) or score (log-probability of each candidate continuation)"),
+    MODE("mode", "generate", "generate (text per row), score (log-probability of each candidate continuation) or embed"
+            + " (a vector per row)"),
     CANDIDATES("candidates", "", "score mode: comma-separated candidates for rows that carry no candidates array"),
+    POOLING("pooling", "", "embed mode: mean, last or cls; empty = the GGUF's <arch>.pooling_type, and mean when it names none"),
+    NORMALIZE("normalize", "l2", "embed mode: l2 (unit vectors, so a dot product is the cosine similarity) or none"),
+    EMBED_BATCH_TOKENS("embed-batch-tokens", "512", "embed mode: tokens of several rows evaluated in one forward pass"),
     MAX_NEW_TOKENS("max-new-tokens", "128", "generate mode: tokens to generate per row at most (a row's max_new_tokens wins)"),
     TEMPERATURE("temperature", "0", "0 = greedy, else sample at this temperature (a row's temperature wins)"),
     TOP_K("top-k", "0", "keep the K most likely tokens, 0 = off"),

@@ -7,6 +7,7 @@ import dev.drafthorse.kernels.batch.BatchOptions;
 import dev.drafthorse.kernels.batch.BatchResult;
 import dev.drafthorse.kernels.batch.Request;
 import dev.drafthorse.kernels.batch.PrefixCache;
+import dev.drafthorse.kernels.embed.Embedder;
 import dev.drafthorse.kernels.generate.Scorer;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
@@ -14,6 +15,7 @@ import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.tensor.Simd;
 import dev.drafthorse.rows.BadRow;
 import dev.drafthorse.rows.ChatRows;
+import dev.drafthorse.rows.EmbedRowParser;
 import dev.drafthorse.rows.JsonText;
 import dev.drafthorse.rows.Prompts;
 import dev.drafthorse.rows.Row;
@@ -35,7 +37,8 @@ import org.apache.hadoop.mapreduce.lib.input.FileSplit;
  * <p>The model (and draft) arrive through the distributed cache, localized once per node, and are loaded once in
  * {@link #setup}. Good rows are tokenized and queued; every {@code queue} rows the queue goes through the batch
  * scheduler (continuous batching, speculation when asked) and the results are written in input order. Score rows
- * are scored as they come. Bad rows go to the rejects stream with their reason, so for every task
+ * are scored as they come. Embed rows are tokenized and queued too, and every {@code queue} rows embedded together
+ * ({@link Embedder}: rows packed into forward passes) and written in input order. Bad rows go to the rejects stream with their reason, so for every task
  * input rows = output rows + rejected rows.
  *
  * <p>A row's output depends only on (row id, prompt, model, options, seed): each row samples from its own stream
@@ -62,6 +65,10 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
     private String file;
     private int ctx;
     private final List<Request> queue = new ArrayList<>();
+    private EmbedRowParser embedParser;
+    private Embedder embedder;
+    private final List<String> embedIds = new ArrayList<>();
+    private final List<int[]> embedTokens = new ArrayList<>();
     private ChatRows chat;
     private final Text out = new Text();
 
@@ -101,6 +108,11 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         int cacheMb = InferSettings.prefixCacheMb(context.getConfiguration());
         prefixCache = cacheMb == 0 ? null : new PrefixCache(model, KvType.F32, (long) cacheMb << 20);
         scorer = settings.mode() == RowMode.SCORE ? new Scorer(model).withPrefixCache(prefixCache) : null;
+        EmbedSettings embed = EmbedSettings.from(context.getConfiguration(), settings);
+        if (embed != null) {
+            embedParser = new EmbedRowParser();
+            embedder = new Embedder(model, embed.pooling(), embed.normalization(), ctx, embed.batchTokens()).withPrefixCache(prefixCache);
+        }
         InputSplit split = context.getInputSplit();
         file = split instanceof FileSplit fs ? fs.getPath().toUri().getPath() : String.valueOf(split);
         jsonInput = switch (settings.inputFormat()) {
@@ -127,6 +139,11 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
             if (len > settings.maxLineBytes()) {
                 throw new BadRow(null, "line of " + len + " bytes exceeds " + InferKey.MAX_LINE_BYTES.key() + " (" + settings.maxLineBytes() + ")");
             }
+            if (embedder != null) {
+                embedRow(b, len, context);
+                status(context, false);
+                return;
+            }
             Row row = jsonInput ? parser.json(b, 0, len) : parser.tsv(b, 0, len);
             if (settings.format() == InferSettings.Format.TSV && JsonText.loneSurrogate(row.id()) >= 0) {
                 // JSON output carries it as an escape; Hive text has no way to, and rewriting it would change the id.
@@ -146,6 +163,46 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
             out.set(OutputRows.reject(file, offset.get(), e.id(), e.reason(), b, len));
             context.write(REJECT, out);
         }
+        status(context, false);
+    }
+
+    /** Parses, tokenizes and queues one embed row (a text past the context window is a bad row). */
+    private void embedRow(byte[] b, int len, Context context) throws BadRow, IOException, InterruptedException {
+        EmbedRowParser.EmbedRow row = jsonInput ? embedParser.json(b, 0, len) : embedParser.tsv(b, 0, len);
+        if (settings.format() == InferSettings.Format.TSV && JsonText.loneSurrogate(row.id()) >= 0) {
+            throw new BadRow(row.id(), "id holds a lone surrogate at char " + JsonText.loneSurrogate(row.id())
+                    + ": --format tsv cannot write it (jsonl can, as a \\u escape)");
+        }
+        int[] ids = embedder.tokens(row.text());
+        try {
+            embedder.check(ids);
+        } catch (IllegalArgumentException e) {
+            throw new BadRow(row.id(), e.getMessage());
+        }
+        embedIds.add(row.id());
+        embedTokens.add(ids);
+        if (embedIds.size() >= settings.queue()) {
+            runEmbedQueue(context);
+        }
+    }
+
+    /** Embeds the queued rows (packed into forward passes) and writes them in input order. */
+    private void runEmbedQueue(Context context) throws IOException, InterruptedException {
+        if (embedIds.isEmpty()) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        List<float[]> vectors = embedder.embedTokens(embedTokens);
+        long spent = System.nanoTime() - t0;
+        decodeNanos += spent;
+        context.getCounter(InferCounter.DECODE_MS).increment(spent / 1_000_000);
+        for (int i = 0; i < vectors.size(); i++) {
+            generated += embedTokens.get(i).length;
+            context.getCounter(InferCounter.PROMPT_TOKENS).increment(embedTokens.get(i).length);
+            emit(EmbeddingRows.row(embedIds.get(i), vectors.get(i), settings.format()), context);
+        }
+        embedIds.clear();
+        embedTokens.clear();
         status(context, false);
     }
 
@@ -258,6 +315,7 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
     @Override
     protected void cleanup(Context context) throws IOException, InterruptedException {
         runQueue(context);
+        runEmbedQueue(context);
         if (prefixCache != null) {
             context.getCounter(InferCounter.PREFIX_CACHE_HITS).increment(prefixCache.hits());
             context.getCounter(InferCounter.PREFIX_CACHE_MISSES).increment(prefixCache.misses());

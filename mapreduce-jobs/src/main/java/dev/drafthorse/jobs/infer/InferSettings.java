@@ -50,10 +50,10 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
                 candidates.add(s);
             }
         }
-        if (mode == RowMode.GENERATE && !candidates.isEmpty()) {
+        if (mode != RowMode.SCORE && !candidates.isEmpty()) {
             throw new IllegalArgumentException(InferKey.CANDIDATES.key() + " applies to score mode only");
         }
-        if (mode == RowMode.SCORE && spec.enabled()) {
+        if (mode != RowMode.GENERATE && spec.enabled()) {
             throw new IllegalArgumentException("speculation (" + InferKey.DRAFT.key() + ", " + InferKey.LOOKUP.key()
                     + ") applies to generate mode only");
         }

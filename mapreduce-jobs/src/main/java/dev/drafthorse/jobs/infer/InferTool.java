@@ -48,7 +48,7 @@ import org.apache.hadoop.util.ToolRunner;
  */
 public final class InferTool extends Configured implements Tool {
     static final String USAGE = "drafthorse infer [-D key=value ...] [-conf job.xml] --input DIR[,DIR...] --output DIR -m MODEL.gguf"
-            + " [--mode generate|score] [--candidates A,B,...] [-n N] [--batch B] [--threads T] [--draft DRAFT.gguf | --lookup]"
+            + " [--mode generate|score|embed] [--candidates A,B,...] [--pooling mean|last|cls] [--normalize l2|none] [-n N] [--batch B] [--threads T] [--draft DRAFT.gguf | --lookup]"
             + " [--temperature T --seed S ...] [--chat [--system TEXT]] [--date YYYY-MM-DD] [--format jsonl|tsv] [--rows-per-task N] [--max-reject-fraction F]"
             + " [--properties FILE]";
 
@@ -62,7 +62,8 @@ public final class InferTool extends Configured implements Tool {
             Map.entry("threads", InferKey.THREADS), Map.entry("lookup-ngram", InferKey.LOOKUP_NGRAM),
             Map.entry("draft-max", InferKey.DRAFT_MAX), Map.entry("format", InferKey.FORMAT),
             Map.entry("rows-per-task", InferKey.ROWS_PER_TASK), Map.entry("max-reject-fraction", InferKey.MAX_REJECT_FRACTION),
-            Map.entry("system", InferKey.SYSTEM), Map.entry("date", InferKey.DATE)));
+            Map.entry("system", InferKey.SYSTEM), Map.entry("date", InferKey.DATE), Map.entry("pooling", InferKey.POOLING),
+            Map.entry("normalize", InferKey.NORMALIZE)));
 
     private final PrintStream err;
 
@@ -89,7 +90,9 @@ public final class InferTool extends Configured implements Tool {
         o.addOption(Args.opt("i", "input", "DIR", "input files or directories (comma-separated; Hive table directories work)"));
         o.addOption(Args.opt("o", "output", "DIR", "output directory (must not exist): part-* files, _SUCCESS, _rejects/"));
         o.addOption(Args.opt("m", "model", "MODEL.gguf", "the GGUF model: any Hadoop filesystem URI or a path on the default filesystem"));
-        o.addOption(Args.opt(null, "mode", "MODE", "generate (default) or score"));
+        o.addOption(Args.opt(null, "mode", "MODE", "generate (default), score or embed"));
+        o.addOption(Args.opt(null, "pooling", "P", "embed: mean, last or cls (default: the GGUF's pooling_type, else mean)"));
+        o.addOption(Args.opt(null, "normalize", "N", "embed: l2 (default) or none"));
         o.addOption(Args.opt("c", "candidates", "A,B,...", "score mode: candidates for rows without their own candidates array"));
         o.addOption(Args.opt("n", "max-tokens", "N", "generate: tokens per row at most (default 128)"));
         o.addOption(Args.opt("b", "batch", "B", "sequences decoded together per task (default 16)"));
@@ -120,7 +123,7 @@ public final class InferTool extends Configured implements Tool {
     static String description() {
         StringBuilder b = new StringBuilder("Runs every input row through the model as a map-only MapReduce job: locally by default, on YARN"
                 + " under hadoop jar or -D mapreduce.framework.name=yarn. Files ending .jsonl/.json are JSON lines {\"id\", \"prompt\", "
-                + "per-row options}, others id<TAB>prompt. Configuration keys (-D key=value):\n");
+                + "per-row options} ({\"id\", \"text\"} in embed mode), others id<TAB>prompt. Configuration keys (-D key=value):\n");
         for (InferKey k : InferKey.values()) {
             b.append("  ").append(k.key()).append(k.defaultValue() == null ? " (required)" : " (default '" + k.defaultValue() + "')")
                     .append(": ").append(k.description()).append('\n');
@@ -165,6 +168,7 @@ public final class InferTool extends Configured implements Tool {
         InferSettings s;
         try {
             s = InferSettings.from(conf);
+            EmbedSettings.from(conf, s);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -102,4 +102,56 @@ class InferHiveIT {
         assertEquals(9, fromJson.size(), fromJson.toString());
         assertEquals(fromJson, fromHive, hive);
     }
+
+    /**
+     * One vector per row three ways, all the same floats: the {@code embed} command's JSON lines, {@code infer --mode embed}'s
+     * output read by Hive's JsonSerDe as {@code ARRAY<FLOAT>}, and {@code llm_embed} over a Hive table of the same rows.
+     */
+    @Test
+    void embedInferAndLlmEmbedGiveTheSameVectors() throws Exception {
+        Path in = dir.resolve("in");
+        Files.createDirectories(in);
+        Path rows = in.resolve("rows.txt");
+        Files.write(rows, List.of("a\tThe sun was hot and the cat", "b\tTom had a red ball", "c\tOnce upon a time"), StandardCharsets.UTF_8);
+        Path cmd = dir.resolve("embed.jsonl");
+        Path job = dir.resolve("job");
+        run("embed", "-m", model().toString(), "--input", rows.toString(), "--output", cmd.toString(), "--pooling", "last");
+        run("infer", "--input", in.toString(), "--output", job.toString(), "-m", model().toString(), "--mode", "embed", "--pooling", "last");
+        String hive = run("hive", "-e",
+                "CREATE EXTERNAL TABLE vecs (id STRING, embedding ARRAY<FLOAT>)"
+                + " ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.JsonSerDe' STORED AS TEXTFILE LOCATION 'file://" + job + "';\n"
+                + "CREATE TABLE texts (id STRING, body STRING) ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t' STORED AS TEXTFILE;\n"
+                + "LOAD DATA LOCAL INPATH '" + rows + "' INTO TABLE texts;\n"
+                + "SELECT 'job', id, embedding FROM vecs;\n"
+                + "SELECT 'udf', id, llm_embed(body, '" + model() + "', map('pooling', 'last')) FROM texts;\n");
+        TreeMap<String, String> fromHive = new TreeMap<>();
+        for (String line : hive.split("\n")) {
+            String[] f = line.split("\t", -1);
+            if (f[0].equals("job") || f[0].equals("udf")) {
+                fromHive.put(f[0] + " " + f[1], floats(f[2]));
+            }
+        }
+        TreeMap<String, String> expected = new TreeMap<>();
+        ObjectMapper m = new ObjectMapper();
+        for (String line : Files.readAllLines(cmd, StandardCharsets.UTF_8)) {
+            JsonNode n = m.readTree(line);
+            StringBuilder b = new StringBuilder();
+            for (JsonNode x : n.get("embedding")) {
+                b.append(Float.parseFloat(x.asText())).append(' ');
+            }
+            expected.put("job " + n.get("id").asText(), b.toString());
+            expected.put("udf " + n.get("id").asText(), b.toString());
+        }
+        assertEquals(6, expected.size(), expected.toString());
+        assertEquals(expected, fromHive, hive);
+    }
+
+    /** Hive's {@code [x,y,...]} as the floats, space-separated. */
+    private static String floats(String array) {
+        StringBuilder b = new StringBuilder();
+        for (String x : array.substring(1, array.length() - 1).split(",")) {
+            b.append(Float.parseFloat(x)).append(' ');
+        }
+        return b.toString();
+    }
 }
