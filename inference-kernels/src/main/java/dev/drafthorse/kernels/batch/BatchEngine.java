@@ -8,6 +8,7 @@ import dev.drafthorse.kernels.model.KvCache;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.Step;
 import dev.drafthorse.kernels.sampling.Sampler;
+import dev.drafthorse.kernels.sampling.TokenConstraint;
 import dev.drafthorse.kernels.speculative.CandidateTree;
 import dev.drafthorse.kernels.speculative.DraftLength;
 import dev.drafthorse.kernels.speculative.NgramLookup;
@@ -172,6 +173,14 @@ public final class BatchEngine {
         }
         boolean useMedusa = spec.mode() == Speculation.Mode.MEDUSA;
         boolean useMtp = spec.mode() == Speculation.Mode.MTP;
+        if (useMedusa) {
+            for (Request r : requests) {
+                if (r.constraint() != null) {
+                    throw new IllegalArgumentException("request " + r.id() + ": a grammar cannot be combined with Medusa "
+                            + "tree speculation (use a draft model, n-gram lookup or MTP)");
+                }
+            }
+        }
         long start = System.nanoTime();
         BatchResult[] results = new BatchResult[requests.size()];
         Deque<Integer> queue = new ArrayDeque<>();
@@ -318,7 +327,7 @@ public final class BatchEngine {
                             if (useMedusa) {
                                 s.lastHidden = hidden[i];
                             }
-                            int next = s.sampler.sample(logits[i], lastRow * vocab, vocab, s.request.rng());
+                            int next = s.sampler.sample(logits[i], lastRow * vocab, vocab, s.request.rng(), s.constraint);
                             if (!s.emit(next)) {
                                 s.pending = next;
                                 s.decoding = true;
@@ -441,6 +450,21 @@ public final class BatchEngine {
     }
 
     /**
+     * Masks rows 0..n of a verification pass for the sequence's grammar: row j for the state after drafts
+     * 0..j-1. Past the first draft the grammar refuses, rows are left as they are (verification stops there).
+     */
+    private static void maskDraftRows(Sequence s, float[] logits, int n, int v) {
+        TokenConstraint c = s.constraint.copy();
+        for (int j = 0; j <= n; j++) {
+            c.mask(logits, j * v, v);
+            if (j == n || !c.allows(s.drafts[j])) {
+                break;
+            }
+            c.accept(s.drafts[j]);
+        }
+    }
+
+    /**
      * Verifies the drafted tokens of one sequence against the target's logits (rows 0..drafted), emits the
      * accepted tokens and the target's own next token, and rolls both caches back to what was accepted.
      */
@@ -450,11 +474,18 @@ public final class BatchEngine {
         int accepted = 0;
         int bonus;
         boolean greedy = s.sampler.options().greedy();
+        // A grammar: with drafts, every row is masked for the grammar state after the drafts before it (a
+        // refused draft then has probability zero and is rejected); without, the sampler checks its pick first.
+        TokenConstraint rowConstraint = s.constraint;
+        if (s.constraint != null && n > 0) {
+            maskDraftRows(s, logits, n, v);
+            rowConstraint = null;
+        }
         if (greedy) {
             while (accepted < n && Sampler.argmax(logits, accepted * v, v) == s.drafts[accepted]) {
                 accepted++;
             }
-            bonus = Sampler.argmax(logits, accepted * v, v);
+            bonus = s.sampler.sample(logits, accepted * v, v, s.request.rng(), rowConstraint);
         } else {
             bonus = -1;
             while (accepted < n) {
@@ -486,7 +517,7 @@ public final class BatchEngine {
                 break;
             }
             if (bonus < 0) {
-                bonus = s.sampler.sample(logits, n * v, v, s.request.rng());
+                bonus = s.sampler.sample(logits, n * v, v, s.request.rng(), rowConstraint);
             }
         }
         s.proposed += n;
