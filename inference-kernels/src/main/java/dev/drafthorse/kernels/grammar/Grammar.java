@@ -29,6 +29,7 @@ public final class Grammar {
     final int[] ruleStart; // (rules): position of the rule's first element
     final int root;
     final List<String> ruleNames;
+    private final int[][] alternatives; // (rules): start positions of each rule's alternatives
 
     Grammar(List<int[]> rules, List<String> ruleNames, int root) {
         int n = 0;
@@ -50,6 +51,10 @@ public final class Grammar {
         }
         this.ruleNames = List.copyOf(ruleNames);
         this.root = root;
+        alternatives = new int[rules.size()][];
+        for (int r = 0; r < rules.size(); r++) {
+            alternatives[r] = findAlternatives(r);
+        }
     }
 
     /** Parses GBNF text; {@code source} names it in error messages (a file name, say). */
@@ -74,8 +79,12 @@ public final class Grammar {
         return ruleStart.length;
     }
 
-    /** The positions where each alternative of rule r starts. */
+    /** The positions where each alternative of rule r starts (shared: do not modify). */
     int[] alternatives(int r) {
+        return alternatives[r];
+    }
+
+    private int[] findAlternatives(int r) {
         List<Integer> out = new ArrayList<>();
         int p = ruleStart[r];
         while (true) {

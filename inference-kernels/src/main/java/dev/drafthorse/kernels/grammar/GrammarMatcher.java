@@ -127,8 +127,10 @@ public final class GrammarMatcher {
 
     // ---- the pushdown automaton -------------------------------------------------------------------------
 
+    private static final int[][] NONE = new int[0][];
+
     static int[][] acceptChar(Grammar g, int[][] stacks, int c) {
-        Set<Key> out = new LinkedHashSet<>();
+        Set<Key> out = null;
         for (int[] s : stacks) {
             if (s.length == 0) {
                 continue;
@@ -137,6 +139,9 @@ public final class GrammarMatcher {
             int next = matchChar(g, top, c);
             if (next < 0) {
                 continue;
+            }
+            if (out == null) {
+                out = new LinkedHashSet<>();
             }
             int[] ns;
             if (g.endOfSequence(next)) {
@@ -147,7 +152,7 @@ public final class GrammarMatcher {
             }
             expand(g, ns, out);
         }
-        return toArray(out);
+        return out == null ? NONE : toArray(out);
     }
 
     /** Expands rule references on top of the stack until a character element (or nothing) is on top. */
