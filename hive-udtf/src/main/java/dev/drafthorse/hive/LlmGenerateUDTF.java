@@ -249,10 +249,10 @@ public final class LlmGenerateUDTF extends GenericUDTF {
             try {
                 synchronized (m) {
                     if (d == null) {
-                        r = g.generate(ids, opts.generation(), opts.rng(prompt, i), t -> { });
+                        r = g.generate(ids, opts.generation(), opts.rng(prompt, i), t -> { }, opts.constraint(m.model().tokenizer()));
                     } else {
                         synchronized (d) {
-                            r = g.generate(ids, opts.generation(), opts.rng(prompt, i), t -> { });
+                            r = g.generate(ids, opts.generation(), opts.rng(prompt, i), t -> { }, opts.constraint(m.model().tokenizer()));
                         }
                     }
                 }

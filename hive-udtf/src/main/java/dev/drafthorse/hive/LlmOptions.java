@@ -1,10 +1,15 @@
 package dev.drafthorse.hive;
 
+import dev.drafthorse.kernels.grammar.Grammar;
+import dev.drafthorse.kernels.grammar.GrammarConstraint;
+import dev.drafthorse.kernels.grammar.JsonSchemaGrammar;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
+import dev.drafthorse.kernels.sampling.TokenConstraint;
 import dev.drafthorse.kernels.speculative.Speculation;
+import dev.drafthorse.kernels.tokenizer.Tokenizer;
 import java.util.List;
 import java.util.Map;
 
@@ -38,9 +43,10 @@ import java.util.Map;
  *     target's distribution, with other draws)
  * @param chat the chat template options
  */
-record LlmOptions(int n, GenerationOptions generation, long seed, String draft, Speculation speculation, ChatOptions chat) {
+record LlmOptions(int n, GenerationOptions generation, long seed, String draft, Speculation speculation, ChatOptions chat,
+        Grammar grammar) {
     static final List<String> KEYS = List.of("n", "max_new_tokens", "temperature", "top_k", "top_p", "min_p", "seed", "stop",
-            "draft", "lookup", "draft_max", "lookup_ngram", "chat", "system", "date");
+            "draft", "lookup", "draft_max", "lookup_ngram", "chat", "system", "date", "json_schema", "grammar");
 
     static final LlmOptions DEFAULTS = parse(Map.of());
 
@@ -87,7 +93,19 @@ record LlmOptions(int n, GenerationOptions generation, long seed, String draft, 
         int ngram = (int) integer(options, "lookup_ngram", 3, 1, 16);
         Speculation spec = draft != null ? Speculation.draft(draftMax)
                 : lookup.equals("true") ? Speculation.lookup(draftMax, ngram) : Speculation.NONE;
-        return new LlmOptions(n, g, seed, draft, spec, ChatOptions.parse(options));
+        String schema = options.get("json_schema");
+        String gbnf = options.get("grammar");
+        if (schema != null && gbnf != null) {
+            throw new IllegalArgumentException("options 'json_schema' and 'grammar' are exclusive");
+        }
+        Grammar grammar = schema != null ? JsonSchemaGrammar.compile(schema, "option 'json_schema'")
+                : gbnf != null ? Grammar.parse(gbnf, "option 'grammar'") : null;
+        return new LlmOptions(n, g, seed, draft, spec, ChatOptions.parse(options), grammar);
+    }
+
+    /** A fresh constraint for one sample, or null without a grammar. */
+    TokenConstraint constraint(Tokenizer tokenizer) {
+        return grammar == null ? null : new GrammarConstraint(grammar, tokenizer);
     }
 
     /**

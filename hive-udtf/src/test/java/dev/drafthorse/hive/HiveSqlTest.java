@@ -316,6 +316,27 @@ class HiveSqlTest {
     }
 
     @Test
+    void jsonSchemaOptionGivesJsonThatGetJsonObjectReads() throws Exception {
+        String schema = "{\"type\": \"object\", \"properties\": {\"mood\": {\"enum\": [\"happy\", \"sad\"]},"
+                + " \"age\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 99}}, \"required\": [\"mood\", \"age\"]}";
+        List<String> rows = query("SELECT p.id, get_json_object(g.text, '$.mood'), get_json_object(g.text, '$.age'), g.finish_reason"
+                + " FROM prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri() + "', map('json_schema', '" + schema
+                + "', 'temperature', '1.0', 'n', '3', 'max_new_tokens', '100')) g AS sample_id, text, tokens, finish_reason");
+        assertFalse(rows.isEmpty());
+        for (String r : rows) {
+            String[] f = r.split("\t", -1);
+            assertTrue(f[1].equals("happy") || f[1].equals("sad"), r);
+            int age = Integer.parseInt(f[2]);
+            assertTrue(age >= 1 && age <= 99, r);
+            assertEquals("eos", f[3], r);
+        }
+        EmbeddedHive.StatementException e = assertThrows(EmbeddedHive.StatementException.class, () -> query("SELECT g.text FROM"
+                + " prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri() + "', map('json_schema', '{\"type\": \"strin\"}')) g"
+                + " AS sample_id, text, tokens, finish_reason"));
+        assertTrue(e.getMessage().contains("option 'json_schema' at $.type: unknown type"), e.getMessage());
+    }
+
+    @Test
     void llmGenerateWithADraftModelOrLookupGivesPlainGreedyText() throws Exception {
         String base = "SELECT p.id, g.text FROM prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri() + "', map(";
         String tail = "'max_new_tokens', '24')) g AS sample_id, text, tokens, finish_reason";

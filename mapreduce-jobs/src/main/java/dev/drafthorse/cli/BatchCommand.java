@@ -7,6 +7,7 @@ import dev.drafthorse.kernels.batch.BatchOptions;
 import dev.drafthorse.kernels.batch.BatchResult;
 import dev.drafthorse.kernels.batch.PrefixCache;
 import dev.drafthorse.kernels.batch.Request;
+import dev.drafthorse.kernels.grammar.Grammar;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
@@ -39,7 +40,7 @@ import org.apache.commons.cli.Options;
 final class BatchCommand implements Command {
     static final String USAGE = "drafthorse batch -m MODEL.gguf --input PROMPTS.jsonl --output OUT.jsonl [-n N] [--batch B]"
             + " [--draft DRAFT.gguf | --lookup | --medusa HEADS.gguf [--tree SPEC] | --mtp HEADS.gguf] [--temperature T --seed S ...]"
-            + " [--threads T] [--chat [--system TEXT]] [--date YYYY-MM-DD]";
+            + " [--threads T] [--chat [--system TEXT]] [--date YYYY-MM-DD] [--grammar FILE.gbnf | --json-schema FILE.json]";
 
     /** Per-row options a line may carry, besides id and prompt. */
     static final Set<String> ROW_OPTIONS = RowParser.GENERATE_OPTIONS;
@@ -68,6 +69,7 @@ final class BatchCommand implements Command {
         o.addOption(Args.opt(null, "ctx-size", "N", "context window per row (default: the model's trained context)"));
         GenerateCommand.addSamplingOptions(o);
         GenerateCommand.addSpeculationOptions(o);
+        GenerateCommand.addGrammarOptions(o, "every row's output (unless the row has its own \"grammar\" or \"json_schema\")");
         ChatArgs.add(o, "every row's prompt becomes one user message for the chat template (rows with \"messages\""
                 + " always go through it)");
         Args a = Args.parse(USAGE, "Rows: {\"id\", \"prompt\"} or {\"id\", \"messages\": [{\"role\", \"content\"}, ...]} (rendered"
@@ -86,6 +88,7 @@ final class BatchCommand implements Command {
             throw new UsageException("--max-kv-positions must be >= 1, got " + maxKv);
         }
         SamplerOptions base = GenerateCommand.sampler(a);
+        Grammar grammar = GenerateCommand.grammar(a);
         ObjectMapper json = new ObjectMapper();
         try (Parallel par = new Parallel(ModelArgs.threads(a))) {
             Model model = ModelArgs.load(a, par);
@@ -93,7 +96,7 @@ final class BatchCommand implements Command {
             dev.drafthorse.kernels.heads.Heads heads = GenerateCommand.heads(a, model);
             Speculation spec = GenerateCommand.speculation(a, heads);
             int ctx = a.getInt("ctx-size", model.config().contextLength(), 1, Integer.MAX_VALUE);
-            RowParser parser = new RowParser(RowMode.GENERATE, new RowDefaults(defaultN, base, List.of(), List.of()), ChatArgs.chat(a),
+            RowParser parser = new RowParser(RowMode.GENERATE, new RowDefaults(defaultN, base, List.of(), List.of(), grammar), ChatArgs.chat(a),
                     a.get("system", null));
             ChatRows chat = new ChatRows(model, ChatArgs.date(a));
             List<Request> requests = new ArrayList<>();

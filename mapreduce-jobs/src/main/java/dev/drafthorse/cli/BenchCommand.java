@@ -2,6 +2,8 @@ package dev.drafthorse.cli;
 
 import dev.drafthorse.kernels.generate.GenerationResult;
 import dev.drafthorse.kernels.generate.Generator;
+import dev.drafthorse.kernels.grammar.Grammar;
+import dev.drafthorse.kernels.grammar.GrammarConstraint;
 import dev.drafthorse.kernels.model.KvCache;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
@@ -13,6 +15,7 @@ import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.speculative.Speculation;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.tensor.Simd;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,7 +29,7 @@ import org.apache.commons.cli.Options;
 final class BenchCommand implements Command {
     static final String USAGE = "drafthorse bench -m MODEL.gguf [--threads T] [--prompt-tokens P] [--gen-tokens G] [--reps R]"
             + " [--kv-type f32|f16] [--batch B] [--draft DRAFT.gguf | --lookup | --medusa HEADS.gguf [--tree SPEC] [--typical EPS,DELTA]"
-            + " | --mtp HEADS.gguf] [--draft-max K] [--fixed] [--prompts FILE]";
+            + " | --mtp HEADS.gguf] [--draft-max K] [--fixed] [--prompts FILE] [--grammar FILE.gbnf | --json-schema FILE.json]";
 
     @Override
     public String name() {
@@ -50,6 +53,7 @@ final class BenchCommand implements Command {
         o.addOption(Args.opt(null, "prompts", "FILE", "prompts for the speculation figure, one per line (default: BOS only)"));
         GenerateCommand.addSpeculationOptions(o);
         o.addOption(Args.flag("fixed", "speculation always drafts --draft-max tokens (no adaptive length)"));
+        GenerateCommand.addGrammarOptions(o, "also measure decoding when the output");
         Args a = Args.parse(USAGE, "Measures prefill and decode throughput; prints result lines to stdout. With --batch or"
                 + " --draft/--lookup it also prints the speedup over plain single-sequence decoding measured in the same run.", o, args);
         if (a == null) {
@@ -106,8 +110,54 @@ final class BenchCommand implements Command {
             if (spec.enabled()) {
                 speculation(a, model, GenerateCommand.draftModel(a, par), heads, a.has("fixed") ? spec.fixed() : spec, g, reps);
             }
+            Grammar grammar = GenerateCommand.grammar(a);
+            if (grammar != null) {
+                String name = a.has("grammar") ? a.require("grammar") : a.require("json-schema");
+                for (SamplerOptions so : new SamplerOptions[] {SamplerOptions.GREEDY, new SamplerOptions(1f, 0, 1f, 0f, 0)}) {
+                    constrained(model, grammar, name, so, g, reps);
+                }
+            }
         }
         return 0;
+    }
+
+    /**
+     * Decode tok/s of generation from "Once upon a time" with and without the grammar, alternating in each
+     * repetition (medians over reps x 4 prompts' seeds), so both see the same machine state.
+     */
+    static void constrained(Model model, Grammar grammar, String name, SamplerOptions so, int g, int reps) {
+        Generator gen = new Generator(model);
+        int[] prompt = gen.promptTokens("Once upon a time");
+        GenerationOptions opts = GenerationOptions.greedy(g).withSampler(so);
+        double[] plain = new double[reps];
+        double[] constrained = new double[reps];
+        long tokens = 0;
+        for (int rep = -1; rep < reps; rep++) {
+            long pn = 0;
+            long pt = 0;
+            long cn = 0;
+            long ct = 0;
+            for (int seed = 0; seed < 4; seed++) {
+                GenerationResult p = gen.generate(prompt, opts, new Rng(seed), t -> { }, null);
+                GenerationResult c = gen.generate(prompt, opts, new Rng(seed), t -> { }, new GrammarConstraint(grammar, model.tokenizer()));
+                pn += p.decodeNanos();
+                pt += p.tokens().length;
+                cn += c.decodeNanos();
+                ct += c.tokens().length;
+            }
+            if (rep >= 0) {
+                plain[rep] = pt * 1e9 / pn;
+                constrained[rep] = ct * 1e9 / cn;
+                tokens += ct;
+            }
+            System.err.printf("bench: grammar run %d/%d (%s): plain %.1f tok/s, constrained %.1f tok/s%n", rep + 1, reps,
+                    so.greedy() ? "greedy" : "t=" + so.temperature(), pt * 1e9 / pn, ct * 1e9 / cn);
+        }
+        double pm = median(plain);
+        double cm = median(constrained);
+        System.out.printf("grammar=%s sampling=%s plain_decode=%.1f tok/s constrained_decode=%.1f tok/s overhead=%.1f%%"
+                + " constrained_tokens_per_run=%.1f%n", Path.of(name).getFileName(), so.greedy() ? "greedy" : "temperature_" + so.temperature(),
+                pm, cm, 100 * (pm / cm - 1), tokens / (4.0 * reps));
     }
 
     /** Aggregate decode tok/s of b sequences (each prefilled with the prompt) decoded in one pass per step. */

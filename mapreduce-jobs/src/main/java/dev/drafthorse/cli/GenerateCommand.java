@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drafthorse.kernels.generate.GenerationResult;
 import dev.drafthorse.kernels.generate.Generator;
+import dev.drafthorse.kernels.grammar.Grammar;
+import dev.drafthorse.kernels.grammar.GrammarConstraint;
+import dev.drafthorse.kernels.grammar.JsonSchemaGrammar;
 import dev.drafthorse.kernels.heads.Heads;
 import dev.drafthorse.kernels.heads.HeadsFile;
 import dev.drafthorse.kernels.heads.MedusaHeads;
@@ -27,7 +30,8 @@ final class GenerateCommand implements Command {
     static final String USAGE = "drafthorse generate -m MODEL.gguf -p PROMPT [-n N] [--temperature T] [--top-k K] [--top-p P]"
             + " [--min-p P] [--seed S] [--threads T] [--stop STR]... [--kv-type f32|f16] [--json]"
             + " [--draft DRAFT.gguf | --lookup [--lookup-ngram N] | --medusa HEADS.gguf [--tree SPEC] [--typical EPS,DELTA]"
-            + " | --mtp HEADS.gguf] [--draft-max K] [--chat [--system TEXT] [--template FILE.jinja] [--date YYYY-MM-DD]]";
+            + " | --mtp HEADS.gguf] [--draft-max K] [--chat [--system TEXT] [--template FILE.jinja] [--date YYYY-MM-DD]]"
+            + " [--grammar FILE.gbnf | --json-schema FILE.json]";
 
     @Override
     public String name() {
@@ -45,6 +49,29 @@ final class GenerateCommand implements Command {
         o.addOption(Args.opt(null, "top-p", "P", "nucleus sampling mass in (0, 1] (default 1 = off)"));
         o.addOption(Args.opt(null, "min-p", "P", "drop tokens below P x the top probability, in [0, 1) (default 0)"));
         o.addOption(Args.opt(null, "seed", "S", "random seed (default 0): same seed, same tokens"));
+    }
+
+    static void addGrammarOptions(Options o, String scope) {
+        o.addOption(Args.opt(null, "grammar", "FILE.gbnf", scope + " follows this GBNF grammar (llama.cpp's format; only tokens that"
+                + " keep the text inside it are sampled, end of text only where it may end)"));
+        o.addOption(Args.opt(null, "json-schema", "FILE.json", scope + " is JSON valid for this schema (converted to a grammar as"
+                + " llama.cpp's json-schema-to-grammar does)"));
+    }
+
+    /** The grammar --grammar or --json-schema names, or null; a malformed one is refused with its line:column. */
+    static Grammar grammar(Args a) throws java.io.IOException {
+        if (a.has("grammar") && a.has("json-schema")) {
+            throw new UsageException("--grammar and --json-schema are exclusive");
+        }
+        if (a.has("grammar")) {
+            String f = a.require("grammar");
+            return Grammar.parse(java.nio.file.Files.readString(ModelArgs.localPath(f)), f);
+        }
+        if (a.has("json-schema")) {
+            String f = a.require("json-schema");
+            return JsonSchemaGrammar.compile(java.nio.file.Files.readString(ModelArgs.localPath(f)), f);
+        }
+        return null;
     }
 
     static void addSpeculationOptions(Options o) {
@@ -151,6 +178,7 @@ final class GenerateCommand implements Command {
         o.addOption(Args.opt("c", "ctx-size", "N", "context window in tokens, prompt included (default: prompt + -n)"));
         o.addOption(Args.flag("json", "print one JSON object: text, tokens, stats"));
         addSpeculationOptions(o);
+        addGrammarOptions(o, "the output");
         ChatArgs.add(o, "the prompt becomes one user message, rendered by the model's chat template with the generation prompt");
         o.addOption(Args.opt(null, "template", "FILE.jinja", "with --chat: this chat template instead of the model's"));
         Args a = Args.parse(USAGE, "Generates text after the prompt and prints it (not the prompt) to stdout.", o, args);
@@ -167,6 +195,10 @@ final class GenerateCommand implements Command {
                 stops == null ? List.of() : Arrays.asList(stops), KvType.parse("--kv-type", a.get("kv-type", "f32")), 256,
                 a.getInt("ctx-size", 0, 0, Integer.MAX_VALUE));
         boolean json = a.has("json");
+        Grammar grammar = grammar(a);
+        if (grammar != null && a.has("medusa")) {
+            throw new UsageException("--grammar/--json-schema cannot be combined with --medusa (use --draft, --lookup or --mtp)");
+        }
         try (Parallel par = new Parallel(ModelArgs.threads(a))) {
             Model model = ModelArgs.load(a, par);
             Heads heads = heads(a, model);
@@ -188,7 +220,7 @@ final class GenerateCommand implements Command {
                     json ? s -> { } : s -> {
                         out.print(s);
                         out.flush();
-                    });
+                    }, grammar == null ? null : new GrammarConstraint(grammar, model.tokenizer()));
             if (json) {
                 ObjectMapper m = new ObjectMapper();
                 ObjectNode n = m.createObjectNode();

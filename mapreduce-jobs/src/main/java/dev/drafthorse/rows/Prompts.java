@@ -1,6 +1,7 @@
 package dev.drafthorse.rows;
 
 import dev.drafthorse.kernels.batch.Request;
+import dev.drafthorse.kernels.grammar.GrammarConstraint;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.options.GenerationOptions;
@@ -48,7 +49,8 @@ public final class Prompts {
         }
         try {
             GenerationOptions go = new GenerationOptions(row.maxNewTokens(), row.sampler(), row.stop(), KvType.F32, prefillChunk, ctx);
-            return new Request(row.id(), ids, go, Rng.forRow(row.sampler().seed(), row.id()));
+            return new Request(row.id(), ids, go, Rng.forRow(row.sampler().seed(), row.id()),
+                    row.grammar() == null ? null : new GrammarConstraint(row.grammar(), model.tokenizer()));
         } catch (IllegalArgumentException e) {
             throw new BadRow(row.id(), e.getMessage());
         }

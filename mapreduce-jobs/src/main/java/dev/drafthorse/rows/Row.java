@@ -1,6 +1,7 @@
 package dev.drafthorse.rows;
 
 import dev.drafthorse.kernels.chat.Message;
+import dev.drafthorse.kernels.grammar.Grammar;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import java.util.List;
 
@@ -15,9 +16,16 @@ import java.util.List;
  * @param stop generate: stop strings
  * @param candidates score: the continuations to score (non-empty in score mode)
  * @param messages the conversation to render with the model's chat template, or null for a plain prompt
+ * @param grammar generate: the grammar the output must follow (from the row's {@code grammar} or {@code json_schema},
+ *     or the job's), or null
  */
 public record Row(String id, String prompt, int maxNewTokens, SamplerOptions sampler, List<String> stop, List<String> candidates,
-        List<Message> messages) {
+        List<Message> messages, Grammar grammar) {
+
+    public Row(String id, String prompt, int maxNewTokens, SamplerOptions sampler, List<String> stop, List<String> candidates,
+            List<Message> messages) {
+        this(id, prompt, maxNewTokens, sampler, stop, candidates, messages, null);
+    }
 
     /** A plain-prompt row (no chat template). */
     public Row(String id, String prompt, int maxNewTokens, SamplerOptions sampler, List<String> stop, List<String> candidates) {

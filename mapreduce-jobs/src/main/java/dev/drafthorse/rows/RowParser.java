@@ -5,14 +5,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.drafthorse.kernels.chat.ChatTemplate;
 import dev.drafthorse.kernels.chat.Message;
+import dev.drafthorse.kernels.grammar.Grammar;
+import dev.drafthorse.kernels.grammar.JsonSchemaGrammar;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -28,8 +32,12 @@ import java.util.TreeSet;
  */
 public final class RowParser {
     /** Per-row options of generate mode, besides id and prompt. */
-    public static final Set<String> GENERATE_OPTIONS = Set.of("max_new_tokens", "temperature", "top_k", "top_p", "min_p", "seed", "stop");
+    public static final Set<String> GENERATE_OPTIONS = Set.of("max_new_tokens", "temperature", "top_k", "top_p", "min_p", "seed", "stop",
+            "grammar", "json_schema");
     /** Per-row options of score mode. */
+    /** Compiled grammars by their text, shared by the rows that repeat one. */
+    private final Map<String, Grammar> grammars = new HashMap<>();
+
     public static final Set<String> SCORE_OPTIONS = Set.of("candidates");
 
     private final RowMode mode;
@@ -156,7 +164,7 @@ public final class RowParser {
                     JsonText.requireUnicode("stop", s);
                 }
             }
-            return new Row(id, prompt, maxNew, so, stop, List.of(), messages);
+            return new Row(id, prompt, maxNew, so, stop, List.of(), messages, grammar(n));
         } catch (IllegalArgumentException e) {
             throw new BadRow(id, e.getMessage());
         }
@@ -192,7 +200,37 @@ public final class RowParser {
                 throw new BadRow(id, e.getMessage());
             }
         }
-        return new Row(id, prompt, defaults.maxNewTokens(), defaults.sampler(), defaults.stop(), List.of(), userTurn(prompt));
+        return new Row(id, prompt, defaults.maxNewTokens(), defaults.sampler(), defaults.stop(), List.of(), userTurn(prompt),
+                defaults.grammar());
+    }
+
+    /**
+     * The row's grammar: its {@code grammar} (GBNF text) or {@code json_schema} (a schema object, or its JSON text),
+     * else the job's. Rows repeating a grammar share one compiled copy.
+     *
+     * @throws IllegalArgumentException (a {@link dev.drafthorse.kernels.grammar.GrammarException}) naming the field
+     *     and the position of the error
+     */
+    private Grammar grammar(JsonNode n) {
+        JsonNode g = n.get("grammar");
+        JsonNode s = n.get("json_schema");
+        if (g != null && s != null) {
+            throw new IllegalArgumentException("a row has grammar or json_schema, not both");
+        }
+        if (g != null) {
+            if (!g.isTextual()) {
+                throw new IllegalArgumentException("grammar must be a string (GBNF text)");
+            }
+            return grammars.computeIfAbsent("g:" + g.asText(), k -> Grammar.parse(g.asText(), "grammar"));
+        }
+        if (s != null) {
+            if (!s.isObject() && !s.isTextual()) {
+                throw new IllegalArgumentException("json_schema must be a JSON object (or its text)");
+            }
+            String text = s.isTextual() ? s.asText() : s.toString();
+            return grammars.computeIfAbsent("s:" + text, k -> JsonSchemaGrammar.compile(text, "json_schema"));
+        }
+        return defaults.grammar();
     }
 
     /** With {@code --chat}, a text row's prompt is one user message (after the system message, if any). */

@@ -8,6 +8,7 @@ import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.Step;
 import dev.drafthorse.kernels.options.FinishReason;
 import dev.drafthorse.kernels.sampling.Sampler;
+import dev.drafthorse.kernels.sampling.TokenConstraint;
 import dev.drafthorse.kernels.speculative.CandidateSource;
 import dev.drafthorse.kernels.speculative.CandidateTree;
 import dev.drafthorse.kernels.speculative.ChainAcceptance;
@@ -159,6 +160,14 @@ public final class BatchEngine {
     /** Runs every request; results come back in input order. */
     public List<BatchResult> run(List<Request> requests, BatchOptions options, Listener listener) {
         check(options.speculation());
+        if (options.speculation().mode() == Speculation.Mode.MEDUSA) {
+            for (Request r : requests) {
+                if (r.constraint() != null) {
+                    throw new IllegalArgumentException("request " + r.id() + ": a grammar cannot be combined with Medusa "
+                            + "tree speculation (use a draft model, n-gram lookup or MTP)");
+                }
+            }
+        }
         return new Run(requests, options, listener).loop();
     }
 
@@ -411,7 +420,7 @@ public final class BatchEngine {
             if (useMedusa) {
                 s.lastHidden = hidden;
             }
-            int next = s.sampler.sample(logits, lastRow * vocab, vocab, s.request.rng());
+            int next = s.sampler.sample(logits, lastRow * vocab, vocab, s.request.rng(), s.constraint);
             if (!s.emit(next)) {
                 s.pending = next;
                 s.decoding = true;
@@ -536,6 +545,21 @@ public final class BatchEngine {
     }
 
     /**
+     * Masks rows 0..n of a verification pass for the sequence's grammar: row j for the state after drafts
+     * 0..j-1. Past the first draft the grammar refuses, rows are left as they are (verification stops there).
+     */
+    private static void maskDraftRows(Sequence s, float[] logits, int n, int v) {
+        TokenConstraint c = s.constraint.copy();
+        for (int j = 0; j <= n; j++) {
+            c.mask(logits, j * v, v);
+            if (j == n || !c.allows(s.drafts[j])) {
+                break;
+            }
+            c.accept(s.drafts[j]);
+        }
+    }
+
+    /**
      * Verifies one sequence's drafted chain against the target's logits (rows 0..drafted) by {@link #chains},
      * emits the accepted tokens and the target's own next token, and rolls both caches back to what was
      * accepted.
@@ -544,7 +568,17 @@ public final class BatchEngine {
      */
     private int acceptChain(Sequence s, float[] logits) {
         int n = s.drafted;
-        ChainAcceptance.Outcome o = chains.verify(logits, target.config().vocab(), s.drafts, n, s.draftDist, s.sampler, s.request.rng());
+        int v = target.config().vocab();
+        ChainAcceptance.Outcome o;
+        if (s.constraint != null && n == 0) {
+            // A grammar and no drafts: the sampler checks its pick first and masks only when the grammar refuses it.
+            o = new ChainAcceptance.Outcome(0, s.sampler.sample(logits, 0, v, s.request.rng(), s.constraint));
+        } else {
+            if (s.constraint != null) {
+                maskDraftRows(s, logits, n, v); // a draft the grammar refuses gets probability zero: rejected
+            }
+            o = chains.verify(logits, v, s.drafts, n, s.draftDist, s.sampler, s.request.rng());
+        }
         int accepted = o.accepted();
         s.proposed += n;
         s.accepted += accepted;

@@ -5,6 +5,7 @@ import dev.drafthorse.kernels.model.KvCache;
 import dev.drafthorse.kernels.options.FinishReason;
 import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Sampler;
+import dev.drafthorse.kernels.sampling.TokenConstraint;
 import dev.drafthorse.kernels.speculative.CandidateTree;
 import dev.drafthorse.kernels.speculative.DraftLength;
 import dev.drafthorse.kernels.tokenizer.TokenDecoder;
@@ -26,6 +27,7 @@ final class Sequence {
     final Request request;
     final GenerationOptions options;
     final Sampler sampler;
+    final TokenConstraint constraint; // the request's grammar, or null
     final KvCache cache;
     final int contextLimit; // tokens the sequence may hold, prompt included
     final long reservedPositions;
@@ -72,6 +74,7 @@ final class Sequence {
         this.request = request;
         this.options = request.options();
         this.sampler = new Sampler(options.sampler());
+        this.constraint = request.constraint();
         this.cache = cache;
         this.contextLimit = contextLimit;
         this.reservedPositions = reservedPositions;
@@ -105,6 +108,9 @@ final class Sequence {
      * end-of-generation token, which is not kept, or complete a stop string, which is cut).
      */
     boolean emit(int token) {
+        if (constraint != null) {
+            constraint.accept(token);
+        }
         if (tokenizer.isEndOfGeneration(token)) {
             finish(FinishReason.EOS);
             return true;

@@ -9,6 +9,7 @@ import dev.drafthorse.kernels.heads.Heads;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
+import dev.drafthorse.kernels.sampling.TokenConstraint;
 import dev.drafthorse.kernels.speculative.Speculation;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;
 import java.util.List;
@@ -68,9 +69,19 @@ public final class Generator {
      * @param onText receives the text as it is completed (for streaming output)
      */
     public GenerationResult generate(int[] prompt, GenerationOptions options, Rng rng, Consumer<String> onText) {
+        return generate(prompt, options, rng, onText, null);
+    }
+
+    /**
+     * @param prompt prompt token ids (at least one)
+     * @param onText receives the text as it is completed (for streaming output)
+     * @param constraint what the generated text must follow (a grammar), or null
+     */
+    public GenerationResult generate(int[] prompt, GenerationOptions options, Rng rng, Consumer<String> onText,
+            TokenConstraint constraint) {
         BatchEngine engine = new BatchEngine(model, draft, heads);
         BatchOptions batch = new BatchOptions(1, Long.MAX_VALUE, options.prefillChunk(), speculation);
-        BatchResult r = engine.run(List.of(new Request("0", prompt, options, rng)), batch, new BatchEngine.Listener() {
+        BatchResult r = engine.run(List.of(new Request("0", prompt, options, rng, constraint)), batch, new BatchEngine.Listener() {
             @Override
             public void text(int index, String piece) {
                 if (!piece.isEmpty()) {

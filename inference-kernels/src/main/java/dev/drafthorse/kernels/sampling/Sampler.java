@@ -45,6 +45,39 @@ public final class Sampler {
     }
 
     /**
+     * Picks the next token from logits[off, off + n) among the tokens {@code constraint} allows (all when it is
+     * null). Greedy tests the argmax first and masks the vocabulary only when the constraint refuses it (as
+     * llama.cpp applies a grammar); sampling masks first, so the draw is from the distribution restricted to the
+     * allowed tokens (top-k, top-p and min-p then act on the allowed tokens). The logits are not modified.
+     *
+     * @throws IllegalStateException when the constraint allows no token at all
+     */
+    public int sample(float[] logits, int off, int n, Rng rng, TokenConstraint constraint) {
+        if (constraint == null) {
+            return sample(logits, off, n, rng);
+        }
+        if (options.greedy()) {
+            int best = argmax(logits, off, n);
+            if (constraint.allows(best)) {
+                return best;
+            }
+        }
+        float[] masked = Arrays.copyOfRange(logits, off, off + n);
+        constraint.mask(masked, 0, n);
+        boolean any = false;
+        for (float x : masked) {
+            if (x != Float.NEGATIVE_INFINITY) {
+                any = true;
+                break;
+            }
+        }
+        if (!any) {
+            throw new IllegalStateException("no token of the vocabulary can continue the grammar here");
+        }
+        return sample(masked, 0, n, rng);
+    }
+
+    /**
      * The sampling distribution over the n tokens (zeros for filtered tokens), summing to 1. For
      * greedy it is one-hot on the argmax.
      */

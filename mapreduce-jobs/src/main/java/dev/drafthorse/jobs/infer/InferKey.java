@@ -37,6 +37,9 @@ public enum InferKey {
     SYSTEM("system", "", "with chat: a system message put before each such user message (empty = none)"),
     DATE("date", "", "the date YYYY-MM-DD that chat templates' strftime_now reads; empty = the day the job is submitted"
             + " (UTC), which the driver writes into the job so every task and retry renders alike"),
+    JSON_SCHEMA("json-schema", "", "generate mode: a JSON schema (its JSON text) every output must follow, converted to a grammar as"
+            + " llama.cpp does; a row's own json_schema or grammar wins (empty = none)"),
+    GRAMMAR("grammar", "", "generate mode: a GBNF grammar (its text) every output must follow; exclusive with json-schema"),
     FORMAT("format", "jsonl", "output rows as jsonl (JSON lines) or tsv (Hive text, backslash-escaped)"),
     INPUT_FORMAT("input-format", "auto", "auto (files ending .jsonl or .json are JSON lines, others id<TAB>prompt), jsonl or tsv"),
     MAX_LINE_BYTES("max-line-bytes", "1048576", "longer input lines are rejected unparsed"),

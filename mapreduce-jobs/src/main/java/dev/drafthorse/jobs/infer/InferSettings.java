@@ -1,6 +1,8 @@
 package dev.drafthorse.jobs.infer;
 
 import dev.drafthorse.kernels.chat.ChatPrompts;
+import dev.drafthorse.kernels.grammar.Grammar;
+import dev.drafthorse.kernels.grammar.JsonSchemaGrammar;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.speculative.Speculation;
 import dev.drafthorse.rows.RowDefaults;
@@ -18,7 +20,7 @@ import org.apache.hadoop.conf.Configuration;
 public record InferSettings(String model, String draft, RowMode mode, List<String> candidates, int maxNewTokens,
         SamplerOptions sampler, int ctxSize, int batch, long maxKvPositions, int queue, int threads, Speculation speculation,
         Format format, InputFormat inputFormat, int maxLineBytes, double maxRejectFraction, int rowsPerTask, int faultHaltAfterRows,
-        boolean chat, String system, LocalDate date) {
+        boolean chat, String system, LocalDate date, Grammar grammar) {
 
     /** Output row format. */
     public enum Format { JSONL, TSV }
@@ -103,12 +105,29 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
                 sampler, integer(conf, InferKey.CTX_SIZE, 0, Integer.MAX_VALUE), batch, maxKv == 0 ? Long.MAX_VALUE : maxKv, queue,
                 threads, spec, choice(conf, InferKey.FORMAT, Format.class), choice(conf, InferKey.INPUT_FORMAT, InputFormat.class),
                 integer(conf, InferKey.MAX_LINE_BYTES, 1, Integer.MAX_VALUE), fraction, integer(conf, InferKey.ROWS_PER_TASK, 0, Integer.MAX_VALUE),
-                integer(conf, InferKey.FAULT_HALT_AFTER_ROWS, 0, Integer.MAX_VALUE), chat, system.isEmpty() ? null : system, date);
+                integer(conf, InferKey.FAULT_HALT_AFTER_ROWS, 0, Integer.MAX_VALUE), chat, system.isEmpty() ? null : system, date,
+                grammar(conf, mode));
     }
 
     /** The defaults rows inherit. */
     public RowDefaults rowDefaults() {
-        return new RowDefaults(maxNewTokens, sampler, List.of(), candidates);
+        return new RowDefaults(maxNewTokens, sampler, List.of(), candidates, grammar);
+    }
+
+    /** The job's grammar from {@link InferKey#JSON_SCHEMA} or {@link InferKey#GRAMMAR}, or null; errors name the key. */
+    static Grammar grammar(Configuration conf, RowMode mode) {
+        String schema = conf.get(InferKey.JSON_SCHEMA.key(), "").strip();
+        String gbnf = conf.get(InferKey.GRAMMAR.key(), "");
+        if (!schema.isEmpty() && !gbnf.isBlank()) {
+            throw new IllegalArgumentException(InferKey.JSON_SCHEMA.key() + " and " + InferKey.GRAMMAR.key() + " are exclusive");
+        }
+        if ((!schema.isEmpty() || !gbnf.isBlank()) && mode != RowMode.GENERATE) {
+            throw new IllegalArgumentException(InferKey.JSON_SCHEMA.key() + " and " + InferKey.GRAMMAR.key() + " apply to generate mode only");
+        }
+        if (!schema.isEmpty()) {
+            return JsonSchemaGrammar.compile(schema, InferKey.JSON_SCHEMA.key());
+        }
+        return gbnf.isBlank() ? null : Grammar.parse(gbnf, InferKey.GRAMMAR.key());
     }
 
     static String get(Configuration conf, InferKey k) {
