@@ -12,7 +12,7 @@ final class InferCommand implements Command {
 
     @Override
     public String summary() {
-        return "MapReduce job: generate or score every row of a directory (local runner by default, YARN under hadoop jar)";
+        return "MapReduce job: generate, score or embed every row of a directory (local runner by default, YARN under hadoop jar)";
     }
 
     @Override

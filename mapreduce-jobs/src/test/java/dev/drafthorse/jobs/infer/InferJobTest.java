@@ -267,7 +267,7 @@ class InferJobTest {
         String in = input.toString();
         Cli mode = Cli.run("infer", "--input", in, "--output", out.toString(), "-m", m, "--mode", "classify");
         assertEquals(2, mode.exit(), mode.toString());
-        assertTrue(mode.err().contains("drafthorse.infer.mode must be generate or score"), mode.err());
+        assertTrue(mode.err().contains("drafthorse.infer.mode must be generate, score or embed"), mode.err());
         Cli batch = Cli.run("infer", "-D", "drafthorse.infer.batch=0", "--input", in, "--output", out.toString(), "-m", m);
         assertEquals(2, batch.exit(), batch.toString());
         assertTrue(batch.err().contains("drafthorse.infer.batch must be in [1, 4096], got 0"), batch.err());
