@@ -46,9 +46,11 @@ public final class Sampler {
 
     /**
      * Picks the next token from logits[off, off + n) among the tokens {@code constraint} allows (all when it is
-     * null). Greedy tests the argmax first and masks the vocabulary only when the constraint refuses it (as
-     * llama.cpp applies a grammar); sampling masks first, so the draw is from the distribution restricted to the
-     * allowed tokens (top-k, top-p and min-p then act on the allowed tokens). The logits are not modified.
+     * null), always from the distribution restricted to the allowed tokens (top-k, top-p and min-p act on the
+     * allowed tokens). Greedy tests the argmax first and masks the vocabulary only when the constraint refuses it
+     * (as llama.cpp applies a grammar); so does plain temperature sampling, whose first draw, kept when allowed, is
+     * exactly a draw from the restricted distribution; with top-k/top-p/min-p the vocabulary is masked first. The
+     * logits are not modified.
      *
      * @throws IllegalStateException when the constraint allows no token at all
      */
@@ -60,6 +62,13 @@ public final class Sampler {
             int best = argmax(logits, off, n);
             if (constraint.allows(best)) {
                 return best;
+            }
+        } else if (!filtering(n)) {
+            // Temperature alone: a draw from p kept when allowed, else a draw from p restricted to the allowed set,
+            // has exactly the restricted distribution (p(t) + (1 - Z) p(t) / Z = p(t) / Z), and usually needs no mask.
+            int t = draw(distribution(logits, off, n), rng.nextFloat());
+            if (constraint.allows(t)) {
+                return t;
             }
         }
         float[] masked = Arrays.copyOfRange(logits, off, off + n);
@@ -89,7 +98,7 @@ public final class Sampler {
         }
         boolean[] keep = new boolean[n];
         Arrays.fill(keep, true);
-        boolean filtered = options.topK() > 0 && options.topK() < n || options.topP() < 1f || options.minP() > 0f;
+        boolean filtered = filtering(n);
         if (filtered) {
             // Order of tokens by logit, descending (ties by id); softmax of the raw logits for top-p/min-p.
             long[] order = new long[n];
@@ -152,6 +161,11 @@ public final class Sampler {
             p[i] *= inv;
         }
         return p;
+    }
+
+    /** True when top-k, top-p or min-p removes tokens before the draw. */
+    private boolean filtering(int n) {
+        return options.topK() > 0 && options.topK() < n || options.topP() < 1f || options.minP() > 0f;
     }
 
     /** Inverse CDF in token order: the first token whose cumulative probability exceeds u. */
