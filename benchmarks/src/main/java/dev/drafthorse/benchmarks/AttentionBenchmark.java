@@ -38,7 +38,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class AttentionBenchmark {
     /** tiled (the engine) or plain (the baseline). */
     @Param({"tiled", "plain"})
@@ -67,14 +69,15 @@ public class AttentionBenchmark {
 
     /** Both kernels' attend: same arguments, same contract. */
     private interface Kernel {
-        void attend(float[] q, int t, int nHeads, KvStore kv, AttentionMask mask, float scale, float[] out, Parallel par);
+        void attend(
+                float[] q, int t, int nHeads, KvStore kv, AttentionMask mask, float scale, float[] out, Parallel par);
     }
 
     private Kernel attention;
     private KvStore kv;
-    private float[] q;        // (L, heads*headDim)
-    private float[] qLast;    // (1, heads*headDim): the last query row, for decode
-    private float[] out;      // (L, heads*headDim)
+    private float[] q; // (L, heads*headDim)
+    private float[] qLast; // (1, heads*headDim): the last query row, for decode
+    private float[] out; // (L, heads*headDim)
     private float scale;
     private AttentionMask prefillMask;
     private AttentionMask decodeMask;

@@ -39,7 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class MatmulBenchmark {
     /** A {@link GgmlType} name. */
     @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
@@ -58,8 +60,8 @@ public class MatmulBenchmark {
     int threads;
 
     private WeightMatrix w; // (rows, cols)
-    private float[] x;      // (T, cols)
-    private float[] out;    // (T, rows)
+    private float[] x; // (T, cols)
+    private float[] out; // (T, rows)
     private Parallel par;
 
     @Setup(Level.Trial)

@@ -22,13 +22,19 @@ import java.util.List;
 public final class ScoringBench {
     private ScoringBench() {}
 
-    static final String TEMPLATE = "You read a short story and say how it ends. Answer happy, sad or neutral, with one word only.\n"
-            + "Story: Lily found a big red ball in the park and played all day. Answer: happy\n"
-            + "Story: Tom lost his toy boat in the river. He looked everywhere but could not find it, and he cried. Answer: sad\n"
-            + "Story: ";
-    static final String[] ROW_TEXTS = {"Ben and Mia built a tall tower, and then it fell down and broke.",
-        "The cat slept in the sun all day.", "Max found his lost kite in a tree and laughed.", "It rained and the party was over.",
-        "Anna gave her friend a flower and they hugged.", "The bird flew away and did not come back."};
+    static final String TEMPLATE =
+            "You read a short story and say how it ends. Answer happy, sad or neutral, with one word only.\n"
+                    + "Story: Lily found a big red ball in the park and played all day. Answer: happy\n"
+                    + "Story: Tom lost his toy boat in the river. He looked everywhere but could not find it, and he cried. Answer: sad\n"
+                    + "Story: ";
+    static final String[] ROW_TEXTS = {
+        "Ben and Mia built a tall tower, and then it fell down and broke.",
+        "The cat slept in the sun all day.",
+        "Max found his lost kite in a tree and laughed.",
+        "It rained and the party was over.",
+        "Anna gave her friend a flower and they hugged.",
+        "The bird flew away and did not come back."
+    };
     static final List<String> LABELS = List.of(" happy", " sad", " neutral");
     /** Rows scored both ways before the timed runs. */
     static final int WARMUP_ROWS = 8;
@@ -47,9 +53,16 @@ public final class ScoringBench {
                 prompts.add(TEMPLATE + ROW_TEXTS[i % ROW_TEXTS.length] + " (row " + i + ") Answer:");
             }
             int templateTokens = model.tokenizer().encode(TEMPLATE, true, false).length;
-            System.out.printf("scoring bench: %s, %d rows, template %d tokens, %d labels, %d threads, %s, %d processors, load average %.2f%n",
-                    model.file().path().getFileName(), rows, templateTokens, LABELS.size(), threads,
-                    dev.drafthorse.kernels.tensor.Simd.describe(), Runtime.getRuntime().availableProcessors(), loadAverage());
+            System.out.printf(
+                    "scoring bench: %s, %d rows, template %d tokens, %d labels, %d threads, %s, %d processors, load average %.2f%n",
+                    model.file().path().getFileName(),
+                    rows,
+                    templateTokens,
+                    LABELS.size(),
+                    threads,
+                    dev.drafthorse.kernels.tensor.Simd.describe(),
+                    Runtime.getRuntime().availableProcessors(),
+                    loadAverage());
             // Warm-up (not timed): compile the kernels before the first timed mode, so it does not pay for the JIT.
             Scorer warm = new Scorer(model);
             for (int i = 0; i < Math.min(rows, WARMUP_ROWS); i++) {
@@ -59,7 +72,9 @@ public final class ScoringBench {
             double[][] reference = null;
             double baseline = 0;
             double baselineCpu = 0;
-            for (String mode : new String[] {"per-candidate, cache off", "tree, cache off", "per-candidate, cache on", "tree, cache on"}) {
+            for (String mode : new String[] {
+                "per-candidate, cache off", "tree, cache off", "per-candidate, cache on", "tree, cache on"
+            }) {
                 boolean tree = mode.startsWith("tree");
                 boolean cacheOn = mode.endsWith("on");
                 PrefixCache cache = cacheOn ? new PrefixCache(model, KvType.F32, 256L << 20) : null;
@@ -68,12 +83,15 @@ public final class ScoringBench {
                 long t0 = System.nanoTime();
                 long c0 = cpuNanos();
                 for (int i = 0; i < rows; i++) {
-                    List<Scorer.Score> s = tree ? scorer.score(prompts.get(i), LABELS) : scorer.scoreSeparately(prompts.get(i), LABELS);
+                    List<Scorer.Score> s = tree
+                            ? scorer.score(prompts.get(i), LABELS)
+                            : scorer.scoreSeparately(prompts.get(i), LABELS);
                     scores[i] = s.stream().mapToDouble(Scorer.Score::logprob).toArray();
                     if ((i + 1) % 100 == 0) {
                         double el = (System.nanoTime() - t0) / 1e9;
-                        System.err.printf("scoring bench: %s: %d/%d rows, %.0f s, about %.0f s left, load average %.2f%n", mode, i + 1,
-                                rows, el, el / (i + 1) * (rows - i - 1), loadAverage());
+                        System.err.printf(
+                                "scoring bench: %s: %d/%d rows, %.0f s, about %.0f s left, load average %.2f%n",
+                                mode, i + 1, rows, el, el / (i + 1) * (rows - i - 1), loadAverage());
                     }
                 }
                 double secs = (System.nanoTime() - t0) / 1e9;
@@ -89,11 +107,22 @@ public final class ScoringBench {
                         maxDiff = Math.max(maxDiff, Math.abs(scores[i][c] - reference[i][c]));
                     }
                 }
-                System.out.printf("  %-26s %8.2f s  %6.1f rows/s  cpu %8.2f s  tokens computed %9d  speedup %5.2fx (cpu %5.2fx)"
-                        + "  max |dlogprob| %.2e%s%n", mode, secs, rows / secs, cpuSecs, scorer.tokensComputed(), baseline / secs,
-                        baselineCpu / cpuSecs, maxDiff,
-                        cache != null ? String.format("  (cache: %d hits, %d misses, %d tokens saved)", cache.hits(), cache.misses(),
-                                cache.tokensSaved()) : "");
+                System.out.printf(
+                        "  %-26s %8.2f s  %6.1f rows/s  cpu %8.2f s  tokens computed %9d  speedup %5.2fx (cpu %5.2fx)"
+                                + "  max |dlogprob| %.2e%s%n",
+                        mode,
+                        secs,
+                        rows / secs,
+                        cpuSecs,
+                        scorer.tokensComputed(),
+                        baseline / secs,
+                        baselineCpu / cpuSecs,
+                        maxDiff,
+                        cache != null
+                                ? String.format(
+                                        "  (cache: %d hits, %d misses, %d tokens saved)",
+                                        cache.hits(), cache.misses(), cache.tokensSaved())
+                                : "");
             }
             System.out.printf("load average at the end %.2f%n", loadAverage());
         }
@@ -105,7 +134,8 @@ public final class ScoringBench {
      * stretches with the load while CPU time measures the work done.
      */
     private static long cpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
     }
 

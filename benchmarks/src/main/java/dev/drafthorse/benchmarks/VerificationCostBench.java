@@ -85,7 +85,8 @@ public final class VerificationCostBench {
                 model.forward(List.of(Step.causal(cache, new int[] {5}, Step.Logits.LAST)));
                 long t1 = System.nanoTime();
                 cache.truncate(prefix);
-                model.forward(List.of(new Step(cache, tokens, tree.positions(prefix), tree.mask(prefix), Step.Logits.ALL)));
+                model.forward(
+                        List.of(new Step(cache, tokens, tree.positions(prefix), tree.mask(prefix), Step.Logits.ALL)));
                 long t2 = System.nanoTime();
                 cache.truncate(prefix);
                 hShared.top(hidden[0], 1, ranks);
@@ -99,17 +100,41 @@ public final class VerificationCostBench {
                     headsOwn += (t4 - t3) / 1e6 / reps;
                 }
             }
-            System.out.printf(Locale.ROOT, "model %s, prefix %d, %d threads, %d reps%n", modelPath.getFileName(), prefix, par.threads(), reps);
+            System.out.printf(
+                    Locale.ROOT,
+                    "model %s, prefix %d, %d threads, %d reps%n",
+                    modelPath.getFileName(),
+                    prefix,
+                    par.threads(),
+                    reps);
             System.out.printf(Locale.ROOT, "decode pass (1 token)            %8.2f ms%n", decode);
-            System.out.printf(Locale.ROOT, "tree pass (%s, %d nodes + root) %8.2f ms  = %.2f decode passes%n", spec.name(), nodes, verify,
+            System.out.printf(
+                    Locale.ROOT,
+                    "tree pass (%s, %d nodes + root) %8.2f ms  = %.2f decode passes%n",
+                    spec.name(),
+                    nodes,
+                    verify,
                     verify / decode);
-            System.out.printf(Locale.ROOT, "%d Medusa heads, shared output   %8.2f ms  = %.2f decode passes%n", k, headsShared,
+            System.out.printf(
+                    Locale.ROOT,
+                    "%d Medusa heads, shared output   %8.2f ms  = %.2f decode passes%n",
+                    k,
+                    headsShared,
                     headsShared / decode);
-            System.out.printf(Locale.ROOT, "%d Medusa heads, own outputs     %8.2f ms  = %.2f decode passes%n", k, headsOwn, headsOwn / decode);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%d Medusa heads, own outputs     %8.2f ms  = %.2f decode passes%n",
+                    k,
+                    headsOwn,
+                    headsOwn / decode);
             for (int i = 6; i < args.length; i++) {
                 double tau = Double.parseDouble(args[i]);
-                System.out.printf(Locale.ROOT, "tau %.3f: implied speedup %.2fx (shared-output heads), %.2fx (own outputs)%n", tau,
-                        tau / ((verify + headsShared) / decode), tau / ((verify + headsOwn) / decode));
+                System.out.printf(
+                        Locale.ROOT,
+                        "tau %.3f: implied speedup %.2fx (shared-output heads), %.2fx (own outputs)%n",
+                        tau,
+                        tau / ((verify + headsShared) / decode),
+                        tau / ((verify + headsOwn) / decode));
             }
             Files.deleteIfExists(shared);
             Files.deleteIfExists(own);

@@ -23,7 +23,8 @@ class ArchitectureTest {
     private static List<Path> productModules() throws IOException {
         String parent = Files.readString(ROOT.resolve("pom.xml"));
         List<Path> modules = new ArrayList<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<module>([^<]+)</module>").matcher(parent);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("<module>([^<]+)</module>").matcher(parent);
         while (m.find()) {
             if (!m.group(1).equals("benchmarks")) {
                 modules.add(ROOT.resolve(m.group(1)));

@@ -18,7 +18,10 @@ import org.junit.jupiter.api.Test;
 class BenchmarksSmokeTest {
     @Test
     void matmulRunsEveryDefaultFormatAndMatchesTheSingleDots() throws Exception {
-        String[] types = MatmulBenchmark.class.getDeclaredField("type").getAnnotation(org.openjdk.jmh.annotations.Param.class).value();
+        String[] types = MatmulBenchmark.class
+                .getDeclaredField("type")
+                .getAnnotation(org.openjdk.jmh.annotations.Param.class)
+                .value();
         for (String type : types) {
             for (int tokens : new int[] {1, 5}) {
                 MatmulBenchmark b = new MatmulBenchmark();
@@ -35,8 +38,10 @@ class BenchmarksSmokeTest {
                     for (int r = 0; r < 8; r++) {
                         float want = w.dotScalar(r, x, t * 256);
                         float got = out[t * 8 + r];
-                        assertTrue(Math.abs(got - want) <= 1e-3f * (1 + Math.abs(want)),
-                                type + " T=" + tokens + " row " + r + " input " + t + ": benchmark " + got + ", scalar " + want);
+                        assertTrue(
+                                Math.abs(got - want) <= 1e-3f * (1 + Math.abs(want)),
+                                type + " T=" + tokens + " row " + r + " input " + t + ": benchmark " + got + ", scalar "
+                                        + want);
                     }
                 }
             }
@@ -88,8 +93,10 @@ class BenchmarksSmokeTest {
                 for (int i = 0; i < row; i++) {
                     // The last prefill query and the decode query are the same query over the same keys.
                     float want = prefill[69 * row + i];
-                    assertTrue(Float.isFinite(want) && Math.abs(decode[i] - want) <= 1e-4f,
-                            kernel + " " + store + " element " + i + ": decode " + decode[i] + ", prefill's last row " + want);
+                    assertTrue(
+                            Float.isFinite(want) && Math.abs(decode[i] - want) <= 1e-4f,
+                            kernel + " " + store + " element " + i + ": decode " + decode[i] + ", prefill's last row "
+                                    + want);
                 }
             }
         }

@@ -5,7 +5,6 @@ import dev.drafthorse.ensemble.data.Features;
 import dev.drafthorse.ensemble.data.SourceData;
 import dev.drafthorse.ensemble.io.ModelHeader;
 import dev.drafthorse.ensemble.learner.Classifier;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,7 +18,8 @@ public final class EnsembleModel {
 
     public EnsembleModel(ModelHeader header, Classifier classifier) {
         if (classifier.numClasses() != header.classes().size()) {
-            throw new IllegalArgumentException("classifier has " + classifier.numClasses() + " classes, header " + header.classes().size());
+            throw new IllegalArgumentException("classifier has " + classifier.numClasses() + " classes, header "
+                    + header.classes().size());
         }
         this.header = header;
         this.classifier = classifier;
@@ -49,7 +49,8 @@ public final class EnsembleModel {
     /** Predicts one row given in this model's feature order. */
     public Prediction predict(String id, double[] x) {
         if (x.length != header.features().size()) {
-            throw new IllegalArgumentException("row '" + id + "' has " + x.length + " features, the model expects " + header.features().size());
+            throw new IllegalArgumentException("row '" + id + "' has " + x.length + " features, the model expects "
+                    + header.features().size());
         }
         double[] post = classifier.posterior(x);
         int c = Classifier.argmax(post);
@@ -60,7 +61,9 @@ public final class EnsembleModel {
     public List<Prediction> predict(FeatureTable table) {
         FeatureTable t = table.featureNames().equals(header.features()) ? table : table.select(header.features());
         List<Prediction> out = new ArrayList<>(t.size());
-        for (int i = 0; i < t.size(); i++) out.add(predict(t.ids().get(i), t.rows()[i]));
+        for (int i = 0; i < t.size(); i++) {
+            out.add(predict(t.ids().get(i), t.rows()[i]));
+        }
         return out;
     }
 

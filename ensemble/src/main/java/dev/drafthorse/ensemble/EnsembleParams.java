@@ -48,7 +48,11 @@ public record EnsembleParams(
         MetaLearner stackingMeta) {
 
     /** The three ways to combine. */
-    public enum Method { BAGGING, BOOSTING, STACKING }
+    public enum Method {
+        BAGGING,
+        BOOSTING,
+        STACKING
+    }
 
     /** How a bagging member weights the training rows. */
     public enum Sampling {
@@ -59,16 +63,28 @@ public record EnsembleParams(
     }
 
     /** Base learners that bagging and stacking can train. */
-    public enum BaseLearner { TREE, LOGISTIC }
+    public enum BaseLearner {
+        TREE,
+        LOGISTIC
+    }
 
     /** How bagging members' outputs are combined. */
-    public enum Combine { AVERAGE, VOTE }
+    public enum Combine {
+        AVERAGE,
+        VOTE
+    }
 
     /** Smile's two boosting algorithms. */
-    public enum BoostingAlgorithm { GRADIENT, ADABOOST }
+    public enum BoostingAlgorithm {
+        GRADIENT,
+        ADABOOST
+    }
 
     /** Level-1 learner of stacking. */
-    public enum MetaLearner { LOGISTIC, TREE }
+    public enum MetaLearner {
+        LOGISTIC,
+        TREE
+    }
 
     /** Level-0 member kinds of stacking. */
     public enum StackingMember {
@@ -90,25 +106,43 @@ public record EnsembleParams(
         METHOD("ensemble.method", "bagging", "bagging | boosting | stacking"),
         SEED("ensemble.seed", "42", "seed of every random draw (bootstrap, Poisson weights, feature subsets, folds)"),
         BAGGING_MEMBERS("ensemble.bagging.members", "50", "number of bagging members, 1..10000"),
-        BAGGING_SAMPLING("ensemble.bagging.sampling", "bootstrap", "bootstrap (stratified, n draws) | poisson (Poisson(1) weight per row)"),
+        BAGGING_SAMPLING(
+                "ensemble.bagging.sampling",
+                "bootstrap",
+                "bootstrap (stratified, n draws) | poisson (Poisson(1) weight per row)"),
         BAGGING_BASE("ensemble.bagging.base", "tree", "base learner: tree (with mtry, a random forest) | logistic"),
-        BAGGING_COMBINE("ensemble.bagging.combine", "average", "average (mean posterior) | vote (majority; probability = vote share)"),
+        BAGGING_COMBINE(
+                "ensemble.bagging.combine",
+                "average",
+                "average (mean posterior) | vote (majority; probability = vote share)"),
         TREE_MAX_DEPTH("ensemble.tree.max_depth", "20", "maximum depth of a tree, 2..1000"),
-        TREE_MAX_NODES("ensemble.tree.max_nodes", "0", "maximum leaves of a tree; 0 = rows/5 (Smile's default), else >= 2"),
+        TREE_MAX_NODES(
+                "ensemble.tree.max_nodes", "0", "maximum leaves of a tree; 0 = rows/5 (Smile's default), else >= 2"),
         TREE_NODE_SIZE("ensemble.tree.node_size", "5", "rows in a node below which it is not split, >= 1"),
-        TREE_MTRY("ensemble.tree.mtry", "0", "features tried at each split; 0 = floor(sqrt(p)) in bagging, p for a single tree"),
-        LOGISTIC_LAMBDA("ensemble.logistic.lambda", "0.1", "L2 penalty of logistic regression (features standardized), >= 0"),
+        TREE_MTRY(
+                "ensemble.tree.mtry",
+                "0",
+                "features tried at each split; 0 = floor(sqrt(p)) in bagging, p for a single tree"),
+        LOGISTIC_LAMBDA(
+                "ensemble.logistic.lambda", "0.1", "L2 penalty of logistic regression (features standardized), >= 0"),
         LOGISTIC_TOLERANCE("ensemble.logistic.tolerance", "1e-5", "BFGS convergence tolerance, > 0"),
         LOGISTIC_ITERATIONS("ensemble.logistic.iterations", "500", "BFGS iteration limit, >= 1"),
-        BOOSTING_ALGORITHM("ensemble.boosting.algorithm", "gradient", "gradient (Smile GradientTreeBoost) | adaboost (Smile AdaBoost)"),
+        BOOSTING_ALGORITHM(
+                "ensemble.boosting.algorithm",
+                "gradient",
+                "gradient (Smile GradientTreeBoost) | adaboost (Smile AdaBoost)"),
         BOOSTING_TREES("ensemble.boosting.trees", "200", "boosting rounds, 1..100000"),
         BOOSTING_SHRINKAGE("ensemble.boosting.shrinkage", "0.05", "learning rate of gradient boosting, (0, 1]"),
         BOOSTING_MAX_DEPTH("ensemble.boosting.max_depth", "20", "maximum depth of a boosted tree, 2..1000"),
         BOOSTING_MAX_NODES("ensemble.boosting.max_nodes", "6", "maximum leaves of a boosted tree, >= 2"),
         BOOSTING_NODE_SIZE("ensemble.boosting.node_size", "5", "rows in a node below which it is not split, >= 1"),
-        BOOSTING_SAMPLING_RATE("ensemble.boosting.sampling_rate", "0.7", "row subsample per gradient boosting round, (0, 1]"),
+        BOOSTING_SAMPLING_RATE(
+                "ensemble.boosting.sampling_rate", "0.7", "row subsample per gradient boosting round, (0, 1]"),
         STACKING_FOLDS("ensemble.stacking.folds", "5", "stratified folds for out-of-fold level-1 data, 2..100"),
-        STACKING_MEMBERS("ensemble.stacking.members", "sources", "comma list of level-0 members: sources, tree, logistic, bagging, boosting"),
+        STACKING_MEMBERS(
+                "ensemble.stacking.members",
+                "sources",
+                "comma list of level-0 members: sources, tree, logistic, bagging, boosting"),
         STACKING_META("ensemble.stacking.meta", "logistic", "level-1 learner: logistic | tree");
 
         public final String key;
@@ -123,7 +157,11 @@ public record EnsembleParams(
 
         /** The key named {@code name}, or {@code null}. */
         public static Key byName(String name) {
-            for (Key k : values()) if (k.key.equals(name)) return k;
+            for (Key k : values()) {
+                if (k.key.equals(name)) {
+                    return k;
+                }
+            }
             return null;
         }
     }
@@ -132,27 +170,45 @@ public record EnsembleParams(
     public static final String PREFIX = "ensemble.";
 
     public EnsembleParams {
-        if (method == null) throw new IllegalArgumentException(Key.METHOD.key + " must be set");
+        if (method == null) {
+            throw new IllegalArgumentException(Key.METHOD.key + " must be set");
+        }
         range(Key.BAGGING_MEMBERS, baggingMembers, 1, 10_000);
         range(Key.TREE_MAX_DEPTH, treeMaxDepth, 2, 1000);
-        if (treeMaxNodes != 0 && treeMaxNodes < 2) bad(Key.TREE_MAX_NODES, treeMaxNodes, "0 or >= 2");
+        if (treeMaxNodes != 0 && treeMaxNodes < 2) {
+            bad(Key.TREE_MAX_NODES, treeMaxNodes, "0 or >= 2");
+        }
         range(Key.TREE_NODE_SIZE, treeNodeSize, 1, Integer.MAX_VALUE);
         range(Key.TREE_MTRY, treeMtry, 0, Integer.MAX_VALUE);
-        if (!(logisticLambda >= 0) || Double.isInfinite(logisticLambda)) bad(Key.LOGISTIC_LAMBDA, logisticLambda, "finite and >= 0");
-        if (!(logisticTolerance > 0) || Double.isInfinite(logisticTolerance)) bad(Key.LOGISTIC_TOLERANCE, logisticTolerance, "finite and > 0");
+        if (!(logisticLambda >= 0) || Double.isInfinite(logisticLambda)) {
+            bad(Key.LOGISTIC_LAMBDA, logisticLambda, "finite and >= 0");
+        }
+        if (!(logisticTolerance > 0) || Double.isInfinite(logisticTolerance)) {
+            bad(Key.LOGISTIC_TOLERANCE, logisticTolerance, "finite and > 0");
+        }
         range(Key.LOGISTIC_ITERATIONS, logisticIterations, 1, Integer.MAX_VALUE);
         range(Key.BOOSTING_TREES, boostingTrees, 1, 100_000);
-        if (!(boostingShrinkage > 0 && boostingShrinkage <= 1)) bad(Key.BOOSTING_SHRINKAGE, boostingShrinkage, "in (0, 1]");
+        if (!(boostingShrinkage > 0 && boostingShrinkage <= 1)) {
+            bad(Key.BOOSTING_SHRINKAGE, boostingShrinkage, "in (0, 1]");
+        }
         range(Key.BOOSTING_MAX_DEPTH, boostingMaxDepth, 2, 1000);
         range(Key.BOOSTING_MAX_NODES, boostingMaxNodes, 2, Integer.MAX_VALUE);
         range(Key.BOOSTING_NODE_SIZE, boostingNodeSize, 1, Integer.MAX_VALUE);
-        if (!(boostingSamplingRate > 0 && boostingSamplingRate <= 1)) bad(Key.BOOSTING_SAMPLING_RATE, boostingSamplingRate, "in (0, 1]");
+        if (!(boostingSamplingRate > 0 && boostingSamplingRate <= 1)) {
+            bad(Key.BOOSTING_SAMPLING_RATE, boostingSamplingRate, "in (0, 1]");
+        }
         range(Key.STACKING_FOLDS, stackingFolds, 2, 100);
-        if (stackingMembers == null || stackingMembers.isEmpty()) bad(Key.STACKING_MEMBERS, stackingMembers, "at least one member kind");
+        if (stackingMembers == null || stackingMembers.isEmpty()) {
+            bad(Key.STACKING_MEMBERS, stackingMembers, "at least one member kind");
+        }
         stackingMembers = List.copyOf(stackingMembers);
-        if (Set.copyOf(stackingMembers).size() != stackingMembers.size()) bad(Key.STACKING_MEMBERS, stackingMembers, "no repeated kind");
+        if (Set.copyOf(stackingMembers).size() != stackingMembers.size()) {
+            bad(Key.STACKING_MEMBERS, stackingMembers, "no repeated kind");
+        }
         for (Object o : new Object[] {baggingSampling, baggingBase, baggingCombine, boostingAlgorithm, stackingMeta}) {
-            if (o == null) throw new IllegalArgumentException("EnsembleParams: a null enum value");
+            if (o == null) {
+                throw new IllegalArgumentException("EnsembleParams: a null enum value");
+            }
         }
     }
 
@@ -232,7 +288,10 @@ public record EnsembleParams(
         m.put(Key.BOOSTING_NODE_SIZE.key, Integer.toString(boostingNodeSize));
         m.put(Key.BOOSTING_SAMPLING_RATE.key, Double.toString(boostingSamplingRate));
         m.put(Key.STACKING_FOLDS.key, Integer.toString(stackingFolds));
-        m.put(Key.STACKING_MEMBERS.key, String.join(",", stackingMembers.stream().map(EnsembleParams::lower).toList()));
+        m.put(
+                Key.STACKING_MEMBERS.key,
+                String.join(
+                        ",", stackingMembers.stream().map(EnsembleParams::lower).toList()));
         m.put(Key.STACKING_META.key, lower(stackingMeta));
         return m;
     }
@@ -257,7 +316,8 @@ public record EnsembleParams(
         try {
             return Integer.parseInt(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("hyperparameter " + k.key + " = '" + v + "' is not an integer (" + k.description + ")");
+            throw new IllegalArgumentException(
+                    "hyperparameter " + k.key + " = '" + v + "' is not an integer (" + k.description + ")");
         }
     }
 
@@ -266,7 +326,8 @@ public record EnsembleParams(
         try {
             return Long.parseLong(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("hyperparameter " + k.key + " = '" + v + "' is not a 64-bit integer (" + k.description + ")");
+            throw new IllegalArgumentException(
+                    "hyperparameter " + k.key + " = '" + v + "' is not a 64-bit integer (" + k.description + ")");
         }
     }
 
@@ -275,7 +336,8 @@ public record EnsembleParams(
         try {
             return Double.parseDouble(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("hyperparameter " + k.key + " = '" + v + "' is not a number (" + k.description + ")");
+            throw new IllegalArgumentException(
+                    "hyperparameter " + k.key + " = '" + v + "' is not a number (" + k.description + ")");
         }
     }
 
@@ -285,7 +347,9 @@ public record EnsembleParams(
 
     private static <E extends Enum<E>> E parseEnum(Key k, String v, Class<E> type) {
         for (E e : EnumSet.allOf(type)) {
-            if (e.name().equalsIgnoreCase(v)) return e;
+            if (e.name().equalsIgnoreCase(v)) {
+                return e;
+            }
         }
         throw new IllegalArgumentException("hyperparameter " + k.key + " = '" + v + "' is not one of "
                 + EnumSet.allOf(type).stream().map(EnsembleParams::lower).toList());
@@ -294,16 +358,21 @@ public record EnsembleParams(
     private static <E extends Enum<E>> List<E> enumList(Properties p, Key k, Class<E> type) {
         List<E> out = new ArrayList<>();
         for (String part : raw(p, k).split(",")) {
-            if (!part.isBlank()) out.add(parseEnum(k, part.trim(), type));
+            if (!part.isBlank()) {
+                out.add(parseEnum(k, part.trim(), type));
+            }
         }
         return out;
     }
 
     private static void range(Key k, long v, long lo, long hi) {
-        if (v < lo || v > hi) bad(k, v, hi == Integer.MAX_VALUE ? ">= " + lo : "in [" + lo + ", " + hi + "]");
+        if (v < lo || v > hi) {
+            bad(k, v, hi == Integer.MAX_VALUE ? ">= " + lo : "in [" + lo + ", " + hi + "]");
+        }
     }
 
     private static void bad(Key k, Object v, String expected) {
-        throw new IllegalArgumentException("hyperparameter " + k.key + " = " + v + " is out of range: expected " + expected);
+        throw new IllegalArgumentException(
+                "hyperparameter " + k.key + " = " + v + " is out of range: expected " + expected);
     }
 }

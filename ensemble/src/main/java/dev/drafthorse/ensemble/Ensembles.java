@@ -12,7 +12,6 @@ import dev.drafthorse.ensemble.method.Bagging;
 import dev.drafthorse.ensemble.method.BaggingModel;
 import dev.drafthorse.ensemble.method.Boosting;
 import dev.drafthorse.ensemble.method.Stacking;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +39,9 @@ public final class Ensembles {
         Dataset d = Dataset.of(Features.build(specs, inputs), labels);
         // generated-text answers are matched against the labels of labeled rows only
         List<SourceSpec> fixed = Features.describe(inputs, d.classes());
-        if (!fixed.equals(specs)) d = Dataset.of(Features.build(fixed, inputs), labels);
+        if (!fixed.equals(specs)) {
+            d = Dataset.of(Features.build(fixed, inputs), labels);
+        }
         return new Training(d, fixed);
     }
 
@@ -82,24 +83,37 @@ public final class Ensembles {
                 o.writeObject(c);
             }
             try (java.io.ObjectInputStream in = dev.drafthorse.ensemble.io.SafeObjectInput.open(
-                    new java.io.ByteArrayInputStream(buf.toByteArray()), new dev.drafthorse.ensemble.io.SafeObjectInput.Filter(buf.size()))) {
+                    new java.io.ByteArrayInputStream(buf.toByteArray()),
+                    new dev.drafthorse.ensemble.io.SafeObjectInput.Filter(buf.size()))) {
                 return (Classifier) in.readObject();
             }
         } catch (java.io.IOException | ClassNotFoundException e) {
-            throw new IllegalStateException("could not serialize the trained " + c.getClass().getName() + ": " + e, e);
+            throw new IllegalStateException(
+                    "could not serialize the trained " + c.getClass().getName() + ": " + e, e);
         }
     }
 
     /** Puts a header on a trained classifier (for members trained elsewhere, such as in reducers). */
-    public static EnsembleModel wrap(Dataset d, List<SourceSpec> sources, EnsembleParams p, Classifier c, Map<String, String> extra) {
+    public static EnsembleModel wrap(
+            Dataset d, List<SourceSpec> sources, EnsembleParams p, Classifier c, Map<String, String> extra) {
         Map<String, String> meta = new LinkedHashMap<>(extra);
         meta.put("rows", Integer.toString(d.size()));
         meta.put("unlabeled_rows", Integer.toString(d.unlabeled()));
         meta.put("labels_without_rows", Integer.toString(d.unmatchedLabels()));
         int[] counts = d.classCounts();
-        for (int i = 0; i < counts.length; i++) meta.put("class_count." + d.classes().get(i), Integer.toString(counts[i]));
-        ModelHeader h = new ModelHeader(ModelFile.FORMAT_VERSION, ModelHeader.runtimeSmileVersion(), p.method(), d.classes(),
-                d.featureNames(), sources, p.asMap(), meta, c.getClass().getName());
+        for (int i = 0; i < counts.length; i++) {
+            meta.put("class_count." + d.classes().get(i), Integer.toString(counts[i]));
+        }
+        ModelHeader h = new ModelHeader(
+                ModelFile.FORMAT_VERSION,
+                ModelHeader.runtimeSmileVersion(),
+                p.method(),
+                d.classes(),
+                d.featureNames(),
+                sources,
+                p.asMap(),
+                meta,
+                c.getClass().getName());
         return new EnsembleModel(h, c);
     }
 }

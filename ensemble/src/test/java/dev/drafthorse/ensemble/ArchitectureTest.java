@@ -27,13 +27,18 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     /** No class under {@code root} depends on Hadoop or Hive. */
     static ArchRule noHadoopOrHive(String root) {
-        return noClasses().that().resideInAPackage(root + "..").should().dependOnClassesThat()
+        return noClasses()
+                .that()
+                .resideInAPackage(root + "..")
+                .should()
+                .dependOnClassesThat()
                 .resideInAnyPackage("org.apache.hadoop..", "org.apache.hive..");
     }
 
     @Test
     void noHadoopOrHiveInTheClasses() {
-        JavaClasses classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        JavaClasses classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("dev.drafthorse.ensemble");
         assertTrue(classes.size() > 20, "the ensemble's main classes were imported: " + classes.size());
         noHadoopOrHive("dev.drafthorse.ensemble").check(classes);
@@ -41,11 +46,13 @@ class ArchitectureTest {
 
     @Test
     void theRuleReportsAPlantedViolation() {
-        JavaClasses fixture = new ClassFileImporter().importPackages("dev.drafthorse.archfixture", "org.apache.hadoop.archfixture");
+        JavaClasses fixture =
+                new ClassFileImporter().importPackages("dev.drafthorse.archfixture", "org.apache.hadoop.archfixture");
         EvaluationResult result = noHadoopOrHive("dev.drafthorse.archfixture").evaluate(fixture);
         assertTrue(result.hasViolation(), "the planted Hadoop dependency is reported");
         String details = String.join("\n", result.getFailureReport().getDetails());
-        assertTrue(details.contains("UsesHadoop") && details.contains("org.apache.hadoop.archfixture.Planted"), details);
+        assertTrue(
+                details.contains("UsesHadoop") && details.contains("org.apache.hadoop.archfixture.Planted"), details);
     }
 
     @Test
@@ -54,16 +61,24 @@ class ArchitectureTest {
         assertTrue(Files.isDirectory(main), "run from the module directory");
         List<String> offenders;
         try (Stream<Path> files = Files.walk(main)) {
-            offenders = files.filter(p -> p.toString().endsWith(".java")).filter(p -> {
-                try {
-                    String s = Files.readString(p);
-                    return s.contains("org.apache.hadoop") || s.contains("org.apache.hive") || s.contains("org.apache.hadoop.hive");
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }).map(Path::toString).toList();
+            offenders = files.filter(p -> p.toString().endsWith(".java"))
+                    .filter(p -> {
+                        try {
+                            String s = Files.readString(p);
+                            return s.contains("org.apache.hadoop")
+                                    || s.contains("org.apache.hive")
+                                    || s.contains("org.apache.hadoop.hive");
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    })
+                    .map(Path::toString)
+                    .toList();
         }
         assertEquals(List.of(), offenders);
-        assertThrows(ClassNotFoundException.class, () -> Class.forName("org.apache.hadoop.conf.Configuration"), "Hadoop is not on the class path");
+        assertThrows(
+                ClassNotFoundException.class,
+                () -> Class.forName("org.apache.hadoop.conf.Configuration"),
+                "Hadoop is not on the class path");
     }
 }

@@ -1,11 +1,10 @@
 package dev.drafthorse.ensemble;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
 import java.util.Properties;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 class EnsembleParamsTest {
     @Test
@@ -17,9 +16,13 @@ class EnsembleParamsTest {
         assertEquals(List.of(EnsembleParams.StackingMember.SOURCES), d.stackingMembers());
         assertEquals(d, EnsembleParams.of(d.toProperties()));
         for (EnsembleParams.Key k : EnsembleParams.Key.values()) {
-            assertEquals(k.defaultValue.toLowerCase(), d.asMap().get(k.key).toLowerCase().replace("1.0e-5", "1e-5"), k.key);
+            assertEquals(
+                    k.defaultValue.toLowerCase(),
+                    d.asMap().get(k.key).toLowerCase().replace("1.0e-5", "1e-5"),
+                    k.key);
         }
-        EnsembleParams custom = d.with("ensemble.stacking.members", "tree, boosting").with("ensemble.method", "STACKING");
+        EnsembleParams custom =
+                d.with("ensemble.stacking.members", "tree, boosting").with("ensemble.method", "STACKING");
         assertEquals(custom, EnsembleParams.of(custom.toProperties()));
         assertEquals("tree,boosting", custom.toProperties().getProperty("ensemble.stacking.members"));
     }

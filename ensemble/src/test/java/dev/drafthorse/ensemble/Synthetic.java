@@ -1,7 +1,6 @@
 package dev.drafthorse.ensemble;
 
 import dev.drafthorse.ensemble.data.Dataset;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -20,10 +19,14 @@ public final class Synthetic {
         double[][] x = new double[n][p];
         int[] y = new int[n];
         for (int i = 0; i < n; i++) {
-            for (int j = 0; j < p; j++) x[i][j] = r.nextDouble() * 2 - 1;
+            for (int j = 0; j < p; j++) {
+                x[i][j] = r.nextDouble() * 2 - 1;
+            }
             double s = x[i][0] * x[i][1] * 3 + (x[i][2] > 0.2 ? 1 : -0.5) + 0.8 * x[i][3];
             y[i] = s > 0 ? 1 : 0;
-            if (r.nextDouble() < flip) y[i] = 1 - y[i];
+            if (r.nextDouble() < flip) {
+                y[i] = 1 - y[i];
+            }
         }
         return Dataset.of(x, y, 2);
     }
@@ -55,9 +58,15 @@ public final class Synthetic {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < truth.length; i++) {
             double pp = m.probPositive(truth[i], r);
-            sb.append(String.format(Locale.ROOT,
+            sb.append(String.format(
+                    Locale.ROOT,
                     "{\"id\": \"r%d\", \"prompt_tokens\": %d, \"candidates\": [{\"candidate\": \"negative\", \"logprob\": %s, \"prob\": %s, \"tokens\": 1}, {\"candidate\": \"positive\", \"logprob\": %s, \"prob\": %s, \"tokens\": 2}]}%n",
-                    i, 30 + r.nextInt(20), Math.log(1 - pp) - 0.3, 1 - pp, Math.log(pp) - 0.3, pp));
+                    i,
+                    30 + r.nextInt(20),
+                    Math.log(1 - pp) - 0.3,
+                    1 - pp,
+                    Math.log(pp) - 0.3,
+                    pp));
         }
         return sb.toString();
     }
@@ -65,20 +74,30 @@ public final class Synthetic {
     /** Labels TSV for truths (0 negative, 1 positive), ids {@code r<i>}. */
     public static String labels(int[] truth) {
         StringBuilder sb = new StringBuilder("id\tlabel\n");
-        for (int i = 0; i < truth.length; i++) sb.append("r").append(i).append('\t').append(truth[i] == 1 ? "positive" : "negative").append('\n');
+        for (int i = 0; i < truth.length; i++) {
+            sb.append("r")
+                    .append(i)
+                    .append('\t')
+                    .append(truth[i] == 1 ? "positive" : "negative")
+                    .append('\n');
+        }
         return sb.toString();
     }
 
     public static int[] truths(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         int[] t = new int[n];
-        for (int i = 0; i < n; i++) t[i] = r.nextInt(2);
+        for (int i = 0; i < n; i++) {
+            t[i] = r.nextInt(2);
+        }
         return t;
     }
 
     public static List<String> ids(int n) {
         List<String> ids = new ArrayList<>();
-        for (int i = 0; i < n; i++) ids.add("r" + i);
+        for (int i = 0; i < n; i++) {
+            ids.add("r" + i);
+        }
         return ids;
     }
 }

@@ -22,16 +22,16 @@ final class Arguments {
             throws UDFArgumentLengthException {
         if (args.length < min || args.length > max) {
             String want = min == max ? Integer.toString(min) : min + " to " + max;
-            throw new UDFArgumentLengthException(function + " takes " + want + " arguments, got " + args.length + ": "
-                    + signature);
+            throw new UDFArgumentLengthException(
+                    function + " takes " + want + " arguments, got " + args.length + ": " + signature);
         }
     }
 
     static void atLeast(String function, String signature, ObjectInspector[] args, int min)
             throws UDFArgumentLengthException {
         if (args.length < min) {
-            throw new UDFArgumentLengthException(function + " takes at least " + min + " arguments, got " + args.length
-                    + ": " + signature);
+            throw new UDFArgumentLengthException(
+                    function + " takes at least " + min + " arguments, got " + args.length + ": " + signature);
         }
     }
 
@@ -39,8 +39,10 @@ final class Arguments {
     static PrimitiveObjectInspector string(String function, ObjectInspector[] args, int i, String name)
             throws UDFArgumentTypeException {
         if (!isString(args[i])) {
-            throw new UDFArgumentTypeException(i, function + ": argument " + (i + 1) + " (" + name
-                    + ") must be a string, got " + args[i].getTypeName());
+            throw new UDFArgumentTypeException(
+                    i,
+                    function + ": argument " + (i + 1) + " (" + name + ") must be a string, got "
+                            + args[i].getTypeName());
         }
         return (PrimitiveObjectInspector) args[i];
     }
@@ -54,11 +56,11 @@ final class Arguments {
                 case BYTE, SHORT, INT, LONG -> {
                     return (PrimitiveObjectInspector) oi;
                 }
-                default -> { }
+                default -> {}
             }
         }
-        throw new UDFArgumentTypeException(i, function + ": argument " + (i + 1) + " (" + name
-                + ") must be an integer, got " + oi.getTypeName());
+        throw new UDFArgumentTypeException(
+                i, function + ": argument " + (i + 1) + " (" + name + ") must be an integer, got " + oi.getTypeName());
     }
 
     static boolean isString(ObjectInspector oi) {

@@ -3,8 +3,8 @@ package dev.drafthorse.hive;
 import dev.drafthorse.kernels.chat.ChatPrompts;
 import dev.drafthorse.kernels.chat.ChatTemplate;
 import dev.drafthorse.kernels.chat.Message;
-import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.gguf.GgufException;
+import dev.drafthorse.kernels.model.Model;
 import java.time.LocalDate;
 import java.util.HashMap;
 import java.util.List;
@@ -35,7 +35,8 @@ record ChatOptions(boolean enabled, String system, LocalDate date) {
     static ChatOptions parse(Map<String, String> options) {
         String chat = options.getOrDefault("chat", "false").trim().toLowerCase(Locale.ROOT);
         if (!chat.equals("true") && !chat.equals("false")) {
-            throw new IllegalArgumentException("option 'chat' must be true or false, got '" + options.get("chat") + "'");
+            throw new IllegalArgumentException(
+                    "option 'chat' must be true or false, got '" + options.get("chat") + "'");
         }
         String system = options.get("system");
         if (system != null && !chat.equals("true")) {
@@ -63,7 +64,8 @@ record ChatOptions(boolean enabled, String system, LocalDate date) {
             Matcher m = QUERY_ID_TIME.matcher(queryId);
             LocalDate found = null;
             while (m.find()) {
-                found = LocalDate.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
+                found = LocalDate.of(
+                        Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
             }
             if (found != null) {
                 return found;

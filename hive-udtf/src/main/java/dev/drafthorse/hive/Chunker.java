@@ -53,7 +53,8 @@ final class Chunker {
             throw new IllegalArgumentException("max_tokens must be >= 1, got " + maxTokens);
         }
         if (overlap < 0 || overlap >= maxTokens) {
-            throw new IllegalArgumentException("overlap must be in [0, max_tokens) = [0, " + maxTokens + "), got " + overlap);
+            throw new IllegalArgumentException(
+                    "overlap must be in [0, max_tokens) = [0, " + maxTokens + "), got " + overlap);
         }
         int n = boundary.length - 1;
         List<Window> out = new ArrayList<>();

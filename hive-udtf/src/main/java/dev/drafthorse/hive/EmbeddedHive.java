@@ -83,8 +83,10 @@ public final class EmbeddedHive implements AutoCloseable {
                 String a = args[i];
                 switch (a) {
                     case "-h", "--help" -> {
-                        out.print(USAGE + "\n" + HELP.formatted(org.apache.hive.common.util.HiveVersionInfo.getVersion(),
-                                String.join(", ", Functions.all().keySet())));
+                        out.print(USAGE + "\n"
+                                + HELP.formatted(
+                                        org.apache.hive.common.util.HiveVersionInfo.getVersion(),
+                                        String.join(", ", Functions.all().keySet())));
                         return 0;
                     }
                     case "-e" -> {
@@ -134,9 +136,14 @@ public final class EmbeddedHive implements AutoCloseable {
                 try {
                     long t0 = System.nanoTime();
                     int rows = hive.execute(s.text());
-                    // As Hive's own command line does: the time on stderr, so scripts can be timed without stdout noise.
-                    err.printf(java.util.Locale.ROOT, "Time taken: %.3f seconds%s (line %d)%n", (System.nanoTime() - t0) / 1e9,
-                            rows > 0 ? ", Fetched: " + rows + " row(s)" : "", s.line());
+                    // As Hive's own command line does: the time on stderr, so scripts can be timed without stdout
+                    // noise.
+                    err.printf(
+                            java.util.Locale.ROOT,
+                            "Time taken: %.3f seconds%s (line %d)%n",
+                            (System.nanoTime() - t0) / 1e9,
+                            rows > 0 ? ", Fetched: " + rows + " row(s)" : "",
+                            s.line());
                 } catch (StatementException e) {
                     err.println("drafthorse hive: " + scriptName + ": the statement on line " + s.line() + " failed: "
                             + e.getMessage());
@@ -177,7 +184,8 @@ public final class EmbeddedHive implements AutoCloseable {
         Path work = Files.createTempDirectory("drafthorse-hive-");
         if (System.getProperty("derby.stream.error.file") == null) {
             // Derby writes derby.log into the working directory unless told otherwise.
-            System.setProperty("derby.stream.error.file", work.resolve("derby.log").toString());
+            System.setProperty(
+                    "derby.stream.error.file", work.resolve("derby.log").toString());
         }
         HiveConf conf = new HiveConf();
         String jdbc;
@@ -224,7 +232,9 @@ public final class EmbeddedHive implements AutoCloseable {
         s.put("hive.exec.local.scratchdir", work.resolve("local-scratch").toString());
         s.put("hive.downloaded.resources.dir", work.resolve("resources").toString());
         s.put("hive.querylog.location", work.resolve("querylog").toString());
-        s.put("hive.server2.logging.operation.log.location", work.resolve("operation-logs").toString());
+        s.put(
+                "hive.server2.logging.operation.log.location",
+                work.resolve("operation-logs").toString());
         s.put("mapreduce.jobtracker.staging.root.dir", work.resolve("staging").toString());
         s.put("yarn.app.mapreduce.am.staging-dir", work.resolve("staging").toString());
         s.put("mapreduce.cluster.local.dir", work.resolve("mapred-local").toString());
@@ -335,7 +345,8 @@ public final class EmbeddedHive implements AutoCloseable {
                 }
             });
         } catch (IOException | UncheckedIOException e) {
-            System.err.println("drafthorse hive: could not delete the temporary directory " + dir + ": " + e.getMessage());
+            System.err.println(
+                    "drafthorse hive: could not delete the temporary directory " + dir + ": " + e.getMessage());
         }
     }
 

@@ -54,8 +54,8 @@ final class Engines {
 
     /** Only the vocabulary: works on vocabulary-only GGUF files as well as on models. */
     static SharedCache.Lease<Tokenizer> tokenizer(String spec, Configuration conf) throws IOException {
-        return SharedCache.INSTANCE.acquire("tokenizer", ModelFiles.localize(spec, conf),
-                file -> Tokenizer.fromGguf(GgufFile.open(file)));
+        return SharedCache.INSTANCE.acquire(
+                "tokenizer", ModelFiles.localize(spec, conf), file -> Tokenizer.fromGguf(GgufFile.open(file)));
     }
 
     /** The configuration a function sees: the task's job, else the client's session, else defaults. */

@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * NULL result. A NaN or infinite feature is bad data (training refuses it too): the result is NULL and the
  * first such row is logged.
  */
-@Description(name = "ensemble_predict",
+@Description(
+        name = "ensemble_predict",
         value = "_FUNC_(STRING model_path, DOUBLE f1, ..., DOUBLE fN | ARRAY<DOUBLE> features"
                 + " | MAP<STRING, DOUBLE> features) - STRUCT<label STRING, probability DOUBLE>: the ensemble model's"
                 + " most probable label for the row and its probability",
@@ -73,20 +74,26 @@ import org.slf4j.LoggerFactory;
                 + "  r1\tpositive\t0.83")
 public final class EnsemblePredictUDF extends GenericUDF {
     static final String NAME = "ensemble_predict";
-    static final String SIGNATURE = NAME + "(model_path STRING, features DOUBLE... | ARRAY<DOUBLE> | MAP<STRING,DOUBLE>)";
+    static final String SIGNATURE =
+            NAME + "(model_path STRING, features DOUBLE... | ARRAY<DOUBLE> | MAP<STRING,DOUBLE>)";
     private static final Logger LOG = LoggerFactory.getLogger(EnsemblePredictUDF.class);
     /** Feature names listed in a message, at most: models built from many sources have hundreds. */
     private static final int NAMES_SHOWN = 10;
+
     private static final Cleaner CLEANER = Cleaner.create();
 
-    private enum Form { COLUMNS, ARRAY, MAP }
+    private enum Form {
+        COLUMNS,
+        ARRAY,
+        MAP
+    }
 
     /** A loaded model with what evaluation needs per row. */
     private static final class Bound {
         final EnsembleModel model;
         final Map<String, Integer> column; // feature name -> position, for the map form
-        final double[] x;                  // (p) the row, reused
-        final boolean[] seen;              // (p) map form: which features the row's map had
+        final double[] x; // (p) the row, reused
+        final boolean[] seen; // (p) map form: which features the row's map had
 
         Bound(EnsembleModel model) {
             this.model = model;
@@ -130,8 +137,8 @@ public final class EnsemblePredictUDF extends GenericUDF {
         if (args.length == 2 && args[1].getCategory() == Category.LIST) {
             listOI = (ListObjectInspector) args[1];
             if (!Arguments.isNumber(listOI.getListElementObjectInspector())) {
-                throw new UDFArgumentTypeException(1, NAME + ": argument 2 (features) must be ARRAY<DOUBLE>, got "
-                        + args[1].getTypeName());
+                throw new UDFArgumentTypeException(
+                        1, NAME + ": argument 2 (features) must be ARRAY<DOUBLE>, got " + args[1].getTypeName());
             }
             elementOI = (PrimitiveObjectInspector) listOI.getListElementObjectInspector();
             form = Form.ARRAY;
@@ -139,8 +146,8 @@ public final class EnsemblePredictUDF extends GenericUDF {
             mapOI = (MapObjectInspector) args[1];
             if (!Arguments.isString(mapOI.getMapKeyObjectInspector())
                     || !Arguments.isNumber(mapOI.getMapValueObjectInspector())) {
-                throw new UDFArgumentTypeException(1, NAME + ": argument 2 (features) must be MAP<STRING,DOUBLE>, got "
-                        + args[1].getTypeName());
+                throw new UDFArgumentTypeException(
+                        1, NAME + ": argument 2 (features) must be MAP<STRING,DOUBLE>, got " + args[1].getTypeName());
             }
             keyOI = (PrimitiveObjectInspector) mapOI.getMapKeyObjectInspector();
             valueOI = (PrimitiveObjectInspector) mapOI.getMapValueObjectInspector();
@@ -149,10 +156,13 @@ public final class EnsemblePredictUDF extends GenericUDF {
             columnOIs = new PrimitiveObjectInspector[args.length - 1];
             for (int i = 1; i < args.length; i++) {
                 if (!Arguments.isNumber(args[i])) {
-                    String allowed = args.length == 2 ? "a number, ARRAY<DOUBLE> or MAP<STRING,DOUBLE>"
+                    String allowed = args.length == 2
+                            ? "a number, ARRAY<DOUBLE> or MAP<STRING,DOUBLE>"
                             : "a number (an array or map of features must be the only feature argument)";
-                    throw new UDFArgumentTypeException(i, NAME + ": argument " + (i + 1) + " (feature " + i + ") must be "
-                            + allowed + ", got " + args[i].getTypeName());
+                    throw new UDFArgumentTypeException(
+                            i,
+                            NAME + ": argument " + (i + 1) + " (feature " + i + ") must be " + allowed + ", got "
+                                    + args[i].getTypeName());
                 }
                 columnOIs[i - 1] = (PrimitiveObjectInspector) args[i];
             }
@@ -176,8 +186,10 @@ public final class EnsemblePredictUDF extends GenericUDF {
         probability = new DoubleWritable();
         result = new Object[] {label, probability};
         nonFinite = 0;
-        return ObjectInspectorFactory.getStandardStructObjectInspector(List.of("label", "probability"),
-                List.of(PrimitiveObjectInspectorFactory.writableStringObjectInspector,
+        return ObjectInspectorFactory.getStandardStructObjectInspector(
+                List.of("label", "probability"),
+                List.of(
+                        PrimitiveObjectInspectorFactory.writableStringObjectInspector,
                         PrimitiveObjectInspectorFactory.writableDoubleObjectInspector));
     }
 
@@ -195,8 +207,8 @@ public final class EnsemblePredictUDF extends GenericUDF {
                         + " feature arguments");
             }
         } catch (IOException e) {
-            UDFArgumentException u = new UDFArgumentException(NAME + ": cannot load the model '" + path + "': "
-                    + e.getMessage());
+            UDFArgumentException u =
+                    new UDFArgumentException(NAME + ": cannot load the model '" + path + "': " + e.getMessage());
             u.initCause(e);
             throw u;
         }
@@ -221,8 +233,11 @@ public final class EnsemblePredictUDF extends GenericUDF {
         for (int j = 0; j < b.x.length; j++) {
             if (!Double.isFinite(b.x[j])) {
                 if (nonFinite++ == 0) {
-                    LOG.warn("{}: feature '{}' is {}; the row's result is NULL (logged once)", NAME,
-                            b.model.featureNames().get(j), b.x[j]);
+                    LOG.warn(
+                            "{}: feature '{}' is {}; the row's result is NULL (logged once)",
+                            NAME,
+                            b.model.featureNames().get(j),
+                            b.x[j]);
                 }
                 return null;
             }
@@ -309,8 +324,11 @@ public final class EnsemblePredictUDF extends GenericUDF {
             }
         }
         if (!missing.isEmpty()) {
-            throw new HiveException(NAME + ": the features map lacks " + (missing.size() == 1 ? "feature '"
-                    + missing.get(0) + "'" : missing.size() + " features " + names(missing)) + " of the model '" + path
+            throw new HiveException(NAME + ": the features map lacks "
+                    + (missing.size() == 1
+                            ? "feature '" + missing.get(0) + "'"
+                            : missing.size() + " features " + names(missing))
+                    + " of the model '" + path
                     + "', which takes " + names(b.model.featureNames()));
         }
         return !anyNull;

@@ -32,19 +32,22 @@ import org.slf4j.LoggerFactory;
  * character (see {@link Chunker}); when one character alone takes more than {@code max_tokens} tokens its
  * window is longer, which is logged. Only the vocabulary is read: a vocabulary-only GGUF file works.
  */
-@Description(name = "explode_chunks",
-        value = "_FUNC_(STRING text, STRING model_path, INT max_tokens [, INT overlap]) - one row (chunk_id INT, chunk STRING,"
-                + " token_start INT, token_end INT) per window of at most max_tokens tokens",
-        extended = "Tokens [token_start, token_end) of the text's tokens (no BOS); consecutive windows share overlap tokens"
-                + " (default 0, 0 <= overlap < max_tokens). Boundaries never split a UTF-8 character. model_path is a local"
-                + " path, a file:// or Hadoop URI (hdfs://...), or the name of a file added with ADD FILE. NULL or empty"
-                + " text gives no row.\n"
-                + "Example:\n"
-                + "  > SELECT d.id, c.chunk_id, c.token_start, c.token_end FROM docs d\n"
-                + "  >   LATERAL VIEW _FUNC_(d.body, 'hdfs:///models/stories260K.gguf', 256, 32) c\n"
-                + "  >   AS chunk_id, chunk, token_start, token_end;\n"
-                + "  7\t0\t0\t256\n"
-                + "  7\t1\t224\t301")
+@Description(
+        name = "explode_chunks",
+        value =
+                "_FUNC_(STRING text, STRING model_path, INT max_tokens [, INT overlap]) - one row (chunk_id INT, chunk STRING,"
+                        + " token_start INT, token_end INT) per window of at most max_tokens tokens",
+        extended =
+                "Tokens [token_start, token_end) of the text's tokens (no BOS); consecutive windows share overlap tokens"
+                        + " (default 0, 0 <= overlap < max_tokens). Boundaries never split a UTF-8 character. model_path is a local"
+                        + " path, a file:// or Hadoop URI (hdfs://...), or the name of a file added with ADD FILE. NULL or empty"
+                        + " text gives no row.\n"
+                        + "Example:\n"
+                        + "  > SELECT d.id, c.chunk_id, c.token_start, c.token_end FROM docs d\n"
+                        + "  >   LATERAL VIEW _FUNC_(d.body, 'hdfs:///models/stories260K.gguf', 256, 32) c\n"
+                        + "  >   AS chunk_id, chunk, token_start, token_end;\n"
+                        + "  7\t0\t0\t256\n"
+                        + "  7\t1\t224\t301")
 public final class ExplodeChunksUDTF extends GenericUDTF {
     static final String NAME = "explode_chunks";
     static final String SIGNATURE = NAME + "(text STRING, model_path STRING, max_tokens INT [, overlap INT])";
@@ -85,7 +88,8 @@ public final class ExplodeChunksUDTF extends GenericUDTF {
             throw new UDFArgumentTypeException(3, NAME + ": overlap must be >= 0, got " + overlap);
         }
         if (max != null && overlap != null && overlap >= max) {
-            throw new UDFArgumentTypeException(3, NAME + ": overlap must be < max_tokens (" + max + "), got " + overlap);
+            throw new UDFArgumentTypeException(
+                    3, NAME + ": overlap must be < max_tokens (" + max + "), got " + overlap);
         }
         String path = Arguments.constantString(pathOI);
         if (path != null && path.isEmpty()) {
@@ -102,7 +106,8 @@ public final class ExplodeChunksUDTF extends GenericUDTF {
         loggedOversized = false;
         return ObjectInspectorFactory.getStandardStructObjectInspector(
                 List.of("chunk_id", "chunk", "token_start", "token_end"),
-                List.of(PrimitiveObjectInspectorFactory.writableIntObjectInspector,
+                List.of(
+                        PrimitiveObjectInspectorFactory.writableIntObjectInspector,
                         PrimitiveObjectInspectorFactory.writableStringObjectInspector,
                         PrimitiveObjectInspectorFactory.writableIntObjectInspector,
                         PrimitiveObjectInspectorFactory.writableIntObjectInspector));
@@ -128,7 +133,8 @@ public final class ExplodeChunksUDTF extends GenericUDTF {
             throw new UDFArgumentException(NAME + ": max_tokens must be an int >= 1, got " + max);
         }
         if (overlap < 0 || overlap >= max) {
-            throw new UDFArgumentException(NAME + ": overlap must be in [0, max_tokens) = [0, " + max + "), got " + overlap);
+            throw new UDFArgumentException(
+                    NAME + ": overlap must be in [0, max_tokens) = [0, " + max + "), got " + overlap);
         }
         if (text.isEmpty()) {
             return;
@@ -145,8 +151,13 @@ public final class ExplodeChunksUDTF extends GenericUDTF {
             Chunker.Window w = windows.get(i);
             if (w.oversized() && !loggedOversized) {
                 loggedOversized = true;
-                LOG.warn("{}: chunk {} holds {} tokens, more than max_tokens = {}: no character boundary lies closer"
-                        + " (logged once)", NAME, i, w.end() - w.start(), max);
+                LOG.warn(
+                        "{}: chunk {} holds {} tokens, more than max_tokens = {}: no character boundary lies closer"
+                                + " (logged once)",
+                        NAME,
+                        i,
+                        w.end() - w.start(),
+                        max);
             }
             chunkId.set(i);
             chunk.set(tok.decode(Arrays.copyOfRange(ids, w.start(), w.end())));

@@ -36,19 +36,22 @@ import org.slf4j.LoggerFactory;
  * templates over a struct); otherwise the template's row carries a NULL prompt and the reason in
  * {@code error}, and the first such row is logged.
  */
-@Description(name = "explode_prompts",
-        value = "_FUNC_(ARRAY<STRING> templates | STRING template, STRUCT<...> | MAP<STRING, primitive> fields)"
-                + " - one row (template_id INT, prompt STRING, error STRING) per template, each {name} filled from fields",
-        extended = "template_id is the template's 0-based position. {{ and }} are literal braces. Struct field names match"
-                + " placeholders case-insensitively (Hive lower-cases them), map keys exactly. A template that cannot be"
-                + " filled gives prompt NULL and the reason in error (or fails the query at compile time when the"
-                + " templates are constant and fields is a struct). NULL templates or fields give no row.\n"
-                + "Example:\n"
-                + "  > SELECT r.id, p.template_id, p.prompt FROM reviews r\n"
-                + "  >   LATERAL VIEW _FUNC_(array('Summarize: {body}', 'Is \"{title}\" positive?'),\n"
-                + "  >                       named_struct('title', r.title, 'body', r.body)) p AS template_id, prompt, error;\n"
-                + "  1\t0\tSummarize: Great pan, heats evenly.\n"
-                + "  1\t1\tIs \"Good pan\" positive?")
+@Description(
+        name = "explode_prompts",
+        value =
+                "_FUNC_(ARRAY<STRING> templates | STRING template, STRUCT<...> | MAP<STRING, primitive> fields)"
+                        + " - one row (template_id INT, prompt STRING, error STRING) per template, each {name} filled from fields",
+        extended =
+                "template_id is the template's 0-based position. {{ and }} are literal braces. Struct field names match"
+                        + " placeholders case-insensitively (Hive lower-cases them), map keys exactly. A template that cannot be"
+                        + " filled gives prompt NULL and the reason in error (or fails the query at compile time when the"
+                        + " templates are constant and fields is a struct). NULL templates or fields give no row.\n"
+                        + "Example:\n"
+                        + "  > SELECT r.id, p.template_id, p.prompt FROM reviews r\n"
+                        + "  >   LATERAL VIEW _FUNC_(array('Summarize: {body}', 'Is \"{title}\" positive?'),\n"
+                        + "  >                       named_struct('title', r.title, 'body', r.body)) p AS template_id, prompt, error;\n"
+                        + "  1\t0\tSummarize: Great pan, heats evenly.\n"
+                        + "  1\t1\tIs \"Good pan\" positive?")
 public final class ExplodePromptsUDTF extends GenericUDTF {
     static final String NAME = "explode_prompts";
     static final String SIGNATURE = NAME + "(templates ARRAY<STRING> | STRING, fields STRUCT | MAP<STRING, primitive>)";
@@ -78,14 +81,15 @@ public final class ExplodePromptsUDTF extends GenericUDTF {
             templatesListOI = null;
             templateOI = (PrimitiveObjectInspector) args[0];
         } else {
-            throw new UDFArgumentTypeException(0, NAME + ": argument 1 (templates) must be ARRAY<STRING> or STRING, got "
-                    + args[0].getTypeName());
+            throw new UDFArgumentTypeException(
+                    0, NAME + ": argument 1 (templates) must be ARRAY<STRING> or STRING, got " + args[0].getTypeName());
         }
         fields = switch (args[1].getCategory()) {
             case STRUCT -> new StructFields((StructObjectInspector) args[1]);
             case MAP -> MapFields.of((MapObjectInspector) args[1]);
-            default -> throw new UDFArgumentTypeException(1, NAME + ": argument 2 (fields) must be a STRUCT or a MAP, got "
-                    + args[1].getTypeName());
+            default ->
+                throw new UDFArgumentTypeException(
+                        1, NAME + ": argument 2 (fields) must be a STRUCT or a MAP, got " + args[1].getTypeName());
         };
 
         constantTemplates = null;
@@ -108,8 +112,8 @@ public final class ExplodePromptsUDTF extends GenericUDTF {
                     for (String name : t.placeholders()) {
                         String problem = sf.schemaProblem(name);
                         if (problem != null) {
-                            throw new UDFArgumentTypeException(1, NAME + ": template " + i + ": placeholder {" + name + "}: "
-                                    + problem);
+                            throw new UDFArgumentTypeException(
+                                    1, NAME + ": template " + i + ": placeholder {" + name + "}: " + problem);
                         }
                     }
                 }
@@ -132,7 +136,8 @@ public final class ExplodePromptsUDTF extends GenericUDTF {
 
         return ObjectInspectorFactory.getStandardStructObjectInspector(
                 List.of("template_id", "prompt", "error"),
-                List.of(PrimitiveObjectInspectorFactory.writableIntObjectInspector,
+                List.of(
+                        PrimitiveObjectInspectorFactory.writableIntObjectInspector,
                         PrimitiveObjectInspectorFactory.writableStringObjectInspector,
                         PrimitiveObjectInspectorFactory.writableStringObjectInspector));
     }
@@ -215,7 +220,11 @@ public final class ExplodePromptsUDTF extends GenericUDTF {
 
     private void emitError(int i, String reason) throws HiveException {
         if (badRows++ == 0) {
-            LOG.warn("{}: template {} gives no prompt on a row: {} (later bad rows are counted, not logged)", NAME, i, reason);
+            LOG.warn(
+                    "{}: template {} gives no prompt on a row: {} (later bad rows are counted, not logged)",
+                    NAME,
+                    i,
+                    reason);
         }
         templateId.set(i);
         error.set(reason);
@@ -268,12 +277,12 @@ public final class ExplodePromptsUDTF extends GenericUDTF {
         String schemaProblem(String name) {
             StructField f = byName.get(name.toLowerCase(Locale.ROOT));
             if (f == null) {
-                return "fields has no field '" + name + "' (it has: " + String.join(", ", byName.keySet().stream().sorted().toList())
-                        + ")";
+                return "fields has no field '" + name + "' (it has: "
+                        + String.join(", ", byName.keySet().stream().sorted().toList()) + ")";
             }
             if (f.getFieldObjectInspector().getCategory() != Category.PRIMITIVE) {
-                return "field '" + f.getFieldName() + "' is " + f.getFieldObjectInspector().getTypeName()
-                        + ", not a primitive value";
+                return "field '" + f.getFieldName() + "' is "
+                        + f.getFieldObjectInspector().getTypeName() + ", not a primitive value";
             }
             return null;
         }
@@ -290,8 +299,10 @@ public final class ExplodePromptsUDTF extends GenericUDTF {
                 return null;
             }
             Object v = oi.getStructFieldData(data, f);
-            return v == null ? null : PrimitiveObjectInspectorUtils.getString(v,
-                    (PrimitiveObjectInspector) f.getFieldObjectInspector());
+            return v == null
+                    ? null
+                    : PrimitiveObjectInspectorUtils.getString(
+                            v, (PrimitiveObjectInspector) f.getFieldObjectInspector());
         }
 
         @Override
@@ -318,8 +329,10 @@ public final class ExplodePromptsUDTF extends GenericUDTF {
         static MapFields of(MapObjectInspector oi) throws UDFArgumentTypeException {
             if (!Arguments.isString(oi.getMapKeyObjectInspector())
                     || oi.getMapValueObjectInspector().getCategory() != Category.PRIMITIVE) {
-                throw new UDFArgumentTypeException(1, NAME + ": argument 2 (fields) as a MAP must be MAP<STRING, primitive>,"
-                        + " got " + oi.getTypeName());
+                throw new UDFArgumentTypeException(
+                        1,
+                        NAME + ": argument 2 (fields) as a MAP must be MAP<STRING, primitive>," + " got "
+                                + oi.getTypeName());
             }
             return new MapFields(oi);
         }
@@ -351,8 +364,11 @@ public final class ExplodePromptsUDTF extends GenericUDTF {
 
         @Override
         String problem(String name) {
-            return present.containsKey(name) ? "field '" + name + "' is NULL"
-                    : "fields has no key '" + name + "' (it has: " + String.join(", ", present.keySet().stream().sorted().toList()) + ")";
+            return present.containsKey(name)
+                    ? "field '" + name + "' is NULL"
+                    : "fields has no key '" + name + "' (it has: "
+                            + String.join(
+                                    ", ", present.keySet().stream().sorted().toList()) + ")";
         }
     }
 }

@@ -30,8 +30,8 @@ public final class Functions {
     static java.util.Optional<Class<?>> ensemblePredict() {
         try {
             Class.forName("dev.drafthorse.ensemble.EnsembleModel", false, Functions.class.getClassLoader());
-            return java.util.Optional.of(Class.forName("dev.drafthorse.hive.EnsemblePredictUDF", false,
-                    Functions.class.getClassLoader()));
+            return java.util.Optional.of(
+                    Class.forName("dev.drafthorse.hive.EnsemblePredictUDF", false, Functions.class.getClassLoader()));
         } catch (ClassNotFoundException | LinkageError e) {
             return java.util.Optional.empty();
         }
@@ -40,7 +40,8 @@ public final class Functions {
     /** {@code CREATE TEMPORARY FUNCTION} statements for the current session. */
     static String[] temporaryDdl() {
         return all().entrySet().stream()
-                .map(e -> "CREATE TEMPORARY FUNCTION " + e.getKey() + " AS '" + e.getValue().getName() + "'")
+                .map(e -> "CREATE TEMPORARY FUNCTION " + e.getKey() + " AS '"
+                        + e.getValue().getName() + "'")
                 .toArray(String[]::new);
     }
 }

@@ -71,7 +71,8 @@ final class HiveScript {
             }
         }
         if (quote != 0) {
-            throw new IllegalArgumentException("unterminated " + quote + " quote in the statement starting on line " + startLine);
+            throw new IllegalArgumentException(
+                    "unterminated " + quote + " quote in the statement starting on line " + startLine);
         }
         add(out, cur, startLine);
         return out;

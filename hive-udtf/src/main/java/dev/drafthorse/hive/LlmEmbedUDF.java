@@ -39,23 +39,28 @@ import org.slf4j.LoggerFactory;
  * through the {@link SharedCache}; as in {@link EnsemblePredictUDF}, an instance gives its models back at
  * {@link #close()} or, where Hive never closes it (a fetch task), when it is garbage-collected.
  */
-@Description(name = "llm_embed",
-        value = "_FUNC_(STRING text, STRING model_path [, MAP<STRING, STRING> options]) - ARRAY<FLOAT>: the text's sentence"
-                + " embedding (final hidden states pooled, L2-normalized), as the embed command writes it",
-        extended = "Options: pooling (mean, last or cls; default the model's pooling_type, else mean), normalize (l2 or none)."
-                + " With l2 a dot product of two vectors is their cosine similarity. model_path is a local path, a file:// or"
-                + " Hadoop URI, or the name of a file added with ADD FILE. NULL text or model_path gives NULL; an empty text or"
-                + " one past the context window gives NULL (logged; cut long texts with explode_chunks).\n"
-                + "Example:\n"
-                + "  > SELECT id, _FUNC_(body, 'hdfs:///models/embedder.gguf', map('pooling', 'last')) FROM docs;\n"
-                + "  1\t[0.0123,-0.0456,...]\n"
-                + "  > SELECT d.id, c.chunk_id, _FUNC_(c.chunk, 'embedder.gguf') FROM docs d\n"
-                + "  >   LATERAL VIEW explode_chunks(d.body, 'embedder.gguf', 256, 32) c AS chunk_id, chunk, token_start, token_end;")
+@Description(
+        name = "llm_embed",
+        value =
+                "_FUNC_(STRING text, STRING model_path [, MAP<STRING, STRING> options]) - ARRAY<FLOAT>: the text's sentence"
+                        + " embedding (final hidden states pooled, L2-normalized), as the embed command writes it",
+        extended =
+                "Options: pooling (mean, last or cls; default the model's pooling_type, else mean), normalize (l2 or none)."
+                        + " With l2 a dot product of two vectors is their cosine similarity. model_path is a local path, a file:// or"
+                        + " Hadoop URI, or the name of a file added with ADD FILE. NULL text or model_path gives NULL; an empty text or"
+                        + " one past the context window gives NULL (logged; cut long texts with explode_chunks).\n"
+                        + "Example:\n"
+                        + "  > SELECT id, _FUNC_(body, 'hdfs:///models/embedder.gguf', map('pooling', 'last')) FROM docs;\n"
+                        + "  1\t[0.0123,-0.0456,...]\n"
+                        + "  > SELECT d.id, c.chunk_id, _FUNC_(c.chunk, 'embedder.gguf') FROM docs d\n"
+                        + "  >   LATERAL VIEW explode_chunks(d.body, 'embedder.gguf', 256, 32)\n"
+                        + "  >     c AS chunk_id, chunk, token_start, token_end;")
 public final class LlmEmbedUDF extends GenericUDF {
     static final String NAME = "llm_embed";
     static final String SIGNATURE = NAME + "(text STRING, model_path STRING [, options MAP<STRING, STRING>])";
     /** The options this function takes. */
     static final List<String> KEYS = List.of("pooling", "normalize");
+
     private static final Logger LOG = LoggerFactory.getLogger(LlmEmbedUDF.class);
     private static final Cleaner CLEANER = Cleaner.create();
 
@@ -64,12 +69,14 @@ public final class LlmEmbedUDF extends GenericUDF {
         static Options parse(Map<String, String> m) {
             for (String key : m.keySet()) {
                 if (!KEYS.contains(key)) {
-                    throw new IllegalArgumentException("unknown option '" + key + "' (known: " + String.join(", ", KEYS) + ")");
+                    throw new IllegalArgumentException(
+                            "unknown option '" + key + "' (known: " + String.join(", ", KEYS) + ")");
                 }
             }
             Pooling p = m.containsKey("pooling") ? Pooling.parse("option pooling", m.get("pooling")) : null;
             if (p == Pooling.NONE) {
-                throw new IllegalArgumentException("option pooling none gives a vector per token; a row gets one vector: mean, last or cls");
+                throw new IllegalArgumentException(
+                        "option pooling none gives a vector per token; a row gets one vector: mean, last or cls");
             }
             return new Options(p, Normalization.parse("option normalize", m.getOrDefault("normalize", "l2")));
         }
@@ -78,7 +85,7 @@ public final class LlmEmbedUDF extends GenericUDF {
     private transient PrimitiveObjectInspector textOI;
     private transient PrimitiveObjectInspector pathOI;
     private transient MapObjectInspector optionsOI; // null when absent
-    private transient Options constantOptions;     // null unless the options are constant (or absent)
+    private transient Options constantOptions; // null unless the options are constant (or absent)
     private transient Configuration conf;
     private transient Engines.Leases<Engines.LoadedModel> models;
     private transient Cleaner.Cleanable release;
@@ -104,7 +111,8 @@ public final class LlmEmbedUDF extends GenericUDF {
             optionsOI = LlmGenerateUDTF.optionsMap(NAME, args, 2);
             if (args[2] instanceof ConstantObjectInspector c) {
                 try {
-                    constantOptions = Options.parse(LlmGenerateUDTF.readOptions(optionsOI, c.getWritableConstantValue()));
+                    constantOptions =
+                            Options.parse(LlmGenerateUDTF.readOptions(optionsOI, c.getWritableConstantValue()));
                 } catch (IllegalArgumentException e) {
                     throw new UDFArgumentTypeException(2, NAME + ": " + e.getMessage());
                 }
@@ -119,7 +127,8 @@ public final class LlmEmbedUDF extends GenericUDF {
         models = leases;
         release = CLEANER.register(this, leases::closeAll); // must not capture this
         rejected = 0;
-        return ObjectInspectorFactory.getStandardListObjectInspector(PrimitiveObjectInspectorFactory.writableFloatObjectInspector);
+        return ObjectInspectorFactory.getStandardListObjectInspector(
+                PrimitiveObjectInspectorFactory.writableFloatObjectInspector);
     }
 
     @Override
@@ -149,7 +158,11 @@ public final class LlmEmbedUDF extends GenericUDF {
         synchronized (m) {
             Embedder embedder;
             try {
-                embedder = new Embedder(m.model(), options.pooling(), options.normalization(), m.model().config().contextLength(),
+                embedder = new Embedder(
+                        m.model(),
+                        options.pooling(),
+                        options.normalization(),
+                        m.model().config().contextLength(),
                         Embedder.DEFAULT_BATCH_TOKENS);
             } catch (IOException e) {
                 throw new HiveException(NAME + ": the model '" + path + "': " + e.getMessage(), e);

@@ -39,24 +39,26 @@ import org.slf4j.LoggerFactory;
  * <p>An empty prompt is a bad row: it gives one row with NULL text and tokens and {@code finish_reason}
  * {@code 'rejected: empty prompt'}, logged once. A NULL prompt gives no row.
  */
-@Description(name = "llm_generate",
+@Description(
+        name = "llm_generate",
         value = "_FUNC_(STRING prompt, STRING model_path [, MAP<STRING, primitive> options]) - one row (sample_id INT,"
                 + " text STRING, tokens INT, finish_reason STRING) per sample",
-        extended = "Options (all optional): n samples (1), max_new_tokens (128), temperature (0 = greedy), top_k (0 = off),"
-                + " top_p (1 = off), min_p (0 = off), seed (0), stop (a stop string), draft (a draft model path) or lookup"
-                + " ('true') for speculative decoding (greedy output unchanged), draft_max, lookup_ngram; chat ('true': the prompt"
-                + " is one user message rendered by the model's chat template), system (a system message), date (YYYY-MM-DD"
-                + " for the template's strftime_now; default the query's day). A row the template refuses gives finish_reason"
-                + " 'rejected: MESSAGE'. text excludes the prompt; tokens counts generated tokens; finish_reason is eos,"
-                + " stop, length or context, or 'rejected: empty prompt' (text and tokens NULL). Same prompt, options and"
-                + " seed, same rows. model_path is a local path, a file:// or Hadoop URI, or a file added with ADD FILE.\n"
-                + "Example:\n"
-                + "  > ADD FILE hdfs:///models/stories260K.gguf;\n"
-                + "  > SELECT p.id, g.sample_id, g.text FROM prompts p\n"
-                + "  >   LATERAL VIEW _FUNC_(p.prompt, 'stories260K.gguf', map('n', '2', 'temperature', '0.8', 'seed', '7')) g\n"
-                + "  >   AS sample_id, text, tokens, finish_reason;\n"
-                + "  1\t0\t Lily went to the park ...\n"
-                + "  1\t1\t He was very happy ...")
+        extended =
+                "Options (all optional): n samples (1), max_new_tokens (128), temperature (0 = greedy), top_k (0 = off),"
+                        + " top_p (1 = off), min_p (0 = off), seed (0), stop (a stop string), draft (a draft model path) or lookup"
+                        + " ('true') for speculative decoding (greedy output unchanged), draft_max, lookup_ngram; chat ('true': the prompt"
+                        + " is one user message rendered by the model's chat template), system (a system message), date (YYYY-MM-DD"
+                        + " for the template's strftime_now; default the query's day). A row the template refuses gives finish_reason"
+                        + " 'rejected: MESSAGE'. text excludes the prompt; tokens counts generated tokens; finish_reason is eos,"
+                        + " stop, length or context, or 'rejected: empty prompt' (text and tokens NULL). Same prompt, options and"
+                        + " seed, same rows. model_path is a local path, a file:// or Hadoop URI, or a file added with ADD FILE.\n"
+                        + "Example:\n"
+                        + "  > ADD FILE hdfs:///models/stories260K.gguf;\n"
+                        + "  > SELECT p.id, g.sample_id, g.text FROM prompts p\n"
+                        + "  >   LATERAL VIEW _FUNC_(p.prompt, 'stories260K.gguf', map('n', '2', 'temperature', '0.8', 'seed', '7')) g\n"
+                        + "  >   AS sample_id, text, tokens, finish_reason;\n"
+                        + "  1\t0\t Lily went to the park ...\n"
+                        + "  1\t1\t He was very happy ...")
 public final class LlmGenerateUDTF extends GenericUDTF {
     static final String NAME = "llm_generate";
     static final String SIGNATURE = NAME + "(prompt STRING, model_path STRING [, options MAP<STRING, primitive>])";
@@ -121,18 +123,23 @@ public final class LlmGenerateUDTF extends GenericUDTF {
         loggedNull = false;
         return ObjectInspectorFactory.getStandardStructObjectInspector(
                 List.of("sample_id", "text", "tokens", "finish_reason"),
-                List.of(PrimitiveObjectInspectorFactory.writableIntObjectInspector,
+                List.of(
+                        PrimitiveObjectInspectorFactory.writableIntObjectInspector,
                         PrimitiveObjectInspectorFactory.writableStringObjectInspector,
                         PrimitiveObjectInspectorFactory.writableIntObjectInspector,
                         PrimitiveObjectInspectorFactory.writableStringObjectInspector));
     }
 
     /** A MAP with string keys and primitive values. */
-    static MapObjectInspector optionsMap(String function, ObjectInspector[] args, int i) throws UDFArgumentTypeException {
-        if (args[i].getCategory() != Category.MAP || !Arguments.isString(((MapObjectInspector) args[i]).getMapKeyObjectInspector())
+    static MapObjectInspector optionsMap(String function, ObjectInspector[] args, int i)
+            throws UDFArgumentTypeException {
+        if (args[i].getCategory() != Category.MAP
+                || !Arguments.isString(((MapObjectInspector) args[i]).getMapKeyObjectInspector())
                 || ((MapObjectInspector) args[i]).getMapValueObjectInspector().getCategory() != Category.PRIMITIVE) {
-            throw new UDFArgumentTypeException(i, function + ": argument " + (i + 1)
-                    + " (options) must be MAP<STRING, primitive>, got " + args[i].getTypeName());
+            throw new UDFArgumentTypeException(
+                    i,
+                    function + ": argument " + (i + 1) + " (options) must be MAP<STRING, primitive>, got "
+                            + args[i].getTypeName());
         }
         return (MapObjectInspector) args[i];
     }
@@ -151,7 +158,9 @@ public final class LlmGenerateUDTF extends GenericUDTF {
                 throw new IllegalArgumentException("an option key is NULL");
             }
             if (e.getValue() != null) {
-                out.put(PrimitiveObjectInspectorUtils.getString(e.getKey(), k), PrimitiveObjectInspectorUtils.getString(e.getValue(), v));
+                out.put(
+                        PrimitiveObjectInspectorUtils.getString(e.getKey(), k),
+                        PrimitiveObjectInspectorUtils.getString(e.getValue(), v));
             }
         }
         return out;
@@ -189,7 +198,10 @@ public final class LlmGenerateUDTF extends GenericUDTF {
         LlmOptions opts = options(optionsOI == null ? null : args[2]);
         if (prompt.isEmpty()) {
             if (rejected++ == 0) {
-                LOG.warn("{}: an empty prompt is a bad row; it gives finish_reason '{}' (logged once)", NAME, REJECTED_EMPTY);
+                LOG.warn(
+                        "{}: an empty prompt is a bad row; it gives finish_reason '{}' (logged once)",
+                        NAME,
+                        REJECTED_EMPTY);
             }
             sampleId.set(0);
             finish.set(REJECTED_EMPTY);
@@ -212,7 +224,8 @@ public final class LlmGenerateUDTF extends GenericUDTF {
             try {
                 d = models.get(opts.draft(), Engines.conf(conf));
             } catch (IOException e) {
-                throw new HiveException(NAME + ": cannot load the draft model '" + opts.draft() + "': " + e.getMessage(), e);
+                throw new HiveException(
+                        NAME + ": cannot load the draft model '" + opts.draft() + "': " + e.getMessage(), e);
             }
         }
         Generator g;
@@ -224,11 +237,14 @@ public final class LlmGenerateUDTF extends GenericUDTF {
         int[] ids;
         if (opts.chat().enabled()) {
             try {
-                ids = templates.of(path, m.model(), opts.chat().dateFor(conf)).tokens(opts.chat().conversation(prompt));
+                ids = templates
+                        .of(path, m.model(), opts.chat().dateFor(conf))
+                        .tokens(opts.chat().conversation(prompt));
             } catch (TemplateError e) {
                 String reason = "rejected: " + (e.raised() ? e.getMessage() : "chat template error: " + e.getMessage());
                 if (rejected++ == 0) {
-                    LOG.warn("{}: a row the chat template refuses gives finish_reason '{}' (logged once)", NAME, reason);
+                    LOG.warn(
+                            "{}: a row the chat template refuses gives finish_reason '{}' (logged once)", NAME, reason);
                 }
                 sampleId.set(0);
                 finish.set(reason);
@@ -249,16 +265,28 @@ public final class LlmGenerateUDTF extends GenericUDTF {
             try {
                 synchronized (m) {
                     if (d == null) {
-                        r = g.generate(ids, opts.generation(), opts.rng(prompt, i), t -> { }, opts.constraint(m.model().tokenizer()));
+                        r = g.generate(
+                                ids,
+                                opts.generation(),
+                                opts.rng(prompt, i),
+                                t -> {},
+                                opts.constraint(m.model().tokenizer()));
                     } else {
                         synchronized (d) {
-                            r = g.generate(ids, opts.generation(), opts.rng(prompt, i), t -> { }, opts.constraint(m.model().tokenizer()));
+                            r = g.generate(
+                                    ids,
+                                    opts.generation(),
+                                    opts.rng(prompt, i),
+                                    t -> {},
+                                    opts.constraint(m.model().tokenizer()));
                         }
                     }
                 }
             } catch (IllegalArgumentException e) {
-                throw new HiveException(NAME + ": generation failed for a prompt of " + prompt.length() + " characters: "
-                        + e.getMessage(), e);
+                throw new HiveException(
+                        NAME + ": generation failed for a prompt of " + prompt.length() + " characters: "
+                                + e.getMessage(),
+                        e);
             }
             sampleId.set(i);
             text.set(r.text());

@@ -43,10 +43,32 @@ import java.util.Map;
  *     target's distribution, with other draws)
  * @param chat the chat template options
  */
-record LlmOptions(int n, GenerationOptions generation, long seed, String draft, Speculation speculation, ChatOptions chat,
+record LlmOptions(
+        int n,
+        GenerationOptions generation,
+        long seed,
+        String draft,
+        Speculation speculation,
+        ChatOptions chat,
         Grammar grammar) {
-    static final List<String> KEYS = List.of("n", "max_new_tokens", "temperature", "top_k", "top_p", "min_p", "seed", "stop",
-            "draft", "lookup", "draft_max", "lookup_ngram", "chat", "system", "date", "json_schema", "grammar");
+    static final List<String> KEYS = List.of(
+            "n",
+            "max_new_tokens",
+            "temperature",
+            "top_k",
+            "top_p",
+            "min_p",
+            "seed",
+            "stop",
+            "draft",
+            "lookup",
+            "draft_max",
+            "lookup_ngram",
+            "chat",
+            "system",
+            "date",
+            "json_schema",
+            "grammar");
 
     static final LlmOptions DEFAULTS = parse(Map.of());
 
@@ -54,7 +76,8 @@ record LlmOptions(int n, GenerationOptions generation, long seed, String draft, 
     static LlmOptions parse(Map<String, String> options) {
         for (String key : options.keySet()) {
             if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("unknown option '" + key + "' (known: " + String.join(", ", KEYS) + ")");
+                throw new IllegalArgumentException(
+                        "unknown option '" + key + "' (known: " + String.join(", ", KEYS) + ")");
             }
         }
         int n = (int) integer(options, "n", 1, 1, Integer.MAX_VALUE);
@@ -69,15 +92,18 @@ record LlmOptions(int n, GenerationOptions generation, long seed, String draft, 
             sampler = new SamplerOptions(temperature, topK, topP, minP, seed);
         } catch (IllegalArgumentException e) {
             // The sampler names its parameters as the command line does (top-p); say it the SQL way (top_p).
-            String msg = e.getMessage().replace("top-k", "top_k").replace("top-p", "top_p").replace("min-p", "min_p");
+            String msg = e.getMessage()
+                    .replace("top-k", "top_k")
+                    .replace("top-p", "top_p")
+                    .replace("min-p", "min_p");
             throw new IllegalArgumentException("option " + msg, e);
         }
         String stop = options.get("stop");
         if (stop != null && stop.isEmpty()) {
             throw new IllegalArgumentException("option 'stop' must not be empty");
         }
-        GenerationOptions g = new GenerationOptions(maxNew, sampler, stop == null ? List.of() : List.of(stop), KvType.F32,
-                256, 0);
+        GenerationOptions g =
+                new GenerationOptions(maxNew, sampler, stop == null ? List.of() : List.of(stop), KvType.F32, 256, 0);
         String draft = options.get("draft");
         if (draft != null && draft.isBlank()) {
             throw new IllegalArgumentException("option 'draft' must name a model");
@@ -91,14 +117,16 @@ record LlmOptions(int n, GenerationOptions generation, long seed, String draft, 
         }
         int draftMax = (int) integer(options, "draft_max", 8, 1, 64);
         int ngram = (int) integer(options, "lookup_ngram", 3, 1, 16);
-        Speculation spec = draft != null ? Speculation.draft(draftMax)
+        Speculation spec = draft != null
+                ? Speculation.draft(draftMax)
                 : lookup.equals("true") ? Speculation.lookup(draftMax, ngram) : Speculation.NONE;
         String schema = options.get("json_schema");
         String gbnf = options.get("grammar");
         if (schema != null && gbnf != null) {
             throw new IllegalArgumentException("options 'json_schema' and 'grammar' are exclusive");
         }
-        Grammar grammar = schema != null ? JsonSchemaGrammar.compile(schema, "option 'json_schema'")
+        Grammar grammar = schema != null
+                ? JsonSchemaGrammar.compile(schema, "option 'json_schema'")
                 : gbnf != null ? Grammar.parse(gbnf, "option 'grammar'") : null;
         return new LlmOptions(n, g, seed, draft, spec, ChatOptions.parse(options), grammar);
     }

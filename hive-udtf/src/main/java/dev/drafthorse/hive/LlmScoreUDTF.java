@@ -41,27 +41,32 @@ import org.slf4j.LoggerFactory;
  * <p>A NULL prompt, candidates array or model path gives no row; NULL candidates are skipped. An empty
  * prompt is a bad row: its candidates come out with NULL logprob and prob, logged once.
  */
-@Description(name = "llm_score",
-        value = "_FUNC_(STRING prompt, ARRAY<STRING> candidates, STRING model_path [, MAP<STRING, STRING> options]) - one row"
-                + " (candidate STRING,"
-                + " logprob DOUBLE, prob DOUBLE) per candidate, prob normalized over the candidates",
-        extended = "logprob is the natural log of the probability of the candidate's tokens following the prompt; prob is"
-                + " exp(logprob) / sum over the row's candidates. Write candidates as they would follow the prompt"
-                + " (usually with a leading space). NULL candidates are skipped; an empty prompt gives NULL scores. Options: chat"
-                + " ('true': the prompt is one user message rendered by the model's chat template, the candidates follow the"
-                + " assistant header), system (a system message), date (YYYY-MM-DD for strftime_now; default the query's day);"
-                + " a row the template refuses gives NULL scores.\n"
-                + "Example:\n"
-                + "  > SELECT r.id, s.candidate, s.prob FROM reviews r\n"
-                + "  >   LATERAL VIEW _FUNC_(concat('Review: ', r.body, '\\nSentiment:'), array(' positive', ' negative'),\n"
-                + "  >                       'hdfs:///models/stories260K.gguf') s AS candidate, logprob, prob;\n"
-                + "  1\t positive\t0.71\n"
-                + "  1\t negative\t0.29")
+@Description(
+        name = "llm_score",
+        value =
+                "_FUNC_(STRING prompt, ARRAY<STRING> candidates, STRING model_path [, MAP<STRING, STRING> options]) - one row"
+                        + " (candidate STRING,"
+                        + " logprob DOUBLE, prob DOUBLE) per candidate, prob normalized over the candidates",
+        extended =
+                "logprob is the natural log of the probability of the candidate's tokens following the prompt; prob is"
+                        + " exp(logprob) / sum over the row's candidates. Write candidates as they would follow the prompt"
+                        + " (usually with a leading space). NULL candidates are skipped; an empty prompt gives NULL scores. Options: chat"
+                        + " ('true': the prompt is one user message rendered by the model's chat template, the candidates follow the"
+                        + " assistant header), system (a system message), date (YYYY-MM-DD for strftime_now; default the query's day);"
+                        + " a row the template refuses gives NULL scores.\n"
+                        + "Example:\n"
+                        + "  > SELECT r.id, s.candidate, s.prob FROM reviews r\n"
+                        + "  >   LATERAL VIEW _FUNC_(concat('Review: ', r.body, '\\nSentiment:'), array(' positive', ' negative'),\n"
+                        + "  >                       'hdfs:///models/stories260K.gguf') s AS candidate, logprob, prob;\n"
+                        + "  1\t positive\t0.71\n"
+                        + "  1\t negative\t0.29")
 public final class LlmScoreUDTF extends GenericUDTF {
     static final String NAME = "llm_score";
-    static final String SIGNATURE = NAME + "(prompt STRING, candidates ARRAY<STRING>, model_path STRING [, options MAP<STRING, STRING>])";
+    static final String SIGNATURE =
+            NAME + "(prompt STRING, candidates ARRAY<STRING>, model_path STRING [, options MAP<STRING, STRING>])";
     /** The options this function takes: the chat keys. */
     static final List<String> KEYS = ChatOptions.KEYS;
+
     private static final Logger LOG = LoggerFactory.getLogger(LlmScoreUDTF.class);
 
     private transient PrimitiveObjectInspector promptOI;
@@ -91,8 +96,8 @@ public final class LlmScoreUDTF extends GenericUDTF {
         promptOI = Arguments.string(NAME, args, 0, "prompt");
         if (args[1].getCategory() != Category.LIST
                 || !Arguments.isString(((ListObjectInspector) args[1]).getListElementObjectInspector())) {
-            throw new UDFArgumentTypeException(1, NAME + ": argument 2 (candidates) must be ARRAY<STRING>, got "
-                    + args[1].getTypeName());
+            throw new UDFArgumentTypeException(
+                    1, NAME + ": argument 2 (candidates) must be ARRAY<STRING>, got " + args[1].getTypeName());
         }
         candidatesOI = (ListObjectInspector) args[1];
         candidateOI = (PrimitiveObjectInspector) candidatesOI.getListElementObjectInspector();
@@ -125,7 +130,8 @@ public final class LlmScoreUDTF extends GenericUDTF {
         loggedNull = false;
         return ObjectInspectorFactory.getStandardStructObjectInspector(
                 List.of("candidate", "logprob", "prob"),
-                List.of(PrimitiveObjectInspectorFactory.writableStringObjectInspector,
+                List.of(
+                        PrimitiveObjectInspectorFactory.writableStringObjectInspector,
                         PrimitiveObjectInspectorFactory.writableDoubleObjectInspector,
                         PrimitiveObjectInspectorFactory.writableDoubleObjectInspector));
     }
@@ -204,8 +210,8 @@ public final class LlmScoreUDTF extends GenericUDTF {
                 }
             }
         } catch (IllegalArgumentException e) {
-            throw new HiveException(NAME + ": scoring failed for a prompt of " + prompt.length() + " characters: "
-                    + e.getMessage(), e);
+            throw new HiveException(
+                    NAME + ": scoring failed for a prompt of " + prompt.length() + " characters: " + e.getMessage(), e);
         }
         double[] probs = Scorer.probabilities(scores);
         for (int i = 0; i < candidates.size(); i++) {
@@ -222,7 +228,8 @@ public final class LlmScoreUDTF extends GenericUDTF {
     private static ChatOptions chatOptions(Map<String, String> options) {
         for (String key : options.keySet()) {
             if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("unknown option '" + key + "' (known: " + String.join(", ", KEYS) + ")");
+                throw new IllegalArgumentException(
+                        "unknown option '" + key + "' (known: " + String.join(", ", KEYS) + ")");
             }
         }
         return ChatOptions.parse(options);
@@ -231,7 +238,10 @@ public final class LlmScoreUDTF extends GenericUDTF {
     /** A row the chat template refuses: its candidates with NULL scores, logged once. */
     private void rejectRow(List<String> candidates, String message) throws HiveException {
         if (rejected++ == 0) {
-            LOG.warn("{}: the chat template refused a row ({}); its candidates get NULL scores (logged once)", NAME, message);
+            LOG.warn(
+                    "{}: the chat template refused a row ({}); its candidates get NULL scores (logged once)",
+                    NAME,
+                    message);
         }
         for (String c : candidates) {
             candidate.set(c);

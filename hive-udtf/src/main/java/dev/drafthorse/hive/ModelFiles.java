@@ -141,8 +141,11 @@ final class ModelFiles {
             copyDir = Files.createTempDirectory("drafthorse-models-");
             copyDir.toFile().deleteOnExit();
         }
-        String hash = Integer.toHexString(key.hashCode()) + Long.toHexString(
-                java.util.UUID.nameUUIDFromBytes(key.getBytes(StandardCharsets.UTF_8)).getMostSignificantBits());
+        String hash = Integer.toHexString(key.hashCode())
+                + Long.toHexString(java.util
+                        .UUID
+                        .nameUUIDFromBytes(key.getBytes(StandardCharsets.UTF_8))
+                        .getMostSignificantBits());
         Path dst = copyDir.resolve(hash + "-" + src.getName());
         Path tmp = copyDir.resolve(dst.getFileName() + ".part");
         try (var in = fs.open(src)) {

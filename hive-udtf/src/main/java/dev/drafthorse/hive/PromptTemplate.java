@@ -13,6 +13,7 @@ final class PromptTemplate {
     private final String source;
     /** Literal text: before placeholder 0, between placeholders, after the last; one more than names. */
     private final String[] literals;
+
     private final String[] names;
 
     private PromptTemplate(String source, String[] literals, String[] names) {
@@ -38,9 +39,11 @@ final class PromptTemplate {
                 int close = template.indexOf('}', i + 1);
                 String name = close < 0 ? null : template.substring(i + 1, close);
                 if (name == null || !isName(name)) {
-                    String shown = close < 0 ? template.substring(i, Math.min(n, i + 20)) : template.substring(i, close + 1);
-                    throw new IllegalArgumentException("bad placeholder '" + shown + "' at character " + (i + 1)
-                            + ": a placeholder is {name} with letters, digits and _ (write {{ and }} for literal braces)");
+                    String shown =
+                            close < 0 ? template.substring(i, Math.min(n, i + 20)) : template.substring(i, close + 1);
+                    throw new IllegalArgumentException(
+                            "bad placeholder '" + shown + "' at character " + (i + 1)
+                                    + ": a placeholder is {name} with letters, digits and _ (write {{ and }} for literal braces)");
                 }
                 lits.add(lit.toString());
                 lit.setLength(0);
@@ -52,7 +55,8 @@ final class PromptTemplate {
                     i++;
                     continue;
                 }
-                throw new IllegalArgumentException("unmatched '}' at character " + (i + 1) + " (write }} for a literal })");
+                throw new IllegalArgumentException(
+                        "unmatched '}' at character " + (i + 1) + " (write }} for a literal })");
             } else {
                 lit.append(c);
             }

@@ -117,13 +117,16 @@ final class SharedCache {
                 return t;
             });
         }
-        e.eviction = timer.schedule(() -> {
-            synchronized (SharedCache.this) {
-                if (e.refs == 0 && entries.get(e.key) == e) {
-                    evict(e);
-                }
-            }
-        }, idleMillis, TimeUnit.MILLISECONDS);
+        e.eviction = timer.schedule(
+                () -> {
+                    synchronized (SharedCache.this) {
+                        if (e.refs == 0 && entries.get(e.key) == e) {
+                            evict(e);
+                        }
+                    }
+                },
+                idleMillis,
+                TimeUnit.MILLISECONDS);
     }
 
     private void evict(Entry e) {
@@ -137,8 +140,10 @@ final class SharedCache {
     /** References held on the entries of {@code kind} loaded from {@code file}, any version (for tests). */
     synchronized int refs(String kind, Path file) {
         Path abs = file.toAbsolutePath().normalize();
-        return entries.values().stream().filter(e -> e.key.kind().equals(kind) && e.key.file().equals(abs))
-                .mapToInt(e -> e.refs).sum();
+        return entries.values().stream()
+                .filter(e -> e.key.kind().equals(kind) && e.key.file().equals(abs))
+                .mapToInt(e -> e.refs)
+                .sum();
     }
 
     /** Entries currently held or idle (for tests). */

@@ -1,11 +1,11 @@
 package dev.drafthorse.hive;
 
-import dev.drafthorse.kernels.SharedFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.drafthorse.kernels.SharedFiles;
 import dev.drafthorse.kernels.gguf.GgufFile;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;
 import java.io.ByteArrayOutputStream;
@@ -16,9 +16,9 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class ChunkerTest {
     private static final String TEXT = "Once upon a time, Lily saw a café — naïve 🙂 and 日本語 text; the cat sat. "
@@ -70,12 +70,17 @@ class ChunkerTest {
 
     @ParameterizedTest
     @CsvSource({
-        "models, stories260K.gguf, 4, 0", "models, stories260K.gguf, 7, 3", "models, stories260K.gguf, 1, 0",
-        "vocab, ggml-vocab-gpt-2.gguf, 5, 2", "vocab, ggml-vocab-gpt-2.gguf, 1, 0",
-        "vocab, ggml-vocab-llama-spm.gguf, 6, 1", "vocab, ggml-vocab-deepseek-coder.gguf, 3, 1",
+        "models, stories260K.gguf, 4, 0",
+        "models, stories260K.gguf, 7, 3",
+        "models, stories260K.gguf, 1, 0",
+        "vocab, ggml-vocab-gpt-2.gguf, 5, 2",
+        "vocab, ggml-vocab-gpt-2.gguf, 1, 0",
+        "vocab, ggml-vocab-llama-spm.gguf, 6, 1",
+        "vocab, ggml-vocab-deepseek-coder.gguf, 3, 1",
     })
     void realTokenizersNeverSplitACharacter(String dir, String file, int max, int overlap) throws IOException {
-        Tokenizer tok = Tokenizer.fromGguf(GgufFile.open(SharedFiles.root().resolve(dir).resolve(file)));
+        Tokenizer tok =
+                Tokenizer.fromGguf(GgufFile.open(SharedFiles.root().resolve(dir).resolve(file)));
         int[] ids = tok.encode(TEXT, false, false);
         List<Chunker.Window> ws = Chunker.split(Chunker.boundaries(tok, ids), max, overlap);
         assertEquals(0, ws.get(0).start());
@@ -87,7 +92,8 @@ class ChunkerTest {
             assertTrue(!x.oversized() || max < 4, x + " oversized with max " + max);
             if (i > 0) {
                 Chunker.Window prev = ws.get(i - 1);
-                assertTrue(x.start() > prev.start() && x.start() <= prev.end(), "progress and no gap: " + prev + " " + x);
+                assertTrue(
+                        x.start() > prev.start() && x.start() <= prev.end(), "progress and no gap: " + prev + " " + x);
                 assertTrue(prev.end() - x.start() <= overlap, "overlap at most " + overlap);
             }
             byte[] bytes = bytes(tok, ids, x.start(), x.end());
@@ -114,8 +120,11 @@ class ChunkerTest {
 
     private static boolean isWholeUtf8(byte[] b) {
         try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b));
+            StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(b));
             return true;
         } catch (CharacterCodingException e) {
             return false;

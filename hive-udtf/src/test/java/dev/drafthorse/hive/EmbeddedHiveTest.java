@@ -36,14 +36,16 @@ class EmbeddedHiveTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "''|one of -f FILE or -e SQL is required",
-        "--bogus|unknown argument '--bogus'",
-        "-e|-e needs a value",
-        "-e SELECT 1 -f x.hql|-f: give only one of -f FILE and -e SQL",
-        "-f /no/such/script.hql|-f /no/such/script.hql: no such file",
-        "-e SELECT 1 --hiveconf novalue|--hiveconf wants KEY=VALUE, got 'novalue'",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "''|one of -f FILE or -e SQL is required",
+                "--bogus|unknown argument '--bogus'",
+                "-e|-e needs a value",
+                "-e SELECT 1 -f x.hql|-f: give only one of -f FILE and -e SQL",
+                "-f /no/such/script.hql|-f /no/such/script.hql: no such file",
+                "-e SELECT 1 --hiveconf novalue|--hiveconf wants KEY=VALUE, got 'novalue'",
+            })
     void badArgumentsExitTwoWithUsageOnStderr(String args, String message) {
         Result r = run(args.isEmpty() ? new String[0] : args.split(" (?=-)|(?<=^-e) |(?<=-f) |(?<=--hiveconf) "));
         assertEquals(2, r.code());
@@ -55,8 +57,10 @@ class EmbeddedHiveTest {
     void helpGoesToStdout() {
         Result r = run("--help");
         assertEquals(0, r.code());
-        assertTrue(r.out().startsWith(EmbeddedHive.USAGE) && r.out().contains("explode_prompts, explode_chunks, llm_generate,"
-                + " llm_score"), r.out());
+        assertTrue(
+                r.out().startsWith(EmbeddedHive.USAGE)
+                        && r.out().contains("explode_prompts, explode_chunks, llm_generate," + " llm_score"),
+                r.out());
     }
 
     @Test
@@ -76,19 +80,27 @@ class EmbeddedHiveTest {
 
         Result first = run("-f", script.toString(), "--metastore", metastore.toString());
         assertEquals(0, first.code(), first.err());
-        assertEquals("1\t0\t[  Good pan  ]\n1\t1\tT=  Good pan  ;\n2\t0\t[Bad lid]\n2\t1\tT=Bad lid;\n", first.out(),
+        assertEquals(
+                "1\t0\t[  Good pan  ]\n1\t1\tT=  Good pan  ;\n2\t0\t[Bad lid]\n2\t1\tT=Bad lid;\n",
+                first.out(),
                 "rows only, cells as they are");
         assertTrue(Files.isDirectory(metastore.resolve("metastore_db")));
 
-        Result second = run("--metastore", metastore.toString(), "-e",
+        Result second = run(
+                "--metastore",
+                metastore.toString(),
+                "-e",
                 "SELECT count(*) FROM reviews;\nSELECT id FROM no_such_table;\nSELECT 'never'");
         assertEquals(1, second.code());
         assertEquals("2\n", second.out(), "the table persisted; statements after the failure do not run");
         assertTrue(second.err().contains("drafthorse hive: -e: the statement on line 2 failed: "), second.err());
         assertTrue(second.err().contains("no_such_table"), second.err());
 
-        Result fresh = run("-e", "SHOW TABLES; SELECT x, length(x) FROM (SELECT ' a ' AS x) t",
-                "--hiveconf", "hive.cli.print.header=false");
+        Result fresh = run(
+                "-e",
+                "SHOW TABLES; SELECT x, length(x) FROM (SELECT ' a ' AS x) t",
+                "--hiveconf",
+                "hive.cli.print.header=false");
         assertEquals(0, fresh.code(), fresh.err());
         assertEquals(" a \t3\n", fresh.out(), "a fresh metastore has no tables");
     }

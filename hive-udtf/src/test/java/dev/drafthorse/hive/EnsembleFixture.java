@@ -44,12 +44,13 @@ final class EnsembleFixture {
         Path labelsFile = Files.writeString(dir.resolve("labels.tsv"), labels);
         FeatureTable table;
         Labels truth;
-        try (Reader f = Files.newBufferedReader(featuresFile); Reader l = Files.newBufferedReader(labelsFile)) {
+        try (Reader f = Files.newBufferedReader(featuresFile);
+                Reader l = Files.newBufferedReader(labelsFile)) {
             table = FeatureTable.readTsv(featuresFile.toString(), f);
             truth = Labels.readTsv(labelsFile.toString(), l);
         }
-        EnsembleParams params = EnsembleParams.defaults().with("ensemble.bagging.members", "7")
-                .with("ensemble.seed", "3");
+        EnsembleParams params =
+                EnsembleParams.defaults().with("ensemble.bagging.members", "7").with("ensemble.seed", "3");
         EnsembleModel trained = Ensembles.train(Dataset.of(table, truth), List.of(), params);
         Path file = dir.resolve("judge.ensemble");
         try (OutputStream out = Files.newOutputStream(file)) {

@@ -42,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EnsemblePredictUDFTest {
     @TempDir
     static Path dir;
+
     static EnsembleFixture.Trained trained;
     static String path;
 
@@ -68,8 +69,8 @@ class EnsemblePredictUDFTest {
     }
 
     private static UDFArgumentTypeException typeError(int position, ObjectInspector... args) {
-        UDFArgumentTypeException e = assertThrows(UDFArgumentTypeException.class,
-                () -> new EnsemblePredictUDF().initialize(args));
+        UDFArgumentTypeException e =
+                assertThrows(UDFArgumentTypeException.class, () -> new EnsemblePredictUDF().initialize(args));
         assertEquals(position, e.getArgumentId(), e.getMessage());
         assertTrue(e.getMessage().startsWith("ensemble_predict: "), e.getMessage());
         return e;
@@ -90,7 +91,8 @@ class EnsemblePredictUDFTest {
     }
 
     private static List<Object> direct(int row) {
-        Prediction p = trained.model().predict(trained.table().ids().get(row), trained.table().rows()[row]);
+        Prediction p = trained.model()
+                .predict(trained.table().ids().get(row), trained.table().rows()[row]);
         return List.of(p.label(), p.probability());
     }
 
@@ -107,9 +109,11 @@ class EnsemblePredictUDFTest {
 
     @Test
     void wrongArity() {
-        UDFArgumentLengthException e = assertThrows(UDFArgumentLengthException.class,
+        UDFArgumentLengthException e = assertThrows(
+                UDFArgumentLengthException.class,
                 () -> new EnsemblePredictUDF().initialize(new ObjectInspector[] {javaString()}));
-        assertTrue(e.getMessage().startsWith("ensemble_predict takes at least 2 arguments, got 1: ensemble_predict("),
+        assertTrue(
+                e.getMessage().startsWith("ensemble_predict takes at least 2 arguments, got 1: ensemble_predict("),
                 e.getMessage());
     }
 
@@ -125,40 +129,54 @@ class EnsemblePredictUDFTest {
 
     @Test
     void featureArgumentsMustBeNumbers() {
-        assertTrue(typeError(2, javaString(), javaDouble(), javaString()).getMessage()
+        assertTrue(typeError(2, javaString(), javaDouble(), javaString())
+                .getMessage()
                 .contains("argument 3 (feature 2) must be a number (an array or map of features must be the only"
                         + " feature argument), got string"));
-        assertTrue(typeError(1, javaString(), javaString()).getMessage()
+        assertTrue(typeError(1, javaString(), javaString())
+                .getMessage()
                 .contains("argument 2 (feature 1) must be a number, ARRAY<DOUBLE> or MAP<STRING,DOUBLE>, got string"));
         typeError(1, javaString(), list(javaDouble()), javaDouble());
     }
 
     @Test
     void arrayMustHoldNumbersAndMapMustBeKeyedByStrings() {
-        assertTrue(typeError(1, javaString(), list(javaString())).getMessage()
+        assertTrue(typeError(1, javaString(), list(javaString()))
+                .getMessage()
                 .contains("argument 2 (features) must be ARRAY<DOUBLE>, got array<string>"));
-        assertTrue(typeError(1, javaString(), map(javaInt(), javaDouble())).getMessage()
+        assertTrue(typeError(1, javaString(), map(javaInt(), javaDouble()))
+                .getMessage()
                 .contains("argument 2 (features) must be MAP<STRING,DOUBLE>, got map<int,double>"));
         typeError(1, javaString(), map(javaString(), javaString()));
     }
 
     @Test
     void constantPathWithTheWrongNumberOfFeaturesNamesBothCounts() {
-        UDFArgumentLengthException e = assertThrows(UDFArgumentLengthException.class,
-                () -> new EnsemblePredictUDF().initialize(new ObjectInspector[] {constString(path), javaDouble(), javaDouble()}));
-        assertEquals("ensemble_predict: the model '" + path + "' takes 3 features (f1, f2, f3), got 2 feature arguments",
+        UDFArgumentLengthException e = assertThrows(
+                UDFArgumentLengthException.class,
+                () -> new EnsemblePredictUDF()
+                        .initialize(new ObjectInspector[] {constString(path), javaDouble(), javaDouble()}));
+        assertEquals(
+                "ensemble_predict: the model '" + path + "' takes 3 features (f1, f2, f3), got 2 feature arguments",
                 e.getMessage());
     }
 
     @Test
     void constantPathThatIsMissingOrNotAModelFailsAtInitialize() throws Exception {
-        UDFArgumentException missing = assertThrows(UDFArgumentException.class, () -> new EnsemblePredictUDF()
-                .initialize(new ObjectInspector[] {constString(dir.resolve("nope.ensemble").toString()), list(javaDouble())}));
-        assertTrue(missing.getMessage().contains("cannot load the model") && missing.getMessage().contains("not found"),
+        UDFArgumentException missing = assertThrows(
+                UDFArgumentException.class,
+                () -> new EnsemblePredictUDF().initialize(new ObjectInspector[] {
+                    constString(dir.resolve("nope.ensemble").toString()), list(javaDouble())
+                }));
+        assertTrue(
+                missing.getMessage().contains("cannot load the model")
+                        && missing.getMessage().contains("not found"),
                 missing.getMessage());
         Path text = Files.writeString(dir.resolve("not-a-model.ensemble"), "id\tf1\n");
-        UDFArgumentException notModel = assertThrows(UDFArgumentException.class, () -> new EnsemblePredictUDF()
-                .initialize(new ObjectInspector[] {constString(text.toString()), list(javaDouble())}));
+        UDFArgumentException notModel = assertThrows(
+                UDFArgumentException.class,
+                () -> new EnsemblePredictUDF()
+                        .initialize(new ObjectInspector[] {constString(text.toString()), list(javaDouble())}));
         assertTrue(notModel.getMessage().contains("not a Drafthorse ensemble model file"), notModel.getMessage());
     }
 
@@ -191,8 +209,10 @@ class EnsemblePredictUDFTest {
             o.writeObject(root);
         }
         byte[] garbled = new String(payload, java.nio.charset.StandardCharsets.ISO_8859_1)
-                .replace("smile.base.cart.OrdinalNode", "smile.base.cart.OrdinalNodf").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-        java.util.Map<String, byte[]> files = java.util.Map.of("serialdos.ensemble", dos.toByteArray(), "garbled.ensemble", garbled);
+                .replace("smile.base.cart.OrdinalNode", "smile.base.cart.OrdinalNodf")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        java.util.Map<String, byte[]> files =
+                java.util.Map.of("serialdos.ensemble", dos.toByteArray(), "garbled.ensemble", garbled);
         for (java.util.Map.Entry<String, byte[]> f : files.entrySet()) {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             java.io.DataOutputStream d = new java.io.DataOutputStream(out);
@@ -205,11 +225,19 @@ class EnsemblePredictUDFTest {
             d.writeInt((int) crc.getValue());
             Path file = Files.write(dir.resolve(f.getKey()), out.toByteArray());
             long t0 = System.nanoTime();
-            UDFArgumentException e = assertThrows(UDFArgumentException.class, () -> new EnsemblePredictUDF()
-                    .initialize(new ObjectInspector[] {constString(file.toString()), list(javaDouble())}));
+            UDFArgumentException e = assertThrows(
+                    UDFArgumentException.class,
+                    () -> new EnsemblePredictUDF()
+                            .initialize(new ObjectInspector[] {constString(file.toString()), list(javaDouble())}));
             assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "refused within 5 s");
-            assertTrue(e.getMessage().contains(f.getKey() + ": payload refused: class "
-                    + (f.getKey().startsWith("serialdos") ? "java.util.HashMap" : "smile.base.cart.OrdinalNodf") + " is not allowed"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .contains(f.getKey() + ": payload refused: class "
+                                    + (f.getKey().startsWith("serialdos")
+                                            ? "java.util.HashMap"
+                                            : "smile.base.cart.OrdinalNodf")
+                                    + " is not allowed"),
+                    e.getMessage());
         }
     }
 
@@ -225,14 +253,19 @@ class EnsemblePredictUDFTest {
             assertEquals(direct(i), eval(c, columns(new Text(path), x)), "row " + i);
         }
         // both labels occur, so the check is not of a constant model
-        assertEquals(2, trained.table().ids().stream().map(id -> direct(trained.table().indexOf(id)).get(0)).distinct().count());
+        assertEquals(
+                2,
+                trained.table().ids().stream()
+                        .map(id -> direct(trained.table().indexOf(id)).get(0))
+                        .distinct()
+                        .count());
     }
 
     @Test
     void arrayAndMapEqualTheModelCalledDirectly() throws Exception {
         EnsemblePredictUDF a = udf(constString(path), list(javaDouble()));
-        EnsemblePredictUDF m = udf(writableString(), map(writableString(),
-                PrimitiveObjectInspectorFactory.writableDoubleObjectInspector));
+        EnsemblePredictUDF m = udf(
+                writableString(), map(writableString(), PrimitiveObjectInspectorFactory.writableDoubleObjectInspector));
         for (int i = 0; i < trained.table().size(); i++) {
             double[] x = trained.table().rows()[i];
             assertEquals(direct(i), eval(a, path, Arrays.stream(x).boxed().toList()), "row " + i);
@@ -247,11 +280,15 @@ class EnsemblePredictUDFTest {
 
     @Test
     void integersAndDecimalsAreWidened() throws Exception {
-        EnsemblePredictUDF u = udf(javaString(), javaInt(), javaDouble(),
+        EnsemblePredictUDF u = udf(
+                javaString(),
+                javaInt(),
+                javaDouble(),
                 PrimitiveObjectInspectorFactory.writableHiveDecimalObjectInspector);
         double[] x = {1, 0.25, -1.5};
         Prediction p = trained.model().predict("x", x);
-        assertEquals(List.of(p.label(), p.probability()),
+        assertEquals(
+                List.of(p.label(), p.probability()),
                 eval(u, path, 1, 0.25, new HiveDecimalWritable(HiveDecimal.create("-1.5"))));
     }
 
@@ -281,9 +318,12 @@ class EnsemblePredictUDFTest {
     @Test
     void mapWithoutAFeatureFailsNamingIt() throws Exception {
         EnsemblePredictUDF m = udf(javaString(), map(javaString(), javaDouble()));
-        HiveException e = assertThrows(HiveException.class, () -> eval(m, path, Map.of("f1", 0.1, "f3", 0.3, "f4", 1.0)));
-        assertEquals("ensemble_predict: the features map lacks feature 'f2' of the model '" + path
-                + "', which takes (f1, f2, f3)", e.getMessage());
+        HiveException e =
+                assertThrows(HiveException.class, () -> eval(m, path, Map.of("f1", 0.1, "f3", 0.3, "f4", 1.0)));
+        assertEquals(
+                "ensemble_predict: the features map lacks feature 'f2' of the model '" + path
+                        + "', which takes (f1, f2, f3)",
+                e.getMessage());
         e = assertThrows(HiveException.class, () -> eval(m, path, Map.of("f2", 0.1)));
         assertTrue(e.getMessage().contains("lacks 2 features (f1, f3)"), e.getMessage());
     }
@@ -292,8 +332,10 @@ class EnsemblePredictUDFTest {
     void runtimeCountMismatchesNameBothCounts() throws Exception {
         EnsemblePredictUDF a = udf(javaString(), list(javaDouble()));
         HiveException e = assertThrows(HiveException.class, () -> eval(a, path, List.of(0.1, 0.2)));
-        assertEquals("ensemble_predict: the model '" + path + "' takes 3 features (f1, f2, f3), the features array has 2"
-                + " elements", e.getMessage());
+        assertEquals(
+                "ensemble_predict: the model '" + path + "' takes 3 features (f1, f2, f3), the features array has 2"
+                        + " elements",
+                e.getMessage());
         EnsemblePredictUDF c = udf(javaString(), javaDouble(), javaDouble()); // path not constant: checked per row
         e = assertThrows(HiveException.class, () -> eval(c, path, 0.1, 0.2));
         assertTrue(e.getMessage().endsWith("takes 3 features (f1, f2, f3), got 2 feature arguments"), e.getMessage());
@@ -303,7 +345,8 @@ class EnsemblePredictUDFTest {
     void aMissingModelFailsTheRowNamingThePath() throws Exception {
         EnsemblePredictUDF u = udf(javaString(), list(javaDouble()));
         HiveException e = assertThrows(HiveException.class, () -> eval(u, "/no/such/model.ensemble", List.of(1.0)));
-        assertTrue(e.getMessage().startsWith("ensemble_predict: cannot load the model '/no/such/model.ensemble': "),
+        assertTrue(
+                e.getMessage().startsWith("ensemble_predict: cannot load the model '/no/such/model.ensemble': "),
                 e.getMessage());
     }
 
@@ -334,7 +377,8 @@ class EnsemblePredictUDFTest {
         eval(u, path, x);
         eval(u, path, x);
         assertEquals(before + 2, SharedCache.INSTANCE.refs("ensemble", file));
-        try (SharedCache.Lease<?> a = EnsemblePredictUDF.ensemble(path, null); SharedCache.Lease<?> b = EnsemblePredictUDF.ensemble(path, null)) {
+        try (SharedCache.Lease<?> a = EnsemblePredictUDF.ensemble(path, null);
+                SharedCache.Lease<?> b = EnsemblePredictUDF.ensemble(path, null)) {
             assertTrue(a.get() == b.get(), "one model object per file and version");
         }
         c.close();
@@ -351,7 +395,9 @@ class EnsemblePredictUDFTest {
 
     @Test
     void displayString() throws Exception {
-        assertEquals("ensemble_predict('m', a, b)", udf(javaString(), javaDouble()).getDisplayString(new String[] {"'m'", "a", "b"}));
+        assertEquals(
+                "ensemble_predict('m', a, b)",
+                udf(javaString(), javaDouble()).getDisplayString(new String[] {"'m'", "a", "b"}));
     }
 
     @Test
@@ -359,8 +405,11 @@ class EnsemblePredictUDFTest {
         EnsemblePredictUDF u = new EnsemblePredictUDF();
         ObjectInspector out = u.initialize(new ObjectInspector[] {javaString(), list(javaDouble())});
         opened.add(u);
-        Object r = u.evaluate(new DeferredObject[] {new DeferredJavaObject(path),
-                new DeferredJavaObject(Arrays.stream(trained.table().rows()[2]).boxed().toList())});
+        Object r = u.evaluate(new DeferredObject[] {
+            new DeferredJavaObject(path),
+            new DeferredJavaObject(
+                    Arrays.stream(trained.table().rows()[2]).boxed().toList())
+        });
         assertEquals(direct(2), ObjectInspectorUtils.copyToStandardJavaObject(r, out));
     }
 }

@@ -1,6 +1,5 @@
 package dev.drafthorse.hive;
 
-import dev.drafthorse.kernels.SharedFiles;
 import static dev.drafthorse.hive.Udtfs.constInt;
 import static dev.drafthorse.hive.Udtfs.constString;
 import static dev.drafthorse.hive.Udtfs.javaDouble;
@@ -13,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.drafthorse.kernels.SharedFiles;
 import dev.drafthorse.kernels.gguf.GgufFile;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -30,11 +30,13 @@ import org.junit.jupiter.api.Test;
 
 class ExplodeChunksUDTFTest {
     static final String MODEL = SharedFiles.model("stories260K.gguf").toString();
-    static final String TEXT = "Once upon a time, there was a little girl named Lily. She loved to play outside in the sun. "
-            + "One day, she saw a big red ball in the park.";
+    static final String TEXT =
+            "Once upon a time, there was a little girl named Lily. She loved to play outside in the sun. "
+                    + "One day, she saw a big red ball in the park.";
 
     private static UDFArgumentTypeException typeError(int position, ObjectInspector... args) {
-        UDFArgumentTypeException e = assertThrows(UDFArgumentTypeException.class, () -> new ExplodeChunksUDTF().initialize(args));
+        UDFArgumentTypeException e =
+                assertThrows(UDFArgumentTypeException.class, () -> new ExplodeChunksUDTF().initialize(args));
         assertEquals(position, e.getArgumentId(), e.getMessage());
         assertTrue(e.getMessage().startsWith("explode_chunks: "), e.getMessage());
         return e;
@@ -62,10 +64,14 @@ class ExplodeChunksUDTFTest {
 
     @Test
     void wrongArity() {
-        assertThrows(UDFArgumentLengthException.class,
+        assertThrows(
+                UDFArgumentLengthException.class,
                 () -> new ExplodeChunksUDTF().initialize(new ObjectInspector[] {javaString(), javaString()}));
-        UDFArgumentLengthException e = assertThrows(UDFArgumentLengthException.class, () -> new ExplodeChunksUDTF().initialize(
-                new ObjectInspector[] {javaString(), javaString(), javaInt(), javaInt(), javaInt()}));
+        UDFArgumentLengthException e = assertThrows(
+                UDFArgumentLengthException.class,
+                () -> new ExplodeChunksUDTF()
+                        .initialize(
+                                new ObjectInspector[] {javaString(), javaString(), javaInt(), javaInt(), javaInt()}));
         assertTrue(e.getMessage().startsWith("explode_chunks takes 3 to 4 arguments, got 5"), e.getMessage());
     }
 
@@ -81,7 +87,8 @@ class ExplodeChunksUDTFTest {
 
     @Test
     void maxTokensMustBeAnInteger() {
-        assertTrue(typeError(2, javaString(), javaString(), javaDouble()).getMessage()
+        assertTrue(typeError(2, javaString(), javaString(), javaDouble())
+                .getMessage()
                 .contains("argument 3 (max_tokens) must be an integer, got double"));
         typeError(2, javaString(), javaString(), javaString());
     }
@@ -93,13 +100,16 @@ class ExplodeChunksUDTFTest {
 
     @Test
     void constantMaxTokensMustBePositive() {
-        assertTrue(typeError(2, javaString(), javaString(), constInt(0)).getMessage().contains("max_tokens must be >= 1, got 0"));
+        assertTrue(typeError(2, javaString(), javaString(), constInt(0))
+                .getMessage()
+                .contains("max_tokens must be >= 1, got 0"));
     }
 
     @Test
     void constantOverlapMustBeNonNegativeAndBelowMaxTokens() {
         typeError(3, javaString(), javaString(), constInt(8), constInt(-1));
-        assertTrue(typeError(3, javaString(), javaString(), constInt(8), constInt(8)).getMessage()
+        assertTrue(typeError(3, javaString(), javaString(), constInt(8), constInt(8))
+                .getMessage()
                 .contains("overlap must be < max_tokens (8), got 8"));
     }
 
@@ -121,7 +131,8 @@ class ExplodeChunksUDTFTest {
         List<List<Object>> rows = r.process(TEXT, MODEL, 10, 3);
         assertEquals(expected(tokenizer(MODEL), TEXT, 10, 3), rows);
         assertTrue(rows.size() > 3);
-        assertTrue(((String) rows.get(0).get(1)).startsWith("Once upon"), (String) rows.get(0).get(1));
+        assertTrue(((String) rows.get(0).get(1)).startsWith("Once upon"), (String)
+                rows.get(0).get(1));
         r.close();
     }
 
@@ -129,10 +140,13 @@ class ExplodeChunksUDTFTest {
     void writableAndConstantInspectorsAndAVocabularyOnlyFile() throws Exception {
         String vocab = SharedFiles.vocab("ggml-vocab-gpt-2.gguf").toString();
         Udtfs.Run w = new Udtfs.Run(new ExplodeChunksUDTF(), writableString(), writableString(), writableInt());
-        assertEquals(expected(tokenizer(vocab), TEXT, 7, 0), w.process(new Text(TEXT), new Text(vocab), new IntWritable(7)));
-        Udtfs.Run c = new Udtfs.Run(new ExplodeChunksUDTF(), writableString(), constString(vocab), constInt(12), constInt(4));
-        assertEquals(expected(tokenizer(vocab), TEXT, 12, 4), c.process(new Text(TEXT), new Text(vocab), new IntWritable(12),
-                new IntWritable(4)));
+        assertEquals(
+                expected(tokenizer(vocab), TEXT, 7, 0), w.process(new Text(TEXT), new Text(vocab), new IntWritable(7)));
+        Udtfs.Run c =
+                new Udtfs.Run(new ExplodeChunksUDTF(), writableString(), constString(vocab), constInt(12), constInt(4));
+        assertEquals(
+                expected(tokenizer(vocab), TEXT, 12, 4),
+                c.process(new Text(TEXT), new Text(vocab), new IntWritable(12), new IntWritable(4)));
         w.close();
         c.close();
     }
@@ -159,7 +173,9 @@ class ExplodeChunksUDTFTest {
     void aMissingModelFileIsNamed() throws HiveException {
         Udtfs.Run r = new Udtfs.Run(new ExplodeChunksUDTF(), javaString(), javaString(), javaInt());
         HiveException e = assertThrows(HiveException.class, () -> r.process("text", "/no/such/model.gguf", 8));
-        assertTrue(e.getMessage().startsWith("explode_chunks: cannot read the tokenizer of '/no/such/model.gguf': model file"),
+        assertTrue(
+                e.getMessage()
+                        .startsWith("explode_chunks: cannot read the tokenizer of '/no/such/model.gguf': model file"),
                 e.getMessage());
     }
 
@@ -169,12 +185,18 @@ class ExplodeChunksUDTFTest {
         ExplodeChunksUDTF initialized = new ExplodeChunksUDTF();
         initialized.initialize(args);
         List<List<Object>> expected = expected(tokenizer(MODEL), TEXT, 9, 2);
-        assertEquals(expected, new Udtfs.Run(Udtfs.kryoCopy(initialized), args).process(TEXT, new Text(MODEL), new IntWritable(9), new IntWritable(2)));
+        assertEquals(
+                expected,
+                new Udtfs.Run(Udtfs.kryoCopy(initialized), args)
+                        .process(TEXT, new Text(MODEL), new IntWritable(9), new IntWritable(2)));
 
         ExplodeChunksUDTF used = new ExplodeChunksUDTF();
         Udtfs.Run r = new Udtfs.Run(used, args);
         r.process(TEXT, new Text(MODEL), new IntWritable(9), new IntWritable(2));
-        assertEquals(expected, new Udtfs.Run(Udtfs.kryoCopy(used), args).process(TEXT, new Text(MODEL), new IntWritable(9), new IntWritable(2)));
+        assertEquals(
+                expected,
+                new Udtfs.Run(Udtfs.kryoCopy(used), args)
+                        .process(TEXT, new Text(MODEL), new IntWritable(9), new IntWritable(2)));
         r.close();
     }
 }

@@ -33,7 +33,8 @@ class ExplodePromptsUDTFTest {
     }
 
     private static UDFArgumentTypeException typeError(int position, ObjectInspector... args) {
-        UDFArgumentTypeException e = assertThrows(UDFArgumentTypeException.class, () -> new ExplodePromptsUDTF().initialize(args));
+        UDFArgumentTypeException e =
+                assertThrows(UDFArgumentTypeException.class, () -> new ExplodePromptsUDTF().initialize(args));
         assertEquals(position, e.getArgumentId(), e.getMessage());
         assertTrue(e.getMessage().startsWith("explode_prompts: "), e.getMessage());
         return e;
@@ -43,21 +44,29 @@ class ExplodePromptsUDTFTest {
 
     @Test
     void wrongArity() {
-        assertThrows(UDFArgumentLengthException.class, () -> new ExplodePromptsUDTF().initialize(new ObjectInspector[] {javaString()}));
-        UDFArgumentLengthException e = assertThrows(UDFArgumentLengthException.class,
+        assertThrows(
+                UDFArgumentLengthException.class,
+                () -> new ExplodePromptsUDTF().initialize(new ObjectInspector[] {javaString()}));
+        UDFArgumentLengthException e = assertThrows(
+                UDFArgumentLengthException.class,
                 () -> new ExplodePromptsUDTF().initialize(new ObjectInspector[] {javaString(), REVIEW, REVIEW}));
-        assertTrue(e.getMessage().startsWith("explode_prompts takes 2 arguments, got 3: explode_prompts(templates"), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("explode_prompts takes 2 arguments, got 3: explode_prompts(templates"),
+                e.getMessage());
     }
 
     @Test
     void templatesMustBeStringsOrArrayOfStrings() {
         typeError(0, javaInt(), REVIEW);
-        assertTrue(typeError(0, list(javaInt()), REVIEW).getMessage().contains("ARRAY<STRING> or STRING, got array<int>"));
+        assertTrue(
+                typeError(0, list(javaInt()), REVIEW).getMessage().contains("ARRAY<STRING> or STRING, got array<int>"));
     }
 
     @Test
     void fieldsMustBeStructOrMap() {
-        assertTrue(typeError(1, javaString(), javaString()).getMessage().contains("must be a STRUCT or a MAP, got string"));
+        assertTrue(typeError(1, javaString(), javaString())
+                .getMessage()
+                .contains("must be a STRUCT or a MAP, got string"));
     }
 
     @Test
@@ -75,14 +84,18 @@ class ExplodePromptsUDTFTest {
     @Test
     void constantTemplateWithMissingFieldFailsAtInitializeNamingIt() {
         UDFArgumentTypeException e = typeError(1, constStringList("{title}", "{body}"), REVIEW);
-        assertTrue(e.getMessage().contains("template 1: placeholder {body}: fields has no field 'body' (it has: stars, title)"),
+        assertTrue(
+                e.getMessage()
+                        .contains("template 1: placeholder {body}: fields has no field 'body' (it has: stars, title)"),
                 e.getMessage());
     }
 
     @Test
     void constantTemplateWithNonPrimitiveFieldFailsAtInitialize() {
         ObjectInspector s = struct(List.of("tags"), List.of(list(javaString())));
-        assertTrue(typeError(1, constString("{tags}"), s).getMessage().contains("field 'tags' is array<string>, not a primitive"));
+        assertTrue(typeError(1, constString("{tags}"), s)
+                .getMessage()
+                .contains("field 'tags' is array<string>, not a primitive"));
     }
 
     // ---- schema and rows
@@ -97,32 +110,41 @@ class ExplodePromptsUDTFTest {
     @Test
     void javaInspectorsOneRowPerTemplate() throws HiveException {
         Udtfs.Run r = new Udtfs.Run(new ExplodePromptsUDTF(), list(javaString()), REVIEW);
-        assertEquals(List.of(row(0, "Title: Good pan", null), row(1, "Stars: 4/5 for Good pan", null)),
+        assertEquals(
+                List.of(row(0, "Title: Good pan", null), row(1, "Stars: 4/5 for Good pan", null)),
                 r.process(TEMPLATES, List.of("Good pan", 4)));
-        assertEquals(List.of(row(0, "Title: Bad lid", null), row(1, "Stars: 1/5 for Bad lid", null)),
+        assertEquals(
+                List.of(row(0, "Title: Bad lid", null), row(1, "Stars: 1/5 for Bad lid", null)),
                 r.process(TEMPLATES, List.of("Bad lid", 1)));
         r.close();
     }
 
     @Test
     void writableInspectorsAndMapFields() throws HiveException {
-        Udtfs.Run r = new Udtfs.Run(new ExplodePromptsUDTF(), list(writableString()), map(writableString(), writableString()));
+        Udtfs.Run r = new Udtfs.Run(
+                new ExplodePromptsUDTF(), list(writableString()), map(writableString(), writableString()));
         Map<Text, Text> fields = new HashMap<>();
         fields.put(new Text("Title"), new Text("Good pan"));
         fields.put(new Text("body"), null);
         List<Text> templates = List.of(new Text("{Title}!"), new Text("{title}"), new Text("{body}"));
-        assertEquals(List.of(
-                row(0, "Good pan!", null),
-                row(1, null, "placeholder {title}: fields has no key 'title' (it has: Title, body)"),
-                row(2, null, "placeholder {body}: field 'body' is NULL")), r.process(templates, fields));
+        assertEquals(
+                List.of(
+                        row(0, "Good pan!", null),
+                        row(1, null, "placeholder {title}: fields has no key 'title' (it has: Title, body)"),
+                        row(2, null, "placeholder {body}: field 'body' is NULL")),
+                r.process(templates, fields));
     }
 
     @Test
     void constantTemplatesAndOneStringTemplate() throws HiveException {
-        Udtfs.Run r = new Udtfs.Run(new ExplodePromptsUDTF(), constStringList("A {title}", null, "B {STARS}"),
+        Udtfs.Run r = new Udtfs.Run(
+                new ExplodePromptsUDTF(),
+                constStringList("A {title}", null, "B {STARS}"),
                 struct(List.of("title", "stars"), List.of(writableString(), writableInt())));
-        assertEquals(List.of(row(0, "A x", null), row(2, "B 5", null)),
-                r.process(Arrays.asList(new Text("A {title}"), null, new Text("B {STARS}")),
+        assertEquals(
+                List.of(row(0, "A x", null), row(2, "B 5", null)),
+                r.process(
+                        Arrays.asList(new Text("A {title}"), null, new Text("B {STARS}")),
                         List.of(new Text("x"), new org.apache.hadoop.io.IntWritable(5))));
         Udtfs.Run one = new Udtfs.Run(new ExplodePromptsUDTF(), javaString(), REVIEW);
         assertEquals(List.of(row(0, "T=z", null)), one.process("T={title}", List.of("z", 2)));
@@ -139,13 +161,17 @@ class ExplodePromptsUDTFTest {
     @Test
     void rowsThatCannotBeFilledCarryTheReason() throws HiveException {
         Udtfs.Run r = new Udtfs.Run(new ExplodePromptsUDTF(), list(javaString()), REVIEW);
-        assertEquals(List.of(
-                row(0, null, "placeholder {title}: field 'title' is NULL"),
-                row(1, null, "placeholder {nope}: fields has no field 'nope' (it has: stars, title)"),
-                row(2, null, "template 2: bad placeholder '{x y}' at character 1: a placeholder is {name} with letters,"
-                        + " digits and _ (write {{ and }} for literal braces)"),
-                row(3, null, "the prompt is empty"),
-                row(4, "3", null)),
+        assertEquals(
+                List.of(
+                        row(0, null, "placeholder {title}: field 'title' is NULL"),
+                        row(1, null, "placeholder {nope}: fields has no field 'nope' (it has: stars, title)"),
+                        row(
+                                2,
+                                null,
+                                "template 2: bad placeholder '{x y}' at character 1: a placeholder is {name} with letters,"
+                                        + " digits and _ (write {{ and }} for literal braces)"),
+                        row(3, null, "the prompt is empty"),
+                        row(4, "3", null)),
                 r.process(List.of("{title}", "{nope}", "{x y}", "", "{stars}"), Arrays.asList(null, 3)));
     }
 

@@ -36,7 +36,8 @@ class HiveScriptTest {
 
     @Test
     void unterminatedQuoteIsAnError() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HiveScript.split("SELECT 1;\nSELECT 'x;"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> HiveScript.split("SELECT 1;\nSELECT 'x;"));
         assertEquals("unterminated ' quote in the statement starting on line 2", e.getMessage());
     }
 }

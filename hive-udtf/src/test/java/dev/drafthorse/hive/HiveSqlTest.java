@@ -1,6 +1,5 @@
 package dev.drafthorse.hive;
 
-import dev.drafthorse.kernels.SharedFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,11 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.drafthorse.ensemble.Prediction;
+import dev.drafthorse.kernels.SharedFiles;
 import dev.drafthorse.kernels.embed.Embedder;
+import dev.drafthorse.kernels.generate.Scorer;
+import dev.drafthorse.kernels.gguf.GgufFile;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.tensor.Parallel;
-import dev.drafthorse.kernels.gguf.GgufFile;
-import dev.drafthorse.kernels.generate.Scorer;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -45,6 +45,7 @@ class HiveSqlTest {
 
     @TempDir
     static Path dir;
+
     static EmbeddedHive hive;
     static String schemeModel;
     static EnsembleFixture.Trained ensemble;
@@ -61,7 +62,10 @@ class HiveSqlTest {
         StringBuilder texts = new StringBuilder();
         JsonNode oracle = embedOracle();
         for (int i = 0; i < oracle.get("texts").size(); i++) {
-            texts.append(i).append('\t').append(oracle.get("texts").get(i).asText()).append('\n');
+            texts.append(i)
+                    .append('\t')
+                    .append(oracle.get("texts").get(i).asText())
+                    .append('\n');
         }
         Files.writeString(dir.resolve("texts.tsv"), texts + "3\t\\N\n");
         Path remote = dir.resolve("remote");
@@ -81,10 +85,15 @@ class HiveSqlTest {
         Files.writeString(dir.resolve("judged.tsv"), judged + "rnull\t0.5\t\\N\t1.0\n");
 
         hive = EmbeddedHive.open(null, Map.of(), new PrintStream(PrintStream.nullOutputStream()), System.err);
-        for (String table : List.of("reviews (id INT, title STRING, body STRING)", "docs (id INT, body STRING)",
-                "prompts (id INT, prompt STRING)", "texts (id INT, body STRING)", "judged (id STRING, f1 DOUBLE, f2 DOUBLE, f3 DOUBLE)")) {
+        for (String table : List.of(
+                "reviews (id INT, title STRING, body STRING)",
+                "docs (id INT, body STRING)",
+                "prompts (id INT, prompt STRING)",
+                "texts (id INT, body STRING)",
+                "judged (id STRING, f1 DOUBLE, f2 DOUBLE, f3 DOUBLE)")) {
             String name = table.substring(0, table.indexOf(' '));
-            hive.execute("CREATE TABLE " + table + " ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t' STORED AS TEXTFILE");
+            hive.execute(
+                    "CREATE TABLE " + table + " ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t' STORED AS TEXTFILE");
             hive.execute("LOAD DATA LOCAL INPATH '" + dir.resolve(name + ".tsv") + "' INTO TABLE " + name);
         }
         hive.execute("ADD FILE " + MODEL);
@@ -134,31 +143,38 @@ class HiveSqlTest {
         List<String> rows = query("SELECT r.id, p.template_id, p.prompt, p.error FROM reviews r LATERAL VIEW"
                 + " explode_prompts(array('Title: {title}', 'Review of {title}: {body}'),"
                 + " named_struct('title', r.title, 'body', r.body)) p AS template_id, prompt, error");
-        assertEquals(List.of(
-                row(1, 0, "Title: Good pan", null),
-                row(1, 1, "Review of Good pan: Heats evenly and cleans up fast.", null),
-                row(2, 0, "Title: Bad lid", null),
-                row(2, 1, "Review of Bad lid: The lid does not fit.", null),
-                row(3, 0, null, "placeholder {title}: field 'title' is NULL"),
-                row(3, 1, null, "placeholder {title}: field 'title' is NULL")), rows);
+        assertEquals(
+                List.of(
+                        row(1, 0, "Title: Good pan", null),
+                        row(1, 1, "Review of Good pan: Heats evenly and cleans up fast.", null),
+                        row(2, 0, "Title: Bad lid", null),
+                        row(2, 1, "Review of Bad lid: The lid does not fit.", null),
+                        row(3, 0, null, "placeholder {title}: field 'title' is NULL"),
+                        row(3, 1, null, "placeholder {title}: field 'title' is NULL")),
+                rows);
     }
 
     @Test
     void explodePromptsLateralViewOuterKeepsRowsWithNullInput() throws Exception {
         String from = "FROM reviews r LATERAL VIEW %s explode_prompts(IF(r.title IS NULL, NULL, array('T: {title}')),"
                 + " map('title', r.title)) p AS template_id, prompt, error";
-        assertEquals(List.of(row(1, 0, "T: Good pan"), row(2, 0, "T: Bad lid"), row(3, null, null)),
+        assertEquals(
+                List.of(row(1, 0, "T: Good pan"), row(2, 0, "T: Bad lid"), row(3, null, null)),
                 query("SELECT r.id, p.template_id, p.prompt " + from.formatted("OUTER")));
-        assertEquals(List.of(row(1, 0, "T: Good pan"), row(2, 0, "T: Bad lid")),
+        assertEquals(
+                List.of(row(1, 0, "T: Good pan"), row(2, 0, "T: Bad lid")),
                 query("SELECT r.id, p.template_id, p.prompt " + from.formatted("")));
     }
 
     @Test
     void explodePromptsConstantTemplateWithMissingFieldFailsAtCompileTime() {
-        EmbeddedHive.StatementException e = assertThrows(EmbeddedHive.StatementException.class, () -> query(
-                "SELECT p.prompt FROM reviews r LATERAL VIEW explode_prompts('{summary}', named_struct('title', r.title)) p"
-                        + " AS template_id, prompt, error"));
-        assertTrue(e.getMessage().contains("placeholder {summary}: fields has no field 'summary' (it has: title)"),
+        EmbeddedHive.StatementException e = assertThrows(
+                EmbeddedHive.StatementException.class,
+                () -> query(
+                        "SELECT p.prompt FROM reviews r LATERAL VIEW explode_prompts('{summary}', named_struct('title', r.title)) p"
+                                + " AS template_id, prompt, error"));
+        assertTrue(
+                e.getMessage().contains("placeholder {summary}: fields has no field 'summary' (it has: title)"),
                 e.getMessage());
     }
 
@@ -180,7 +196,9 @@ class HiveSqlTest {
 
     /** llama-embedding's vectors for llama_tied_gqa (recorded in inference-kernels' test resources, see scripts/embedding-oracle.sh). */
     static JsonNode embedOracle() throws IOException {
-        return new ObjectMapper().readTree(Path.of("../inference-kernels/src/test/resources/embed/llama_tied_gqa.json").toFile());
+        return new ObjectMapper()
+                .readTree(Path.of("../inference-kernels/src/test/resources/embed/llama_tied_gqa.json")
+                        .toFile());
     }
 
     static float[] floats(String hiveArray) {
@@ -198,21 +216,31 @@ class HiveSqlTest {
         Path llama = SharedFiles.model("arch").resolve("llama_tied_gqa.gguf");
         JsonNode oracle = embedOracle();
         for (String pooling : List.of("mean", "last")) {
-            List<String> rows = query("SELECT id, llm_embed(body, '" + llama + "', map('pooling', '" + pooling + "')) FROM texts ORDER BY id");
+            List<String> rows = query("SELECT id, llm_embed(body, '" + llama + "', map('pooling', '" + pooling
+                    + "')) FROM texts ORDER BY id");
             assertEquals(4, rows.size(), rows.toString());
             assertEquals(row(3, null), rows.get(3));
             try (Parallel par = new Parallel(1)) {
                 Model m = Model.load(llama, par);
-                Embedder e = new Embedder(m, dev.drafthorse.kernels.embed.Pooling.parse("pooling", pooling),
-                        dev.drafthorse.kernels.embed.Normalization.L2, m.config().contextLength(), Embedder.DEFAULT_BATCH_TOKENS);
+                Embedder e = new Embedder(
+                        m,
+                        dev.drafthorse.kernels.embed.Pooling.parse("pooling", pooling),
+                        dev.drafthorse.kernels.embed.Normalization.L2,
+                        m.config().contextLength(),
+                        Embedder.DEFAULT_BATCH_TOKENS);
                 for (int i = 0; i < 3; i++) {
                     String[] c = cells(rows.get(i));
                     assertEquals(String.valueOf(i), c[0]);
                     float[] got = floats(c[1]);
-                    org.junit.jupiter.api.Assertions.assertArrayEquals(e.embed(oracle.get("texts").get(i).asText()), got, pooling + " row " + i);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(
+                            e.embed(oracle.get("texts").get(i).asText()), got, pooling + " row " + i);
                     JsonNode ref = oracle.get(pooling).get(i);
                     for (int k = 0; k < got.length; k++) {
-                        assertEquals(ref.get(k).asDouble(), got[k], 1e-5, pooling + " row " + i + " element " + k + " against llama.cpp");
+                        assertEquals(
+                                ref.get(k).asDouble(),
+                                got[k],
+                                1e-5,
+                                pooling + " row " + i + " element " + k + " against llama.cpp");
                     }
                 }
             }
@@ -225,7 +253,8 @@ class HiveSqlTest {
         Path llama = SharedFiles.model("arch").resolve("llama_tied_gqa.gguf");
         String query = "The cat sat on the mat.";
         List<String> rows = query("WITH q AS (SELECT llm_embed('" + query + "', '" + llama + "') AS qv),"
-                + " pairs AS (SELECT t.id, llm_embed(t.body, '" + llama + "') AS v, q.qv FROM texts t CROSS JOIN q WHERE t.body IS NOT NULL)"
+                + " pairs AS (SELECT t.id, llm_embed(t.body, '" + llama
+                + "') AS v, q.qv FROM texts t CROSS JOIN q WHERE t.body IS NOT NULL)"
                 + " SELECT p.id, SUM(x * p.qv[i]) AS cosine FROM pairs p LATERAL VIEW posexplode(p.v) e AS i, x"
                 + " GROUP BY p.id ORDER BY cosine DESC");
         assertEquals(3, rows.size(), rows.toString());
@@ -236,7 +265,8 @@ class HiveSqlTest {
             double previous = Double.POSITIVE_INFINITY;
             for (String r : rows) {
                 String[] c = cells(r);
-                float[] v = e.embed(oracle.get("texts").get(Integer.parseInt(c[0])).asText());
+                float[] v =
+                        e.embed(oracle.get("texts").get(Integer.parseInt(c[0])).asText());
                 double dot = 0;
                 for (int k = 0; k < v.length; k++) {
                     dot += (double) v[k] * q[k];
@@ -251,8 +281,9 @@ class HiveSqlTest {
 
     @Test
     void llmEmbedOfExplodedChunks() throws Exception {
-        List<String> rows = query("SELECT d.id, c.chunk_id, c.chunk, llm_embed(c.chunk, 'stories260K.gguf') FROM docs d LATERAL VIEW"
-                + " explode_chunks(d.body, 'stories260K.gguf', 16, 4) c AS chunk_id, chunk, token_start, token_end");
+        List<String> rows = query(
+                "SELECT d.id, c.chunk_id, c.chunk, llm_embed(c.chunk, 'stories260K.gguf') FROM docs d LATERAL VIEW"
+                        + " explode_chunks(d.body, 'stories260K.gguf', 16, 4) c AS chunk_id, chunk, token_start, token_end");
         assertTrue(rows.size() > 2, rows.toString());
         try (Parallel par = new Parallel(1)) {
             Embedder e = Embedder.of(Model.load(MODEL, par));
@@ -265,7 +296,8 @@ class HiveSqlTest {
 
     @Test
     void llmGenerateGreedyEqualsTheReferenceText() throws Exception {
-        String expected = Files.readString(SharedFiles.model("stories260K.greedy.sun.120.txt")).strip();
+        String expected = Files.readString(SharedFiles.model("stories260K.greedy.sun.120.txt"))
+                .strip();
         List<String> rows = query("SELECT g.sample_id, g.text, g.tokens, g.finish_reason FROM prompts p LATERAL VIEW"
                 + " llm_generate(p.prompt, 'stories260K.gguf', map('max_new_tokens', '120')) g"
                 + " AS sample_id, text, tokens, finish_reason WHERE p.id = 1");
@@ -295,23 +327,31 @@ class HiveSqlTest {
 
     @Test
     void chatOptionRendersTheModelsTemplateAndRejectsWhatItRaises() throws Exception {
-        Path chatModel = LlmChatOptionsTest.withTemplate(dir.resolve("stories-gemma.gguf"),
+        Path chatModel = LlmChatOptionsTest.withTemplate(
+                dir.resolve("stories-gemma.gguf"),
                 Files.readString(SharedFiles.root().resolve("chat").resolve("google-gemma-2-2b-it.jinja")));
-        List<String> rows = query("SELECT p.id, g.text, g.finish_reason FROM prompts p LATERAL VIEW llm_generate(p.prompt, '"
-                + chatModel.toUri() + "', map('chat', 'true', 'max_new_tokens', '8', 'date', '2026-01-15')) g"
-                + " AS sample_id, text, tokens, finish_reason WHERE p.id = 1");
-        Udtfs.Run direct = new Udtfs.Run(new LlmGenerateUDTF(), Udtfs.javaString(), Udtfs.javaString(),
+        List<String> rows =
+                query("SELECT p.id, g.text, g.finish_reason FROM prompts p LATERAL VIEW llm_generate(p.prompt, '"
+                        + chatModel.toUri() + "', map('chat', 'true', 'max_new_tokens', '8', 'date', '2026-01-15')) g"
+                        + " AS sample_id, text, tokens, finish_reason WHERE p.id = 1");
+        Udtfs.Run direct = new Udtfs.Run(
+                new LlmGenerateUDTF(),
+                Udtfs.javaString(),
+                Udtfs.javaString(),
                 Udtfs.map(Udtfs.javaString(), Udtfs.javaString()));
-        List<Object> expected = direct.process(SUN, chatModel.toString(), Map.of("chat", "true", "max_new_tokens", "8",
-                "date", "2026-01-15")).get(0);
+        List<Object> expected = direct.process(
+                        SUN, chatModel.toString(), Map.of("chat", "true", "max_new_tokens", "8", "date", "2026-01-15"))
+                .get(0);
         direct.close();
         assertEquals(List.of(row(1, expected.get(1), expected.get(3))), rows);
-        List<String> rejected = query("SELECT p.id, g.text, g.finish_reason FROM prompts p LATERAL VIEW llm_generate(p.prompt, '"
-                + chatModel.toUri() + "', map('chat', 'true', 'system', 'Be brief.', 'max_new_tokens', '8')) g"
-                + " AS sample_id, text, tokens, finish_reason WHERE p.id = 2");
+        List<String> rejected =
+                query("SELECT p.id, g.text, g.finish_reason FROM prompts p LATERAL VIEW llm_generate(p.prompt, '"
+                        + chatModel.toUri() + "', map('chat', 'true', 'system', 'Be brief.', 'max_new_tokens', '8')) g"
+                        + " AS sample_id, text, tokens, finish_reason WHERE p.id = 2");
         assertEquals(List.of(row(2, null, "rejected: System role not supported")), rejected);
-        List<String> scores = query("SELECT s.candidate FROM prompts p LATERAL VIEW llm_score(p.prompt, array('Yes', 'No'), '"
-                + chatModel.toUri() + "', map('chat', 'true')) s AS candidate, logprob, prob WHERE p.id = 2");
+        List<String> scores =
+                query("SELECT s.candidate FROM prompts p LATERAL VIEW llm_score(p.prompt, array('Yes', 'No'), '"
+                        + chatModel.toUri() + "', map('chat', 'true')) s AS candidate, logprob, prob WHERE p.id = 2");
         assertEquals(List.of("Yes", "No"), scores);
     }
 
@@ -319,9 +359,11 @@ class HiveSqlTest {
     void jsonSchemaOptionGivesJsonThatGetJsonObjectReads() throws Exception {
         String schema = "{\"type\": \"object\", \"properties\": {\"mood\": {\"enum\": [\"happy\", \"sad\"]},"
                 + " \"age\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 99}}, \"required\": [\"mood\", \"age\"]}";
-        List<String> rows = query("SELECT p.id, get_json_object(g.text, '$.mood'), get_json_object(g.text, '$.age'), g.finish_reason"
-                + " FROM prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri() + "', map('json_schema', '" + schema
-                + "', 'temperature', '1.0', 'n', '3', 'max_new_tokens', '100')) g AS sample_id, text, tokens, finish_reason");
+        List<String> rows = query(
+                "SELECT p.id, get_json_object(g.text, '$.mood'), get_json_object(g.text, '$.age'), g.finish_reason"
+                        + " FROM prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri()
+                        + "', map('json_schema', '" + schema
+                        + "', 'temperature', '1.0', 'n', '3', 'max_new_tokens', '100')) g AS sample_id, text, tokens, finish_reason");
         assertFalse(rows.isEmpty());
         for (String r : rows) {
             String[] f = r.split("\t", -1);
@@ -330,21 +372,29 @@ class HiveSqlTest {
             assertTrue(age >= 1 && age <= 99, r);
             assertEquals("eos", f[3], r);
         }
-        EmbeddedHive.StatementException e = assertThrows(EmbeddedHive.StatementException.class, () -> query("SELECT g.text FROM"
-                + " prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri() + "', map('json_schema', '{\"type\": \"strin\"}')) g"
-                + " AS sample_id, text, tokens, finish_reason"));
+        EmbeddedHive.StatementException e = assertThrows(
+                EmbeddedHive.StatementException.class,
+                () -> query("SELECT g.text FROM"
+                        + " prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri()
+                        + "', map('json_schema', '{\"type\": \"strin\"}')) g"
+                        + " AS sample_id, text, tokens, finish_reason"));
         assertTrue(e.getMessage().contains("option 'json_schema' at $.type: unknown type"), e.getMessage());
     }
 
     @Test
     void llmGenerateWithADraftModelOrLookupGivesPlainGreedyText() throws Exception {
-        String base = "SELECT p.id, g.text FROM prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri() + "', map(";
+        String base =
+                "SELECT p.id, g.text FROM prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri() + "', map(";
         String tail = "'max_new_tokens', '24')) g AS sample_id, text, tokens, finish_reason";
         List<String> plain = query(base + tail);
-        assertEquals(plain, query(base + "'draft', '" + MODEL.resolveSibling("tinystories-1m.gguf").toUri() + "', 'draft_max', '4', " + tail));
+        assertEquals(
+                plain,
+                query(base + "'draft', '"
+                        + MODEL.resolveSibling("tinystories-1m.gguf").toUri() + "', 'draft_max', '4', " + tail));
         assertEquals(plain, query(base + "'lookup', 'true', " + tail));
-        EmbeddedHive.StatementException e = assertThrows(EmbeddedHive.StatementException.class, () -> query(
-                base + "'draft', '" + MODEL.toUri() + "', 'lookup', 'true', " + tail));
+        EmbeddedHive.StatementException e = assertThrows(
+                EmbeddedHive.StatementException.class,
+                () -> query(base + "'draft', '" + MODEL.toUri() + "', 'lookup', 'true', " + tail));
         assertTrue(e.getMessage().contains("options 'draft' and 'lookup' are exclusive"), e.getMessage());
     }
 
@@ -352,7 +402,8 @@ class HiveSqlTest {
     void llmScoreMatchesTheScorerThroughAHadoopUriAndOuter() throws Exception {
         List<String> labels = List.of(" mat", " sun", " ball");
         List<String> rows = query("SELECT p.id, s.candidate, s.logprob, s.prob FROM prompts p LATERAL VIEW OUTER"
-                + " llm_score(p.prompt, array(' mat', ' sun', ' ball'), '" + schemeModel + "') s AS candidate, logprob, prob");
+                + " llm_score(p.prompt, array(' mat', ' sun', ' ball'), '" + schemeModel
+                + "') s AS candidate, logprob, prob");
         assertEquals(7, rows.size(), rows.toString());
         assertEquals(row(3, null, null, null), rows.get(6));
         int k = 0;
@@ -372,15 +423,20 @@ class HiveSqlTest {
 
     @Test
     void chainedLateralViewsScoreEveryPrompt() throws Exception {
-        List<String> rows = query("SELECT r.id, p.template_id, s.candidate, s.logprob FROM reviews r"
-                + " LATERAL VIEW explode_prompts(array('{body} The review is', 'Title: {title}. It is'),"
-                + "   map('body', r.body, 'title', r.title)) p AS template_id, prompt, error"
-                + " LATERAL VIEW llm_score(p.prompt, array(' good', ' bad'), 'stories260K.gguf') s AS candidate, logprob, prob");
+        List<String> rows = query(
+                "SELECT r.id, p.template_id, s.candidate, s.logprob FROM reviews r"
+                        + " LATERAL VIEW explode_prompts(array('{body} The review is', 'Title: {title}. It is'),"
+                        + "   map('body', r.body, 'title', r.title)) p AS template_id, prompt, error"
+                        + " LATERAL VIEW llm_score(p.prompt, array(' good', ' bad'), 'stories260K.gguf') s AS candidate, logprob, prob");
         List<String> expected = new ArrayList<>();
-        String[][] reviews = {{"1", "Good pan", "Heats evenly and cleans up fast."}, {"2", "Bad lid", "The lid does not fit."},
-            {"3", null, "No title here."}};
+        String[][] reviews = {
+            {"1", "Good pan", "Heats evenly and cleans up fast."},
+            {"2", "Bad lid", "The lid does not fit."},
+            {"3", null, "No title here."}
+        };
         for (String[] r : reviews) {
-            List<String> prompts = Arrays.asList(r[2] + " The review is", r[1] == null ? null : "Title: " + r[1] + ". It is");
+            List<String> prompts =
+                    Arrays.asList(r[2] + " The review is", r[1] == null ? null : "Title: " + r[1] + ". It is");
             for (int t = 0; t < 2; t++) {
                 if (prompts.get(t) == null) {
                     continue; // explode_prompts gives a NULL prompt; llm_score gives no row for it
@@ -397,7 +453,8 @@ class HiveSqlTest {
     void ensemblePredictEqualsTheModelCalledDirectly() throws Exception {
         List<String> want = new ArrayList<>();
         for (int i = 0; i < ensemble.table().size(); i++) {
-            Prediction p = ensemble.model().predict(ensemble.table().ids().get(i), ensemble.table().rows()[i]);
+            Prediction p = ensemble.model()
+                    .predict(ensemble.table().ids().get(i), ensemble.table().rows()[i]);
             want.add(row(p.id(), p.label(), p.probability(), p.label(), p.probability()));
         }
         want.add(row("rnull", null, null, null, null));
@@ -407,11 +464,18 @@ class HiveSqlTest {
                 + " ensemble_predict('" + ensemble.file().getFileName() + "', map('f3', f3, 'f1', f1, 'f2', f2)) AS q"
                 + " FROM judged) t");
         assertEquals(want, got);
-        assertEquals(2, got.stream().map(r -> cells(r)[1]).filter(l -> !l.equals("NULL")).distinct().count(), got.toString());
+        assertEquals(
+                2,
+                got.stream()
+                        .map(r -> cells(r)[1])
+                        .filter(l -> !l.equals("NULL"))
+                        .distinct()
+                        .count(),
+                got.toString());
 
         // in a local MapReduce task: the plan carries the function, the task finds the model among the job's files
-        hive.execute("CREATE TABLE judged_out STORED AS ORC AS SELECT id,"
-                + " ensemble_predict('" + ensemble.file().getFileName() + "', array(f1, f2, f3)) AS p FROM judged");
+        hive.execute("CREATE TABLE judged_out STORED AS ORC AS SELECT id," + " ensemble_predict('"
+                + ensemble.file().getFileName() + "', array(f1, f2, f3)) AS p FROM judged");
         List<String> fromJob = query("SELECT id, p.label, p.probability, p.label, p.probability FROM judged_out");
         fromJob.sort(null);
         want.sort(null);
@@ -420,8 +484,9 @@ class HiveSqlTest {
 
     @Test
     void ensemblePredictWithTooFewFeaturesFailsAtCompileTime() {
-        EmbeddedHive.StatementException e = assertThrows(EmbeddedHive.StatementException.class, () -> query(
-                "SELECT ensemble_predict('" + ensemble.file().toUri() + "', f1, f2) FROM judged"));
+        EmbeddedHive.StatementException e = assertThrows(
+                EmbeddedHive.StatementException.class,
+                () -> query("SELECT ensemble_predict('" + ensemble.file().toUri() + "', f1, f2) FROM judged"));
         assertTrue(e.getMessage().contains("takes 3 features (f1, f2, f3), got 2 feature arguments"), e.getMessage());
     }
 
@@ -429,16 +494,20 @@ class HiveSqlTest {
     void insertSelectRunsTheFunctionsInALocalMapReduceJob() throws Exception {
         hive.execute("CREATE TABLE gen (id INT, template_id INT, sample_id INT, text STRING, tokens INT, finish STRING)"
                 + " STORED AS ORC");
-        hive.execute("INSERT OVERWRITE TABLE gen SELECT r.id, p.template_id, g.sample_id, g.text, g.tokens, g.finish_reason"
-                + " FROM reviews r"
-                + " LATERAL VIEW explode_prompts(array('{title} was', 'I think {body}'), named_struct('title', r.title,"
-                + "   'body', r.body)) p AS template_id, prompt, error"
-                + " LATERAL VIEW llm_generate(p.prompt, 'stories260K.gguf', map('n', '2', 'temperature', '0.8', 'seed', '3',"
-                + "   'max_new_tokens', '12')) g AS sample_id, text, tokens, finish_reason");
+        hive.execute(
+                "INSERT OVERWRITE TABLE gen SELECT r.id, p.template_id, g.sample_id, g.text, g.tokens, g.finish_reason"
+                        + " FROM reviews r"
+                        + " LATERAL VIEW explode_prompts(array('{title} was', 'I think {body}'), named_struct('title', r.title,"
+                        + "   'body', r.body)) p AS template_id, prompt, error"
+                        + " LATERAL VIEW llm_generate(p.prompt, 'stories260K.gguf', map('n', '2', 'temperature', '0.8', 'seed', '3',"
+                        + "   'max_new_tokens', '12')) g AS sample_id, text, tokens, finish_reason");
         assertTrue(hive.conf().get("mapreduce.framework.name").equals("local"));
         List<String> expected = new ArrayList<>();
-        String[][] reviews = {{"1", "Good pan", "Heats evenly and cleans up fast."}, {"2", "Bad lid", "The lid does not fit."},
-            {"3", null, "No title here."}};
+        String[][] reviews = {
+            {"1", "Good pan", "Heats evenly and cleans up fast."},
+            {"2", "Bad lid", "The lid does not fit."},
+            {"3", null, "No title here."}
+        };
         for (String[] r : reviews) {
             List<String> prompts = Arrays.asList(r[1] == null ? null : r[1] + " was", "I think " + r[2]);
             for (int t = 0; t < 2; t++) {
@@ -455,10 +524,12 @@ class HiveSqlTest {
         expected.sort(null);
         assertEquals(expected, rows);
 
-        hive.execute("CREATE TABLE scored (id INT, chunk_id INT, candidate STRING, logprob DOUBLE, prob DOUBLE) STORED AS ORC");
+        hive.execute(
+                "CREATE TABLE scored (id INT, chunk_id INT, candidate STRING, logprob DOUBLE, prob DOUBLE) STORED AS ORC");
         hive.execute("INSERT OVERWRITE TABLE scored SELECT d.id, c.chunk_id, s.candidate, s.logprob, s.prob FROM docs d"
                 + " LATERAL VIEW explode_chunks(d.body, 'stories260K.gguf', 24, 0) c AS chunk_id, chunk, token_start, token_end"
-                + " LATERAL VIEW llm_score(c.chunk, array(' happy', ' sad'), '" + schemeModel + "') s AS candidate, logprob, prob");
+                + " LATERAL VIEW llm_score(c.chunk, array(' happy', ' sad'), '" + schemeModel
+                + "') s AS candidate, logprob, prob");
         Tokenizer tok = Tokenizer.fromGguf(GgufFile.open(MODEL));
         List<String> want = new ArrayList<>();
         for (Object[] doc : new Object[][] {{1, ExplodeChunksUDTFTest.TEXT}, {3, "A short one."}}) {

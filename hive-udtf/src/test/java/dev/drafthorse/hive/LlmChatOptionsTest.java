@@ -1,6 +1,5 @@
 package dev.drafthorse.hive;
 
-import dev.drafthorse.kernels.SharedFiles;
 import static dev.drafthorse.hive.Udtfs.constString;
 import static dev.drafthorse.hive.Udtfs.constStringList;
 import static dev.drafthorse.hive.Udtfs.constStringMap;
@@ -11,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.drafthorse.kernels.SharedFiles;
 import dev.drafthorse.kernels.chat.ChatTemplate;
 import dev.drafthorse.kernels.chat.Message;
 import dev.drafthorse.kernels.generate.GenerationResult;
@@ -51,12 +51,15 @@ class LlmChatOptionsTest {
 
     @TempDir
     static Path dir;
+
     static String model;
 
     @BeforeAll
     static void chatModel() throws IOException {
-        model = withTemplate(dir.resolve("stories-gemma.gguf"), Files.readString(SharedFiles.root().resolve("chat")
-                .resolve("google-gemma-2-2b-it.jinja"))).toString();
+        model = withTemplate(
+                        dir.resolve("stories-gemma.gguf"),
+                        Files.readString(SharedFiles.root().resolve("chat").resolve("google-gemma-2-2b-it.jinja")))
+                .toString();
     }
 
     /** stories260K with a chat template in its metadata (weights unchanged). */
@@ -82,50 +85,71 @@ class LlmChatOptionsTest {
     }
 
     static String render(List<Message> messages) throws IOException {
-        ChatTemplate t = ChatTemplate.parse(Files.readString(SharedFiles.root().resolve("chat").resolve("google-gemma-2-2b-it.jinja")));
+        ChatTemplate t = ChatTemplate.parse(
+                Files.readString(SharedFiles.root().resolve("chat").resolve("google-gemma-2-2b-it.jinja")));
         return t.render(messages, true, "<s>", "</s>", DATE).text();
     }
 
     @Test
     void generateWithChatIsTheEngineOnTheRender() throws Exception {
-        Udtfs.Run r = new Udtfs.Run(new LlmGenerateUDTF(), javaString(), constString(model),
+        Udtfs.Run r = new Udtfs.Run(
+                new LlmGenerateUDTF(),
+                javaString(),
+                constString(model),
                 constStringMap("chat", "true", "max_new_tokens", "10", "date", "2026-01-15"));
         List<List<Object>> rows = r.process(PROMPT, new Text(model), null);
         r.close();
         try (Parallel par = new Parallel(1)) {
             Model m = Model.load(Path.of(model), par);
-            GenerationOptions o = new GenerationOptions(10, new SamplerOptions(0, 0, 1f, 0f, 0), List.of(), KvType.F32, 256, 0);
-            GenerationResult g = new Generator(m).generate(renderIds(m, render(List.of(new Message("user", PROMPT)))), o,
-                    Rng.forRow(0, PROMPT + "#0"), t -> { });
-            assertEquals(List.of(Arrays.asList(0, g.text(), g.tokens().length, g.finish().label())), rows);
+            GenerationOptions o =
+                    new GenerationOptions(10, new SamplerOptions(0, 0, 1f, 0f, 0), List.of(), KvType.F32, 256, 0);
+            GenerationResult g = new Generator(m)
+                    .generate(
+                            renderIds(m, render(List.of(new Message("user", PROMPT)))),
+                            o,
+                            Rng.forRow(0, PROMPT + "#0"),
+                            t -> {});
+            assertEquals(
+                    List.of(Arrays.asList(
+                            0, g.text(), g.tokens().length, g.finish().label())),
+                    rows);
         }
     }
 
     @Test
     void aTemplateThatRaisesRejectsTheRowWithItsMessage() throws Exception {
         Udtfs.Run r = new Udtfs.Run(new LlmGenerateUDTF(), javaString(), javaString(), map(javaString(), javaString()));
-        List<List<Object>> rows = r.process(PROMPT, model, Map.of("chat", "true", "system", "Be kind.", "max_new_tokens", "4"));
+        List<List<Object>> rows =
+                r.process(PROMPT, model, Map.of("chat", "true", "system", "Be kind.", "max_new_tokens", "4"));
         assertEquals(List.of(Arrays.asList(0, null, null, "rejected: System role not supported")), rows);
         // The same function goes on with the next row.
-        assertEquals(1, r.process(PROMPT, model, Map.of("chat", "true", "max_new_tokens", "4")).size());
+        assertEquals(
+                1,
+                r.process(PROMPT, model, Map.of("chat", "true", "max_new_tokens", "4"))
+                        .size());
         r.close();
     }
 
     @Test
     void scoreWithChatScoresAfterTheAssistantHeader() throws Exception {
-        Udtfs.Run r = new Udtfs.Run(new LlmScoreUDTF(), javaString(), list(javaString()), constString(model),
+        Udtfs.Run r = new Udtfs.Run(
+                new LlmScoreUDTF(),
+                javaString(),
+                list(javaString()),
+                constString(model),
                 constStringMap("chat", "true", "date", "2026-01-15"));
         List<List<Object>> rows = r.process("Was Tom happy?", List.of("Yes", "No"), new Text(model), null);
         try (Parallel par = new Parallel(1)) {
             Model m = Model.load(Path.of(model), par);
             String text = render(List.of(new Message("user", "Was Tom happy?")));
-            List<Scorer.Score> ref = new Scorer(m).scoreTree(renderIds(m, text),
-                    List.of(renderIds(m, text + "Yes"), renderIds(m, text + "No")));
+            List<Scorer.Score> ref = new Scorer(m)
+                    .scoreTree(renderIds(m, text), List.of(renderIds(m, text + "Yes"), renderIds(m, text + "No")));
             assertEquals(2, rows.size());
             assertEquals(ref.get(0).logprob(), (double) rows.get(0).get(1), 0.0);
             assertEquals(ref.get(1).logprob(), (double) rows.get(1).get(1), 0.0);
         }
-        Udtfs.Run sys = new Udtfs.Run(new LlmScoreUDTF(), javaString(), list(javaString()), javaString(), map(javaString(), javaString()));
+        Udtfs.Run sys = new Udtfs.Run(
+                new LlmScoreUDTF(), javaString(), list(javaString()), javaString(), map(javaString(), javaString()));
         List<List<Object>> rejected = sys.process("Hi", List.of("Yes"), model, Map.of("chat", "true", "system", "x"));
         assertEquals(List.of(Arrays.asList("Yes", null, null)), rejected);
         r.close();
@@ -134,23 +158,39 @@ class LlmChatOptionsTest {
 
     @Test
     void badChatOptionsFailByName() {
-        UDFArgumentTypeException e = assertThrows(UDFArgumentTypeException.class, () -> new LlmGenerateUDTF().initialize(
-                new org.apache.hadoop.hive.serde2.objectinspector.ObjectInspector[] {javaString(), constString(model),
-                    constStringMap("chat", "yes")}));
+        UDFArgumentTypeException e = assertThrows(
+                UDFArgumentTypeException.class,
+                () -> new LlmGenerateUDTF()
+                        .initialize(new org.apache.hadoop.hive.serde2.objectinspector.ObjectInspector[] {
+                            javaString(), constString(model), constStringMap("chat", "yes")
+                        }));
         assertEquals(2, e.getArgumentId());
         assertTrue(e.getMessage().contains("option 'chat' must be true or false, got 'yes'"), e.getMessage());
-        e = assertThrows(UDFArgumentTypeException.class, () -> new LlmScoreUDTF().initialize(
-                new org.apache.hadoop.hive.serde2.objectinspector.ObjectInspector[] {javaString(), constStringList("a"),
-                    constString(model), constStringMap("chat", "true", "date", "15.01.2026")}));
+        e = assertThrows(
+                UDFArgumentTypeException.class,
+                () -> new LlmScoreUDTF()
+                        .initialize(new org.apache.hadoop.hive.serde2.objectinspector.ObjectInspector[] {
+                            javaString(),
+                            constStringList("a"),
+                            constString(model),
+                            constStringMap("chat", "true", "date", "15.01.2026")
+                        }));
         assertEquals(3, e.getArgumentId());
-        assertTrue(e.getMessage().contains("option 'date' must be a date YYYY-MM-DD, got '15.01.2026'"), e.getMessage());
-        e = assertThrows(UDFArgumentTypeException.class, () -> new LlmScoreUDTF().initialize(
-                new org.apache.hadoop.hive.serde2.objectinspector.ObjectInspector[] {javaString(), constStringList("a"),
-                    constString(model), constStringMap("temperature", "1")}));
+        assertTrue(
+                e.getMessage().contains("option 'date' must be a date YYYY-MM-DD, got '15.01.2026'"), e.getMessage());
+        e = assertThrows(
+                UDFArgumentTypeException.class,
+                () -> new LlmScoreUDTF()
+                        .initialize(new org.apache.hadoop.hive.serde2.objectinspector.ObjectInspector[] {
+                            javaString(), constStringList("a"), constString(model), constStringMap("temperature", "1")
+                        }));
         assertTrue(e.getMessage().contains("unknown option 'temperature' (known: chat, system, date)"), e.getMessage());
-        e = assertThrows(UDFArgumentTypeException.class, () -> new LlmGenerateUDTF().initialize(
-                new org.apache.hadoop.hive.serde2.objectinspector.ObjectInspector[] {javaString(), constString(model),
-                    constStringMap("system", "x")}));
+        e = assertThrows(
+                UDFArgumentTypeException.class,
+                () -> new LlmGenerateUDTF()
+                        .initialize(new org.apache.hadoop.hive.serde2.objectinspector.ObjectInspector[] {
+                            javaString(), constString(model), constStringMap("system", "x")
+                        }));
         assertTrue(e.getMessage().contains("option 'system' goes with chat = 'true'"), e.getMessage());
     }
 
@@ -159,7 +199,11 @@ class LlmChatOptionsTest {
         Configuration conf = new Configuration(false);
         conf.set("hive.query.id", "some_user_20260115103000_1b2c3d4e-aaaa-bbbb-cccc-000000000000");
         assertEquals(DATE, ChatOptions.parse(Map.of("chat", "true")).dateFor(conf));
-        assertEquals(LocalDate.of(2025, 2, 3), ChatOptions.parse(Map.of("chat", "true", "date", "2025-02-03")).dateFor(conf));
-        assertEquals(LocalDate.now(java.time.ZoneOffset.UTC), ChatOptions.parse(Map.of("chat", "true")).dateFor(null));
+        assertEquals(
+                LocalDate.of(2025, 2, 3),
+                ChatOptions.parse(Map.of("chat", "true", "date", "2025-02-03")).dateFor(conf));
+        assertEquals(
+                LocalDate.now(java.time.ZoneOffset.UTC),
+                ChatOptions.parse(Map.of("chat", "true")).dateFor(null));
     }
 }

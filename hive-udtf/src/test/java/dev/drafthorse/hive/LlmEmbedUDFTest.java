@@ -1,12 +1,12 @@
 package dev.drafthorse.hive;
 
-import dev.drafthorse.kernels.SharedFiles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.drafthorse.kernels.SharedFiles;
 import dev.drafthorse.kernels.embed.Embedder;
 import dev.drafthorse.kernels.embed.Normalization;
 import dev.drafthorse.kernels.embed.Pooling;
@@ -50,7 +50,8 @@ class LlmEmbedUDFTest {
     }
 
     private static UDFArgumentTypeException typeError(int position, ObjectInspector... args) {
-        UDFArgumentTypeException e = assertThrows(UDFArgumentTypeException.class, () -> new LlmEmbedUDF().initialize(args));
+        UDFArgumentTypeException e =
+                assertThrows(UDFArgumentTypeException.class, () -> new LlmEmbedUDF().initialize(args));
         assertEquals(position, e.getArgumentId(), e.getMessage());
         assertTrue(e.getMessage().startsWith("llm_embed: "), e.getMessage());
         return e;
@@ -76,22 +77,28 @@ class LlmEmbedUDFTest {
     static float[] engine(String text, Pooling pooling, Normalization norm) throws Exception {
         try (Parallel par = new Parallel(1)) {
             Model m = Model.load(MODEL, par);
-            return new Embedder(m, pooling, norm, m.config().contextLength(), Embedder.DEFAULT_BATCH_TOKENS).embed(text);
+            return new Embedder(m, pooling, norm, m.config().contextLength(), Embedder.DEFAULT_BATCH_TOKENS)
+                    .embed(text);
         }
     }
 
     @Test
     void argumentsAreCheckedAtTheirPositions() {
-        assertThrows(UDFArgumentException.class, () -> new LlmEmbedUDF().initialize(new ObjectInspector[] {Udtfs.javaString()}));
+        assertThrows(
+                UDFArgumentException.class,
+                () -> new LlmEmbedUDF().initialize(new ObjectInspector[] {Udtfs.javaString()}));
         typeError(0, Udtfs.javaInt(), Udtfs.javaString());
         typeError(1, Udtfs.javaString(), Udtfs.javaInt());
         typeError(1, Udtfs.javaString(), Udtfs.constString(""));
         typeError(2, Udtfs.javaString(), Udtfs.javaString(), Udtfs.javaString());
-        assertTrue(typeError(2, Udtfs.javaString(), Udtfs.javaString(), Udtfs.constStringMap("pooling", "max")).getMessage()
+        assertTrue(typeError(2, Udtfs.javaString(), Udtfs.javaString(), Udtfs.constStringMap("pooling", "max"))
+                .getMessage()
                 .contains("option pooling must be mean, last, cls or none, got 'max'"));
-        assertTrue(typeError(2, Udtfs.javaString(), Udtfs.javaString(), Udtfs.constStringMap("pooling", "none")).getMessage()
+        assertTrue(typeError(2, Udtfs.javaString(), Udtfs.javaString(), Udtfs.constStringMap("pooling", "none"))
+                .getMessage()
                 .contains("a vector per token"));
-        assertTrue(typeError(2, Udtfs.javaString(), Udtfs.javaString(), Udtfs.constStringMap("colour", "red")).getMessage()
+        assertTrue(typeError(2, Udtfs.javaString(), Udtfs.javaString(), Udtfs.constStringMap("colour", "red"))
+                .getMessage()
                 .contains("unknown option 'colour' (known: pooling, normalize)"));
     }
 
@@ -100,12 +107,16 @@ class LlmEmbedUDFTest {
         LlmEmbedUDF plain = udf(Udtfs.javaString(), Udtfs.constString(MODEL.toString()));
         Text path = new Text(MODEL.toString()); // the constant's inspector is a writable one
         assertArrayEquals(engine(TEXT, Pooling.MEAN, Normalization.L2), eval(plain, TEXT, path));
-        LlmEmbedUDF last = Udtfs.kryoCopy(udf(Udtfs.writableString(), Udtfs.javaString(),
+        LlmEmbedUDF last = Udtfs.kryoCopy(udf(
+                Udtfs.writableString(),
+                Udtfs.javaString(),
                 Udtfs.constStringMap("pooling", "last", "normalize", "none")));
-        last.initialize(new ObjectInspector[] {Udtfs.writableString(), Udtfs.javaString(), Udtfs.constStringMap("pooling", "last",
-                "normalize", "none")});
+        last.initialize(new ObjectInspector[] {
+            Udtfs.writableString(), Udtfs.javaString(), Udtfs.constStringMap("pooling", "last", "normalize", "none")
+        });
         opened.add(last);
-        assertArrayEquals(engine(TEXT, Pooling.LAST, Normalization.NONE), eval(last, new Text(TEXT), MODEL.toString(), null));
+        assertArrayEquals(
+                engine(TEXT, Pooling.LAST, Normalization.NONE), eval(last, new Text(TEXT), MODEL.toString(), null));
         assertNull(eval(plain, null, path));
         assertNull(eval(plain, TEXT, null));
         assertNull(eval(plain, "", path));

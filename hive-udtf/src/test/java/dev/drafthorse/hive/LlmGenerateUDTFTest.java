@@ -1,6 +1,5 @@
 package dev.drafthorse.hive;
 
-import dev.drafthorse.kernels.SharedFiles;
 import static dev.drafthorse.hive.Udtfs.constString;
 import static dev.drafthorse.hive.Udtfs.constStringMap;
 import static dev.drafthorse.hive.Udtfs.javaInt;
@@ -13,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.drafthorse.kernels.SharedFiles;
 import dev.drafthorse.kernels.generate.GenerationResult;
 import dev.drafthorse.kernels.generate.Generator;
 import dev.drafthorse.kernels.model.KvType;
@@ -41,22 +41,25 @@ class LlmGenerateUDTFTest {
     static final String SUN = "The sun was hot and the cat";
 
     private static UDFArgumentTypeException typeError(int position, ObjectInspector... args) {
-        UDFArgumentTypeException e = assertThrows(UDFArgumentTypeException.class, () -> new LlmGenerateUDTF().initialize(args));
+        UDFArgumentTypeException e =
+                assertThrows(UDFArgumentTypeException.class, () -> new LlmGenerateUDTF().initialize(args));
         assertEquals(position, e.getArgumentId(), e.getMessage());
         assertTrue(e.getMessage().startsWith("llm_generate: "), e.getMessage());
         return e;
     }
 
     /** What the engine gives when called directly: sample i from Rng.forRow(seed, prompt + "#" + i). */
-    static List<List<Object>> engine(String prompt, int n, float temperature, int maxNew, long seed) throws IOException {
+    static List<List<Object>> engine(String prompt, int n, float temperature, int maxNew, long seed)
+            throws IOException {
         List<List<Object>> rows = new ArrayList<>();
         try (Parallel par = new Parallel(1)) {
             Generator g = new Generator(Model.load(SharedFiles.model("stories260K.gguf"), par));
-            GenerationOptions o = new GenerationOptions(maxNew, new SamplerOptions(temperature, 0, 1f, 0f, seed), List.of(),
-                    KvType.F32, 256, 0);
+            GenerationOptions o = new GenerationOptions(
+                    maxNew, new SamplerOptions(temperature, 0, 1f, 0f, seed), List.of(), KvType.F32, 256, 0);
             for (int i = 0; i < n; i++) {
                 GenerationResult r = g.generate(prompt, o, Rng.forRow(seed, prompt + "#" + i));
-                rows.add(Arrays.asList(i, r.text(), r.tokens().length, r.finish().label()));
+                rows.add(
+                        Arrays.asList(i, r.text(), r.tokens().length, r.finish().label()));
             }
         }
         return rows;
@@ -64,9 +67,11 @@ class LlmGenerateUDTFTest {
 
     @Test
     void wrongArity() {
-        UDFArgumentLengthException e = assertThrows(UDFArgumentLengthException.class,
+        UDFArgumentLengthException e = assertThrows(
+                UDFArgumentLengthException.class,
                 () -> new LlmGenerateUDTF().initialize(new ObjectInspector[] {javaString()}));
-        assertTrue(e.getMessage().startsWith("llm_generate takes 2 to 3 arguments, got 1: llm_generate(prompt STRING"),
+        assertTrue(
+                e.getMessage().startsWith("llm_generate takes 2 to 3 arguments, got 1: llm_generate(prompt STRING"),
                 e.getMessage());
     }
 
@@ -87,7 +92,8 @@ class LlmGenerateUDTFTest {
 
     @Test
     void optionsMustBeAMapOfStringToPrimitive() {
-        assertTrue(typeError(2, javaString(), javaString(), javaString()).getMessage()
+        assertTrue(typeError(2, javaString(), javaString(), javaString())
+                .getMessage()
                 .contains("argument 3 (options) must be MAP<STRING, primitive>, got string"));
         typeError(2, javaString(), javaString(), map(javaInt(), javaString()));
         typeError(2, javaString(), javaString(), map(javaString(), list(javaString())));
@@ -95,17 +101,21 @@ class LlmGenerateUDTFTest {
 
     @Test
     void constantOptionsAreValidatedByName() {
-        assertTrue(typeError(2, javaString(), javaString(), constStringMap("temprature", "1")).getMessage()
+        assertTrue(typeError(2, javaString(), javaString(), constStringMap("temprature", "1"))
+                .getMessage()
                 .contains("unknown option 'temprature'"));
-        assertTrue(typeError(2, javaString(), javaString(), constStringMap("top_p", "2")).getMessage()
+        assertTrue(typeError(2, javaString(), javaString(), constStringMap("top_p", "2"))
+                .getMessage()
                 .contains("option top_p must be in (0, 1], got 2.0"));
     }
 
     @Test
     void speculationOptionsAreValidatedByName() {
-        assertTrue(typeError(2, javaString(), javaString(), constStringMap("lookup", "4")).getMessage()
+        assertTrue(typeError(2, javaString(), javaString(), constStringMap("lookup", "4"))
+                .getMessage()
                 .contains("option 'lookup' must be true or false"));
-        assertTrue(typeError(2, javaString(), javaString(), constStringMap("lookup_ngram", "99")).getMessage()
+        assertTrue(typeError(2, javaString(), javaString(), constStringMap("lookup_ngram", "99"))
+                .getMessage()
                 .contains("option 'lookup_ngram' must be in [1, 16]"));
     }
 
@@ -118,9 +128,10 @@ class LlmGenerateUDTFTest {
 
     @Test
     void greedyEqualsTheReferenceText() throws Exception {
-        String expected = Files.readString(SharedFiles.model("stories260K.greedy.sun.120.txt")).strip();
-        Udtfs.Run r = new Udtfs.Run(new LlmGenerateUDTF(), writableString(), constString(MODEL),
-                constStringMap("max_new_tokens", "120"));
+        String expected = Files.readString(SharedFiles.model("stories260K.greedy.sun.120.txt"))
+                .strip();
+        Udtfs.Run r = new Udtfs.Run(
+                new LlmGenerateUDTF(), writableString(), constString(MODEL), constStringMap("max_new_tokens", "120"));
         List<List<Object>> rows = r.process(new Text(SUN), new Text(MODEL), null);
         r.close();
         assertEquals(1, rows.size());
@@ -138,10 +149,14 @@ class LlmGenerateUDTFTest {
         assertEquals(engine(SUN, 3, 1.0f, 24, 11), rows);
         assertEquals(3, new HashSet<>(rows.stream().map(x -> x.get(1)).toList()).size(), "three different samples");
         // Another instance (another task) and another order of rows give the same samples.
-        Udtfs.Run other = new Udtfs.Run(new LlmGenerateUDTF(), javaString(), javaString(), map(javaString(), javaString()));
+        Udtfs.Run other =
+                new Udtfs.Run(new LlmGenerateUDTF(), javaString(), javaString(), map(javaString(), javaString()));
         other.process("Lily", MODEL, opts);
         assertEquals(rows, other.process(SUN, MODEL, opts));
-        assertNotEquals(rows, other.process(SUN, MODEL, Map.of("n", "3", "temperature", "1.0", "max_new_tokens", "24", "seed", "12")));
+        assertNotEquals(
+                rows,
+                other.process(
+                        SUN, MODEL, Map.of("n", "3", "temperature", "1.0", "max_new_tokens", "24", "seed", "12")));
         r.close();
         other.close();
     }
@@ -151,7 +166,8 @@ class LlmGenerateUDTFTest {
         Udtfs.Run r = new Udtfs.Run(new LlmGenerateUDTF(), javaString(), javaString(), map(javaString(), javaInt()));
         UDFArgumentException e = assertThrows(UDFArgumentException.class, () -> r.process(SUN, MODEL, Map.of("n", 0)));
         assertTrue(e.getMessage().startsWith("llm_generate: option 'n' must be in [1, "), e.getMessage());
-        assertEquals(2, r.process(SUN, MODEL, Map.of("n", 2, "max_new_tokens", 3)).size());
+        assertEquals(
+                2, r.process(SUN, MODEL, Map.of("n", 2, "max_new_tokens", 3)).size());
         r.close();
     }
 

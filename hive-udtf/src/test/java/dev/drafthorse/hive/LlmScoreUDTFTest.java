@@ -1,6 +1,5 @@
 package dev.drafthorse.hive;
 
-import dev.drafthorse.kernels.SharedFiles;
 import static dev.drafthorse.hive.Udtfs.constString;
 import static dev.drafthorse.hive.Udtfs.constStringList;
 import static dev.drafthorse.hive.Udtfs.javaInt;
@@ -11,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.drafthorse.kernels.SharedFiles;
 import dev.drafthorse.kernels.generate.Scorer;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.tensor.Parallel;
@@ -30,7 +30,8 @@ class LlmScoreUDTFTest {
     static final List<String> LABELS = List.of(" mat", " sun", " ball", " dog");
 
     private static UDFArgumentTypeException typeError(int position, ObjectInspector... args) {
-        UDFArgumentTypeException e = assertThrows(UDFArgumentTypeException.class, () -> new LlmScoreUDTF().initialize(args));
+        UDFArgumentTypeException e =
+                assertThrows(UDFArgumentTypeException.class, () -> new LlmScoreUDTF().initialize(args));
         assertEquals(position, e.getArgumentId(), e.getMessage());
         assertTrue(e.getMessage().startsWith("llm_score: "), e.getMessage());
         return e;
@@ -43,7 +44,8 @@ class LlmScoreUDTFTest {
     }
 
     /** Checks rows against Scorer called directly, and that the probabilities are a distribution. */
-    static void assertMatchesScorer(String prompt, List<String> candidates, List<List<Object>> rows) throws IOException {
+    static void assertMatchesScorer(String prompt, List<String> candidates, List<List<Object>> rows)
+            throws IOException {
         List<Scorer.Score> scores = direct(prompt, candidates);
         assertEquals(candidates.size(), rows.size());
         double sum = 0;
@@ -52,7 +54,8 @@ class LlmScoreUDTFTest {
             assertEquals(scores.get(i).logprob(), (double) rows.get(i).get(1), 0.0, "the same bits as the engine");
             sum += (double) rows.get(i).get(2);
             for (int j = 0; j < rows.size(); j++) {
-                double ratio = (double) rows.get(i).get(2) / (double) rows.get(j).get(2);
+                double ratio =
+                        (double) rows.get(i).get(2) / (double) rows.get(j).get(2);
                 assertEquals(Math.exp(scores.get(i).logprob() - scores.get(j).logprob()), ratio, 1e-9 * ratio);
             }
         }
@@ -61,9 +64,12 @@ class LlmScoreUDTFTest {
 
     @Test
     void wrongArity() {
-        UDFArgumentLengthException e = assertThrows(UDFArgumentLengthException.class,
+        UDFArgumentLengthException e = assertThrows(
+                UDFArgumentLengthException.class,
                 () -> new LlmScoreUDTF().initialize(new ObjectInspector[] {javaString(), list(javaString())}));
-        assertTrue(e.getMessage().startsWith("llm_score takes 3 to 4 arguments, got 2: llm_score(prompt STRING"), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("llm_score takes 3 to 4 arguments, got 2: llm_score(prompt STRING"),
+                e.getMessage());
     }
 
     @Test
@@ -73,7 +79,8 @@ class LlmScoreUDTFTest {
 
     @Test
     void candidatesMustBeAnArrayOfStrings() {
-        assertTrue(typeError(1, javaString(), javaString(), javaString()).getMessage()
+        assertTrue(typeError(1, javaString(), javaString(), javaString())
+                .getMessage()
                 .contains("argument 2 (candidates) must be ARRAY<STRING>, got string"));
         typeError(1, javaString(), list(javaInt()), javaString());
     }
@@ -104,8 +111,11 @@ class LlmScoreUDTFTest {
 
     @Test
     void writableAndConstantInspectors() throws Exception {
-        Udtfs.Run r = new Udtfs.Run(new LlmScoreUDTF(), writableString(), constStringList(" mat", " sun"), constString(MODEL));
-        assertMatchesScorer(PROMPT, List.of(" mat", " sun"),
+        Udtfs.Run r = new Udtfs.Run(
+                new LlmScoreUDTF(), writableString(), constStringList(" mat", " sun"), constString(MODEL));
+        assertMatchesScorer(
+                PROMPT,
+                List.of(" mat", " sun"),
                 r.process(new Text(PROMPT), List.of(new Text(" mat"), new Text(" sun")), new Text(MODEL)));
         r.close();
     }
@@ -113,7 +123,8 @@ class LlmScoreUDTFTest {
     @Test
     void nullCandidatesAreSkippedAndNullInputGivesNoRow() throws Exception {
         Udtfs.Run r = new Udtfs.Run(new LlmScoreUDTF(), javaString(), list(javaString()), javaString());
-        assertMatchesScorer(PROMPT, List.of(" mat", " dog"), r.process(PROMPT, Arrays.asList(" mat", null, " dog"), MODEL));
+        assertMatchesScorer(
+                PROMPT, List.of(" mat", " dog"), r.process(PROMPT, Arrays.asList(" mat", null, " dog"), MODEL));
         assertEquals(List.of(), r.process(null, LABELS, MODEL));
         assertEquals(List.of(), r.process(PROMPT, null, MODEL));
         assertEquals(List.of(), r.process(PROMPT, List.of(), MODEL));
@@ -124,13 +135,16 @@ class LlmScoreUDTFTest {
     @Test
     void emptyPromptGivesNullScores() throws HiveException {
         Udtfs.Run r = new Udtfs.Run(new LlmScoreUDTF(), javaString(), list(javaString()), javaString());
-        assertEquals(List.of(Arrays.asList(" a", null, null), Arrays.asList(" b", null, null)), r.process("", List.of(" a", " b"), MODEL));
+        assertEquals(
+                List.of(Arrays.asList(" a", null, null), Arrays.asList(" b", null, null)),
+                r.process("", List.of(" a", " b"), MODEL));
         r.close();
     }
 
     @Test
     void normalizationSurvivesVeryUnlikelyCandidates() {
-        double[] p = Scorer.probabilities(List.of(new Scorer.Score(-2000, new int[0], new double[0]),
+        double[] p = Scorer.probabilities(List.of(
+                new Scorer.Score(-2000, new int[0], new double[0]),
                 new Scorer.Score(-2001, new int[0], new double[0])));
         assertEquals(1 / (1 + Math.exp(-1)), p[0], 1e-15);
         assertEquals(1.0, p[0] + p[1], 1e-15);
@@ -141,11 +155,15 @@ class LlmScoreUDTFTest {
         ObjectInspector[] args = {javaString(), list(javaString()), constString(MODEL)};
         LlmScoreUDTF initialized = new LlmScoreUDTF();
         initialized.initialize(args);
-        assertMatchesScorer(PROMPT, LABELS, new Udtfs.Run(Udtfs.kryoCopy(initialized), args).process(PROMPT, LABELS, new Text(MODEL)));
+        assertMatchesScorer(
+                PROMPT,
+                LABELS,
+                new Udtfs.Run(Udtfs.kryoCopy(initialized), args).process(PROMPT, LABELS, new Text(MODEL)));
         LlmScoreUDTF used = new LlmScoreUDTF();
         Udtfs.Run r = new Udtfs.Run(used, args);
         r.process(PROMPT, LABELS, new Text(MODEL));
-        assertMatchesScorer(PROMPT, LABELS, new Udtfs.Run(Udtfs.kryoCopy(used), args).process(PROMPT, LABELS, new Text(MODEL)));
+        assertMatchesScorer(
+                PROMPT, LABELS, new Udtfs.Run(Udtfs.kryoCopy(used), args).process(PROMPT, LABELS, new Text(MODEL)));
         r.close();
     }
 }

@@ -1,12 +1,12 @@
 package dev.drafthorse.hive;
 
-import dev.drafthorse.kernels.SharedFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.drafthorse.kernels.SharedFiles;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -46,7 +46,8 @@ class ModelFilesTest {
         assertTrue(copy.getFileName().toString().endsWith("-m.gguf"), copy.toString());
         assertEquals(-1, Files.mismatch(src, copy));
         assertEquals(copy, ModelFiles.localize(uri, schemeConf()), "copied once");
-        Files.setLastModifiedTime(src, FileTime.fromMillis(Files.getLastModifiedTime(src).toMillis() + 5000));
+        Files.setLastModifiedTime(
+                src, FileTime.fromMillis(Files.getLastModifiedTime(src).toMillis() + 5000));
         assertNotEquals(copy, ModelFiles.localize(uri, schemeConf()), "a changed file is copied again");
     }
 
@@ -68,10 +69,15 @@ class ModelFilesTest {
 
     @Test
     void aMissingFileSaysWhereItLooked() {
-        FileNotFoundException e = assertThrows(FileNotFoundException.class, () -> ModelFiles.localize("nope.gguf", null));
-        assertTrue(e.getMessage().startsWith("model file 'nope.gguf' not found; looked in the files added with ADD FILE,"
-                + " the local filesystem ("), e.getMessage());
-        e = assertThrows(FileNotFoundException.class,
+        FileNotFoundException e =
+                assertThrows(FileNotFoundException.class, () -> ModelFiles.localize("nope.gguf", null));
+        assertTrue(
+                e.getMessage()
+                        .startsWith("model file 'nope.gguf' not found; looked in the files added with ADD FILE,"
+                                + " the local filesystem ("),
+                e.getMessage());
+        e = assertThrows(
+                FileNotFoundException.class,
                 () -> ModelFiles.localize(SchemeFileSystem.SCHEME + ":///no/such.gguf", schemeConf()));
         assertTrue(e.getMessage().startsWith("model file 'dhtest:///no/such.gguf' not found"), e.getMessage());
         assertThrows(FileNotFoundException.class, () -> ModelFiles.localize("", null));
@@ -97,7 +103,8 @@ class ModelFilesTest {
 
         SharedCache.Lease<String> c = cache.acquire("k", file, loader);
         assertEquals("value-2", c.get());
-        Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 5000));
+        Files.setLastModifiedTime(
+                file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 5000));
         SharedCache.Lease<String> d = cache.acquire("k", file, loader);
         assertEquals("value-3", d.get(), "a changed file loads anew");
         assertEquals(2, cache.size());
@@ -123,7 +130,8 @@ class ModelFilesTest {
     @Test
     void enginesShareOneModelPerFile() throws IOException {
         Configuration c = new Configuration();
-        try (var a = Engines.model(MODEL.toString(), c); var b = Engines.model(MODEL.toUri().toString(), c);
+        try (var a = Engines.model(MODEL.toString(), c);
+                var b = Engines.model(MODEL.toUri().toString(), c);
                 var t = Engines.tokenizer(MODEL.toString(), c)) {
             assertSame(a.get(), b.get());
             Tokenizer tok = t.get();

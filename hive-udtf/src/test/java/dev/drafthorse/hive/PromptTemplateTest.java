@@ -52,13 +52,15 @@ class PromptTemplateTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "hello {name|bad placeholder '{name' at character 7",
-        "{} empty|bad placeholder '{}' at character 1",
-        "{two words}|bad placeholder '{two words}' at character 1",
-        "{1st}|bad placeholder '{1st}' at character 1",
-        "a } b|unmatched '}' at character 3",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "hello {name|bad placeholder '{name' at character 7",
+                "{} empty|bad placeholder '{}' at character 1",
+                "{two words}|bad placeholder '{two words}' at character 1",
+                "{1st}|bad placeholder '{1st}' at character 1",
+                "a } b|unmatched '}' at character 3",
+            })
     void malformedTemplatesNameThePosition(String template, String message) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PromptTemplate.parse(template));
         assertTrue(e.getMessage().startsWith(message), e.getMessage());

@@ -49,11 +49,15 @@ final class Udtfs {
         }
 
         List<String> columnNames() {
-            return outputOI.getAllStructFieldRefs().stream().map(StructField::getFieldName).toList();
+            return outputOI.getAllStructFieldRefs().stream()
+                    .map(StructField::getFieldName)
+                    .toList();
         }
 
         List<String> columnTypes() {
-            return outputOI.getAllStructFieldRefs().stream().map(f -> f.getFieldObjectInspector().getTypeName()).toList();
+            return outputOI.getAllStructFieldRefs().stream()
+                    .map(f -> f.getFieldObjectInspector().getTypeName())
+                    .toList();
         }
 
         @SuppressWarnings("unchecked")
@@ -111,13 +115,13 @@ final class Udtfs {
     }
 
     static ObjectInspector constString(String s) {
-        return PrimitiveObjectInspectorFactory.getPrimitiveWritableConstantObjectInspector(TypeInfoFactory.stringTypeInfo,
-                s == null ? null : new Text(s));
+        return PrimitiveObjectInspectorFactory.getPrimitiveWritableConstantObjectInspector(
+                TypeInfoFactory.stringTypeInfo, s == null ? null : new Text(s));
     }
 
     static ObjectInspector constInt(int v) {
-        return PrimitiveObjectInspectorFactory.getPrimitiveWritableConstantObjectInspector(TypeInfoFactory.intTypeInfo,
-                new IntWritable(v));
+        return PrimitiveObjectInspectorFactory.getPrimitiveWritableConstantObjectInspector(
+                TypeInfoFactory.intTypeInfo, new IntWritable(v));
     }
 
     static ObjectInspector javaInt() {
@@ -156,7 +160,8 @@ final class Udtfs {
         }
         return ObjectInspectorFactory.getStandardConstantMapObjectInspector(
                 PrimitiveObjectInspectorFactory.writableStringObjectInspector,
-                PrimitiveObjectInspectorFactory.writableStringObjectInspector, m);
+                PrimitiveObjectInspectorFactory.writableStringObjectInspector,
+                m);
     }
 
     static ObjectInspector struct(List<String> names, List<ObjectInspector> types) {

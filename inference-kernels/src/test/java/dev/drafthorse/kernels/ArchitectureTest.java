@@ -29,12 +29,17 @@ class ArchitectureTest {
 
     /** No class under {@code root} depends on Hadoop or Hive. */
     static ArchRule noHadoopOrHive(String root) {
-        return noClasses().that().resideInAPackage(root + "..").should().dependOnClassesThat()
+        return noClasses()
+                .that()
+                .resideInAPackage(root + "..")
+                .should()
+                .dependOnClassesThat()
                 .resideInAnyPackage("org.apache.hadoop..", "org.apache.hive..");
     }
 
     private static JavaClasses kernels() {
-        JavaClasses classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        JavaClasses classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages(KERNELS);
         assertTrue(classes.size() > 100, "the kernels' main classes were imported: " + classes.size());
         return classes;
@@ -61,7 +66,8 @@ class ArchitectureTest {
         EvaluationResult hadoop = noHadoopOrHive(FIXTURE).evaluate(fixture);
         assertTrue(hadoop.hasViolation(), "the planted Hadoop dependency is reported");
         String details = String.join("\n", hadoop.getFailureReport().getDetails());
-        assertTrue(details.contains("UsesHadoop") && details.contains("org.apache.hadoop.archfixture.Planted"), details);
+        assertTrue(
+                details.contains("UsesHadoop") && details.contains("org.apache.hadoop.archfixture.Planted"), details);
 
         assertFalse(noHadoopOrHive(FIXTURE + ".cycle").evaluate(fixture).hasViolation(), "and only that one");
     }

@@ -31,7 +31,8 @@ public final class KQuantFiles {
     /** The reference JSON of a type (llama.cpp's greedy runs; see make-references.sh). */
     public static Object reference(String type) throws IOException {
         if (shared(type)) {
-            return MiniJson.parse(Files.readString(SharedFiles.model("kquant/tinystories-23m-" + type + ".reference.json")));
+            return MiniJson.parse(
+                    Files.readString(SharedFiles.model("kquant/tinystories-23m-" + type + ".reference.json")));
         }
         try (InputStream in = KQuantFiles.class.getResourceAsStream("/kquant/" + type + ".reference.json")) {
             if (in == null) {
@@ -51,13 +52,17 @@ public final class KQuantFiles {
         if (Files.exists(out) && sha256(out).equals(sha)) {
             return out;
         }
-        Assumptions.assumeTrue(LlamaTools.available("llama-quantize"),
-                "skipped: " + LlamaTools.bin().resolve("llama-quantize") + " is missing, so " + out + " cannot be made");
+        Assumptions.assumeTrue(
+                LlamaTools.available("llama-quantize"),
+                "skipped: " + LlamaTools.bin().resolve("llama-quantize") + " is missing, so " + out
+                        + " cannot be made");
         Files.createDirectories(out.getParent());
-        LlamaTools.run("llama-quantize", SharedFiles.model("tinystories-23m-f16.gguf").toString(), out.toString(), type);
+        LlamaTools.run(
+                "llama-quantize", SharedFiles.model("tinystories-23m-f16.gguf").toString(), out.toString(), type);
         String got = sha256(out);
         if (!got.equals(sha)) {
-            throw new IllegalStateException("llama-quantize made " + out + " with SHA-256 " + got + ", the reference's is " + sha);
+            throw new IllegalStateException(
+                    "llama-quantize made " + out + " with SHA-256 " + got + ", the reference's is " + sha);
         }
         return out;
     }

@@ -26,8 +26,8 @@ public final class SharedFiles {
                 return candidate;
             }
         }
-        throw new IllegalStateException("../shared not found from " + Path.of("").toAbsolutePath()
-                + " (set -Ddrafthorse.shared=DIR)");
+        throw new IllegalStateException(
+                "../shared not found from " + Path.of("").toAbsolutePath() + " (set -Ddrafthorse.shared=DIR)");
     }
 
     public static Path model(String name) {

@@ -30,7 +30,8 @@ public final class Args {
      * @throws UsageException for unknown options, missing values or missing required options
      */
     public static Args parse(String usage, String description, Options options, String[] args) {
-        options.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
+        options.addOption(
+                Option.builder("h").longOpt("help").desc("show this help").build());
         for (String a : args) {
             if (a.equals("-h") || a.equals("--help")) {
                 printHelp(usage, description, options, new PrintWriter(System.out, true));
@@ -97,8 +98,12 @@ public final class Args {
 
     /** {@code -D key=value} (or {@code -Dkey=value}), any number of times. */
     public static Option defineOption() {
-        return Option.builder("D").hasArgs().valueSeparator('=').argName("key=value")
-                .desc("a setting (ensemble.* hyperparameters; Hadoop's own -D go first)").build();
+        return Option.builder("D")
+                .hasArgs()
+                .valueSeparator('=')
+                .argName("key=value")
+                .desc("a setting (ensemble.* hyperparameters; Hadoop's own -D go first)")
+                .build();
     }
 
     /** The positional arguments. */
@@ -150,7 +155,12 @@ public final class Args {
 
     /** Shorthand for an option with a value. */
     public static Option opt(String shortName, String longName, String arg, String desc) {
-        return Option.builder(shortName).longOpt(longName).hasArg().argName(arg).desc(desc).build();
+        return Option.builder(shortName)
+                .longOpt(longName)
+                .hasArg()
+                .argName(arg)
+                .desc(desc)
+                .build();
     }
 
     /** Shorthand for a flag. */

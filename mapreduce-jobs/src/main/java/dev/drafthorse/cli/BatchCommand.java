@@ -38,9 +38,11 @@ import org.apache.commons.cli.Options;
  * reason, so input lines = output lines + rejected lines.
  */
 final class BatchCommand implements Command {
-    static final String USAGE = "drafthorse batch -m MODEL.gguf --input PROMPTS.jsonl --output OUT.jsonl [-n N] [--batch B]"
-            + " [--draft DRAFT.gguf | --lookup | --medusa HEADS.gguf [--tree SPEC] | --mtp HEADS.gguf] [--temperature T --seed S ...]"
-            + " [--threads T] [--chat [--system TEXT]] [--date YYYY-MM-DD] [--grammar FILE.gbnf | --json-schema FILE.json]";
+    static final String USAGE =
+            "drafthorse batch -m MODEL.gguf --input PROMPTS.jsonl --output OUT.jsonl [-n N] [--batch B]"
+                    + " [--draft DRAFT.gguf | --lookup | --medusa HEADS.gguf [--tree SPEC] | --mtp HEADS.gguf]"
+                    + " [--temperature T --seed S ...]"
+                    + " [--threads T] [--chat [--system TEXT]] [--date YYYY-MM-DD] [--grammar FILE.gbnf | --json-schema FILE.json]";
 
     /** Per-row options a line may carry, besides id and prompt. */
     static final Set<String> ROW_OPTIONS = RowParser.GENERATE_OPTIONS;
@@ -59,22 +61,36 @@ final class BatchCommand implements Command {
     public int run(String[] args) throws Exception {
         Options o = new Options();
         ModelArgs.add(o);
-        o.addOption(Args.opt("i", "input", "PROMPTS.jsonl", "one JSON object per line: {\"id\", \"prompt\", per-row options}"));
+        o.addOption(Args.opt(
+                "i", "input", "PROMPTS.jsonl", "one JSON object per line: {\"id\", \"prompt\", per-row options}"));
         o.addOption(Args.opt("o", "output", "OUT.jsonl", "results in input order; rejects go to OUT.rejects.jsonl"));
         o.addOption(Args.opt("n", "max-tokens", "N", "default max_new_tokens per row (default 128)"));
         o.addOption(Args.opt("b", "batch", "B", "sequences decoded together (default 16)"));
-        o.addOption(Args.opt(null, "max-kv-positions", "N", "bound on KV positions of all active sequences (default: unbounded)"));
-        o.addOption(Args.opt(null, "prefix-cache", "MB", "MiB of cached KV blocks of prompt prefixes reused across rows (default 256;"
-                + " 0 = off); outputs are bit-identical either way"));
+        o.addOption(Args.opt(
+                null, "max-kv-positions", "N", "bound on KV positions of all active sequences (default: unbounded)"));
+        o.addOption(Args.opt(
+                null,
+                "prefix-cache",
+                "MB",
+                "MiB of cached KV blocks of prompt prefixes reused across rows (default 256;"
+                        + " 0 = off); outputs are bit-identical either way"));
         o.addOption(Args.opt(null, "ctx-size", "N", "context window per row (default: the model's trained context)"));
         GenerateCommand.addSamplingOptions(o);
         GenerateCommand.addSpeculationOptions(o);
-        GenerateCommand.addGrammarOptions(o, "every row's output (unless the row has its own \"grammar\" or \"json_schema\")");
-        ChatArgs.add(o, "every row's prompt becomes one user message for the chat template (rows with \"messages\""
-                + " always go through it)");
-        Args a = Args.parse(USAGE, "Rows: {\"id\", \"prompt\"} or {\"id\", \"messages\": [{\"role\", \"content\"}, ...]} (rendered"
-                + " by the model's chat template). Row options: " + String.join(", ", ROW_OPTIONS.stream().sorted().toList())
-                + ". Each row samples from its own stream seeded by (seed, id).", o, args);
+        GenerateCommand.addGrammarOptions(
+                o, "every row's output (unless the row has its own \"grammar\" or \"json_schema\")");
+        ChatArgs.add(
+                o,
+                "every row's prompt becomes one user message for the chat template (rows with \"messages\""
+                        + " always go through it)");
+        Args a = Args.parse(
+                USAGE,
+                "Rows: {\"id\", \"prompt\"} or {\"id\", \"messages\": [{\"role\", \"content\"}, ...]} (rendered"
+                        + " by the model's chat template). Row options: "
+                        + String.join(", ", ROW_OPTIONS.stream().sorted().toList())
+                        + ". Each row samples from its own stream seeded by (seed, id).",
+                o,
+                args);
         if (a == null) {
             return 0;
         }
@@ -96,7 +112,10 @@ final class BatchCommand implements Command {
             dev.drafthorse.kernels.heads.Heads heads = GenerateCommand.heads(a, model);
             Speculation spec = GenerateCommand.speculation(a, heads);
             int ctx = a.getInt("ctx-size", model.config().contextLength(), 1, Integer.MAX_VALUE);
-            RowParser parser = new RowParser(RowMode.GENERATE, new RowDefaults(defaultN, base, List.of(), List.of(), grammar), ChatArgs.chat(a),
+            RowParser parser = new RowParser(
+                    RowMode.GENERATE,
+                    new RowDefaults(defaultN, base, List.of(), List.of(), grammar),
+                    ChatArgs.chat(a),
                     a.get("system", null));
             ChatRows chat = new ChatRows(model, ChatArgs.date(a));
             List<Request> requests = new ArrayList<>();
@@ -134,38 +153,53 @@ final class BatchCommand implements Command {
             long[] tokens = {0};
             try (BufferedWriter out = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
                 // Rows sharing a prefix are admitted together for cache hits; the file is still written in input order.
-                engine.run(requests, new BatchOptions(batch, maxKv, 128, spec, cache != null), new BatchEngine.Listener() {
-                    long lastReport = System.nanoTime();
+                engine.run(
+                        requests, new BatchOptions(batch, maxKv, 128, spec, cache != null), new BatchEngine.Listener() {
+                            long lastReport = System.nanoTime();
 
-                    @Override
-                    public void finished(int index, BatchResult r) {
-                        done.put(index, r);
-                        tokens[0] += r.tokens().length;
-                        try {
-                            while (done.containsKey(next[0])) {
-                                // One write per line, lone surrogates escaped: never a line the encoder refuses halfway.
-                                out.write(JsonText.escapeLoneSurrogates(json.writeValueAsString(toJson(json, done.remove(next[0])))) + "\n");
-                                next[0]++;
+                            @Override
+                            public void finished(int index, BatchResult r) {
+                                done.put(index, r);
+                                tokens[0] += r.tokens().length;
+                                try {
+                                    while (done.containsKey(next[0])) {
+                                        // One write per line, lone surrogates escaped: never a line the encoder refuses
+                                        // halfway.
+                                        out.write(JsonText.escapeLoneSurrogates(
+                                                        json.writeValueAsString(toJson(json, done.remove(next[0]))))
+                                                + "\n");
+                                        next[0]++;
+                                    }
+                                } catch (IOException e) {
+                                    throw new java.io.UncheckedIOException(e);
+                                }
+                                long now = System.nanoTime();
+                                if (now - lastReport > 2_000_000_000L) {
+                                    lastReport = now;
+                                    System.err.printf(
+                                            "batch: %d/%d rows, %.1f tok/s%n",
+                                            next[0], total, tokens[0] * 1e9 / (now - start));
+                                }
                             }
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
-                        }
-                        long now = System.nanoTime();
-                        if (now - lastReport > 2_000_000_000L) {
-                            lastReport = now;
-                            System.err.printf("batch: %d/%d rows, %.1f tok/s%n", next[0], total, tokens[0] * 1e9 / (now - start));
-                        }
-                    }
-                });
+                        });
             }
             BatchEngine.EngineStats s = engine.stats();
-            System.err.printf("batch: %d lines: %d written to %s, %d rejected%s; %d tokens in %.1f s (%.1f tok/s), %d target passes%s%n",
-                    lines, total, output, rejected, rejected > 0 ? " (" + rejects + ")" : "", s.generated, s.nanos / 1e9,
-                    s.tokensPerSecond(), s.targetPasses,
+            System.err.printf(
+                    "batch: %d lines: %d written to %s, %d rejected%s; %d tokens in %.1f s (%.1f tok/s), %d target passes%s%n",
+                    lines,
+                    total,
+                    output,
+                    rejected,
+                    rejected > 0 ? " (" + rejects + ")" : "",
+                    s.generated,
+                    s.nanos / 1e9,
+                    s.tokensPerSecond(),
+                    s.targetPasses,
                     s.drafted > 0 ? String.format(", drafted %d accepted %d", s.drafted, s.accepted) : "");
             if (cache != null) {
-                System.err.printf("batch: prefix cache: %d hits, %d misses, %d prompt tokens reused%n", cache.hits(), cache.misses(),
-                        cache.tokensSaved());
+                System.err.printf(
+                        "batch: prefix cache: %d hits, %d misses, %d prompt tokens reused%n",
+                        cache.hits(), cache.misses(), cache.tokensSaved());
             }
         }
         return 0;

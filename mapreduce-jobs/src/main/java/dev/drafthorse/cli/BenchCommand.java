@@ -27,9 +27,11 @@ import org.apache.commons.cli.Options;
  * like llama.cpp's {@code llama-bench -p P -n G}.
  */
 final class BenchCommand implements Command {
-    static final String USAGE = "drafthorse bench -m MODEL.gguf [--threads T] [--prompt-tokens P] [--gen-tokens G] [--reps R]"
-            + " [--kv-type f32|f16] [--batch B] [--draft DRAFT.gguf | --lookup | --medusa HEADS.gguf [--tree SPEC] [--typical EPS,DELTA]"
-            + " | --mtp HEADS.gguf] [--draft-max K] [--fixed] [--prompts FILE] [--grammar FILE.gbnf | --json-schema FILE.json]";
+    static final String USAGE =
+            "drafthorse bench -m MODEL.gguf [--threads T] [--prompt-tokens P] [--gen-tokens G] [--reps R]"
+                    + " [--kv-type f32|f16] [--batch B]"
+                    + " [--draft DRAFT.gguf | --lookup | --medusa HEADS.gguf [--tree SPEC] [--typical EPS,DELTA]"
+                    + " | --mtp HEADS.gguf] [--draft-max K] [--fixed] [--prompts FILE] [--grammar FILE.gbnf | --json-schema FILE.json]";
 
     @Override
     public String name() {
@@ -50,12 +52,17 @@ final class BenchCommand implements Command {
         o.addOption(Args.opt(null, "reps", "R", "measured repetitions after one warm-up (default 5)"));
         o.addOption(Args.opt(null, "kv-type", "f32|f16", "KV cache element type (default f32)"));
         o.addOption(Args.opt("b", "batch", "B", "also measure aggregate decode tok/s of B sequences decoded together"));
-        o.addOption(Args.opt(null, "prompts", "FILE", "prompts for the speculation figure, one per line (default: BOS only)"));
+        o.addOption(Args.opt(
+                null, "prompts", "FILE", "prompts for the speculation figure, one per line (default: BOS only)"));
         GenerateCommand.addSpeculationOptions(o);
         o.addOption(Args.flag("fixed", "speculation always drafts --draft-max tokens (no adaptive length)"));
         GenerateCommand.addGrammarOptions(o, "also measure decoding when the output");
-        Args a = Args.parse(USAGE, "Measures prefill and decode throughput; prints result lines to stdout. With --batch or"
-                + " --draft/--lookup it also prints the speedup over plain single-sequence decoding measured in the same run.", o, args);
+        Args a = Args.parse(
+                USAGE,
+                "Measures prefill and decode throughput; prints result lines to stdout. With --batch or"
+                        + " --draft/--lookup it also prints the speedup over plain single-sequence decoding measured in the same run.",
+                o,
+                args);
         if (a == null) {
             return 0;
         }
@@ -90,30 +97,51 @@ final class BenchCommand implements Command {
                     prefill[r] = p * 1e9 / (t1 - t0);
                     decode[r] = g * 1e9 / (t2 - t1);
                 }
-                System.err.printf("bench: run %d/%d: prefill %.1f tok/s, decode %.1f tok/s%n", r + 1, reps,
-                        p * 1e9 / (t1 - t0), g * 1e9 / (t2 - t1));
+                System.err.printf(
+                        "bench: run %d/%d: prefill %.1f tok/s, decode %.1f tok/s%n",
+                        r + 1, reps, p * 1e9 / (t1 - t0), g * 1e9 / (t2 - t1));
             }
             double pm = median(prefill);
             double dm = median(decode);
             double gbs = dm * model.weightBytes() / 1e9;
-            System.out.printf("model=%s threads=%d simd=%s kv=%s prefill(%d)=%.1f tok/s decode(%d)=%.1f tok/s"
-                    + " weights=%.1f MiB decode_bandwidth=%.1f GB/s%n", model.file().path().getFileName(), par.threads(),
-                    Simd.describe().replace(' ', '_'), kv.name().toLowerCase(), p, pm, g, dm, model.weightBytes() / 1048576.0, gbs);
+            System.out.printf(
+                    "model=%s threads=%d simd=%s kv=%s prefill(%d)=%.1f tok/s decode(%d)=%.1f tok/s"
+                            + " weights=%.1f MiB decode_bandwidth=%.1f GB/s%n",
+                    model.file().path().getFileName(),
+                    par.threads(),
+                    Simd.describe().replace(' ', '_'),
+                    kv.name().toLowerCase(),
+                    p,
+                    pm,
+                    g,
+                    dm,
+                    model.weightBytes() / 1048576.0,
+                    gbs);
             if (a.has("batch")) {
                 int b = a.getInt("batch", 1, 1, 4096);
                 double agg = batchedDecode(model, kv, prompt, g, b, reps);
                 double one = batchedDecode(model, kv, prompt, g, 1, reps);
-                System.out.printf("batch=%d aggregate_decode=%.1f tok/s batch=1 decode=%.1f tok/s speedup=%.2fx%n", b, agg, one, agg / one);
+                System.out.printf(
+                        "batch=%d aggregate_decode=%.1f tok/s batch=1 decode=%.1f tok/s speedup=%.2fx%n",
+                        b, agg, one, agg / one);
             }
             dev.drafthorse.kernels.heads.Heads heads = GenerateCommand.heads(a, model);
             Speculation spec = GenerateCommand.speculation(a, heads);
             if (spec.enabled()) {
-                speculation(a, model, GenerateCommand.draftModel(a, par), heads, a.has("fixed") ? spec.fixed() : spec, g, reps);
+                speculation(
+                        a,
+                        model,
+                        GenerateCommand.draftModel(a, par),
+                        heads,
+                        a.has("fixed") ? spec.fixed() : spec,
+                        g,
+                        reps);
             }
             Grammar grammar = GenerateCommand.grammar(a);
             if (grammar != null) {
                 String name = a.has("grammar") ? a.require("grammar") : a.require("json-schema");
-                for (SamplerOptions so : new SamplerOptions[] {SamplerOptions.GREEDY, new SamplerOptions(1f, 0, 1f, 0f, 0)}) {
+                for (SamplerOptions so :
+                        new SamplerOptions[] {SamplerOptions.GREEDY, new SamplerOptions(1f, 0, 1f, 0f, 0)}) {
                     constrained(model, grammar, name, so, g, reps);
                 }
             }
@@ -138,8 +166,9 @@ final class BenchCommand implements Command {
             long cn = 0;
             long ct = 0;
             for (int seed = 0; seed < 4; seed++) {
-                GenerationResult p = gen.generate(prompt, opts, new Rng(seed), t -> { }, null);
-                GenerationResult c = gen.generate(prompt, opts, new Rng(seed), t -> { }, new GrammarConstraint(grammar, model.tokenizer()));
+                GenerationResult p = gen.generate(prompt, opts, new Rng(seed), t -> {}, null);
+                GenerationResult c = gen.generate(
+                        prompt, opts, new Rng(seed), t -> {}, new GrammarConstraint(grammar, model.tokenizer()));
                 pn += p.decodeNanos();
                 pt += p.tokens().length;
                 cn += c.decodeNanos();
@@ -150,14 +179,21 @@ final class BenchCommand implements Command {
                 constrained[rep] = ct * 1e9 / cn;
                 tokens += ct;
             }
-            System.err.printf("bench: grammar run %d/%d (%s): plain %.1f tok/s, constrained %.1f tok/s%n", rep + 1, reps,
-                    so.greedy() ? "greedy" : "t=" + so.temperature(), pt * 1e9 / pn, ct * 1e9 / cn);
+            System.err.printf(
+                    "bench: grammar run %d/%d (%s): plain %.1f tok/s, constrained %.1f tok/s%n",
+                    rep + 1, reps, so.greedy() ? "greedy" : "t=" + so.temperature(), pt * 1e9 / pn, ct * 1e9 / cn);
         }
         double pm = median(plain);
         double cm = median(constrained);
-        System.out.printf("grammar=%s sampling=%s plain_decode=%.1f tok/s constrained_decode=%.1f tok/s overhead=%.1f%%"
-                + " constrained_tokens_per_run=%.1f%n", Path.of(name).getFileName(), so.greedy() ? "greedy" : "temperature_" + so.temperature(),
-                pm, cm, 100 * (pm / cm - 1), tokens / (4.0 * reps));
+        System.out.printf(
+                "grammar=%s sampling=%s plain_decode=%.1f tok/s constrained_decode=%.1f tok/s overhead=%.1f%%"
+                        + " constrained_tokens_per_run=%.1f%n",
+                Path.of(name).getFileName(),
+                so.greedy() ? "greedy" : "temperature_" + so.temperature(),
+                pm,
+                cm,
+                100 * (pm / cm - 1),
+                tokens / (4.0 * reps));
     }
 
     /** Aggregate decode tok/s of b sequences (each prefilled with the prompt) decoded in one pass per step. */
@@ -189,16 +225,26 @@ final class BenchCommand implements Command {
             if (rep >= 0) {
                 r[rep] = (double) b * g * 1e9 / (t1 - t0);
             }
-            System.err.printf("bench: batch %d run %d/%d: %.1f tok/s%n", b, rep + 1, reps, (double) b * g * 1e9 / (t1 - t0));
+            System.err.printf(
+                    "bench: batch %d run %d/%d: %.1f tok/s%n", b, rep + 1, reps, (double) b * g * 1e9 / (t1 - t0));
         }
         return median(r);
     }
 
     /** Greedy generation of g tokens per prompt, plain and speculative, in the same run. */
-    static void speculation(Args a, Model model, Model draft, dev.drafthorse.kernels.heads.Heads heads, Speculation spec, int g,
-            int reps) throws java.io.IOException {
+    static void speculation(
+            Args a,
+            Model model,
+            Model draft,
+            dev.drafthorse.kernels.heads.Heads heads,
+            Speculation spec,
+            int g,
+            int reps)
+            throws java.io.IOException {
         List<String> prompts = a.has("prompts")
-                ? java.nio.file.Files.readAllLines(ModelArgs.localPath(a.require("prompts"))).stream().filter(l -> !l.isBlank()).toList()
+                ? java.nio.file.Files.readAllLines(ModelArgs.localPath(a.require("prompts"))).stream()
+                        .filter(l -> !l.isBlank())
+                        .toList()
                 : List.of("");
         GenerationOptions go = new GenerationOptions(g, SamplerOptions.GREEDY, List.of(), KvType.F32, 256, 0);
         Generator plain = new Generator(model);
@@ -220,8 +266,8 @@ final class BenchCommand implements Command {
             long specTokens = 0;
             for (String pr : prompts) {
                 int[] ids = plain.promptTokens(pr);
-                GenerationResult x = plain.generate(ids, go, new Rng(0), t -> { });
-                GenerationResult y = fast.generate(ids, go, new Rng(0), t -> { });
+                GenerationResult x = plain.generate(ids, go, new Rng(0), t -> {});
+                GenerationResult y = fast.generate(ids, go, new Rng(0), t -> {});
                 identical &= java.util.Arrays.equals(x.tokens(), y.tokens());
                 plainNanos += x.decodeNanos();
                 specNanos += y.decodeNanos();
@@ -241,24 +287,48 @@ final class BenchCommand implements Command {
                 plainRate[rep] = plainTokens * 1e9 / plainNanos;
                 specRate[rep] = specTokens * 1e9 / specNanos;
             }
-            System.err.printf("bench: speculation run %d/%d: plain %.1f tok/s, speculative %.1f tok/s%n", rep + 1, reps,
-                    plainTokens * 1e9 / plainNanos, specTokens * 1e9 / specNanos);
+            System.err.printf(
+                    "bench: speculation run %d/%d: plain %.1f tok/s, speculative %.1f tok/s%n",
+                    rep + 1, reps, plainTokens * 1e9 / plainNanos, specTokens * 1e9 / specNanos);
         }
         double pm = median(plainRate);
         double sm = median(specRate);
         // One speculative step (drafting + verification pass) in plain decoding steps: the mean accepted length
         // at which speculation breaks even on this model and machine.
-        double stepCost = passes == 0 || plainTokensAll == 0 ? 0 : ((double) specNanosAll / passes) / ((double) plainNanosAll / plainTokensAll);
-        String source = draft != null ? "(" + draft.file().path().getFileName() + ")"
-                : heads != null ? "(" + heads.header().path().getFileName() + (spec.tree() != null ? ", tree " + spec.tree().name()
-                        + " of " + spec.tree().size() + " nodes" : "") + ")" : "";
-        System.out.printf("speculation=%s%s draft_max=%d%s prompts=%d plain_decode=%.1f tok/s speculative_decode=%.1f tok/s"
-                + " speedup=%.2fx accepted=%d/%d (%.1f%%) target_passes=%d mean_accepted_length=%.3f tokens_per_target_pass=%.2f"
-                + " step_cost=%.2f identical_outputs=%s%s%n",
-                spec.mode().name().toLowerCase(), source, spec.draftMax(),
-                spec.adaptive() ? " adaptive" : " fixed", prompts.size(), pm, sm, sm / pm, accepted, proposed,
-                proposed == 0 ? 0 : 100.0 * accepted / proposed, passes, GenerateCommand.meanAcceptedLength(accepted, passes),
-                passes == 0 ? 0 : (double) tokens / passes, stepCost, identical, sm < pm ? " (speculation LOSES here)" : "");
+        double stepCost = passes == 0 || plainTokensAll == 0
+                ? 0
+                : ((double) specNanosAll / passes) / ((double) plainNanosAll / plainTokensAll);
+        String source = draft != null
+                ? "(" + draft.file().path().getFileName() + ")"
+                : heads != null
+                        ? "(" + heads.header().path().getFileName()
+                                + (spec.tree() != null
+                                        ? ", tree " + spec.tree().name() + " of "
+                                                + spec.tree().size() + " nodes"
+                                        : "")
+                                + ")"
+                        : "";
+        System.out.printf(
+                "speculation=%s%s draft_max=%d%s prompts=%d plain_decode=%.1f tok/s speculative_decode=%.1f tok/s"
+                        + " speedup=%.2fx accepted=%d/%d (%.1f%%) target_passes=%d mean_accepted_length=%.3f tokens_per_target_pass=%.2f"
+                        + " step_cost=%.2f identical_outputs=%s%s%n",
+                spec.mode().name().toLowerCase(),
+                source,
+                spec.draftMax(),
+                spec.adaptive() ? " adaptive" : " fixed",
+                prompts.size(),
+                pm,
+                sm,
+                sm / pm,
+                accepted,
+                proposed,
+                proposed == 0 ? 0 : 100.0 * accepted / proposed,
+                passes,
+                GenerateCommand.meanAcceptedLength(accepted, passes),
+                passes == 0 ? 0 : (double) tokens / passes,
+                stepCost,
+                identical,
+                sm < pm ? " (speculation LOSES here)" : "");
     }
 
     static double median(double[] v) {

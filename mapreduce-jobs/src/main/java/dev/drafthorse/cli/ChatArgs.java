@@ -9,14 +9,17 @@ final class ChatArgs {
     private ChatArgs() {}
 
     static void add(Options o, String chatWhat) {
-        o.addOption(Args.flag("chat", chatWhat + " (the model's tokenizer.chat_template; special tokens are parsed in the"
-                + " template's text only, never in messages)"));
+        o.addOption(Args.flag(
+                "chat",
+                chatWhat + " (the model's tokenizer.chat_template; special tokens are parsed in the"
+                        + " template's text only, never in messages)"));
         o.addOption(Args.opt(null, "system", "TEXT", "with --chat: a system message before the user message"));
         addDate(o);
     }
 
     static void addDate(Options o) {
-        o.addOption(Args.opt(null, "date", "YYYY-MM-DD", "the date the template's strftime_now reads (default: today, UTC)"));
+        o.addOption(Args.opt(
+                null, "date", "YYYY-MM-DD", "the date the template's strftime_now reads (default: today, UTC)"));
     }
 
     static boolean chat(Args a) {

@@ -21,8 +21,9 @@ import org.apache.commons.cli.Options;
  * chat template to stdout byte for byte, nothing else; a template that raises exits 1 with its message.
  */
 final class ChatTemplateCommand implements Command {
-    static final String USAGE = "drafthorse chat-template (-m MODEL.gguf | --template FILE.jinja) --messages MESSAGES.json"
-            + " [--no-generation-prompt] [--bos-token T] [--eos-token T] [--date YYYY-MM-DD]";
+    static final String USAGE =
+            "drafthorse chat-template (-m MODEL.gguf | --template FILE.jinja) --messages MESSAGES.json"
+                    + " [--no-generation-prompt] [--bos-token T] [--eos-token T] [--date YYYY-MM-DD]";
 
     @Override
     public String name() {
@@ -39,11 +40,16 @@ final class ChatTemplateCommand implements Command {
         Options o = new Options();
         o.addOption(Args.opt("m", "model", "MODEL.gguf", "take the template (and BOS/EOS texts) from this GGUF file"));
         o.addOption(Args.opt(null, "template", "FILE.jinja", "take the template from this file (over the model's)"));
-        o.addOption(Args.opt(null, "messages", "MESSAGES.json", "a JSON array [{\"role\", \"content\"}, ...] (or an object"
-                + " with a \"messages\" array)"));
+        o.addOption(Args.opt(
+                null,
+                "messages",
+                "MESSAGES.json",
+                "a JSON array [{\"role\", \"content\"}, ...] (or an object" + " with a \"messages\" array)"));
         o.addOption(Args.flag("no-generation-prompt", "leave out the assistant header that generation appends"));
-        o.addOption(Args.opt(null, "bos-token", "T", "bos_token's text (default: the model's BOS; \"\" with --template alone)"));
-        o.addOption(Args.opt(null, "eos-token", "T", "eos_token's text (default: the model's EOS; \"\" with --template alone)"));
+        o.addOption(Args.opt(
+                null, "bos-token", "T", "bos_token's text (default: the model's BOS; \"\" with --template alone)"));
+        o.addOption(Args.opt(
+                null, "eos-token", "T", "eos_token's text (default: the model's EOS; \"\" with --template alone)"));
         ChatArgs.addDate(o);
         Args a = Args.parse(USAGE, "Writes the rendered text to stdout exactly (no newline added).", o, args);
         if (a == null) {

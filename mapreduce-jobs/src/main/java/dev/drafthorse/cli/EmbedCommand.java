@@ -49,21 +49,48 @@ final class EmbedCommand implements Command {
     public int run(String[] args) throws Exception {
         Options o = new Options();
         ModelArgs.add(o);
-        o.addOption(Args.opt("i", "input", "ROWS", "rows: id<TAB>text, or JSON lines {\"id\", \"text\"} ({\"prompt\"} taken too) when"
-                + " the file ends in .jsonl or .json"));
-        o.addOption(Args.opt("o", "output", "OUT", "vectors in input order; rejects go to OUT.rejects.jsonl (OUT's extension kept)"));
-        o.addOption(Args.opt(null, "pooling", "P", "mean, last or cls (default: the GGUF's <arch>.pooling_type, else mean)"));
-        o.addOption(Args.opt(null, "normalize", "N", "l2 (default: unit vectors, a dot product is the cosine) or none"));
+        o.addOption(Args.opt(
+                "i",
+                "input",
+                "ROWS",
+                "rows: id<TAB>text, or JSON lines {\"id\", \"text\"} ({\"prompt\"} taken too) when"
+                        + " the file ends in .jsonl or .json"));
+        o.addOption(Args.opt(
+                "o",
+                "output",
+                "OUT",
+                "vectors in input order; rejects go to OUT.rejects.jsonl (OUT's extension kept)"));
+        o.addOption(Args.opt(
+                null, "pooling", "P", "mean, last or cls (default: the GGUF's <arch>.pooling_type, else mean)"));
+        o.addOption(
+                Args.opt(null, "normalize", "N", "l2 (default: unit vectors, a dot product is the cosine) or none"));
         o.addOption(Args.flag("no-normalize", "the same as --normalize none"));
-        o.addOption(Args.opt(null, "format", "FMT", "jsonl (default: {\"id\", \"embedding\": [floats]}) or tsv (id TAB v1,v2,...)"));
-        o.addOption(Args.opt(null, "batch-tokens", "N", "tokens of several rows evaluated in one forward pass (default "
-                + Embedder.DEFAULT_BATCH_TOKENS + ")"));
-        o.addOption(Args.opt(null, "ctx-size", "N", "longest text in tokens (default: the model's trained context); longer rows are"
-                + " rejected: cut them first (explode_chunks in Hive)"));
-        o.addOption(Args.opt(null, "prefix-cache", "MB", "with last pooling: MiB of cached KV blocks of shared text prefixes (default 256;"
-                + " 0 = off); vectors are bit-identical either way"));
-        Args a = Args.parse(USAGE, "Each row's text is tokenized as llama-embedding does (BOS/EOS as the vocabulary says), run"
-                + " through the model without the output matrix, and its final normed hidden states pooled into one vector.", o, args);
+        o.addOption(Args.opt(
+                null, "format", "FMT", "jsonl (default: {\"id\", \"embedding\": [floats]}) or tsv (id TAB v1,v2,...)"));
+        o.addOption(Args.opt(
+                null,
+                "batch-tokens",
+                "N",
+                "tokens of several rows evaluated in one forward pass (default " + Embedder.DEFAULT_BATCH_TOKENS
+                        + ")"));
+        o.addOption(Args.opt(
+                null,
+                "ctx-size",
+                "N",
+                "longest text in tokens (default: the model's trained context); longer rows are"
+                        + " rejected: cut them first (explode_chunks in Hive)"));
+        o.addOption(Args.opt(
+                null,
+                "prefix-cache",
+                "MB",
+                "with last pooling: MiB of cached KV blocks of shared text prefixes (default 256;"
+                        + " 0 = off); vectors are bit-identical either way"));
+        Args a = Args.parse(
+                USAGE,
+                "Each row's text is tokenized as llama-embedding does (BOS/EOS as the vocabulary says), run"
+                        + " through the model without the output matrix, and its final normed hidden states pooled into one vector.",
+                o,
+                args);
         if (a == null) {
             return 0;
         }
@@ -75,12 +102,15 @@ final class EmbedCommand implements Command {
         Path rejects = BatchCommand.rejectsPath(output);
         Pooling pooling = a.has("pooling") ? Pooling.parse("--pooling", a.require("pooling")) : null;
         if (pooling == Pooling.NONE) {
-            throw new UsageException("--pooling none gives a vector per token; a row gets one vector: mean, last or cls");
+            throw new UsageException(
+                    "--pooling none gives a vector per token; a row gets one vector: mean, last or cls");
         }
         if (a.has("no-normalize") && a.has("normalize")) {
             throw new UsageException("--no-normalize and --normalize are exclusive");
         }
-        Normalization norm = a.has("no-normalize") ? Normalization.NONE : Normalization.parse("--normalize", a.get("normalize", "l2"));
+        Normalization norm = a.has("no-normalize")
+                ? Normalization.NONE
+                : Normalization.parse("--normalize", a.get("normalize", "l2"));
         String fmt = a.get("format", "jsonl");
         InferSettings.Format format = switch (fmt) {
             case "jsonl" -> InferSettings.Format.JSONL;
@@ -111,10 +141,13 @@ final class EmbedCommand implements Command {
                 for (byte[] raw : all) {
                     lines++;
                     try {
-                        EmbedRowParser.EmbedRow row = jsonInput ? parser.json(raw, 0, raw.length) : parser.tsv(raw, 0, raw.length);
+                        EmbedRowParser.EmbedRow row =
+                                jsonInput ? parser.json(raw, 0, raw.length) : parser.tsv(raw, 0, raw.length);
                         if (format == InferSettings.Format.TSV && JsonText.loneSurrogate(row.id()) >= 0) {
-                            throw new BadRow(row.id(), "id holds a lone surrogate at char " + JsonText.loneSurrogate(row.id())
-                                    + ": --format tsv cannot write it (jsonl can, as a \\u escape)");
+                            throw new BadRow(
+                                    row.id(),
+                                    "id holds a lone surrogate at char " + JsonText.loneSurrogate(row.id())
+                                            + ": --format tsv cannot write it (jsonl can, as a \\u escape)");
                         }
                         int[] ids1 = embedder.tokens(row.text());
                         try {
@@ -153,9 +186,19 @@ final class EmbedCommand implements Command {
                 Files.deleteIfExists(rejects);
             }
             double secs = (System.nanoTime() - start) / 1e9;
-            System.err.printf(Locale.ROOT, "embed: %d lines: %d written to %s, %d rejected%s; %s pooling, %s; %d tokens in %.1f s (%.1f tok/s)%n",
-                    lines, written, output, rejected, rejected > 0 ? " (" + rejects + ")" : "", embedder.pooling().label(),
-                    norm.label(), tokenCount, secs, tokenCount / Math.max(secs, 1e-9));
+            System.err.printf(
+                    Locale.ROOT,
+                    "embed: %d lines: %d written to %s, %d rejected%s; %s pooling, %s; %d tokens in %.1f s (%.1f tok/s)%n",
+                    lines,
+                    written,
+                    output,
+                    rejected,
+                    rejected > 0 ? " (" + rejects + ")" : "",
+                    embedder.pooling().label(),
+                    norm.label(),
+                    tokenCount,
+                    secs,
+                    tokenCount / Math.max(secs, 1e-9));
         }
         return 0;
     }

@@ -1,6 +1,5 @@
 package dev.drafthorse.cli;
 
-
 import dev.drafthorse.jobs.ensemble.EnsembleUsage;
 
 /**
@@ -28,7 +27,6 @@ final class EnsembleCommands {
         return false;
     }
 
-
     static final class Train implements Command {
         @Override
         public String name() {
@@ -42,9 +40,12 @@ final class EnsembleCommands {
 
         @Override
         public int run(String[] args) throws Exception {
-            if (help(args, EnsembleUsage.TRAIN)) return 0;
+            if (help(args, EnsembleUsage.TRAIN)) {
+                return 0;
+            }
             if (!Main.hadoop()) {
-                System.err.println("ensemble-train: Hadoop is not on the class path: training in this process on local files");
+                System.err.println(
+                        "ensemble-train: Hadoop is not on the class path: training in this process on local files");
                 return LocalEnsemble.train(args);
             }
             return dev.drafthorse.jobs.ensemble.EnsembleTrainTool.launch(args);
@@ -64,9 +65,12 @@ final class EnsembleCommands {
 
         @Override
         public int run(String[] args) throws Exception {
-            if (help(args, EnsembleUsage.PREDICT)) return 0;
+            if (help(args, EnsembleUsage.PREDICT)) {
+                return 0;
+            }
             if (!Main.hadoop()) {
-                System.err.println("ensemble-predict: Hadoop is not on the class path: predicting in this process on local files");
+                System.err.println(
+                        "ensemble-predict: Hadoop is not on the class path: predicting in this process on local files");
                 return LocalEnsemble.predict(args);
             }
             return dev.drafthorse.jobs.ensemble.EnsemblePredictTool.launch(args);

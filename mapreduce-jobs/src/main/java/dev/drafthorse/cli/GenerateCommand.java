@@ -27,11 +27,12 @@ import org.apache.commons.cli.Options;
 
 /** {@code generate}: text from a prompt, streamed to stdout, or one JSON object with {@code --json}. */
 final class GenerateCommand implements Command {
-    static final String USAGE = "drafthorse generate -m MODEL.gguf -p PROMPT [-n N] [--temperature T] [--top-k K] [--top-p P]"
-            + " [--min-p P] [--seed S] [--threads T] [--stop STR]... [--kv-type f32|f16] [--json]"
-            + " [--draft DRAFT.gguf | --lookup [--lookup-ngram N] | --medusa HEADS.gguf [--tree SPEC] [--typical EPS,DELTA]"
-            + " | --mtp HEADS.gguf] [--draft-max K] [--chat [--system TEXT] [--template FILE.jinja] [--date YYYY-MM-DD]]"
-            + " [--grammar FILE.gbnf | --json-schema FILE.json]";
+    static final String USAGE =
+            "drafthorse generate -m MODEL.gguf -p PROMPT [-n N] [--temperature T] [--top-k K] [--top-p P]"
+                    + " [--min-p P] [--seed S] [--threads T] [--stop STR]... [--kv-type f32|f16] [--json]"
+                    + " [--draft DRAFT.gguf | --lookup [--lookup-ngram N] | --medusa HEADS.gguf [--tree SPEC] [--typical EPS,DELTA]"
+                    + " | --mtp HEADS.gguf] [--draft-max K] [--chat [--system TEXT] [--template FILE.jinja] [--date YYYY-MM-DD]]"
+                    + " [--grammar FILE.gbnf | --json-schema FILE.json]";
 
     @Override
     public String name() {
@@ -52,10 +53,18 @@ final class GenerateCommand implements Command {
     }
 
     static void addGrammarOptions(Options o, String scope) {
-        o.addOption(Args.opt(null, "grammar", "FILE.gbnf", scope + " follows this GBNF grammar (llama.cpp's format; only tokens that"
-                + " keep the text inside it are sampled, end of text only where it may end)"));
-        o.addOption(Args.opt(null, "json-schema", "FILE.json", scope + " is JSON valid for this schema (converted to a grammar as"
-                + " llama.cpp's json-schema-to-grammar does)"));
+        o.addOption(Args.opt(
+                null,
+                "grammar",
+                "FILE.gbnf",
+                scope + " follows this GBNF grammar (llama.cpp's format; only tokens that"
+                        + " keep the text inside it are sampled, end of text only where it may end)"));
+        o.addOption(Args.opt(
+                null,
+                "json-schema",
+                "FILE.json",
+                scope + " is JSON valid for this schema (converted to a grammar as"
+                        + " llama.cpp's json-schema-to-grammar does)"));
     }
 
     /** The grammar --grammar or --json-schema names, or null; a malformed one is refused with its line:column. */
@@ -75,19 +84,42 @@ final class GenerateCommand implements Command {
     }
 
     static void addSpeculationOptions(Options o) {
-        o.addOption(Args.opt(null, "draft", "DRAFT.gguf", "speculative decoding with this draft model (same vocabulary)"));
-        o.addOption(Args.flag("lookup", "speculative decoding by n-gram lookup in the prompt and output (no second model)"));
+        o.addOption(
+                Args.opt(null, "draft", "DRAFT.gguf", "speculative decoding with this draft model (same vocabulary)"));
+        o.addOption(Args.flag(
+                "lookup", "speculative decoding by n-gram lookup in the prompt and output (no second model)"));
         o.addOption(Args.opt(null, "lookup-ngram", "N", "longest suffix matched by --lookup (default 3)"));
-        o.addOption(Args.opt(null, "draft-max", "K", "longest draft; the adaptive length stays at or below it (default 8;"
-                + " with --mtp: the modules used, default all)"));
-        o.addOption(Args.opt(null, "medusa", "HEADS.gguf", "speculative decoding with Medusa heads made for this model (a tree of"
-                + " candidates verified in one pass)"));
-        o.addOption(Args.opt(null, "tree", "SPEC", "--medusa candidate tree: mc_sim_7b_63 (default; cut to the heads' count),"
-                + " widths per depth like 3,2,1, or paths like [[0],[1],[0,0]]"));
-        o.addOption(Args.opt(null, "typical", "EPS,DELTA", "--medusa when sampling: accept candidates with p > min(EPS, DELTA*exp(-H))"
-                + " (default 0.09,0.3); typical acceptance is faster and NOT distribution-preserving (greedy stays exact)"));
-        o.addOption(Args.opt(null, "mtp", "HEADS.gguf", "speculative decoding with multi-token-prediction modules made for this"
-                + " model (greedy exact; sampling exact by speculative sampling)"));
+        o.addOption(Args.opt(
+                null,
+                "draft-max",
+                "K",
+                "longest draft; the adaptive length stays at or below it (default 8;"
+                        + " with --mtp: the modules used, default all)"));
+        o.addOption(Args.opt(
+                null,
+                "medusa",
+                "HEADS.gguf",
+                "speculative decoding with Medusa heads made for this model (a tree of"
+                        + " candidates verified in one pass)"));
+        o.addOption(Args.opt(
+                null,
+                "tree",
+                "SPEC",
+                "--medusa candidate tree: mc_sim_7b_63 (default; cut to the heads' count),"
+                        + " widths per depth like 3,2,1, or paths like [[0],[1],[0,0]]"));
+        o.addOption(Args.opt(
+                null,
+                "typical",
+                "EPS,DELTA",
+                "--medusa when sampling: accept candidates with p > min(EPS, DELTA*exp(-H))"
+                        + " (default 0.09,0.3); typical acceptance is faster and NOT distribution-preserving"
+                        + " (greedy stays exact)"));
+        o.addOption(Args.opt(
+                null,
+                "mtp",
+                "HEADS.gguf",
+                "speculative decoding with multi-token-prediction modules made for this"
+                        + " model (greedy exact; sampling exact by speculative sampling)"));
     }
 
     /** The Medusa heads or MTP modules the options name, loaded for {@code model} (refused if made for another), or null. */
@@ -130,8 +162,8 @@ final class GenerateCommand implements Command {
                     throw new UsageException("--tree: " + e.getMessage());
                 }
                 if (tree.depth() > m.count()) {
-                    throw new UsageException("--tree " + tree + " needs " + tree.depth() + " heads; " + m.header().path() + " has "
-                            + m.count());
+                    throw new UsageException("--tree " + tree + " needs " + tree.depth() + " heads; "
+                            + m.header().path() + " has " + m.count());
                 }
             } else {
                 tree = TreeSpec.mcSim7b63().within(m.count());
@@ -162,8 +194,12 @@ final class GenerateCommand implements Command {
     }
 
     static SamplerOptions sampler(Args a) {
-        return new SamplerOptions(a.getFloat("temperature", 0f), a.getInt("top-k", 0, 0, Integer.MAX_VALUE),
-                a.getFloat("top-p", 1f), a.getFloat("min-p", 0f), a.getLong("seed", 0L));
+        return new SamplerOptions(
+                a.getFloat("temperature", 0f),
+                a.getInt("top-k", 0, 0, Integer.MAX_VALUE),
+                a.getFloat("top-p", 1f),
+                a.getFloat("min-p", 0f),
+                a.getLong("seed", 0L));
     }
 
     @Override
@@ -179,9 +215,12 @@ final class GenerateCommand implements Command {
         o.addOption(Args.flag("json", "print one JSON object: text, tokens, stats"));
         addSpeculationOptions(o);
         addGrammarOptions(o, "the output");
-        ChatArgs.add(o, "the prompt becomes one user message, rendered by the model's chat template with the generation prompt");
+        ChatArgs.add(
+                o,
+                "the prompt becomes one user message, rendered by the model's chat template with the generation prompt");
         o.addOption(Args.opt(null, "template", "FILE.jinja", "with --chat: this chat template instead of the model's"));
-        Args a = Args.parse(USAGE, "Generates text after the prompt and prints it (not the prompt) to stdout.", o, args);
+        Args a =
+                Args.parse(USAGE, "Generates text after the prompt and prints it (not the prompt) to stdout.", o, args);
         if (a == null) {
             return 0;
         }
@@ -191,36 +230,50 @@ final class GenerateCommand implements Command {
         }
         ChatArgs.chat(a);
         String[] stops = a.line().getOptionValues("stop");
-        GenerationOptions options = new GenerationOptions(a.getInt("max-tokens", 128, 0, Integer.MAX_VALUE), sampler(a),
-                stops == null ? List.of() : Arrays.asList(stops), KvType.parse("--kv-type", a.get("kv-type", "f32")), 256,
+        GenerationOptions options = new GenerationOptions(
+                a.getInt("max-tokens", 128, 0, Integer.MAX_VALUE),
+                sampler(a),
+                stops == null ? List.of() : Arrays.asList(stops),
+                KvType.parse("--kv-type", a.get("kv-type", "f32")),
+                256,
                 a.getInt("ctx-size", 0, 0, Integer.MAX_VALUE));
         boolean json = a.has("json");
         Grammar grammar = grammar(a);
         if (grammar != null && a.has("medusa")) {
-            throw new UsageException("--grammar/--json-schema cannot be combined with --medusa (use --draft, --lookup or --mtp)");
+            throw new UsageException(
+                    "--grammar/--json-schema cannot be combined with --medusa (use --draft, --lookup or --mtp)");
         }
         try (Parallel par = new Parallel(ModelArgs.threads(a))) {
             Model model = ModelArgs.load(a, par);
             Heads heads = heads(a, model);
             Speculation spec = speculation(a, heads);
             if (spec.mode() == Speculation.Mode.MEDUSA && !options.sampler().greedy()) {
-                System.err.println("drafthorse generate: note: sampling with --medusa uses typical acceptance " + spec.typical()
-                        + ", which is not distribution-preserving");
+                System.err.println("drafthorse generate: note: sampling with --medusa uses typical acceptance "
+                        + spec.typical() + ", which is not distribution-preserving");
             }
             Generator g = new Generator(model, draftModel(a, par), spec, heads);
             int[] ids = ChatArgs.chat(a) ? chatTokens(a, model, prompt) : g.promptTokens(prompt);
-            int ctx = options.contextSize() > 0 ? options.contextSize()
-                    : (int) Math.min(Integer.MAX_VALUE, (long) ids.length + options.maxNewTokens()); // no wrap at -n 2^31-1
+            int ctx = options.contextSize() > 0
+                    ? options.contextSize()
+                    : (int) Math.min(
+                            Integer.MAX_VALUE, (long) ids.length + options.maxNewTokens()); // no wrap at -n 2^31-1
             if (ctx > model.config().contextLength()) {
-                System.err.printf("drafthorse generate: warning: %d positions exceed the model's trained context of %d%n", ctx,
-                        model.config().contextLength());
+                System.err.printf(
+                        "drafthorse generate: warning: %d positions exceed the model's trained context of %d%n",
+                        ctx, model.config().contextLength());
             }
             PrintStream out = System.out;
-            GenerationResult r = g.generate(ids, options, new Rng(options.sampler().seed()),
-                    json ? s -> { } : s -> {
-                        out.print(s);
-                        out.flush();
-                    }, grammar == null ? null : new GrammarConstraint(grammar, model.tokenizer()));
+            GenerationResult r = g.generate(
+                    ids,
+                    options,
+                    new Rng(options.sampler().seed()),
+                    json
+                            ? s -> {}
+                            : s -> {
+                                out.print(s);
+                                out.flush();
+                            },
+                    grammar == null ? null : new GrammarConstraint(grammar, model.tokenizer()));
             if (json) {
                 ObjectMapper m = new ObjectMapper();
                 ObjectNode n = m.createObjectNode();
@@ -242,10 +295,18 @@ final class GenerateCommand implements Command {
             } else {
                 out.println();
             }
-            System.err.printf("drafthorse generate: %d prompt tokens, %d generated (%s), prefill %.1f tok/s, decode %.1f tok/s%s%n",
-                    r.promptTokens(), r.tokens().length, r.finish().label(), r.prefillTokensPerSecond(), r.decodeTokensPerSecond(),
-                    r.draftProposed() > 0 ? String.format(", drafted %d accepted %d in %d target passes", r.draftProposed(),
-                            r.draftAccepted(), r.targetPasses()) : "");
+            System.err.printf(
+                    "drafthorse generate: %d prompt tokens, %d generated (%s), prefill %.1f tok/s, decode %.1f tok/s%s%n",
+                    r.promptTokens(),
+                    r.tokens().length,
+                    r.finish().label(),
+                    r.prefillTokensPerSecond(),
+                    r.decodeTokensPerSecond(),
+                    r.draftProposed() > 0
+                            ? String.format(
+                                    ", drafted %d accepted %d in %d target passes",
+                                    r.draftProposed(), r.draftAccepted(), r.targetPasses())
+                            : "");
         }
         return 0;
     }
@@ -253,9 +314,11 @@ final class GenerateCommand implements Command {
     /** The prompt as one user message (after --system) rendered by the chat template; a raising template fails. */
     private static int[] chatTokens(Args a, Model model, String prompt) throws java.io.IOException {
         dev.drafthorse.kernels.chat.ChatTemplate template = a.has("template")
-                ? dev.drafthorse.kernels.chat.ChatTemplate.parse(java.nio.file.Files.readString(ModelArgs.localPath(a.require("template"))))
+                ? dev.drafthorse.kernels.chat.ChatTemplate.parse(
+                        java.nio.file.Files.readString(ModelArgs.localPath(a.require("template"))))
                 : dev.drafthorse.kernels.chat.ChatTemplate.fromGguf(model.file());
-        dev.drafthorse.kernels.chat.ChatPrompts chat = new dev.drafthorse.kernels.chat.ChatPrompts(template, model.tokenizer(), ChatArgs.date(a));
+        dev.drafthorse.kernels.chat.ChatPrompts chat =
+                new dev.drafthorse.kernels.chat.ChatPrompts(template, model.tokenizer(), ChatArgs.date(a));
         return chat.tokens(dev.drafthorse.kernels.chat.ChatTemplate.userTurn(a.get("system", null), prompt));
     }
 

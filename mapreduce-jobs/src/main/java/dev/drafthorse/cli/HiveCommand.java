@@ -20,9 +20,12 @@ final class HiveCommand implements Command {
     public int run(String[] args) {
         for (String a : args) {
             if (a.equals("-h") || a.equals("--help")) {
-                System.out.println("usage: drafthorse hive (-f FILE | -e SQL) [--metastore DIR] [--hiveconf KEY=VALUE]...");
-                System.out.println("Runs HiveQL in an in-process Hive (local MapReduce) with explode_prompts, explode_chunks,");
-                System.out.println("llm_generate and llm_score registered. A fresh metastore per run unless --metastore names one.");
+                System.out.println(
+                        "usage: drafthorse hive (-f FILE | -e SQL) [--metastore DIR] [--hiveconf KEY=VALUE]...");
+                System.out.println(
+                        "Runs HiveQL in an in-process Hive (local MapReduce) with explode_prompts, explode_chunks,");
+                System.out.println(
+                        "llm_generate and llm_score registered. A fresh metastore per run unless --metastore names one.");
                 System.out.println("Result rows go to stdout, cells tab-separated; logs go to stderr.");
                 return 0;
             }
@@ -33,8 +36,9 @@ final class HiveCommand implements Command {
         try {
             Class.forName("org.apache.hadoop.hive.ql.Driver", false, HiveCommand.class.getClassLoader());
         } catch (ClassNotFoundException e) {
-            System.err.println("drafthorse hive: Hive is not on the classpath (run it through scripts/drafthorse, which adds"
-                    + " hive-udtf/target/classpath.txt)");
+            System.err.println(
+                    "drafthorse hive: Hive is not on the classpath (run it through scripts/drafthorse, which adds"
+                            + " hive-udtf/target/classpath.txt)");
             return 1;
         }
         return dev.drafthorse.hive.EmbeddedHive.run(args);

@@ -20,7 +20,8 @@ final class InferCommand implements Command {
         try {
             Class.forName("org.apache.hadoop.util.ToolRunner");
         } catch (ClassNotFoundException e) {
-            System.err.println("drafthorse infer: Hadoop is not on the classpath (run it with scripts/drafthorse or hadoop jar)");
+            System.err.println(
+                    "drafthorse infer: Hadoop is not on the classpath (run it with scripts/drafthorse or hadoop jar)");
             return 1;
         }
         return dev.drafthorse.jobs.infer.InferTool.launch(args);

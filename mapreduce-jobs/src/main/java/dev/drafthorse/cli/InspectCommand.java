@@ -35,23 +35,28 @@ final class InspectCommand implements Command {
         }
         GgufFile f = GgufFile.open(ModelArgs.localPath(a.rest()[0]));
         var out = System.out;
-        out.println("file: " + f.path() + " (GGUF v" + f.version() + ", " + f.fileSize() + " bytes, alignment " + f.alignment() + ")");
+        out.println("file: " + f.path() + " (GGUF v" + f.version() + ", " + f.fileSize() + " bytes, alignment "
+                + f.alignment() + ")");
         String arch = f.getString("general.architecture", "?");
         out.println("architecture: " + arch + (ModelConfig.SUPPORTED.contains(arch) ? "" : " (not runnable here)"));
         if (ModelConfig.SUPPORTED.contains(arch) && !f.tensors().isEmpty()) {
             ModelConfig c = ModelConfig.from(f);
-            out.printf("shape: dim %d, layers %d, heads %d, kv heads %d, head dim %d, ffn %d, vocab %d, context %d%n",
+            out.printf(
+                    "shape: dim %d, layers %d, heads %d, kv heads %d, head dim %d, ffn %d, vocab %d, context %d%n",
                     c.dim(), c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.ffn(), c.vocab(), c.contextLength());
-            out.printf("rope: base %s, dims %d, %s%n", c.ropeBase(), c.ropeDims(), c.ropeNeox() ? "neox" : "interleaved");
+            out.printf(
+                    "rope: base %s, dims %d, %s%n", c.ropeBase(), c.ropeDims(), c.ropeNeox() ? "neox" : "interleaved");
             out.println("features: " + c.features());
         }
         long params = 0;
         for (TensorInfo t : f.tensors().values()) {
             params += t.elements();
         }
-        out.println("tensors: " + f.tensors().size() + ", " + params + " parameters; types " + ModelWeights.typeSummary(f));
-        out.println("tokenizer: " + f.getString("tokenizer.ggml.model", "none") + ", pre " + f.getString("tokenizer.ggml.pre", "default")
-                + ", " + (f.has("tokenizer.ggml.tokens") ? f.getStringArray("tokenizer.ggml.tokens").length : 0) + " tokens");
+        out.println(
+                "tensors: " + f.tensors().size() + ", " + params + " parameters; types " + ModelWeights.typeSummary(f));
+        out.println("tokenizer: " + f.getString("tokenizer.ggml.model", "none") + ", pre "
+                + f.getString("tokenizer.ggml.pre", "default") + ", "
+                + (f.has("tokenizer.ggml.tokens") ? f.getStringArray("tokenizer.ggml.tokens").length : 0) + " tokens");
         out.println("metadata:");
         for (Map.Entry<String, MetadataValue> e : f.metadata().entrySet()) {
             MetadataValue v = e.getValue();

@@ -15,7 +15,6 @@ import dev.drafthorse.ensemble.io.LocalInputs;
 import dev.drafthorse.ensemble.io.ModelFile;
 import dev.drafthorse.ensemble.io.PredictionWriter;
 import dev.drafthorse.jobs.ensemble.EnsembleUsage;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -64,7 +63,9 @@ public final class LocalEnsemble {
             }
             props.putAll(a.defines());
             props.setProperty(EnsembleParams.Key.METHOD.key, a.require("method"));
-            if (a.has("seed")) props.setProperty(EnsembleParams.Key.SEED.key, a.get("seed", null));
+            if (a.has("seed")) {
+                props.setProperty(EnsembleParams.Key.SEED.key, a.get("seed", null));
+            }
             EnsembleParams params;
             try {
                 params = EnsembleParams.of(props);
@@ -81,19 +82,35 @@ public final class LocalEnsemble {
                 } catch (NumberFormatException e) {
                     throw new UsageException("--holdout '" + a.get("holdout", null) + "' is not a number");
                 }
-                if (!(holdout > 0 && holdout < 1)) throw new UsageException("--holdout " + holdout + " is not in (0, 1)");
-                if (!a.has("report")) throw new UsageException("--holdout needs --report DIR");
+                if (!(holdout > 0 && holdout < 1)) {
+                    throw new UsageException("--holdout " + holdout + " is not in (0, 1)");
+                }
+                if (!a.has("report")) {
+                    throw new UsageException("--holdout needs --report DIR");
+                }
             }
             List<SourceData> inputs = readAll(inputSpecs);
-            for (RejectedRow r : Features.rejects(inputs)) err.println("rejected: " + r.toTsv());
+            for (RejectedRow r : Features.rejects(inputs)) {
+                err.println("rejected: " + r.toTsv());
+            }
             Ensembles.Training t = Ensembles.prepare(inputs, labels);
             Dataset d = t.data();
-            err.printf(Locale.ROOT, "ensemble-train: %d labeled rows, %d features, classes %s %s; %d rows without a label ignored, %d labels without a row, %d input lines rejected%n",
-                    d.size(), d.width(), d.classes(), java.util.Arrays.toString(d.classCounts()), d.unlabeled(), d.unmatchedLabels(),
+            err.printf(
+                    Locale.ROOT,
+                    "ensemble-train: %d labeled rows, %d features, classes %s %s; %d rows without a label ignored,"
+                            + " %d labels without a row, %d input lines rejected%n",
+                    d.size(),
+                    d.width(),
+                    d.classes(),
+                    java.util.Arrays.toString(d.classCounts()),
+                    d.unlabeled(),
+                    d.unmatchedLabels(),
                     Features.rejects(inputs).size());
             EnsembleModel model = Ensembles.train(d, t.sources(), params);
             model.header().training().forEach((k, v) -> {
-                if (k.startsWith("oob")) err.println("ensemble-train: " + k + " = " + v);
+                if (k.startsWith("oob")) {
+                    err.println("ensemble-train: " + k + " = " + v);
+                }
             });
             writeAtomically(output, o -> ModelFile.write(model, o));
             err.println("ensemble-train: wrote " + output);
@@ -103,7 +120,10 @@ public final class LocalEnsemble {
                 Path dir = LocalInputs.path(a.get("report", null));
                 Files.createDirectories(dir);
                 Files.writeString(dir.resolve("evaluation.txt"), rep.table(), StandardCharsets.UTF_8);
-                Files.writeString(dir.resolve("report.html"), HtmlReport.render(rep, "Drafthorse ensemble evaluation"), StandardCharsets.UTF_8);
+                Files.writeString(
+                        dir.resolve("report.html"),
+                        HtmlReport.render(rep, "Drafthorse ensemble evaluation"),
+                        StandardCharsets.UTF_8);
                 out.print(rep.table());
                 err.println("ensemble-train: wrote " + dir.resolve("report.html"));
             }
@@ -124,11 +144,14 @@ public final class LocalEnsemble {
             if (a == null) {
                 return 0;
             }
-            if (!a.defines().isEmpty()) throw new UsageException("ensemble-predict takes no -D options");
+            if (!a.defines().isEmpty()) {
+                throw new UsageException("ensemble-predict takes no -D options");
+            }
             PredictionWriter.Format format = PredictionWriter.Format.TSV;
             if (a.has("format")) {
                 try {
-                    format = PredictionWriter.Format.valueOf(a.get("format", null).toUpperCase(Locale.ROOT));
+                    format = PredictionWriter.Format.valueOf(
+                            a.get("format", null).toUpperCase(Locale.ROOT));
                 } catch (IllegalArgumentException e) {
                     throw new UsageException("--format '" + a.get("format", null) + "' is not tsv or json");
                 }
@@ -156,11 +179,18 @@ public final class LocalEnsemble {
             if (!rejects.isEmpty()) {
                 Files.createDirectories(dir.resolve("_rejects"));
                 StringBuilder sb = new StringBuilder();
-                for (RejectedRow r : rejects) sb.append(r.toTsv()).append('\n');
+                for (RejectedRow r : rejects) {
+                    sb.append(r.toTsv()).append('\n');
+                }
                 Files.writeString(dir.resolve("_rejects").resolve("part-00000"), sb.toString(), StandardCharsets.UTF_8);
             }
             Files.write(dir.resolve("_SUCCESS"), new byte[0]);
-            err.printf(Locale.ROOT, "ensemble-predict: %d rows predicted, %d input lines rejected; wrote %s%n", preds.size(), rejects.size(), dir);
+            err.printf(
+                    Locale.ROOT,
+                    "ensemble-predict: %d rows predicted, %d input lines rejected; wrote %s%n",
+                    preds.size(),
+                    rejects.size(),
+                    dir);
             return 0;
         } catch (UsageException | LocalInputs.BadSpec e) {
             err.println("ensemble-predict: " + e.getMessage());
@@ -174,7 +204,9 @@ public final class LocalEnsemble {
 
     private static List<SourceData> readAll(List<String> specs) throws IOException {
         List<SourceData> out = new ArrayList<>();
-        for (String s : specs) out.add(LocalInputs.read(s));
+        for (String s : specs) {
+            out.add(LocalInputs.read(s));
+        }
         return out;
     }
 
@@ -185,9 +217,13 @@ public final class LocalEnsemble {
     }
 
     private static String describe(Exception e) {
-        if (e instanceof java.nio.file.NoSuchFileException n) return n.getFile() + ": no such file";
+        if (e instanceof java.nio.file.NoSuchFileException n) {
+            return n.getFile() + ": no such file";
+        }
         String m = e.getMessage();
-        return m == null ? e.toString() : (e instanceof IOException || e instanceof IllegalArgumentException ? m : e.toString());
+        return m == null
+                ? e.toString()
+                : (e instanceof IOException || e instanceof IllegalArgumentException ? m : e.toString());
     }
 
     interface Body {
@@ -197,7 +233,9 @@ public final class LocalEnsemble {
     /** Writes to a temporary sibling, then renames: a failed run leaves no half-written file. */
     static void writeAtomically(Path target, Body body) throws IOException {
         Path parent = target.toAbsolutePath().getParent();
-        if (parent != null) Files.createDirectories(parent);
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
         Path tmp = Files.createTempFile(parent, "." + target.getFileName(), ".tmp");
         try {
             try (OutputStream o = Files.newOutputStream(tmp)) {

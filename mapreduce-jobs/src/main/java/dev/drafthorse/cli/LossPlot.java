@@ -20,7 +20,9 @@ import javax.imageio.ImageIO;
  * dependency for one line chart. Each series is (step, loss) points; several series share the axes.
  */
 final class LossPlot {
-    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0x9467bd)};
+    private static final Color[] COLORS = {
+        new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0x9467bd)
+    };
 
     private LossPlot() {}
 

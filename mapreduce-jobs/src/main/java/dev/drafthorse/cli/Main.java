@@ -17,11 +17,22 @@ public final class Main {
 
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
-        List<Command> all = new java.util.ArrayList<>(List.of(new GenerateCommand(), new BatchCommand(), new ScoreCommand(),
-                new TokenizeCommand(), new InspectCommand(), new BenchCommand(), new RandomModelCommand(),
-                new RandomHeadsCommand(), new ConvertCommand()));
+        List<Command> all = new java.util.ArrayList<>(List.of(
+                new GenerateCommand(),
+                new BatchCommand(),
+                new ScoreCommand(),
+                new TokenizeCommand(),
+                new InspectCommand(),
+                new BenchCommand(),
+                new RandomModelCommand(),
+                new RandomHeadsCommand(),
+                new ConvertCommand()));
         all.addAll(ensembleCommands());
-        all.addAll(List.of(new HiveCommand(), new InferCommand(), new TrainHeadsCommand(), new ChatTemplateCommand(),
+        all.addAll(List.of(
+                new HiveCommand(),
+                new InferCommand(),
+                new TrainHeadsCommand(),
+                new ChatTemplateCommand(),
                 new EmbedCommand()));
         for (Command c : all) {
             m.put(c.name(), c);
@@ -65,14 +76,16 @@ public final class Main {
 
         @Override
         public int run(String[] args) {
-            System.err.println("drafthorse " + name + ": this jar was built without the ensemble module (Smile, GPL-3.0);"
-                    + " use drafthorse-<version>.jar for " + name);
+            System.err.println(
+                    "drafthorse " + name + ": this jar was built without the ensemble module (Smile, GPL-3.0);"
+                            + " use drafthorse-<version>.jar for " + name);
             return 2;
         }
     }
 
     public static void main(String[] args) {
-        System.setOut(new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8));
+        System.setOut(new PrintStream(
+                new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8));
         System.exit(run(args));
     }
 
@@ -88,7 +101,8 @@ public final class Main {
         }
         Command c = commands.get(args[0]);
         if (c == null) {
-            System.err.println("drafthorse: unknown command '" + args[0] + "' (commands: " + String.join(", ", commands.keySet()) + ")");
+            System.err.println("drafthorse: unknown command '" + args[0] + "' (commands: "
+                    + String.join(", ", commands.keySet()) + ")");
             return 2;
         }
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);

@@ -28,7 +28,8 @@ final class ModelArgs {
         if (s.startsWith("file:")) {
             p = Path.of(URI.create(s));
         } else if (s.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
-            throw new UsageException(s + ": only local paths and file:// URIs work here; Hadoop filesystem URIs work under the jobs");
+            throw new UsageException(
+                    s + ": only local paths and file:// URIs work here; Hadoop filesystem URIs work under the jobs");
         } else {
             p = Path.of(s);
         }

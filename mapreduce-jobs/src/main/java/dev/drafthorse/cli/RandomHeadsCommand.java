@@ -10,8 +10,9 @@ import org.apache.commons.cli.Options;
 
 /** {@code random-heads}: writes random (untrained) Medusa heads or MTP modules for a model. */
 final class RandomHeadsCommand implements Command {
-    static final String USAGE = "drafthorse random-heads -m MODEL.gguf --kind medusa|mtp [--heads K] [--type f32|f16|bf16]"
-            + " [--own-output] [--seed S] -o HEADS.gguf";
+    static final String USAGE =
+            "drafthorse random-heads -m MODEL.gguf --kind medusa|mtp [--heads K] [--type f32|f16|bf16]"
+                    + " [--own-output] [--seed S] -o HEADS.gguf";
 
     @Override
     public String name() {
@@ -28,13 +29,19 @@ final class RandomHeadsCommand implements Command {
         Options o = new Options();
         ModelArgs.add(o);
         o.addOption(Args.opt(null, "kind", "medusa|mtp", "Medusa heads or multi-token-prediction modules"));
-        o.addOption(Args.opt(null, "heads", "K", "heads (Medusa) or modules (MTP), in [1, 64] (default 4 for medusa, 1 for mtp)"));
+        o.addOption(Args.opt(
+                null, "heads", "K", "heads (Medusa) or modules (MTP), in [1, 64] (default 4 for medusa, 1 for mtp)"));
         o.addOption(Args.opt(null, "type", "f32|f16|bf16", "matrix type (default f32)"));
-        o.addOption(Args.flag("own-output", "Medusa: give each head its own output matrix (default: share the model's)"));
+        o.addOption(
+                Args.flag("own-output", "Medusa: give each head its own output matrix (default: share the model's)"));
         o.addOption(Args.opt(null, "seed", "S", "weight seed (default 1)"));
         o.addOption(Args.opt("o", "output", "HEADS.gguf", "where to write the heads"));
-        Args a = Args.parse(USAGE, "Writes heads with random weights, tied to the model by its fingerprint. Their accepted length"
-                + " is about 1: a baseline and a test fixture, not a speedup.", o, args);
+        Args a = Args.parse(
+                USAGE,
+                "Writes heads with random weights, tied to the model by its fingerprint. Their accepted length"
+                        + " is about 1: a baseline and a test fixture, not a speedup.",
+                o,
+                args);
         if (a == null) {
             return 0;
         }
@@ -59,7 +66,8 @@ final class RandomHeadsCommand implements Command {
             Model model = ModelArgs.load(a, par);
             RandomHeads.write(model, kind, count, type, a.has("own-output"), a.getLong("seed", 1), out);
         }
-        System.err.println("random-heads: wrote " + count + (kind == HeadsFile.Kind.MEDUSA ? " random Medusa heads" : " random MTP modules") + " to " + out);
+        System.err.println("random-heads: wrote " + count
+                + (kind == HeadsFile.Kind.MEDUSA ? " random Medusa heads" : " random MTP modules") + " to " + out);
         return 0;
     }
 }

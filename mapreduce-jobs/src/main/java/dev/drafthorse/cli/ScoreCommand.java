@@ -32,11 +32,18 @@ final class ScoreCommand implements Command {
         Options o = new Options();
         ModelArgs.add(o);
         o.addOption(Args.opt("p", "prompt", "TEXT", "the prompt"));
-        o.addOption(Args.opt("c", "candidates", "A,B,...", "comma-separated continuations, scored as written after the prompt"));
+        o.addOption(Args.opt(
+                "c", "candidates", "A,B,...", "comma-separated continuations, scored as written after the prompt"));
         o.addOption(Args.flag("json", "one JSON object per candidate: candidate, logprob, tokens"));
-        ChatArgs.add(o, "the prompt becomes one user message rendered by the model's chat template; the candidates follow"
-                + " the assistant header");
-        Args a = Args.parse(USAGE, "Prints one line per candidate: the candidate, a tab, its total natural-log probability.", o, args);
+        ChatArgs.add(
+                o,
+                "the prompt becomes one user message rendered by the model's chat template; the candidates follow"
+                        + " the assistant header");
+        Args a = Args.parse(
+                USAGE,
+                "Prints one line per candidate: the candidate, a tab, its total natural-log probability.",
+                o,
+                args);
         if (a == null) {
             return 0;
         }
@@ -53,7 +60,8 @@ final class ScoreCommand implements Command {
             if (ChatArgs.chat(a)) {
                 ChatPrompts chat = ChatPrompts.forModel(model.file(), model.tokenizer(), ChatArgs.date(a));
                 Rendered r = chat.render(ChatTemplate.userTurn(a.get("system", null), prompt));
-                List<int[]> wholes = candidates.stream().map(c -> chat.tokens(r.plusData(c))).toList();
+                List<int[]> wholes =
+                        candidates.stream().map(c -> chat.tokens(r.plusData(c))).toList();
                 scores = new Scorer(model).scoreTree(chat.tokens(r), wholes);
             } else {
                 scores = new Scorer(model).score(prompt, candidates);

@@ -45,7 +45,8 @@ final class TrainHeadsCommand implements Command {
     public int run(String[] args) throws Exception {
         if (Arrays.asList(args).contains("--replot") || !Main.hadoop()) {
             if (!Arrays.asList(args).contains("--replot")) {
-                System.err.println("train-heads: Hadoop is not on the class path: training in this process on local files");
+                System.err.println(
+                        "train-heads: Hadoop is not on the class path: training in this process on local files");
             }
             return inProcess(args);
         }
@@ -80,16 +81,26 @@ final class TrainHeadsCommand implements Command {
             Model model = Model.load(ModelArgs.localPath(spec.model()), par);
             List<int[]> prompts = readPrompts(model.tokenizer(), promptsFile);
             int total = prompts.size() * spec.samples();
-            System.err.printf("train-heads: generating %d continuations of %d tokens (%d prompts × %d, temperature %s)%n", total,
-                    spec.tokens(), prompts.size(), spec.samples(), spec.temperature());
+            System.err.printf(
+                    "train-heads: generating %d continuations of %d tokens (%d prompts × %d, temperature %s)%n",
+                    total, spec.tokens(), prompts.size(), spec.samples(), spec.temperature());
             long t0 = System.nanoTime();
-            List<TrainingSequence> data = SelfDistillation.generate(model, prompts, spec.samples(), spec.tokens(), spec.sampler(),
-                    spec.seed(), 16,
-                    n -> System.err.printf("train-heads: data %d/%d sequences (%.1f s)%n", n, total, (System.nanoTime() - t0) / 1e9));
-            long positions = data.stream().mapToLong(s -> s.length() - s.start()).sum();
+            List<TrainingSequence> data = SelfDistillation.generate(
+                    model,
+                    prompts,
+                    spec.samples(),
+                    spec.tokens(),
+                    spec.sampler(),
+                    spec.seed(),
+                    16,
+                    n -> System.err.printf(
+                            "train-heads: data %d/%d sequences (%.1f s)%n", n, total, (System.nanoTime() - t0) / 1e9));
+            long positions =
+                    data.stream().mapToLong(s -> s.length() - s.start()).sum();
             System.err.printf("train-heads: %d sequences, %d trained positions%n", data.size(), positions);
             if (spec.batch() > data.size()) {
-                throw new UsageException("--batch " + spec.batch() + " exceeds the " + data.size() + " generated sequences");
+                throw new UsageException(
+                        "--batch " + spec.batch() + " exceeds the " + data.size() + " generated sequences");
             }
             HeadsTraining.Result r;
             try (BufferedWriter w = Files.newBufferedWriter(csv)) {
@@ -104,7 +115,12 @@ final class TrainHeadsCommand implements Command {
             HeadsTraining.summarize(summary, spec, r, data.size());
             summary.put("plot_title", HeadsTraining.plotTitle(spec, model));
             if (evalFile != null) {
-                HeadsTraining.evaluate(model, r.heads(), readPrompts(model.tokenizer(), evalFile), spec, summary,
+                HeadsTraining.evaluate(
+                        model,
+                        r.heads(),
+                        readPrompts(model.tokenizer(), evalFile),
+                        spec,
+                        summary,
                         line -> System.err.println("train-heads: " + line));
             }
             return finish(new JobOutcome(spec, Files.readAllBytes(csv), summary, out.toString(), Files.size(out)));
@@ -144,7 +160,11 @@ final class TrainHeadsCommand implements Command {
      */
     private static Path beside(TrainHeadsSpec spec, String o, String ext) {
         boolean local = o.startsWith("file:") || !o.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*");
-        Path dir = local ? Path.of(o.startsWith("file:") ? java.net.URI.create(o).getPath() : o).toAbsolutePath().getParent() : Path.of("");
+        Path dir = local
+                ? Path.of(o.startsWith("file:") ? java.net.URI.create(o).getPath() : o)
+                        .toAbsolutePath()
+                        .getParent()
+                : Path.of("");
         return dir.resolve(spec.stem() + ext);
     }
 

@@ -63,8 +63,9 @@ public final class CacheFiles {
     public static Path localPath(JobContext context, String role) throws IOException {
         Path p = find(context, role);
         if (p == null) {
-            throw new IOException(role + " file " + cacheUri(context, role) + " (link " + link(context.getConfiguration(), role)
-                    + ") is not localized in " + new File("").getAbsolutePath());
+            throw new IOException(
+                    role + " file " + cacheUri(context, role) + " (link " + link(context.getConfiguration(), role)
+                            + ") is not localized in " + new File("").getAbsolutePath());
         }
         return p;
     }

@@ -28,11 +28,17 @@ public final class Commits {
 
     /** Key and the value every job needs. */
     static final String[][] REQUIRED = {
-        {FileOutputCommitter.FILEOUTPUTCOMMITTER_ALGORITHM_VERSION, "1",
+        {
+            FileOutputCommitter.FILEOUTPUTCOMMITTER_ALGORITHM_VERSION,
+            "1",
             "algorithm 2 moves each task's files into the output directory when the task commits, so a job that fails or"
-                + " is killed later leaves part of its output there without _SUCCESS"},
-        {FileOutputCommitter.SUCCESSFUL_JOB_OUTPUT_DIR_MARKER, "true",
-            "_SUCCESS is how a reader tells a complete output from a partial one"},
+                    + " is killed later leaves part of its output there without _SUCCESS"
+        },
+        {
+            FileOutputCommitter.SUCCESSFUL_JOB_OUTPUT_DIR_MARKER,
+            "true",
+            "_SUCCESS is how a reader tells a complete output from a partial one"
+        },
     };
 
     /**
@@ -44,8 +50,9 @@ public final class Commits {
             String v = conf.getTrimmed(r[0]);
             if (v != null && !v.equalsIgnoreCase(r[1]) && !fromDefaults(conf, r[0])) {
                 String[] src = conf.getPropertySources(r[0]);
-                warnings.add("ignoring " + r[0] + "=" + v + (src == null ? "" : " (source: " + String.join(", ", src) + ")") + ": " + r[2]
-                        + "; using " + r[1]);
+                warnings.add(
+                        "ignoring " + r[0] + "=" + v + (src == null ? "" : " (source: " + String.join(", ", src) + ")")
+                                + ": " + r[2] + "; using " + r[1]);
             }
             conf.set(r[0], r[1], "set by Drafthorse (" + Commits.class.getSimpleName() + ")");
         }

@@ -33,9 +33,11 @@ public final class OutputClaim {
      */
     public static Path claim(FileSystem fs, Path output, String job) throws IOException {
         if (fs.exists(output) && (!fs.getFileStatus(output).isDirectory() || fs.listStatus(output).length > 0)) {
-            throw new IOException(output + ": output directory already exists" + (holdsOnlyClaim(fs, output)
-                    ? " and another job has claimed it (" + NAME + "): choose another output, or remove the directory if no job is running"
-                    : " and is not empty"));
+            throw new IOException(output + ": output directory already exists"
+                    + (holdsOnlyClaim(fs, output)
+                            ? " and another job has claimed it (" + NAME
+                                    + "): choose another output, or remove the directory if no job is running"
+                            : " and is not empty"));
         }
         Path marker = new Path(output, NAME);
         byte[] text = (job + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -44,19 +46,24 @@ public final class OutputClaim {
             if (raw instanceof RawLocalFileSystem r) {
                 java.nio.file.Path f = r.pathToFile(marker).toPath();
                 Files.createDirectories(f.getParent());
-                Files.write(f, text, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+                Files.write(
+                        f, text, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
             } else {
                 try (var out = fs.create(marker, false)) {
                     out.write(text);
                 }
             }
         } catch (FileAlreadyExistsException | org.apache.hadoop.fs.FileAlreadyExistsException e) {
-            throw new IOException(output + ": another job claimed this output directory first (" + NAME
-                    + "); each job needs an output directory of its own", e);
+            throw new IOException(
+                    output + ": another job claimed this output directory first (" + NAME
+                            + "); each job needs an output directory of its own",
+                    e);
         } catch (org.apache.hadoop.ipc.RemoteException e) {
             if (e.unwrapRemoteException() instanceof org.apache.hadoop.fs.FileAlreadyExistsException) {
-                throw new IOException(output + ": another job claimed this output directory first (" + NAME
-                        + "); each job needs an output directory of its own", e);
+                throw new IOException(
+                        output + ": another job claimed this output directory first (" + NAME
+                                + "); each job needs an output directory of its own",
+                        e);
             }
             throw e;
         }
@@ -77,8 +84,11 @@ public final class OutputClaim {
         boolean claim = false;
         for (FileStatus s : fs.listStatus(dir)) {
             String n = s.getPath().getName();
-            if (n.equals(NAME)) claim = true;
-            else if (!n.equals("_temporary") && !n.startsWith(".")) return false;
+            if (n.equals(NAME)) {
+                claim = true;
+            } else if (!n.equals("_temporary") && !n.startsWith(".")) {
+                return false;
+            }
         }
         return claim;
     }
@@ -90,7 +100,8 @@ public final class OutputClaim {
      */
     public static void checkOutputSpecs(FileSystem fs, Path output) throws IOException {
         if (fs.exists(output) && !(fs.getFileStatus(output).isDirectory() && holdsOnlyClaim(fs, output))) {
-            throw new org.apache.hadoop.mapred.FileAlreadyExistsException("Output directory " + output + " already exists");
+            throw new org.apache.hadoop.mapred.FileAlreadyExistsException(
+                    "Output directory " + output + " already exists");
         }
     }
 }

@@ -23,6 +23,7 @@ public final class TaskFailures {
     private static final Map<String, List<String>> LOCAL = new ConcurrentHashMap<>();
     /** Recorded errors kept per job, and completion events looked at, at most. */
     private static final int MAX_ERRORS = 20;
+
     private static final int MAX_EVENTS = 10_000;
 
     private TaskFailures() {}
@@ -43,7 +44,10 @@ public final class TaskFailures {
     /** A throwable as a user reads it: our exceptions by their message (which names the file, field or key), others by class too. */
     public static String describe(Throwable t) {
         String m = t.getMessage();
-        if (m != null && (t instanceof IOException || t instanceof IllegalArgumentException || t instanceof IllegalStateException)) {
+        if (m != null
+                && (t instanceof IOException
+                        || t instanceof IllegalArgumentException
+                        || t instanceof IllegalStateException)) {
             return m;
         }
         return t.toString();
@@ -71,7 +75,8 @@ public final class TaskFailures {
                 break;
             }
             for (TaskCompletionEvent e : events) {
-                if (e.getStatus() == TaskCompletionEvent.Status.FAILED || e.getStatus() == TaskCompletionEvent.Status.TIPFAILED) {
+                if (e.getStatus() == TaskCompletionEvent.Status.FAILED
+                        || e.getStatus() == TaskCompletionEvent.Status.TIPFAILED) {
                     String[] diagnostics = job.getTaskDiagnostics(e.getTaskAttemptId());
                     if (diagnostics != null) {
                         for (String d : diagnostics) {

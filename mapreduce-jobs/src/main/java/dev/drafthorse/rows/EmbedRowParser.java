@@ -52,7 +52,7 @@ public final class EmbedRowParser {
         if (v == null || !v.isTextual()) {
             throw new BadRow(id, "missing text (a string; \"prompt\" is taken too)");
         }
-        for (Iterator<String> it = n.fieldNames(); it.hasNext();) {
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!f.equals("id") && !f.equals(field)) {
                 throw new BadRow(id, "unknown field '" + f + "' (embed rows take: id, text or prompt)");

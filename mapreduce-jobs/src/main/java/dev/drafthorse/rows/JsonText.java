@@ -60,8 +60,8 @@ public final class JsonText {
     public static void requireUnicode(String field, String value) {
         int at = loneSurrogate(value);
         if (at >= 0) {
-            throw new IllegalArgumentException(field + " holds a lone surrogate " + escape(value.charAt(at)) + " at char " + at
-                    + ": not Unicode text, so it cannot be tokenized or written as UTF-8");
+            throw new IllegalArgumentException(field + " holds a lone surrogate " + escape(value.charAt(at))
+                    + " at char " + at + ": not Unicode text, so it cannot be tokenized or written as UTF-8");
         }
     }
 

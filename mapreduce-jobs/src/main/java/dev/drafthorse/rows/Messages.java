@@ -28,10 +28,11 @@ public final class Messages {
             if (!m.isObject()) {
                 throw new IllegalArgumentException(at + " must be an object {\"role\", \"content\"}, got " + m);
             }
-            for (Iterator<String> it = m.fieldNames(); it.hasNext();) {
+            for (Iterator<String> it = m.fieldNames(); it.hasNext(); ) {
                 String f = it.next();
                 if (!f.equals("role") && !f.equals("content")) {
-                    throw new IllegalArgumentException(at + " has an unknown field '" + f + "' (messages take role, content)");
+                    throw new IllegalArgumentException(
+                            at + " has an unknown field '" + f + "' (messages take role, content)");
                 }
             }
             JsonNode role = m.get("role");

@@ -48,8 +48,13 @@ public final class Prompts {
             throw new BadRow(row.id(), "prompt of " + ids.length + " tokens does not fit the context window of " + ctx);
         }
         try {
-            GenerationOptions go = new GenerationOptions(row.maxNewTokens(), row.sampler(), row.stop(), KvType.F32, prefillChunk, ctx);
-            return new Request(row.id(), ids, go, Rng.forRow(row.sampler().seed(), row.id()),
+            GenerationOptions go =
+                    new GenerationOptions(row.maxNewTokens(), row.sampler(), row.stop(), KvType.F32, prefillChunk, ctx);
+            return new Request(
+                    row.id(),
+                    ids,
+                    go,
+                    Rng.forRow(row.sampler().seed(), row.id()),
                     row.grammar() == null ? null : new GrammarConstraint(row.grammar(), model.tokenizer()));
         } catch (IllegalArgumentException e) {
             throw new BadRow(row.id(), e.getMessage());

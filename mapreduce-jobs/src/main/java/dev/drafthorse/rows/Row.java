@@ -19,16 +19,35 @@ import java.util.List;
  * @param grammar generate: the grammar the output must follow (from the row's {@code grammar} or {@code json_schema},
  *     or the job's), or null
  */
-public record Row(String id, String prompt, int maxNewTokens, SamplerOptions sampler, List<String> stop, List<String> candidates,
-        List<Message> messages, Grammar grammar) {
+public record Row(
+        String id,
+        String prompt,
+        int maxNewTokens,
+        SamplerOptions sampler,
+        List<String> stop,
+        List<String> candidates,
+        List<Message> messages,
+        Grammar grammar) {
 
-    public Row(String id, String prompt, int maxNewTokens, SamplerOptions sampler, List<String> stop, List<String> candidates,
+    public Row(
+            String id,
+            String prompt,
+            int maxNewTokens,
+            SamplerOptions sampler,
+            List<String> stop,
+            List<String> candidates,
             List<Message> messages) {
         this(id, prompt, maxNewTokens, sampler, stop, candidates, messages, null);
     }
 
     /** A plain-prompt row (no chat template). */
-    public Row(String id, String prompt, int maxNewTokens, SamplerOptions sampler, List<String> stop, List<String> candidates) {
+    public Row(
+            String id,
+            String prompt,
+            int maxNewTokens,
+            SamplerOptions sampler,
+            List<String> stop,
+            List<String> candidates) {
         this(id, prompt, maxNewTokens, sampler, stop, candidates, null);
     }
 

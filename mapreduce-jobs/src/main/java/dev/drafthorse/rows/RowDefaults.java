@@ -13,7 +13,8 @@ import java.util.List;
  * @param candidates score mode: candidates for rows that name none (may be empty when every row names its own)
  * @param grammar generate mode: the grammar for rows that name none ({@code --grammar}, {@code --json-schema}), or null
  */
-public record RowDefaults(int maxNewTokens, SamplerOptions sampler, List<String> stop, List<String> candidates, Grammar grammar) {
+public record RowDefaults(
+        int maxNewTokens, SamplerOptions sampler, List<String> stop, List<String> candidates, Grammar grammar) {
     public RowDefaults(int maxNewTokens, SamplerOptions sampler, List<String> stop, List<String> candidates) {
         this(maxNewTokens, sampler, stop, candidates, null);
     }

@@ -32,8 +32,8 @@ import java.util.TreeSet;
  */
 public final class RowParser {
     /** Per-row options of generate mode, besides id and prompt. */
-    public static final Set<String> GENERATE_OPTIONS = Set.of("max_new_tokens", "temperature", "top_k", "top_p", "min_p", "seed", "stop",
-            "grammar", "json_schema");
+    public static final Set<String> GENERATE_OPTIONS = Set.of(
+            "max_new_tokens", "temperature", "top_k", "top_p", "min_p", "seed", "stop", "grammar", "json_schema");
     /** Per-row options of score mode. */
     /** Compiled grammars by their text, shared by the rows that repeat one. */
     private final Map<String, Grammar> grammars = new HashMap<>();
@@ -74,8 +74,12 @@ public final class RowParser {
     /** Strict UTF-8: malformed input is a bad row (with {@code id} when it is already known). */
     public static String utf8(byte[] b, int off, int len, String id) throws BadRow {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b, off, len)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(b, off, len))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new BadRow(id, "invalid UTF-8");
         }
@@ -136,7 +140,7 @@ public final class RowParser {
             }
             messages = chat ? ChatTemplate.userTurn(system, prompt) : null;
         }
-        for (Iterator<String> it = n.fieldNames(); it.hasNext();) {
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!f.equals("id") && !f.equals("prompt") && !f.equals("messages") && !options.contains(f)) {
                 throw new BadRow(id, "unknown option '" + f + "' (" + mode.label() + " rows take: " + known + ")");
@@ -200,7 +204,14 @@ public final class RowParser {
                 throw new BadRow(id, e.getMessage());
             }
         }
-        return new Row(id, prompt, defaults.maxNewTokens(), defaults.sampler(), defaults.stop(), List.of(), userTurn(prompt),
+        return new Row(
+                id,
+                prompt,
+                defaults.maxNewTokens(),
+                defaults.sampler(),
+                defaults.stop(),
+                List.of(),
+                userTurn(prompt),
                 defaults.grammar());
     }
 
@@ -241,8 +252,10 @@ public final class RowParser {
     private List<String> candidates(JsonNode node) {
         List<String> c = node == null ? defaults.candidates() : strings(node, "candidates", false);
         if (c.isEmpty()) {
-            throw new IllegalArgumentException(node == null ? "no candidates: give --candidates or a per-row candidates array"
-                    : "candidates must not be empty");
+            throw new IllegalArgumentException(
+                    node == null
+                            ? "no candidates: give --candidates or a per-row candidates array"
+                            : "candidates must not be empty");
         }
         for (String s : c) {
             if (s.isEmpty()) {

@@ -1,11 +1,11 @@
 package dev.drafthorse.cli;
 
-import dev.drafthorse.kernels.SharedFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.drafthorse.kernels.SharedFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,33 +32,50 @@ class BatchCommandTest {
         Path in = dir.resolve("ids.jsonl");
         Files.write(in, lines, StandardCharsets.UTF_8);
         Path out = dir.resolve("ids-out.jsonl");
-        Cli r = Cli.run("batch", "-m", SharedFiles.model("stories260K.gguf").toString(), "--input", in.toString(), "--output", out.toString());
+        Cli r = Cli.run(
+                "batch",
+                "-m",
+                SharedFiles.model("stories260K.gguf").toString(),
+                "--input",
+                in.toString(),
+                "--output",
+                out.toString());
         assertEquals(0, r.exit, r.toString());
         ObjectMapper m = new ObjectMapper();
         byte[] raw = Files.readAllBytes(out);
         assertEquals('\n', raw[raw.length - 1], "no partial last line");
         List<String> outLines = Files.readAllLines(out, StandardCharsets.UTF_8);
-        assertEquals(List.of("before", "\ud800", "\udc00"), outLines.stream().map(l -> {
-            try {
-                return m.readTree(l).get("id").asText();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }).toList(), "ids come back exactly, in input order");
+        assertEquals(
+                List.of("before", "\ud800", "\udc00"),
+                outLines.stream()
+                        .map(l -> {
+                            try {
+                                return m.readTree(l).get("id").asText();
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        })
+                        .toList(),
+                "ids come back exactly, in input order");
         assertTrue(outLines.get(1).contains("\"id\":\"\\ud800\""), outLines.get(1));
         List<String> rejects = Files.readAllLines(dir.resolve("ids-out.rejects.jsonl"), StandardCharsets.UTF_8);
         assertEquals(1, rejects.size(), rejects.toString());
         JsonNode rej = m.readTree(rejects.get(0));
         assertEquals("\udfff", rej.get("id").asText(), "the reject keeps the exact id");
-        assertTrue(rej.get("reason").asText().startsWith("prompt holds a lone surrogate \\ud800 at char 1"), rej.toString());
+        assertTrue(
+                rej.get("reason").asText().startsWith("prompt holds a lone surrogate \\ud800 at char 1"),
+                rej.toString());
     }
 
     @Test
     void writesInInputOrderAndRejectsBadLines() throws IOException {
-        String[] prompts = {"The sun was hot and the cat", "Tom had a red ball", "Once upon a time", "Lily and Ben", "A dog"};
+        String[] prompts = {
+            "The sun was hot and the cat", "Tom had a red ball", "Once upon a time", "Lily and Ben", "A dog"
+        };
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < prompts.length; i++) {
-            lines.add("{\"id\": \"row-" + i + "\", \"prompt\": \"" + prompts[i] + "\", \"max_new_tokens\": " + (10 + 7 * i) + "}");
+            lines.add("{\"id\": \"row-" + i + "\", \"prompt\": \"" + prompts[i] + "\", \"max_new_tokens\": "
+                    + (10 + 7 * i) + "}");
         }
         lines.add(2, "this is not json");
         lines.add(4, "{\"id\": \"empty\", \"prompt\": \"\"}");
@@ -69,8 +86,16 @@ class BatchCommandTest {
         Files.write(in, lines, StandardCharsets.UTF_8);
         Files.write(in, new byte[] {'{', (byte) 0xff, (byte) 0xfe, '}', '\n'}, java.nio.file.StandardOpenOption.APPEND);
         Path out = dir.resolve("out.jsonl");
-        Cli r = Cli.run("batch", "-m", SharedFiles.model("stories260K.gguf").toString(), "--input", in.toString(), "--output",
-                out.toString(), "--batch", "3");
+        Cli r = Cli.run(
+                "batch",
+                "-m",
+                SharedFiles.model("stories260K.gguf").toString(),
+                "--input",
+                in.toString(),
+                "--output",
+                out.toString(),
+                "--batch",
+                "3");
         assertEquals(0, r.exit, r.toString());
         ObjectMapper m = new ObjectMapper();
         List<String> outLines = Files.readAllLines(out);
@@ -81,8 +106,15 @@ class BatchCommandTest {
             JsonNode n = m.readTree(outLines.get(i));
             assertEquals("row-" + i, n.get("id").asText());
             // the same text generate prints for that prompt and length
-            Cli g = Cli.run("generate", "-m", SharedFiles.model("stories260K.gguf").toString(), "-p", prompts[i], "-n",
-                    Integer.toString(10 + 7 * i), "--json");
+            Cli g = Cli.run(
+                    "generate",
+                    "-m",
+                    SharedFiles.model("stories260K.gguf").toString(),
+                    "-p",
+                    prompts[i],
+                    "-n",
+                    Integer.toString(10 + 7 * i),
+                    "--json");
             JsonNode gj = m.readTree(g.out);
             assertEquals(gj.get("tokens"), n.get("tokens"), "row " + i);
             assertEquals(gj.get("text").asText(), n.get("text").asText());
@@ -115,14 +147,61 @@ class BatchCommandTest {
         Path in = dir.resolve("in.jsonl");
         Files.write(in, lines, StandardCharsets.UTF_8);
         String model = SharedFiles.model("stories260K.gguf").toString();
-        Cli base = Cli.run("batch", "-m", model, "--input", in.toString(), "--output", dir.resolve("a.jsonl").toString(), "-n", "40",
-                "--batch", "1");
-        Cli big = Cli.run("batch", "-m", model, "--input", in.toString(), "--output", dir.resolve("b.jsonl").toString(), "-n", "40",
-                "--batch", "8", "--threads", "1");
-        Cli draft = Cli.run("batch", "-m", model, "--input", in.toString(), "--output", dir.resolve("c.jsonl").toString(), "-n", "40",
-                "--batch", "5", "--draft", SharedFiles.model("tinystories-1m.gguf").toString(), "--draft-max", "4");
-        Cli lookup = Cli.run("batch", "-m", model, "--input", in.toString(), "--output", dir.resolve("d.jsonl").toString(), "-n", "40",
-                "--batch", "4", "--lookup");
+        Cli base = Cli.run(
+                "batch",
+                "-m",
+                model,
+                "--input",
+                in.toString(),
+                "--output",
+                dir.resolve("a.jsonl").toString(),
+                "-n",
+                "40",
+                "--batch",
+                "1");
+        Cli big = Cli.run(
+                "batch",
+                "-m",
+                model,
+                "--input",
+                in.toString(),
+                "--output",
+                dir.resolve("b.jsonl").toString(),
+                "-n",
+                "40",
+                "--batch",
+                "8",
+                "--threads",
+                "1");
+        Cli draft = Cli.run(
+                "batch",
+                "-m",
+                model,
+                "--input",
+                in.toString(),
+                "--output",
+                dir.resolve("c.jsonl").toString(),
+                "-n",
+                "40",
+                "--batch",
+                "5",
+                "--draft",
+                SharedFiles.model("tinystories-1m.gguf").toString(),
+                "--draft-max",
+                "4");
+        Cli lookup = Cli.run(
+                "batch",
+                "-m",
+                model,
+                "--input",
+                in.toString(),
+                "--output",
+                dir.resolve("d.jsonl").toString(),
+                "-n",
+                "40",
+                "--batch",
+                "4",
+                "--lookup");
         for (Cli c : new Cli[] {base, big, draft, lookup}) {
             assertEquals(0, c.exit, c.toString());
         }

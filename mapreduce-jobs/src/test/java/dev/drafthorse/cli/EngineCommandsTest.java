@@ -1,12 +1,12 @@
 package dev.drafthorse.cli;
 
-import dev.drafthorse.kernels.SharedFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.drafthorse.kernels.SharedFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,8 +31,16 @@ class EngineCommandsTest {
     @Test
     void generateWithTheLargestTokenCountDoesNotWrapTheContextWindow() {
         // issue 15: -n 2147483647 reported a context window of -2147483644 (prompt + n wrapped in int).
-        Cli r = Cli.run("generate", "-m", SharedFiles.model("stories260K.gguf").toString(), "-p", "Once upon a time", "-n", "2147483647",
-                "--stop", ".");
+        Cli r = Cli.run(
+                "generate",
+                "-m",
+                SharedFiles.model("stories260K.gguf").toString(),
+                "-p",
+                "Once upon a time",
+                "-n",
+                "2147483647",
+                "--stop",
+                ".");
         assertEquals(0, r.exit, r.toString());
         assertFalse(r.err.contains("-2147"), r.err);
         assertTrue(r.err.contains("(stop)") || r.err.contains("(eos)"), r.err);
@@ -42,32 +50,99 @@ class EngineCommandsTest {
     void generateFromBosPrintsTheReferenceText() throws IOException {
         Cli r = Cli.run("generate", "-m", stories(), "-p", "", "-n", "200");
         assertEquals(0, r.exit, r.toString());
-        assertEquals(Files.readString(SharedFiles.model("stories260K.greedy.bos.200.txt")).strip(), r.out.strip());
+        assertEquals(
+                Files.readString(SharedFiles.model("stories260K.greedy.bos.200.txt"))
+                        .strip(),
+                r.out.strip());
         assertTrue(r.err.contains("prompt tokens"), "stats go to stderr: " + r.err);
     }
 
     @Test
     void generateJsonCarriesTextTokensAndStats() throws IOException {
-        Cli r = Cli.run("generate", "-m", "file://" + SharedFiles.model("stories260K.gguf"), "-p", "The sun was hot and the cat",
-                "-n", "120", "--json", "--threads", "1");
+        Cli r = Cli.run(
+                "generate",
+                "-m",
+                "file://" + SharedFiles.model("stories260K.gguf"),
+                "-p",
+                "The sun was hot and the cat",
+                "-n",
+                "120",
+                "--json",
+                "--threads",
+                "1");
         assertEquals(0, r.exit, r.toString());
         JsonNode n = new ObjectMapper().readTree(r.out);
-        assertEquals(Files.readString(SharedFiles.model("stories260K.greedy.sun.120.txt")).strip(), n.get("text").asText().strip());
+        assertEquals(
+                Files.readString(SharedFiles.model("stories260K.greedy.sun.120.txt"))
+                        .strip(),
+                n.get("text").asText().strip());
         assertEquals(120, n.get("tokens").size());
         JsonNode s = n.get("stats");
         assertEquals(11, s.get("prompt_tokens").asInt());
         assertEquals(120, s.get("generated_tokens").asInt());
-        assertTrue(s.get("prefill_tok_s").asDouble() > 0 && s.get("decode_tok_s").asDouble() > 0);
+        assertTrue(
+                s.get("prefill_tok_s").asDouble() > 0 && s.get("decode_tok_s").asDouble() > 0);
     }
 
     @Test
     void sampledGenerationIsSeededAndThreadIndependent() {
-        Cli a = Cli.run("generate", "-m", stories(), "-p", "Tom had", "-n", "40", "--temperature", "0.9", "--top-p", "0.95",
-                "--top-k", "40", "--seed", "7", "--threads", "1", "--json");
-        Cli b = Cli.run("generate", "-m", stories(), "-p", "Tom had", "-n", "40", "--temperature", "0.9", "--top-p", "0.95",
-                "--top-k", "40", "--seed", "7", "--threads", "3", "--json");
-        Cli c = Cli.run("generate", "-m", stories(), "-p", "Tom had", "-n", "40", "--temperature", "0.9", "--top-p", "0.95",
-                "--top-k", "40", "--seed", "8", "--threads", "1", "--json");
+        Cli a = Cli.run(
+                "generate",
+                "-m",
+                stories(),
+                "-p",
+                "Tom had",
+                "-n",
+                "40",
+                "--temperature",
+                "0.9",
+                "--top-p",
+                "0.95",
+                "--top-k",
+                "40",
+                "--seed",
+                "7",
+                "--threads",
+                "1",
+                "--json");
+        Cli b = Cli.run(
+                "generate",
+                "-m",
+                stories(),
+                "-p",
+                "Tom had",
+                "-n",
+                "40",
+                "--temperature",
+                "0.9",
+                "--top-p",
+                "0.95",
+                "--top-k",
+                "40",
+                "--seed",
+                "7",
+                "--threads",
+                "3",
+                "--json");
+        Cli c = Cli.run(
+                "generate",
+                "-m",
+                stories(),
+                "-p",
+                "Tom had",
+                "-n",
+                "40",
+                "--temperature",
+                "0.9",
+                "--top-p",
+                "0.95",
+                "--top-k",
+                "40",
+                "--seed",
+                "8",
+                "--threads",
+                "1",
+                "--json");
         assertEquals(0, a.exit, a.toString());
         assertEquals(tokens(a), tokens(b));
         assertTrue(!tokens(a).equals(tokens(c)), "another seed should sample another text");
@@ -98,7 +173,8 @@ class EngineCommandsTest {
     void tokenizeMatchesLlamaCppVectors(String vocab) throws IOException {
         Path gguf = SharedFiles.vocab("ggml-vocab-" + vocab + ".gguf");
         String raw = Files.readString(Path.of(gguf + ".inp"), StandardCharsets.UTF_8);
-        List<String> outs = new ArrayList<>(Arrays.asList(Files.readString(Path.of(gguf + ".out")).split("\n", -1)));
+        List<String> outs = new ArrayList<>(
+                Arrays.asList(Files.readString(Path.of(gguf + ".out")).split("\n", -1)));
         outs.remove(outs.size() - 1);
         List<String> inputs = Arrays.asList(raw.split("\n__ggml_vocab_test__\n", -1));
         for (int i = 0; i < outs.size(); i++) {

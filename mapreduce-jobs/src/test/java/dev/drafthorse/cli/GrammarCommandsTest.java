@@ -1,6 +1,5 @@
 package dev.drafthorse.cli;
 
-import dev.drafthorse.kernels.SharedFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +10,7 @@ import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
+import dev.drafthorse.kernels.SharedFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,12 +35,29 @@ class GrammarCommandsTest {
     @Test
     void generateFollowsGrammarsAndSchemasAsLlamaCppDoes() throws IOException {
         String model = SharedFiles.model("tinystories-23m-f16.gguf").toString();
-        Cli s = Cli.run("generate", "-m", model, "-p", "Once upon a time", "-n", "80", "--json-schema",
+        Cli s = Cli.run(
+                "generate",
+                "-m",
+                model,
+                "-p",
+                "Once upon a time",
+                "-n",
+                "80",
+                "--json-schema",
                 REFS.resolve("person.schema.json").toString());
         assertEquals(0, s.exit, s.toString());
         assertEquals(Files.readString(REFS.resolve("person.llama.txt")).strip(), s.out.strip());
-        Cli g = Cli.run("generate", "-m", model, "-p", "Once upon a time", "-n", "80", "--grammar",
-                REFS.resolve("story.gbnf").toString(), "--lookup");
+        Cli g = Cli.run(
+                "generate",
+                "-m",
+                model,
+                "-p",
+                "Once upon a time",
+                "-n",
+                "80",
+                "--grammar",
+                REFS.resolve("story.gbnf").toString(),
+                "--lookup");
         assertEquals(0, g.exit, g.toString());
         assertEquals(Files.readString(REFS.resolve("story.llama.txt")).strip(), g.out.strip());
     }
@@ -54,11 +71,13 @@ class GrammarCommandsTest {
         assertEquals(2, r.exit, r.toString());
         assertTrue(r.err.contains(bad + " 3:1: expecting ')'"), r.err);
         Path schema = dir.resolve("bad.json");
-        Files.writeString(schema, "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"integer\", \"minimum\": \"x\"}}}");
+        Files.writeString(
+                schema, "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"integer\", \"minimum\": \"x\"}}}");
         r = Cli.run("generate", "-m", model, "-p", "x", "--json-schema", schema.toString());
         assertEquals(2, r.exit, r.toString());
         assertTrue(r.err.contains(schema + " at $.properties.a.minimum: minimum must be a number"), r.err);
-        r = Cli.run("generate", "-m", model, "-p", "x", "--json-schema", schema.toString(), "--grammar", bad.toString());
+        r = Cli.run(
+                "generate", "-m", model, "-p", "x", "--json-schema", schema.toString(), "--grammar", bad.toString());
         assertEquals(2, r.exit, r.toString());
         assertTrue(r.err.contains("--grammar and --json-schema are exclusive"), r.err);
     }
@@ -80,22 +99,41 @@ class GrammarCommandsTest {
             }
             lines.add(json.writeValueAsString(row));
         }
-        lines.add("{\"id\": \"bad-schema\", \"prompt\": \"x\", \"json_schema\": {\"type\": \"string\", \"pattern\": \"^a$\"}}");
+        lines.add(
+                "{\"id\": \"bad-schema\", \"prompt\": \"x\", \"json_schema\": {\"type\": \"string\", \"pattern\": \"^a$\"}}");
         lines.add("{\"id\": \"bad-grammar\", \"prompt\": \"x\", \"grammar\": \"root ::= [a-\"}");
         Files.write(in, lines, StandardCharsets.UTF_8);
         Path out = dir.resolve("out.jsonl");
-        Cli r = Cli.run("batch", "-m", SharedFiles.model("tinystories-23m-f16.gguf").toString(), "--input", in.toString(), "--output",
-                out.toString(), "-n", "200", "--temperature", "1.0", "--seed", "7", "--json-schema",
+        Cli r = Cli.run(
+                "batch",
+                "-m",
+                SharedFiles.model("tinystories-23m-f16.gguf").toString(),
+                "--input",
+                in.toString(),
+                "--output",
+                out.toString(),
+                "-n",
+                "200",
+                "--temperature",
+                "1.0",
+                "--seed",
+                "7",
+                "--json-schema",
                 REFS.resolve("record.schema.json").toString());
         assertEquals(0, r.exit, r.toString());
         List<String> outLines = Files.readAllLines(out);
         List<String> rejects = Files.readAllLines(dir.resolve("out.rejects.jsonl"));
         assertEquals(lines.size(), outLines.size() + rejects.size(), "rows in = rows out + rejects");
         assertEquals(200, outLines.size());
-        assertTrue(rejects.get(0).contains("bad-schema") && rejects.get(0).contains("json_schema at $.pattern"), rejects.get(0));
-        assertTrue(rejects.get(1).contains("bad-grammar") && rejects.get(1).contains("grammar 1:10: unterminated character class"),
+        assertTrue(
+                rejects.get(0).contains("bad-schema") && rejects.get(0).contains("json_schema at $.pattern"),
+                rejects.get(0));
+        assertTrue(
+                rejects.get(1).contains("bad-grammar")
+                        && rejects.get(1).contains("grammar 1:10: unterminated character class"),
                 rejects.get(1));
-        Schema schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(schemaText);
+        Schema schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12)
+                .getSchema(schemaText);
         for (String line : outLines) {
             JsonNode o = json.readTree(line);
             assertEquals("eos", o.get("finish_reason").asText(), line);

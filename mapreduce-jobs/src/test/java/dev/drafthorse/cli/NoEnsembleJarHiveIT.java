@@ -42,13 +42,16 @@ class NoEnsembleJarHiveIT {
     }
 
     private static Path model() {
-        return Path.of(System.getProperty("drafthorse.shared")).resolve("models").resolve("stories260K.gguf");
+        return Path.of(System.getProperty("drafthorse.shared"))
+                .resolve("models")
+                .resolve("stories260K.gguf");
     }
 
     record Result(int exit, String out, String err) {}
 
     private Result run(Path jar, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(root().resolve("scripts/drafthorse").toString()));
+        List<String> cmd =
+                new ArrayList<>(List.of(root().resolve("scripts/drafthorse").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("DRAFTHORSE_JAR", jar.toString());
@@ -56,7 +59,8 @@ class NoEnsembleJarHiveIT {
         Process p = pb.redirectError(err.toFile()).start();
         byte[] out = p.getInputStream().readAllBytes();
         assertTrue(p.waitFor(10, TimeUnit.MINUTES), String.join(" ", cmd) + " timed out");
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        return new Result(
+                p.exitValue(), new String(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     }
 
     private Result ok(Path jar, String... args) throws IOException, InterruptedException {
@@ -68,7 +72,8 @@ class NoEnsembleJarHiveIT {
     private static Map<String, String> parts(Path outDir) throws IOException {
         Map<String, String> files = new TreeMap<>();
         try (Stream<Path> s = Files.list(outDir)) {
-            for (Path f : s.filter(f -> f.getFileName().toString().startsWith("part-")).toList()) {
+            for (Path f : s.filter(f -> f.getFileName().toString().startsWith("part-"))
+                    .toList()) {
                 files.put(f.getFileName().toString(), Files.readString(f, StandardCharsets.UTF_8));
             }
         }
@@ -83,8 +88,11 @@ class NoEnsembleJarHiveIT {
         try (JarFile jar = new JarFile(noEnsembleJar().toFile())) {
             for (var e = jar.entries(); e.hasMoreElements(); ) {
                 String n = e.nextElement().getName();
-                if (n.startsWith("smile/") || n.startsWith("org/jfree/") || n.startsWith("dev/drafthorse/ensemble/")
-                        || n.startsWith("dev/drafthorse/jobs/ensemble/") || n.contains("EnsemblePredictUDF")
+                if (n.startsWith("smile/")
+                        || n.startsWith("org/jfree/")
+                        || n.startsWith("dev/drafthorse/ensemble/")
+                        || n.startsWith("dev/drafthorse/jobs/ensemble/")
+                        || n.contains("EnsemblePredictUDF")
                         || n.contains("EnsembleCommands")) {
                     bad.add(n);
                 }
@@ -100,15 +108,30 @@ class NoEnsembleJarHiveIT {
     void runsInferAndTheHiveLlmFunctionsAsTheFullJarDoes() throws Exception {
         Path in = dir.resolve("in");
         Files.createDirectories(in);
-        Files.write(in.resolve("rows.txt"), List.of("a\tThe sun was hot and the cat", "b\tTom had a red ball"),
+        Files.write(
+                in.resolve("rows.txt"),
+                List.of("a\tThe sun was hot and the cat", "b\tTom had a red ball"),
                 StandardCharsets.UTF_8);
         for (Path jar : List.of(fullJar(), noEnsembleJar())) {
             String tag = jar.equals(fullJar()) ? "full" : "lean";
-            ok(jar, "infer", "--input", in.toString(), "--output", dir.resolve(tag + "-gen").toString(), "-m",
-                    model().toString(), "-n", "10");
+            ok(
+                    jar,
+                    "infer",
+                    "--input",
+                    in.toString(),
+                    "--output",
+                    dir.resolve(tag + "-gen").toString(),
+                    "-m",
+                    model().toString(),
+                    "-n",
+                    "10");
         }
         assertEquals(parts(dir.resolve("full-gen")), parts(dir.resolve("lean-gen")));
-        assertEquals(2, parts(dir.resolve("lean-gen")).values().stream().mapToLong(s -> s.lines().count()).sum());
+        assertEquals(
+                2,
+                parts(dir.resolve("lean-gen")).values().stream()
+                        .mapToLong(s -> s.lines().count())
+                        .sum());
 
         String sql = "SELECT id, g.text FROM (SELECT 'a' AS id, 'Tom had a red ball' AS p) t"
                 + " LATERAL VIEW llm_generate(p, '" + model() + "', map('max_new_tokens', '8')) g;\n"

@@ -1,11 +1,11 @@
 package dev.drafthorse.cli;
 
-import dev.drafthorse.kernels.SharedFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.drafthorse.kernels.SharedFiles;
 import dev.drafthorse.kernels.gguf.GgmlType;
 import dev.drafthorse.kernels.gguf.GgufFile;
 import dev.drafthorse.kernels.heads.HeadsFile;
@@ -33,9 +33,32 @@ class TrainHeadsCommandTest {
     @Test
     void medusaInF16WritesHeadsTheDecoderLoadsAndTheLossCurve() throws Exception {
         Path out = dir.resolve("heads.gguf");
-        Cli r = Cli.run("train-heads", "-m", SharedFiles.model("stories260K.gguf").toString(), "--kind", "medusa", "--heads", "2",
-                "--prompts", prompts().toString(), "--steps", "6", "--precision", "f16", "--samples", "2", "--tokens", "24",
-                "--batch", "3", "--eval-prompts", prompts().toString(), "-o", out.toString(), "--threads", "1");
+        Cli r = Cli.run(
+                "train-heads",
+                "-m",
+                SharedFiles.model("stories260K.gguf").toString(),
+                "--kind",
+                "medusa",
+                "--heads",
+                "2",
+                "--prompts",
+                prompts().toString(),
+                "--steps",
+                "6",
+                "--precision",
+                "f16",
+                "--samples",
+                "2",
+                "--tokens",
+                "24",
+                "--batch",
+                "3",
+                "--eval-prompts",
+                prompts().toString(),
+                "-o",
+                out.toString(),
+                "--threads",
+                "1");
         assertEquals(0, r.exit, r.toString());
         assertTrue(r.err.contains("step 6/6"), r.err);
         JsonNode s = new ObjectMapper().readTree(r.out);
@@ -62,7 +85,12 @@ class TrainHeadsCommandTest {
 
         // Re-plotting runs side by side needs no model.
         Path both = dir.resolve("both.png");
-        r = Cli.run("train-heads", "--replot", dir.resolve("heads.csv") + "," + dir.resolve("heads.csv"), "--png", both.toString());
+        r = Cli.run(
+                "train-heads",
+                "--replot",
+                dir.resolve("heads.csv") + "," + dir.resolve("heads.csv"),
+                "--png",
+                both.toString());
         assertEquals(0, r.exit, r.toString());
         assertEquals(540, ImageIO.read(both.toFile()).getHeight());
     }
@@ -70,9 +98,30 @@ class TrainHeadsCommandTest {
     @Test
     void mtpInBf16() throws Exception {
         Path out = dir.resolve("mtp.gguf");
-        Cli r = Cli.run("train-heads", "-m", SharedFiles.model("stories260K.gguf").toString(), "--kind", "mtp", "--heads", "1",
-                "--prompts", prompts().toString(), "--steps", "2", "--precision", "bf16", "--samples", "1", "--tokens", "16",
-                "--batch", "2", "-o", out.toString(), "--threads", "1");
+        Cli r = Cli.run(
+                "train-heads",
+                "-m",
+                SharedFiles.model("stories260K.gguf").toString(),
+                "--kind",
+                "mtp",
+                "--heads",
+                "1",
+                "--prompts",
+                prompts().toString(),
+                "--steps",
+                "2",
+                "--precision",
+                "bf16",
+                "--samples",
+                "1",
+                "--tokens",
+                "16",
+                "--batch",
+                "2",
+                "-o",
+                out.toString(),
+                "--threads",
+                "1");
         assertEquals(0, r.exit, r.toString());
         GgufFile f = GgufFile.open(out);
         assertEquals("drafthorse.mtp", f.getString("general.architecture"));
@@ -86,10 +135,34 @@ class TrainHeadsCommandTest {
     @Test
     void jobEqualsInProcessTraining() throws Exception {
         String m = SharedFiles.model("stories260K.gguf").toString();
-        String[] common = {"-m", m, "--kind", "medusa", "--heads", "2", "--prompts", prompts().toString(), "--steps", "5", "--precision",
-                "f16", "--samples", "2", "--tokens", "20", "--batch", "4", "--seed", "7", "--threads", "1"};
+        String[] common = {
+            "-m",
+            m,
+            "--kind",
+            "medusa",
+            "--heads",
+            "2",
+            "--prompts",
+            prompts().toString(),
+            "--steps",
+            "5",
+            "--precision",
+            "f16",
+            "--samples",
+            "2",
+            "--tokens",
+            "20",
+            "--batch",
+            "4",
+            "--seed",
+            "7",
+            "--threads",
+            "1"
+        };
         Path jobOut = dir.resolve("job.gguf");
-        Cli r = Cli.run(concat(new String[] {"train-heads"}, common, new String[] {"--prompts-per-task", "1", "-o", jobOut.toString()}));
+        Cli r = Cli.run(concat(
+                new String[] {"train-heads"}, common, new String[] {"--prompts-per-task", "1", "-o", jobOut.toString()
+                }));
         assertEquals(0, r.exit, r.toString());
         assertTrue(r.err.contains("3 map task(s)"), r.err);
         assertTrue(r.err.contains("1 reduce task trains"), r.err);
@@ -105,18 +178,24 @@ class TrainHeadsCommandTest {
         }
         JsonNode local = new ObjectMapper().readTree(buf.toString(java.nio.charset.StandardCharsets.UTF_8));
 
-        assertTrue(java.util.Arrays.equals(Files.readAllBytes(localOut), Files.readAllBytes(jobOut)), "heads files differ");
+        assertTrue(
+                java.util.Arrays.equals(Files.readAllBytes(localOut), Files.readAllBytes(jobOut)),
+                "heads files differ");
         assertEquals(Files.readAllLines(dir.resolve("local.csv")), Files.readAllLines(dir.resolve("job.csv")));
         assertTrue(Files.exists(dir.resolve("job.png")));
         // Only the output, its CSV and PNG: the job's work directory is gone, and no .crc beside the heads.
         try (var files = Files.list(dir)) {
-            assertEquals(List.of("job.csv", "job.gguf", "job.png", "local.csv", "local.gguf", "local.png", "prompts.txt"),
+            assertEquals(
+                    List.of("job.csv", "job.gguf", "job.png", "local.csv", "local.gguf", "local.png", "prompts.txt"),
                     files.map(f -> f.getFileName().toString()).sorted().toList());
         }
 
         JsonNode job = new ObjectMapper().readTree(r.out);
-        assertEquals(jobOut.toAbsolutePath().toUri().getPath(), java.net.URI.create(job.get("output").asText()).getPath());
-        for (String f : new String[] {"kind", "heads", "precision", "steps", "skipped_steps", "sequences", "final_loss"}) {
+        assertEquals(
+                jobOut.toAbsolutePath().toUri().getPath(),
+                java.net.URI.create(job.get("output").asText()).getPath());
+        for (String f :
+                new String[] {"kind", "heads", "precision", "steps", "skipped_steps", "sequences", "final_loss"}) {
             assertEquals(local.get(f), job.get(f), f);
         }
         // Counters: 3 prompts (lines of the file), 2 continuations each, as many sequences as the in-process data.
@@ -126,7 +205,10 @@ class TrainHeadsCommandTest {
         assertTrue(r.err.contains(", sequences " + sequences + ","), r.err);
         assertTrue(r.err.contains("sequences_trained_on " + sequences + ","), r.err);
         assertTrue(r.err.contains(", steps 5"), r.err);
-        assertTrue(r.err.contains("skipped_overflow_steps " + local.get("skipped_steps").asInt()), r.err);
+        assertTrue(
+                r.err.contains(
+                        "skipped_overflow_steps " + local.get("skipped_steps").asInt()),
+                r.err);
     }
 
     private static String[] concat(String[]... parts) {
@@ -150,8 +232,24 @@ class TrainHeadsCommandTest {
         r = Cli.run("train-heads", "-m", m, "--kind", "mtp", "--own-output", "--prompts", p, "-o", o);
         assertEquals(2, r.exit);
         assertTrue(r.err.contains("--own-output"), r.err);
-        r = Cli.run("train-heads", "-m", m, "--kind", "medusa", "--prompts", p, "--batch", "50", "--samples", "1", "--tokens", "4",
-                "--steps", "1", "-o", o);
+        r = Cli.run(
+                "train-heads",
+                "-m",
+                m,
+                "--kind",
+                "medusa",
+                "--prompts",
+                p,
+                "--batch",
+                "50",
+                "--samples",
+                "1",
+                "--tokens",
+                "4",
+                "--steps",
+                "1",
+                "-o",
+                o);
         assertEquals(2, r.exit);
         assertTrue(r.err.contains("--batch 50 exceeds"), r.err);
         r = Cli.run("train-heads", "-m", m, "--kind", "medusa", "--prompts", p, "--loss-scale", "-3", "-o", o);
@@ -160,13 +258,32 @@ class TrainHeadsCommandTest {
         r = Cli.run("train-heads", "-m", m, "--kind", "medusa", "--prompts", p, "--prompts-per-task", "0", "-o", o);
         assertEquals(2, r.exit);
         assertTrue(r.err.contains("--prompts-per-task must be in [1, "), r.err);
-        r = Cli.run("train-heads", "-m", m, "--kind", "medusa", "--prompts", dir.resolve("none.txt").toString(), "-o", o);
+        r = Cli.run(
+                "train-heads",
+                "-m",
+                m,
+                "--kind",
+                "medusa",
+                "--prompts",
+                dir.resolve("none.txt").toString(),
+                "-o",
+                o);
         assertEquals(2, r.exit);
         assertTrue(r.err.contains("--prompts: no such file"), r.err);
-        r = Cli.run("train-heads", "-m", dir.resolve("none.gguf").toString(), "--kind", "medusa", "--prompts", p, "-o", o);
+        r = Cli.run(
+                "train-heads", "-m", dir.resolve("none.gguf").toString(), "--kind", "medusa", "--prompts", p, "-o", o);
         assertEquals(2, r.exit);
         assertTrue(r.err.contains("-m: no such file"), r.err);
-        r = Cli.run("train-heads", "-m", m, "--kind", "medusa", "--prompts", p, "-o", dir.resolve("no/such/dir/x.gguf").toString());
+        r = Cli.run(
+                "train-heads",
+                "-m",
+                m,
+                "--kind",
+                "medusa",
+                "--prompts",
+                p,
+                "-o",
+                dir.resolve("no/such/dir/x.gguf").toString());
         assertEquals(2, r.exit);
         assertTrue(r.err.contains("-o: ") && r.err.contains("is not a directory"), r.err);
     }

@@ -52,8 +52,11 @@ class OutputClaimTest {
                     if (r.equals("won")) {
                         won++;
                     } else {
-                        assertTrue(r.startsWith(out + ": ") && (r.contains("another job claimed this output directory first")
-                                || r.contains("another job has claimed it")), r);
+                        assertTrue(
+                                r.startsWith(out + ": ")
+                                        && (r.contains("another job claimed this output directory first")
+                                                || r.contains("another job has claimed it")),
+                                r);
                     }
                 }
                 assertEquals(1, won, "round " + round);
@@ -73,7 +76,8 @@ class OutputClaimTest {
         IOException again = assertThrows(IOException.class, () -> OutputClaim.claim(fs, out, "second"));
         assertTrue(again.getMessage().contains("another job has claimed it (_DRAFTHORSE_CLAIM)"), again.getMessage());
         Files.writeString(dir.resolve("out").resolve("part-m-00000"), "x\n");
-        assertThrows(org.apache.hadoop.mapred.FileAlreadyExistsException.class, () -> OutputClaim.checkOutputSpecs(fs, out));
+        assertThrows(
+                org.apache.hadoop.mapred.FileAlreadyExistsException.class, () -> OutputClaim.checkOutputSpecs(fs, out));
         OutputClaim.release(fs, claim);
         assertFalse(Files.exists(dir.resolve("out").resolve(OutputClaim.NAME)));
         IOException full = assertThrows(IOException.class, () -> OutputClaim.claim(fs, out, "third"));
@@ -90,8 +94,16 @@ class OutputClaimTest {
         c.set(FileOutputCommitter.SUCCESSFUL_JOB_OUTPUT_DIR_MARKER, "false", "mapred-site.xml");
         List<String> w = Commits.enforce(c);
         assertEquals(2, w.size(), w.toString());
-        assertTrue(w.get(0).startsWith("ignoring mapreduce.fileoutputcommitter.algorithm.version=2 (source: from command line): algorithm 2"), w.get(0));
-        assertTrue(w.get(1).startsWith("ignoring mapreduce.fileoutputcommitter.marksuccessfuljobs=false (source: mapred-site.xml)"), w.get(1));
+        assertTrue(
+                w.get(0)
+                        .startsWith(
+                                "ignoring mapreduce.fileoutputcommitter.algorithm.version=2 (source: from command line): algorithm 2"),
+                w.get(0));
+        assertTrue(
+                w.get(1)
+                        .startsWith(
+                                "ignoring mapreduce.fileoutputcommitter.marksuccessfuljobs=false (source: mapred-site.xml)"),
+                w.get(1));
         assertEquals("1", c.get(FileOutputCommitter.FILEOUTPUTCOMMITTER_ALGORITHM_VERSION));
         assertEquals("true", c.get(FileOutputCommitter.SUCCESSFUL_JOB_OUTPUT_DIR_MARKER));
         Configuration d = new Configuration(false);

@@ -66,7 +66,10 @@ final class Hive2Actions {
             for (int j = 0; j < ps.getLength(); j++) {
                 params.add(ps.item(j).getTextContent().trim());
             }
-            String script = hive2.getElementsByTagNameNS(HIVE2, "script").item(0).getTextContent().trim();
+            String script = hive2.getElementsByTagNameNS(HIVE2, "script")
+                    .item(0)
+                    .getTextContent()
+                    .trim();
             String ok = ((Element) a.getElementsByTagNameNS(WF, "ok").item(0)).getAttribute("to");
             found.add(new Hive2(a.getAttribute("name"), ok, script, params));
             toReplace.add(a);
@@ -85,8 +88,10 @@ final class Hive2Actions {
             sw.appendChild(def);
             d.appendChild(sw);
             Node parent = a.getParentNode();
-            parent.insertBefore(doc.createComment(" hive2 action '" + a.getAttribute("name")
-                    + "' run by the test in the in-process Hive (no HiveServer2 here) "), a);
+            parent.insertBefore(
+                    doc.createComment(" hive2 action '" + a.getAttribute("name")
+                            + "' run by the test in the in-process Hive (no HiveServer2 here) "),
+                    a);
             parent.replaceChild(d, a);
         }
         StringWriter w = new StringWriter();
@@ -107,7 +112,8 @@ final class Hive2Actions {
             while (m.find()) {
                 String r = props.get(m.group(1));
                 if (r == null) {
-                    throw new IllegalArgumentException("'" + value + "' refers to ${" + m.group(1) + "}, which no property defines");
+                    throw new IllegalArgumentException(
+                            "'" + value + "' refers to ${" + m.group(1) + "}, which no property defines");
                 }
                 m.appendReplacement(sb, Matcher.quoteReplacement(r));
             }

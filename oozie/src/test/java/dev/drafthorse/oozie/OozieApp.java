@@ -13,7 +13,9 @@ final class OozieApp {
 
     /** The module directory: surefire runs in it; {@code -Ddrafthorse.oozie.dir} overrides. */
     static Path dir() {
-        Path p = Path.of(System.getProperty("drafthorse.oozie.dir", ".")).toAbsolutePath().normalize();
+        Path p = Path.of(System.getProperty("drafthorse.oozie.dir", "."))
+                .toAbsolutePath()
+                .normalize();
         if (!Files.isRegularFile(p.resolve("app/workflow.xml"))) {
             throw new IllegalStateException(p + " is not the oozie module directory (no app/workflow.xml)");
         }

@@ -36,7 +36,8 @@ final class OozieSchemas {
         for (String name : names) {
             URL url = OozieSchemas.class.getClassLoader().getResource(name);
             if (url == null) {
-                throw new IllegalStateException(name + " is not on the classpath (it ships in org.apache.oozie:oozie-client:5.2.1)");
+                throw new IllegalStateException(
+                        name + " is not on the classpath (it ships in org.apache.oozie:oozie-client:5.2.1)");
             }
             if (!url.toString().contains("oozie-client-5.2.1")) {
                 throw new IllegalStateException(name + " came from " + url + ", not from oozie-client-5.2.1.jar");

@@ -87,12 +87,21 @@ class OozieWorkflowIT {
         demo = BASE.resolveSibling("oozie-it-demo");
         Properties shipped = OozieApp.jobProperties();
         String method = shipped.getProperty("ensembleMethod");
-        if (Boolean.getBoolean("drafthorse.oozie.reuseDemo") && Files.isDirectory(demo.resolve("predictions/" + method))) {
+        if (Boolean.getBoolean("drafthorse.oozie.reuseDemo")
+                && Files.isDirectory(demo.resolve("predictions/" + method))) {
             log("reusing the demo's outputs in " + demo + " (-Ddrafthorse.oozie.reuseDemo, for working on this test)");
         } else {
             log("running scripts/demo.sh --methods " + method + " (the reference outputs)");
-            Processes.ok(OozieApp.root(), BASE.resolve("logs/demo.log"), 600, "bash", "scripts/demo.sh", "--out", demo.toString(),
-                    "--methods", method);
+            Processes.ok(
+                    OozieApp.root(),
+                    BASE.resolve("logs/demo.log"),
+                    600,
+                    "bash",
+                    "scripts/demo.sh",
+                    "--out",
+                    demo.toString(),
+                    "--methods",
+                    method);
         }
 
         // 2. HDFS and YARN, sized for two cores; the Oozie server (this JVM's user) may act for the submitting user.
@@ -125,8 +134,9 @@ class OozieWorkflowIT {
         // Oozie starts its launchers with yarn.application.classpath, which on a cluster names the Hadoop install
         // ($HADOOP_COMMON_HOME/...); here Hadoop is this JVM's classpath (surefire's manifest jar lists it).
         // The site directory goes first, as HADOOP_CONF_DIR does on a node.
-        cluster.set(YarnConfiguration.YARN_APPLICATION_CLASSPATH, BASE.resolve("site") + File.pathSeparator
-                + System.getProperty("java.class.path"));
+        cluster.set(
+                YarnConfiguration.YARN_APPLICATION_CLASSPATH,
+                BASE.resolve("site") + File.pathSeparator + System.getProperty("java.class.path"));
         fs = FileSystem.get(cluster);
         // What a cluster node's HADOOP_CONF_DIR holds: for Oozie (its Hadoop configuration directory) and for the
         // launchers and tasks (a directory on the classpath they inherit, see the pom).
@@ -134,11 +144,14 @@ class OozieWorkflowIT {
         writeSite(cluster, BASE.resolve("site"));
 
         // 3. The Oozie share library: the launcher's own jars, as `oozie-setup.sh sharelib create` lays them out.
-        org.apache.hadoop.fs.Path lib = new org.apache.hadoop.fs.Path("/user/" + USER + "/share/lib/lib_20260101000000/oozie");
+        org.apache.hadoop.fs.Path lib =
+                new org.apache.hadoop.fs.Path("/user/" + USER + "/share/lib/lib_20260101000000/oozie");
         fs.mkdirs(lib);
         for (Class<?> k : List.of(LauncherAM.class, OozieClient.class)) {
-            File jar = new File(k.getProtectionDomain().getCodeSource().getLocation().toURI());
-            fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(jar.toURI()), new org.apache.hadoop.fs.Path(lib, jar.getName()));
+            File jar = new File(
+                    k.getProtectionDomain().getCodeSource().getLocation().toURI());
+            fs.copyFromLocalFile(
+                    new org.apache.hadoop.fs.Path(jar.toURI()), new org.apache.hadoop.fs.Path(lib, jar.getName()));
         }
 
         // 4. Oozie itself, configured as an oozie-site.xml would be on a server.
@@ -146,7 +159,9 @@ class OozieWorkflowIT {
         Files.createDirectories(conf.resolve("action-conf"));
         Configuration site = new Configuration(false);
         site.set("oozie.service.JPAService.create.db.schema", "true");
-        site.set("oozie.service.JPAService.jdbc.url", "jdbc:derby:" + BASE.resolve("oozie-data/oozie-db") + ";create=true");
+        site.set(
+                "oozie.service.JPAService.jdbc.url",
+                "jdbc:derby:" + BASE.resolve("oozie-data/oozie-db") + ";create=true");
         site.set("oozie.service.HadoopAccessorService.hadoop.configurations", "*=" + BASE.resolve("hadoop-conf"));
         site.set("oozie.service.HadoopAccessorService.supported.filesystems", "hdfs,file");
         site.set("oozie.service.WorkflowAppService.system.libpath", fs.getUri() + "/user/" + USER + "/share/lib");
@@ -164,7 +179,8 @@ class OozieWorkflowIT {
         System.setProperty("oozie.data.dir", BASE.resolve("oozie-data").toString());
         System.setProperty("oozie.log.dir", BASE.resolve("logs").toString());
         System.setProperty("oozielocal.log", BASE.resolve("logs/oozielocal.log").toString());
-        System.setProperty("derby.stream.error.file", BASE.resolve("logs/derby.log").toString());
+        System.setProperty(
+                "derby.stream.error.file", BASE.resolve("logs/derby.log").toString());
         Files.createDirectories(BASE.resolve("oozie-home"));
         Files.createDirectories(BASE.resolve("oozie-data"));
         log("starting LocalOozie");
@@ -178,22 +194,31 @@ class OozieWorkflowIT {
         props.put("resourceManager", cluster.get(YarnConfiguration.RM_ADDRESS));
         props.put("hiveJdbcUrl", "jdbc:hive2://no-hiveserver2-in-this-test:10000/default");
         variant = Hive2Actions.without(OozieApp.read("workflow.xml"));
-        assertEquals(List.of("prompts", "publish"), variant.hive2().stream().map(Hive2Actions.Hive2::name).toList());
+        assertEquals(
+                List.of("prompts", "publish"),
+                variant.hive2().stream().map(Hive2Actions.Hive2::name).toList());
         assertEquals(List.of(), OozieSchemas.problems(OozieSchemas.workflow(), variant.workflowXml(), "variant"));
         String app = value("appPath");
         put(variant.workflowXml(), app + "/workflow.xml");
         for (String f : List.of("coordinator.xml", "create-prompts.sql", "publish-predictions.sql")) {
             fs.copyFromLocalFile(local(OozieApp.app().resolve(f)), new org.apache.hadoop.fs.Path(app + "/" + f));
         }
-        fs.copyFromLocalFile(local(Path.of(System.getProperty("drafthorse.jobJar"))), new org.apache.hadoop.fs.Path(app + "/lib/"
-                + Path.of(System.getProperty("drafthorse.jobJar")).getFileName()));
+        fs.copyFromLocalFile(
+                local(Path.of(System.getProperty("drafthorse.jobJar"))),
+                new org.apache.hadoop.fs.Path(app + "/lib/"
+                        + Path.of(System.getProperty("drafthorse.jobJar")).getFileName()));
         for (String m : List.of("modelT0", "modelT1")) {
             String name = value(m).substring(value(m).lastIndexOf('/') + 1);
             fs.copyFromLocalFile(local(shared("models/" + name)), new org.apache.hadoop.fs.Path(value(m)));
         }
-        fs.copyFromLocalFile(local(demo.resolve("data/sentences/part-00000")), new org.apache.hadoop.fs.Path(value("inputDir") + "/part-00000"));
-        fs.create(new org.apache.hadoop.fs.Path(value("inputDir") + "/_SUCCESS")).close();
-        fs.copyFromLocalFile(local(demo.resolve("data/labels/labels.tsv")), new org.apache.hadoop.fs.Path(value("labelsDir") + "/labels.tsv"));
+        fs.copyFromLocalFile(
+                local(demo.resolve("data/sentences/part-00000")),
+                new org.apache.hadoop.fs.Path(value("inputDir") + "/part-00000"));
+        fs.create(new org.apache.hadoop.fs.Path(value("inputDir") + "/_SUCCESS"))
+                .close();
+        fs.copyFromLocalFile(
+                local(demo.resolve("data/labels/labels.tsv")),
+                new org.apache.hadoop.fs.Path(value("labelsDir") + "/labels.tsv"));
     }
 
     @AfterAll
@@ -231,7 +256,8 @@ class OozieWorkflowIT {
             WorkflowAction a = actions.get(name);
             assertNotNull(a, name + " did not run:\n" + describe(job));
             assertEquals(WorkflowAction.Status.OK, a.getStatus(), describe(job));
-            assertTrue(a.getExternalId() != null && a.getExternalId().startsWith("application_"),
+            assertTrue(
+                    a.getExternalId() != null && a.getExternalId().startsWith("application_"),
                     name + " ran no launcher on YARN: " + a.getExternalId());
         }
         assertEquals("train", actions.get("labels-present").getTransition(), "the decision with labels present");
@@ -247,22 +273,41 @@ class OozieWorkflowIT {
         int inputRows = localData(demo.resolve("data/sentences")).split("\n").length;
         assertEquals(inputRows, predictions.split("\n").length, "one prediction per input row");
         String report = hdfsData(run + "/report/evaluation.txt");
-        assertEquals(Files.readString(demo.resolve("report/evaluation.txt"), StandardCharsets.UTF_8), report, "the evaluation report");
+        assertEquals(
+                Files.readString(demo.resolve("report/evaluation.txt"), StandardCharsets.UTF_8),
+                report,
+                "the evaluation report");
         for (String model : List.of("source:t0", "source:t1", "bagging(tree)", "boosting(gradient)", "stacking")) {
             assertTrue(report.contains(model), "the report lacks " + model + ":\n" + report);
         }
 
         // The publish action's HiveQL, with its own parameters, then the table it made.
         Hive2Actions.Hive2 publish = variant.hive2().get(1);
-        List<String> table = hive("publish", publish.script(), publish.resolved(props),
-                "SELECT id, sentence, label, probability FROM " + value("predictionsTable") + " WHERE day = '" + value("day")
-                        + "' AND method = '" + method + "' ORDER BY id;");
-        List<String> demoTable = lines(Processes.ok(OozieApp.root(), BASE.resolve("logs/hive-demo-table.log"), 300,
-                "scripts/drafthorse", "hive", "--metastore", demo.resolve("hive").toString(), "-e",
-                "SELECT id, sentence, label, probability FROM drafthorse.predictions WHERE method = '" + method + "' ORDER BY id"));
+        List<String> table = hive(
+                "publish",
+                publish.script(),
+                publish.resolved(props),
+                "SELECT id, sentence, label, probability FROM " + value("predictionsTable") + " WHERE day = '"
+                        + value("day") + "' AND method = '" + method + "' ORDER BY id;");
+        List<String> demoTable = lines(Processes.ok(
+                OozieApp.root(),
+                BASE.resolve("logs/hive-demo-table.log"),
+                300,
+                "scripts/drafthorse",
+                "hive",
+                "--metastore",
+                demo.resolve("hive").toString(),
+                "-e",
+                "SELECT id, sentence, label, probability FROM drafthorse.predictions WHERE method = '" + method
+                        + "' ORDER BY id"));
         assertEquals(demoTable, table, "the published table");
-        List<String> heldOut = lines(localData(demo.resolve("data/truth"))).stream().map(l -> l.split("\t")[0]).toList();
-        assertEquals(heldOut, table.stream().map(l -> l.split("\t")[0]).toList(), "one published prediction per held-out row");
+        List<String> heldOut = lines(localData(demo.resolve("data/truth"))).stream()
+                .map(l -> l.split("\t")[0])
+                .toList();
+        assertEquals(
+                heldOut,
+                table.stream().map(l -> l.split("\t")[0]).toList(),
+                "one published prediction per held-out row");
         firstRun = predictions;
     }
 
@@ -273,7 +318,9 @@ class OozieWorkflowIT {
         assertNotNull(firstRun, "the first run did not complete");
         // No label table: the decision must skip training and predict with the model the first run stored. The
         // outputs of the first run are all still there, so every action's <prepare> must clear its own.
-        fs.rename(new org.apache.hadoop.fs.Path(value("labelsDir")), new org.apache.hadoop.fs.Path(value("labelsDir") + "-away"));
+        fs.rename(
+                new org.apache.hadoop.fs.Path(value("labelsDir")),
+                new org.apache.hadoop.fs.Path(value("labelsDir") + "-away"));
         try {
             WorkflowJob job = runWorkflow();
             assertEquals(WorkflowJob.Status.SUCCEEDED, job.getStatus(), describe(job));
@@ -282,7 +329,9 @@ class OozieWorkflowIT {
             assertEquals("predict", actions.get("labels-present").getTransition());
             assertEquals(firstRun, hdfsData(value("runDir") + "/predictions"));
         } finally {
-            fs.rename(new org.apache.hadoop.fs.Path(value("labelsDir") + "-away"), new org.apache.hadoop.fs.Path(value("labelsDir")));
+            fs.rename(
+                    new org.apache.hadoop.fs.Path(value("labelsDir") + "-away"),
+                    new org.apache.hadoop.fs.Path(value("labelsDir")));
         }
     }
 
@@ -295,7 +344,8 @@ class OozieWorkflowIT {
         put(broken, app + "/workflow.xml");
         Properties conf = submission();
         conf.setProperty(OozieClient.APP_PATH, app);
-        OozieClientException e = assertThrows(OozieClientException.class, () -> LocalOozie.getClient().run(conf));
+        OozieClientException e = assertThrows(
+                OozieClientException.class, () -> LocalOozie.getClient().run(conf));
         assertTrue(e.getMessage().contains("fail"), e.getMessage());
     }
 
@@ -320,7 +370,8 @@ class OozieWorkflowIT {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (System.nanoTime() < deadline) {
                 var actions = client.getCoordJobInfo(id).getActions();
-                if (!actions.isEmpty() && actions.get(0).getMissingDependencies() != null
+                if (!actions.isEmpty()
+                        && actions.get(0).getMissingDependencies() != null
                         && !actions.get(0).getMissingDependencies().isEmpty()) {
                     action = actions.get(0);
                     break;
@@ -335,7 +386,8 @@ class OozieWorkflowIT {
         }
     }
 
-    // --- helpers ------------------------------------------------------------------------------------------------------
+    // --- helpers
+    // ------------------------------------------------------------------------------------------------------
 
     static WorkflowJob runWorkflow() throws Exception {
         OozieClient client = LocalOozie.getClient();
@@ -345,7 +397,9 @@ class OozieWorkflowIT {
         String last = "";
         while (true) {
             WorkflowJob job = client.getJobInfo(id);
-            String now = job.getActions().stream().map(a -> a.getName() + "=" + a.getStatus()).collect(Collectors.joining(" "));
+            String now = job.getActions().stream()
+                    .map(a -> a.getName() + "=" + a.getStatus())
+                    .collect(Collectors.joining(" "));
             if (!now.equals(last)) {
                 log(job.getStatus() + ": " + now);
                 last = now;
@@ -391,8 +445,14 @@ class OozieWorkflowIT {
     static String describe(WorkflowJob job) {
         StringBuilder sb = new StringBuilder("workflow " + job.getId() + " " + job.getStatus() + "\n");
         for (WorkflowAction a : job.getActions()) {
-            sb.append("  ").append(a.getName()).append(' ').append(a.getStatus()).append(" external=").append(a.getExternalId())
-                    .append(' ').append(a.getExternalStatus());
+            sb.append("  ")
+                    .append(a.getName())
+                    .append(' ')
+                    .append(a.getStatus())
+                    .append(" external=")
+                    .append(a.getExternalId())
+                    .append(' ')
+                    .append(a.getExternalStatus());
             if (a.getErrorMessage() != null) {
                 sb.append(" error=").append(a.getErrorCode()).append(": ").append(a.getErrorMessage());
             }
@@ -404,9 +464,16 @@ class OozieWorkflowIT {
                 continue;
             }
             try (Stream<Path> s = Files.walk(Path.of("target/test/data/oozie-it"))) {
-                for (Path p : s.filter(x -> x.toString().contains(a.getExternalId()) && x.getFileName().toString().equals("stderr")).toList()) {
-                    sb.append("--- ").append(a.getName()).append(": ").append(p).append('\n')
-                            .append(Processes.tail(Files.readString(p, StandardCharsets.UTF_8), 25)).append('\n');
+                for (Path p : s.filter(x -> x.toString().contains(a.getExternalId())
+                                && x.getFileName().toString().equals("stderr"))
+                        .toList()) {
+                    sb.append("--- ")
+                            .append(a.getName())
+                            .append(": ")
+                            .append(p)
+                            .append('\n')
+                            .append(Processes.tail(Files.readString(p, StandardCharsets.UTF_8), 25))
+                            .append('\n');
                 }
             } catch (IOException e) {
                 sb.append("(could not read the container logs: ").append(e).append(")\n");
@@ -421,13 +488,25 @@ class OozieWorkflowIT {
      */
     static List<String> hive(String name, String script, Map<String, String> params, String extra) throws Exception {
         StringBuilder sql = new StringBuilder();
-        params.forEach((k, v) -> sql.append("SET hivevar:").append(k).append('=').append(v).append(";\n"));
-        sql.append(Files.readString(OozieApp.app().resolve(script), StandardCharsets.UTF_8)).append('\n').append(extra).append('\n');
+        params.forEach((k, v) ->
+                sql.append("SET hivevar:").append(k).append('=').append(v).append(";\n"));
+        sql.append(Files.readString(OozieApp.app().resolve(script), StandardCharsets.UTF_8))
+                .append('\n')
+                .append(extra)
+                .append('\n');
         Path file = BASE.resolve("logs/" + name + ".sql");
         Files.writeString(file, sql.toString(), StandardCharsets.UTF_8);
         log("hive2 action '" + name + "': " + script + " in the in-process Hive, params " + params);
-        return lines(Processes.ok(OozieApp.root(), BASE.resolve("logs/hive-" + name + ".log"), 600,
-                "scripts/drafthorse", "hive", "--metastore", BASE.resolve("hive").toString(), "-f", file.toString()));
+        return lines(Processes.ok(
+                OozieApp.root(),
+                BASE.resolve("logs/hive-" + name + ".log"),
+                600,
+                "scripts/drafthorse",
+                "hive",
+                "--metastore",
+                BASE.resolve("hive").toString(),
+                "-f",
+                file.toString()));
     }
 
     static String value(String key) {
@@ -438,8 +517,11 @@ class OozieWorkflowIT {
     static String localData(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             StringBuilder sb = new StringBuilder();
-            for (Path p : s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("_")
-                    && !p.getFileName().toString().startsWith(".")).sorted().toList()) {
+            for (Path p : s.filter(Files::isRegularFile)
+                    .filter(p -> !p.getFileName().toString().startsWith("_")
+                            && !p.getFileName().toString().startsWith("."))
+                    .sorted()
+                    .toList()) {
                 sb.append(Files.readString(p, StandardCharsets.UTF_8));
             }
             return sb.toString();
@@ -482,7 +564,10 @@ class OozieWorkflowIT {
     }
 
     static Path shared(String rel) {
-        Path p = Path.of(System.getProperty("drafthorse.shared", "../../shared")).resolve(rel).toAbsolutePath().normalize();
+        Path p = Path.of(System.getProperty("drafthorse.shared", "../../shared"))
+                .resolve(rel)
+                .toAbsolutePath()
+                .normalize();
         if (!Files.exists(p)) {
             throw new IllegalStateException(p + " not found (set -Ddrafthorse.shared=DIR)");
         }

@@ -20,23 +20,31 @@ final class Processes {
             throws IOException, InterruptedException {
         Files.createDirectories(log.getParent());
         Path out = log.resolveSibling(log.getFileName() + ".stdout");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectOutput(out.toFile()).redirectError(log.toFile());
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(log.toFile());
         pb.environment().putAll(env);
         Process p = pb.start();
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            throw new AssertionError(String.join(" ", command) + " did not finish in " + timeoutSeconds + " s; its stderr: " + log);
+            throw new AssertionError(
+                    String.join(" ", command) + " did not finish in " + timeoutSeconds + " s; its stderr: " + log);
         }
-        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(log, StandardCharsets.UTF_8));
+        return new Result(
+                p.exitValue(),
+                Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(log, StandardCharsets.UTF_8));
     }
 
     /** Runs a command that must succeed; on failure the message carries the end of its stderr. */
-    static String ok(Path workDir, Path log, long timeoutSeconds, String... command) throws IOException, InterruptedException {
+    static String ok(Path workDir, Path log, long timeoutSeconds, String... command)
+            throws IOException, InterruptedException {
         Result r = run(workDir, log, timeoutSeconds, Map.of(), command);
         if (r.code() != 0) {
-            throw new AssertionError(String.join(" ", command) + " exited " + r.code() + "; end of its stderr (" + log + "):\n" + tail(r.stderr(), 40));
+            throw new AssertionError(String.join(" ", command) + " exited " + r.code() + "; end of its stderr (" + log
+                    + "):\n" + tail(r.stderr(), 40));
         }
         return r.stdout();
     }

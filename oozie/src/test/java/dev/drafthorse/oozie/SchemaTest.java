@@ -90,7 +90,10 @@ class SchemaTest {
 
     @Test
     void actionWithoutErrorTransitionFails() throws Exception {
-        assertFails(workflow, replaceOnce(wf, "<ok to=\"publish\"/>\n    <error to=\"fail\"/>", "<ok to=\"publish\"/>"), "error");
+        assertFails(
+                workflow,
+                replaceOnce(wf, "<ok to=\"publish\"/>\n    <error to=\"fail\"/>", "<ok to=\"publish\"/>"),
+                "error");
     }
 
     @Test

@@ -44,8 +44,10 @@ class SubmitScriptTest {
     static Processes.Result submit(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("bash", "scripts/submit.sh"));
         cmd.addAll(List.of(args));
-        Path log = Path.of("target/submit-test/" + String.join("_", args).replaceAll("[^A-Za-z0-9_-]", "") + ".log").toAbsolutePath();
-        return Processes.run(OozieApp.root(), log, 60, Map.of("USER", user, "OOZIE_URL", ""), cmd.toArray(new String[0]));
+        Path log = Path.of("target/submit-test/" + String.join("_", args).replaceAll("[^A-Za-z0-9_-]", "") + ".log")
+                .toAbsolutePath();
+        return Processes.run(
+                OozieApp.root(), log, 60, Map.of("USER", user, "OOZIE_URL", ""), cmd.toArray(new String[0]));
     }
 
     /** The dry run's commands, each split back into its words (the script prints them with printf %q). */
@@ -110,17 +112,33 @@ class SubmitScriptTest {
         List<String> beeline = cmds.get(3);
         assertEquals(List.of("beeline", "-u", v("hiveJdbcUrl"), "-e"), beeline.subList(0, 4));
         String sql = beeline.get(4);
-        assertTrue(sql.startsWith("CREATE DATABASE IF NOT EXISTS " + v("hiveDatabase") + "; USE " + v("hiveDatabase") + ";"), sql);
-        String ddl = Files.readString(OozieApp.root().resolve("hive-udtf/src/main/resources/drafthorse-functions.sql"), StandardCharsets.UTF_8);
+        assertTrue(
+                sql.startsWith(
+                        "CREATE DATABASE IF NOT EXISTS " + v("hiveDatabase") + "; USE " + v("hiveDatabase") + ";"),
+                sql);
+        String ddl = Files.readString(
+                OozieApp.root().resolve("hive-udtf/src/main/resources/drafthorse-functions.sql"),
+                StandardCharsets.UTF_8);
         Matcher m = Pattern.compile("CREATE FUNCTION (\\w+) AS '([\\w.]+)'").matcher(ddl);
         int n = 0;
         while (m.find()) {
             n++;
-            assertTrue(sql.contains("CREATE FUNCTION " + m.group(1) + " AS '" + m.group(2) + "' USING JAR '" + jarOnHdfs + "';"), sql);
+            assertTrue(
+                    sql.contains("CREATE FUNCTION " + m.group(1) + " AS '" + m.group(2) + "' USING JAR '" + jarOnHdfs
+                            + "';"),
+                    sql);
         }
         assertEquals(6, n);
 
-        assertEquals(List.of("oozie", "job", "-oozie", OOZIE, "-config", OozieApp.dir().resolve("job.properties").toString(), "-run"),
+        assertEquals(
+                List.of(
+                        "oozie",
+                        "job",
+                        "-oozie",
+                        OOZIE,
+                        "-config",
+                        OozieApp.dir().resolve("job.properties").toString(),
+                        "-run"),
                 cmds.get(cmds.size() - 1));
         assertEquals(5, cmds.size());
     }
@@ -224,7 +242,10 @@ class SubmitScriptTest {
     void refusesAnUnknownOptionAndAMissingOozieUrl() throws Exception {
         Processes.Result r = submit("--dry-run", "--frobnicate");
         assertEquals(2, r.code());
-        assertTrue(r.stderr().contains("unknown argument '--frobnicate'") && r.stderr().contains("usage:"), r.stderr());
+        assertTrue(
+                r.stderr().contains("unknown argument '--frobnicate'")
+                        && r.stderr().contains("usage:"),
+                r.stderr());
         Processes.Result noUrl = submit("--dry-run", "--no-upload");
         assertEquals(2, noUrl.code());
         assertTrue(noUrl.stderr().contains("--oozie URL"), noUrl.stderr());

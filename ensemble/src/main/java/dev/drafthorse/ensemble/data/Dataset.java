@@ -21,15 +21,24 @@ import java.util.TreeSet;
  * @param unlabeled    feature rows that had no label and were left out
  * @param unmatchedLabels labels whose id had no feature row
  */
-public record Dataset(List<String> ids, List<String> featureNames, double[][] x, int[] y, List<String> classes,
-                      int unlabeled, int unmatchedLabels) {
+public record Dataset(
+        List<String> ids,
+        List<String> featureNames,
+        double[][] x,
+        int[] y,
+        List<String> classes,
+        int unlabeled,
+        int unmatchedLabels) {
 
     public Dataset {
         if (x.length != y.length || ids.size() != y.length) {
-            throw new IllegalArgumentException("ids, x and y disagree in length: " + ids.size() + ", " + x.length + ", " + y.length);
+            throw new IllegalArgumentException(
+                    "ids, x and y disagree in length: " + ids.size() + ", " + x.length + ", " + y.length);
         }
         for (int c : y) {
-            if (c < 0 || c >= classes.size()) throw new IllegalArgumentException("class code " + c + " outside [0, " + classes.size() + ")");
+            if (c < 0 || c >= classes.size()) {
+                throw new IllegalArgumentException("class code " + c + " outside [0, " + classes.size() + ")");
+            }
         }
         ids = List.copyOf(ids);
         featureNames = List.copyOf(featureNames);
@@ -39,11 +48,17 @@ public record Dataset(List<String> ids, List<String> featureNames, double[][] x,
     /** Unnamed data, for tests and callers that bring arrays: ids {@code r0…}, features {@code f0…}. */
     public static Dataset of(double[][] x, int[] y, int k) {
         List<String> ids = new ArrayList<>();
-        for (int i = 0; i < x.length; i++) ids.add("r" + i);
+        for (int i = 0; i < x.length; i++) {
+            ids.add("r" + i);
+        }
         List<String> names = new ArrayList<>();
-        for (int j = 0; j < (x.length == 0 ? 0 : x[0].length); j++) names.add("f" + j);
+        for (int j = 0; j < (x.length == 0 ? 0 : x[0].length); j++) {
+            names.add("f" + j);
+        }
         List<String> classes = new ArrayList<>();
-        for (int c = 0; c < k; c++) classes.add(Integer.toString(c));
+        for (int c = 0; c < k; c++) {
+            classes.add(Integer.toString(c));
+        }
         return new Dataset(ids, names, x, y, classes, 0, 0);
     }
 
@@ -56,12 +71,15 @@ public record Dataset(List<String> ids, List<String> featureNames, double[][] x,
         TreeSet<String> cls = new TreeSet<>();
         for (String id : features.ids()) {
             String l = labels.get(id);
-            if (l != null) cls.add(l);
+            if (l != null) {
+                cls.add(l);
+            }
         }
         Dataset d = of(features, labels, List.copyOf(cls));
         if (d.classes.size() < 2) {
-            throw new IllegalArgumentException("labeled rows carry " + d.classes.size() + " distinct label(s) " + d.classes
-                    + "; a classifier needs at least 2 (" + d.size() + " labeled rows, " + d.unlabeled + " unlabeled)");
+            throw new IllegalArgumentException("labeled rows carry " + d.classes.size() + " distinct label(s) "
+                    + d.classes + "; a classifier needs at least 2 (" + d.size() + " labeled rows, " + d.unlabeled
+                    + " unlabeled)");
         }
         return d;
     }
@@ -80,27 +98,48 @@ public record Dataset(List<String> ids, List<String> featureNames, double[][] x,
                 continue;
             }
             int c = classes.indexOf(l);
-            if (c < 0) throw new IllegalArgumentException("row '" + id + "' has label '" + l + "', not one of the model's classes " + classes);
+            if (c < 0) {
+                throw new IllegalArgumentException(
+                        "row '" + id + "' has label '" + l + "', not one of the model's classes " + classes);
+            }
             ids.add(id);
             x.add(features.rows()[i]);
             y.add(c);
         }
         int unmatched = 0;
-        for (String id : labels.asMap().keySet()) if (features.indexOf(id) < 0) unmatched++;
-        return new Dataset(ids, features.featureNames(), x.toArray(new double[0][]),
-                y.stream().mapToInt(Integer::intValue).toArray(), classes, unlabeled, unmatched);
+        for (String id : labels.asMap().keySet()) {
+            if (features.indexOf(id) < 0) {
+                unmatched++;
+            }
+        }
+        return new Dataset(
+                ids,
+                features.featureNames(),
+                x.toArray(new double[0][]),
+                y.stream().mapToInt(Integer::intValue).toArray(),
+                classes,
+                unlabeled,
+                unmatched);
     }
 
-    public int size() { return y.length; }
+    public int size() {
+        return y.length;
+    }
 
-    public int width() { return featureNames.size(); }
+    public int width() {
+        return featureNames.size();
+    }
 
-    public int numClasses() { return classes.size(); }
+    public int numClasses() {
+        return classes.size();
+    }
 
     /** Rows per class. */
     public int[] classCounts() {
         int[] c = new int[classes.size()];
-        for (int v : y) c[v]++;
+        for (int v : y) {
+            c[v]++;
+        }
         return c;
     }
 
@@ -121,8 +160,14 @@ public record Dataset(List<String> ids, List<String> featureNames, double[][] x,
     public Dataset columns(int[] cols) {
         double[][] sx = new double[x.length][cols.length];
         List<String> names = new ArrayList<>();
-        for (int c : cols) names.add(featureNames.get(c));
-        for (int i = 0; i < x.length; i++) for (int j = 0; j < cols.length; j++) sx[i][j] = x[i][cols[j]];
+        for (int c : cols) {
+            names.add(featureNames.get(c));
+        }
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < cols.length; j++) {
+                sx[i][j] = x[i][cols[j]];
+            }
+        }
         return new Dataset(ids, names, sx, y, classes, unlabeled, unmatchedLabels);
     }
 
@@ -133,23 +178,32 @@ public record Dataset(List<String> ids, List<String> featureNames, double[][] x,
      * @return {train, heldOut}
      */
     public Dataset[] split(double fraction, long seed) {
-        if (!(fraction > 0 && fraction < 1)) throw new IllegalArgumentException("held-out fraction " + fraction + " is not in (0, 1)");
+        if (!(fraction > 0 && fraction < 1)) {
+            throw new IllegalArgumentException("held-out fraction " + fraction + " is not in (0, 1)");
+        }
         boolean[] held = new boolean[size()];
         SplittableRandom rng = new SplittableRandom(seed);
         for (int c = 0; c < numClasses(); c++) {
             int[] members = classRows(c);
             shuffle(members, rng);
             int h = (int) Math.round(fraction * members.length);
-            for (int i = 0; i < h; i++) held[members[i]] = true;
+            for (int i = 0; i < h; i++) {
+                held[members[i]] = true;
+            }
         }
-        int[] a = java.util.stream.IntStream.range(0, size()).filter(i -> !held[i]).toArray();
-        int[] b = java.util.stream.IntStream.range(0, size()).filter(i -> held[i]).toArray();
+        int[] a = java.util.stream.IntStream.range(0, size())
+                .filter(i -> !held[i])
+                .toArray();
+        int[] b =
+                java.util.stream.IntStream.range(0, size()).filter(i -> held[i]).toArray();
         return new Dataset[] {subset(a), subset(b)};
     }
 
     /** Row indices of class {@code c}, ascending. */
     public int[] classRows(int c) {
-        return java.util.stream.IntStream.range(0, size()).filter(i -> y[i] == c).toArray();
+        return java.util.stream.IntStream.range(0, size())
+                .filter(i -> y[i] == c)
+                .toArray();
     }
 
     /** Fisher–Yates with the given stream. */
@@ -164,6 +218,7 @@ public record Dataset(List<String> ids, List<String> featureNames, double[][] x,
 
     @Override
     public String toString() {
-        return "Dataset[" + size() + " rows × " + width() + " features, classes " + classes + " " + Arrays.toString(classCounts()) + "]";
+        return "Dataset[" + size() + " rows × " + width() + " features, classes " + classes + " "
+                + Arrays.toString(classCounts()) + "]";
     }
 }

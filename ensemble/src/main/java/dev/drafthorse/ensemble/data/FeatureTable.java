@@ -21,10 +21,10 @@ import java.util.Set;
  * expressed by indicator columns, never by a silent default).
  */
 public final class FeatureTable {
-    private final List<String> ids;          // (n)
-    private final List<String> names;        // (p)
-    private final double[][] rows;           // (n, p)
-    private Map<String, Integer> index;      // id -> row, built on demand
+    private final List<String> ids; // (n)
+    private final List<String> names; // (p)
+    private final double[][] rows; // (n, p)
+    private Map<String, Integer> index; // id -> row, built on demand
 
     /**
      * @param ids   row ids, unique
@@ -37,11 +37,14 @@ public final class FeatureTable {
         }
         Set<String> seen = new HashSet<>();
         for (String n : names) {
-            if (!seen.add(n)) throw new IllegalArgumentException("duplicate feature name '" + n + "'");
+            if (!seen.add(n)) {
+                throw new IllegalArgumentException("duplicate feature name '" + n + "'");
+            }
         }
         for (int i = 0; i < rows.length; i++) {
             if (rows[i].length != names.size()) {
-                throw new IllegalArgumentException("row " + ids.get(i) + " has " + rows[i].length + " values for " + names.size() + " features");
+                throw new IllegalArgumentException(
+                        "row " + ids.get(i) + " has " + rows[i].length + " values for " + names.size() + " features");
             }
         }
         this.ids = List.copyOf(ids);
@@ -52,22 +55,34 @@ public final class FeatureTable {
         }
     }
 
-    public List<String> ids() { return ids; }
+    public List<String> ids() {
+        return ids;
+    }
 
-    public List<String> featureNames() { return names; }
+    public List<String> featureNames() {
+        return names;
+    }
 
     /** The values, {@code (n, p)}; callers must not modify them. */
-    public double[][] rows() { return rows; }
+    public double[][] rows() {
+        return rows;
+    }
 
-    public int size() { return rows.length; }
+    public int size() {
+        return rows.length;
+    }
 
-    public int width() { return names.size(); }
+    public int width() {
+        return names.size();
+    }
 
     /** The row of {@code id}, or {@code -1}. */
     public int indexOf(String id) {
         if (index == null) {
             Map<String, Integer> m = new HashMap<>(ids.size() * 2);
-            for (int i = 0; i < ids.size(); i++) m.put(ids.get(i), i);
+            for (int i = 0; i < ids.size(); i++) {
+                m.put(ids.get(i), i);
+            }
             index = m;
         }
         return index.getOrDefault(id, -1);
@@ -76,16 +91,23 @@ public final class FeatureTable {
     /** The same rows with columns {@code wanted} in that order; a column that is absent is an error naming it. */
     public FeatureTable select(List<String> wanted) {
         Map<String, Integer> col = new HashMap<>();
-        for (int j = 0; j < names.size(); j++) col.put(names.get(j), j);
+        for (int j = 0; j < names.size(); j++) {
+            col.put(names.get(j), j);
+        }
         int[] from = new int[wanted.size()];
         for (int j = 0; j < from.length; j++) {
             Integer c = col.get(wanted.get(j));
-            if (c == null) throw new IllegalArgumentException("feature '" + wanted.get(j) + "' is not in the table (it has " + names.size() + " columns: " + abbreviate(names) + ")");
+            if (c == null) {
+                throw new IllegalArgumentException("feature '" + wanted.get(j) + "' is not in the table (it has "
+                        + names.size() + " columns: " + abbreviate(names) + ")");
+            }
             from[j] = c;
         }
         double[][] out = new double[rows.length][from.length];
         for (int i = 0; i < rows.length; i++) {
-            for (int j = 0; j < from.length; j++) out[i][j] = rows[i][from[j]];
+            for (int j = 0; j < from.length; j++) {
+                out[i][j] = rows[i][from[j]];
+            }
         }
         return new FeatureTable(ids, wanted, out);
     }
@@ -120,19 +142,29 @@ public final class FeatureTable {
             header = r.readLine();
             lineNo++;
         }
-        if (header == null) throw new DataFormatException(source + ": empty feature table (no header row)");
+        if (header == null) {
+            throw new DataFormatException(source + ": empty feature table (no header row)");
+        }
         header = stripBom(header);
         String[] head = header.split("\t", -1);
         if (!head[0].trim().equals("id")) {
-            throw new DataFormatException(source + ":" + lineNo + ": feature table header must start with 'id', found '" + head[0] + "'");
+            throw new DataFormatException(
+                    source + ":" + lineNo + ": feature table header must start with 'id', found '" + head[0] + "'");
         }
-        if (head.length < 2) throw new DataFormatException(source + ":" + lineNo + ": feature table header has no feature column");
+        if (head.length < 2) {
+            throw new DataFormatException(source + ":" + lineNo + ": feature table header has no feature column");
+        }
         List<String> names = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int j = 1; j < head.length; j++) {
             String n = head[j].trim();
-            if (n.isEmpty()) throw new DataFormatException(source + ":" + lineNo + ": header column " + (j + 1) + " has an empty name");
-            if (!seen.add(n)) throw new DataFormatException(source + ":" + lineNo + ": duplicate header column '" + n + "'");
+            if (n.isEmpty()) {
+                throw new DataFormatException(
+                        source + ":" + lineNo + ": header column " + (j + 1) + " has an empty name");
+            }
+            if (!seen.add(n)) {
+                throw new DataFormatException(source + ":" + lineNo + ": duplicate header column '" + n + "'");
+            }
             names.add(n);
         }
         List<String> ids = new ArrayList<>();
@@ -141,14 +173,21 @@ public final class FeatureTable {
         String line;
         while ((line = r.readLine()) != null) {
             lineNo++;
-            if (line.isBlank()) continue;
+            if (line.isBlank()) {
+                continue;
+            }
             String[] cells = line.split("\t", -1);
             if (cells.length != head.length) {
-                throw new DataFormatException(source + ":" + lineNo + ": " + cells.length + " cells, the header has " + head.length);
+                throw new DataFormatException(
+                        source + ":" + lineNo + ": " + cells.length + " cells, the header has " + head.length);
             }
             String id = cells[0];
-            if (id.isEmpty()) throw new DataFormatException(source + ":" + lineNo + ": empty id");
-            if (!seenIds.add(id)) throw new DataFormatException(source + ":" + lineNo + ": duplicate id '" + id + "'");
+            if (id.isEmpty()) {
+                throw new DataFormatException(source + ":" + lineNo + ": empty id");
+            }
+            if (!seenIds.add(id)) {
+                throw new DataFormatException(source + ":" + lineNo + ": duplicate id '" + id + "'");
+            }
             double[] v = new double[names.size()];
             for (int j = 0; j < v.length; j++) {
                 String cell = cells[j + 1].trim();
@@ -156,10 +195,12 @@ public final class FeatureTable {
                 try {
                     d = Double.parseDouble(cell);
                 } catch (NumberFormatException e) {
-                    throw new DataFormatException(source + ":" + lineNo + ": column '" + names.get(j) + "' of id '" + id + "' is not a number: '" + cell + "'");
+                    throw new DataFormatException(source + ":" + lineNo + ": column '" + names.get(j) + "' of id '" + id
+                            + "' is not a number: '" + cell + "'");
                 }
                 if (!Double.isFinite(d)) {
-                    throw new DataFormatException(source + ":" + lineNo + ": column '" + names.get(j) + "' of id '" + id + "' is not finite: '" + cell + "'");
+                    throw new DataFormatException(source + ":" + lineNo + ": column '" + names.get(j) + "' of id '" + id
+                            + "' is not finite: '" + cell + "'");
                 }
                 v[j] = d;
             }
@@ -172,12 +213,16 @@ public final class FeatureTable {
     /** Writes the TSV form (values in Java's shortest round-trip form). */
     public void writeTsv(Writer out) throws IOException {
         StringBuilder sb = new StringBuilder("id");
-        for (String n : names) sb.append('\t').append(n);
+        for (String n : names) {
+            sb.append('\t').append(n);
+        }
         out.write(sb.append('\n').toString());
         for (int i = 0; i < rows.length; i++) {
             sb.setLength(0);
             sb.append(ids.get(i));
-            for (double v : rows[i]) sb.append('\t').append(v);
+            for (double v : rows[i]) {
+                sb.append('\t').append(v);
+            }
             out.write(sb.append('\n').toString());
         }
     }

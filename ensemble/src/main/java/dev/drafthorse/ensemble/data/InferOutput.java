@@ -3,7 +3,6 @@ package dev.drafthorse.ensemble.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
@@ -54,8 +53,12 @@ public record InferOutput(String name, boolean score, List<InferRecord> records,
         long lineNo = 0;
         while ((line = r.readLine()) != null) {
             lineNo++;
-            if (lineNo == 1) line = FeatureTable.stripBom(line);
-            if (line.isBlank()) continue;
+            if (lineNo == 1) {
+                line = FeatureTable.stripBom(line);
+            }
+            if (line.isBlank()) {
+                continue;
+            }
             JsonNode node;
             try {
                 node = JSON.readTree(line);
@@ -65,14 +68,22 @@ public record InferOutput(String name, boolean score, List<InferRecord> records,
             }
             String id = node != null && node.isObject() ? idOf(node.get("id")) : null;
             try {
-                if (node == null || !node.isObject()) throw new BadRow("line is not a JSON object");
-                if (id == null) throw new BadRow("field 'id' is missing or not a string or integer");
+                if (node == null || !node.isObject()) {
+                    throw new BadRow("line is not a JSON object");
+                }
+                if (id == null) {
+                    throw new BadRow("field 'id' is missing or not a string or integer");
+                }
                 InferRecord rec = parse(node, id, lineNo);
-                if (score == null) score = rec.isScore();
+                if (score == null) {
+                    score = rec.isScore();
+                }
                 if (rec.isScore() != score) {
                     throw new BadRow("row is " + mode(rec.isScore()) + " mode, the output is " + mode(score) + " mode");
                 }
-                if (!ids.add(id)) throw new BadRow("duplicate id");
+                if (!ids.add(id)) {
+                    throw new BadRow("duplicate id");
+                }
                 records.add(rec);
             } catch (BadRow e) {
                 rejects.add(new RejectedRow(where, lineNo, id == null ? "" : id, e.getMessage()));
@@ -86,9 +97,15 @@ public record InferOutput(String name, boolean score, List<InferRecord> records,
     }
 
     private static String idOf(JsonNode n) {
-        if (n == null) return null;
-        if (n.isTextual() && !n.asText().isEmpty()) return n.asText();
-        if (n.isIntegralNumber()) return n.asText();
+        if (n == null) {
+            return null;
+        }
+        if (n.isTextual() && !n.asText().isEmpty()) {
+            return n.asText();
+        }
+        if (n.isIntegralNumber()) {
+            return n.asText();
+        }
         return null;
     }
 
@@ -96,17 +113,25 @@ public record InferOutput(String name, boolean score, List<InferRecord> records,
         Integer promptTokens = optionalCount(node, "prompt_tokens");
         JsonNode cands = node.get("candidates");
         if (cands != null && !cands.isNull()) {
-            if (!cands.isArray() || cands.isEmpty()) throw new BadRow("field 'candidates' must be a non-empty array");
+            if (!cands.isArray() || cands.isEmpty()) {
+                throw new BadRow("field 'candidates' must be a non-empty array");
+            }
             List<InferRecord.Candidate> list = new ArrayList<>();
             Set<String> names = new HashSet<>();
             boolean allProb = true;
             for (int i = 0; i < cands.size(); i++) {
                 JsonNode c = cands.get(i);
                 String where = "candidates[" + i + "]";
-                if (!c.isObject()) throw new BadRow("field '" + where + "' is not an object");
+                if (!c.isObject()) {
+                    throw new BadRow("field '" + where + "' is not an object");
+                }
                 JsonNode nm = c.get("candidate");
-                if (nm == null || !nm.isTextual()) throw new BadRow("field '" + where + ".candidate' is missing or not a string");
-                if (!names.add(nm.asText())) throw new BadRow("candidate '" + nm.asText() + "' appears twice");
+                if (nm == null || !nm.isTextual()) {
+                    throw new BadRow("field '" + where + ".candidate' is missing or not a string");
+                }
+                if (!names.add(nm.asText())) {
+                    throw new BadRow("candidate '" + nm.asText() + "' appears twice");
+                }
                 JsonNode lp = c.get("logprob");
                 if (lp == null || !lp.isNumber() || !Double.isFinite(lp.asDouble()) || lp.asDouble() > 1e-9) {
                     throw new BadRow("field '" + where + ".logprob' must be a finite number <= 0, found " + lp);
@@ -124,13 +149,19 @@ public record InferOutput(String name, boolean score, List<InferRecord> records,
                 Integer tokens = optionalCount(c, "tokens", where + ".tokens");
                 list.add(new InferRecord.Candidate(nm.asText(), Math.min(0.0, lp.asDouble()), prob, tokens));
             }
-            if (!allProb) list = softmax(list);
+            if (!allProb) {
+                list = softmax(list);
+            }
             return new InferRecord(id, line, promptTokens, null, null, null, List.copyOf(list));
         }
         JsonNode text = node.get("text");
-        if (text == null || !text.isTextual()) throw new BadRow("field 'text' is missing or not a string (and there are no 'candidates')");
+        if (text == null || !text.isTextual()) {
+            throw new BadRow("field 'text' is missing or not a string (and there are no 'candidates')");
+        }
         Integer tokens = optionalCount(node, "tokens");
-        if (tokens == null) throw new BadRow("field 'tokens' is missing");
+        if (tokens == null) {
+            throw new BadRow("field 'tokens' is missing");
+        }
         JsonNode fr = node.get("finish_reason");
         if (fr == null || !fr.isTextual() || !FINISH_REASONS.contains(fr.asText())) {
             throw new BadRow("field 'finish_reason' must be one of " + FINISH_REASONS + ", found " + fr);
@@ -141,9 +172,13 @@ public record InferOutput(String name, boolean score, List<InferRecord> records,
     /** When a row lacks some {@code prob}, all its probabilities are recomputed as a softmax of logprobs. */
     private static List<InferRecord.Candidate> softmax(List<InferRecord.Candidate> in) {
         double max = Double.NEGATIVE_INFINITY;
-        for (InferRecord.Candidate c : in) max = Math.max(max, c.logprob());
+        for (InferRecord.Candidate c : in) {
+            max = Math.max(max, c.logprob());
+        }
         double sum = 0;
-        for (InferRecord.Candidate c : in) sum += Math.exp(c.logprob() - max);
+        for (InferRecord.Candidate c : in) {
+            sum += Math.exp(c.logprob() - max);
+        }
         List<InferRecord.Candidate> out = new ArrayList<>();
         for (InferRecord.Candidate c : in) {
             out.add(new InferRecord.Candidate(c.name(), c.logprob(), Math.exp(c.logprob() - max) / sum, c.tokens()));
@@ -157,7 +192,9 @@ public record InferOutput(String name, boolean score, List<InferRecord> records,
 
     private static Integer optionalCount(JsonNode node, String field, String label) throws BadRow {
         JsonNode n = node.get(field);
-        if (n == null || n.isNull()) return null;
+        if (n == null || n.isNull()) {
+            return null;
+        }
         if (!n.isIntegralNumber() || n.asLong() < 0 || n.asLong() > Integer.MAX_VALUE) {
             throw new BadRow("field '" + label + "' must be a non-negative integer, found " + n);
         }

@@ -17,8 +17,14 @@ import java.util.List;
  * @param finishReason {@code eos | stop | length | context} (generate mode), else {@code null}
  * @param candidates   scored candidates (score mode), else {@code null}
  */
-public record InferRecord(String id, long line, Integer promptTokens, String text, Integer tokens,
-                          String finishReason, List<Candidate> candidates) {
+public record InferRecord(
+        String id,
+        long line,
+        Integer promptTokens,
+        String text,
+        Integer tokens,
+        String finishReason,
+        List<Candidate> candidates) {
 
     /**
      * One scored candidate.

@@ -26,9 +26,13 @@ public final class Labels {
         return byId.get(id);
     }
 
-    public int size() { return byId.size(); }
+    public int size() {
+        return byId.size();
+    }
 
-    public Map<String, String> asMap() { return byId; }
+    public Map<String, String> asMap() {
+        return byId;
+    }
 
     /** The distinct labels, sorted (binary metrics take the second as the positive class). */
     public List<String> classes() {
@@ -47,25 +51,38 @@ public final class Labels {
             header = r.readLine();
             lineNo++;
         }
-        if (header == null) throw new DataFormatException(source + ": empty labels file (no header row)");
+        if (header == null) {
+            throw new DataFormatException(source + ": empty labels file (no header row)");
+        }
         String[] head = FeatureTable.stripBom(header).split("\t", -1);
         if (head.length != 2 || !head[0].trim().equals("id") || !head[1].trim().equals("label")) {
-            throw new DataFormatException(source + ":" + lineNo + ": labels header must be 'id<TAB>label', found '" + header + "'");
+            throw new DataFormatException(
+                    source + ":" + lineNo + ": labels header must be 'id<TAB>label', found '" + header + "'");
         }
         Map<String, String> m = new LinkedHashMap<>();
         String line;
         while ((line = r.readLine()) != null) {
             lineNo++;
-            if (line.isBlank()) continue;
+            if (line.isBlank()) {
+                continue;
+            }
             String[] cells = line.split("\t", -1);
-            if (cells.length != 2) throw new DataFormatException(source + ":" + lineNo + ": " + cells.length + " cells, expected 2 (id, label)");
+            if (cells.length != 2) {
+                throw new DataFormatException(
+                        source + ":" + lineNo + ": " + cells.length + " cells, expected 2 (id, label)");
+            }
             String id = cells[0];
             String label = cells[1].trim();
-            if (id.isEmpty()) throw new DataFormatException(source + ":" + lineNo + ": empty id");
-            if (label.isEmpty()) continue;
+            if (id.isEmpty()) {
+                throw new DataFormatException(source + ":" + lineNo + ": empty id");
+            }
+            if (label.isEmpty()) {
+                continue;
+            }
             String old = m.putIfAbsent(id, label);
             if (old != null && !old.equals(label)) {
-                throw new DataFormatException(source + ":" + lineNo + ": id '" + id + "' has two labels: '" + old + "' and '" + label + "'");
+                throw new DataFormatException(
+                        source + ":" + lineNo + ": id '" + id + "' has two labels: '" + old + "' and '" + label + "'");
             }
         }
         return new Labels(m);

@@ -39,14 +39,17 @@ public sealed interface SourceData permits InferOutput, TableSource {
             seen++;
         } while (c != -1 && (Character.isWhitespace(c) || c == '\uFEFF') && seen < (1 << 16) - 1);
         r.reset();
-        if (c == '{') return InferOutput.read(name, where, r);
+        if (c == '{') {
+            return InferOutput.read(name, where, r);
+        }
         return new TableSource(name, FeatureTable.readTsv(where, r));
     }
 
     /** A source name must be usable as a feature-name prefix. */
     static String checkName(String name) {
         if (name == null || !name.matches("[A-Za-z0-9_-]+")) {
-            throw new IllegalArgumentException("source name '" + name + "' must be non-empty letters, digits, '_' or '-'");
+            throw new IllegalArgumentException(
+                    "source name '" + name + "' must be non-empty letters, digits, '_' or '-'");
         }
         return name;
     }

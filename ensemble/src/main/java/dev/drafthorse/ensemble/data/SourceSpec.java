@@ -34,7 +34,11 @@ import java.util.TreeSet;
  */
 public record SourceSpec(String name, Kind kind, List<String> values) {
 
-    public enum Kind { SCORE, GENERATE, TABLE }
+    public enum Kind {
+        SCORE,
+        GENERATE,
+        TABLE
+    }
 
     public SourceSpec {
         SourceData.checkName(name);
@@ -49,7 +53,9 @@ public record SourceSpec(String name, Kind kind, List<String> values) {
         InferOutput o = (InferOutput) data;
         if (o.score()) {
             TreeSet<String> cands = new TreeSet<>();
-            for (InferRecord r : o.records()) r.candidates().forEach(c -> cands.add(c.name()));
+            for (InferRecord r : o.records()) {
+                r.candidates().forEach(c -> cands.add(c.name()));
+            }
             return new SourceSpec(o.name(), Kind.SCORE, List.copyOf(cands));
         }
         return new SourceSpec(o.name(), Kind.GENERATE, List.copyOf(new TreeSet<>(classes)));
@@ -73,18 +79,26 @@ public record SourceSpec(String name, Kind kind, List<String> values) {
                 f.add(p + "margin");
                 f.add(p + "logprob_margin");
                 f.add(p + "entropy");
-                for (String c : values) f.add(p + "argmax." + c);
+                for (String c : values) {
+                    f.add(p + "argmax." + c);
+                }
             }
             case GENERATE -> {
                 f.add(p + "prompt_tokens");
                 f.add(p + "tokens");
                 f.add(p + "text_chars");
-                for (String r : InferOutput.FINISH_REASONS) f.add(p + "finish." + r);
-                for (String l : values) f.add(p + "answer." + l);
+                for (String r : InferOutput.FINISH_REASONS) {
+                    f.add(p + "finish." + r);
+                }
+                for (String l : values) {
+                    f.add(p + "answer." + l);
+                }
                 f.add(p + "answer.none");
             }
             case TABLE -> {
-                for (String c : values) f.add(p + c);
+                for (String c : values) {
+                    f.add(p + c);
+                }
             }
         }
         return f;

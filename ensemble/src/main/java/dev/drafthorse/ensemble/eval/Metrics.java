@@ -22,14 +22,22 @@ public record Metrics(double accuracy, double logLoss, double auc, int rows) {
      */
     public static Metrics of(double[][] posteriors, int[] truth) {
         int n = truth.length;
-        if (n == 0) return new Metrics(Double.NaN, Double.NaN, Double.NaN, 0);
+        if (n == 0) {
+            return new Metrics(Double.NaN, Double.NaN, Double.NaN, 0);
+        }
         int correct = 0;
         double loss = 0;
         for (int i = 0; i < n; i++) {
             double[] p = posteriors[i];
             int best = 0;
-            for (int c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
-            if (best == truth[i]) correct++;
+            for (int c = 1; c < p.length; c++) {
+                if (p[c] > p[best]) {
+                    best = c;
+                }
+            }
+            if (best == truth[i]) {
+                correct++;
+            }
             loss -= Math.log(Math.max(p[truth[i]], EPS));
         }
         double auc = posteriors[0].length == 2 ? auc(positiveScores(posteriors), truth) : Double.NaN;
@@ -45,13 +53,17 @@ public record Metrics(double accuracy, double logLoss, double auc, int rows) {
     public static double auc(double[] score, int[] truth) {
         int n = score.length;
         Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) order[i] = i;
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
         Arrays.sort(order, (a, b) -> Double.compare(score[a], score[b]));
         double rankSumPos = 0;
         long pos = 0;
         for (int i = 0; i < n; ) {
             int j = i;
-            while (j + 1 < n && score[order[j + 1]] == score[order[i]]) j++;
+            while (j + 1 < n && score[order[j + 1]] == score[order[i]]) {
+                j++;
+            }
             double midRank = (i + j) / 2.0 + 1;
             for (int t = i; t <= j; t++) {
                 if (truth[order[t]] == 1) {
@@ -62,7 +74,9 @@ public record Metrics(double accuracy, double logLoss, double auc, int rows) {
             i = j + 1;
         }
         long neg = n - pos;
-        if (pos == 0 || neg == 0) return Double.NaN;
+        if (pos == 0 || neg == 0) {
+            return Double.NaN;
+        }
         return (rankSumPos - pos * (pos + 1) / 2.0) / ((double) pos * neg);
     }
 
@@ -70,7 +84,9 @@ public record Metrics(double accuracy, double logLoss, double auc, int rows) {
     public static List<double[]> roc(double[] score, int[] truth) {
         int n = score.length;
         Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) order[i] = i;
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
         Arrays.sort(order, (a, b) -> Double.compare(score[b], score[a]));
         long pos = Arrays.stream(truth).filter(t -> t == 1).count(), neg = n - pos;
         List<double[]> pts = new ArrayList<>();
@@ -79,8 +95,11 @@ public record Metrics(double accuracy, double logLoss, double auc, int rows) {
         for (int i = 0; i < n; ) {
             int j = i;
             while (j < n && score[order[j]] == score[order[i]]) {
-                if (truth[order[j]] == 1) tp++;
-                else fp++;
+                if (truth[order[j]] == 1) {
+                    tp++;
+                } else {
+                    fp++;
+                }
                 j++;
             }
             pts.add(new double[] {neg == 0 ? 0 : (double) fp / neg, pos == 0 ? 0 : (double) tp / pos});

@@ -2,7 +2,6 @@ package dev.drafthorse.ensemble.io;
 
 import dev.drafthorse.ensemble.data.Labels;
 import dev.drafthorse.ensemble.data.SourceData;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +19,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Inputs from local files (the in-process {@code ensemble-train}/{@code ensemble-predict} read them): an input is a file, or a directory whose data files (every file not
+ * Inputs from local files (the in-process {@code ensemble-train}/{@code ensemble-predict} read them): an
+ * input is a file, or a directory whose data files (every file not
  * starting with {@code _} or {@code .}, such as {@code part-*}) are read in name order as one stream. An
  * input's source name is {@code NAME=PATH}'s NAME, or the file name without {@code .jsonl}, {@code .json},
  * {@code .tsv} or {@code .txt}, or the directory name; characters outside {@code [A-Za-z0-9_-]} become
@@ -38,9 +38,13 @@ public final class LocalInputs {
 
     /** Parses a path or {@code file:} URI. */
     public static Path path(String s) {
-        if (s.startsWith("file:")) return Path.of(URI.create(s));
+        if (s.startsWith("file:")) {
+            return Path.of(URI.create(s));
+        }
         if (s.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
-            throw new BadSpec("'" + s + "': only local paths and file: URIs are read here; use the job (hadoop jar) for other filesystems");
+            throw new BadSpec(
+                    "'" + s
+                            + "': only local paths and file: URIs are read here; use the job (hadoop jar) for other filesystems");
         }
         return Path.of(s);
     }
@@ -55,7 +59,9 @@ public final class LocalInputs {
             where = spec.substring(eq + 1);
         }
         Path p = path(where);
-        if (name == null) name = defaultName(p);
+        if (name == null) {
+            name = defaultName(p);
+        }
         try {
             SourceData.checkName(name);
         } catch (IllegalArgumentException e) {
@@ -69,26 +75,38 @@ public final class LocalInputs {
     /** The source name a path implies. */
     public static String defaultName(Path p) {
         String f = p.getFileName() == null ? "input" : p.getFileName().toString();
-        if (!Files.isDirectory(p)) f = f.replaceFirst("\\.(jsonl|json|tsv|txt)$", "");
+        if (!Files.isDirectory(p)) {
+            f = f.replaceFirst("\\.(jsonl|json|tsv|txt)$", "");
+        }
         return SourceData.sanitizeName(f);
     }
 
     /** The text of a file, or of a directory's data files in name order. */
     public static Reader open(Path p) throws IOException {
-        if (!Files.exists(p)) throw new NoSuchFileException(p.toString(), null, "input does not exist");
-        if (!Files.isDirectory(p)) return new BufferedReader(new InputStreamReader(Files.newInputStream(p), StandardCharsets.UTF_8));
+        if (!Files.exists(p)) {
+            throw new NoSuchFileException(p.toString(), null, "input does not exist");
+        }
+        if (!Files.isDirectory(p)) {
+            return new BufferedReader(new InputStreamReader(Files.newInputStream(p), StandardCharsets.UTF_8));
+        }
         List<Path> parts = new ArrayList<>();
         try (Stream<Path> s = Files.list(p)) {
-            s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("_") && !f.getFileName().toString().startsWith("."))
-             .sorted().forEach(parts::add);
+            s.filter(Files::isRegularFile)
+                    .filter(f -> !f.getFileName().toString().startsWith("_")
+                            && !f.getFileName().toString().startsWith("."))
+                    .sorted()
+                    .forEach(parts::add);
         }
-        if (parts.isEmpty()) throw new IOException(p + ": directory has no data files");
+        if (parts.isEmpty()) {
+            throw new IOException(p + ": directory has no data files");
+        }
         List<InputStream> streams = new ArrayList<>();
         for (Path part : parts) {
             streams.add(Files.newInputStream(part));
             streams.add(new java.io.ByteArrayInputStream(new byte[] {'\n'})); // a part need not end with a newline
         }
-        return new BufferedReader(new InputStreamReader(new SequenceInputStream(Collections.enumeration(streams)), StandardCharsets.UTF_8));
+        return new BufferedReader(new InputStreamReader(
+                new SequenceInputStream(Collections.enumeration(streams)), StandardCharsets.UTF_8));
     }
 
     public static Labels labels(String spec) throws IOException {

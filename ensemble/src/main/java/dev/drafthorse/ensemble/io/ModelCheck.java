@@ -32,12 +32,14 @@ final class ModelCheck {
         }
         double sum = 0;
         for (double v : post) {
-            if (!(v >= 0 && v <= 1)) throw new IllegalArgumentException("its posterior for a row of zeros holds " + v);
+            if (!(v >= 0 && v <= 1)) {
+                throw new IllegalArgumentException("its posterior for a row of zeros holds " + v);
+            }
             sum += v;
         }
         if (post.length != classes || Math.abs(sum - 1) > 1e-6) {
-            throw new IllegalArgumentException("its posterior for a row of zeros has " + post.length + " entries summing to " + sum
-                    + ", expected " + classes + " summing to 1");
+            throw new IllegalArgumentException("its posterior for a row of zeros has " + post.length
+                    + " entries summing to " + sum + ", expected " + classes + " summing to 1");
         }
     }
 
@@ -47,14 +49,21 @@ final class ModelCheck {
         todo.push(root);
         while (!todo.isEmpty()) {
             Object o = todo.pop();
-            if (!seen.add(o)) continue;
+            if (!seen.add(o)) {
+                continue;
+            }
             Class<?> c = o.getClass();
             if (c.isArray()) {
-                if (c.getComponentType().isPrimitive()) continue;
+                if (c.getComponentType().isPrimitive()) {
+                    continue;
+                }
                 int n = Array.getLength(o);
                 for (int i = 0; i < n; i++) {
                     Object e = Array.get(o, i);
-                    if (e == null) throw new IllegalArgumentException("an array of " + c.getComponentType().getName() + " has no element " + i);
+                    if (e == null) {
+                        throw new IllegalArgumentException(
+                                "an array of " + c.getComponentType().getName() + " has no element " + i);
+                    }
                     todo.push(e);
                 }
                 continue;
@@ -62,12 +71,20 @@ final class ModelCheck {
             if (o instanceof InternalNode in && (in.trueChild() == null || in.falseChild() == null)) {
                 throw new IllegalArgumentException("a tree node (" + c.getName() + ") lacks a child");
             }
-            if (o instanceof CART t && t.root() == null) throw new IllegalArgumentException("a tree (" + c.getName() + ") has no root");
-            if (c.getName().startsWith("java.") || o instanceof Enum) continue;
+            if (o instanceof CART t && t.root() == null) {
+                throw new IllegalArgumentException("a tree (" + c.getName() + ") has no root");
+            }
+            if (c.getName().startsWith("java.") || o instanceof Enum) {
+                continue;
+            }
             for (Class<?> k = c; k != null && !k.getName().startsWith("java."); k = k.getSuperclass()) {
                 for (Field f : k.getDeclaredFields()) {
                     int m = f.getModifiers();
-                    if (Modifier.isStatic(m) || Modifier.isTransient(m) || f.getType().isPrimitive()) continue;
+                    if (Modifier.isStatic(m)
+                            || Modifier.isTransient(m)
+                            || f.getType().isPrimitive()) {
+                        continue;
+                    }
                     f.setAccessible(true);
                     Object v;
                     try {
@@ -75,7 +92,9 @@ final class ModelCheck {
                     } catch (IllegalAccessException e) {
                         throw new IllegalStateException(e);
                     }
-                    if (v != null) todo.push(v);
+                    if (v != null) {
+                        todo.push(v);
+                    }
                 }
             }
         }

@@ -2,7 +2,6 @@ package dev.drafthorse.ensemble.io;
 
 import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.ensemble.learner.Classifier;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -49,6 +48,7 @@ import java.util.zip.CRC32;
 public final class ModelFile {
     /** The version this build writes and reads. */
     public static final int FORMAT_VERSION = 2;
+
     static final byte[] MAGIC = {(byte) 0x89, 'D', 'H', 'E', 'N', 'S', '\r', '\n'};
     static final int MAX_HEADER = 16 << 20;
     static final long MAX_PAYLOAD = Integer.MAX_VALUE - 64;
@@ -104,30 +104,39 @@ public final class ModelFile {
         SafeObjectInput.Filter filter = new SafeObjectInput.Filter(c.payload.length);
         try (ObjectInputStream ois = SafeObjectInput.open(new ByteArrayInputStream(c.payload), filter)) {
             o = ois.readObject();
-            if (ois.read() != -1) throw new ModelFileException(where + ": payload has bytes after its object");
+            if (ois.read() != -1) {
+                throw new ModelFileException(where + ": payload has bytes after its object");
+            }
         } catch (InvalidClassException e) {
             String what = filter.refused() != null ? filter.refused() : e.getMessage();
-            throw new ModelFileException(where + ": payload refused: " + what
-                    + " is not allowed (only ensemble and Smile model classes, as this build has them, are deserialized,"
-                    + " within limits set by the payload's size)", e);
+            throw new ModelFileException(
+                    where + ": payload refused: " + what
+                            + " is not allowed (only ensemble and Smile model classes, as this build has them, are deserialized,"
+                            + " within limits set by the payload's size)",
+                    e);
         } catch (ClassNotFoundException e) {
-            throw new ModelFileException(where + ": payload names class " + e.getMessage() + ", which is not on the class path", e);
+            throw new ModelFileException(
+                    where + ": payload names class " + e.getMessage() + ", which is not on the class path", e);
         } catch (ModelFileException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw new ModelFileException(where + ": payload is not a valid serialized model: " + e, e);
         } catch (StackOverflowError e) {
-            // nesting within the depth limit, on a thread with a small stack: the stream is dropped, nothing else is left
+            // nesting within the depth limit, on a thread with a small stack: the stream is dropped, nothing else is
+            // left
             throw new ModelFileException(where + ": payload nests deeper than this thread's stack allows (-Xss)", e);
         }
         if (!(o instanceof Classifier cl)) {
-            throw new ModelFileException(where + ": payload is a " + o.getClass().getName() + ", not an ensemble classifier");
+            throw new ModelFileException(
+                    where + ": payload is a " + o.getClass().getName() + ", not an ensemble classifier");
         }
         if (!o.getClass().getName().equals(c.header.payloadClass())) {
-            throw new ModelFileException(where + ": payload is a " + o.getClass().getName() + ", the header says " + c.header.payloadClass());
+            throw new ModelFileException(where + ": payload is a "
+                    + o.getClass().getName() + ", the header says " + c.header.payloadClass());
         }
         if (cl.numClasses() != c.header.classes().size()) {
-            throw new ModelFileException(where + ": payload has " + cl.numClasses() + " classes, the header lists " + c.header.classes().size());
+            throw new ModelFileException(where + ": payload has " + cl.numClasses() + " classes, the header lists "
+                    + c.header.classes().size());
         }
         try {
             ModelCheck.check(cl, c.header.features().size(), c.header.classes().size());
@@ -145,7 +154,8 @@ public final class ModelFile {
         int got = d.readNBytes(magic, 0, magic.length);
         if (got < magic.length || !Arrays.equals(magic, MAGIC)) {
             throw new ModelFileException(where + ": not a Drafthorse ensemble model file (magic "
-                    + HexFormat.of().formatHex(magic, 0, got) + ", expected " + HexFormat.of().formatHex(MAGIC) + ")");
+                    + HexFormat.of().formatHex(magic, 0, got) + ", expected "
+                    + HexFormat.of().formatHex(MAGIC) + ")");
         }
         int version = readInt(d, where, "version");
         if (version != FORMAT_VERSION) {
@@ -153,34 +163,45 @@ public final class ModelFile {
                     + "; this build reads version " + FORMAT_VERSION + " only (retrain, or use the matching release)");
         }
         int hlen = readInt(d, where, "header size");
-        if (hlen <= 0 || hlen > MAX_HEADER) throw new ModelFileException(where + ": header size " + Integer.toUnsignedString(hlen) + " is out of range (1.." + MAX_HEADER + ")");
+        if (hlen <= 0 || hlen > MAX_HEADER) {
+            throw new ModelFileException(where + ": header size " + Integer.toUnsignedString(hlen)
+                    + " is out of range (1.." + MAX_HEADER + ")");
+        }
         byte[] header = readExactly(d, hlen, where, "header");
         long plen = readLong(d, where, "payload size");
-        if (plen <= 0 || plen > MAX_PAYLOAD) throw new ModelFileException(where + ": payload size " + Long.toUnsignedString(plen) + " is out of range (1.." + MAX_PAYLOAD + ")");
+        if (plen <= 0 || plen > MAX_PAYLOAD) {
+            throw new ModelFileException(where + ": payload size " + Long.toUnsignedString(plen)
+                    + " is out of range (1.." + MAX_PAYLOAD + ")");
+        }
         byte[] payload = readExactly(d, (int) plen, where, "payload");
         int crcStored = readInt(d, where, "checksum");
         CRC32 crc = new CRC32();
         crc.update(header);
         crc.update(payload);
         if ((int) crc.getValue() != crcStored) {
-            throw new ModelFileException(where + ": checksum mismatch (stored " + Integer.toHexString(crcStored) + ", computed "
-                    + Long.toHexString(crc.getValue()) + "): the file is corrupt");
+            throw new ModelFileException(where + ": checksum mismatch (stored " + Integer.toHexString(crcStored)
+                    + ", computed " + Long.toHexString(crc.getValue()) + "): the file is corrupt");
         }
         ModelHeader h = ModelHeader.fromJson(header, where);
         if (h.formatVersion() != version) {
-            throw new ModelFileException(where + ": header field 'format_version' is " + h.formatVersion() + " but the file's version is " + version);
+            throw new ModelFileException(where + ": header field 'format_version' is " + h.formatVersion()
+                    + " but the file's version is " + version);
         }
         String smile = ModelHeader.runtimeSmileVersion();
         if (!h.smileVersion().equals(smile)) {
-            throw new ModelFileException(where + ": model was written with Smile " + h.smileVersion() + ", this build has Smile " + smile
-                    + "; Smile's serialized models do not carry across versions: retrain");
+            throw new ModelFileException(
+                    where + ": model was written with Smile " + h.smileVersion() + ", this build has Smile " + smile
+                            + "; Smile's serialized models do not carry across versions: retrain");
         }
         return new Checked(h, payload);
     }
 
     private static byte[] readExactly(DataInputStream d, int n, String where, String what) throws IOException {
         byte[] b = d.readNBytes(n);
-        if (b.length < n) throw new ModelFileException(where + ": truncated in the " + what + ": expected " + n + " bytes, found " + b.length);
+        if (b.length < n) {
+            throw new ModelFileException(
+                    where + ": truncated in the " + what + ": expected " + n + " bytes, found " + b.length);
+        }
         return b;
     }
 

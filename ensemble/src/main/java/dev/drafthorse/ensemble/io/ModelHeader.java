@@ -1,12 +1,11 @@
 package dev.drafthorse.ensemble.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.drafthorse.ensemble.EnsembleParams;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.drafthorse.ensemble.EnsembleParams;
 import dev.drafthorse.ensemble.data.SourceSpec;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -33,9 +32,16 @@ import java.util.TreeMap;
  * @param training      training metadata: counts and scores (sorted by key)
  * @param payloadClass  the class of the serialized top-level object
  */
-public record ModelHeader(int formatVersion, String smileVersion, EnsembleParams.Method method, List<String> classes,
-                          List<String> features, List<SourceSpec> sources, Map<String, String> params,
-                          Map<String, String> training, String payloadClass) {
+public record ModelHeader(
+        int formatVersion,
+        String smileVersion,
+        EnsembleParams.Method method,
+        List<String> classes,
+        List<String> features,
+        List<SourceSpec> sources,
+        Map<String, String> params,
+        Map<String, String> training,
+        String payloadClass) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -61,13 +67,17 @@ public record ModelHeader(int formatVersion, String smileVersion, EnsembleParams
      */
     public static String runtimeSmileVersion() {
         String v = smile.math.MathEx.class.getPackage().getImplementationVersion();
-        if (v != null) return v;
+        if (v != null) {
+            return v;
+        }
         try (InputStream in = ModelHeader.class.getResourceAsStream("/dev/drafthorse/ensemble/smile.properties")) {
             if (in != null) {
                 Properties p = new Properties();
                 p.load(in);
                 String b = p.getProperty("smile.version");
-                if (b != null && !b.isBlank() && !b.startsWith("$")) return b.trim();
+                if (b != null && !b.isBlank() && !b.startsWith("$")) {
+                    return b.trim();
+                }
             }
         } catch (IOException ignored) {
             // fall through
@@ -118,11 +128,18 @@ public record ModelHeader(int formatVersion, String smileVersion, EnsembleParams
         } catch (IOException e) {
             throw new ModelFileException(where + ": header is not valid JSON: " + e.getMessage());
         }
-        if (o == null || !o.isObject()) throw new ModelFileException(where + ": header is not a JSON object");
+        if (o == null || !o.isObject()) {
+            throw new ModelFileException(where + ": header is not a JSON object");
+        }
         String format = text(o, "format", where);
-        if (!format.equals("drafthorse-ensemble")) throw new ModelFileException(where + ": header field 'format' is '" + format + "', expected 'drafthorse-ensemble'");
+        if (!format.equals("drafthorse-ensemble")) {
+            throw new ModelFileException(
+                    where + ": header field 'format' is '" + format + "', expected 'drafthorse-ensemble'");
+        }
         JsonNode fv = o.get("format_version");
-        if (fv == null || !fv.isInt()) throw new ModelFileException(where + ": header field 'format_version' is missing or not an integer");
+        if (fv == null || !fv.isInt()) {
+            throw new ModelFileException(where + ": header field 'format_version' is missing or not an integer");
+        }
         EnsembleParams.Method method;
         String m = text(o, "method", where);
         try {
@@ -131,30 +148,47 @@ public record ModelHeader(int formatVersion, String smileVersion, EnsembleParams
             throw new ModelFileException(where + ": header field 'method' has unknown value '" + m + "'");
         }
         List<String> classes = strings(o, "classes", where);
-        if (classes.size() < 2) throw new ModelFileException(where + ": header field 'classes' has " + classes.size() + " entries, expected at least 2");
+        if (classes.size() < 2) {
+            throw new ModelFileException(
+                    where + ": header field 'classes' has " + classes.size() + " entries, expected at least 2");
+        }
         List<String> features = strings(o, "features", where);
         List<SourceSpec> sources = new ArrayList<>();
         JsonNode s = o.get("sources");
-        if (s == null || !s.isArray()) throw new ModelFileException(where + ": header field 'sources' is missing or not an array");
+        if (s == null || !s.isArray()) {
+            throw new ModelFileException(where + ": header field 'sources' is missing or not an array");
+        }
         for (int i = 0; i < s.size(); i++) {
             JsonNode n = s.get(i);
             String field = "sources[" + i + "]";
-            if (!n.isObject()) throw new ModelFileException(where + ": header field '" + field + "' is not an object");
+            if (!n.isObject()) {
+                throw new ModelFileException(where + ": header field '" + field + "' is not an object");
+            }
             String kind = text(n, "kind", where + " " + field);
             SourceSpec.Kind k;
             try {
                 k = SourceSpec.Kind.valueOf(kind.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new ModelFileException(where + ": header field '" + field + ".kind' has unknown value '" + kind + "'");
+                throw new ModelFileException(
+                        where + ": header field '" + field + ".kind' has unknown value '" + kind + "'");
             }
             try {
-                sources.add(new SourceSpec(text(n, "name", where + " " + field), k, strings(n, "values", where + " " + field)));
+                sources.add(new SourceSpec(
+                        text(n, "name", where + " " + field), k, strings(n, "values", where + " " + field)));
             } catch (IllegalArgumentException e) {
                 throw new ModelFileException(where + ": header field '" + field + "': " + e.getMessage());
             }
         }
-        ModelHeader h = new ModelHeader(fv.asInt(), text(o, "smile_version", where), method, classes, features, sources,
-                map(o, "params", where), map(o, "training", where), text(o, "payload_class", where));
+        ModelHeader h = new ModelHeader(
+                fv.asInt(),
+                text(o, "smile_version", where),
+                method,
+                classes,
+                features,
+                sources,
+                map(o, "params", where),
+                map(o, "training", where),
+                text(o, "payload_class", where));
         if (!sources.isEmpty()) {
             List<String> implied;
             try {
@@ -162,7 +196,9 @@ public record ModelHeader(int formatVersion, String smileVersion, EnsembleParams
             } catch (IllegalArgumentException e) {
                 throw new ModelFileException(where + ": header field 'sources': " + e.getMessage());
             }
-            if (!implied.equals(features)) throw new ModelFileException(where + ": header fields 'sources' and 'features' disagree");
+            if (!implied.equals(features)) {
+                throw new ModelFileException(where + ": header fields 'sources' and 'features' disagree");
+            }
         }
         try {
             h.ensembleParams();
@@ -174,16 +210,22 @@ public record ModelHeader(int formatVersion, String smileVersion, EnsembleParams
 
     private static String text(JsonNode o, String field, String where) throws ModelFileException {
         JsonNode n = o.get(field);
-        if (n == null || !n.isTextual()) throw new ModelFileException(where + ": header field '" + field + "' is missing or not a string");
+        if (n == null || !n.isTextual()) {
+            throw new ModelFileException(where + ": header field '" + field + "' is missing or not a string");
+        }
         return n.asText();
     }
 
     private static List<String> strings(JsonNode o, String field, String where) throws ModelFileException {
         JsonNode n = o.get(field);
-        if (n == null || !n.isArray()) throw new ModelFileException(where + ": header field '" + field + "' is missing or not an array");
+        if (n == null || !n.isArray()) {
+            throw new ModelFileException(where + ": header field '" + field + "' is missing or not an array");
+        }
         List<String> out = new ArrayList<>();
         for (JsonNode e : n) {
-            if (!e.isTextual()) throw new ModelFileException(where + ": header field '" + field + "' holds a non-string " + e);
+            if (!e.isTextual()) {
+                throw new ModelFileException(where + ": header field '" + field + "' holds a non-string " + e);
+            }
             out.add(e.asText());
         }
         return out;
@@ -191,11 +233,16 @@ public record ModelHeader(int formatVersion, String smileVersion, EnsembleParams
 
     private static Map<String, String> map(JsonNode o, String field, String where) throws ModelFileException {
         JsonNode n = o.get(field);
-        if (n == null || !n.isObject()) throw new ModelFileException(where + ": header field '" + field + "' is missing or not an object");
+        if (n == null || !n.isObject()) {
+            throw new ModelFileException(where + ": header field '" + field + "' is missing or not an object");
+        }
         Map<String, String> out = new TreeMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            if (!e.getValue().isTextual()) throw new ModelFileException(where + ": header field '" + field + "." + e.getKey() + "' is not a string");
+            if (!e.getValue().isTextual()) {
+                throw new ModelFileException(
+                        where + ": header field '" + field + "." + e.getKey() + "' is not a string");
+            }
             out.put(e.getKey(), e.getValue().asText());
         }
         return out;

@@ -3,7 +3,6 @@ package dev.drafthorse.ensemble.io;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.drafthorse.ensemble.Prediction;
-
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.Writer;
@@ -14,7 +13,10 @@ import java.io.Writer;
  * shortest round-trip form, so a rerun writes the same bytes.
  */
 public final class PredictionWriter {
-    public enum Format { TSV, JSON }
+    public enum Format {
+        TSV,
+        JSON
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -39,7 +41,9 @@ public final class PredictionWriter {
     }
 
     public static void write(Iterable<Prediction> ps, Format f, Writer out) throws IOException {
-        for (Prediction p : ps) out.write(line(p, f));
+        for (Prediction p : ps) {
+            out.write(line(p, f));
+        }
     }
 
     private static String clean(String s) {

@@ -40,15 +40,23 @@ public final class SafeObjectInput {
 
     /** Our own model classes. */
     static final String OWN_PREFIX_LEARNER = "dev.drafthorse.ensemble.learner.";
+
     static final String OWN_PREFIX_METHOD = "dev.drafthorse.ensemble.method.";
 
     /** Exactly the Smile and JDK classes that the models of this module reference, found by serializing each kind. */
     static final Set<String> ALLOWED = Set.of(
             // JDK value classes
-            "java.lang.String", "java.lang.Number", "java.lang.Integer", "java.lang.Long", "java.lang.Double",
-            "java.lang.Float", "java.lang.Boolean", "java.lang.Enum",
+            "java.lang.String",
+            "java.lang.Number",
+            "java.lang.Integer",
+            "java.lang.Long",
+            "java.lang.Double",
+            "java.lang.Float",
+            "java.lang.Boolean",
+            "java.lang.Enum",
             // the forms of Smile's classes that keep a HashMap
-            SerialForms.IntSetForm.class.getName(), SerialForms.StructTypeForm.class.getName(),
+            SerialForms.IntSetForm.class.getName(),
+            SerialForms.StructTypeForm.class.getName(),
             // our enums held by models
             "dev.drafthorse.ensemble.EnsembleParams$Combine",
             // Smile models and what they hold
@@ -98,33 +106,45 @@ public final class SafeObjectInput {
 
         /** @param size the stream's length in bytes: arrays, references and bytes read are bounded by it */
         public Filter(long size) {
-            if (size < 0) throw new IllegalArgumentException("stream size " + size);
+            if (size < 0) {
+                throw new IllegalArgumentException("stream size " + size);
+            }
             this.size = size;
         }
 
         @Override
         public Status checkInput(FilterInfo info) {
             if (info.depth() > MAX_DEPTH || info.references() > size || info.streamBytes() > size) {
-                refused = "limits (depth " + info.depth() + " of at most " + MAX_DEPTH + ", references " + info.references()
-                        + " and bytes " + info.streamBytes() + " of at most " + size + ")";
+                refused = "limits (depth " + info.depth() + " of at most " + MAX_DEPTH + ", references "
+                        + info.references() + " and bytes " + info.streamBytes() + " of at most " + size + ")";
                 return Status.REJECTED;
             }
             Class<?> c = info.serialClass();
-            if (c == null) return Status.ALLOWED;
+            if (c == null) {
+                return Status.ALLOWED;
+            }
             if (c.isArray() && info.arrayLength() >= 0) {
                 Class<?> e = c.getComponentType();
-                long each = e == long.class || e == double.class ? 8 : e == int.class || e == float.class ? 4
-                        : e == char.class || e == short.class ? 2 : 1;
+                long each = e == long.class || e == double.class
+                        ? 8
+                        : e == int.class || e == float.class ? 4 : e == char.class || e == short.class ? 2 : 1;
                 long remaining = Math.max(0, size - info.streamBytes());
                 if (info.arrayLength() > remaining / each) {
-                    refused = "array " + c.getTypeName().replace("[]", "[" + info.arrayLength() + "]") + " (needs at least "
-                            + info.arrayLength() * each + " bytes; " + remaining + " remain in the stream)";
+                    refused = "array " + c.getTypeName().replace("[]", "[" + info.arrayLength() + "]")
+                            + " (needs at least " + info.arrayLength() * each + " bytes; " + remaining
+                            + " remain in the stream)";
                     return Status.REJECTED;
                 }
             }
-            while (c.isArray()) c = c.getComponentType();
-            // IntSet and StructType reach the filter only as what a serial form rebuilt (resolveClass refuses them in the stream)
-            if (c.isPrimitive() || allowed(c.getName()) || c == smile.util.IntSet.class || c == smile.data.type.StructType.class) {
+            while (c.isArray()) {
+                c = c.getComponentType();
+            }
+            // IntSet and StructType reach the filter only as what a serial form rebuilt (resolveClass refuses them in
+            // the stream)
+            if (c.isPrimitive()
+                    || allowed(c.getName())
+                    || c == smile.util.IntSet.class
+                    || c == smile.data.type.StructType.class) {
                 return Status.ALLOWED;
             }
             refused = "class " + info.serialClass().getName();
@@ -162,7 +182,8 @@ public final class SafeObjectInput {
     /**
      * Like {@link #open}, and every shared immutable value is resolved to the instance training code refers to:
      * small boxed numbers to {@code Integer.valueOf} and the like, Smile's data types to the singletons of
-     * {@code smile.data.type.DataTypes}, the response column name {@code y} to the literal. Java serialization writes a second reference to an object as a
+     * {@code smile.data.type.DataTypes}, the response column name {@code y} to the literal. Java serialization
+     * writes a second reference to an object as a
      * back-reference, so classifiers trained in one JVM and serialized together share those instances, while
      * classifiers deserialized one stream each (members trained in separate tasks) would not, and their joint
      * serialization would differ in bytes (not in predictions). Reading each through this stream makes the
@@ -179,10 +200,13 @@ public final class SafeObjectInput {
     private static java.util.List<Object> smileTypes() {
         java.util.List<Object> out = new java.util.ArrayList<>();
         for (java.lang.reflect.Field f : smile.data.type.DataTypes.class.getFields()) {
-            if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) && smile.data.type.DataType.class.isAssignableFrom(f.getType())) {
+            if (java.lang.reflect.Modifier.isStatic(f.getModifiers())
+                    && smile.data.type.DataType.class.isAssignableFrom(f.getType())) {
                 try {
                     Object v = f.get(null);
-                    if (v != null) out.add(v);
+                    if (v != null) {
+                        out.add(v);
+                    }
                 } catch (IllegalAccessException e) {
                     // not a public constant
                 }
@@ -208,8 +232,12 @@ public final class SafeObjectInput {
         protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
             String name = desc.getName();
             String element = name;
-            while (element.startsWith("[")) element = element.substring(1);
-            if (element.startsWith("L") && element.endsWith(";")) element = element.substring(1, element.length() - 1);
+            while (element.startsWith("[")) {
+                element = element.substring(1);
+            }
+            if (element.startsWith("L") && element.endsWith(";")) {
+                element = element.substring(1, element.length() - 1);
+            }
             boolean primitiveArray = name.startsWith("[") && element.length() == 1;
             if (!primitiveArray && !allowed(element)) {
                 filter.refuse("class " + name);
@@ -221,7 +249,8 @@ public final class SafeObjectInput {
                 String stream = fields(desc);
                 String here = local == null ? "(not serializable)" : fields(local);
                 if (!stream.equals(here)) {
-                    filter.refuse("class " + name + " with fields " + stream + " (this build's class has " + here + ")");
+                    filter.refuse(
+                            "class " + name + " with fields " + stream + " (this build's class has " + here + ")");
                     throw new InvalidClassException(name, "fields differ");
                 }
             }
@@ -231,8 +260,12 @@ public final class SafeObjectInput {
         private static String fields(ObjectStreamClass d) {
             StringBuilder b = new StringBuilder("[");
             for (ObjectStreamField f : d.getFields()) {
-                if (b.length() > 1) b.append(", ");
-                b.append(f.isPrimitive() ? String.valueOf(f.getTypeCode()) : f.getTypeString()).append(' ').append(f.getName());
+                if (b.length() > 1) {
+                    b.append(", ");
+                }
+                b.append(f.isPrimitive() ? String.valueOf(f.getTypeCode()) : f.getTypeString())
+                        .append(' ')
+                        .append(f.getName());
             }
             return b.append(']').toString();
         }
@@ -251,17 +284,33 @@ public final class SafeObjectInput {
         @Override
         protected Object resolveObject(Object o) {
             o = super.resolveObject(o);
-            if (o instanceof Integer i) return Integer.valueOf(i);
-            if (o instanceof Long l) return Long.valueOf(l);
-            if (o instanceof Short s) return Short.valueOf(s);
-            if (o instanceof Byte b) return Byte.valueOf(b);
-            if (o instanceof Character c) return Character.valueOf(c);
-            if (o instanceof Boolean b) return Boolean.valueOf(b);
+            if (o instanceof Integer i) {
+                return Integer.valueOf(i);
+            }
+            if (o instanceof Long l) {
+                return Long.valueOf(l);
+            }
+            if (o instanceof Short s) {
+                return Short.valueOf(s);
+            }
+            if (o instanceof Byte b) {
+                return Byte.valueOf(b);
+            }
+            if (o instanceof Character c) {
+                return Character.valueOf(c);
+            }
+            if (o instanceof Boolean b) {
+                return Boolean.valueOf(b);
+            }
             // the response column's name, a literal of the learner code (the feature names x0... are built per tree)
-            if ("y".equals(o)) return "y";
+            if ("y".equals(o)) {
+                return "y";
+            }
             if (o instanceof smile.data.type.DataType) {
                 for (Object t : SMILE_TYPES) {
-                    if (t.getClass() == o.getClass() && t.equals(o)) return t;
+                    if (t.getClass() == o.getClass() && t.equals(o)) {
+                        return t;
+                    }
                 }
             }
             return o;

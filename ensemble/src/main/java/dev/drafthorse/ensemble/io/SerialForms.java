@@ -27,7 +27,9 @@ final class SerialForms {
     record IntSetForm(int[] values) implements Form {
         @Override
         public Object rebuild() {
-            if (values == null) throw new IllegalArgumentException("IntSet form without values");
+            if (values == null) {
+                throw new IllegalArgumentException("IntSet form without values");
+            }
             return new IntSet(values);
         }
     }
@@ -36,9 +38,13 @@ final class SerialForms {
     record StructTypeForm(StructField[] fields) implements Form {
         @Override
         public Object rebuild() {
-            if (fields == null) throw new IllegalArgumentException("StructType form without fields");
+            if (fields == null) {
+                throw new IllegalArgumentException("StructType form without fields");
+            }
             for (StructField f : fields) {
-                if (f == null || f.name == null || f.type == null) throw new IllegalArgumentException("StructType form with an incomplete field");
+                if (f == null || f.name == null || f.type == null) {
+                    throw new IllegalArgumentException("StructType form with an incomplete field");
+                }
             }
             return new StructType(fields);
         }
@@ -53,8 +59,12 @@ final class SerialForms {
 
         @Override
         protected Object replaceObject(Object o) {
-            if (o != null && o.getClass() == IntSet.class) return new IntSetForm(((IntSet) o).values);
-            if (o != null && o.getClass() == StructType.class) return new StructTypeForm(((StructType) o).fields());
+            if (o != null && o.getClass() == IntSet.class) {
+                return new IntSetForm(((IntSet) o).values);
+            }
+            if (o != null && o.getClass() == StructType.class) {
+                return new StructTypeForm(((StructType) o).fields());
+            }
             return o;
         }
     }

@@ -20,8 +20,8 @@ import smile.math.MathEx;
 public final class BoostedClassifier implements Classifier {
     private static final long serialVersionUID = 1L;
     private final DataFrameClassifier model;
-    private final StructType schema;  // predictors only
-    private final int[] classes;      // (k') codes the model saw
+    private final StructType schema; // predictors only
+    private final int[] classes; // (k') codes the model saw
     private final int k;
 
     private BoostedClassifier(DataFrameClassifier model, StructType schema, int[] classes, int k) {
@@ -40,13 +40,25 @@ public final class BoostedClassifier implements Classifier {
         DataFrameClassifier m;
         int[] classes;
         if (p.boostingAlgorithm() == EnsembleParams.BoostingAlgorithm.GRADIENT) {
-            GradientTreeBoost g = GradientTreeBoost.fit(SmileFrames.FORMULA, df, p.boostingTrees(), p.boostingMaxDepth(),
-                    p.boostingMaxNodes(), p.boostingNodeSize(), p.boostingShrinkage(), p.boostingSamplingRate());
+            GradientTreeBoost g = GradientTreeBoost.fit(
+                    SmileFrames.FORMULA,
+                    df,
+                    p.boostingTrees(),
+                    p.boostingMaxDepth(),
+                    p.boostingMaxNodes(),
+                    p.boostingNodeSize(),
+                    p.boostingShrinkage(),
+                    p.boostingSamplingRate());
             m = g;
             classes = g.classes();
         } else {
-            AdaBoost a = AdaBoost.fit(SmileFrames.FORMULA, df, p.boostingTrees(), p.boostingMaxDepth(),
-                    p.boostingMaxNodes(), p.boostingNodeSize());
+            AdaBoost a = AdaBoost.fit(
+                    SmileFrames.FORMULA,
+                    df,
+                    p.boostingTrees(),
+                    p.boostingMaxDepth(),
+                    p.boostingMaxNodes(),
+                    p.boostingNodeSize());
             m = a;
             classes = a.classes();
         }

@@ -37,7 +37,11 @@ public interface Classifier extends Serializable {
     /** Index of the largest value, the first on ties. */
     static int argmax(double[] v) {
         int best = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
         return best;
     }
 
@@ -50,6 +54,8 @@ public interface Classifier extends Serializable {
      */
     static void expand(double[] seen, int[] classes, double[] out) {
         java.util.Arrays.fill(out, 0.0);
-        for (int j = 0; j < classes.length; j++) out[classes[j]] = seen[j];
+        for (int j = 0; j < classes.length; j++) {
+            out[classes[j]] = seen[j];
+        }
     }
 }

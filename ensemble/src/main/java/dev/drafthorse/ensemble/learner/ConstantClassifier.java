@@ -20,7 +20,9 @@ public final class ConstantClassifier implements Classifier {
             p[y[i]] += counts[i];
             total += counts[i];
         }
-        for (int c = 0; c < k; c++) p[c] = total == 0 ? 1.0 / k : p[c] / total;
+        for (int c = 0; c < k; c++) {
+            p[c] = total == 0 ? 1.0 / k : p[c] / total;
+        }
         return new ConstantClassifier(p);
     }
 

@@ -11,9 +11,9 @@ import smile.classification.LogisticRegression;
 public final class LogisticClassifier implements Classifier {
     private static final long serialVersionUID = 1L;
     private final LogisticRegression model;
-    private final double[] mean;   // (p)
-    private final double[] scale;  // (p)
-    private final int[] classes;   // (k') codes of the classes the model saw
+    private final double[] mean; // (p)
+    private final double[] scale; // (p)
+    private final int[] classes; // (k') codes of the classes the model saw
     private final int k;
 
     private LogisticClassifier(LogisticRegression model, double[] mean, double[] scale, int[] classes, int k) {
@@ -31,7 +31,9 @@ public final class LogisticClassifier implements Classifier {
     public static Classifier fit(double[][] x, int[] y, int k, int[] counts, double lambda, double tol, int maxIter) {
         int n = x.length, p = x[0].length;
         int total = 0;
-        for (int i = 0; i < n; i++) total += counts == null ? 1 : counts[i];
+        for (int i = 0; i < n; i++) {
+            total += counts == null ? 1 : counts[i];
+        }
         double[][] xs = new double[total][];
         int[] ys = new int[total];
         int r = 0;
@@ -43,19 +45,33 @@ public final class LogisticClassifier implements Classifier {
             }
         }
         long distinct = java.util.Arrays.stream(ys).distinct().count();
-        if (distinct < 2) return ConstantClassifier.of(y, counts == null ? ones(n) : counts, k);
+        if (distinct < 2) {
+            return ConstantClassifier.of(y, counts == null ? ones(n) : counts, k);
+        }
 
         double[] mean = new double[p];
         double[] scale = new double[p];
-        for (double[] row : xs) for (int j = 0; j < p; j++) mean[j] += row[j];
-        for (int j = 0; j < p; j++) mean[j] /= total;
-        for (double[] row : xs) for (int j = 0; j < p; j++) scale[j] += (row[j] - mean[j]) * (row[j] - mean[j]);
+        for (double[] row : xs) {
+            for (int j = 0; j < p; j++) {
+                mean[j] += row[j];
+            }
+        }
+        for (int j = 0; j < p; j++) {
+            mean[j] /= total;
+        }
+        for (double[] row : xs) {
+            for (int j = 0; j < p; j++) {
+                scale[j] += (row[j] - mean[j]) * (row[j] - mean[j]);
+            }
+        }
         for (int j = 0; j < p; j++) {
             double sd = Math.sqrt(scale[j] / total);
             scale[j] = sd > 1e-12 ? sd : 1.0;
         }
         double[][] z = new double[total][];
-        for (int i = 0; i < total; i++) z[i] = standardize(xs[i], mean, scale, new double[p]);
+        for (int i = 0; i < total; i++) {
+            z[i] = standardize(xs[i], mean, scale, new double[p]);
+        }
         LogisticRegression lr = LogisticRegression.fit(z, ys, lambda, tol, maxIter);
         return new LogisticClassifier(lr, mean, scale, lr.classes(), k);
     }
@@ -67,7 +83,9 @@ public final class LogisticClassifier implements Classifier {
     }
 
     private static double[] standardize(double[] x, double[] mean, double[] scale, double[] out) {
-        for (int j = 0; j < x.length; j++) out[j] = (x[j] - mean[j]) / scale[j];
+        for (int j = 0; j < x.length; j++) {
+            out[j] = (x[j] - mean[j]) / scale[j];
+        }
         return out;
     }
 

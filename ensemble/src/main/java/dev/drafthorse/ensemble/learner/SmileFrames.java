@@ -15,7 +15,9 @@ final class SmileFrames {
 
     static String[] names(int p) {
         String[] n = new String[p];
-        for (int j = 0; j < p; j++) n[j] = "x" + j;
+        for (int j = 0; j < p; j++) {
+            n[j] = "x" + j;
+        }
         return n;
     }
 

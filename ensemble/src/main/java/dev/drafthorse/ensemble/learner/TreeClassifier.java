@@ -5,9 +5,9 @@ import smile.base.cart.SplitRule;
 import smile.classification.DecisionTree;
 import smile.data.DataFrame;
 import smile.data.Tuple;
+import smile.data.type.DataTypes;
 import smile.data.type.StructField;
 import smile.data.type.StructType;
-import smile.data.type.DataTypes;
 import smile.math.MathEx;
 
 /**
@@ -39,13 +39,23 @@ public final class TreeClassifier implements Classifier {
      * @param nodeSize minimum rows to split a node
      * @param seed     seeds the thread's Smile RNG that draws the feature subsets (used when mtry &lt; p)
      */
-    public static TreeClassifier fit(double[][] x, int[] y, int k, int[] counts, int mtry, int maxDepth,
-                                     int maxNodes, int nodeSize, long seed) {
+    public static TreeClassifier fit(
+            double[][] x, int[] y, int k, int[] counts, int mtry, int maxDepth, int maxNodes, int nodeSize, long seed) {
         DataFrame df = SmileFrames.of(x);
         MathEx.setSeed(seed);
         StructField response = new StructField("y", DataTypes.IntegerType);
-        DecisionTree tree = new DecisionTree(df, y, response, k, SplitRule.GINI, maxDepth, maxNodes, nodeSize,
-                mtry, counts == null ? null : counts.clone(), CART.order(df));
+        DecisionTree tree = new DecisionTree(
+                df,
+                y,
+                response,
+                k,
+                SplitRule.GINI,
+                maxDepth,
+                maxNodes,
+                nodeSize,
+                mtry,
+                counts == null ? null : counts.clone(),
+                CART.order(df));
         return new TreeClassifier(tree, df.schema(), k);
     }
 

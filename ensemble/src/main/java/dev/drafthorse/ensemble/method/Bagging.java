@@ -4,7 +4,6 @@ import dev.drafthorse.ensemble.EnsembleParams;
 import dev.drafthorse.ensemble.data.Dataset;
 import dev.drafthorse.ensemble.learner.Classifier;
 import dev.drafthorse.ensemble.learner.Learners;
-
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -53,13 +52,17 @@ public final class Bagging {
         int n = d.size();
         int[] counts = new int[n];
         if (p.baggingSampling() == EnsembleParams.Sampling.POISSON) {
-            for (int i = 0; i < n; i++) counts[i] = poissonWeight(p.seed(), member, d.ids().get(i));
+            for (int i = 0; i < n; i++) {
+                counts[i] = poissonWeight(p.seed(), member, d.ids().get(i));
+            }
             return counts;
         }
         SplittableRandom rng = new SplittableRandom(memberSeed(p.seed(), member));
         for (int c = 0; c < d.numClasses(); c++) {
             int[] rows = d.classRows(c);
-            for (int t = 0; t < rows.length; t++) counts[rows[rng.nextInt(rows.length)]]++;
+            for (int t = 0; t < rows.length; t++) {
+                counts[rows[rng.nextInt(rows.length)]]++;
+            }
         }
         return counts;
     }
@@ -67,7 +70,8 @@ public final class Bagging {
     /** Trains member {@code member} alone: the unit of work of a bagging reducer. */
     public static Classifier trainMember(Dataset d, EnsembleParams p, int member) {
         if (member < 0 || member >= p.baggingMembers()) {
-            throw new IllegalArgumentException("member " + member + " outside [0, " + p.baggingMembers() + ") (" + EnsembleParams.Key.BAGGING_MEMBERS.key + ")");
+            throw new IllegalArgumentException("member " + member + " outside [0, " + p.baggingMembers() + ") ("
+                    + EnsembleParams.Key.BAGGING_MEMBERS.key + ")");
         }
         int[] counts = sampleCounts(d, p, member);
         long learnerSeed = Seeds.mix(memberSeed(p.seed(), member));
@@ -76,8 +80,10 @@ public final class Bagging {
 
     /** Trains every member (in parallel over members) and assembles them. */
     public static BaggingModel train(Dataset d, EnsembleParams p) {
-        Classifier[] members = IntStream.range(0, p.baggingMembers()).parallel()
-                .mapToObj(m -> trainMember(d, p, m)).toArray(Classifier[]::new);
+        Classifier[] members = IntStream.range(0, p.baggingMembers())
+                .parallel()
+                .mapToObj(m -> trainMember(d, p, m))
+                .toArray(Classifier[]::new);
         return assemble(List.of(members), d, p);
     }
 
@@ -87,7 +93,8 @@ public final class Bagging {
      */
     public static BaggingModel assemble(List<Classifier> members, Dataset d, EnsembleParams p) {
         if (members.size() != p.baggingMembers()) {
-            throw new IllegalArgumentException(members.size() + " members given, " + EnsembleParams.Key.BAGGING_MEMBERS.key + " = " + p.baggingMembers());
+            throw new IllegalArgumentException(members.size() + " members given, "
+                    + EnsembleParams.Key.BAGGING_MEMBERS.key + " = " + p.baggingMembers());
         }
         int n = d.size(), k = d.numClasses();
         double[][] oob = new double[n][k];
@@ -95,24 +102,38 @@ public final class Bagging {
         for (int m = 0; m < members.size(); m++) {
             int[] counts = sampleCounts(d, p, m);
             for (int i = 0; i < n; i++) {
-                if (counts[i] != 0) continue;
+                if (counts[i] != 0) {
+                    continue;
+                }
                 members.get(m).posterior(d.x()[i], post);
                 if (p.baggingCombine() == EnsembleParams.Combine.VOTE) {
                     oob[i][Classifier.argmax(post)] += 1;
                 } else {
-                    for (int c = 0; c < k; c++) oob[i][c] += post[c];
+                    for (int c = 0; c < k; c++) {
+                        oob[i][c] += post[c];
+                    }
                 }
             }
         }
         int rows = 0, correct = 0;
         for (int i = 0; i < n; i++) {
             double s = 0;
-            for (double v : oob[i]) s += v;
-            if (s == 0) continue;
+            for (double v : oob[i]) {
+                s += v;
+            }
+            if (s == 0) {
+                continue;
+            }
             rows++;
-            if (Classifier.argmax(oob[i]) == d.y()[i]) correct++;
+            if (Classifier.argmax(oob[i]) == d.y()[i]) {
+                correct++;
+            }
         }
-        return new BaggingModel(members.toArray(new Classifier[0]), p.baggingCombine(), k,
-                rows == 0 ? Double.NaN : (double) correct / rows, rows);
+        return new BaggingModel(
+                members.toArray(new Classifier[0]),
+                p.baggingCombine(),
+                k,
+                rows == 0 ? Double.NaN : (double) correct / rows,
+                rows);
     }
 }

@@ -2,7 +2,6 @@ package dev.drafthorse.ensemble.method;
 
 import dev.drafthorse.ensemble.EnsembleParams.Combine;
 import dev.drafthorse.ensemble.learner.Classifier;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -40,10 +39,14 @@ public final class BaggingModel implements Classifier {
             if (combine == Combine.VOTE) {
                 out[Classifier.argmax(p)] += 1.0;
             } else {
-                for (int c = 0; c < k; c++) out[c] += p[c];
+                for (int c = 0; c < k; c++) {
+                    out[c] += p[c];
+                }
             }
         }
-        for (int c = 0; c < k; c++) out[c] /= members.length;
+        for (int c = 0; c < k; c++) {
+            out[c] /= members.length;
+        }
     }
 
     /** The members, in member-index order. */

@@ -21,7 +21,9 @@ final class ColumnsClassifier implements Classifier {
     @Override
     public void posterior(double[] x, double[] out) {
         double[] sub = new double[columns.length];
-        for (int j = 0; j < columns.length; j++) sub[j] = x[columns[j]];
+        for (int j = 0; j < columns.length; j++) {
+            sub[j] = x[columns[j]];
+        }
         inner.posterior(sub, out);
     }
 }

@@ -21,15 +21,23 @@ public interface Level0 {
     static Level0 sourceProbs(String name, int missingColumn, int[] probColumns) {
         SourceProbClassifier fixed = new SourceProbClassifier(missingColumn, probColumns);
         return new Level0() {
-            public String name() { return name; }
-            public Classifier fit(Dataset train, EnsembleParams p, long seed) { return fixed; }
+            public String name() {
+                return name;
+            }
+
+            public Classifier fit(Dataset train, EnsembleParams p, long seed) {
+                return fixed;
+            }
         };
     }
 
     /** A base learner on the given columns ({@code null}: all). */
     static Level0 learner(String name, EnsembleParams.BaseLearner kind, int[] columns) {
         return new Level0() {
-            public String name() { return name; }
+            public String name() {
+                return name;
+            }
+
             public Classifier fit(Dataset train, EnsembleParams p, long seed) {
                 Dataset d = columns == null ? train : train.columns(columns);
                 Classifier c = Learners.fit(kind, d.x(), d.y(), d.numClasses(), null, p, seed, false);
@@ -41,7 +49,10 @@ public interface Level0 {
     /** A bagging ensemble on all columns. */
     static Level0 bagging() {
         return new Level0() {
-            public String name() { return "bagging"; }
+            public String name() {
+                return "bagging";
+            }
+
             public Classifier fit(Dataset train, EnsembleParams p, long seed) {
                 return Bagging.train(train, p.with(EnsembleParams.Key.SEED.key, Long.toString(seed)));
             }
@@ -51,7 +62,10 @@ public interface Level0 {
     /** A boosting ensemble on all columns. */
     static Level0 boosting() {
         return new Level0() {
-            public String name() { return "boosting"; }
+            public String name() {
+                return "boosting";
+            }
+
             public Classifier fit(Dataset train, EnsembleParams p, long seed) {
                 return Boosting.train(train, p.with(EnsembleParams.Key.SEED.key, Long.toString(seed)));
             }

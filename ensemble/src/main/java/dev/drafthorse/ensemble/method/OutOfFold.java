@@ -19,7 +19,7 @@ import java.util.List;
  */
 public final class OutOfFold {
     private final double[][][] posteriors; // (members, n, k)
-    private final int[] foldOf;            // (n)
+    private final int[] foldOf; // (n)
     private final List<String> memberNames;
 
     private OutOfFold(double[][][] posteriors, int[] foldOf, List<String> memberNames) {
@@ -33,14 +33,22 @@ public final class OutOfFold {
         return posteriors[m][i].clone();
     }
 
-    public int members() { return posteriors.length; }
+    public int members() {
+        return posteriors.length;
+    }
 
-    public int rows() { return foldOf.length; }
+    public int rows() {
+        return foldOf.length;
+    }
 
-    public List<String> memberNames() { return memberNames; }
+    public List<String> memberNames() {
+        return memberNames;
+    }
 
     /** The fold of each row. */
-    public int[] foldOf() { return foldOf.clone(); }
+    public int[] foldOf() {
+        return foldOf.clone();
+    }
 
     /** Level-1 features (n, members·(k-1)); see {@link Stacking#level1(double[][], double[])}. */
     double[][] level1() {
@@ -48,7 +56,9 @@ public final class OutOfFold {
         double[][] z = new double[n][];
         double[][] one = new double[posteriors.length][];
         for (int i = 0; i < n; i++) {
-            for (int m = 0; m < posteriors.length; m++) one[m] = posteriors[m][i];
+            for (int m = 0; m < posteriors.length; m++) {
+                one[m] = posteriors[m][i];
+            }
             z[i] = Stacking.level1(one, null);
         }
         return z;
@@ -67,14 +77,18 @@ public final class OutOfFold {
         private final BitSet[] filled;
 
         private Builder(int n, int k, List<String> names, int[] foldOf) {
-            if (foldOf.length != n) throw new IllegalArgumentException("fold assignment has " + foldOf.length + " rows, expected " + n);
+            if (foldOf.length != n) {
+                throw new IllegalArgumentException("fold assignment has " + foldOf.length + " rows, expected " + n);
+            }
             this.n = n;
             this.k = k;
             this.names = List.copyOf(names);
             this.foldOf = foldOf.clone();
             this.post = new double[names.size()][n][];
             this.filled = new BitSet[names.size()];
-            for (int m = 0; m < filled.length; m++) filled[m] = new BitSet(n);
+            for (int m = 0; m < filled.length; m++) {
+                filled[m] = new BitSet(n);
+            }
         }
 
         /**
@@ -86,22 +100,31 @@ public final class OutOfFold {
          * @throws LeakageException when a predicted row is among {@code trainedOn}, or is not of {@code fold}
          */
         public Builder add(int member, int fold, int[] trainedOn, int[] predicted, double[][] posteriors) {
-            if (posteriors.length != predicted.length) throw new IllegalArgumentException(predicted.length + " rows, " + posteriors.length + " posteriors");
+            if (posteriors.length != predicted.length) {
+                throw new IllegalArgumentException(predicted.length + " rows, " + posteriors.length + " posteriors");
+            }
             BitSet train = new BitSet(n);
-            for (int i : trainedOn) train.set(i);
+            for (int i : trainedOn) {
+                train.set(i);
+            }
             for (int j = 0; j < predicted.length; j++) {
                 int i = predicted[j];
                 if (train.get(i)) {
-                    throw new LeakageException("in-fold prediction: member '" + names.get(member) + "' fold " + fold
-                            + " predicted row " + i + " that its model was trained on; level-1 data must be out-of-fold");
+                    throw new LeakageException(
+                            "in-fold prediction: member '" + names.get(member) + "' fold " + fold + " predicted row "
+                                    + i + " that its model was trained on; level-1 data must be out-of-fold");
                 }
                 if (foldOf[i] != fold) {
-                    throw new LeakageException("member '" + names.get(member) + "' fold " + fold + " predicted row " + i + " of fold " + foldOf[i]);
+                    throw new LeakageException("member '" + names.get(member) + "' fold " + fold + " predicted row " + i
+                            + " of fold " + foldOf[i]);
                 }
                 if (filled[member].get(i)) {
                     throw new LeakageException("member '" + names.get(member) + "' predicted row " + i + " twice");
                 }
-                if (posteriors[j].length != k) throw new IllegalArgumentException("posterior of length " + posteriors[j].length + ", expected " + k);
+                if (posteriors[j].length != k) {
+                    throw new IllegalArgumentException(
+                            "posterior of length " + posteriors[j].length + ", expected " + k);
+                }
                 filled[member].set(i);
                 post[member][i] = posteriors[j].clone();
             }
@@ -111,7 +134,10 @@ public final class OutOfFold {
         public OutOfFold build() {
             for (int m = 0; m < post.length; m++) {
                 int missing = filled[m].nextClearBit(0);
-                if (missing < n) throw new LeakageException("member '" + names.get(m) + "' has no out-of-fold prediction for row " + missing);
+                if (missing < n) {
+                    throw new LeakageException(
+                            "member '" + names.get(m) + "' has no out-of-fold prediction for row " + missing);
+                }
             }
             return new OutOfFold(post, foldOf, names);
         }
@@ -119,6 +145,7 @@ public final class OutOfFold {
 
     @Override
     public String toString() {
-        return "OutOfFold[" + memberNames + ", " + rows() + " rows, folds " + Arrays.stream(foldOf).max().orElse(-1) + 1 + "]";
+        return "OutOfFold[" + memberNames + ", " + rows() + " rows, folds "
+                + Arrays.stream(foldOf).max().orElse(-1) + 1 + "]";
     }
 }

@@ -26,11 +26,15 @@ final class SourceProbClassifier implements Classifier {
     public void posterior(double[] x, double[] out) {
         int k = probColumns.length;
         double sum = 0;
-        for (int c = 0; c < k; c++) sum += out[c] = x[probColumns[c]];
+        for (int c = 0; c < k; c++) {
+            sum += out[c] = x[probColumns[c]];
+        }
         if (x[missingColumn] != 0 || !(sum > 0)) {
             java.util.Arrays.fill(out, 1.0 / k);
             return;
         }
-        for (int c = 0; c < k; c++) out[c] /= sum;
+        for (int c = 0; c < k; c++) {
+            out[c] /= sum;
+        }
     }
 }

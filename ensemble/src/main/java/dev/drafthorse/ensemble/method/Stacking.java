@@ -5,7 +5,6 @@ import dev.drafthorse.ensemble.data.Dataset;
 import dev.drafthorse.ensemble.data.SourceSpec;
 import dev.drafthorse.ensemble.learner.Classifier;
 import dev.drafthorse.ensemble.learner.Learners;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -45,7 +44,9 @@ public final class Stacking {
             int[] rows = IntStream.range(0, y.length).filter(i -> y[i] == cls).toArray();
             Dataset.shuffle(rows, rng);
             // continue the round robin across classes so small classes do not all land in fold 0
-            for (int r : rows) fold[r] = next++ % folds;
+            for (int r : rows) {
+                fold[r] = next++ % folds;
+            }
         }
         return fold;
     }
@@ -57,9 +58,13 @@ public final class Stacking {
             switch (kind) {
                 case SOURCES -> {
                     if (sources.isEmpty()) {
-                        throw new IllegalArgumentException(EnsembleParams.Key.STACKING_MEMBERS.key + " includes 'sources' but the data has no sources (use tree, logistic, bagging or boosting)");
+                        throw new IllegalArgumentException(
+                                EnsembleParams.Key.STACKING_MEMBERS.key
+                                        + " includes 'sources' but the data has no sources (use tree, logistic, bagging or boosting)");
                     }
-                    for (SourceSpec s : sources) out.add(sourceMember(d, s));
+                    for (SourceSpec s : sources) {
+                        out.add(sourceMember(d, s));
+                    }
                 }
                 case TREE -> out.add(Level0.learner("tree", EnsembleParams.BaseLearner.TREE, null));
                 case LOGISTIC -> out.add(Level0.learner("logistic", EnsembleParams.BaseLearner.LOGISTIC, null));
@@ -74,16 +79,23 @@ public final class Stacking {
     static Level0 sourceMember(Dataset d, SourceSpec s) {
         List<String> names = s.featureNames();
         int start = d.featureNames().indexOf(names.get(0));
-        if (start < 0) throw new IllegalArgumentException("source '" + s.name() + "' has no columns in the data");
+        if (start < 0) {
+            throw new IllegalArgumentException("source '" + s.name() + "' has no columns in the data");
+        }
         if (s.kind() == SourceSpec.Kind.SCORE) {
             int[] probCols = new int[d.numClasses()];
             boolean all = true;
             for (int c = 0; c < d.numClasses() && all; c++) {
                 int cand = indexIgnoringCase(s.values(), d.classes().get(c));
-                if (cand < 0) all = false;
-                else probCols[c] = start + s.probColumn(cand);
+                if (cand < 0) {
+                    all = false;
+                } else {
+                    probCols[c] = start + s.probColumn(cand);
+                }
             }
-            if (all) return Level0.sourceProbs("source:" + s.name(), start, probCols);
+            if (all) {
+                return Level0.sourceProbs("source:" + s.name(), start, probCols);
+            }
         }
         int[] cols = IntStream.range(start, start + names.size()).toArray();
         return Level0.learner("source:" + s.name() + "(logistic)", EnsembleParams.BaseLearner.LOGISTIC, cols);
@@ -91,7 +103,11 @@ public final class Stacking {
 
     private static int indexIgnoringCase(List<String> values, String wanted) {
         String w = wanted.strip().toLowerCase(Locale.ROOT);
-        for (int i = 0; i < values.size(); i++) if (values.get(i).strip().toLowerCase(Locale.ROOT).equals(w)) return i;
+        for (int i = 0; i < values.size(); i++) {
+            if (values.get(i).strip().toLowerCase(Locale.ROOT).equals(w)) {
+                return i;
+            }
+        }
         return -1;
     }
 
@@ -104,11 +120,15 @@ public final class Stacking {
      */
     public static double[] level1(double[][] posteriors, double[] out) {
         int k = posteriors[0].length;
-        if (out == null) out = new double[posteriors.length * (k - 1)];
+        if (out == null) {
+            out = new double[posteriors.length * (k - 1)];
+        }
         int j = 0;
         for (double[] p : posteriors) {
             double base = Math.log(Math.max(p[0], CLIP));
-            for (int c = 1; c < k; c++) out[j++] = Math.log(Math.max(p[c], CLIP)) - base;
+            for (int c = 1; c < k; c++) {
+                out[j++] = Math.log(Math.max(p[c], CLIP)) - base;
+            }
         }
         return out;
     }
@@ -130,12 +150,15 @@ public final class Stacking {
 
     /** Fits member {@code m} on every row outside {@code fold} and predicts the fold's rows. */
     public static FoldResult trainFold(Dataset d, Level0 member, int m, int[] foldOf, int fold, EnsembleParams p) {
-        int[] train = IntStream.range(0, d.size()).filter(i -> foldOf[i] != fold).toArray();
+        int[] train =
+                IntStream.range(0, d.size()).filter(i -> foldOf[i] != fold).toArray();
         int[] test = IntStream.range(0, d.size()).filter(i -> foldOf[i] == fold).toArray();
         double[][] post = new double[test.length][];
         if (test.length > 0) {
             Classifier c = member.fit(d.subset(train), p, memberSeed(p, m, fold));
-            for (int j = 0; j < test.length; j++) post[j] = c.posterior(d.x()[test[j]]);
+            for (int j = 0; j < test.length; j++) {
+                post[j] = c.posterior(d.x()[test[j]]);
+            }
         }
         return new FoldResult(m, fold, train, test, post);
     }
@@ -145,7 +168,9 @@ public final class Stacking {
         List<String> names = members.stream().map(Level0::name).toList();
         OutOfFold.Builder b = OutOfFold.builder(d.size(), d.numClasses(), names, foldOf);
         for (int f = 0; f < folds; f++) {
-            for (int m = 0; m < members.size(); m++) trainFold(d, members.get(m), m, foldOf, f, p).addTo(b);
+            for (int m = 0; m < members.size(); m++) {
+                trainFold(d, members.get(m), m, foldOf, f, p).addTo(b);
+            }
         }
         return b.build();
     }
@@ -157,7 +182,9 @@ public final class Stacking {
 
     /** Joins members refitted elsewhere (in member order) and a meta-learner into the model. */
     public static StackingModel assemble(List<Classifier> refitted, List<String> names, Classifier meta) {
-        if (refitted.size() != names.size()) throw new IllegalArgumentException(refitted.size() + " members, " + names.size() + " names");
+        if (refitted.size() != names.size()) {
+            throw new IllegalArgumentException(refitted.size() + " members, " + names.size() + " names");
+        }
         return new StackingModel(refitted, names, meta);
     }
 
@@ -170,7 +197,8 @@ public final class Stacking {
     public static Classifier fitMeta(OutOfFold oof, int[] y, int k, EnsembleParams p) {
         double[][] z = oof.level1();
         EnsembleParams.BaseLearner kind = p.stackingMeta() == EnsembleParams.MetaLearner.TREE
-                ? EnsembleParams.BaseLearner.TREE : EnsembleParams.BaseLearner.LOGISTIC;
+                ? EnsembleParams.BaseLearner.TREE
+                : EnsembleParams.BaseLearner.LOGISTIC;
         return Learners.fit(kind, z, y, k, null, p, Seeds.derive(p.seed(), 0x3E7AL, 0), false);
     }
 
@@ -183,12 +211,16 @@ public final class Stacking {
     public static StackingModel trainMembers(Dataset d, List<Level0> members, EnsembleParams p) {
         int[] counts = d.classCounts();
         int smallest = java.util.Arrays.stream(counts).min().orElse(0);
-        if (smallest < 1) throw new IllegalArgumentException("a class has no rows");
+        if (smallest < 1) {
+            throw new IllegalArgumentException("a class has no rows");
+        }
         int[] foldOf = folds(d.y(), d.numClasses(), p.stackingFolds(), p.seed());
         OutOfFold oof = outOfFold(d, members, foldOf, p.stackingFolds(), p);
         Classifier meta = fitMeta(oof, d.y(), d.numClasses(), p);
         List<Classifier> refit = new ArrayList<>();
-        for (int m = 0; m < members.size(); m++) refit.add(refit(d, members.get(m), m, p));
+        for (int m = 0; m < members.size(); m++) {
+            refit.add(refit(d, members.get(m), m, p));
+        }
         return assemble(refit, oof.memberNames(), meta);
     }
 }

@@ -1,7 +1,6 @@
 package dev.drafthorse.ensemble.method;
 
 import dev.drafthorse.ensemble.learner.Classifier;
-
 import java.util.List;
 
 /** Level-0 members refitted on all rows, and the level-1 learner fitted on their out-of-fold outputs. */
@@ -25,7 +24,9 @@ public final class StackingModel implements Classifier {
     @Override
     public void posterior(double[] x, double[] out) {
         double[][] post = new double[members.length][];
-        for (int m = 0; m < members.length; m++) post[m] = members[m].posterior(x);
+        for (int m = 0; m < members.length; m++) {
+            post[m] = members[m].posterior(x);
+        }
         meta.posterior(Stacking.level1(post, null), out);
     }
 

@@ -1,12 +1,11 @@
 package dev.drafthorse.ensemble.data;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
 import java.io.StringReader;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 class DataTest {
     static final String SCORE = """
@@ -32,8 +31,11 @@ class DataTest {
         InferOutput o = InferOutput.read("s", "s.jsonl", new StringReader(SCORE));
         assertTrue(o.score());
         assertEquals(List.of("r1", "r2", "r3"), o.ids());
-        assertEquals(0.5, o.records().get(1).candidates().get(0).prob(), 1e-12, "softmax of logprobs when prob is absent");
-        List<String> reasons = o.rejects().stream().map(r -> r.line() + " " + r.id() + " " + r.reason()).toList();
+        assertEquals(
+                0.5, o.records().get(1).candidates().get(0).prob(), 1e-12, "softmax of logprobs when prob is absent");
+        List<String> reasons = o.rejects().stream()
+                .map(r -> r.line() + " " + r.id() + " " + r.reason())
+                .toList();
         assertEquals(5, reasons.size(), reasons.toString());
         assertTrue(reasons.get(0).startsWith("4  not valid JSON"), reasons.get(0));
         assertTrue(reasons.get(1).contains("field 'id'"), reasons.get(1));
@@ -60,13 +62,39 @@ class DataTest {
         List<SourceSpec> specs = Features.describe(inputs, List.of("negative", "positive"));
         FeatureTable f = Features.build(specs, inputs);
         assertEquals(List.of("r1", "r2", "r3", "r4", "r7"), f.ids(), "union of ids, first-seen order");
-        assertEquals(List.of("s.missing", "s.prompt_tokens",
-                "s.cand.negative.logprob", "s.cand.negative.prob", "s.cand.negative.tokens", "s.cand.negative.missing",
-                "s.cand.positive.logprob", "s.cand.positive.prob", "s.cand.positive.tokens", "s.cand.positive.missing",
-                "s.top_prob", "s.margin", "s.logprob_margin", "s.entropy", "s.argmax.negative", "s.argmax.positive",
-                "g.missing", "g.prompt_tokens", "g.tokens", "g.text_chars", "g.finish.eos", "g.finish.stop", "g.finish.length",
-                "g.finish.context", "g.answer.negative", "g.answer.positive", "g.answer.none",
-                "t.missing", "t.len", "t.score"), f.featureNames());
+        assertEquals(
+                List.of(
+                        "s.missing",
+                        "s.prompt_tokens",
+                        "s.cand.negative.logprob",
+                        "s.cand.negative.prob",
+                        "s.cand.negative.tokens",
+                        "s.cand.negative.missing",
+                        "s.cand.positive.logprob",
+                        "s.cand.positive.prob",
+                        "s.cand.positive.tokens",
+                        "s.cand.positive.missing",
+                        "s.top_prob",
+                        "s.margin",
+                        "s.logprob_margin",
+                        "s.entropy",
+                        "s.argmax.negative",
+                        "s.argmax.positive",
+                        "g.missing",
+                        "g.prompt_tokens",
+                        "g.tokens",
+                        "g.text_chars",
+                        "g.finish.eos",
+                        "g.finish.stop",
+                        "g.finish.length",
+                        "g.finish.context",
+                        "g.answer.negative",
+                        "g.answer.positive",
+                        "g.answer.none",
+                        "t.missing",
+                        "t.len",
+                        "t.score"),
+                f.featureNames());
         double[] r1 = f.rows()[0];
         assertEquals(0, v(f, r1, "s.missing"));
         assertEquals(42, v(f, r1, "s.prompt_tokens"));
@@ -100,14 +128,20 @@ class DataTest {
     void predictionInputsMustMatchTheModelsSources() throws IOException {
         List<SourceSpec> specs = List.of(new SourceSpec("s", SourceSpec.Kind.SCORE, List.of("negative", "positive")));
         SourceData g = SourceData.read("s", "g.jsonl", new StringReader(GENERATE));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Features.build(specs, List.of(g)));
-        assertTrue(e.getMessage().contains("'s' is a generate input; the model was trained on a score input"), e.getMessage());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Features.build(specs, List.of(g)));
+        assertTrue(
+                e.getMessage().contains("'s' is a generate input; the model was trained on a score input"),
+                e.getMessage());
         SourceData other = SourceData.read("x", "x.jsonl", new StringReader(SCORE));
         e = assertThrows(IllegalArgumentException.class, () -> Features.build(specs, List.of(other)));
         assertTrue(e.getMessage().contains("input 'x' is not a source of this model"), e.getMessage());
         // a candidate never seen in training is ignored for per-candidate columns but keeps its mass in the summaries
-        SourceData extra = SourceData.read("s", "s2.jsonl", new StringReader(
-                "{\"id\": \"q\", \"candidates\": [{\"candidate\": \"neutral\", \"logprob\": -0.1, \"prob\": 0.8}, {\"candidate\": \"positive\", \"logprob\": -2, \"prob\": 0.2}]}\n"));
+        SourceData extra = SourceData.read(
+                "s",
+                "s2.jsonl",
+                new StringReader(
+                        "{\"id\": \"q\", \"candidates\": [{\"candidate\": \"neutral\", \"logprob\": -0.1, \"prob\": 0.8}, {\"candidate\": \"positive\", \"logprob\": -2, \"prob\": 0.2}]}\n"));
         FeatureTable f = Features.build(specs, List.of(extra));
         assertEquals(0.8, v(f, f.rows()[0], "s.top_prob"), 1e-12);
         assertEquals(1, v(f, f.rows()[0], "s.cand.negative.missing"));
@@ -115,16 +149,21 @@ class DataTest {
 
     @Test
     void featureTablesAndLabelsFailWithLineAndColumn() {
-        DataFormatException e = assertThrows(DataFormatException.class,
+        DataFormatException e = assertThrows(
+                DataFormatException.class,
                 () -> FeatureTable.readTsv("f.tsv", new StringReader("id\ta\tb\nr1\t1\t2\nr2\t1\tx\n")));
         assertEquals("f.tsv:3: column 'b' of id 'r2' is not a number: 'x'", e.getMessage());
         e = assertThrows(DataFormatException.class, () -> FeatureTable.readTsv("f.tsv", new StringReader("row\ta\n")));
         assertTrue(e.getMessage().contains("must start with 'id'"));
-        e = assertThrows(DataFormatException.class, () -> FeatureTable.readTsv("f.tsv", new StringReader("id\ta\nr1\tNaN\n")));
+        e = assertThrows(
+                DataFormatException.class, () -> FeatureTable.readTsv("f.tsv", new StringReader("id\ta\nr1\tNaN\n")));
         assertTrue(e.getMessage().contains("not finite"));
-        e = assertThrows(DataFormatException.class, () -> FeatureTable.readTsv("f.tsv", new StringReader("id\ta\nr1\t1\t2\n")));
+        e = assertThrows(
+                DataFormatException.class, () -> FeatureTable.readTsv("f.tsv", new StringReader("id\ta\nr1\t1\t2\n")));
         assertTrue(e.getMessage().startsWith("f.tsv:2: 3 cells"));
-        e = assertThrows(DataFormatException.class, () -> Labels.readTsv("l.tsv", new StringReader("id\tlabel\nr1\ta\nr1\tb\n")));
+        e = assertThrows(
+                DataFormatException.class,
+                () -> Labels.readTsv("l.tsv", new StringReader("id\tlabel\nr1\ta\nr1\tb\n")));
         assertTrue(e.getMessage().contains("id 'r1' has two labels"));
         e = assertThrows(DataFormatException.class, () -> Labels.readTsv("l.tsv", new StringReader("id\ty\n")));
         assertTrue(e.getMessage().contains("'id<TAB>label'"));

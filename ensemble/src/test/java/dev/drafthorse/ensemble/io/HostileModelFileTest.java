@@ -1,15 +1,13 @@
 package dev.drafthorse.ensemble.io;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.ensemble.EnsembleParams;
 import dev.drafthorse.ensemble.Ensembles;
 import dev.drafthorse.ensemble.Synthetic;
 import dev.drafthorse.ensemble.data.Dataset;
 import dev.drafthorse.ensemble.learner.Classifier;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,8 +22,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The crafted model files of issue 15, kept as tests: payloads that would hang or exhaust memory (refused within
@@ -104,16 +103,22 @@ class HostileModelFileTest {
         Files.write(dir.resolve("long-array-in-model.model"), file(payload));
         // and no nesting beyond the limit: a tree far deeper than ensemble.tree.max_depth allows (1000)
         smile.base.cart.Node chain = new smile.base.cart.DecisionNode(new int[] {1, 1});
-        for (int i = 0; i < 5000; i++) chain = new smile.base.cart.OrdinalNode(0, 0.5, 0, 0, chain, new smile.base.cart.DecisionNode(new int[] {1, 1}));
+        for (int i = 0; i < 5000; i++) {
+            chain = new smile.base.cart.OrdinalNode(
+                    0, 0.5, 0, 0, chain, new smile.base.cart.DecisionNode(new int[] {1, 1}));
+        }
         Files.write(dir.resolve("deep.model"), file(plainDeep(chain)));
         // a tree of depth 300 is within the limits (refused later, as no classifier)
         smile.base.cart.Node deepest = new smile.base.cart.DecisionNode(new int[] {1, 1});
-        for (int i = 0; i < 300; i++) deepest = new smile.base.cart.OrdinalNode(0, 0.5, 0, 0, deepest, new smile.base.cart.DecisionNode(new int[] {1, 1}));
+        for (int i = 0; i < 300; i++) {
+            deepest = new smile.base.cart.OrdinalNode(
+                    0, 0.5, 0, 0, deepest, new smile.base.cart.DecisionNode(new int[] {1, 1}));
+        }
         Files.write(dir.resolve("deepest-allowed.model"), file(plainDeep(deepest)));
 
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                Probe.class.getName()));
+        List<String> cmd = new ArrayList<>(
+                List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), Probe.class.getName()));
         try (var files = Files.list(dir)) {
             files.sorted().forEach(f -> cmd.add(f.toString()));
         }
@@ -127,33 +132,47 @@ class HostileModelFileTest {
             assertTrue(ms < 2000, line);
         }
         assertTrue(out.contains("serialdos-100.model: payload refused: class java.util.HashMap is not allowed"), out);
-        assertTrue(out.contains("long-array.model: payload refused: array long[199999999] (needs at least 1599999992 bytes;"), out);
+        assertTrue(
+                out.contains(
+                        "long-array.model: payload refused: array long[199999999] (needs at least 1599999992 bytes;"),
+                out);
         assertTrue(out.contains("long-array-in-model.model: payload refused: array double[199999999]"), out);
         // refused at the depth limit, or before it when the thread's stack (1 MB here) runs out first (interpreted
         // frames are larger): a named error either way, not a StackOverflowError
-        assertTrue(out.contains("deep.model: payload refused: limits (depth 1101 of at most 1100")
-                || out.contains("deep.model: payload nests deeper than this thread's stack allows"), out);
-        assertTrue(out.contains("deepest-allowed.model: payload is a smile.base.cart.OrdinalNode, not an ensemble classifier"), out);
+        assertTrue(
+                out.contains("deep.model: payload refused: limits (depth 1101 of at most 1100")
+                        || out.contains("deep.model: payload nests deeper than this thread's stack allows"),
+                out);
+        assertTrue(
+                out.contains(
+                        "deepest-allowed.model: payload is a smile.base.cart.OrdinalNode, not an ensemble classifier"),
+                out);
     }
 
     static byte[] plainDeep(Object o) throws IOException {
         // serializing a deep chain recurses: a thread with a large stack
         byte[][] out = new byte[1][];
         IOException[] err = new IOException[1];
-        Thread t = new Thread(null, () -> {
-            try {
-                out[0] = plain(o);
-            } catch (IOException e) {
-                err[0] = e;
-            }
-        }, "deep", 256L << 20);
+        Thread t = new Thread(
+                null,
+                () -> {
+                    try {
+                        out[0] = plain(o);
+                    } catch (IOException e) {
+                        err[0] = e;
+                    }
+                },
+                "deep",
+                256L << 20);
         t.start();
         try {
             t.join();
         } catch (InterruptedException e) {
             throw new IOException(e);
         }
-        if (err[0] != null) throw err[0];
+        if (err[0] != null) {
+            throw err[0];
+        }
         return out[0];
     }
 
@@ -183,7 +202,11 @@ class HostileModelFileTest {
     static int indexOf(byte[] b, byte[] what, int from) {
         outer:
         for (int i = from; i + what.length <= b.length; i++) {
-            for (int j = 0; j < what.length; j++) if (b[i + j] != what[j]) continue outer;
+            for (int j = 0; j < what.length; j++) {
+                if (b[i + j] != what[j]) {
+                    continue outer;
+                }
+            }
             return i;
         }
         return -1;
@@ -202,12 +225,18 @@ class HostileModelFileTest {
     @Test
     void garbledNamesAreRefusedByName() throws IOException {
         // bagged trees and boosted trees (which hold Smile's IntSet) in one stream
-        EnsembleModel boost = Ensembles.train(data, List.of(), EnsembleParams.defaults().with("ensemble.method", "boosting")
-                .with("ensemble.boosting.trees", "3"));
+        EnsembleModel boost = Ensembles.train(
+                data,
+                List.of(),
+                EnsembleParams.defaults().with("ensemble.method", "boosting").with("ensemble.boosting.trees", "3"));
         byte[] payload = forms(new Classifier[] {model.classifier(), boost.classifier()});
         String text = new String(payload, StandardCharsets.ISO_8859_1);
         List<String> classes = new ArrayList<>();
-        for (String c : SafeObjectInput.ALLOWED) if (text.contains(c)) classes.add(c);
+        for (String c : SafeObjectInput.ALLOWED) {
+            if (text.contains(c)) {
+                classes.add(c);
+            }
+        }
         classes.add("dev.drafthorse.ensemble.method.BaggingModel");
         classes.add("dev.drafthorse.ensemble.learner.TreeClassifier");
         classes.add("dev.drafthorse.ensemble.learner.BoostedClassifier");
@@ -223,13 +252,17 @@ class HostileModelFileTest {
                     break;
                 }
             }
-            if (at < 0) continue;
+            if (at < 0) {
+                continue;
+            }
             done++;
             byte[] b = payload.clone();
             b[at + name.length - 1] ^= 0x01;
             String garbled = new String(b, at, name.length, StandardCharsets.ISO_8859_1);
             ModelFileException e = ModelFileTest.refused(file(b), garbled);
-            assertTrue(e.getMessage().contains("is not allowed") || e.getMessage().contains("not on the class path"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("is not allowed") || e.getMessage().contains("not on the class path"),
+                    e.getMessage());
         }
         assertTrue(done > 10, "class names garbled: " + done);
         for (String field : List.of("root", "trueChild", "members", "classes", "values", "fields")) {
@@ -257,24 +290,29 @@ class HostileModelFileTest {
     /** Holes that serialization cannot see, each refused by what is missing. */
     @Test
     void structuralHolesAreRefused() throws Exception {
-        EnsembleModel m = Ensembles.train(data, List.of(), EnsembleParams.defaults().with("ensemble.bagging.members", "3"));
+        EnsembleModel m =
+                Ensembles.train(data, List.of(), EnsembleParams.defaults().with("ensemble.bagging.members", "3"));
         Classifier[] members = (Classifier[]) get(m.classifier(), m.classifier().getClass(), "members");
         Object tree = get(members[0], members[0].getClass(), "tree");
         Object root = get(tree, smile.base.cart.CART.class, "root");
         assertInstanceOf(smile.base.cart.InternalNode.class, root);
         Object child = get(root, smile.base.cart.InternalNode.class, "trueChild");
         set(root, smile.base.cart.InternalNode.class, "trueChild", null);
-        ModelFileTest.refused(file(forms(m.classifier())), "payload is not a usable model: a tree node (smile.base.cart.");
+        ModelFileTest.refused(
+                file(forms(m.classifier())), "payload is not a usable model: a tree node (smile.base.cart.");
         set(root, smile.base.cart.InternalNode.class, "trueChild", child);
         set(tree, smile.base.cart.CART.class, "root", null);
         ModelFileTest.refused(file(forms(m.classifier())), "has no root");
         set(tree, smile.base.cart.CART.class, "root", root);
         Classifier kept = members[1];
         members[1] = null;
-        ModelFileTest.refused(file(forms(m.classifier())), "an array of dev.drafthorse.ensemble.learner.Classifier has no element 1");
+        ModelFileTest.refused(
+                file(forms(m.classifier())), "an array of dev.drafthorse.ensemble.learner.Classifier has no element 1");
         members[1] = kept;
         // and put back, it loads and predicts as before
         EnsembleModel back = ModelFile.read(new ByteArrayInputStream(file(forms(m.classifier()))), "test.model");
-        for (double[] x : data.x()) assertArrayEquals(model.classifier().posterior(x), back.classifier().posterior(x), 0.0);
+        for (double[] x : data.x()) {
+            assertArrayEquals(model.classifier().posterior(x), back.classifier().posterior(x), 0.0);
+        }
     }
 }

@@ -1,13 +1,12 @@
 package dev.drafthorse.ensemble.io;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.ensemble.EnsembleParams;
 import dev.drafthorse.ensemble.Ensembles;
 import dev.drafthorse.ensemble.Synthetic;
 import dev.drafthorse.ensemble.data.Dataset;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -20,8 +19,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.zip.CRC32;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 class ModelFileTest {
     static Dataset data;
@@ -75,7 +74,9 @@ class ModelFileTest {
     void roundTripPredictsTheSame() throws IOException {
         EnsembleModel back = read(bytes);
         assertEquals(model.header(), back.header());
-        for (double[] x : data.x()) assertArrayEquals(model.classifier().posterior(x), back.classifier().posterior(x), 0.0);
+        for (double[] x : data.x()) {
+            assertArrayEquals(model.classifier().posterior(x), back.classifier().posterior(x), 0.0);
+        }
         ModelHeader h = ModelFile.readHeader(new ByteArrayInputStream(bytes), "test.model");
         assertEquals(ModelFile.FORMAT_VERSION, h.formatVersion());
         assertEquals("3.1.1", h.smileVersion());
@@ -103,9 +104,19 @@ class ModelFileTest {
         refused(b, "format version 1; this build reads version 2 only");
         String header = new String(model.header().toJson(), StandardCharsets.UTF_8);
         byte[] payload = serialize(model.classifier());
-        refused(craft(2, header.replace("\"smile_version\":\"3.1.1\"", "\"smile_version\":\"2.6.0\"").getBytes(StandardCharsets.UTF_8), payload),
+        refused(
+                craft(
+                        2,
+                        header.replace("\"smile_version\":\"3.1.1\"", "\"smile_version\":\"2.6.0\"")
+                                .getBytes(StandardCharsets.UTF_8),
+                        payload),
                 "written with Smile 2.6.0, this build has Smile 3.1.1");
-        refused(craft(2, header.replace("\"format_version\":2", "\"format_version\":7").getBytes(StandardCharsets.UTF_8), payload),
+        refused(
+                craft(
+                        2,
+                        header.replace("\"format_version\":2", "\"format_version\":7")
+                                .getBytes(StandardCharsets.UTF_8),
+                        payload),
                 "header field 'format_version' is 7");
     }
 
@@ -114,8 +125,11 @@ class ModelFileTest {
         int headerLen = model.header().toJson().length;
         int[] cuts = {4, 10, 14, 16 + headerLen / 2, 16 + headerLen + 3, 24 + headerLen + 100, bytes.length - 2};
         for (int cut : cuts) {
-            ModelFileException e = assertThrows(ModelFileException.class, () -> read(Arrays.copyOf(bytes, cut)), "cut at " + cut);
-            assertTrue(e.getMessage().contains("truncated") || e.getMessage().contains("magic"), "cut at " + cut + ": " + e.getMessage());
+            ModelFileException e =
+                    assertThrows(ModelFileException.class, () -> read(Arrays.copyOf(bytes, cut)), "cut at " + cut);
+            assertTrue(
+                    e.getMessage().contains("truncated") || e.getMessage().contains("magic"),
+                    "cut at " + cut + ": " + e.getMessage());
         }
     }
 
@@ -142,7 +156,9 @@ class ModelFileTest {
     void gadgetPayloadsAreRefusedBeforeTheyRun() throws IOException {
         byte[] header = model.header().toJson();
         Tripwire.triggered = false;
-        refused(craft(ModelFile.FORMAT_VERSION, header, serialize(new Tripwire())), "class dev.drafthorse.ensemble.io.Tripwire is not allowed");
+        refused(
+                craft(ModelFile.FORMAT_VERSION, header, serialize(new Tripwire())),
+                "class dev.drafthorse.ensemble.io.Tripwire is not allowed");
         // inside a container: no collection class is admitted at all, so the container is refused first
         HashMap<String, Object> nested = new HashMap<>();
         nested.put("x", new Tripwire());
@@ -153,20 +169,37 @@ class ModelFileTest {
         urldns.put(new URL("file:/tmp/never-resolved"), "x");
         refused(craft(ModelFile.FORMAT_VERSION, header, serialize(urldns)), "class java.util.HashMap is not allowed");
         // a classic gadget entry point of the JDK
-        refused(craft(ModelFile.FORMAT_VERSION, header, serialize(new javax.management.BadAttributeValueExpException("x"))),
+        refused(
+                craft(
+                        ModelFile.FORMAT_VERSION,
+                        header,
+                        serialize(new javax.management.BadAttributeValueExpException("x"))),
                 "class javax.management.BadAttributeValueExpException is not allowed");
     }
 
     @Test
     void unexpectedClassesAreRefused() throws IOException {
         byte[] header = model.header().toJson();
-        refused(craft(ModelFile.FORMAT_VERSION, header, serialize("just a string")), "payload is a java.lang.String, not an ensemble classifier");
+        refused(
+                craft(ModelFile.FORMAT_VERSION, header, serialize("just a string")),
+                "payload is a java.lang.String, not an ensemble classifier");
         // an allowed model class, but not the one the header names
-        EnsembleModel boost = Ensembles.train(data, List.of(), EnsembleParams.defaults().with("ensemble.method", "boosting")
-                .with("ensemble.boosting.trees", "5"));
-        refused(craft(ModelFile.FORMAT_VERSION, header, serialize(boost.classifier())), "the header says dev.drafthorse.ensemble.method.BaggingModel");
-        refused(craft(ModelFile.FORMAT_VERSION, "{\"format\":\"other\"}".getBytes(StandardCharsets.UTF_8), serialize("x")), "header field 'format' is 'other'");
-        refused(craft(ModelFile.FORMAT_VERSION, "not json".getBytes(StandardCharsets.UTF_8), serialize("x")), "header is not valid JSON");
+        EnsembleModel boost = Ensembles.train(
+                data,
+                List.of(),
+                EnsembleParams.defaults().with("ensemble.method", "boosting").with("ensemble.boosting.trees", "5"));
+        refused(
+                craft(ModelFile.FORMAT_VERSION, header, serialize(boost.classifier())),
+                "the header says dev.drafthorse.ensemble.method.BaggingModel");
+        refused(
+                craft(
+                        ModelFile.FORMAT_VERSION,
+                        "{\"format\":\"other\"}".getBytes(StandardCharsets.UTF_8),
+                        serialize("x")),
+                "header field 'format' is 'other'");
+        refused(
+                craft(ModelFile.FORMAT_VERSION, "not json".getBytes(StandardCharsets.UTF_8), serialize("x")),
+                "header is not valid JSON");
     }
 
     static final class NotAllowed implements Serializable {
@@ -191,17 +224,30 @@ class ModelFileTest {
     void everyKindOfModelRoundTrips() throws IOException {
         Dataset base = Synthetic.nonlinear(240, 4, 0, 4);
         int[] y = new int[base.size()];
-        for (int i = 0; i < y.length; i++) y[i] = base.x()[i][0] < -0.3 ? 0 : base.x()[i][0] < 0.3 ? 1 : 2;
+        for (int i = 0; i < y.length; i++) {
+            y[i] = base.x()[i][0] < -0.3 ? 0 : base.x()[i][0] < 0.3 ? 1 : 2;
+        }
         for (Dataset d : List.of(base, Dataset.of(base.x(), y, 3))) {
-            EnsembleParams p = EnsembleParams.defaults().with("ensemble.bagging.members", "4").with("ensemble.boosting.trees", "10")
-                    .with("ensemble.stacking.folds", "3").with("ensemble.stacking.members", "tree,logistic,bagging,boosting");
-            for (EnsembleParams q : List.of(p, p.with("ensemble.bagging.base", "logistic").with("ensemble.bagging.combine", "vote"),
-                    p.with("ensemble.method", "boosting"), p.with("ensemble.method", "boosting").with("ensemble.boosting.algorithm", "adaboost"),
-                    p.with("ensemble.method", "stacking"), p.with("ensemble.method", "stacking").with("ensemble.stacking.meta", "tree"))) {
+            EnsembleParams p = EnsembleParams.defaults()
+                    .with("ensemble.bagging.members", "4")
+                    .with("ensemble.boosting.trees", "10")
+                    .with("ensemble.stacking.folds", "3")
+                    .with("ensemble.stacking.members", "tree,logistic,bagging,boosting");
+            for (EnsembleParams q : List.of(
+                    p,
+                    p.with("ensemble.bagging.base", "logistic").with("ensemble.bagging.combine", "vote"),
+                    p.with("ensemble.method", "boosting"),
+                    p.with("ensemble.method", "boosting").with("ensemble.boosting.algorithm", "adaboost"),
+                    p.with("ensemble.method", "stacking"),
+                    p.with("ensemble.method", "stacking").with("ensemble.stacking.meta", "tree"))) {
                 EnsembleModel m = Ensembles.train(d, List.of(), q);
                 EnsembleModel back = read(ModelFile.toBytes(m));
                 for (int i = 0; i < d.size(); i += 7) {
-                    assertArrayEquals(m.classifier().posterior(d.x()[i]), back.classifier().posterior(d.x()[i]), 0.0, q.asMap().toString());
+                    assertArrayEquals(
+                            m.classifier().posterior(d.x()[i]),
+                            back.classifier().posterior(d.x()[i]),
+                            0.0,
+                            q.asMap().toString());
                 }
             }
         }

@@ -81,7 +81,8 @@ public interface AttentionMask {
      * @param queries the number of queries
      * @param firstNew the first key slot that holds a query of this call
      */
-    static AttentionMask slidingWindow(AttentionMask inner, int window, int[] positions, int off, int queries, int firstNew) {
+    static AttentionMask slidingWindow(
+            AttentionMask inner, int window, int[] positions, int off, int queries, int firstNew) {
         return new SlidingWindowMask(inner, window, positions, off, queries, firstNew);
     }
 

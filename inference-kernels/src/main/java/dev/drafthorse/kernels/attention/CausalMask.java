@@ -14,8 +14,8 @@ final class CausalMask implements AttentionMask {
     @Override
     public int limit(int query) {
         if (query < 0 || (long) firstPosition + query + 1 > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("query must be in [0, " + (Integer.MAX_VALUE - firstPosition)
-                    + "), got " + query);
+            throw new IllegalArgumentException(
+                    "query must be in [0, " + (Integer.MAX_VALUE - firstPosition) + "), got " + query);
         }
         return firstPosition + query + 1;
     }

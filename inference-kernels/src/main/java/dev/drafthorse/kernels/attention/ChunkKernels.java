@@ -36,8 +36,7 @@ final class ChunkKernels {
      * @param k keys, {@code (n, d)} from kOff
      * @param out scores, {@code (n)} from outOff
      */
-    static void dots(boolean vector, float[] q, int qOff, float[] k, int kOff, int d, int n, float[] out,
-            int outOff) {
+    static void dots(boolean vector, float[] q, int qOff, float[] k, int kOff, int d, int n, float[] out, int outOff) {
         if (vector) {
             VectorChunkKernels.dots(q, qOff, k, kOff, d, n, out, outOff);
             return;
@@ -54,8 +53,18 @@ final class ChunkKernels {
      * @param v values, {@code (n, d)} from vOff
      * @param acc accumulator, {@code (d)} from accOff
      */
-    static void weightedSum(boolean vector, float[] p, int pOff, boolean[] vis, int visOff, int n, float[] v,
-            int vOff, int d, float[] acc, int accOff) {
+    static void weightedSum(
+            boolean vector,
+            float[] p,
+            int pOff,
+            boolean[] vis,
+            int visOff,
+            int n,
+            float[] v,
+            int vOff,
+            int d,
+            float[] acc,
+            int accOff) {
         if (vector) {
             VectorChunkKernels.weightedSum(p, pOff, vis, visOff, n, v, vOff, d, acc, accOff);
             return;

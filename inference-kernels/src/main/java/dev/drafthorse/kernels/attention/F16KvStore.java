@@ -15,7 +15,7 @@ public final class F16KvStore implements KvStore {
     private final int kvHeads;
     private final int headDim;
     private int capacity;
-    private short[] keys;   // (kvHeads, capacity, headDim) F16 bits
+    private short[] keys; // (kvHeads, capacity, headDim) F16 bits
     private short[] values; // (kvHeads, capacity, headDim) F16 bits
 
     /**

@@ -8,7 +8,7 @@ public final class F32KvStore implements KvStore {
     private final int kvHeads;
     private final int headDim;
     private int capacity;
-    private float[] keys;   // (kvHeads, capacity, headDim)
+    private float[] keys; // (kvHeads, capacity, headDim)
     private float[] values; // (kvHeads, capacity, headDim)
 
     /**

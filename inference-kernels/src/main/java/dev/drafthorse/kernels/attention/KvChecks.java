@@ -28,8 +28,8 @@ final class KvChecks {
         long perPos = (long) kvHeads * headDim;
         long maxPositions = MAX_ARRAY / perPos;
         if (positions > maxPositions) {
-            throw new IllegalArgumentException("positions " + positions + " exceeds the largest store ("
-                    + maxPositions + " positions for kvHeads " + kvHeads + " x headDim " + headDim + ")");
+            throw new IllegalArgumentException("positions " + positions + " exceeds the largest store (" + maxPositions
+                    + " positions for kvHeads " + kvHeads + " x headDim " + headDim + ")");
         }
         long grown = Math.max(positions, capacity + (capacity >> 1));
         return (int) Math.min(grown, maxPositions);
@@ -46,8 +46,8 @@ final class KvChecks {
             throw new IllegalArgumentException("n must be >= 0, got " + n);
         }
         if (pos0 < 0 || (long) pos0 + n > capacity) {
-            throw new IllegalArgumentException(name + " range [" + pos0 + ", " + ((long) pos0 + n)
-                    + ") is outside [0, " + capacity + ")");
+            throw new IllegalArgumentException(
+                    name + " range [" + pos0 + ", " + ((long) pos0 + n) + ") is outside [0, " + capacity + ")");
         }
     }
 
@@ -62,8 +62,8 @@ final class KvChecks {
             throw new IllegalArgumentException(name + " must not be null");
         }
         if (off < 0 || off + len > a.length) {
-            throw new IllegalArgumentException(name + " needs " + len + " floats from offset " + off
-                    + " but has length " + a.length);
+            throw new IllegalArgumentException(
+                    name + " needs " + len + " floats from offset " + off + " but has length " + a.length);
         }
     }
 

@@ -16,8 +16,7 @@ public final class NaiveAttention {
      * @param q queries, {@code (T, nHeads*headDim)}
      * @param out attention output, {@code (T, nHeads*headDim)}, in double
      */
-    public static void attend(float[] q, int T, int nHeads, KvStore kv, AttentionMask mask, float scale,
-            double[] out) {
+    public static void attend(float[] q, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, double[] out) {
         attend(q, T, nHeads, kv, mask, scale, 0.0, out);
     }
 
@@ -25,13 +24,12 @@ public final class NaiveAttention {
      * As above, with the scores soft-capped: {@code s = cap·tanh(s/cap)} after the scale, before the
      * softmax (Gemma 2); {@code cap} 0 for none.
      */
-    public static void attend(float[] q, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, double cap,
-            double[] out) {
-        int[] limits = AttentionArgs.check(q, T, nHeads, kv, mask, scale, out == null ? 0 : out.length,
-                out == null);
+    public static void attend(
+            float[] q, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, double cap, double[] out) {
+        int[] limits = AttentionArgs.check(q, T, nHeads, kv, mask, scale, out == null ? 0 : out.length, out == null);
         int d = kv.headDim();
         int group = nHeads / kv.kvHeads();
-        float[] key = new float[d];   // (headDim)
+        float[] key = new float[d]; // (headDim)
         float[] value = new float[d]; // (headDim)
         for (int t = 0; t < T; t++) {
             int limit = limits[t];
@@ -83,8 +81,7 @@ public final class NaiveAttention {
     }
 
     /** As {@link #attend(float[], int, int, KvStore, AttentionMask, float, double[])}, rounded to float. */
-    public static void attend(float[] q, int T, int nHeads, KvStore kv, AttentionMask mask, float scale,
-            float[] out) {
+    public static void attend(float[] q, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, float[] out) {
         AttentionArgs.check(q, T, nHeads, kv, mask, scale, out == null ? 0 : out.length, out == null);
         double[] exact = new double[T * nHeads * kv.headDim()]; // (T, nHeads*headDim)
         attend(q, T, nHeads, kv, mask, scale, exact);

@@ -2,7 +2,6 @@ package dev.drafthorse.kernels.attention;
 
 import dev.drafthorse.kernels.tensor.FloatOps;
 import dev.drafthorse.kernels.tensor.Parallel;
-
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -32,10 +31,10 @@ public final class PlainAttention {
      * @param q queries, {@code (T, nHeads*headDim)}
      * @param out result, {@code (T, nHeads*headDim)}
      */
-    public void attend(float[] q, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, float[] out,
-            Parallel par) {
-        int[] limits = AttentionArgs.check(q, T, nHeads, kv, mask, scale, out == null ? 0 : out.length,
-                out == null); // (T)
+    public void attend(
+            float[] q, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, float[] out, Parallel par) {
+        int[] limits =
+                AttentionArgs.check(q, T, nHeads, kv, mask, scale, out == null ? 0 : out.length, out == null); // (T)
         if (par == null) {
             throw new IllegalArgumentException("par must not be null");
         }
@@ -55,8 +54,19 @@ public final class PlainAttention {
         });
     }
 
-    private static void range(boolean vector, Scratch s, float[] q, int T, int nHeads, KvStore kv, AttentionMask sparse,
-            float scale, float[] out, int[] limits, int range, int kvHead) {
+    private static void range(
+            boolean vector,
+            Scratch s,
+            float[] q,
+            int T,
+            int nHeads,
+            KvStore kv,
+            AttentionMask sparse,
+            float scale,
+            float[] out,
+            int[] limits,
+            int range,
+            int kvHead) {
         int d = kv.headDim();
         int group = nHeads / kv.kvHeads();
         int t0 = range * QUERY_RANGE;
@@ -66,8 +76,8 @@ public final class PlainAttention {
             keys = Math.max(keys, limits[t]);
         }
         s.prepare(keys, d);
-        float[] k = s.keys;        // (keys, headDim)
-        float[] v = s.values;      // (keys, headDim)
+        float[] k = s.keys; // (keys, headDim)
+        float[] v = s.values; // (keys, headDim)
         float[] scores = s.scores; // (keys)
         kv.readKeys(kvHead, 0, keys, k, 0);
         kv.readValues(kvHead, 0, keys, v, 0);
@@ -100,8 +110,8 @@ public final class PlainAttention {
                         sum += e;
                     }
                 }
-                ChunkKernels.weightedSum(vector, scores, 0, sparse == null ? null : s.visible, 0, limit, v, 0, d,
-                        out, off);
+                ChunkKernels.weightedSum(
+                        vector, scores, 0, sparse == null ? null : s.visible, 0, limit, v, 0, d, out, off);
                 FloatOps.scale(1f / sum, out, off, d);
             }
         }
@@ -109,7 +119,7 @@ public final class PlainAttention {
 
     /** One thread's dense K/V copy and score row; arrays only grow. */
     private static final class Scratch {
-        float[] keys = new float[0];   // (keys, headDim)
+        float[] keys = new float[0]; // (keys, headDim)
         float[] values = new float[0]; // (keys, headDim)
         float[] scores = new float[0]; // (keys)
         boolean[] visible = new boolean[0]; // (keys) the mask row

@@ -3,7 +3,6 @@ package dev.drafthorse.kernels.attention;
 import dev.drafthorse.kernels.tensor.FloatOps;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.tensor.ScalarKernels;
-
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -72,7 +71,11 @@ public final class TiledAttention {
     static final long SPLIT_BUFFER_FLOATS = 1 << 20;
 
     /** Which schedule runs; tests pin one to check both follow the canonical reduction. */
-    enum Schedule { AUTO, QUERY_BLOCKS, KEY_SPLIT }
+    enum Schedule {
+        AUTO,
+        QUERY_BLOCKS,
+        KEY_SPLIT
+    }
 
     private final int queryBlock;
     private final boolean scalar;
@@ -120,8 +123,8 @@ public final class TiledAttention {
      * @param out result, {@code (T, nHeads*headDim)}; must not alias q
      * @param par the thread pool; results do not depend on its size
      */
-    public void attend(float[] q, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, float[] out,
-            Parallel par) {
+    public void attend(
+            float[] q, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, float[] out, Parallel par) {
         attend(q, 0, T, nHeads, kv, mask, scale, 0f, out, 0, par);
     }
 
@@ -135,8 +138,18 @@ public final class TiledAttention {
      * @param softcap the cap, or 0 for none
      * @param row0Out first output row of out
      */
-    public void attend(float[] q, int row0, int T, int nHeads, KvStore kv, AttentionMask mask, float scale, float softcap,
-            float[] out, int row0Out, Parallel par) {
+    public void attend(
+            float[] q,
+            int row0,
+            int T,
+            int nHeads,
+            KvStore kv,
+            AttentionMask mask,
+            float scale,
+            float softcap,
+            float[] out,
+            int row0Out,
+            Parallel par) {
         if (row0 < 0 || row0Out < 0) {
             throw new IllegalArgumentException("row offsets must be >= 0, got " + row0 + " and " + row0Out);
         }
@@ -144,15 +157,34 @@ public final class TiledAttention {
             throw new IllegalArgumentException("softcap must be finite and >= 0, got " + softcap);
         }
         int width = nHeads * (kv == null ? 0 : kv.headDim());
-        int[] limits = AttentionArgs.check(q, row0 * width, T, nHeads, kv, mask, scale, out == null ? 0 : out.length,
-                row0Out * width, out == null); // (T)
+        int[] limits = AttentionArgs.check(
+                q,
+                row0 * width,
+                T,
+                nHeads,
+                kv,
+                mask,
+                scale,
+                out == null ? 0 : out.length,
+                row0Out * width,
+                out == null); // (T)
         if (par == null) {
             throw new IllegalArgumentException("par must not be null");
         }
         if (T == 0) {
             return;
         }
-        Call call = new Call(q, row0 * width, T, nHeads, kv, mask.causal() ? null : mask, scale, softcap, out, row0Out * width,
+        Call call = new Call(
+                q,
+                row0 * width,
+                T,
+                nHeads,
+                kv,
+                mask.causal() ? null : mask,
+                scale,
+                softcap,
+                out,
+                row0Out * width,
                 limits);
         if (useKeySplit(call, par.threads())) {
             keySplit(call, par);
@@ -177,7 +209,7 @@ public final class TiledAttention {
 
     /** The arguments of one call, shared read-only by its tasks. */
     private static final class Call {
-        final float[] q;        // (T, nHeads*headDim) from qBase
+        final float[] q; // (T, nHeads*headDim) from qBase
         final int qBase;
         final int T;
         final int nHeads;
@@ -187,16 +219,26 @@ public final class TiledAttention {
         final KvStore kv;
         final AttentionMask sparse; // null when every key below the limit is visible
         final float scale;
-        final float softcap;    // 0 for none
-        final float[] out;      // (T, nHeads*headDim) from outBase
+        final float softcap; // 0 for none
+        final float[] out; // (T, nHeads*headDim) from outBase
         final int outBase;
-        final int[] limits;     // (T)
+        final int[] limits; // (T)
         final int maxLimit;
-        final int[] firsts;     // (T) first key each query may see, or null when all start at 0
+        final int[] firsts; // (T) first key each query may see, or null when all start at 0
         final int minFirst;
 
-        Call(float[] q, int qBase, int T, int nHeads, KvStore kv, AttentionMask sparse, float scale, float softcap,
-                float[] out, int outBase, int[] limits) {
+        Call(
+                float[] q,
+                int qBase,
+                int T,
+                int nHeads,
+                KvStore kv,
+                AttentionMask sparse,
+                float scale,
+                float softcap,
+                float[] out,
+                int outBase,
+                int[] limits) {
             this.q = q;
             this.qBase = qBase;
             this.T = T;
@@ -322,8 +364,8 @@ public final class TiledAttention {
             main.prepareSplit(rows, wave, d);
             // Running state per (t, h): runM/runL (T, nHeads), runAcc (T, nHeads, headDim).
             Arrays.fill(main.runL, 0, rows, 0f);
-            float[] waveM = main.waveM;     // (wave, T, nHeads)
-            float[] waveL = main.waveL;     // (wave, T, nHeads)
+            float[] waveM = main.waveM; // (wave, T, nHeads)
+            float[] waveL = main.waveL; // (wave, T, nHeads)
             float[] waveAcc = main.waveAcc; // (wave, T, nHeads, headDim)
             for (int c0 = c.minFirst / KEY_BLOCK; c0 < chunks; c0 += wave) {
                 int first = c0;
@@ -331,8 +373,15 @@ public final class TiledAttention {
                 par.forEachChunk(n * c.kvHeads, item -> {
                     Scratch s = acquire(d, 0);
                     try {
-                        splitChunk(s, c, first + item / c.kvHeads, item % c.kvHeads, item / c.kvHeads * rows,
-                                waveM, waveL, waveAcc);
+                        splitChunk(
+                                s,
+                                c,
+                                first + item / c.kvHeads,
+                                item % c.kvHeads,
+                                item / c.kvHeads * rows,
+                                waveM,
+                                waveL,
+                                waveAcc);
                     } finally {
                         pool.offer(s);
                     }
@@ -349,8 +398,17 @@ public final class TiledAttention {
                             main.runL[r] = waveL[slot];
                             System.arraycopy(waveAcc, slot * d, main.runAcc, r * d, d);
                         } else {
-                            merge(main.runM, main.runL, r, main.runAcc, r * d, waveM[slot], waveL[slot], waveAcc,
-                                    slot * d, d);
+                            merge(
+                                    main.runM,
+                                    main.runL,
+                                    r,
+                                    main.runAcc,
+                                    r * d,
+                                    waveM[slot],
+                                    waveL[slot],
+                                    waveAcc,
+                                    slot * d,
+                                    d);
                         }
                     }
                 }
@@ -364,8 +422,8 @@ public final class TiledAttention {
     }
 
     /** The triples of one chunk for every query and head of one kv head, into wave slot rows [base, base+rows). */
-    private void splitChunk(Scratch s, Call c, int chunk, int kvHead, int base, float[] waveM, float[] waveL,
-            float[] waveAcc) {
+    private void splitChunk(
+            Scratch s, Call c, int chunk, int kvHead, int base, float[] waveM, float[] waveL, float[] waveAcc) {
         int key0 = chunk * KEY_BLOCK;
         boolean loaded = false;
         for (int t = 0; t < c.T; t++) {
@@ -383,8 +441,8 @@ public final class TiledAttention {
                     waveL[slot] = 0f; // the merge skips this chunk for this row
                     continue;
                 }
-                chunkTriple(s, c, c.qOff(t, kvHead * c.group + g), n, c.sparse == null ? null : s.vis, waveAcc,
-                        slot * c.d);
+                chunkTriple(
+                        s, c, c.qOff(t, kvHead * c.group + g), n, c.sparse == null ? null : s.vis, waveAcc, slot * c.d);
                 waveM[slot] = s.mC;
                 waveL[slot] = s.lC;
             }
@@ -463,8 +521,17 @@ public final class TiledAttention {
     }
 
     /** Merges a chunk triple into a non-empty running state (step 3 of the canonical reduction). */
-    private void merge(float[] runM, float[] runL, int r, float[] runAcc, int runOff, float mC, float lC,
-            float[] accC, int accOff, int d) {
+    private void merge(
+            float[] runM,
+            float[] runL,
+            int r,
+            float[] runAcc,
+            int runOff,
+            float mC,
+            float lC,
+            float[] accC,
+            int accOff,
+            int d) {
         float m = runM[r];
         // m' = max(m, mC); one of a = exp(m − m'), b = exp(mC − m') is exp(0), exactly 1: not computed.
         float mNew;
@@ -526,18 +593,18 @@ public final class TiledAttention {
 
     /** One thread's working memory; arrays only grow, so a pooled instance serves any later call. */
     private static final class Scratch {
-        float[] kTile = new float[0];   // (KEY_BLOCK, headDim)
-        float[] vTile = new float[0];   // (KEY_BLOCK, headDim)
-        final float[] scores = new float[KEY_BLOCK];  // (KEY_BLOCK) one row's scores, then weights
+        float[] kTile = new float[0]; // (KEY_BLOCK, headDim)
+        float[] vTile = new float[0]; // (KEY_BLOCK, headDim)
+        final float[] scores = new float[KEY_BLOCK]; // (KEY_BLOCK) one row's scores, then weights
         final boolean[] vis = new boolean[KEY_BLOCK]; // (KEY_BLOCK) one query's visibility in the chunk
-        float[] accC = new float[0];    // (headDim) one chunk's acc before it is merged
-        float mC;                       // one chunk's max score
-        float lC;                       // one chunk's sum of weights
-        float[] runM = new float[0];    // (rows) running max
-        float[] runL = new float[0];    // (rows) running sum, 0 = no chunk merged yet
-        float[] runAcc = new float[0];  // (rows, headDim) running weighted value sum
-        float[] waveM = new float[0];   // (wave, rows)
-        float[] waveL = new float[0];   // (wave, rows)
+        float[] accC = new float[0]; // (headDim) one chunk's acc before it is merged
+        float mC; // one chunk's max score
+        float lC; // one chunk's sum of weights
+        float[] runM = new float[0]; // (rows) running max
+        float[] runL = new float[0]; // (rows) running sum, 0 = no chunk merged yet
+        float[] runAcc = new float[0]; // (rows, headDim) running weighted value sum
+        float[] waveM = new float[0]; // (wave, rows)
+        float[] waveL = new float[0]; // (wave, rows)
         float[] waveAcc = new float[0]; // (wave, rows, headDim)
 
         void prepare(int d, int rows) {

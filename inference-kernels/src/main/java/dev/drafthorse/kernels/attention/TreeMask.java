@@ -11,7 +11,7 @@ final class TreeMask implements AttentionMask {
     private final int prefixLength;
     private final int nodes;
     private final int[] enter; // (nodes) preorder index
-    private final int[] exit;  // (nodes) preorder index one past the node's subtree
+    private final int[] exit; // (nodes) preorder index one past the node's subtree
     private final boolean chain;
 
     TreeMask(int prefixLength, int[] parent) {
@@ -60,7 +60,7 @@ final class TreeMask implements AttentionMask {
             children[fill[parent[i] < 0 ? n : parent[i]]++] = i;
         }
         int[] stack = new int[n + 1]; // (depth) nodes on the current path
-        int[] next = new int[n + 1];  // (n+1) next child to visit per node
+        int[] next = new int[n + 1]; // (n+1) next child to visit per node
         for (int i = 0; i <= n; i++) {
             next[i] = childStart[i];
         }

@@ -2,7 +2,6 @@ package dev.drafthorse.kernels.attention;
 
 import dev.drafthorse.kernels.tensor.Lanes;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -73,8 +72,17 @@ final class VectorChunkKernels {
         }
     }
 
-    static void weightedSum(float[] p, int pOff, boolean[] vis, int visOff, int n, float[] v, int vOff, int d,
-            float[] acc, int accOff) {
+    static void weightedSum(
+            float[] p,
+            int pOff,
+            boolean[] vis,
+            int visOff,
+            int n,
+            float[] v,
+            int vOff,
+            int d,
+            float[] acc,
+            int accOff) {
         int upper = F.loopBound(d);
         int i = 0;
         // Slabs of 8 vectors stay in registers across all keys: 8 independent fma chains, no stores

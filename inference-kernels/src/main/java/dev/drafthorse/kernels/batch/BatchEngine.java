@@ -63,23 +63,20 @@ public final class BatchEngine {
     private final MedusaHeads medusa;
     private final MtpModules mtp;
     private final CandidateSource candidates; // Medusa trees' candidates: the heads' own unless injected
-    private final ChainVerifier chains;       // the rule drafted chains are verified by
+    private final ChainVerifier chains; // the rule drafted chains are verified by
     private final EngineStats stats = new EngineStats();
     private PrefixCache prefixCache;
 
     /** Receives progress; every method has a default. */
     public interface Listener {
         /** Text completed for sequence {@code index} (streaming). */
-        default void text(int index, String piece) {
-        }
+        default void text(int index, String piece) {}
 
         /** Sequence {@code index} got a slot (and its KV reservation). */
-        default void admitted(int index, long reservedPositions) {
-        }
+        default void admitted(int index, long reservedPositions) {}
 
         /** Sequence {@code index} finished. */
-        default void finished(int index, BatchResult result) {
-        }
+        default void finished(int index, BatchResult result) {}
     }
 
     /** Totals over a run. */
@@ -126,18 +123,22 @@ public final class BatchEngine {
         this.target = target;
         this.draft = draft;
         if (heads != null && heads.model() != target) {
-            throw new IllegalArgumentException("heads " + heads.header().path() + " were loaded for " + heads.model().file().path()
-                    + ", not for the target " + target.file().path());
+            throw new IllegalArgumentException("heads " + heads.header().path() + " were loaded for "
+                    + heads.model().file().path() + ", not for the target "
+                    + target.file().path());
         }
         MedusaHeads m = heads instanceof MedusaHeads h ? h : null;
         this.medusa = m;
         this.mtp = heads instanceof MtpModules h ? h : null;
         if (draft != null && !draft.tokenizer().vocabularyEquals(target.tokenizer())) {
-            throw new IllegalArgumentException("draft model " + draft.file().path() + " has another vocabulary than the target "
-                    + target.file().path() + " (" + draft.tokenizer().vocabSize() + " vs " + target.tokenizer().vocabSize()
-                    + " tokens, or different token strings): speculative decoding needs the same vocabulary");
+            throw new IllegalArgumentException(
+                    "draft model " + draft.file().path() + " has another vocabulary than the target "
+                            + target.file().path() + " (" + draft.tokenizer().vocabSize() + " vs "
+                            + target.tokenizer().vocabSize()
+                            + " tokens, or different token strings): speculative decoding needs the same vocabulary");
         }
-        this.candidates = candidates != null ? candidates
+        this.candidates = candidates != null
+                ? candidates
                 : m != null ? (sequences, hidden, ranks) -> m.top(hidden, sequences.size(), ranks) : null;
         this.chains = Objects.requireNonNull(chains, "chains");
     }
@@ -163,8 +164,9 @@ public final class BatchEngine {
         if (options.speculation().mode() == Speculation.Mode.MEDUSA) {
             for (Request r : requests) {
                 if (r.constraint() != null) {
-                    throw new IllegalArgumentException("request " + r.id() + ": a grammar cannot be combined with Medusa "
-                            + "tree speculation (use a draft model, n-gram lookup or MTP)");
+                    throw new IllegalArgumentException(
+                            "request " + r.id() + ": a grammar cannot be combined with Medusa "
+                                    + "tree speculation (use a draft model, n-gram lookup or MTP)");
                 }
             }
         }
@@ -181,8 +183,9 @@ public final class BatchEngine {
                 throw new IllegalArgumentException("Medusa speculation needs Medusa heads (--medusa HEADS.gguf)");
             }
             if (spec.tree().depth() > medusa.count()) {
-                throw new IllegalArgumentException("tree " + spec.tree() + " is " + spec.tree().depth() + " deep, but "
-                        + medusa.header().path() + " has " + medusa.count() + " heads");
+                throw new IllegalArgumentException(
+                        "tree " + spec.tree() + " is " + spec.tree().depth() + " deep, but "
+                                + medusa.header().path() + " has " + medusa.count() + " heads");
             }
         }
         if (spec.mode() == Speculation.Mode.MTP) {
@@ -190,8 +193,8 @@ public final class BatchEngine {
                 throw new IllegalArgumentException("MTP speculation needs MTP modules (--mtp HEADS.gguf)");
             }
             if (spec.draftMax() > mtp.count()) {
-                throw new IllegalArgumentException("draft-max " + spec.draftMax() + " exceeds the " + mtp.count() + " MTP modules of "
-                        + mtp.header().path());
+                throw new IllegalArgumentException("draft-max " + spec.draftMax() + " exceeds the " + mtp.count()
+                        + " MTP modules of " + mtp.header().path());
             }
         }
     }
@@ -210,11 +213,11 @@ public final class BatchEngine {
         private final BatchResult[] results;
         private final Deque<Integer> queue = new ArrayDeque<>();
         private final List<Sequence> active = new ArrayList<>();
-        private long reserved;         // KV positions reserved by the active sequences
+        private long reserved; // KV positions reserved by the active sequences
         private double plainPassNanos; // moving average of a pass without drafts
-        private long draftNanos;       // this step's drafting time
+        private long draftNanos; // this step's drafting time
         private final List<Sequence> drafting = new ArrayList<>(); // this step's sequences with drafts
-        private int draftedTokens;     // and their drafted tokens
+        private int draftedTokens; // and their drafted tokens
 
         Run(List<Request> requests, BatchOptions options, Listener listener) {
             this.requests = requests;
@@ -229,7 +232,8 @@ public final class BatchEngine {
                 order.add(i);
             }
             if (options.groupPrefixes()) {
-                order.sort((x, y) -> Arrays.compare(requests.get(x).prompt(), requests.get(y).prompt()));
+                order.sort((x, y) ->
+                        Arrays.compare(requests.get(x).prompt(), requests.get(y).prompt()));
             }
             queue.addAll(order);
         }
@@ -257,8 +261,13 @@ public final class BatchEngine {
                     break;
                 }
                 // MTP modules need the target's hidden state at every prompt position: no reused prefixes.
-                PrefixCache pc = prefixCache != null && prefixCache.type() == r.options().kvType() && !useMtp ? prefixCache : null;
-                if (pc != null && !active.isEmpty() && sharedWithPrefilling(active, r.prompt()) > pc.cachedLength(r.prompt())) {
+                PrefixCache pc =
+                        prefixCache != null && prefixCache.type() == r.options().kvType() && !useMtp
+                                ? prefixCache
+                                : null;
+                if (pc != null
+                        && !active.isEmpty()
+                        && sharedWithPrefilling(active, r.prompt()) > pc.cachedLength(r.prompt())) {
                     break; // a sequence in prefill is computing this prompt's prefix: wait for it and reuse it
                 }
                 admit(queue.poll(), r, limit, need, pc);
@@ -268,8 +277,11 @@ public final class BatchEngine {
         /** The positions request {@code r} may hold, prompt included. */
         private int contextLimit(Request r) {
             // In long: prompt + -n of Integer.MAX_VALUE would wrap to a negative window.
-            int limit = r.options().contextSize() > 0 ? r.options().contextSize()
-                    : (int) Math.min(Integer.MAX_VALUE, (long) r.prompt().length + r.options().maxNewTokens());
+            int limit = r.options().contextSize() > 0
+                    ? r.options().contextSize()
+                    : (int) Math.min(
+                            Integer.MAX_VALUE,
+                            (long) r.prompt().length + r.options().maxNewTokens());
             if (r.prompt().length > limit) {
                 throw new IllegalArgumentException("request " + r.id() + ": prompt of " + r.prompt().length
                         + " tokens does not fit the context window of " + limit);
@@ -281,7 +293,8 @@ public final class BatchEngine {
         private void admit(int idx, Request r, int limit, long need, PrefixCache pc) {
             int positions = (int) Math.min(Integer.MAX_VALUE, need);
             KvCache cache = target.newCache(r.options().kvType(), positions);
-            Sequence s = new Sequence(idx, r, cache, limit, need, target.tokenizer(), piece -> listener.text(idx, piece));
+            Sequence s =
+                    new Sequence(idx, r, cache, limit, need, target.tokenizer(), piece -> listener.text(idx, piece));
             if (pc != null) {
                 s.fed = pc.reuse(r.prompt(), cache);
                 s.prefixCache = pc;
@@ -388,12 +401,18 @@ public final class BatchEngine {
                 int[] chunk = Arrays.copyOfRange(s.request.prompt(), s.fed, s.fed + n);
                 boolean last = s.fed + n == s.promptLength();
                 // MTP reads the target's hidden state of every prompt position.
-                return Step.causal(s.cache, chunk, useMtp ? Step.Logits.ALL : last ? Step.Logits.LAST : Step.Logits.NONE);
+                return Step.causal(
+                        s.cache, chunk, useMtp ? Step.Logits.ALL : last ? Step.Logits.LAST : Step.Logits.NONE);
             }
             s.targetPasses++;
             if (s.tree != null) {
                 s.treeBase = s.cache.length();
-                return new Step(s.cache, s.tree.tokens(), s.tree.positions(s.treeBase), s.tree.mask(s.treeBase), Step.Logits.ALL);
+                return new Step(
+                        s.cache,
+                        s.tree.tokens(),
+                        s.tree.positions(s.treeBase),
+                        s.tree.mask(s.treeBase),
+                        Step.Logits.ALL);
             }
             int[] toks = new int[1 + s.drafted];
             toks[0] = s.pending;
@@ -445,7 +464,8 @@ public final class BatchEngine {
                 plainPassNanos = plainPassNanos == 0 ? passNanos : 0.8 * plainPassNanos + 0.2 * passNanos;
             } else if (draftedTokens > 0) {
                 double base = plainPassNanos > 0 ? plainPassNanos : passNanos;
-                double perToken = (draftNanos + Math.max(0, passNanos - base)) / ((double) draftedTokens / drafting.size());
+                double perToken =
+                        (draftNanos + Math.max(0, passNanos - base)) / ((double) draftedTokens / drafting.size());
                 // The sequences that drafted before this pass (accepting a chain resets s.drafted, so it cannot tell).
                 for (Sequence s : drafting) {
                     if (s.draftLength != null) {
@@ -510,7 +530,9 @@ public final class BatchEngine {
                 if (s.drafted < 0) {
                     int k = s.drafts.length;
                     int done = k + s.drafted; // drafted counts up from -k to 0
-                    int[] toks = done == 0 ? Arrays.copyOfRange(s.ctx, s.draftSeen, s.total) : new int[] {s.drafts[done - 1]};
+                    int[] toks = done == 0
+                            ? Arrays.copyOfRange(s.ctx, s.draftSeen, s.total)
+                            : new int[] {s.drafts[done - 1]};
                     steps.add(Step.causal(s.draftCache, toks, Step.Logits.LAST));
                     in.add(s);
                 }
@@ -633,7 +655,8 @@ public final class BatchEngine {
         int[][][] top = candidates.top(contexts, h, ranks);
         for (int i = 0; i < in.size(); i++) {
             Sequence s = in.get(i);
-            s.tree = CandidateTree.build(s.pending, spec.tree(), top[i], Math.min(spec.tree().depth(), s.remaining() - 1));
+            s.tree = CandidateTree.build(
+                    s.pending, spec.tree(), top[i], Math.min(spec.tree().depth(), s.remaining() - 1));
             s.drafted = s.tree.size() - 1;
         }
     }
@@ -653,7 +676,8 @@ public final class BatchEngine {
             path = new int[] {0};
             base = s.cache.length() - 1;
         } else {
-            path = s.sampler.options().greedy() ? TreeAcceptance.greedy(tree, logits, v)
+            path = s.sampler.options().greedy()
+                    ? TreeAcceptance.greedy(tree, logits, v)
                     : TreeAcceptance.typical(tree, logits, v, s.sampler, spec.typical());
             base = s.treeBase;
         }

@@ -13,7 +13,8 @@ import dev.drafthorse.kernels.speculative.Speculation;
  * @param groupPrefixes admit prompts in token order rather than input order, so prompts sharing a
  *     prefix run close together and hit the prefix cache (outputs still come back in input order)
  */
-public record BatchOptions(int batchSize, long maxKvPositions, int prefillChunk, Speculation speculation, boolean groupPrefixes) {
+public record BatchOptions(
+        int batchSize, long maxKvPositions, int prefillChunk, Speculation speculation, boolean groupPrefixes) {
 
     public BatchOptions(int batchSize, long maxKvPositions, int prefillChunk, Speculation speculation) {
         this(batchSize, maxKvPositions, prefillChunk, speculation, false);

@@ -34,7 +34,7 @@ final class Sequence {
 
     int[] ctx;
     int total;
-    int fed;                // prompt tokens fed to the target during prefill
+    int fed; // prompt tokens fed to the target during prefill
     boolean decoding;
     int pending = -1;
     FinishReason finish;
@@ -52,13 +52,13 @@ final class Sequence {
     DraftLength draftLength;
     int[] drafts = new int[0];
     int drafted;
-    float[][] draftDist;    // per drafted token, the draft's sampling distribution (sampling mode only)
+    float[][] draftDist; // per drafted token, the draft's sampling distribution (sampling mode only)
 
     // heads on the target (Medusa, MTP)
-    float[] lastHidden;     // (D) Medusa: the target's final hidden state at the last cached position
-    CandidateTree tree;     // Medusa: this step's verification tree (node 0 = pending), or null
-    int treeBase;           // Medusa: the cache length the tree was written after
-    MtpModules.State mtp;   // MTP: the modules' caches, in step with the committed tokens
+    float[] lastHidden; // (D) Medusa: the target's final hidden state at the last cached position
+    CandidateTree tree; // Medusa: this step's verification tree (node 0 = pending), or null
+    int treeBase; // Medusa: the cache length the tree was written after
+    MtpModules.State mtp; // MTP: the modules' caches, in step with the committed tokens
 
     // stats
     int proposed;
@@ -68,7 +68,13 @@ final class Sequence {
     long prefillDone;
     long finished;
 
-    Sequence(int index, Request request, KvCache cache, int contextLimit, long reservedPositions, Tokenizer tokenizer,
+    Sequence(
+            int index,
+            Request request,
+            KvCache cache,
+            int contextLimit,
+            long reservedPositions,
+            Tokenizer tokenizer,
             Consumer<String> onText) {
         this.index = index;
         this.request = request;
@@ -170,7 +176,11 @@ final class Sequence {
     BatchResult result() {
         long pre = (prefillDone == 0 ? finished : prefillDone) - admitted;
         long dec = prefillDone == 0 ? 0 : finished - prefillDone;
-        return new BatchResult(request.id(), text.toString(), Arrays.copyOfRange(ctx, promptLength(), total), finish,
+        return new BatchResult(
+                request.id(),
+                text.toString(),
+                Arrays.copyOfRange(ctx, promptLength(), total),
+                finish,
                 new SequenceStats(promptLength(), generated(), proposed, accepted, targetPasses, pre, dec));
     }
 }

@@ -11,8 +11,14 @@ package dev.drafthorse.kernels.batch;
  * @param prefillNanos wall time from admission to the end of its prompt
  * @param decodeNanos wall time from the end of its prompt to its last token
  */
-public record SequenceStats(int promptTokens, int generatedTokens, int draftProposed, int draftAccepted, int targetPasses,
-        long prefillNanos, long decodeNanos) {
+public record SequenceStats(
+        int promptTokens,
+        int generatedTokens,
+        int draftProposed,
+        int draftAccepted,
+        int targetPasses,
+        long prefillNanos,
+        long decodeNanos) {
 
     /** Mean tokens produced per verification pass (1 without speculation). */
     public double tokensPerPass() {

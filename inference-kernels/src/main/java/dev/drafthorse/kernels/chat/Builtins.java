@@ -86,7 +86,8 @@ final class Builtins {
         if (obj instanceof Undefined u) {
             throw u.fail();
         }
-        List<Object> items = obj instanceof List<?> l ? new ArrayList<>(l) : DataText.isString(obj) ? Py.iterate(obj) : null;
+        List<Object> items =
+                obj instanceof List<?> l ? new ArrayList<>(l) : DataText.isString(obj) ? Py.iterate(obj) : null;
         if (items == null) {
             throw TemplateError.of("'" + Py.typeName(obj) + "' object is not subscriptable");
         }
@@ -148,7 +149,8 @@ final class Builtins {
             case "strip", "lstrip", "rstrip" -> {
                 boolean left = !name.equals("rstrip");
                 boolean right = !name.equals("lstrip");
-                return (a, kw) -> DataText.strip(s, a.isEmpty() || a.get(0) == null ? null : str(a.get(0), name), left, right);
+                return (a, kw) ->
+                        DataText.strip(s, a.isEmpty() || a.get(0) == null ? null : str(a.get(0), name), left, right);
             }
             case "startswith", "endswith" -> {
                 return (a, kw) -> {
@@ -295,7 +297,9 @@ final class Builtins {
     }
 
     static String capitalize(String v) {
-        return v.isEmpty() ? v : Character.toUpperCase(v.charAt(0)) + v.substring(1).toLowerCase(java.util.Locale.ROOT);
+        return v.isEmpty()
+                ? v
+                : Character.toUpperCase(v.charAt(0)) + v.substring(1).toLowerCase(java.util.Locale.ROOT);
     }
 
     static Object join(List<Object> items, Object sep) {
@@ -325,7 +329,8 @@ final class Builtins {
             List<Object> out = new ArrayList<>();
             for (long i = start; step > 0 ? i < stop : i > stop; i += step) {
                 if (out.size() >= MAX_RANGE) {
-                    throw TemplateError.of("Range too big. The sandbox blocks ranges larger than MAX_RANGE (" + MAX_RANGE + ").");
+                    throw TemplateError.of(
+                            "Range too big. The sandbox blocks ranges larger than MAX_RANGE (" + MAX_RANGE + ").");
                 }
                 out.add(i);
             }
@@ -346,5 +351,4 @@ final class Builtins {
         g.put("dict", (Py.Callable) (a, kw) -> new LinkedHashMap<Object, Object>(kw));
         return g;
     }
-
 }

@@ -52,14 +52,17 @@ public final class ChatTemplate {
      */
     public static ChatTemplate fromGguf(GgufFile f) throws GgufException {
         if (!f.has(GGUF_KEY)) {
-            throw new GgufException(f.path().toString(), "metadata '" + GGUF_KEY + "'",
+            throw new GgufException(
+                    f.path().toString(),
+                    "metadata '" + GGUF_KEY + "'",
                     "the model has no chat template (give one with --template FILE.jinja)");
         }
         String source = f.getString(GGUF_KEY);
         try {
             return parse(source);
         } catch (TemplateError e) {
-            throw new GgufException(f.path().toString(), "metadata '" + GGUF_KEY + "'", "bad chat template: " + e.getMessage());
+            throw new GgufException(
+                    f.path().toString(), "metadata '" + GGUF_KEY + "'", "bad chat template: " + e.getMessage());
         }
     }
 
@@ -74,8 +77,8 @@ public final class ChatTemplate {
      * @throws TemplateError when the template raises (then {@link TemplateError#raised()}, with the template's
      *     message) or fails
      */
-    public Rendered render(List<Message> messages, boolean addGenerationPrompt, String bosToken, String eosToken,
-            LocalDate date) {
+    public Rendered render(
+            List<Message> messages, boolean addGenerationPrompt, String bosToken, String eosToken, LocalDate date) {
         Scope.Output out = new Scope.Output();
         Scope root = new Scope(null, out);
         for (Map.Entry<String, Object> g : Builtins.globals().entrySet()) {

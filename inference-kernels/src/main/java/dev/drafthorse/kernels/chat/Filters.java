@@ -23,7 +23,8 @@ final class Filters {
                 return v;
             }
             case "tojson" -> {
-                // transformers' tojson: json.dumps(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)
+                // transformers' tojson: json.dumps(x, ensure_ascii=False, indent=None, separators=None,
+                // sort_keys=False)
                 Object indent = kw.containsKey("indent") ? kw.get("indent") : a.isEmpty() ? null : a.get(0);
                 boolean sortKeys = Py.truthy(kw.get("sort_keys"));
                 boolean ascii = Py.truthy(kw.get("ensure_ascii"));
@@ -31,7 +32,12 @@ final class Filters {
                 if (kw.get("separators") instanceof List<?> sep && sep.size() == 2) {
                     separators = new String[] {DataText.value(sep.get(0)), DataText.value(sep.get(1))};
                 }
-                String json = Py.json(Operators.defined(v), indent == null ? null : (int) Py.toLong(indent), sortKeys, separators, ascii);
+                String json = Py.json(
+                        Operators.defined(v),
+                        indent == null ? null : (int) Py.toLong(indent),
+                        sortKeys,
+                        separators,
+                        ascii);
                 return Py.holdsData(v) ? DataText.data(json) : json;
             }
             case "format" -> {
@@ -56,7 +62,8 @@ final class Filters {
                 return DataText.derived(s, Builtins.title(DataText.value(s)));
             }
             case "replace" -> {
-                return DataText.replace(Py.strValue(v), a.get(0), a.get(1), a.size() > 2 ? (int) Py.toLong(a.get(2)) : -1);
+                return DataText.replace(
+                        Py.strValue(v), a.get(0), a.get(1), a.size() > 2 ? (int) Py.toLong(a.get(2)) : -1);
             }
             case "default", "d" -> {
                 Object dflt = a.isEmpty() ? "" : a.get(0);
@@ -102,7 +109,9 @@ final class Filters {
                 return toFloat(v, a.isEmpty() ? 0.0 : a.get(0));
             }
             case "abs" -> {
-                return v instanceof Double d ? (Object) Math.abs(d) : (Object) Math.abs(Py.toLong(Operators.defined(v)));
+                return v instanceof Double d
+                        ? (Object) Math.abs(d)
+                        : (Object) Math.abs(Py.toLong(Operators.defined(v)));
             }
             case "round" -> {
                 int precision = a.isEmpty() ? 0 : (int) Py.toLong(a.get(0));
@@ -143,7 +152,8 @@ final class Filters {
                 List<Object> l = Py.iterate(v);
                 boolean reverse = Py.truthy(kw.getOrDefault("reverse", a.isEmpty() ? false : a.get(0)));
                 Object attr = kw.get("attribute");
-                l.sort((x, y) -> Py.compare(attr == null ? x : attribute(x, attr), attr == null ? y : attribute(y, attr)));
+                l.sort((x, y) ->
+                        Py.compare(attr == null ? x : attribute(x, attr), attr == null ? y : attribute(y, attr)));
                 if (reverse) {
                     java.util.Collections.reverse(l);
                 }
@@ -215,7 +225,8 @@ final class Filters {
                 Object out = "";
                 for (int i = 0; i < lines.size(); i++) {
                     Object line = lines.get(i);
-                    boolean indentIt = (i > 0 || first) && (blank || !DataText.value(line).isEmpty());
+                    boolean indentIt =
+                            (i > 0 || first) && (blank || !DataText.value(line).isEmpty());
                     out = DataText.concat(out, indentIt ? DataText.concat(pad, line) : line);
                     if (i < lines.size() - 1) {
                         out = DataText.concat(out, "\n");

@@ -17,12 +17,23 @@ import java.util.regex.Pattern;
  * {@code +%}} keeps the newline). Comments vanish.
  */
 final class Lexer {
-    enum Kind { TEXT, VAR, BLOCK }
+    enum Kind {
+        TEXT,
+        VAR,
+        BLOCK
+    }
 
     /** A piece of the template: literal text, or the source inside a tag. */
     record Chunk(Kind kind, String text, int line) {}
 
-    enum T { NAME, INT, FLOAT, STRING, OP, EOF }
+    enum T {
+        NAME,
+        INT,
+        FLOAT,
+        STRING,
+        OP,
+        EOF
+    }
 
     /** A token inside a tag. */
     record Token(T type, String text, int line) {
@@ -74,7 +85,8 @@ final class Lexer {
             String closer = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
             int close = kind == '#' ? src.indexOf(closer, innerStart) : findClose(src, innerStart, closer);
             if (close < 0) {
-                throw TemplateError.of("line " + line(src, open) + ": unclosed '" + src.substring(open, open + 2) + "'");
+                throw TemplateError.of(
+                        "line " + line(src, open) + ": unclosed '" + src.substring(open, open + 2) + "'");
             }
             int innerEnd = close;
             char endSign = close > innerStart ? src.charAt(close - 1) : 0;
@@ -212,8 +224,10 @@ final class Lexer {
     // ---------------------------------------------------------------------------------------------------------
     // Tokens inside a tag
 
-    private static final String[] OPS = {"**", "//", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "~", "<", ">",
-        "=", "(", ")", "[", "]", "{", "}", ",", ".", ":", "|"};
+    private static final String[] OPS = {
+        "**", "//", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "~", "<", ">", "=", "(", ")", "[", "]", "{", "}",
+        ",", ".", ":", "|"
+    };
 
     static List<Token> tokens(String s, int line) {
         List<Token> out = new ArrayList<>();
@@ -311,7 +325,7 @@ final class Lexer {
                 case '\\' -> b.append('\\');
                 case '\'' -> b.append('\'');
                 case '"' -> b.append('"');
-                case '\n' -> { }
+                case '\n' -> {}
                 case 'x', 'u', 'U' -> {
                     int n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
                     if (isHex(s, i + 1, n)) {

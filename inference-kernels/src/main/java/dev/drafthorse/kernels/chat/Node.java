@@ -204,7 +204,8 @@ interface Node {
                     call.set(p, v);
                 }
                 if (args.size() > params.size()) {
-                    throw TemplateError.of("macro '" + name + "' takes not more than " + params.size() + " argument(s)");
+                    throw TemplateError.of(
+                            "macro '" + name + "' takes not more than " + params.size() + " argument(s)");
                 }
                 renderAll(body, call);
                 return into.value();

@@ -83,7 +83,8 @@ final class Operators {
             }
         }
         if (op.equals("*")) {
-            if ((DataText.isString(a) || a instanceof List) && (b instanceof Long || b instanceof Boolean)
+            if ((DataText.isString(a) || a instanceof List)
+                    && (b instanceof Long || b instanceof Boolean)
                     && Py.length(a) * Math.max(0, Py.toLong(b)) > Builtins.MAX_REPEAT) {
                 throw TemplateError.of("repetition too large: the sandbox allows " + Builtins.MAX_REPEAT + " items");
             }

@@ -36,7 +36,8 @@ final class Parser {
         List<Node> body = parser.body(Set.of());
         if (parser.at < parser.chunks.size()) {
             Chunk c = parser.chunks.get(parser.at);
-            throw TemplateError.of("line " + c.line() + ": unexpected '" + c.text().trim() + "'");
+            throw TemplateError.of(
+                    "line " + c.line() + ": unexpected '" + c.text().trim() + "'");
         }
         return body;
     }
@@ -536,7 +537,9 @@ final class Parser {
                     return;
                 }
             }
-            if (peek().type() == T.NAME && toks.get(p + 1).is("=") && toks.get(p + 1).type() == T.OP) {
+            if (peek().type() == T.NAME
+                    && toks.get(p + 1).is("=")
+                    && toks.get(p + 1).type() == T.OP) {
                 String key = next().text();
                 p++;
                 kwargs.put(key, expression());
@@ -566,7 +569,9 @@ final class Parser {
                 if (t.type() == T.OP && t.is("(")) {
                     p++;
                     arguments(args, new LinkedHashMap<>());
-                } else if (t.type() == T.STRING || t.type() == T.INT || t.type() == T.FLOAT
+                } else if (t.type() == T.STRING
+                        || t.type() == T.INT
+                        || t.type() == T.FLOAT
                         || (t.type() == T.NAME && !NOT_A_TEST_ARGUMENT.contains(t.text()))) {
                     args.add(postfix(primary()));
                 }

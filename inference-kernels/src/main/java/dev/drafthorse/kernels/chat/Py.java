@@ -36,9 +36,18 @@ final class Py {
 
     /** Python's {@code str.isspace()} for one char. */
     static boolean isSpace(int c) {
-        return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f) || c == 0x85 || c == 0xa0
-                || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f
-                || c == 0x205f || c == 0x3000;
+        return c == ' '
+                || (c >= '\t' && c <= '\r')
+                || (c >= 0x1c && c <= 0x1f)
+                || c == 0x85
+                || c == 0xa0
+                || c == 0x1680
+                || (c >= 0x2000 && c <= 0x200a)
+                || c == 0x2028
+                || c == 0x2029
+                || c == 0x202f
+                || c == 0x205f
+                || c == 0x3000;
     }
 
     static boolean truthy(Object v) {
@@ -163,7 +172,10 @@ final class Py {
             StringBuilder b = new StringBuilder("{");
             boolean first = true;
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                b.append(first ? "" : ", ").append(repr(e.getKey())).append(": ").append(repr(e.getValue()));
+                b.append(first ? "" : ", ")
+                        .append(repr(e.getKey()))
+                        .append(": ")
+                        .append(repr(e.getValue()));
                 first = false;
             }
             return b.append('}').toString();
@@ -190,7 +202,8 @@ final class Py {
         if (exp >= 16 || exp < -4) {
             String digits = bd.unscaledValue().abs().toString();
             String mant = digits.length() > 1 ? digits.charAt(0) + "." + digits.substring(1) : digits;
-            return (d < 0 ? "-" : "") + mant + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+            return (d < 0 ? "-" : "") + mant + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "")
+                    + Math.abs(exp);
         }
         String plain = bd.toPlainString();
         return plain.contains(".") ? plain : plain + ".0";
@@ -304,7 +317,8 @@ final class Py {
             }
             return Integer.compare(la.size(), lb.size());
         }
-        throw TemplateError.of("'<' not supported between instances of '" + typeName(a) + "' and '" + typeName(b) + "'");
+        throw TemplateError.of(
+                "'<' not supported between instances of '" + typeName(a) + "' and '" + typeName(b) + "'");
     }
 
     /** Map keys are plain Java strings; a marked string looks up by its value. */
@@ -372,7 +386,8 @@ final class Py {
     }
 
     /** {@code json.dumps} with its settings. */
-    private record JsonWriter(StringBuilder b, Integer indent, boolean sortKeys, String item, String key, boolean ascii) {
+    private record JsonWriter(
+            StringBuilder b, Integer indent, boolean sortKeys, String item, String key, boolean ascii) {
         void write(Object v, int depth) {
             json(this, v, depth);
         }
@@ -389,7 +404,8 @@ final class Py {
         } else if (v instanceof Long) {
             b.append(v);
         } else if (v instanceof Double d) {
-            b.append(Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity") : floatRepr(d));
+            b.append(
+                    Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity") : floatRepr(d));
         } else if (DataText.isString(v)) {
             jsonString(b, DataText.value(v), w.ascii());
         } else if (v instanceof List<?> l) {
@@ -469,8 +485,11 @@ final class Py {
                 case 'r' -> out.append(String.format("%" + spec + "s", repr(arg)));
                 case 'd', 'i' -> out.append(String.format("%" + spec + "d", toLong(numberArg(arg))));
                 case 'x', 'o', 'X' -> out.append(String.format("%" + spec + conv, toLong(numberArg(arg))));
-                case 'f', 'F', 'e', 'E' -> out.append(String.format(java.util.Locale.ROOT,
-                        "%" + (spec.contains(".") ? spec : spec + ".6") + conv, toDouble(numberArg(arg))));
+                case 'f', 'F', 'e', 'E' ->
+                    out.append(String.format(
+                            java.util.Locale.ROOT,
+                            "%" + (spec.contains(".") ? spec : spec + ".6") + conv,
+                            toDouble(numberArg(arg))));
                 default -> throw TemplateError.of("unsupported format character '" + conv + "'");
             }
         }

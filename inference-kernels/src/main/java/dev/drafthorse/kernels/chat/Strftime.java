@@ -27,7 +27,8 @@ final class Strftime {
             }
             switch (d) {
                 case 'd' -> b.append(num(t.getDayOfMonth(), 2, pad));
-                case 'e' -> b.append(pad ? String.format("%2d", t.getDayOfMonth()) : Integer.toString(t.getDayOfMonth()));
+                case 'e' ->
+                    b.append(pad ? String.format("%2d", t.getDayOfMonth()) : Integer.toString(t.getDayOfMonth()));
                 case 'm' -> b.append(num(t.getMonthValue(), 2, pad));
                 case 'Y' -> b.append(t.getYear());
                 case 'y' -> b.append(num(t.getYear() % 100, 2, pad));

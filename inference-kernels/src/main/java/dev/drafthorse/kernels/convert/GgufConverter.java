@@ -23,7 +23,8 @@ public final class GgufConverter {
 
     public static void convert(Path in, Path out, GgmlType type) throws IOException {
         if (!type.supported()) {
-            throw new IllegalArgumentException("cannot convert to " + type + " (supported: " + GgmlType.supportedNames() + ")");
+            throw new IllegalArgumentException(
+                    "cannot convert to " + type + " (supported: " + GgmlType.supportedNames() + ")");
         }
         GgufFile f = GgufFile.open(in);
         GgufWriter w = new GgufWriter();
@@ -32,7 +33,9 @@ public final class GgufConverter {
         }
         w.putUint32("general.file_type", fileType(type));
         for (TensorInfo t : f.tensors().values()) {
-            boolean matrix = t.shape().length == 2 && t.cols() % type.blockSize() == 0 && t.type().supported();
+            boolean matrix = t.shape().length == 2
+                    && t.cols() % type.blockSize() == 0
+                    && t.type().supported();
             if (!matrix || t.type() == type) {
                 byte[] b = new byte[(int) t.bytes()];
                 f.data(t.name()).get(b);

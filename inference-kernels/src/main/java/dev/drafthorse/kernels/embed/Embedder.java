@@ -50,7 +50,8 @@ public final class Embedder {
      * @param contextLength the longest text in tokens (BOS/EOS included); at least 1
      * @param batchTokens tokens per forward pass (a longer text gets a pass of its own); at least 1
      */
-    public Embedder(Model model, Pooling pooling, Normalization normalization, int contextLength, int batchTokens) throws GgufException {
+    public Embedder(Model model, Pooling pooling, Normalization normalization, int contextLength, int batchTokens)
+            throws GgufException {
         if (contextLength < 1) {
             throw new IllegalArgumentException("context length must be >= 1, got " + contextLength);
         }
@@ -74,7 +75,8 @@ public final class Embedder {
     /** Reuses cached prompt prefixes under {@link Pooling#LAST} (ignored by the other poolings); null turns it off. */
     public Embedder withPrefixCache(PrefixCache cache) {
         if (cache != null && cache.type() != KvType.F32) {
-            throw new IllegalArgumentException("the prefix cache must hold F32 keys and values, like the embedder's caches");
+            throw new IllegalArgumentException(
+                    "the prefix cache must hold F32 keys and values, like the embedder's caches");
         }
         this.prefixCache = cache;
         return this;
@@ -117,8 +119,8 @@ public final class Embedder {
             throw new IllegalArgumentException("the text has no tokens (an empty text and a vocabulary without BOS)");
         }
         if (tokens.length > contextLength) {
-            throw new IllegalArgumentException("text of " + tokens.length + " tokens exceeds the context window of " + contextLength
-                    + " tokens: split it into chunks first (explode_chunks) and embed each chunk");
+            throw new IllegalArgumentException("text of " + tokens.length + " tokens exceeds the context window of "
+                    + contextLength + " tokens: split it into chunks first (explode_chunks) and embed each chunk");
         }
     }
 

@@ -56,10 +56,14 @@ public enum Pooling {
             }
         }
         if (v == RANK) {
-            throw new GgufException(String.valueOf(file.path()), key, "4 (rank: a reranker's classification head) is not supported;"
-                    + " embeddings pool by mean, cls or last");
+            throw new GgufException(
+                    String.valueOf(file.path()),
+                    key,
+                    "4 (rank: a reranker's classification head) is not supported;"
+                            + " embeddings pool by mean, cls or last");
         }
-        throw new GgufException(String.valueOf(file.path()), key, v + " is not a pooling type (0 none, 1 mean, 2 cls, 3 last, 4 rank)");
+        throw new GgufException(
+                String.valueOf(file.path()), key, v + " is not a pooling type (0 none, 1 mean, 2 cls, 3 last, 4 rank)");
     }
 
     /** Parses {@code none}, {@code mean}, {@code cls} or {@code last}; the message names {@code what} (an option or key). */

@@ -15,8 +15,16 @@ import dev.drafthorse.kernels.options.FinishReason;
  * @param draftAccepted drafted tokens accepted
  * @param targetPasses the target's forward passes during generation, prefill excluded
  */
-public record GenerationResult(String text, int[] tokens, FinishReason finish, int promptTokens, long prefillNanos,
-        long decodeNanos, int draftProposed, int draftAccepted, int targetPasses) {
+public record GenerationResult(
+        String text,
+        int[] tokens,
+        FinishReason finish,
+        int promptTokens,
+        long prefillNanos,
+        long decodeNanos,
+        int draftProposed,
+        int draftAccepted,
+        int targetPasses) {
 
     public double prefillTokensPerSecond() {
         return prefillNanos == 0 ? 0 : promptTokens * 1e9 / prefillNanos;

@@ -61,7 +61,7 @@ public final class Generator {
     }
 
     public GenerationResult generate(String prompt, GenerationOptions options, Rng rng) {
-        return generate(promptTokens(prompt), options, rng, piece -> { });
+        return generate(promptTokens(prompt), options, rng, piece -> {});
     }
 
     /**
@@ -77,20 +77,30 @@ public final class Generator {
      * @param onText receives the text as it is completed (for streaming output)
      * @param constraint what the generated text must follow (a grammar), or null
      */
-    public GenerationResult generate(int[] prompt, GenerationOptions options, Rng rng, Consumer<String> onText,
-            TokenConstraint constraint) {
+    public GenerationResult generate(
+            int[] prompt, GenerationOptions options, Rng rng, Consumer<String> onText, TokenConstraint constraint) {
         BatchEngine engine = new BatchEngine(model, draft, heads);
         BatchOptions batch = new BatchOptions(1, Long.MAX_VALUE, options.prefillChunk(), speculation);
-        BatchResult r = engine.run(List.of(new Request("0", prompt, options, rng, constraint)), batch, new BatchEngine.Listener() {
-            @Override
-            public void text(int index, String piece) {
-                if (!piece.isEmpty()) {
-                    onText.accept(piece);
-                }
-            }
-        }).get(0);
+        BatchResult r = engine.run(
+                        List.of(new Request("0", prompt, options, rng, constraint)), batch, new BatchEngine.Listener() {
+                            @Override
+                            public void text(int index, String piece) {
+                                if (!piece.isEmpty()) {
+                                    onText.accept(piece);
+                                }
+                            }
+                        })
+                .get(0);
         SequenceStats s = r.stats();
-        return new GenerationResult(r.text(), r.tokens(), r.finish(), s.promptTokens(), s.prefillNanos(), s.decodeNanos(),
-                s.draftProposed(), s.draftAccepted(), s.targetPasses());
+        return new GenerationResult(
+                r.text(),
+                r.tokens(),
+                r.finish(),
+                s.promptTokens(),
+                s.prefillNanos(),
+                s.decodeNanos(),
+                s.draftProposed(),
+                s.draftAccepted(),
+                s.targetPasses());
     }
 }

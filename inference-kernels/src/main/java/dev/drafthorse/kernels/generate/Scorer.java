@@ -1,12 +1,12 @@
 package dev.drafthorse.kernels.generate;
 
+import dev.drafthorse.kernels.attention.AttentionMask;
+import dev.drafthorse.kernels.batch.PrefixCache;
 import dev.drafthorse.kernels.model.KvCache;
 import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.Step;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;
-import dev.drafthorse.kernels.attention.AttentionMask;
-import dev.drafthorse.kernels.batch.PrefixCache;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -74,7 +74,9 @@ public final class Scorer {
     public List<Score> score(String prompt, List<String> continuations) {
         Tokenizer tok = model.tokenizer();
         int[] p = tok.encode(prompt, tok.addBosDefault(), true);
-        List<int[]> wholes = continuations.stream().map(c -> tok.encode(prompt + c, tok.addBosDefault(), true)).toList();
+        List<int[]> wholes = continuations.stream()
+                .map(c -> tok.encode(prompt + c, tok.addBosDefault(), true))
+                .toList();
         return scoreTree(p, wholes);
     }
 
@@ -82,7 +84,9 @@ public final class Scorer {
     public List<Score> scoreSeparately(String prompt, List<String> continuations) {
         Tokenizer tok = model.tokenizer();
         int[] p = tok.encode(prompt, tok.addBosDefault(), true);
-        return continuations.stream().map(c -> scoreOne(p, tok.encode(prompt + c, tok.addBosDefault(), true))).toList();
+        return continuations.stream()
+                .map(c -> scoreOne(p, tok.encode(prompt + c, tok.addBosDefault(), true)))
+                .toList();
     }
 
     /**
@@ -138,7 +142,8 @@ public final class Scorer {
         }
         int ctx = model.config().contextLength();
         if (maxLen > ctx) {
-            throw new IllegalArgumentException("prompt and continuation (" + maxLen + " tokens) exceed the context window of " + ctx);
+            throw new IllegalArgumentException(
+                    "prompt and continuation (" + maxLen + " tokens) exceed the context window of " + ctx);
         }
         KvCache cache = model.newCache(KvType.F32, base + tokens.size() + 1);
         if (base > 0) {
@@ -156,8 +161,8 @@ public final class Scorer {
         int[] treeTokens = tokens.stream().mapToInt(Integer::intValue).toArray();
         int[] treePositions = positions.stream().mapToInt(Integer::intValue).toArray();
         int[] treeParents = parents.stream().mapToInt(Integer::intValue).toArray();
-        float[] logits = model.forward(List.of(new Step(cache, treeTokens, treePositions,
-                AttentionMask.tree(base, treeParents), Step.Logits.ALL)))[0];
+        float[] logits = model.forward(List.of(
+                new Step(cache, treeTokens, treePositions, AttentionMask.tree(base, treeParents), Step.Logits.ALL)))[0];
         int v = model.config().vocab();
         for (int c = 0; c < n; c++) {
             int[] w = wholes.get(c);
@@ -191,14 +196,16 @@ public final class Scorer {
         }
         int ctx = model.config().contextLength();
         if (whole.length > ctx) {
-            throw new IllegalArgumentException("prompt and continuation (" + whole.length + " tokens) exceed the context window of " + ctx);
+            throw new IllegalArgumentException(
+                    "prompt and continuation (" + whole.length + " tokens) exceed the context window of " + ctx);
         }
         int[] cont = Arrays.copyOfRange(whole, lcp, whole.length);
         KvCache cache = model.newCache(KvType.F32, whole.length);
         if (lcp > 1) {
             int[] shared = Arrays.copyOf(whole, lcp - 1);
             int reused = prefixCache != null ? prefixCache.reuse(shared, cache) : 0;
-            model.forward(List.of(Step.causal(cache, Arrays.copyOfRange(shared, reused, shared.length), Step.Logits.NONE)));
+            model.forward(
+                    List.of(Step.causal(cache, Arrays.copyOfRange(shared, reused, shared.length), Step.Logits.NONE)));
             promptTokensComputed += shared.length - reused;
             if (prefixCache != null) {
                 prefixCache.insert(shared, cache);

@@ -32,6 +32,7 @@ import java.util.Map;
 public final class GgufFile {
     /** "GGUF" read as a little-endian uint32. */
     public static final int MAGIC = 0x46554747;
+
     public static final int DEFAULT_ALIGNMENT = 32;
     private static final int MAX_DIMS = 4;
 
@@ -44,8 +45,14 @@ public final class GgufFile {
     private final long fileSize;
     private final Map<String, ByteBuffer> mapped = new LinkedHashMap<>();
 
-    private GgufFile(Path path, int version, Map<String, MetadataValue> metadata, Map<String, TensorInfo> tensors,
-            int alignment, long dataOffset, long fileSize) {
+    private GgufFile(
+            Path path,
+            int version,
+            Map<String, MetadataValue> metadata,
+            Map<String, TensorInfo> tensors,
+            int alignment,
+            long dataOffset,
+            long fileSize) {
         this.path = path;
         this.version = version;
         this.metadata = Collections.unmodifiableMap(metadata);
@@ -63,12 +70,15 @@ public final class GgufFile {
             Reader r = new Reader(ch, name, size);
             int magic = r.i32("magic");
             if (magic != MAGIC) {
-                throw new GgufException(name, "magic", String.format("expected 0x%08x (\"GGUF\"), found 0x%08x", MAGIC, magic));
+                throw new GgufException(
+                        name, "magic", String.format("expected 0x%08x (\"GGUF\"), found 0x%08x", MAGIC, magic));
             }
             int version = r.i32("version");
             if (version != 2 && version != 3) {
-                throw new GgufException(name, "version", "unsupported version " + Integer.toUnsignedString(version)
-                        + " (supported: 2, 3)");
+                throw new GgufException(
+                        name,
+                        "version",
+                        "unsupported version " + Integer.toUnsignedString(version) + " (supported: 2, 3)");
             }
             long tensorCount = r.u64("tensor_count");
             long kvCount = r.u64("metadata_kv_count");
@@ -94,7 +104,8 @@ public final class GgufFile {
             MetadataValue alignValue = metadata.get("general.alignment");
             if (alignValue != null) {
                 if (!(alignValue.value() instanceof Integer a) || a <= 0 || (a & (a - 1)) != 0) {
-                    throw new GgufException(name, "general.alignment", "must be a power-of-two uint32, found " + alignValue);
+                    throw new GgufException(
+                            name, "general.alignment", "must be a power-of-two uint32, found " + alignValue);
                 }
                 alignment = a;
             }
@@ -106,14 +117,18 @@ public final class GgufFile {
                 String field = "tensor '" + tname + "'";
                 int nDims = r.i32(field + " n_dims");
                 if (nDims < 1 || nDims > MAX_DIMS) {
-                    throw new GgufException(name, field + " n_dims", "must be 1.." + MAX_DIMS + ", found " + Integer.toUnsignedString(nDims));
+                    throw new GgufException(
+                            name,
+                            field + " n_dims",
+                            "must be 1.." + MAX_DIMS + ", found " + Integer.toUnsignedString(nDims));
                 }
                 long[] shape = new long[nDims];
                 long elements = 1;
                 for (int d = 0; d < nDims; d++) {
                     shape[d] = r.u64(field + " ne[" + d + "]");
                     if (shape[d] <= 0 || shape[d] > size * 8 + 64) {
-                        throw new GgufException(name, field + " ne[" + d + "]", "absurd dimension " + Long.toUnsignedString(shape[d]));
+                        throw new GgufException(
+                                name, field + " ne[" + d + "]", "absurd dimension " + Long.toUnsignedString(shape[d]));
                     }
                     elements = Math.multiplyHigh(elements, shape[d]) != 0 ? Long.MAX_VALUE : elements * shape[d];
                     if (elements < 0 || elements == Long.MAX_VALUE) {
@@ -126,17 +141,24 @@ public final class GgufFile {
                     throw new GgufException(name, field + " type", "unknown ggml type " + typeId);
                 }
                 if (shape[0] % type.blockSize() != 0) {
-                    throw new GgufException(name, field + " ne[0]", shape[0] + " is not a multiple of the " + type
-                            + " block size " + type.blockSize());
+                    throw new GgufException(
+                            name,
+                            field + " ne[0]",
+                            shape[0] + " is not a multiple of the " + type + " block size " + type.blockSize());
                 }
                 long elementCount = elements;
                 if (elementCount / type.blockSize() > Long.MAX_VALUE / type.bytesFor(type.blockSize())) {
-                    throw new GgufException(name, field + " shape", Arrays.toString(shape) + ": the byte size of " + type + " data overflows");
+                    throw new GgufException(
+                            name,
+                            field + " shape",
+                            Arrays.toString(shape) + ": the byte size of " + type + " data overflows");
                 }
                 long offset = r.u64(field + " offset");
                 if (offset < 0 || offset % alignment != 0) {
-                    throw new GgufException(name, field + " offset", Long.toUnsignedString(offset)
-                            + " is not a multiple of the alignment " + alignment);
+                    throw new GgufException(
+                            name,
+                            field + " offset",
+                            Long.toUnsignedString(offset) + " is not a multiple of the alignment " + alignment);
                 }
                 TensorInfo info = new TensorInfo(tname, shape, type, offset);
                 if (byName.put(tname, info) != null) {
@@ -150,16 +172,23 @@ public final class GgufFile {
                 long end = dataOffset + t.offset() + t.bytes();
                 // Compared without sums that could wrap: offset and size are each below 2^63 but not their sum.
                 if (dataOffset > size || t.offset() > size - dataOffset || t.bytes() > size - dataOffset - t.offset()) {
-                    throw new GgufException(name, "tensor '" + t.name() + "' offset", "data [" + (dataOffset + t.offset())
-                            + ", " + end + ") lies beyond the end of the file (" + size + " bytes): truncated file?");
+                    throw new GgufException(
+                            name,
+                            "tensor '" + t.name() + "' offset",
+                            "data [" + (dataOffset + t.offset()) + ", " + end + ") lies beyond the end of the file ("
+                                    + size + " bytes): truncated file?");
                 }
             }
             GgufFile file = new GgufFile(path, version, metadata, byName, alignment, dataOffset, size);
             for (TensorInfo t : infos) {
                 if (t.bytes() > Integer.MAX_VALUE) {
-                    throw new GgufException(name, "tensor '" + t.name() + "'", t.bytes() + " bytes: tensors over 2 GiB are not supported");
+                    throw new GgufException(
+                            name,
+                            "tensor '" + t.name() + "'",
+                            t.bytes() + " bytes: tensors over 2 GiB are not supported");
                 }
-                ByteBuffer b = t.bytes() == 0 ? ByteBuffer.allocate(0)
+                ByteBuffer b = t.bytes() == 0
+                        ? ByteBuffer.allocate(0)
                         : ch.map(FileChannel.MapMode.READ_ONLY, dataOffset + t.offset(), t.bytes());
                 file.mapped.put(t.name(), b.order(ByteOrder.LITTLE_ENDIAN));
             }
@@ -265,8 +294,10 @@ public final class GgufFile {
     public int getInt(String key, int min) throws GgufException {
         long v = getLong(key);
         if (v < min || v > Integer.MAX_VALUE) {
-            throw new GgufException(path.toString(), "metadata '" + key + "'", "value " + v + " out of range [" + min + ", "
-                    + Integer.MAX_VALUE + "]");
+            throw new GgufException(
+                    path.toString(),
+                    "metadata '" + key + "'",
+                    "value " + v + " out of range [" + min + ", " + Integer.MAX_VALUE + "]");
         }
         return (int) v;
     }
@@ -347,8 +378,11 @@ public final class GgufFile {
     }
 
     private GgufException wrongType(String key, MetadataValue v, String expected) {
-        String found = v.type() == ValueType.ARRAY ? "array of " + v.elementType() : v.type().toString();
-        return new GgufException(path.toString(), "metadata '" + key + "'", "expected " + expected + ", found " + found);
+        String found = v.type() == ValueType.ARRAY
+                ? "array of " + v.elementType()
+                : v.type().toString();
+        return new GgufException(
+                path.toString(), "metadata '" + key + "'", "expected " + expected + ", found " + found);
     }
 
     @Override
@@ -384,8 +418,8 @@ public final class GgufFile {
                 return;
             }
             if (remaining() < n) {
-                throw new GgufException(file, field, "truncated: needs " + n + " bytes at offset " + position()
-                        + ", file has " + size);
+                throw new GgufException(
+                        file, field, "truncated: needs " + n + " bytes at offset " + position() + ", file has " + size);
             }
             long pos = position();
             buf.compact(); // the unread bytes [pos, pos + k) now sit at [0, k)
@@ -401,9 +435,12 @@ public final class GgufFile {
 
         void checkCount(String field, long count, long minBytesEach) throws GgufException {
             if (count < 0 || count > remaining() / minBytesEach) {
-                throw new GgufException(file, field, "absurd count " + Long.toUnsignedString(count) + ": needs at least "
-                        + minBytesEach + " bytes each but only " + remaining() + " of the file's " + size
-                        + " bytes remain (truncated or corrupt)");
+                throw new GgufException(
+                        file,
+                        field,
+                        "absurd count " + Long.toUnsignedString(count) + ": needs at least "
+                                + minBytesEach + " bytes each but only " + remaining() + " of the file's " + size
+                                + " bytes remain (truncated or corrupt)");
             }
         }
 
@@ -420,8 +457,11 @@ public final class GgufFile {
         String string(String field) throws IOException {
             long len = u64(field + " length");
             if (len < 0 || len > remaining()) {
-                throw new GgufException(file, field, "string length " + Long.toUnsignedString(len) + " exceeds the "
-                        + remaining() + " bytes left in the file");
+                throw new GgufException(
+                        file,
+                        field,
+                        "string length " + Long.toUnsignedString(len) + " exceeds the " + remaining()
+                                + " bytes left in the file");
             }
             byte[] bytes = new byte[(int) Math.min(len, Integer.MAX_VALUE)];
             int off = 0;
@@ -432,8 +472,12 @@ public final class GgufFile {
                 off += n;
             }
             try {
-                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+                return StandardCharsets.UTF_8
+                        .newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(bytes))
+                        .toString();
             } catch (CharacterCodingException e) {
                 // Some vocabularies hold byte strings that are not valid UTF-8; keep them readable.
                 return new String(bytes, StandardCharsets.UTF_8);
@@ -442,12 +486,24 @@ public final class GgufFile {
 
         MetadataValue value(String field, ValueType type, int depth) throws IOException {
             return switch (type) {
-                case UINT8, INT8 -> { need(1, field); yield MetadataValue.of(type, buf.get()); }
-                case UINT16, INT16 -> { need(2, field); yield MetadataValue.of(type, buf.getShort()); }
+                case UINT8, INT8 -> {
+                    need(1, field);
+                    yield MetadataValue.of(type, buf.get());
+                }
+                case UINT16, INT16 -> {
+                    need(2, field);
+                    yield MetadataValue.of(type, buf.getShort());
+                }
                 case UINT32, INT32 -> MetadataValue.of(type, i32(field));
                 case UINT64, INT64 -> MetadataValue.of(type, u64(field));
-                case FLOAT32 -> { need(4, field); yield MetadataValue.of(type, buf.getFloat()); }
-                case FLOAT64 -> { need(8, field); yield MetadataValue.of(type, buf.getDouble()); }
+                case FLOAT32 -> {
+                    need(4, field);
+                    yield MetadataValue.of(type, buf.getFloat());
+                }
+                case FLOAT64 -> {
+                    need(8, field);
+                    yield MetadataValue.of(type, buf.getDouble());
+                }
                 case BOOL -> {
                     need(1, field);
                     byte b = buf.get();
@@ -476,47 +532,69 @@ public final class GgufFile {
             switch (et) {
                 case UINT8, INT8 -> {
                     byte[] a = new byte[n];
-                    for (int i = 0; i < n; i++) { need(1, field); a[i] = buf.get(); }
+                    for (int i = 0; i < n; i++) {
+                        need(1, field);
+                        a[i] = buf.get();
+                    }
                     return MetadataValue.array(et, a);
                 }
                 case UINT16, INT16 -> {
                     short[] a = new short[n];
-                    for (int i = 0; i < n; i++) { need(2, field); a[i] = buf.getShort(); }
+                    for (int i = 0; i < n; i++) {
+                        need(2, field);
+                        a[i] = buf.getShort();
+                    }
                     return MetadataValue.array(et, a);
                 }
                 case UINT32, INT32 -> {
                     int[] a = new int[n];
-                    for (int i = 0; i < n; i++) { a[i] = i32(field); }
+                    for (int i = 0; i < n; i++) {
+                        a[i] = i32(field);
+                    }
                     return MetadataValue.array(et, a);
                 }
                 case UINT64, INT64 -> {
                     long[] a = new long[n];
-                    for (int i = 0; i < n; i++) { a[i] = u64(field); }
+                    for (int i = 0; i < n; i++) {
+                        a[i] = u64(field);
+                    }
                     return MetadataValue.array(et, a);
                 }
                 case FLOAT32 -> {
                     float[] a = new float[n];
-                    for (int i = 0; i < n; i++) { need(4, field); a[i] = buf.getFloat(); }
+                    for (int i = 0; i < n; i++) {
+                        need(4, field);
+                        a[i] = buf.getFloat();
+                    }
                     return MetadataValue.array(et, a);
                 }
                 case FLOAT64 -> {
                     double[] a = new double[n];
-                    for (int i = 0; i < n; i++) { need(8, field); a[i] = buf.getDouble(); }
+                    for (int i = 0; i < n; i++) {
+                        need(8, field);
+                        a[i] = buf.getDouble();
+                    }
                     return MetadataValue.array(et, a);
                 }
                 case BOOL -> {
                     boolean[] a = new boolean[n];
-                    for (int i = 0; i < n; i++) { a[i] = (Boolean) value(field, et, depth).value(); }
+                    for (int i = 0; i < n; i++) {
+                        a[i] = (Boolean) value(field, et, depth).value();
+                    }
                     return MetadataValue.array(et, a);
                 }
                 case STRING -> {
                     String[] a = new String[n];
-                    for (int i = 0; i < n; i++) { a[i] = string(field + "[" + i + "]"); }
+                    for (int i = 0; i < n; i++) {
+                        a[i] = string(field + "[" + i + "]");
+                    }
                     return MetadataValue.array(et, a);
                 }
                 case ARRAY -> {
                     MetadataValue[] a = new MetadataValue[n];
-                    for (int i = 0; i < n; i++) { a[i] = array(field + "[" + i + "]", depth + 1); }
+                    for (int i = 0; i < n; i++) {
+                        a[i] = array(field + "[" + i + "]", depth + 1);
+                    }
                     return MetadataValue.array(et, a);
                 }
                 default -> throw new IllegalStateException(et.toString());

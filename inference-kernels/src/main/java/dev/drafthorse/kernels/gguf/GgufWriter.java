@@ -71,7 +71,8 @@ public final class GgufWriter {
             elements *= d;
         }
         if (shape[0] % type.blockSize() != 0) {
-            throw new IllegalArgumentException(name + ": row length " + shape[0] + " is not a multiple of " + type.blockSize());
+            throw new IllegalArgumentException(
+                    name + ": row length " + shape[0] + " is not a multiple of " + type.blockSize());
         }
         if (type.bytesFor(elements) != data.length) {
             throw new IllegalArgumentException(name + ": " + data.length + " bytes given, " + type + " " + elements
@@ -87,7 +88,8 @@ public final class GgufWriter {
         if (a != null) {
             alignment = (Integer) a.value();
         }
-        try (OutputStream raw = Files.newOutputStream(path); Out out = new Out(new BufferedOutputStream(raw, 1 << 20))) {
+        try (OutputStream raw = Files.newOutputStream(path);
+                Out out = new Out(new BufferedOutputStream(raw, 1 << 20))) {
             out.i32(GgufFile.MAGIC);
             out.i32(version);
             out.i64(tensors.size());

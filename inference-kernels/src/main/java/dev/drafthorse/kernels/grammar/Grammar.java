@@ -24,8 +24,8 @@ public final class Grammar {
     static final int CHAR_ALT = 6;
     static final int CHAR_ANY = 7;
 
-    final int[] type;   // (elements)
-    final int[] value;  // (elements): code point, or rule id for RULE_REF
+    final int[] type; // (elements)
+    final int[] value; // (elements): code point, or rule id for RULE_REF
     final int[] ruleStart; // (rules): position of the rule's first element
     final int root;
     final List<String> ruleNames;

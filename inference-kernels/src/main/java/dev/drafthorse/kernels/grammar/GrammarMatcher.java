@@ -22,6 +22,7 @@ public final class GrammarMatcher {
     final int[][] stacks;
     /** The unfinished character: bits so far and continuation bytes still expected (0: none pending). */
     final int partialValue;
+
     final int partialRemain;
 
     private GrammarMatcher(Grammar g, int[][] stacks, int partialValue, int partialRemain) {

@@ -6,8 +6,7 @@ package dev.drafthorse.kernels.grammar;
  * range uniformly, at most 16 digits for an open end.
  */
 final class IntRange {
-    private IntRange() {
-    }
+    private IntRange() {}
 
     static void build(long min, long max, StringBuilder out, int decimalsLeft, boolean topLevel) {
         boolean hasMin = min != Long.MIN_VALUE;
@@ -174,7 +173,11 @@ final class IntRange {
                 }
                 out.append(')');
             } else {
-                out.append('[').append(from.charAt(i)).append('-').append(to.charAt(i)).append(']');
+                out.append('[')
+                        .append(from.charAt(i))
+                        .append('-')
+                        .append(to.charAt(i))
+                        .append(']');
             }
         }
     }

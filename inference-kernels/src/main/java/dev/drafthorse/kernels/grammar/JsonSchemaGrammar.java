@@ -25,8 +25,7 @@ import java.util.TreeMap;
 public final class JsonSchemaGrammar {
     private static final String SPACE_RULE = "| \" \" | \"\\n\"{1,2} [ \\t]{0,20}";
 
-    private record Builtin(String content, List<String> deps) {
-    }
+    private record Builtin(String content, List<String> deps) {}
 
     private static final Map<String, Builtin> PRIMITIVES = new LinkedHashMap<>();
     private static final Map<String, Builtin> FORMATS = new LinkedHashMap<>();
@@ -35,25 +34,47 @@ public final class JsonSchemaGrammar {
         PRIMITIVES.put("boolean", new Builtin("(\"true\" | \"false\")", List.of()));
         PRIMITIVES.put("decimal-part", new Builtin("[0-9]{1,16}", List.of()));
         PRIMITIVES.put("integral-part", new Builtin("[0] | [1-9] [0-9]{0,15}", List.of()));
-        PRIMITIVES.put("number", new Builtin("(\"-\"? integral-part) (\".\" decimal-part)? ([eE] [-+]? integral-part)?",
-                List.of("integral-part", "decimal-part")));
+        PRIMITIVES.put(
+                "number",
+                new Builtin(
+                        "(\"-\"? integral-part) (\".\" decimal-part)? ([eE] [-+]? integral-part)?",
+                        List.of("integral-part", "decimal-part")));
         PRIMITIVES.put("integer", new Builtin("(\"-\"? integral-part)", List.of("integral-part")));
-        PRIMITIVES.put("value", new Builtin("object | array | string | number | boolean | null",
-                List.of("object", "array", "string", "number", "boolean", "null")));
-        PRIMITIVES.put("object", new Builtin(
-                "\"{\" space ( string \":\" space value (\",\" space string \":\" space value)* )? space \"}\"",
-                List.of("string", "value")));
-        PRIMITIVES.put("array", new Builtin("\"[\" space ( value (\",\" space value)* )? space \"]\"", List.of("value")));
-        PRIMITIVES.put("uuid", new Builtin("\"\\\"\" [0-9a-fA-F]{8} \"-\" [0-9a-fA-F]{4} \"-\" [0-9a-fA-F]{4} \"-\" "
-                + "[0-9a-fA-F]{4} \"-\" [0-9a-fA-F]{12} \"\\\"\"", List.of()));
-        PRIMITIVES.put("char", new Builtin("[^\"\\\\\\x7F\\x00-\\x1F] | [\\\\] ([\"\\\\bfnrt] | \"u\" [0-9a-fA-F]{4})", List.of()));
+        PRIMITIVES.put(
+                "value",
+                new Builtin(
+                        "object | array | string | number | boolean | null",
+                        List.of("object", "array", "string", "number", "boolean", "null")));
+        PRIMITIVES.put(
+                "object",
+                new Builtin(
+                        "\"{\" space ( string \":\" space value (\",\" space string \":\" space value)* )? space \"}\"",
+                        List.of("string", "value")));
+        PRIMITIVES.put(
+                "array", new Builtin("\"[\" space ( value (\",\" space value)* )? space \"]\"", List.of("value")));
+        PRIMITIVES.put(
+                "uuid",
+                new Builtin(
+                        "\"\\\"\" [0-9a-fA-F]{8} \"-\" [0-9a-fA-F]{4} \"-\" [0-9a-fA-F]{4} \"-\" "
+                                + "[0-9a-fA-F]{4} \"-\" [0-9a-fA-F]{12} \"\\\"\"",
+                        List.of()));
+        PRIMITIVES.put(
+                "char",
+                new Builtin("[^\"\\\\\\x7F\\x00-\\x1F] | [\\\\] ([\"\\\\bfnrt] | \"u\" [0-9a-fA-F]{4})", List.of()));
         PRIMITIVES.put("string", new Builtin("\"\\\"\" char* \"\\\"\"", List.of("char")));
         PRIMITIVES.put("null", new Builtin("\"null\"", List.of()));
 
-        FORMATS.put("date", new Builtin("[0-9]{4} \"-\" ( \"0\" [1-9] | \"1\" [0-2] ) \"-\" ( \"0\" [1-9] | [1-2] [0-9] | \"3\" [0-1] )",
-                List.of()));
-        FORMATS.put("time", new Builtin("([01] [0-9] | \"2\" [0-3]) \":\" [0-5] [0-9] \":\" [0-5] [0-9] ( \".\" [0-9]{3} )? "
-                + "( \"Z\" | ( \"+\" | \"-\" ) ( [01] [0-9] | \"2\" [0-3] ) \":\" [0-5] [0-9] )", List.of()));
+        FORMATS.put(
+                "date",
+                new Builtin(
+                        "[0-9]{4} \"-\" ( \"0\" [1-9] | \"1\" [0-2] ) \"-\" ( \"0\" [1-9] | [1-2] [0-9] | \"3\" [0-1] )",
+                        List.of()));
+        FORMATS.put(
+                "time",
+                new Builtin(
+                        "([01] [0-9] | \"2\" [0-3]) \":\" [0-5] [0-9] \":\" [0-5] [0-9] ( \".\" [0-9]{3} )? "
+                                + "( \"Z\" | ( \"+\" | \"-\" ) ( [01] [0-9] | \"2\" [0-3] ) \":\" [0-5] [0-9] )",
+                        List.of()));
         FORMATS.put("date-time", new Builtin("date \"T\" time", List.of("date", "time")));
         FORMATS.put("date-string", new Builtin("\"\\\"\" date \"\\\"\"", List.of("date")));
         FORMATS.put("time-string", new Builtin("\"\\\"\" time \"\\\"\"", List.of("time")));
@@ -153,8 +174,9 @@ public final class JsonSchemaGrammar {
             }
             return item + "{" + min + "," + (hasMax ? Integer.toString(max) : "") + "}";
         }
-        String result = item + " " + buildRepetition("(" + separator + " " + item + ")", min == 0 ? 0 : min - 1,
-                hasMax ? max - 1 : max, "");
+        String result = item + " "
+                + buildRepetition(
+                        "(" + separator + " " + item + ")", min == 0 ? 0 : min - 1, hasMax ? max - 1 : max, "");
         return min == 0 ? "(" + result + ")?" : result;
     }
 
@@ -189,7 +211,10 @@ public final class JsonSchemaGrammar {
             }
             List<String> parts = new ArrayList<>();
             for (int i = 0; i < alts.size(); i++) {
-                parts.add(visit(alts.get(i), name + (name.isEmpty() ? "alternative-" : "-") + i, path + "." + kw + "[" + i + "]"));
+                parts.add(visit(
+                        alts.get(i),
+                        name + (name.isEmpty() ? "alternative-" : "-") + i,
+                        path + "." + kw + "[" + i + "]"));
             }
             return addRule(ruleName, String.join(" | ", parts));
         }
@@ -219,8 +244,10 @@ public final class JsonSchemaGrammar {
             return addRule(ruleName, "(" + String.join(" | ", parts) + ")");
         }
         Object additional = schema.get("additionalProperties");
-        if ((type == null || type.equals("object")) && (schema.containsKey("properties") || schema.containsKey("required")
-                || additional != null && !Boolean.TRUE.equals(additional))) {
+        if ((type == null || type.equals("object"))
+                && (schema.containsKey("properties")
+                        || schema.containsKey("required")
+                        || additional != null && !Boolean.TRUE.equals(additional))) {
             Object props = schema.getOrDefault("properties", Map.of());
             if (!(props instanceof Map<?, ?>)) {
                 throw error(path + ".properties", "properties must be an object");
@@ -236,7 +263,8 @@ public final class JsonSchemaGrammar {
                         throw error(path + ".required", "required must be an array of property names");
                     }
                     if (!((Map<String, Object>) props).containsKey(rs)) {
-                        throw error(path + ".required", "required property \"" + rs + "\" is not declared in properties");
+                        throw error(
+                                path + ".required", "required property \"" + rs + "\" is not declared in properties");
                     }
                     required.add(rs);
                 }
@@ -246,7 +274,8 @@ public final class JsonSchemaGrammar {
             }
             return addRule(ruleName, objectRule((Map<String, Object>) props, required, name, additional, path));
         }
-        if ((type == null || type.equals("array")) && (schema.containsKey("items") || schema.containsKey("prefixItems"))) {
+        if ((type == null || type.equals("array"))
+                && (schema.containsKey("items") || schema.containsKey("prefixItems"))) {
             String kw = schema.containsKey("items") ? "items" : "prefixItems";
             Object items = schema.get(kw);
             if (items instanceof List<?> tuple) {
@@ -255,7 +284,10 @@ public final class JsonSchemaGrammar {
                     if (i > 0) {
                         rule.append(" \",\" space ");
                     }
-                    rule.append(visit(tuple.get(i), name + (name.isEmpty() ? "" : "-") + "tuple-" + i, path + "." + kw + "[" + i + "]"));
+                    rule.append(visit(
+                            tuple.get(i),
+                            name + (name.isEmpty() ? "" : "-") + "tuple-" + i,
+                            path + "." + kw + "[" + i + "]"));
                 }
                 rule.append(" space \"]\"");
                 return addRule(ruleName, rule.toString());
@@ -283,7 +315,9 @@ public final class JsonSchemaGrammar {
             }
             return addRule(ruleName, "\"\\\"\" " + buildRepetition(charRule, min, max, "") + " \"\\\"\"");
         }
-        boolean bounded = schema.containsKey("minimum") || schema.containsKey("maximum") || schema.containsKey("exclusiveMinimum")
+        boolean bounded = schema.containsKey("minimum")
+                || schema.containsKey("maximum")
+                || schema.containsKey("exclusiveMinimum")
                 || schema.containsKey("exclusiveMaximum");
         if ("integer".equals(type) && bounded) {
             long min = Long.MIN_VALUE;
@@ -306,7 +340,8 @@ public final class JsonSchemaGrammar {
             return addRule(ruleName, out.append(")").toString());
         }
         if (bounded && "number".equals(type)) {
-            throw error(path, "minimum/maximum are supported on integers only (a grammar cannot bound a decimal number)");
+            throw error(
+                    path, "minimum/maximum are supported on integers only (a grammar cannot bound a decimal number)");
         }
         if (schema.isEmpty() || "object".equals(type)) {
             return addRule(ruleName, addPrimitive("object", PRIMITIVES.get("object")));
@@ -315,7 +350,11 @@ public final class JsonSchemaGrammar {
             return addRule(ruleName, addPrimitive("value", PRIMITIVES.get("value")));
         }
         String t = (String) type;
-        if (!PRIMITIVES.containsKey(t) || t.equals("value") || t.equals("char") || t.endsWith("-part") || t.equals("uuid")) {
+        if (!PRIMITIVES.containsKey(t)
+                || t.equals("value")
+                || t.equals("char")
+                || t.endsWith("-part")
+                || t.equals("uuid")) {
             throw error(path + ".type", "unknown type \"" + type + "\"");
         }
         return addPrimitive(ruleName.equals("root") ? "root" : (String) type, PRIMITIVES.get(type));
@@ -335,7 +374,9 @@ public final class JsonSchemaGrammar {
         if (v == null) {
             return fallback;
         }
-        if (!(v instanceof Json.Num n) || !n.isInteger() || n.value().signum() < 0
+        if (!(v instanceof Json.Num n)
+                || !n.isInteger()
+                || n.value().signum() < 0
                 || n.value().compareTo(java.math.BigDecimal.valueOf(Integer.MAX_VALUE)) > 0) {
             throw error(path + "." + key, key + " must be a non-negative integer, got " + Json.dump(v));
         }
@@ -348,24 +389,33 @@ public final class JsonSchemaGrammar {
             throw error(path + "." + key, key + " must be a number, got " + Json.dump(v));
         }
         try {
-            return n.value().setScale(0, key.startsWith("exclusiveMax") || key.equals("maximum")
-                    ? java.math.RoundingMode.FLOOR : java.math.RoundingMode.CEILING).longValueExact();
+            return n.value()
+                    .setScale(
+                            0,
+                            key.startsWith("exclusiveMax") || key.equals("maximum")
+                                    ? java.math.RoundingMode.FLOOR
+                                    : java.math.RoundingMode.CEILING)
+                    .longValueExact();
         } catch (ArithmeticException e) {
             throw error(path + "." + key, key + " is out of range: " + n.text());
         }
     }
 
-    private String objectRule(Map<String, Object> properties, Set<String> required, String name, Object additional,
-            String path) {
+    private String objectRule(
+            Map<String, Object> properties, Set<String> required, String name, Object additional, String path) {
         List<String> requiredProps = new ArrayList<>();
         List<String> optionalProps = new ArrayList<>();
         Map<String, String> kvRules = new LinkedHashMap<>();
         List<String> propNames = new ArrayList<>();
         for (Map.Entry<String, Object> e : properties.entrySet()) {
             String prop = e.getKey();
-            String propRule = visit(e.getValue(), name + (name.isEmpty() ? "" : "-") + prop, path + ".properties." + prop);
-            kvRules.put(prop, addRule(name + (name.isEmpty() ? "" : "-") + prop + "-kv",
-                    formatLiteral(Json.dump(prop)) + " space \":\" space " + propRule));
+            String propRule =
+                    visit(e.getValue(), name + (name.isEmpty() ? "" : "-") + prop, path + ".properties." + prop);
+            kvRules.put(
+                    prop,
+                    addRule(
+                            name + (name.isEmpty() ? "" : "-") + prop + "-kv",
+                            formatLiteral(Json.dump(prop)) + " space \":\" space " + propRule));
             if (required.contains(prop)) {
                 requiredProps.add(prop);
             } else {
@@ -375,9 +425,11 @@ public final class JsonSchemaGrammar {
         }
         if (Boolean.TRUE.equals(additional) || additional instanceof Map<?, ?>) {
             String sub = name + (name.isEmpty() ? "" : "-") + "additional";
-            String valueRule = additional instanceof Map<?, ?> ? visit(additional, sub + "-value", path + ".additionalProperties")
+            String valueRule = additional instanceof Map<?, ?>
+                    ? visit(additional, sub + "-value", path + ".additionalProperties")
                     : addPrimitive("value", PRIMITIVES.get("value"));
-            String keyRule = propNames.isEmpty() ? addPrimitive("string", PRIMITIVES.get("string"))
+            String keyRule = propNames.isEmpty()
+                    ? addPrimitive("string", PRIMITIVES.get("string"))
                     : addRule(sub + "-k", notStrings(propNames));
             kvRules.put("*", addRule(sub + "-kv", keyRule + " \":\" space " + valueRule));
             optionalProps.add("*");
@@ -426,8 +478,10 @@ public final class JsonSchemaGrammar {
             res = kv + (k.equals("*") ? " " + commaRef + "*" : "");
         }
         if (ks.size() > 1) {
-            res += " " + addRule(name + (name.isEmpty() ? "" : "-") + k + "-rest",
-                    recursiveRefs(ks.subList(1, ks.size()), true, kvRules, name));
+            res += " "
+                    + addRule(
+                            name + (name.isEmpty() ? "" : "-") + k + "-rest",
+                            recursiveRefs(ks.subList(1, ks.size()), true, kvRules, name));
         }
         return res;
     }

@@ -8,8 +8,7 @@ import java.util.List;
  * does: the matcher expands rule references until a character is on top of every stack, which would never end.
  */
 final class LeftRecursion {
-    private LeftRecursion() {
-    }
+    private LeftRecursion() {}
 
     static void check(Grammar g, String source) {
         int n = g.rules();

@@ -17,6 +17,7 @@ final class TokenTrie {
 
     /** Per node: child bytes (ascending), child nodes, tokens ending here. */
     final List<byte[]> childBytes = new ArrayList<>();
+
     final List<int[]> children = new ArrayList<>();
     final List<int[]> tokens = new ArrayList<>();
     final byte[][] pieces;

@@ -60,14 +60,23 @@ public final class HeadsFile {
     public static final Set<GgmlType> MATRIX_TYPES = Set.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16);
 
     /** The block tensors of an MTP module, named as the base model's {@code blk.N.*}. */
-    public static final List<String> MTP_BLOCK_TENSORS = List.of("attn_norm.weight", "attn_q.weight", "attn_k.weight",
-            "attn_v.weight", "attn_output.weight", "ffn_norm.weight", "ffn_gate.weight", "ffn_up.weight", "ffn_down.weight");
+    public static final List<String> MTP_BLOCK_TENSORS = List.of(
+            "attn_norm.weight",
+            "attn_q.weight",
+            "attn_k.weight",
+            "attn_v.weight",
+            "attn_output.weight",
+            "ffn_norm.weight",
+            "ffn_gate.weight",
+            "ffn_up.weight",
+            "ffn_down.weight");
 
     private HeadsFile() {}
 
     /** Which heads a file holds. */
     public enum Kind {
-        MEDUSA("drafthorse.medusa"), MTP("drafthorse.mtp");
+        MEDUSA("drafthorse.medusa"),
+        MTP("drafthorse.mtp");
 
         private final String architecture;
 
@@ -100,7 +109,8 @@ public final class HeadsFile {
      */
     public record Base(String architecture, int vocab, int dim, String fingerprint) {
         public static Base of(Model m) {
-            return new Base(m.config().architecture(), m.config().vocab(), m.config().dim(), m.fingerprint());
+            return new Base(
+                    m.config().architecture(), m.config().vocab(), m.config().dim(), m.fingerprint());
         }
     }
 
@@ -190,10 +200,16 @@ public final class HeadsFile {
             }
         }
         if (kind == null) {
-            throw new GgufException(file, "general.architecture", "expected '" + Kind.MEDUSA.architecture + "' or '"
-                    + Kind.MTP.architecture + "' (a heads file), found '" + arch + "'");
+            throw new GgufException(
+                    file,
+                    "general.architecture",
+                    "expected '" + Kind.MEDUSA.architecture + "' or '" + Kind.MTP.architecture
+                            + "' (a heads file), found '" + arch + "'");
         }
-        Base base = new Base(f.getString(KEY_BASE_ARCHITECTURE), f.getInt(KEY_BASE_VOCAB, 1), f.getInt(KEY_BASE_DIM, 1),
+        Base base = new Base(
+                f.getString(KEY_BASE_ARCHITECTURE),
+                f.getInt(KEY_BASE_VOCAB, 1),
+                f.getInt(KEY_BASE_DIM, 1),
                 f.getString(KEY_BASE_FINGERPRINT));
         int count = f.getInt(KEY_COUNT, 1);
         if (count > 64) {
@@ -208,21 +224,32 @@ public final class HeadsFile {
         ModelConfig c = model.config();
         String modelPath = model.file().path().toString();
         if (!h.base().architecture().equals(c.architecture())) {
-            throw new GgufException(file, "metadata '" + KEY_BASE_ARCHITECTURE + "'", "heads for architecture '"
-                    + h.base().architecture() + "', but the model " + modelPath + " is '" + c.architecture() + "'");
+            throw new GgufException(
+                    file,
+                    "metadata '" + KEY_BASE_ARCHITECTURE + "'",
+                    "heads for architecture '" + h.base().architecture() + "', but the model " + modelPath + " is '"
+                            + c.architecture() + "'");
         }
         if (h.base().vocab() != c.vocab()) {
-            throw new GgufException(file, "metadata '" + KEY_BASE_VOCAB + "'", "heads for a vocabulary of " + h.base().vocab()
-                    + " tokens, but the model " + modelPath + " has " + c.vocab());
+            throw new GgufException(
+                    file,
+                    "metadata '" + KEY_BASE_VOCAB + "'",
+                    "heads for a vocabulary of " + h.base().vocab() + " tokens, but the model " + modelPath + " has "
+                            + c.vocab());
         }
         if (h.base().dim() != c.dim()) {
-            throw new GgufException(file, "metadata '" + KEY_BASE_DIM + "'", "heads for hidden size " + h.base().dim()
-                    + ", but the model " + modelPath + " has " + c.dim());
+            throw new GgufException(
+                    file,
+                    "metadata '" + KEY_BASE_DIM + "'",
+                    "heads for hidden size " + h.base().dim() + ", but the model " + modelPath + " has " + c.dim());
         }
         String fp = model.fingerprint();
         if (!h.base().fingerprint().equals(fp)) {
-            throw new GgufException(file, "metadata '" + KEY_BASE_FINGERPRINT + "'", "heads made for another model: fingerprint "
-                    + h.base().fingerprint() + ", but the model " + modelPath + " has " + fp);
+            throw new GgufException(
+                    file,
+                    "metadata '" + KEY_BASE_FINGERPRINT + "'",
+                    "heads made for another model: fingerprint " + h.base().fingerprint() + ", but the model "
+                            + modelPath + " has " + fp);
         }
     }
 
@@ -251,8 +278,10 @@ public final class HeadsFile {
 
     private static void requireKind(Header h, Kind want) throws GgufException {
         if (h.kind() != want) {
-            throw new GgufException(h.path().toString(), "general.architecture", "expected '" + want.architecture
-                    + "', found '" + h.kind().architecture + "'");
+            throw new GgufException(
+                    h.path().toString(),
+                    "general.architecture",
+                    "expected '" + want.architecture + "', found '" + h.kind().architecture + "'");
         }
     }
 
@@ -288,8 +317,12 @@ public final class HeadsFile {
             l.gate = matrix(f, e.apply("ffn_gate.weight"));
             l.up = matrix(f, e.apply("ffn_up.weight"));
             l.down = matrix(f, e.apply("ffn_down.weight"));
-            modules[d] = new MtpModules.Module(vector(f, e.apply("hnorm.weight")), vector(f, e.apply("enorm.weight")),
-                    matrix(f, e.apply("proj.weight")), l, vector(f, e.apply("norm.weight")));
+            modules[d] = new MtpModules.Module(
+                    vector(f, e.apply("hnorm.weight")),
+                    vector(f, e.apply("enorm.weight")),
+                    matrix(f, e.apply("proj.weight")),
+                    l,
+                    vector(f, e.apply("norm.weight")));
         }
         return new MtpModules(h, model, modules);
     }
@@ -303,8 +336,11 @@ public final class HeadsFile {
         }
         for (String name : f.tensors().keySet()) {
             if (!want.containsKey(name)) {
-                throw new GgufException(file, "tensor '" + name + "'", "unknown in a " + h.kind().architecture + " file of "
-                        + h.count() + " (expected names like " + layout(h.kind(), 1, c).get(0).name() + ")");
+                throw new GgufException(
+                        file,
+                        "tensor '" + name + "'",
+                        "unknown in a " + h.kind().architecture + " file of " + h.count() + " (expected names like "
+                                + layout(h.kind(), 1, c).get(0).name() + ")");
             }
         }
         for (Expected e : want.values()) {
@@ -312,19 +348,25 @@ public final class HeadsFile {
                 if (e.optional()) {
                     continue;
                 }
-                throw new GgufException(file, "tensor '" + e.name() + "'", "missing (" + KEY_COUNT + " is " + h.count() + ")");
+                throw new GgufException(
+                        file, "tensor '" + e.name() + "'", "missing (" + KEY_COUNT + " is " + h.count() + ")");
             }
             TensorInfo t = f.tensor(e.name());
-            boolean ok = e.vector() ? t.shape().length == 1 && t.shape()[0] == e.cols()
+            boolean ok = e.vector()
+                    ? t.shape().length == 1 && t.shape()[0] == e.cols()
                     : t.shape().length == 2 && t.cols() == e.cols() && t.rows() == e.rows();
             if (!ok) {
-                throw new GgufException(file, "tensor '" + e.name() + "' shape", "expected " + e.shape() + ", found "
-                        + java.util.Arrays.toString(t.shape()));
+                throw new GgufException(
+                        file,
+                        "tensor '" + e.name() + "' shape",
+                        "expected " + e.shape() + ", found " + java.util.Arrays.toString(t.shape()));
             }
             boolean typeOk = e.vector() ? t.type() == GgmlType.F32 : MATRIX_TYPES.contains(t.type());
             if (!typeOk) {
-                throw new GgufException(file, "tensor '" + e.name() + "' type", "found " + t.type() + ", expected "
-                        + (e.vector() ? "F32" : "F32, F16 or BF16"));
+                throw new GgufException(
+                        file,
+                        "tensor '" + e.name() + "' type",
+                        "found " + t.type() + ", expected " + (e.vector() ? "F32" : "F32, F16 or BF16"));
             }
         }
         return want;
@@ -377,8 +419,10 @@ public final class HeadsFile {
                 want.put(e.name(), e);
             }
             w.putString("general.architecture", kind.architecture());
-            w.putString("general.name", kind.name().toLowerCase() + " heads (" + count + ") for " + base.architecture() + " "
-                    + base.dim() + "x" + config.layers());
+            w.putString(
+                    "general.name",
+                    kind.name().toLowerCase() + " heads (" + count + ") for " + base.architecture() + " " + base.dim()
+                            + "x" + config.layers());
             w.putString(KEY_BASE_ARCHITECTURE, base.architecture());
             w.putUint32(KEY_BASE_VOCAB, base.vocab());
             w.putUint32(KEY_BASE_DIM, base.dim());
@@ -389,7 +433,9 @@ public final class HeadsFile {
 
         /** Extra metadata (e.g. training settings), under a key of the caller's. */
         public Writer put(String key, MetadataValue value) {
-            if (key.startsWith("drafthorse.base.") || key.startsWith("drafthorse.heads.") || key.equals("general.architecture")) {
+            if (key.startsWith("drafthorse.base.")
+                    || key.startsWith("drafthorse.heads.")
+                    || key.equals("general.architecture")) {
                 throw new IllegalArgumentException("metadata key '" + key + "' is set by the writer");
             }
             w.put(key, value);
@@ -403,14 +449,15 @@ public final class HeadsFile {
         public Writer matrix(String name, GgmlType type, float[] values) {
             Expected e = expect(name);
             if (e.vector()) {
-                throw new IllegalArgumentException("tensor '" + name + "' is a vector of " + e.cols() + ", not a matrix");
+                throw new IllegalArgumentException(
+                        "tensor '" + name + "' is a vector of " + e.cols() + ", not a matrix");
             }
             if (!MATRIX_TYPES.contains(type)) {
                 throw new IllegalArgumentException("tensor '" + name + "': type must be F32, F16 or BF16, got " + type);
             }
             if (values.length != e.rows() * e.cols()) {
-                throw new IllegalArgumentException("tensor '" + name + "': expected (" + e.rows() + ", " + e.cols() + ") = "
-                        + e.rows() * e.cols() + " values, got " + values.length);
+                throw new IllegalArgumentException("tensor '" + name + "': expected (" + e.rows() + ", " + e.cols()
+                        + ") = " + e.rows() * e.cols() + " values, got " + values.length);
             }
             byte[] data = Quantize.encode(type, values, e.cols());
             tensors.put(name, () -> w.tensor(name, type, new long[] {e.cols(), e.rows()}, data));
@@ -421,10 +468,12 @@ public final class HeadsFile {
         public Writer vector(String name, float[] values) {
             Expected e = expect(name);
             if (!e.vector()) {
-                throw new IllegalArgumentException("tensor '" + name + "' is a (" + e.rows() + ", " + e.cols() + ") matrix, not a vector");
+                throw new IllegalArgumentException(
+                        "tensor '" + name + "' is a (" + e.rows() + ", " + e.cols() + ") matrix, not a vector");
             }
             if (values.length != e.cols()) {
-                throw new IllegalArgumentException("tensor '" + name + "': expected " + e.cols() + " values, got " + values.length);
+                throw new IllegalArgumentException(
+                        "tensor '" + name + "': expected " + e.cols() + " values, got " + values.length);
             }
             byte[] data = Quantize.encode(GgmlType.F32, values, e.cols());
             tensors.put(name, () -> w.tensor(name, GgmlType.F32, new long[] {e.cols()}, data));
@@ -434,8 +483,8 @@ public final class HeadsFile {
         private Expected expect(String name) {
             Expected e = want.get(name);
             if (e == null) {
-                throw new IllegalArgumentException("tensor '" + name + "' is not part of a " + kind.architecture() + " file of "
-                        + count + " (see HeadsFile.layout)");
+                throw new IllegalArgumentException("tensor '" + name + "' is not part of a " + kind.architecture()
+                        + " file of " + count + " (see HeadsFile.layout)");
             }
             return e;
         }

@@ -18,8 +18,8 @@ import dev.drafthorse.kernels.tensor.WeightMatrix;
 public final class MedusaHeads implements Heads {
     private final HeadsFile.Header header;
     private final Model model;
-    private final WeightMatrix[] w;   // (K) each (D, D)
-    private final float[][] b;        // (K, D)
+    private final WeightMatrix[] w; // (K) each (D, D)
+    private final float[][] b; // (K, D)
     private final WeightMatrix[] out; // (K) each (V, D), null: the base model's output matrix
 
     MedusaHeads(HeadsFile.Header header, Model model, WeightMatrix[] w, float[][] b, WeightMatrix[] out) {

@@ -95,8 +95,15 @@ public final class MtpModules implements Heads {
     /** Bytes of weights one module reads per step (its block and projection; the output matrix is shared). */
     public long moduleWeightBytes(int d) {
         ModelWeights.Layer l = modules[d].block();
-        return modules[d].proj().bytes() + l.wq.bytes() + l.wk.bytes() + l.wv.bytes() + l.wo.bytes() + l.gate.bytes()
-                + l.up.bytes() + l.down.bytes() + model.weights().output.bytes();
+        return modules[d].proj().bytes()
+                + l.wq.bytes()
+                + l.wk.bytes()
+                + l.wv.bytes()
+                + l.wo.bytes()
+                + l.gate.bytes()
+                + l.up.bytes()
+                + l.down.bytes()
+                + model.weights().output.bytes();
     }
 
     /** A new per-sequence state: one KV cache per module and the hidden rows not yet consumed. */
@@ -110,14 +117,15 @@ public final class MtpModules implements Heads {
      * 0, 1, … in order each round.
      */
     public final class State {
-        private final KvStore[] kv;       // (D modules) each (positions) keys/values of module d's block
-        private final int[] length;       // (D) exact entries of module d: positions [0, length[d])
+        private final KvStore[] kv; // (D modules) each (positions) keys/values of module d's block
+        private final int[] length; // (D) exact entries of module d: positions [0, length[d])
         private final int maxPositions;
         // Exact inputs of module e not consumed yet: h^e for positions [bufStart[e], bufStart[e] + bufRows[e]).
-        private final float[][] buf;      // (D) each (rows, D)
+        private final float[][] buf; // (D) each (rows, D)
         private final int[] bufStart;
         private final int[] bufRows;
-        // This round's provisional outputs of module d: h^{d+1} for positions [provStart[d], provStart[d] + provRows[d]).
+        // This round's provisional outputs of module d: h^{d+1} for positions [provStart[d], provStart[d] +
+        // provRows[d]).
         private final float[][] prov;
         private final int[] provStart;
         private final int[] provRows;
@@ -128,7 +136,9 @@ public final class MtpModules implements Heads {
             kv = new KvStore[n];
             for (int d = 0; d < n; d++) {
                 int cap = Math.min(maxPositions, 64);
-                kv[d] = type == KvType.F16 ? new F16KvStore(c.kvHeads(), c.headDim(), cap) : new F32KvStore(c.kvHeads(), c.headDim(), cap);
+                kv[d] = type == KvType.F16
+                        ? new F16KvStore(c.kvHeads(), c.headDim(), cap)
+                        : new F32KvStore(c.kvHeads(), c.headDim(), cap);
             }
             length = new int[n];
             buf = new float[n][0];
@@ -177,7 +187,7 @@ public final class MtpModules implements Heads {
         int dim = c.dim();
         int ns = states.size();
         int[] first = new int[ns]; // (S) first position computed
-        int[] rows = new int[ns];  // (S)
+        int[] rows = new int[ns]; // (S)
         int total = 0;
         for (int s = 0; s < ns; s++) {
             State st = states.get(s);
@@ -186,18 +196,20 @@ public final class MtpModules implements Heads {
             first[s] = st.length[d];
             rows[s] = last - first[s] + 1;
             if (rows[s] < 1) {
-                throw new IllegalStateException("module " + d + " has nothing to compute (length " + st.length[d] + ", n " + n + ")");
+                throw new IllegalStateException(
+                        "module " + d + " has nothing to compute (length " + st.length[d] + ", n " + n + ")");
             }
             if (last + 1 > st.maxPositions) {
-                throw new IllegalStateException("sequence of " + (last + 1) + " positions exceeds the MTP cache limit of " + st.maxPositions);
+                throw new IllegalStateException(
+                        "sequence of " + (last + 1) + " positions exceeds the MTP cache limit of " + st.maxPositions);
             }
             total += rows[s];
         }
         final int nRows = total;
         // Inputs: [RMSNorm(h; hnorm) ; RMSNorm(emb; enorm)] per row.
         Module m = modules[d];
-        float[] in = new float[nRows * 2 * dim];      // (N, 2D)
-        int[] pos = new int[nRows];                   // (N) RoPE position of each row
+        float[] in = new float[nRows * 2 * dim]; // (N, 2D)
+        int[] pos = new int[nRows]; // (N) RoPE position of each row
         float[] emb = new float[dim];
         int r = 0;
         for (int s = 0; s < ns; s++) {
@@ -210,7 +222,8 @@ public final class MtpModules implements Heads {
                 int srcRow;
                 if (j < st.bufStart[d] + st.bufRows[d]) {
                     if (j < st.bufStart[d]) {
-                        throw new IllegalStateException("module " + d + ": hidden state of position " + j + " was dropped");
+                        throw new IllegalStateException(
+                                "module " + d + ": hidden state of position " + j + " was dropped");
                     }
                     src = st.buf[d];
                     srcRow = j - st.bufStart[d];
@@ -219,7 +232,9 @@ public final class MtpModules implements Heads {
                     srcRow = j - st.provStart[d - 1];
                 } else {
                     throw new IllegalStateException("module " + d + ": no input for position " + j
-                            + (d == 0 ? " (the base model's hidden state was not committed)" : " (module " + (d - 1) + " did not run)"));
+                            + (d == 0
+                                    ? " (the base model's hidden state was not committed)"
+                                    : " (module " + (d - 1) + " did not run)"));
                 }
                 rmsnorm(src, srcRow * dim, m.hnorm(), in, r * 2 * dim, dim);
                 int ti = j + d + 1;
@@ -288,14 +303,15 @@ public final class MtpModules implements Heads {
      * x += Wdown·(SiLU(Wgate·m) ⊙ Wup·m). Sequence s's rows are positions [first[s], first[s] + rows[s]) of
      * its own store, which receives their keys and values.
      */
-    private void block(ModelWeights.Layer lw, float[] x, int n, int[] pos, List<KvStore> stores, int[] first, int[] rows) {
+    private void block(
+            ModelWeights.Layer lw, float[] x, int n, int[] pos, List<KvStore> stores, int[] first, int[] rows) {
         int d = c.dim();
         Parallel par = model.parallel();
-        float[] xb = new float[n * d];          // (N, D)
-        float[] q = new float[n * c.qDim()];    // (N, H·Hd)
-        float[] k = new float[n * c.kvDim()];   // (N, KvH·Hd)
-        float[] v = new float[n * c.kvDim()];   // (N, KvH·Hd)
-        float[] att = new float[n * c.qDim()];  // (N, H·Hd)
+        float[] xb = new float[n * d]; // (N, D)
+        float[] q = new float[n * c.qDim()]; // (N, H·Hd)
+        float[] k = new float[n * c.kvDim()]; // (N, KvH·Hd)
+        float[] v = new float[n * c.kvDim()]; // (N, KvH·Hd)
+        float[] att = new float[n * c.qDim()]; // (N, H·Hd)
         for (int i = 0; i < n; i++) {
             rmsnorm(x, i * d, lw.attnNorm, xb, i * d, d);
         }
@@ -342,7 +358,7 @@ public final class MtpModules implements Heads {
             rmsnorm(x, i * d, lw.ffnNorm, xb, i * d, d);
         }
         float[] gate = new float[n * c.ffn()]; // (N, F)
-        float[] up = new float[n * c.ffn()];   // (N, F)
+        float[] up = new float[n * c.ffn()]; // (N, F)
         Matmul.matmul(lw.gate, xb, n, gate, par);
         Matmul.matmul(lw.up, xb, n, up, par);
         for (int i = 0; i < gate.length; i++) {

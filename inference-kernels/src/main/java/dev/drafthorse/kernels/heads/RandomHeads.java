@@ -21,10 +21,12 @@ public final class RandomHeads {
      * @param ownOutput Medusa only: give every head its own output matrix (else heads share the model's)
      * @param seed weight seed
      */
-    public static void write(Model base, HeadsFile.Kind kind, int count, GgmlType type, boolean ownOutput, long seed, Path out)
+    public static void write(
+            Model base, HeadsFile.Kind kind, int count, GgmlType type, boolean ownOutput, long seed, Path out)
             throws IOException {
         if (ownOutput && kind != HeadsFile.Kind.MEDUSA) {
-            throw new IllegalArgumentException("own output matrices are for Medusa heads only (MTP modules share the model's)");
+            throw new IllegalArgumentException(
+                    "own output matrices are for Medusa heads only (MTP modules share the model's)");
         }
         Random rnd = new Random(seed);
         String precision = type == GgmlType.F32 ? "f32" : type == GgmlType.F16 ? "f16" : "bf16";

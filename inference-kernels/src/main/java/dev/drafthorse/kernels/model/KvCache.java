@@ -28,7 +28,8 @@ public final class KvCache {
         int cap = Math.max(1, Math.min(initialCapacity, maxPositions));
         layers = new KvStore[config.layers()];
         for (int i = 0; i < layers.length; i++) {
-            layers[i] = type == KvType.F16 ? new F16KvStore(config.kvHeads(), config.headDim(), cap)
+            layers[i] = type == KvType.F16
+                    ? new F16KvStore(config.kvHeads(), config.headDim(), cap)
                     : new F32KvStore(config.kvHeads(), config.headDim(), cap);
         }
     }
@@ -53,7 +54,8 @@ public final class KvCache {
     void reserve(int n) {
         int need = length + n;
         if (need > maxPositions) {
-            throw new IllegalStateException("sequence of " + need + " positions exceeds the KV cache limit of " + maxPositions);
+            throw new IllegalStateException(
+                    "sequence of " + need + " positions exceeds the KV cache limit of " + maxPositions);
         }
         for (KvStore s : layers) {
             if (s.capacity() < need) {
@@ -87,8 +89,8 @@ public final class KvCache {
         }
         for (int j = 0; j < keep.length; j++) {
             if (keep[j] < 0 || (j > 0 && keep[j] <= keep[j - 1]) || base + keep[j] >= length) {
-                throw new IllegalArgumentException("keep[" + j + "] = " + keep[j] + ": offsets must increase strictly and stay below "
-                        + (length - base));
+                throw new IllegalArgumentException("keep[" + j + "] = " + keep[j]
+                        + ": offsets must increase strictly and stay below " + (length - base));
             }
         }
         int j = 0;
@@ -117,7 +119,8 @@ public final class KvCache {
             throw new IllegalArgumentException("KV caches of different models or types");
         }
         if (srcPos < 0 || srcPos + n > src.length) {
-            throw new IllegalArgumentException("positions [" + srcPos + ", " + (srcPos + n) + ") beyond the source's " + src.length);
+            throw new IllegalArgumentException(
+                    "positions [" + srcPos + ", " + (srcPos + n) + ") beyond the source's " + src.length);
         }
         reserve(n);
         for (int i = 0; i < layers.length; i++) {

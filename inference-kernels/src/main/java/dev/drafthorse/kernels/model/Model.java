@@ -5,7 +5,6 @@ import dev.drafthorse.kernels.attention.TiledAttention;
 import dev.drafthorse.kernels.gguf.GgufFile;
 import dev.drafthorse.kernels.tensor.Matmul;
 import dev.drafthorse.kernels.tensor.Parallel;
-import dev.drafthorse.kernels.tensor.WeightMatrix;
 import dev.drafthorse.kernels.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -49,7 +48,7 @@ public final class Model {
     private final Tokenizer tokenizer;
     private final Parallel par;
     private final TiledAttention attention = new TiledAttention();
-    private final float[] ropeFreqs;    // (ropeDims/2) angular frequency of each rotated pair, global layers
+    private final float[] ropeFreqs; // (ropeDims/2) angular frequency of each rotated pair, global layers
     private final float[] ropeFreqsSwa; // (ropeDims/2) the same for sliding layers; ropeFreqs itself when equal
     private Scratch scratch; // grown on demand
 
@@ -61,7 +60,8 @@ public final class Model {
         this.par = par;
         ropeFreqs = ropeFreqs(config.ropeBase(), config.ropeLinearFactor());
         boolean local = config.slidingWindow() > 0
-                && (config.ropeBaseSwa() != config.ropeBase() || config.ropeLinearFactorSwa() != config.ropeLinearFactor());
+                && (config.ropeBaseSwa() != config.ropeBase()
+                        || config.ropeLinearFactorSwa() != config.ropeLinearFactor());
         ropeFreqsSwa = local ? ropeFreqs(config.ropeBaseSwa(), config.ropeLinearFactorSwa()) : ropeFreqs;
     }
 
@@ -151,7 +151,13 @@ public final class Model {
     public long weightBytes() {
         long b = weights.output.bytes();
         for (ModelWeights.Layer l : weights.layers) {
-            b += l.wq.bytes() + l.wk.bytes() + l.wv.bytes() + l.wo.bytes() + l.gate.bytes() + l.up.bytes() + l.down.bytes();
+            b += l.wq.bytes()
+                    + l.wk.bytes()
+                    + l.wv.bytes()
+                    + l.wo.bytes()
+                    + l.gate.bytes()
+                    + l.up.bytes()
+                    + l.down.bytes();
         }
         return b;
     }
@@ -251,7 +257,8 @@ public final class Model {
             w.rowOf[si] = r;
             w.masks[si] = s.mask() != null ? s.mask() : AttentionMask.causal(slot0);
             w.windowMasks[si] = c.slidingWindow() > 0
-                    ? AttentionMask.slidingWindow(w.masks[si], c.slidingWindow(), w.posOf, r, t, slot0) : null;
+                    ? AttentionMask.slidingWindow(w.masks[si], c.slidingWindow(), w.posOf, r, t, slot0)
+                    : null;
             r += t;
         }
 
@@ -502,26 +509,26 @@ public final class Model {
     /** Activation buffers for up to {@code rows} new positions, reused across passes. */
     private final class Scratch {
         final int rows;
-        final int[] tokenOf;          // (N) token of each row
-        final int[] posOf;            // (N) RoPE position of each row
-        final int[] rowOf;            // (B) first row of each step
-        final AttentionMask[] masks;  // (B) each step's mask
+        final int[] tokenOf; // (N) token of each row
+        final int[] posOf; // (N) RoPE position of each row
+        final int[] rowOf; // (B) first row of each step
+        final AttentionMask[] masks; // (B) each step's mask
         final AttentionMask[] windowMasks; // (B) the same within the sliding window, or null
-        final float[] x;              // (N, D) residual stream
-        final float[] xb;             // (N, D) normalized input / block output
-        final float[] q;              // (N, H·Hd)
-        final float[] k;              // (N, KvH·Hd)
-        final float[] v;              // (N, KvH·Hd)
-        final float[][] qkvOut;       // {q, k, v}, the outputs of one fused product
-        final float[] att;            // (N, H·Hd)
-        final float[] gate;           // (N, F)
-        final float[] up;             // (N, F)
-        final float[][] gateUpOut;    // {gate, up}
-        final float[] cos;            // (N, ropeDims/2)
-        final float[] sin;            // (N, ropeDims/2)
-        final float[] cosSwa;         // (N, ropeDims/2) of the sliding layers' RoPE, or null when it is the same
-        final float[] sinSwa;         // (N, ropeDims/2) or null
-        final float[] sel;            // (N, D) output-normed rows that get logits
+        final float[] x; // (N, D) residual stream
+        final float[] xb; // (N, D) normalized input / block output
+        final float[] q; // (N, H·Hd)
+        final float[] k; // (N, KvH·Hd)
+        final float[] v; // (N, KvH·Hd)
+        final float[][] qkvOut; // {q, k, v}, the outputs of one fused product
+        final float[] att; // (N, H·Hd)
+        final float[] gate; // (N, F)
+        final float[] up; // (N, F)
+        final float[][] gateUpOut; // {gate, up}
+        final float[] cos; // (N, ropeDims/2)
+        final float[] sin; // (N, ropeDims/2)
+        final float[] cosSwa; // (N, ropeDims/2) of the sliding layers' RoPE, or null when it is the same
+        final float[] sinSwa; // (N, ropeDims/2) or null
+        final float[] sel; // (N, D) output-normed rows that get logits
         private float[] logits = new float[0]; // (rows, V) logits of several steps, grown on demand
 
         Scratch(int rows, int steps) {

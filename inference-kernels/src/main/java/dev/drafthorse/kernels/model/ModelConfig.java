@@ -43,19 +43,77 @@ import java.util.Set;
  * @param ropeBaseSwa RoPE base of the sliding layers
  * @param ropeLinearFactorSwa linear RoPE scaling of the sliding layers
  */
-public record ModelConfig(String architecture, int dim, int layers, int heads, int kvHeads, int headDim, int ffn, int vocab,
-        int contextLength, float rmsEps, float ropeBase, int ropeDims, boolean ropeNeox, float ropeLinearFactor,
-        float embedScale, boolean qkNorm, boolean postNorms, Activation activation, float attnScale, float attnSoftcap,
-        float finalSoftcap, int slidingWindow, int slidingPattern, float ropeBaseSwa, float ropeLinearFactorSwa) {
+public record ModelConfig(
+        String architecture,
+        int dim,
+        int layers,
+        int heads,
+        int kvHeads,
+        int headDim,
+        int ffn,
+        int vocab,
+        int contextLength,
+        float rmsEps,
+        float ropeBase,
+        int ropeDims,
+        boolean ropeNeox,
+        float ropeLinearFactor,
+        float embedScale,
+        boolean qkNorm,
+        boolean postNorms,
+        Activation activation,
+        float attnScale,
+        float attnSoftcap,
+        float finalSoftcap,
+        int slidingWindow,
+        int slidingPattern,
+        float ropeBaseSwa,
+        float ropeLinearFactorSwa) {
 
     /** Architectures with a forward pass here. */
     public static final Set<String> SUPPORTED = Set.of("llama", "qwen2", "qwen3", "gemma2", "gemma3", "phi3");
 
     /** A Llama-style block (no extra features): the shape of {@link RandomModel}s and of tests. */
-    public ModelConfig(String architecture, int dim, int layers, int heads, int kvHeads, int headDim, int ffn, int vocab,
-            int contextLength, float rmsEps, float ropeBase, int ropeDims, boolean ropeNeox, float ropeLinearFactor) {
-        this(architecture, dim, layers, heads, kvHeads, headDim, ffn, vocab, contextLength, rmsEps, ropeBase, ropeDims, ropeNeox,
-                ropeLinearFactor, 1f, false, false, Activation.SILU, (float) (1.0 / Math.sqrt(headDim)), 0f, 0f, 0, 1, ropeBase,
+    public ModelConfig(
+            String architecture,
+            int dim,
+            int layers,
+            int heads,
+            int kvHeads,
+            int headDim,
+            int ffn,
+            int vocab,
+            int contextLength,
+            float rmsEps,
+            float ropeBase,
+            int ropeDims,
+            boolean ropeNeox,
+            float ropeLinearFactor) {
+        this(
+                architecture,
+                dim,
+                layers,
+                heads,
+                kvHeads,
+                headDim,
+                ffn,
+                vocab,
+                contextLength,
+                rmsEps,
+                ropeBase,
+                ropeDims,
+                ropeNeox,
+                ropeLinearFactor,
+                1f,
+                false,
+                false,
+                Activation.SILU,
+                (float) (1.0 / Math.sqrt(headDim)),
+                0f,
+                0f,
+                0,
+                1,
+                ropeBase,
                 ropeLinearFactor);
     }
 
@@ -63,24 +121,33 @@ public record ModelConfig(String architecture, int dim, int layers, int heads, i
         String file = f.path().toString();
         String arch = f.getString("general.architecture");
         if (!SUPPORTED.contains(arch)) {
-            throw new GgufException(file, "general.architecture", "unsupported architecture '" + arch + "' (supported: "
-                    + String.join(", ", new java.util.TreeSet<>(SUPPORTED)) + ")");
+            throw new GgufException(
+                    file,
+                    "general.architecture",
+                    "unsupported architecture '" + arch + "' (supported: "
+                            + String.join(", ", new java.util.TreeSet<>(SUPPORTED)) + ")");
         }
         String p = arch + ".";
         int dim = f.getInt(p + "embedding_length", 1);
         int layers = f.getInt(p + "block_count", 1);
         if (f.has(p + "expert_count") && f.getLong(p + "expert_count") > 0) {
-            throw new GgufException(file, p + "expert_count", "mixture-of-experts models are not supported (found "
-                    + f.getLong(p + "expert_count") + " experts)");
+            throw new GgufException(
+                    file,
+                    p + "expert_count",
+                    "mixture-of-experts models are not supported (found " + f.getLong(p + "expert_count")
+                            + " experts)");
         }
         int heads = f.getInt(p + "attention.head_count", 1);
         int kvHeads = f.getInt(p + "attention.head_count_kv", 1, heads);
         if (heads % kvHeads != 0) {
-            throw new GgufException(file, p + "attention.head_count_kv", kvHeads + " does not divide head_count " + heads);
+            throw new GgufException(
+                    file, p + "attention.head_count_kv", kvHeads + " does not divide head_count " + heads);
         }
         if (dim % heads != 0 && !f.has(p + "attention.key_length")) {
-            throw new GgufException(file, p + "attention.head_count", heads + " does not divide embedding_length " + dim
-                    + " and no key_length is given");
+            throw new GgufException(
+                    file,
+                    p + "attention.head_count",
+                    heads + " does not divide embedding_length " + dim + " and no key_length is given");
         }
         int headDim = f.getInt(p + "attention.key_length", 1, dim / heads);
         if (f.has(p + "attention.value_length") && f.getInt(p + "attention.value_length", 1) != headDim) {
@@ -100,22 +167,28 @@ public record ModelConfig(String architecture, int dim, int layers, int heads, i
         requirePositiveFinite(file, p + "rope.freq_base", base);
         int ropeDims = f.getInt(p + "rope.dimension_count", 2, headDim);
         if (ropeDims > headDim || ropeDims % 2 != 0) {
-            throw new GgufException(file, p + "rope.dimension_count", ropeDims + " must be even and at most the head size " + headDim);
+            throw new GgufException(
+                    file, p + "rope.dimension_count", ropeDims + " must be even and at most the head size " + headDim);
         }
         if (arch.equals("llama") && ropeDims != headDim) {
-            throw new GgufException(file, p + "rope.dimension_count", ropeDims + " differs from the head size " + headDim
-                    + " (llama rotates whole heads)");
+            throw new GgufException(
+                    file,
+                    p + "rope.dimension_count",
+                    ropeDims + " differs from the head size " + headDim + " (llama rotates whole heads)");
         }
         float linear = 1f;
         String scaling = f.getString(p + "rope.scaling.type", "linear");
-        float factor = f.has(p + "rope.scaling.factor") ? f.getFloat(p + "rope.scaling.factor") : f.getFloat(p + "rope.scale_linear", 0f);
+        float factor = f.has(p + "rope.scaling.factor")
+                ? f.getFloat(p + "rope.scaling.factor")
+                : f.getFloat(p + "rope.scale_linear", 0f);
         switch (scaling) {
-            case "none" -> { }
+            case "none" -> {}
             case "linear" -> linear = factor == 0f ? 1f : factor;
             default -> {
                 // Llama 3.1's "llama3" scaling arrives as a rope_freqs tensor, read by the weights.
                 if (!f.hasTensor("rope_freqs.weight")) {
-                    throw new GgufException(file, p + "rope.scaling.type", "unsupported RoPE scaling '" + scaling + "'");
+                    throw new GgufException(
+                            file, p + "rope.scaling.type", "unsupported RoPE scaling '" + scaling + "'");
                 }
             }
         }
@@ -123,8 +196,10 @@ public record ModelConfig(String architecture, int dim, int layers, int heads, i
             throw new GgufException(file, p + "rope.scaling.factor", "must be positive and finite, found " + linear);
         }
         if (f.has(p + "rope.scaling.attn_factor") && f.getFloat(p + "rope.scaling.attn_factor") != 1f) {
-            throw new GgufException(file, p + "rope.scaling.attn_factor", "RoPE attention factor "
-                    + f.getFloat(p + "rope.scaling.attn_factor") + " is not supported");
+            throw new GgufException(
+                    file,
+                    p + "rope.scaling.attn_factor",
+                    "RoPE attention factor " + f.getFloat(p + "rope.scaling.attn_factor") + " is not supported");
         }
 
         // Features by architecture, with llama.cpp's defaults; the keys that set them are read the same way.
@@ -144,8 +219,11 @@ public record ModelConfig(String architecture, int dim, int layers, int heads, i
             case "phi3" -> {
                 // phi3.attention.sliding_window is read and then ignored by llama.cpp ("Phi SWA is disabled").
                 if (heads * headDim != dim) {
-                    throw new GgufException(file, p + "attention.head_count", "phi3 needs head_count × head size = embedding_length, found "
-                            + heads + " × " + headDim + " ≠ " + dim);
+                    throw new GgufException(
+                            file,
+                            p + "attention.head_count",
+                            "phi3 needs head_count × head size = embedding_length, found " + heads + " × " + headDim
+                                    + " ≠ " + dim);
                 }
             }
             case "gemma2", "gemma3" -> {
@@ -171,7 +249,9 @@ public record ModelConfig(String architecture, int dim, int layers, int heads, i
                         baseSwa = f.getFloat(p + "rope.freq_base_swa", 10000f);
                         linearSwa = 1f; // RoPE scaling applies to the global layers only
                         if (f.has(p + "final_logit_softcapping")) {
-                            throw new GgufException(file, p + "final_logit_softcapping",
+                            throw new GgufException(
+                                    file,
+                                    p + "final_logit_softcapping",
                                     "a final soft-cap on a gemma3 model with sliding-window layers is not supported");
                         }
                     } else {
@@ -180,12 +260,35 @@ public record ModelConfig(String architecture, int dim, int layers, int heads, i
                     }
                 }
             }
-            default -> { }
+            default -> {}
         }
         requirePositiveFinite(file, p + "rope.freq_base_swa", baseSwa);
-        return new ModelConfig(arch, dim, layers, heads, kvHeads, headDim, ffn, vocab, ctx, eps, base, ropeDims,
-                !arch.equals("llama"), linear, embedScale, qkNorm, postNorms, act, attnScale, attnSoftcap, finalSoftcap, window,
-                pattern, baseSwa, linearSwa);
+        return new ModelConfig(
+                arch,
+                dim,
+                layers,
+                heads,
+                kvHeads,
+                headDim,
+                ffn,
+                vocab,
+                ctx,
+                eps,
+                base,
+                ropeDims,
+                !arch.equals("llama"),
+                linear,
+                embedScale,
+                qkNorm,
+                postNorms,
+                act,
+                attnScale,
+                attnSoftcap,
+                finalSoftcap,
+                window,
+                pattern,
+                baseSwa,
+                linearSwa);
     }
 
     private static void requirePositiveFinite(String file, String key, float v) throws GgufException {
@@ -217,8 +320,11 @@ public record ModelConfig(String architecture, int dim, int layers, int heads, i
             }
         }
         if (stored != layers) {
-            throw new GgufException(file, key, layers + " blocks declared, but the file stores " + stored
-                    + (stored == 0 ? "" : " (blk.0 … blk." + (stored - 1) + ")"));
+            throw new GgufException(
+                    file,
+                    key,
+                    layers + " blocks declared, but the file stores " + stored
+                            + (stored == 0 ? "" : " (blk.0 … blk." + (stored - 1) + ")"));
         }
     }
 
@@ -289,7 +395,12 @@ public record ModelConfig(String architecture, int dim, int layers, int heads, i
      * embeddings): the block that MTP modules copy and the head trainer reproduces.
      */
     public boolean llamaBlock() {
-        return embedScale == 1f && !qkNorm && !postNorms && activation == Activation.SILU && attnSoftcap == 0f
-                && finalSoftcap == 0f && slidingWindow == 0;
+        return embedScale == 1f
+                && !qkNorm
+                && !postNorms
+                && activation == Activation.SILU
+                && attnSoftcap == 0f
+                && finalSoftcap == 0f
+                && slidingWindow == 0;
     }
 }

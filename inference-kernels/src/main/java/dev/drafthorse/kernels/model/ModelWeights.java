@@ -22,31 +22,31 @@ import java.util.TreeSet;
  */
 public final class ModelWeights {
     public final WeightMatrix tokenEmbedding; // (V, D)
-    public final float[] outputNorm;          // (D)
-    public final WeightMatrix output;         // (V, D), the embedding itself when tied
-    public final float[] ropeFreqFactors;     // (ropeDims/2) or null: Llama 3.1 scaling divides each frequency
+    public final float[] outputNorm; // (D)
+    public final WeightMatrix output; // (V, D), the embedding itself when tied
+    public final float[] ropeFreqFactors; // (ropeDims/2) or null: Llama 3.1 scaling divides each frequency
     public final Layer[] layers;
 
     /** One transformer block. Optional parts are null when the architecture has none. */
     public static final class Layer {
-        public float[] attnNorm;     // (D)
-        public WeightMatrix wq;      // (H·Hd, D)
-        public WeightMatrix wk;      // (KvH·Hd, D)
-        public WeightMatrix wv;      // (KvH·Hd, D)
-        public float[] bq;           // (H·Hd) or null (qwen2 has q/k/v biases)
-        public float[] bk;           // (KvH·Hd) or null
-        public float[] bv;           // (KvH·Hd) or null
-        public float[] qNorm;        // (Hd) or null: per-head RMSNorm of the queries (qwen3, gemma3)
-        public float[] kNorm;        // (Hd) or null: per-head RMSNorm of the keys
-        public WeightMatrix wo;      // (D, H·Hd)
+        public float[] attnNorm; // (D)
+        public WeightMatrix wq; // (H·Hd, D)
+        public WeightMatrix wk; // (KvH·Hd, D)
+        public WeightMatrix wv; // (KvH·Hd, D)
+        public float[] bq; // (H·Hd) or null (qwen2 has q/k/v biases)
+        public float[] bk; // (KvH·Hd) or null
+        public float[] bv; // (KvH·Hd) or null
+        public float[] qNorm; // (Hd) or null: per-head RMSNorm of the queries (qwen3, gemma3)
+        public float[] kNorm; // (Hd) or null: per-head RMSNorm of the keys
+        public WeightMatrix wo; // (D, H·Hd)
         public float[] postAttnNorm; // (D) or null: RMSNorm of the attention output (gemma)
-        public float[] ffnNorm;      // (D)
-        public WeightMatrix gate;    // (F, D)
-        public WeightMatrix up;      // (F, D)
-        public WeightMatrix down;    // (D, F)
-        public float[] postFfnNorm;  // (D) or null: RMSNorm of the FFN output (gemma)
-        WeightMatrix[] qkv;          // {wq, wk, wv}: one parallel product, built once
-        WeightMatrix[] gateUp;       // {gate, up}
+        public float[] ffnNorm; // (D)
+        public WeightMatrix gate; // (F, D)
+        public WeightMatrix up; // (F, D)
+        public WeightMatrix down; // (D, F)
+        public float[] postFfnNorm; // (D) or null: RMSNorm of the FFN output (gemma)
+        WeightMatrix[] qkv; // {wq, wk, wv}: one parallel product, built once
+        WeightMatrix[] gateUp; // {gate, up}
 
         /** The fused-product arrays of the forward pass; called once the matrices are set. */
         void fuse() {
@@ -112,9 +112,13 @@ public final class ModelWeights {
             String why = first.startsWith("rope_factors") || first.contains(".rope_factors")
                     ? "LongRoPE factors (Phi-3 128k, Phi-3.5) are not supported"
                     : "the " + c.architecture() + " architecture does not use it";
-            throw new GgufException(f.path().toString(), "tensor '" + first + "'", why + " (" + unused.size()
-                    + " unused tensor" + (unused.size() == 1 ? "" : "s") + ": " + String.join(", ", unused.stream().limit(5).toList())
-                    + (unused.size() > 5 ? ", …" : "") + ")");
+            throw new GgufException(
+                    f.path().toString(),
+                    "tensor '" + first + "'",
+                    why + " (" + unused.size()
+                            + " unused tensor" + (unused.size() == 1 ? "" : "s") + ": "
+                            + String.join(", ", unused.stream().limit(5).toList())
+                            + (unused.size() > 5 ? ", …" : "") + ")");
         }
     }
 
@@ -167,12 +171,16 @@ public final class ModelWeights {
     private static TensorInfo checked(GgufFile f, String name, int rows, int cols) throws GgufException {
         TensorInfo t = f.tensor(name);
         if (t.shape().length != 2 || t.cols() != cols || t.rows() != rows) {
-            throw new GgufException(f.path().toString(), "tensor '" + name + "' shape", "expected [" + cols + ", " + rows
-                    + "], found " + java.util.Arrays.toString(t.shape()));
+            throw new GgufException(
+                    f.path().toString(),
+                    "tensor '" + name + "' shape",
+                    "expected [" + cols + ", " + rows + "], found " + java.util.Arrays.toString(t.shape()));
         }
         if (!t.type().supported()) {
-            throw new GgufException(f.path().toString(), "tensor '" + name + "' type", "unsupported tensor type " + t.type()
-                    + " (supported: " + GgmlType.supportedNames() + ")");
+            throw new GgufException(
+                    f.path().toString(),
+                    "tensor '" + name + "' type",
+                    "unsupported tensor type " + t.type() + " (supported: " + GgmlType.supportedNames() + ")");
         }
         return t;
     }
@@ -181,11 +189,14 @@ public final class ModelWeights {
     static float[] vector(GgufFile f, String name, int n) throws GgufException {
         TensorInfo t = f.tensor(name);
         if (t.elements() != n || t.shape().length != 1) {
-            throw new GgufException(f.path().toString(), "tensor '" + name + "' shape", "expected [" + n + "], found "
-                    + java.util.Arrays.toString(t.shape()));
+            throw new GgufException(
+                    f.path().toString(),
+                    "tensor '" + name + "' shape",
+                    "expected [" + n + "], found " + java.util.Arrays.toString(t.shape()));
         }
         if (!t.type().supported()) {
-            throw new GgufException(f.path().toString(), "tensor '" + name + "' type", "unsupported tensor type " + t.type());
+            throw new GgufException(
+                    f.path().toString(), "tensor '" + name + "' type", "unsupported tensor type " + t.type());
         }
         float[] out = new float[n];
         WeightMatrix.of(t.type(), f.data(name), 1, n).row(0, out, 0);
@@ -199,7 +210,11 @@ public final class ModelWeights {
             counts.merge(t.type(), 1, Integer::sum);
         }
         StringBuilder sb = new StringBuilder();
-        counts.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append(" (").append(v).append(')'));
+        counts.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ")
+                .append(k)
+                .append(" (")
+                .append(v)
+                .append(')'));
         return sb.toString();
     }
 }

@@ -30,15 +30,26 @@ import java.util.Random;
  * @param tiedOutput true to reuse the embedding as the output matrix
  * @param seed weight seed
  */
-public record RandomModel(String architecture, int dim, int layers, int heads, int kvHeads, int ffn, int vocab, int context,
-        GgmlType type, boolean tiedOutput, long seed) {
+public record RandomModel(
+        String architecture,
+        int dim,
+        int layers,
+        int heads,
+        int kvHeads,
+        int ffn,
+        int vocab,
+        int context,
+        GgmlType type,
+        boolean tiedOutput,
+        long seed) {
 
     public RandomModel {
         if (vocab < 259) {
             throw new IllegalArgumentException("vocab must be >= 259 (specials and byte tokens), got " + vocab);
         }
         if (dim % heads != 0 || heads % kvHeads != 0) {
-            throw new IllegalArgumentException("dim must divide into heads and heads into kv-heads: " + dim + "/" + heads + "/" + kvHeads);
+            throw new IllegalArgumentException(
+                    "dim must divide into heads and heads into kv-heads: " + dim + "/" + heads + "/" + kvHeads);
         }
     }
 
@@ -84,15 +95,31 @@ public record RandomModel(String architecture, int dim, int layers, int heads, i
         putVocabulary(w, vocab);
 
         float std = (float) (1.0 / Math.sqrt(dim));
-        w.tensor("token_embd.weight", type, new long[] {dim, vocab}, Quantize.encode(type, gaussian(rnd, vocab * dim, 1f), dim));
-        w.tensor("output_norm.weight", GgmlType.F32, new long[] {dim}, Quantize.encode(GgmlType.F32, norm(rnd, dim), dim));
+        w.tensor(
+                "token_embd.weight",
+                type,
+                new long[] {dim, vocab},
+                Quantize.encode(type, gaussian(rnd, vocab * dim, 1f), dim));
+        w.tensor(
+                "output_norm.weight",
+                GgmlType.F32,
+                new long[] {dim},
+                Quantize.encode(GgmlType.F32, norm(rnd, dim), dim));
         if (!tiedOutput) {
-            w.tensor("output.weight", type, new long[] {dim, vocab}, Quantize.encode(type, gaussian(rnd, vocab * dim, std), dim));
+            w.tensor(
+                    "output.weight",
+                    type,
+                    new long[] {dim, vocab},
+                    Quantize.encode(type, gaussian(rnd, vocab * dim, std), dim));
         }
         int kvDim = kvHeads * headDim;
         for (int l = 0; l < layers; l++) {
             String p = "blk." + l + ".";
-            w.tensor(p + "attn_norm.weight", GgmlType.F32, new long[] {dim}, Quantize.encode(GgmlType.F32, norm(rnd, dim), dim));
+            w.tensor(
+                    p + "attn_norm.weight",
+                    GgmlType.F32,
+                    new long[] {dim},
+                    Quantize.encode(GgmlType.F32, norm(rnd, dim), dim));
             if (a.equals("phi3")) {
                 matrix(w, rnd, p + "attn_qkv.weight", dim + 2 * kvDim, dim, std);
             } else {
@@ -105,15 +132,31 @@ public record RandomModel(String architecture, int dim, int layers, int heads, i
                 vector(w, rnd, p + "attn_k_norm.weight", headDim);
             }
             if (a.equals("qwen2")) {
-                w.tensor(p + "attn_q.bias", GgmlType.F32, new long[] {dim}, Quantize.encode(GgmlType.F32, gaussian(rnd, dim, 0.1f), dim));
-                w.tensor(p + "attn_k.bias", GgmlType.F32, new long[] {kvDim}, Quantize.encode(GgmlType.F32, gaussian(rnd, kvDim, 0.1f), kvDim));
-                w.tensor(p + "attn_v.bias", GgmlType.F32, new long[] {kvDim}, Quantize.encode(GgmlType.F32, gaussian(rnd, kvDim, 0.1f), kvDim));
+                w.tensor(
+                        p + "attn_q.bias",
+                        GgmlType.F32,
+                        new long[] {dim},
+                        Quantize.encode(GgmlType.F32, gaussian(rnd, dim, 0.1f), dim));
+                w.tensor(
+                        p + "attn_k.bias",
+                        GgmlType.F32,
+                        new long[] {kvDim},
+                        Quantize.encode(GgmlType.F32, gaussian(rnd, kvDim, 0.1f), kvDim));
+                w.tensor(
+                        p + "attn_v.bias",
+                        GgmlType.F32,
+                        new long[] {kvDim},
+                        Quantize.encode(GgmlType.F32, gaussian(rnd, kvDim, 0.1f), kvDim));
             }
             matrix(w, rnd, p + "attn_output.weight", dim, dim, std);
             if (gemma) {
                 vector(w, rnd, p + "post_attention_norm.weight", dim);
             }
-            w.tensor(p + "ffn_norm.weight", GgmlType.F32, new long[] {dim}, Quantize.encode(GgmlType.F32, norm(rnd, dim), dim));
+            w.tensor(
+                    p + "ffn_norm.weight",
+                    GgmlType.F32,
+                    new long[] {dim},
+                    Quantize.encode(GgmlType.F32, norm(rnd, dim), dim));
             if (a.equals("phi3")) {
                 matrix(w, rnd, p + "ffn_up.weight", 2 * ffn, dim, std); // gate rows, then up rows
             } else {

@@ -16,7 +16,11 @@ import dev.drafthorse.kernels.attention.AttentionMask;
 public record Step(KvCache cache, int[] tokens, int[] positions, AttentionMask mask, Logits logits) {
 
     /** Rows whose logits the pass computes. */
-    public enum Logits { NONE, LAST, ALL }
+    public enum Logits {
+        NONE,
+        LAST,
+        ALL
+    }
 
     public static Step causal(KvCache cache, int[] tokens, Logits logits) {
         return new Step(cache, tokens, null, null, logits);

@@ -15,8 +15,8 @@ import java.util.List;
  * @param contextSize positions the sequence may hold, prompt included; 0 means prompt + maxNewTokens (as
  *     llama.cpp's llama-simple does). It may exceed the trained context length: RoPE extends, quality may not.
  */
-public record GenerationOptions(int maxNewTokens, SamplerOptions sampler, List<String> stop, KvType kvType, int prefillChunk,
-        int contextSize) {
+public record GenerationOptions(
+        int maxNewTokens, SamplerOptions sampler, List<String> stop, KvType kvType, int prefillChunk, int contextSize) {
 
     public GenerationOptions {
         if (maxNewTokens < 0) {
@@ -31,7 +31,8 @@ public record GenerationOptions(int maxNewTokens, SamplerOptions sampler, List<S
             }
         }
         if (contextSize < 0) {
-            throw new IllegalArgumentException("ctx-size must be >= 0 (0 = prompt + max-new-tokens), got " + contextSize);
+            throw new IllegalArgumentException(
+                    "ctx-size must be >= 0 (0 = prompt + max-new-tokens), got " + contextSize);
         }
         stop = List.copyOf(stop);
     }

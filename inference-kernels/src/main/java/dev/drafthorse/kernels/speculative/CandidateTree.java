@@ -13,7 +13,7 @@ import dev.drafthorse.kernels.attention.AttentionMask;
 public final class CandidateTree {
     private final int[] tokens; // (N) node 0 is the root
     private final int[] parent; // (N) -1 for the root
-    private final int[] depth;  // (N) 0 for the root
+    private final int[] depth; // (N) 0 for the root
 
     private CandidateTree(int[] tokens, int[] parent, int[] depth) {
         this.tokens = tokens;
@@ -38,8 +38,8 @@ public final class CandidateTree {
             int node = i - 1;
             int k = spec.depth(node) - 1;
             if (top[k].length <= spec.rank(node)) {
-                throw new IllegalArgumentException("tree needs " + (spec.rank(node) + 1) + " candidates of head " + k + ", got "
-                        + top[k].length);
+                throw new IllegalArgumentException(
+                        "tree needs " + (spec.rank(node) + 1) + " candidates of head " + k + ", got " + top[k].length);
             }
             tokens[i] = top[k][spec.rank(node)];
             parent[i] = spec.parent(node) + 1;
@@ -53,8 +53,8 @@ public final class CandidateTree {
         int[] depth = new int[tokens.length];
         for (int i = 0; i < tokens.length; i++) {
             if (i == 0 ? parent[0] != -1 : parent[i] < 0 || parent[i] >= i) {
-                throw new IllegalArgumentException("parent[" + i + "] = " + parent[i] + ": node 0 is the root (-1), others need a"
-                        + " parent in [0, " + i + ")");
+                throw new IllegalArgumentException("parent[" + i + "] = " + parent[i]
+                        + ": node 0 is the root (-1), others need a" + " parent in [0, " + i + ")");
             }
             depth[i] = i == 0 ? 0 : depth[parent[i]] + 1;
         }

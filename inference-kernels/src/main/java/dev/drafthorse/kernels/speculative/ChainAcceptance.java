@@ -18,8 +18,7 @@ import dev.drafthorse.kernels.sampling.Sampler;
  * · residual(x) = min(q(x), p(x)) + max(0, p(x) − q(x)) = p(x). For n-gram lookup q is a point mass on d_i.
  */
 public final class ChainAcceptance {
-    private ChainAcceptance() {
-    }
+    private ChainAcceptance() {}
 
     /**
      * The result of verifying a chain.
@@ -53,7 +52,8 @@ public final class ChainAcceptance {
      *     the drafted token (n-gram lookup)
      * @param sampler the target's sampling settings: p is its {@link Sampler#distribution}
      */
-    public static Outcome sampled(float[] logits, int vocab, int[] drafts, int n, float[][] draftDist, Sampler sampler, Rng rng) {
+    public static Outcome sampled(
+            float[] logits, int vocab, int[] drafts, int n, float[][] draftDist, Sampler sampler, Rng rng) {
         for (int i = 0; i < n; i++) {
             int d = drafts[i];
             float[] p = sampler.distribution(logits, i * vocab, vocab);

@@ -11,10 +11,12 @@ import dev.drafthorse.kernels.sampling.Sampler;
 @FunctionalInterface
 public interface ChainVerifier {
     /** Greedy acceptance under greedy sampling, speculative sampling otherwise ({@link ChainAcceptance}). */
-    ChainVerifier EXACT = (logits, vocab, drafts, n, draftDist, sampler, rng) -> sampler.options().greedy()
-            ? ChainAcceptance.greedy(logits, vocab, drafts, n)
-            : ChainAcceptance.sampled(logits, vocab, drafts, n, draftDist, sampler, rng);
+    ChainVerifier EXACT = (logits, vocab, drafts, n, draftDist, sampler, rng) ->
+            sampler.options().greedy()
+                    ? ChainAcceptance.greedy(logits, vocab, drafts, n)
+                    : ChainAcceptance.sampled(logits, vocab, drafts, n, draftDist, sampler, rng);
 
     /** See {@link ChainAcceptance#sampled}; {@code draftDist} is null under greedy sampling. */
-    ChainAcceptance.Outcome verify(float[] logits, int vocab, int[] drafts, int n, float[][] draftDist, Sampler sampler, Rng rng);
+    ChainAcceptance.Outcome verify(
+            float[] logits, int vocab, int[] drafts, int n, float[][] draftDist, Sampler sampler, Rng rng);
 }

@@ -14,10 +14,17 @@ package dev.drafthorse.kernels.speculative;
  * @param typical for Medusa when sampling, the typical-acceptance rule (not distribution-preserving);
  *     greedy decoding accepts by argmax, exactly
  */
-public record Speculation(Mode mode, int draftMax, int lookupNgram, boolean adaptive, TreeSpec tree, TypicalAcceptance typical) {
+public record Speculation(
+        Mode mode, int draftMax, int lookupNgram, boolean adaptive, TreeSpec tree, TypicalAcceptance typical) {
 
     /** Where drafted tokens come from. */
-    public enum Mode { NONE, DRAFT_MODEL, LOOKUP, MEDUSA, MTP }
+    public enum Mode {
+        NONE,
+        DRAFT_MODEL,
+        LOOKUP,
+        MEDUSA,
+        MTP
+    }
 
     public static final Speculation NONE = new Speculation(Mode.NONE, 0, 0, false);
 

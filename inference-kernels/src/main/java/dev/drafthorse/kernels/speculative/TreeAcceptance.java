@@ -10,8 +10,7 @@ import java.util.Arrays;
  * token from the row of the path's last node.
  */
 public final class TreeAcceptance {
-    private TreeAcceptance() {
-    }
+    private TreeAcceptance() {}
 
     /**
      * Greedy acceptance: the longest path from the root whose every token is the target's argmax after its
@@ -47,7 +46,8 @@ public final class TreeAcceptance {
      *
      * @param logits (N, V) the target's logits of every node
      */
-    public static int[] typical(CandidateTree tree, float[] logits, int vocab, Sampler sampler, TypicalAcceptance rule) {
+    public static int[] typical(
+            CandidateTree tree, float[] logits, int vocab, Sampler sampler, TypicalAcceptance rule) {
         int n = tree.size();
         boolean[] ok = new boolean[n]; // node and all its ancestors pass
         ok[0] = true;

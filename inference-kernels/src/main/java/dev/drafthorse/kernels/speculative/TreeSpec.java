@@ -23,20 +23,79 @@ public final class TreeSpec {
     /** The name of Medusa's default tree. */
     public static final String MC_SIM_7B_63 = "mc_sim_7b_63";
 
-    private static final int[][] MC_SIM_7B_63_PATHS = {{0}, {0, 0}, {1}, {0, 1}, {2}, {0, 0, 0}, {1, 0}, {0, 2}, {3}, {0, 3},
-        {4}, {0, 4}, {2, 0}, {0, 5}, {0, 0, 1}, {5}, {0, 6}, {6}, {0, 7}, {0, 1, 0}, {1, 1}, {7}, {0, 8}, {0, 0, 2}, {3, 0},
-        {0, 9}, {8}, {9}, {1, 0, 0}, {0, 2, 0}, {1, 2}, {0, 0, 3}, {4, 0}, {2, 1}, {0, 0, 4}, {0, 0, 5}, {0, 0, 0, 0}, {0, 1, 1},
-        {0, 0, 6}, {0, 3, 0}, {5, 0}, {1, 3}, {0, 0, 7}, {0, 0, 8}, {0, 0, 9}, {6, 0}, {0, 4, 0}, {1, 4}, {7, 0}, {0, 1, 2},
-        {2, 0, 0}, {3, 1}, {2, 2}, {8, 0}, {0, 5, 0}, {1, 5}, {1, 0, 1}, {0, 2, 1}, {9, 0}, {0, 6, 0}, {0, 0, 0, 1}, {1, 6},
-        {0, 7, 0}};
+    private static final int[][] MC_SIM_7B_63_PATHS = {
+        {0},
+        {0, 0},
+        {1},
+        {0, 1},
+        {2},
+        {0, 0, 0},
+        {1, 0},
+        {0, 2},
+        {3},
+        {0, 3},
+        {4},
+        {0, 4},
+        {2, 0},
+        {0, 5},
+        {0, 0, 1},
+        {5},
+        {0, 6},
+        {6},
+        {0, 7},
+        {0, 1, 0},
+        {1, 1},
+        {7},
+        {0, 8},
+        {0, 0, 2},
+        {3, 0},
+        {0, 9},
+        {8},
+        {9},
+        {1, 0, 0},
+        {0, 2, 0},
+        {1, 2},
+        {0, 0, 3},
+        {4, 0},
+        {2, 1},
+        {0, 0, 4},
+        {0, 0, 5},
+        {0, 0, 0, 0},
+        {0, 1, 1},
+        {0, 0, 6},
+        {0, 3, 0},
+        {5, 0},
+        {1, 3},
+        {0, 0, 7},
+        {0, 0, 8},
+        {0, 0, 9},
+        {6, 0},
+        {0, 4, 0},
+        {1, 4},
+        {7, 0},
+        {0, 1, 2},
+        {2, 0, 0},
+        {3, 1},
+        {2, 2},
+        {8, 0},
+        {0, 5, 0},
+        {1, 5},
+        {1, 0, 1},
+        {0, 2, 1},
+        {9, 0},
+        {0, 6, 0},
+        {0, 0, 0, 1},
+        {1, 6},
+        {0, 7, 0}
+    };
 
     /** Most nodes a tree may have (each is a position of the verification pass). */
     public static final int MAX_NODES = 1024;
 
     private final String name;
-    private final int[][] paths;  // (nodes) ranks from depth 1 down to the node
-    private final int[] parent;   // (nodes) index of the parent node, -1 below the root
-    private final int[] ranks;    // (depth) candidates needed from head k: 1 + the largest rank at depth k + 1
+    private final int[][] paths; // (nodes) ranks from depth 1 down to the node
+    private final int[] parent; // (nodes) index of the parent node, -1 below the root
+    private final int[] ranks; // (depth) candidates needed from head k: 1 + the largest rank at depth k + 1
 
     private TreeSpec(String name, int[][] paths) {
         this.name = name;
@@ -90,11 +149,12 @@ public final class TreeSpec {
             try {
                 widths[i] = Integer.parseInt(parts[i].strip());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("tree must be " + MC_SIM_7B_63 + ", widths per depth like 3,2,1, or paths like"
-                        + " [[0],[0,0],[1]]; got '" + spec + "'");
+                throw new IllegalArgumentException("tree must be " + MC_SIM_7B_63
+                        + ", widths per depth like 3,2,1, or paths like" + " [[0],[0,0],[1]]; got '" + spec + "'");
             }
             if (widths[i] < 1) {
-                throw new IllegalArgumentException("tree: width " + widths[i] + " at depth " + (i + 1) + " must be >= 1");
+                throw new IllegalArgumentException(
+                        "tree: width " + widths[i] + " at depth " + (i + 1) + " must be >= 1");
             }
         }
         return full(widths);
@@ -109,8 +169,8 @@ public final class TreeSpec {
         for (int w : widths) {
             count = count * w + w;
             if (w < 1 || count > MAX_NODES) {
-                throw new IllegalArgumentException("tree " + Arrays.toString(widths) + ": widths must be >= 1 and the tree at most "
-                        + MAX_NODES + " nodes");
+                throw new IllegalArgumentException("tree " + Arrays.toString(widths)
+                        + ": widths must be >= 1 and the tree at most " + MAX_NODES + " nodes");
             }
             List<int[]> next = new ArrayList<>();
             for (int[] p : level) {
@@ -136,7 +196,8 @@ public final class TreeSpec {
             throw new IllegalArgumentException("tree '" + name + "' has no nodes");
         }
         if (paths.length > MAX_NODES) {
-            throw new IllegalArgumentException("tree '" + name + "' has " + paths.length + " nodes, at most " + MAX_NODES);
+            throw new IllegalArgumentException(
+                    "tree '" + name + "' has " + paths.length + " nodes, at most " + MAX_NODES);
         }
         Set<String> seen = new HashSet<>();
         for (int[] p : paths) {
@@ -145,7 +206,8 @@ public final class TreeSpec {
             }
             for (int r : p) {
                 if (r < 0 || r >= 1000) {
-                    throw new IllegalArgumentException("tree '" + name + "': rank " + r + " in " + Arrays.toString(p) + " must be in [0, 1000)");
+                    throw new IllegalArgumentException(
+                            "tree '" + name + "': rank " + r + " in " + Arrays.toString(p) + " must be in [0, 1000)");
                 }
             }
             if (!seen.add(Arrays.toString(p))) {
@@ -161,9 +223,12 @@ public final class TreeSpec {
             throw new IllegalArgumentException("tree paths must look like [[0],[0,0],[1]], got '" + s + "'");
         }
         List<int[]> out = new ArrayList<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[(\\d+(?:,\\d+)*)\\]").matcher(body.substring(1, body.length() - 1));
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\\[(\\d+(?:,\\d+)*)\\]").matcher(body.substring(1, body.length() - 1));
         while (m.find()) {
-            out.add(Arrays.stream(m.group(1).split(",")).mapToInt(Integer::parseInt).toArray());
+            out.add(Arrays.stream(m.group(1).split(","))
+                    .mapToInt(Integer::parseInt)
+                    .toArray());
         }
         return out.toArray(new int[0][]);
     }

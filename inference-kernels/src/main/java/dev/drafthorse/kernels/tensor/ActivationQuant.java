@@ -100,8 +100,8 @@ public final class ActivationQuant {
      * maps to ∓127 (iscale = −127 / max), every value rounds half to even (ggml's nearest_int), quants
      * clamp at 127 and d = 1 / iscale. An all-zero block gets d = 0, zero quants and zero sums.
      */
-    public static void quantizeRowQ8K(float[] x, int xOff, int n, float[] d, int dOff, byte[] qs, int qOff, short[] bsums,
-            int bOff) {
+    public static void quantizeRowQ8K(
+            float[] x, int xOff, int n, float[] d, int dOff, byte[] qs, int qOff, short[] bsums, int bOff) {
         for (int b = 0; b < n / QK_K; b++) {
             int xb = xOff + b * QK_K;
             float max = 0f;
@@ -162,7 +162,8 @@ public final class ActivationQuant {
     }
 
     /** quantize_row_q8_1_ref: Q8_0's quants and scale, plus s = F16(d · Σq) per block. */
-    public static void quantizeRowQ8_1(float[] x, int xOff, int n, float[] d, int dOff, float[] s, int sOff, byte[] qs, int qOff) {
+    public static void quantizeRowQ8_1(
+            float[] x, int xOff, int n, float[] d, int dOff, float[] s, int sOff, byte[] qs, int qOff) {
         for (int b = 0; b < n / QK8; b++) {
             int xb = xOff + b * QK8;
             float amax = 0f;

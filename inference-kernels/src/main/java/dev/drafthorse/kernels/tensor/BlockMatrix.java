@@ -21,7 +21,7 @@ abstract sealed class BlockMatrix<A> extends WeightMatrix
         permits Q4_1Matrix, Q5_0Matrix, Q5_1Matrix, Q2_KMatrix, Q3_KMatrix, Q4_KMatrix, Q5_KMatrix, Q6_KMatrix {
     static final int GROUP = 16;
 
-    protected final byte[] data;  // (rows, rowBytes) ggml blocks
+    protected final byte[] data; // (rows, rowBytes) ggml blocks
     protected final int rowBytes;
     private volatile Unpacked unpacked;
 

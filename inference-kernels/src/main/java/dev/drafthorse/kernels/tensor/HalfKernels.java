@@ -50,8 +50,15 @@ final class HalfKernels {
         for (int i = 0; i < upper; i += 2 * L) {
             int k = i / 2;
             IntVector v = IntVector.fromArray(I, w, wOff + k);
-            FloatVector we = v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
-            FloatVector wo = v.lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
+            FloatVector we = v.lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
+            FloatVector wo = v.lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
             ae = we.fma(FloatVector.fromArray(F, xd, xdOff + k), ae);
             ao = wo.fma(FloatVector.fromArray(F, xd, xdOff + half + k), ao);
         }
@@ -64,7 +71,8 @@ final class HalfKernels {
     }
 
     /** Four consecutive F16 rows (ints from wOff, wOff + ws, ...) · one input: out[outOff + j], j < 4. */
-    static void rows4F16(int[] w, int wOff, int ws, float[] x, int xOff, float[] xd, int xdOff, int n, float[] out, int outOff) {
+    static void rows4F16(
+            int[] w, int wOff, int ws, float[] x, int xOff, float[] xd, int xdOff, int n, float[] out, int outOff) {
         float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         int half = n / 2;
         int upper = n - n % (2 * L);
@@ -86,23 +94,51 @@ final class HalfKernels {
             FloatVector xe = FloatVector.fromArray(F, xd, xdOff + k);
             FloatVector xo = FloatVector.fromArray(F, xd, xdOff + half + k);
             IntVector v0 = IntVector.fromArray(I, w, wOff + k);
-            FloatVector we0 = v0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
-            FloatVector wo0 = v0.lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
+            FloatVector we0 = v0.lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
+            FloatVector wo0 = v0.lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
             e0 = we0.fma(xe, e0);
             o0 = wo0.fma(xo, o0);
             IntVector v1 = IntVector.fromArray(I, w, w1 + k);
-            FloatVector we1 = v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
-            FloatVector wo1 = v1.lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
+            FloatVector we1 = v1.lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
+            FloatVector wo1 = v1.lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
             e1 = we1.fma(xe, e1);
             o1 = wo1.fma(xo, o1);
             IntVector v2 = IntVector.fromArray(I, w, w2 + k);
-            FloatVector we2 = v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
-            FloatVector wo2 = v2.lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
+            FloatVector we2 = v2.lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
+            FloatVector wo2 = v2.lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
             e2 = we2.fma(xe, e2);
             o2 = wo2.fma(xo, o2);
             IntVector v3 = IntVector.fromArray(I, w, w3 + k);
-            FloatVector we3 = v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
-            FloatVector wo3 = v3.lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
+            FloatVector we3 = v3.lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
+            FloatVector wo3 = v3.lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
             e3 = we3.fma(xe, e3);
             o3 = wo3.fma(xo, o3);
         }
@@ -136,8 +172,15 @@ final class HalfKernels {
         for (int i = 0; i < upper; i += 2 * L) {
             int k = i / 2;
             IntVector v = IntVector.fromArray(I, w, wOff + k);
-            FloatVector we = v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
-            FloatVector wo = v.lanewise(VectorOperators.ASHR, 3).and(bits).reinterpretAsFloats().mul(rebias);
+            FloatVector we = v.lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
+            FloatVector wo = v.lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
             we.intoArray(dst, dOff + k);
             wo.intoArray(dst, dOff + half + k);
         }
@@ -175,7 +218,8 @@ final class HalfKernels {
     }
 
     /** Four consecutive BF16 rows (ints from wOff, wOff + ws, ...) · one input: out[outOff + j], j < 4. */
-    static void rows4BF16(int[] w, int wOff, int ws, float[] x, int xOff, float[] xd, int xdOff, int n, float[] out, int outOff) {
+    static void rows4BF16(
+            int[] w, int wOff, int ws, float[] x, int xOff, float[] xd, int xdOff, int n, float[] out, int outOff) {
         float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         int half = n / 2;
         int upper = n - n % (2 * L);

@@ -11,9 +11,9 @@ import java.nio.ByteOrder;
  * activations de-interleaved once per product ({@link #prepare}: evens, then odds).
  */
 abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Matrix {
-    protected final int[] w;       // (rows, rowInts) pairs of halves
-    protected final int rowInts;   // ceil(cols / 2)
-    private final boolean pairs;   // even cols: the even/odd kernels run; odd cols widen to the F32 order
+    protected final int[] w; // (rows, rowInts) pairs of halves
+    protected final int rowInts; // ceil(cols / 2)
+    private final boolean pairs; // even cols: the even/odd kernels run; odd cols widen to the F32 order
 
     HalfMatrix(ByteBuffer data, int rows, int cols, GgmlType type) {
         super(rows, cols);
@@ -111,9 +111,11 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
             int r = r0;
             for (; r + 4 <= r1; r += 4) {
                 if (f16) {
-                    HalfKernels.rows4F16(w, r * rowInts, rowInts, x, i * cols, xp, i * cols, cols, out, i * outStride + r);
+                    HalfKernels.rows4F16(
+                            w, r * rowInts, rowInts, x, i * cols, xp, i * cols, cols, out, i * outStride + r);
                 } else {
-                    HalfKernels.rows4BF16(w, r * rowInts, rowInts, x, i * cols, xp, i * cols, cols, out, i * outStride + r);
+                    HalfKernels.rows4BF16(
+                            w, r * rowInts, rowInts, x, i * cols, xp, i * cols, cols, out, i * outStride + r);
                 }
             }
             for (; r < r1; r++) {

@@ -382,7 +382,10 @@ final class KQuantize {
                 int q4 = l[j + k + 96] & 0x0f;
                 out[ql + k] = (byte) (q1 | q3 << 4);
                 out[ql + k + 32] = (byte) (q2 | q4 << 4);
-                out[qh + k] = (byte) ((l[j + k] >> 4) | (l[j + k + 32] >> 4) << 2 | (l[j + k + 64] >> 4) << 4 | (l[j + k + 96] >> 4) << 6);
+                out[qh + k] = (byte) ((l[j + k] >> 4)
+                        | (l[j + k + 32] >> 4) << 2
+                        | (l[j + k + 64] >> 4) << 4
+                        | (l[j + k + 96] >> 4) << 6);
             }
         }
     }
@@ -403,8 +406,21 @@ final class KQuantize {
      * trying nstep+1 inverse scales around nmax/(max − min) and keeping the weighted least-squares fit with
      * the smallest weighted error (absolute with useMad, squared otherwise). Returns the scale.
      */
-    static float makeQkx2Quants(int n, int nmax, float[] x, int xo, float[] weights, byte[] l, int lo, float[] mins, int mi,
-            byte[] laux, float rmin, float rdelta, int nstep, boolean useMad) {
+    static float makeQkx2Quants(
+            int n,
+            int nmax,
+            float[] x,
+            int xo,
+            float[] weights,
+            byte[] l,
+            int lo,
+            float[] mins,
+            int mi,
+            byte[] laux,
+            float rmin,
+            float rdelta,
+            int nstep,
+            boolean useMad) {
         float min = x[xo];
         float max = x[xo];
         float sumW = weights[0];

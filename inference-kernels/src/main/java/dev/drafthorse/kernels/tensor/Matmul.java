@@ -37,7 +37,8 @@ public final class Matmul {
         p.ensure(ws.length);
         for (int i = 0; i < ws.length; i++) {
             if (ws[i].cols() != ws[0].cols()) {
-                throw new IllegalArgumentException("fused matrices need equal row lengths, got " + ws[0].cols() + " and " + ws[i].cols());
+                throw new IllegalArgumentException(
+                        "fused matrices need equal row lengths, got " + ws[0].cols() + " and " + ws[i].cols());
             }
             p.ws[i] = ws[i];
             p.outs[i] = outs[i];
@@ -86,7 +87,8 @@ public final class Matmul {
                 }
             }
             try {
-                par.forEachChunk(first[m], this); // a crowded machine needs no special case: idle threads take the chunks
+                par.forEachChunk(
+                        first[m], this); // a crowded machine needs no special case: idle threads take the chunks
             } finally {
                 for (int i = 0; i < m; i++) {
                     ws[i] = null;

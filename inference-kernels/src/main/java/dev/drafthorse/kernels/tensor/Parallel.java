@@ -40,11 +40,12 @@ public final class Parallel implements AutoCloseable {
      * late can never claim a chunk of a later section with an earlier section's body.
      */
     private final AtomicLong ticket = new AtomicLong();
+
     private final AtomicInteger finished = new AtomicInteger(); // chunks finished in the section
-    private volatile int generation;                              // bumped once per section: the hand-off
+    private volatile int generation; // bumped once per section: the hand-off
     private volatile boolean closed;
-    private IntConsumer body;   // the section's body, published by the generation write
-    private int chunks;         // the section's chunk count, published likewise
+    private IntConsumer body; // the section's body, published by the generation write
+    private int chunks; // the section's chunk count, published likewise
     private volatile Throwable failure;
 
     /** @param threads threads per section, at least 1; 1 runs everything on the caller's thread. */

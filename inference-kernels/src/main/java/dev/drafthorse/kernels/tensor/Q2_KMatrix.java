@@ -44,6 +44,7 @@ public final class Q2_KMatrix extends BlockMatrix<ActivationQuant.Q8K> {
 
     /** Offsets within a block. */
     private static final int SCALES = 0;
+
     private static final int QS = 16;
     private static final int D = 80;
     private static final int DMIN = 82;
@@ -128,7 +129,14 @@ public final class Q2_KMatrix extends BlockMatrix<ActivationQuant.Q8K> {
     @Override
     void groups(int row, byte[] q, float[] a, float[] b) {
         for (int k = 0; k < cols / BLOCK; k++) {
-            groups(data, row * rowBytes + k * BLOCK_BYTES, q, row * cols + k * BLOCK, a, b, (row * cols + k * BLOCK) / 16);
+            groups(
+                    data,
+                    row * rowBytes + k * BLOCK_BYTES,
+                    q,
+                    row * cols + k * BLOCK,
+                    a,
+                    b,
+                    (row * cols + k * BLOCK) / 16);
         }
     }
 }

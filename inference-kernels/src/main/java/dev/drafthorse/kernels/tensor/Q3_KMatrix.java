@@ -43,6 +43,7 @@ public final class Q3_KMatrix extends BlockMatrix<ActivationQuant.Q8K> {
 
     /** Offsets within a block. */
     private static final int HMASK = 0;
+
     private static final int QS = 32;
     private static final int SCALES = 96;
     private static final int D = 108;
@@ -123,7 +124,14 @@ public final class Q3_KMatrix extends BlockMatrix<ActivationQuant.Q8K> {
     @Override
     void groups(int row, byte[] q, float[] a, float[] b) {
         for (int k = 0; k < cols / BLOCK; k++) {
-            groups(data, row * rowBytes + k * BLOCK_BYTES, q, row * cols + k * BLOCK, a, b, (row * cols + k * BLOCK) / 16);
+            groups(
+                    data,
+                    row * rowBytes + k * BLOCK_BYTES,
+                    q,
+                    row * cols + k * BLOCK,
+                    a,
+                    b,
+                    (row * cols + k * BLOCK) / 16);
         }
     }
 }

@@ -38,11 +38,20 @@ final class Q4_0Kernels {
             FloatVector offset = FloatVector.broadcast(F, -8f * db);
             int p = qOff + b / 2;
             for (int j = 0; j < 16; j += L) {
-                FloatVector w = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).and(nibble).convert(VectorOperators.I2F, 0)).fma(scale, offset);
+                FloatVector w = ((FloatVector)
+                                ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0))
+                                        .and(nibble)
+                                        .convert(VectorOperators.I2F, 0))
+                        .fma(scale, offset);
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
             }
             for (int j = 0; j < 16; j += L) {
-                FloatVector w = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(scale, offset);
+                FloatVector w = ((FloatVector)
+                                ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0))
+                                        .lanewise(VectorOperators.LSHR, 4)
+                                        .and(nibble)
+                                        .convert(VectorOperators.I2F, 0))
+                        .fma(scale, offset);
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), acc);
             }
         }
@@ -63,7 +72,8 @@ final class Q4_0Kernels {
      * {@link #rows4} with 16 lanes: one load of a block's 16 bytes serves its low nibbles (values 0–15) and its
      * high nibbles (values 16–31), in that order — element order, as the canonical order requires.
      */
-    private static void rows4Wide(byte[] q, int qOff, float[] d, int dOff, int n, float[] x, int xOff, float[] out, int outOff) {
+    private static void rows4Wide(
+            byte[] q, int qOff, float[] d, int dOff, int n, float[] x, int xOff, float[] out, int outOff) {
         float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         IntVector nibble = IntVector.broadcast(I, 0x0f); // constants as locals: C2 keeps them in registers
         int nb = n / BLOCK;
@@ -93,14 +103,30 @@ final class Q4_0Kernels {
             IntVector v1 = (IntVector) ByteVector.fromArray(B, q, p + rb).convertShape(VectorOperators.B2I, I, 0);
             IntVector v2 = (IntVector) ByteVector.fromArray(B, q, p + 2 * rb).convertShape(VectorOperators.B2I, I, 0);
             IntVector v3 = (IntVector) ByteVector.fromArray(B, q, p + 3 * rb).convertShape(VectorOperators.B2I, I, 0);
-            a0 = ((FloatVector) v0.and(nibble).convert(VectorOperators.I2F, 0)).fma(s0, m0).fma(xl, a0);
-            a1 = ((FloatVector) v1.and(nibble).convert(VectorOperators.I2F, 0)).fma(s1, m1).fma(xl, a1);
-            a2 = ((FloatVector) v2.and(nibble).convert(VectorOperators.I2F, 0)).fma(s2, m2).fma(xl, a2);
-            a3 = ((FloatVector) v3.and(nibble).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xl, a3);
-            a0 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s0, m0).fma(xh, a0);
-            a1 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s1, m1).fma(xh, a1);
-            a2 = ((FloatVector) v2.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s2, m2).fma(xh, a2);
-            a3 = ((FloatVector) v3.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xh, a3);
+            a0 = ((FloatVector) v0.and(nibble).convert(VectorOperators.I2F, 0))
+                    .fma(s0, m0)
+                    .fma(xl, a0);
+            a1 = ((FloatVector) v1.and(nibble).convert(VectorOperators.I2F, 0))
+                    .fma(s1, m1)
+                    .fma(xl, a1);
+            a2 = ((FloatVector) v2.and(nibble).convert(VectorOperators.I2F, 0))
+                    .fma(s2, m2)
+                    .fma(xl, a2);
+            a3 = ((FloatVector) v3.and(nibble).convert(VectorOperators.I2F, 0))
+                    .fma(s3, m3)
+                    .fma(xl, a3);
+            a0 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0))
+                    .fma(s0, m0)
+                    .fma(xh, a0);
+            a1 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0))
+                    .fma(s1, m1)
+                    .fma(xh, a1);
+            a2 = ((FloatVector) v2.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0))
+                    .fma(s2, m2)
+                    .fma(xh, a2);
+            a3 = ((FloatVector) v3.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0))
+                    .fma(s3, m3)
+                    .fma(xh, a3);
         }
         a0.intoArray(lanes, 0);
         out[outOff] = Lanes.sum(lanes, 0);
@@ -113,7 +139,8 @@ final class Q4_0Kernels {
     }
 
     /** {@link #rows4} with 8 lanes: each half-block of bytes loaded once for its low and once for its high nibbles. */
-    private static void rows4Narrow(byte[] q, int qOff, float[] d, int dOff, int n, float[] x, int xOff, float[] out, int outOff) {
+    private static void rows4Narrow(
+            byte[] q, int qOff, float[] d, int dOff, int n, float[] x, int xOff, float[] out, int outOff) {
         float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         IntVector nibble = IntVector.broadcast(I, 0x0f); // constants as locals: C2 keeps them in registers
         int nb = n / BLOCK;
@@ -139,17 +166,61 @@ final class Q4_0Kernels {
             int p = qOff + b / 2;
             for (int j = 0; j < 16; j += L) {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + b + j);
-                a0 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).and(nibble).convert(VectorOperators.I2F, 0)).fma(s0, m0).fma(xv, a0);
-                a1 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + rb + j).convertShape(VectorOperators.B2I, I, 0)).and(nibble).convert(VectorOperators.I2F, 0)).fma(s1, m1).fma(xv, a1);
-                a2 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 2 * rb + j).convertShape(VectorOperators.B2I, I, 0)).and(nibble).convert(VectorOperators.I2F, 0)).fma(s2, m2).fma(xv, a2);
-                a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 3 * rb + j).convertShape(VectorOperators.B2I, I, 0)).and(nibble).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xv, a3);
+                a0 = ((FloatVector)
+                                ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0))
+                                        .and(nibble)
+                                        .convert(VectorOperators.I2F, 0))
+                        .fma(s0, m0)
+                        .fma(xv, a0);
+                a1 = ((FloatVector) ((IntVector)
+                                        ByteVector.fromArray(B, q, p + rb + j).convertShape(VectorOperators.B2I, I, 0))
+                                .and(nibble)
+                                .convert(VectorOperators.I2F, 0))
+                        .fma(s1, m1)
+                        .fma(xv, a1);
+                a2 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 2 * rb + j)
+                                        .convertShape(VectorOperators.B2I, I, 0))
+                                .and(nibble)
+                                .convert(VectorOperators.I2F, 0))
+                        .fma(s2, m2)
+                        .fma(xv, a2);
+                a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 3 * rb + j)
+                                        .convertShape(VectorOperators.B2I, I, 0))
+                                .and(nibble)
+                                .convert(VectorOperators.I2F, 0))
+                        .fma(s3, m3)
+                        .fma(xv, a3);
             }
             for (int j = 0; j < 16; j += L) {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + b + 16 + j);
-                a0 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s0, m0).fma(xv, a0);
-                a1 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + rb + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s1, m1).fma(xv, a1);
-                a2 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 2 * rb + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s2, m2).fma(xv, a2);
-                a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 3 * rb + j).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(s3, m3).fma(xv, a3);
+                a0 = ((FloatVector)
+                                ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0))
+                                        .lanewise(VectorOperators.LSHR, 4)
+                                        .and(nibble)
+                                        .convert(VectorOperators.I2F, 0))
+                        .fma(s0, m0)
+                        .fma(xv, a0);
+                a1 = ((FloatVector) ((IntVector)
+                                        ByteVector.fromArray(B, q, p + rb + j).convertShape(VectorOperators.B2I, I, 0))
+                                .lanewise(VectorOperators.LSHR, 4)
+                                .and(nibble)
+                                .convert(VectorOperators.I2F, 0))
+                        .fma(s1, m1)
+                        .fma(xv, a1);
+                a2 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 2 * rb + j)
+                                        .convertShape(VectorOperators.B2I, I, 0))
+                                .lanewise(VectorOperators.LSHR, 4)
+                                .and(nibble)
+                                .convert(VectorOperators.I2F, 0))
+                        .fma(s2, m2)
+                        .fma(xv, a2);
+                a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 3 * rb + j)
+                                        .convertShape(VectorOperators.B2I, I, 0))
+                                .lanewise(VectorOperators.LSHR, 4)
+                                .and(nibble)
+                                .convert(VectorOperators.I2F, 0))
+                        .fma(s3, m3)
+                        .fma(xv, a3);
             }
         }
         a0.intoArray(lanes, 0);
@@ -172,8 +243,12 @@ final class Q4_0Kernels {
             int p = qOff + b / 2;
             for (int j = 0; j < 16; j += L) {
                 IntVector v = (IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0);
-                ((FloatVector) v.and(nibble).convert(VectorOperators.I2F, 0)).fma(scale, offset).intoArray(dst, off + b + j);
-                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0)).fma(scale, offset).intoArray(dst, off + b + 16 + j);
+                ((FloatVector) v.and(nibble).convert(VectorOperators.I2F, 0))
+                        .fma(scale, offset)
+                        .intoArray(dst, off + b + j);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0))
+                        .fma(scale, offset)
+                        .intoArray(dst, off + b + 16 + j);
             }
         }
     }

@@ -14,7 +14,7 @@ public final class Q4_0Matrix extends WeightMatrix {
     static final int BLOCK = 32;
     private static final int BLOCK_BYTES = 18;
 
-    private final byte[] q;  // (rows, cols / 2) packed nibbles, 16 bytes per block
+    private final byte[] q; // (rows, cols / 2) packed nibbles, 16 bytes per block
     private final float[] d; // (rows, cols / 32) block scales
 
     public Q4_0Matrix(ByteBuffer data, int rows, int cols) {

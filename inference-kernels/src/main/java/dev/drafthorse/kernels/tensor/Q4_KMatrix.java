@@ -44,6 +44,7 @@ public final class Q4_KMatrix extends BlockMatrix<ActivationQuant.Q8K> {
 
     /** Offsets within a block. */
     private static final int D = 0;
+
     private static final int DMIN = 2;
     private static final int SCALES = 4;
     private static final int QS = 16;
@@ -94,7 +95,8 @@ public final class Q4_KMatrix extends BlockMatrix<ActivationQuant.Q8K> {
      * The generic integer dot product shared by Q4_K and Q5_K, which differ only in their block size and how
      * their quants unpack (d, dmin and the 6-bit scales and mins sit at the same offsets in both).
      */
-    static float dotScaleMinQ8K(byte[] w, int wOff, int n, ActivationQuant.Q8K a, int input, int blockBytes, Unpacker unpacker) {
+    static float dotScaleMinQ8K(
+            byte[] w, int wOff, int n, ActivationQuant.Q8K a, int input, int blockBytes, Unpacker unpacker) {
         int nb = n / BLOCK;
         byte[] q = new byte[BLOCK];
         int[] aux32 = new int[8];
@@ -153,7 +155,14 @@ public final class Q4_KMatrix extends BlockMatrix<ActivationQuant.Q8K> {
     @Override
     void groups(int row, byte[] q, float[] a, float[] b) {
         for (int k = 0; k < cols / BLOCK; k++) {
-            groups(data, row * rowBytes + k * BLOCK_BYTES, q, row * cols + k * BLOCK, a, b, (row * cols + k * BLOCK) / 16);
+            groups(
+                    data,
+                    row * rowBytes + k * BLOCK_BYTES,
+                    q,
+                    row * cols + k * BLOCK,
+                    a,
+                    b,
+                    (row * cols + k * BLOCK) / 16);
         }
     }
 }

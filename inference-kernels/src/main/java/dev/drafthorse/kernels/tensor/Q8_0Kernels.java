@@ -32,7 +32,10 @@ final class Q8_0Kernels {
         for (int b = 0; b < n; b += BLOCK) {
             FloatVector scale = FloatVector.broadcast(F, d[dOff + b / BLOCK]);
             for (int j = 0; j < BLOCK; j += L) { // constant trip count: C2 unrolls it fully
-                FloatVector w = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, qOff + b + j).convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(scale);
+                FloatVector w = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, qOff + b + j)
+                                        .convertShape(VectorOperators.B2I, I, 0))
+                                .convert(VectorOperators.I2F, 0))
+                        .mul(scale);
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
             }
         }
@@ -57,10 +60,25 @@ final class Q8_0Kernels {
             for (int j = 0; j < BLOCK; j += L) { // constant trip count: C2 unrolls it fully
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + b + j);
                 int o = qOff + b + j;
-                a0 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o).convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(d0).fma(xv, a0);
-                a1 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o + n).convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(d1).fma(xv, a1);
-                a2 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o + 2 * n).convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(d2).fma(xv, a2);
-                a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o + 3 * n).convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(d3).fma(xv, a3);
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o).convertShape(VectorOperators.B2I, I, 0))
+                                .convert(VectorOperators.I2F, 0))
+                        .mul(d0)
+                        .fma(xv, a0);
+                a1 = ((FloatVector)
+                                ((IntVector) ByteVector.fromArray(B, q, o + n).convertShape(VectorOperators.B2I, I, 0))
+                                        .convert(VectorOperators.I2F, 0))
+                        .mul(d1)
+                        .fma(xv, a1);
+                a2 = ((FloatVector) ((IntVector)
+                                        ByteVector.fromArray(B, q, o + 2 * n).convertShape(VectorOperators.B2I, I, 0))
+                                .convert(VectorOperators.I2F, 0))
+                        .mul(d2)
+                        .fma(xv, a2);
+                a3 = ((FloatVector) ((IntVector)
+                                        ByteVector.fromArray(B, q, o + 3 * n).convertShape(VectorOperators.B2I, I, 0))
+                                .convert(VectorOperators.I2F, 0))
+                        .mul(d3)
+                        .fma(xv, a3);
             }
         }
         a0.intoArray(lanes, 0);
@@ -78,7 +96,11 @@ final class Q8_0Kernels {
         for (int b = 0; b < n; b += BLOCK) {
             FloatVector scale = FloatVector.broadcast(F, d[dOff + b / BLOCK]);
             for (int j = 0; j < BLOCK; j += L) { // constant trip count: C2 unrolls it fully
-                ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, qOff + b + j).convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(dst, off + b + j);
+                ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, qOff + b + j)
+                                        .convertShape(VectorOperators.B2I, I, 0))
+                                .convert(VectorOperators.I2F, 0))
+                        .mul(scale)
+                        .intoArray(dst, off + b + j);
             }
         }
     }

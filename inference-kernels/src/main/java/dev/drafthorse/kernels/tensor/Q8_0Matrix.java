@@ -13,7 +13,7 @@ public final class Q8_0Matrix extends WeightMatrix {
     static final int BLOCK = 32;
     private static final int BLOCK_BYTES = 34;
 
-    private final byte[] q;  // (rows, cols) quants
+    private final byte[] q; // (rows, cols) quants
     private final float[] d; // (rows, cols / 32) block scales
 
     public Q8_0Matrix(ByteBuffer data, int rows, int cols) {

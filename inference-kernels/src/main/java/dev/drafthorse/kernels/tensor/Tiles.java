@@ -1,7 +1,6 @@
 package dev.drafthorse.kernels.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -23,7 +22,7 @@ final class Tiles {
 
     /** Per-thread buffers, so that prefill allocates nothing per product. */
     private static final class Buffers {
-        float[] rows = new float[0];      // (blockRows, n) widened rows
+        float[] rows = new float[0]; // (blockRows, n) widened rows
         final float[] acc = new float[8 * L]; // (8, L) unreduced accumulators of a tile
         final float[] odd = new float[8 * L]; // (8, L) the odd accumulators of F16/BF16 tiles
     }
@@ -75,7 +74,8 @@ final class Tiles {
                         for (int q = 0; q < 2; q++) {
                             int a = 2 * j + q;
                             float v = half ? reduceHalf(acc, odd, a) : reduce(acc, a);
-                            out[(i + j) * outStride + r + q] = tailFold(v, wb, wa + q * n, n, half, x, (i + j) * n, tail);
+                            out[(i + j) * outStride + r + q] =
+                                    tailFold(v, wb, wa + q * n, n, half, x, (i + j) * n, tail);
                         }
                     }
                 }

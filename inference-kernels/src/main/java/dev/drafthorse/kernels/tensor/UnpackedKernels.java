@@ -35,8 +35,11 @@ final class UnpackedKernels {
             FloatVector av = FloatVector.broadcast(F, a[g]);
             FloatVector bv = FloatVector.broadcast(F, b[g]);
             for (int j = 0; j < G; j += L) { // constant trip count: C2 unrolls it fully
-                IntVector qi = (IntVector) ByteVector.fromArray(B, q, qOff + e + j).convertShape(VectorOperators.B2I, I, 0);
-                FloatVector w = ((FloatVector) qi.convert(VectorOperators.I2F, 0)).mul(av).add(bv);
+                IntVector qi =
+                        (IntVector) ByteVector.fromArray(B, q, qOff + e + j).convertShape(VectorOperators.B2I, I, 0);
+                FloatVector w = ((FloatVector) qi.convert(VectorOperators.I2F, 0))
+                        .mul(av)
+                        .add(bv);
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + e + j), acc);
             }
         }
@@ -45,7 +48,8 @@ final class UnpackedKernels {
     }
 
     /** Four consecutive rows (n quants and n/16 groups each) · one input: out[outOff + k] for k < 4. */
-    static void rows4(byte[] q, int qOff, float[] a, float[] b, int gOff, int n, float[] x, int xOff, float[] out, int outOff) {
+    static void rows4(
+            byte[] q, int qOff, float[] a, float[] b, int gOff, int n, float[] x, int xOff, float[] out, int outOff) {
         float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         int ng = n / G;
         FloatVector a0 = FloatVector.zero(F);
@@ -67,12 +71,26 @@ final class UnpackedKernels {
                 int o = qOff + e + j;
                 IntVector q0 = (IntVector) ByteVector.fromArray(B, q, o).convertShape(VectorOperators.B2I, I, 0);
                 IntVector q1 = (IntVector) ByteVector.fromArray(B, q, o + n).convertShape(VectorOperators.B2I, I, 0);
-                IntVector q2 = (IntVector) ByteVector.fromArray(B, q, o + 2 * n).convertShape(VectorOperators.B2I, I, 0);
-                IntVector q3 = (IntVector) ByteVector.fromArray(B, q, o + 3 * n).convertShape(VectorOperators.B2I, I, 0);
-                a0 = ((FloatVector) q0.convert(VectorOperators.I2F, 0)).mul(f0).add(c0).fma(xv, a0);
-                a1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).mul(f1).add(c1).fma(xv, a1);
-                a2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(f2).add(c2).fma(xv, a2);
-                a3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).mul(f3).add(c3).fma(xv, a3);
+                IntVector q2 =
+                        (IntVector) ByteVector.fromArray(B, q, o + 2 * n).convertShape(VectorOperators.B2I, I, 0);
+                IntVector q3 =
+                        (IntVector) ByteVector.fromArray(B, q, o + 3 * n).convertShape(VectorOperators.B2I, I, 0);
+                a0 = ((FloatVector) q0.convert(VectorOperators.I2F, 0))
+                        .mul(f0)
+                        .add(c0)
+                        .fma(xv, a0);
+                a1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0))
+                        .mul(f1)
+                        .add(c1)
+                        .fma(xv, a1);
+                a2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0))
+                        .mul(f2)
+                        .add(c2)
+                        .fma(xv, a2);
+                a3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0))
+                        .mul(f3)
+                        .add(c3)
+                        .fma(xv, a3);
             }
         }
         a0.intoArray(lanes, 0);
@@ -92,8 +110,12 @@ final class UnpackedKernels {
             FloatVector av = FloatVector.broadcast(F, a[g]);
             FloatVector bv = FloatVector.broadcast(F, b[g]);
             for (int j = 0; j < G; j += L) {
-                IntVector qi = (IntVector) ByteVector.fromArray(B, q, qOff + e + j).convertShape(VectorOperators.B2I, I, 0);
-                ((FloatVector) qi.convert(VectorOperators.I2F, 0)).mul(av).add(bv).intoArray(dst, off + e + j);
+                IntVector qi =
+                        (IntVector) ByteVector.fromArray(B, q, qOff + e + j).convertShape(VectorOperators.B2I, I, 0);
+                ((FloatVector) qi.convert(VectorOperators.I2F, 0))
+                        .mul(av)
+                        .add(bv)
+                        .intoArray(dst, off + e + j);
             }
         }
     }

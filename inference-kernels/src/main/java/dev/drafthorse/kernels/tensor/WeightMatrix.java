@@ -59,7 +59,8 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
      */
     static ByteBuffer checked(ByteBuffer data, int rows, int cols, GgmlType type) {
         if (rows < 0 || cols <= 0) {
-            throw new IllegalArgumentException(type + " matrix needs positive dimensions, got (" + rows + ", " + cols + ")");
+            throw new IllegalArgumentException(
+                    type + " matrix needs positive dimensions, got (" + rows + ", " + cols + ")");
         }
         if (cols % type.blockSize() != 0) {
             throw new IllegalArgumentException("cols " + cols + " is not a multiple of the " + type + " block size");
@@ -67,12 +68,13 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
         long total = type.bytesFor(cols) * rows;
         long elements = (long) rows * cols;
         if (total > Integer.MAX_VALUE - 64 || elements > Integer.MAX_VALUE - 64) {
-            throw new IllegalArgumentException(type + " matrix (" + rows + ", " + cols + ") of " + total + " bytes exceeds 2 GiB");
+            throw new IllegalArgumentException(
+                    type + " matrix (" + rows + ", " + cols + ") of " + total + " bytes exceeds 2 GiB");
         }
         ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         if (b.remaining() < total) {
-            throw new IllegalArgumentException(type + " matrix (" + rows + ", " + cols + ") needs " + total + " bytes, buffer has "
-                    + b.remaining());
+            throw new IllegalArgumentException(type + " matrix (" + rows + ", " + cols + ") needs " + total
+                    + " bytes, buffer has " + b.remaining());
         }
         return b.slice().order(ByteOrder.LITTLE_ENDIAN);
     }

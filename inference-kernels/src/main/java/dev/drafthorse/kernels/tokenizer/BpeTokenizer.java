@@ -71,7 +71,8 @@ final class BpeTokenizer extends Tokenizer {
             prev[i] = i - 1;
             next[i] = i + 1 < n ? i + 1 : -1;
         }
-        PriorityQueue<Bigram> queue = new PriorityQueue<>(Math.max(1, n),
+        PriorityQueue<Bigram> queue = new PriorityQueue<>(
+                Math.max(1, n),
                 (a, b) -> a.rank != b.rank ? Integer.compare(a.rank, b.rank) : Integer.compare(a.left, b.left));
         for (int i = 1; i < n; i++) {
             addBigram(sym, i - 1, i, queue);

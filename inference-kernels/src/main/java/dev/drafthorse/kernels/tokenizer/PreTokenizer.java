@@ -41,8 +41,8 @@ final class PreTokenizer {
     /** The pre-tokenizer's model has no BOS token unless the file names one. */
     final boolean noBos;
 
-    private PreTokenizer(String name, List<Step> steps, boolean cleanSpaces, boolean ignoreMerges, boolean addBos,
-            boolean noBos) {
+    private PreTokenizer(
+            String name, List<Step> steps, boolean cleanSpaces, boolean ignoreMerges, boolean addBos, boolean noBos) {
         this.name = name;
         this.steps = steps;
         this.cleanSpaces = cleanSpaces;
@@ -64,19 +64,24 @@ final class PreTokenizer {
     // The expressions, written as in llama.cpp's llama-vocab.cpp so they can be compared side by side.
 
     static final String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
-    static final String LLAMA3 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+"
-            + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-    static final String QWEN2 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+"
-            + "|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    static final String LLAMA3 =
+            "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+"
+                    + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    static final String QWEN2 =
+            "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+"
+                    + "|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     static final String QWEN35 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])"
             + "|[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}| ?[^\\s\\p{L}\\p{M}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-    static final String SEED_CODER = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+"
-            + "|\\p{N}{1}| ?[^\\s\\p{L}\\p{N}\\r\\n]+|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    static final String SEED_CODER =
+            "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+"
+                    + "|\\p{N}{1}| ?[^\\s\\p{L}\\p{N}\\r\\n]+|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     static final String BAILINGMOE = "'(?:[sSdDmMtT]|[lL][lL]|[vV][eE]|[rR][eE])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
             + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+";
-    static final String UFAKZEKA = "[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-    static final String MINICPM5 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+"
-            + "|\\p{N}+| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    static final String UFAKZEKA =
+            "[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    static final String MINICPM5 =
+            "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+"
+                    + "|\\p{N}+| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     static final String DEEPSEEK3_WORDS = "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+"
             + "|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     static final String CJK = "[\u4e00-\u9fa5\u0800-\u4e00\uac00-\ud7ff]+";
@@ -94,6 +99,7 @@ final class PreTokenizer {
             + "\uab70-\uabbf\ufb00-\ufb06\ufb13-\ufb17\uff21-\uff3a\uff41-\uff5a"
             + "\\x{10400}-\\x{1044f}\\x{104b0}-\\x{104d3}\\x{104d8}-\\x{104fb}\\x{10c80}-\\x{10cb2}"
             + "\\x{10cc0}-\\x{10cf2}\\x{118a0}-\\x{118df}\\x{1e900}-\\x{1e943}]+";
+
     static final String DEEPSEEK_LLM_PUNCT = "\\s?[!-/:-~\uff01-\uff0f\uff1a-\uff5e\u2018-\u201f\u3000-\u3002]+";
 
     /** The pre-tokenizer for {@code tokenizer.ggml.pre} = {@code pre}, or null if it is not supported. */
@@ -106,8 +112,19 @@ final class PreTokenizer {
                 s.add(regex("\\p{N}+"));
                 s.add(regex("[0-9][0-9][0-9]"));
             }
-            case "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2",
-                    "jina-v5-nano", "dbrx", "smaug-bpe", "glm4", "chatglm-bpe" -> s.add(regex(LLAMA3));
+            case "llama3",
+                    "llama-v3",
+                    "llama-bpe",
+                    "falcon3",
+                    "falcon-h1",
+                    "pixtral",
+                    "midm-2.0",
+                    "lfm2",
+                    "jina-v5-nano",
+                    "dbrx",
+                    "smaug-bpe",
+                    "glm4",
+                    "chatglm-bpe" -> s.add(regex(LLAMA3));
             case "deepseek-llm" -> {
                 s.add(regex("[\r\n]"));
                 s.add(regex(DEEPSEEK_LLM_LETTERS));
@@ -137,10 +154,33 @@ final class PreTokenizer {
                 s.add(regex("\\p{N}"));
                 s.add(regex(GPT2));
             }
-            case "gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0", "mellum",
-                    "modern-bert", "jina-v1-en", "jina-v2-code", "roberta-bpe", "mpt", "olmo", "jais", "exaone4",
-                    "trillion", "granite-docling" -> s.add(regex(GPT2));
-            case "qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "megrez", "stablelm2", "hunyuan", "solar-open",
+            case "gpt-2",
+                    "phi-2",
+                    "jina-es",
+                    "jina-de",
+                    "gigachat",
+                    "jina-v2-es",
+                    "jina-v2-de",
+                    "a.x-4.0",
+                    "mellum",
+                    "modern-bert",
+                    "jina-v1-en",
+                    "jina-v2-code",
+                    "roberta-bpe",
+                    "mpt",
+                    "olmo",
+                    "jais",
+                    "exaone4",
+                    "trillion",
+                    "granite-docling" -> s.add(regex(GPT2));
+            case "qwen2",
+                    "deepseek-r1-qwen",
+                    "kormo",
+                    "f2llmv2",
+                    "megrez",
+                    "stablelm2",
+                    "hunyuan",
+                    "solar-open",
                     "grok-2" -> s.add(regex(QWEN2));
             case "qwen35" -> s.add(regex(QWEN35));
             case "seed-coder" -> s.add(regex(SEED_CODER));
@@ -161,14 +201,42 @@ final class PreTokenizer {
         }
         // Per-name settings, as llama.cpp's llama_vocab::impl::load sets them (clean_spaces defaults to true).
         boolean clean = !switch (pre) {
-            case "deepseek-llm", "deepseek-coder", "deepseek-v3", "hunyuan-dense", "joyai-llm", "hy_v4", "command-r",
-                    "smollm", "trillion", "granite-docling", "qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "hunyuan",
-                    "solar-open", "grok-2", "qwen35", "seed-coder", "bailingmoe", "bailingmoe2", "llada-moe",
-                    "ufakzeka", "poro-chat", "viking" -> true;
+            case "deepseek-llm",
+                    "deepseek-coder",
+                    "deepseek-v3",
+                    "hunyuan-dense",
+                    "joyai-llm",
+                    "hy_v4",
+                    "command-r",
+                    "smollm",
+                    "trillion",
+                    "granite-docling",
+                    "qwen2",
+                    "deepseek-r1-qwen",
+                    "kormo",
+                    "f2llmv2",
+                    "hunyuan",
+                    "solar-open",
+                    "grok-2",
+                    "qwen35",
+                    "seed-coder",
+                    "bailingmoe",
+                    "bailingmoe2",
+                    "llada-moe",
+                    "ufakzeka",
+                    "poro-chat",
+                    "viking" -> true;
             default -> false;
         };
         boolean llama3 = switch (pre) {
-            case "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2",
+            case "llama3",
+                    "llama-v3",
+                    "llama-bpe",
+                    "falcon3",
+                    "falcon-h1",
+                    "pixtral",
+                    "midm-2.0",
+                    "lfm2",
                     "jina-v5-nano" -> true;
             default -> false;
         };
@@ -228,6 +296,7 @@ final class PreTokenizer {
 
     /** Placeholders for the categories of code points at or above 128 in collapsed text. */
     private static final char OTHER = '\u00D0';
+
     private static final char NUMBER = '\u00D1';
     private static final char LETTER = '\u00D2';
     private static final char PUNCT = '\u00D3';
@@ -252,7 +321,10 @@ final class PreTokenizer {
         boolean inside = false;
         for (int i = 0; i < expr.length(); i++) {
             char c = expr.charAt(i);
-            if (c == '\\' && i + 1 < expr.length() && expr.charAt(i + 1) == 'p' && i + 2 < expr.length()
+            if (c == '\\'
+                    && i + 1 < expr.length()
+                    && expr.charAt(i + 1) == 'p'
+                    && i + 2 < expr.length()
                     && expr.charAt(i + 2) == '{') {
                 int close = expr.indexOf('}', i + 3);
                 String body = classBody(expr.substring(i + 3, close));
@@ -361,7 +433,10 @@ final class PreTokenizer {
 
     /** [^\s\p{L}\p{N}] for a position inside the piece; false outside it. */
     private static boolean other(int[] cps, int from, int to, int pos) {
-        return pos >= from && pos < to && !UnicodeFlags.isWhitespace(cps[pos]) && !UnicodeFlags.isLetter(cps[pos])
+        return pos >= from
+                && pos < to
+                && !UnicodeFlags.isWhitespace(cps[pos])
+                && !UnicodeFlags.isLetter(cps[pos])
                 && !UnicodeFlags.isNumber(cps[pos]);
     }
 

@@ -55,7 +55,8 @@ final class SentencePieceTokenizer extends Tokenizer {
             prev[i] = i - 1;
             next[i] = i + 1 < n ? i + 1 : -1;
         }
-        PriorityQueue<Bigram> queue = new PriorityQueue<>(Math.max(1, n),
+        PriorityQueue<Bigram> queue = new PriorityQueue<>(
+                Math.max(1, n),
                 (a, b) -> a.score != b.score ? Float.compare(b.score, a.score) : Integer.compare(a.left, b.left));
         for (int i = 1; i < n; i++) {
             tryAddBigram(t, start, len, i - 1, i, queue);

@@ -24,6 +24,7 @@ public final class TokenDecoder {
     private final ByteArrayOutputStream piece = new ByteArrayOutputStream();
     /** Bytes not yet returned, preceded by one context byte already returned when {@link #hasContext}. */
     private byte[] buf = new byte[64];
+
     private int len;
     private boolean hasContext;
 
@@ -81,7 +82,9 @@ public final class TokenDecoder {
     private String drainCleaned() {
         int p = -1;
         for (int i = len - 1; i >= 2; i--) {
-            if (CleanSpaces.isPlain(buf[i]) && CleanSpaces.isPlain(buf[i - 1]) && CleanSpaces.isPlain(buf[i - 2])
+            if (CleanSpaces.isPlain(buf[i])
+                    && CleanSpaces.isPlain(buf[i - 1])
+                    && CleanSpaces.isPlain(buf[i - 2])
                     && !Utf8.isContinuation(buf[i])) {
                 p = i;
                 break;

@@ -67,24 +67,78 @@ public abstract class Tokenizer {
     /** Tokens that are cut out of text before tokenizing (when allowed), and after which SPM adds a space. */
     static final int ATTR_SPECIAL = ATTR_CONTROL | ATTR_USER_DEFINED | ATTR_UNKNOWN;
 
-    private static final String[] EOT_TEXTS = {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
-        "<|endoftext|>", "<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]", "<\uff5cend\u2581of\u2581sentence\uff5c>",
-        "<end_of_utterance>"};
+    private static final String[] EOT_TEXTS = {
+        "<|eot_id|>",
+        "<|im_end|>",
+        "<|end|>",
+        "<end_of_turn>",
+        "<|endoftext|>",
+        "<|end_of_text|>",
+        "<EOT>",
+        "_<EOT>",
+        "[EOT]",
+        "<\uff5cend\u2581of\u2581sentence\uff5c>",
+        "<end_of_utterance>"
+    };
     private static final String[] EOM_TEXTS = {"<|eom_id|>"};
-    private static final String[] FIM_PRE_TEXTS = {"<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>",
-        "<\uff5cfim\u2581begin\uff5c>", "<PRE>", "\u2581<PRE>", "<|code_prefix|>", "<|prefix|>"};
-    private static final String[] FIM_SUF_TEXTS = {"<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>",
-        "<\uff5cfim\u2581hole\uff5c>", "<SUF>", "\u2581<SUF>", "<|code_suffix|>", "<|suffix|>"};
-    private static final String[] FIM_MID_TEXTS = {"<|fim_middle|>", "<fim-middle>", "<fim_middle>",
-        "<\uff5cfim\u2581end\uff5c>", "<MID>", "\u2581<MID>", "<|code_middle|>", "<|middle|>"};
+    private static final String[] FIM_PRE_TEXTS = {
+        "<|fim_prefix|>",
+        "<fim-prefix>",
+        "<fim_prefix>",
+        "<\uff5cfim\u2581begin\uff5c>",
+        "<PRE>",
+        "\u2581<PRE>",
+        "<|code_prefix|>",
+        "<|prefix|>"
+    };
+    private static final String[] FIM_SUF_TEXTS = {
+        "<|fim_suffix|>",
+        "<fim-suffix>",
+        "<fim_suffix>",
+        "<\uff5cfim\u2581hole\uff5c>",
+        "<SUF>",
+        "\u2581<SUF>",
+        "<|code_suffix|>",
+        "<|suffix|>"
+    };
+    private static final String[] FIM_MID_TEXTS = {
+        "<|fim_middle|>",
+        "<fim-middle>",
+        "<fim_middle>",
+        "<\uff5cfim\u2581end\uff5c>",
+        "<MID>",
+        "\u2581<MID>",
+        "<|code_middle|>",
+        "<|middle|>"
+    };
     private static final String[] FIM_PAD_TEXTS = {"<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"};
-    private static final String[] FIM_REP_TEXTS = {"<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>",
-        "<reponame>"};
+    private static final String[] FIM_REP_TEXTS = {"<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"
+    };
     private static final String[] FIM_SEP_TEXTS = {"<|file_sep|>"};
-    private static final String[] EOG_TEXTS = {"<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>",
-        "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>",
-        "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
-        "<\uff5cend\u2581of\u2581sentence\uff5c>", "[e~["};
+    private static final String[] EOG_TEXTS = {
+        "<|eot_id|>",
+        "<|im_end|>",
+        "<|end|>",
+        "<|return|>",
+        "<|call|>",
+        "<|flush|>",
+        "<|calls|>",
+        "<end_of_turn>",
+        "<|endoftext|>",
+        "</s>",
+        "<|eom_id|>",
+        "<EOT>",
+        "_<EOT>",
+        "[EOT]",
+        "[EOS]",
+        "<|end_of_text|>",
+        "<end_of_utterance>",
+        "<eos>",
+        "<turn|>",
+        "<|tool_response>",
+        "<\uff5cend\u2581of\u2581sentence\uff5c>",
+        "[e~["
+    };
 
     final String file;
     final String model;
@@ -102,6 +156,7 @@ public abstract class Tokenizer {
     final boolean cleanSpaces;
     /** Tokens that can be cut out of text, longest (in UTF-8 bytes) first, ties by id. */
     private final int[] specialTokens;
+
     private final BitSet eog = new BitSet();
     /** Each token's bytes as llama.cpp's {@code token_to_piece(special = true)} gives them. */
     private final byte[][] pieces;
@@ -206,7 +261,8 @@ public abstract class Tokenizer {
         }
         // o200k_harmony and solar-open: <|end|> ends a message, not the generation.
         Integer end = ids.get("<|end|>");
-        if (end != null && eog.get(end)
+        if (end != null
+                && eog.get(end)
                 && ((eogHas("<|return|>") && eogHas("<|call|>")) || (eogHas("<|calls|>") && eogHas("<|flush|>")))) {
             eog.clear(end);
             attrs[end] = ATTR_USER_DEFINED;
@@ -238,8 +294,11 @@ public abstract class Tokenizer {
 
         // Per-model strip attributes (they only affect cutting special tokens out of text).
         String name = v.name.toLowerCase(Locale.ROOT);
-        if (v.pre.contains("jina-v2-de") || v.pre.contains("jina-v2-es") || v.pre.contains("jina-v2-code")
-                || v.architecture.contains("nomic-bert-moe") || v.architecture.contains("jina-bert-v3")) {
+        if (v.pre.contains("jina-v2-de")
+                || v.pre.contains("jina-v2-es")
+                || v.pre.contains("jina-v2-code")
+                || v.architecture.contains("nomic-bert-moe")
+                || v.architecture.contains("jina-bert-v3")) {
             setAttr("<mask>", ATTR_LSTRIP, true);
         } else if (name.contains("phi-3") || name.contains("phi3")) {
             for (int id : specialTokens) {
@@ -294,8 +353,12 @@ public abstract class Tokenizer {
         switch (v.model) {
             case "llama" -> spm = true;
             case "gpt2" -> spm = false;
-            default -> throw new GgufException(v.file, field(KEY_MODEL), "unsupported tokenizer model '" + v.model
-                    + "' (supported: 'llama' = SentencePiece BPE, 'gpt2' = byte-level BPE)");
+            default ->
+                throw new GgufException(
+                        v.file,
+                        field(KEY_MODEL),
+                        "unsupported tokenizer model '" + v.model
+                                + "' (supported: 'llama' = SentencePiece BPE, 'gpt2' = byte-level BPE)");
         }
         v.pre = f.getString(KEY_PRE, "");
         v.name = f.getString("general.name", "");
@@ -304,8 +367,10 @@ public abstract class Tokenizer {
         if (!spm) {
             pre = PreTokenizer.forName(v.pre);
             if (pre == null) {
-                throw new GgufException(v.file, field(KEY_PRE), "unknown pre-tokenizer '" + v.pre + "' (supported: "
-                        + PreTokenizer.supportedNames() + ")");
+                throw new GgufException(
+                        v.file,
+                        field(KEY_PRE),
+                        "unknown pre-tokenizer '" + v.pre + "' (supported: " + PreTokenizer.supportedNames() + ")");
             }
         }
 
@@ -322,8 +387,10 @@ public abstract class Tokenizer {
             }
             Integer prev = v.ids.putIfAbsent(v.tokens[i], i);
             if (prev != null && v.tokens[i].indexOf('\uFFFD') < 0) {
-                throw new GgufException(v.file, field(KEY_TOKENS) + "[" + i + "]", "duplicate token '"
-                        + v.tokens[i] + "' (ids " + prev + " and " + i + ")");
+                throw new GgufException(
+                        v.file,
+                        field(KEY_TOKENS) + "[" + i + "]",
+                        "duplicate token '" + v.tokens[i] + "' (ids " + prev + " and " + i + ")");
             }
             // Two byte strings that are not UTF-8 can read as the same Java text: the first one keeps the text.
         }
@@ -388,8 +455,10 @@ public abstract class Tokenizer {
         v.addBos = f.getBool(KEY_ADD_BOS, v.addBos);
         v.addSpacePrefix = f.getBool(KEY_ADD_SPACE_PREFIX, v.addSpacePrefix);
         if (v.addBos && v.bos < 0) {
-            throw new GgufException(v.file, field(KEY_ADD_BOS), "is true, but there is no BOS token "
-                    + "(tokenizer.ggml.bos_token_id)");
+            throw new GgufException(
+                    v.file,
+                    field(KEY_ADD_BOS),
+                    "is true, but there is no BOS token " + "(tokenizer.ggml.bos_token_id)");
         }
 
         if (spm) {
@@ -690,8 +759,9 @@ public abstract class Tokenizer {
     /** The length of the valid UTF-8 character at {@code p[i]}, or 0 if there is none. */
     private static int sequenceLength(byte[] p, int i) {
         int b0 = p[i] & 0xFF;
-        int len = b0 < 0x80 ? 1 : b0 >= 0xC2 && b0 <= 0xDF ? 2 : b0 >= 0xE0 && b0 <= 0xEF ? 3
-                : b0 >= 0xF0 && b0 <= 0xF4 ? 4 : 0;
+        int len = b0 < 0x80
+                ? 1
+                : b0 >= 0xC2 && b0 <= 0xDF ? 2 : b0 >= 0xE0 && b0 <= 0xEF ? 3 : b0 >= 0xF0 && b0 <= 0xF4 ? 4 : 0;
         if (len == 0 || i + len > p.length) {
             return 0;
         }
@@ -701,8 +771,8 @@ public abstract class Tokenizer {
 
     final void checkId(int id) {
         if (id < 0 || id >= tokens.length) {
-            throw new IllegalArgumentException(file + ": token id " + id + " outside the vocabulary [0, "
-                    + tokens.length + ")");
+            throw new IllegalArgumentException(
+                    file + ": token id " + id + " outside the vocabulary [0, " + tokens.length + ")");
         }
     }
 

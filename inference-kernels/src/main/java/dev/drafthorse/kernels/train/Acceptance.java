@@ -94,7 +94,8 @@ public final class Acceptance {
      * path of ranks (rank of the true token among head 0's candidates, then head 1's, …) is a node of the
      * tree. This is what tree verification with {@code spec} accepts (ties aside).
      */
-    public static Report medusaTree(MedusaTrainer heads, List<TrainingSequence> greedy, dev.drafthorse.kernels.speculative.TreeSpec spec) {
+    public static Report medusaTree(
+            MedusaTrainer heads, List<TrainingSequence> greedy, dev.drafthorse.kernels.speculative.TreeSpec spec) {
         java.util.Set<String> nodes = new java.util.HashSet<>();
         for (int i = 0; i < spec.size(); i++) {
             StringBuilder path = new StringBuilder();

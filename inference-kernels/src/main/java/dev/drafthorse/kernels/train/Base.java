@@ -21,8 +21,19 @@ import dev.drafthorse.kernels.tensor.WeightMatrix;
  * @param output (V, D) the base's output matrix
  * @param embedding (V, D) the base's token embedding
  */
-public record Base(String architecture, int dim, int vocab, int heads, int kvHeads, int headDim, int ffn, double rmsEps,
-        double[] ropeFreqs, boolean ropeNeox, double[] output, double[] embedding) {
+public record Base(
+        String architecture,
+        int dim,
+        int vocab,
+        int heads,
+        int kvHeads,
+        int headDim,
+        int ffn,
+        double rmsEps,
+        double[] ropeFreqs,
+        boolean ropeNeox,
+        double[] output,
+        double[] embedding) {
 
     public int qDim() {
         return heads * headDim;
@@ -46,8 +57,19 @@ public record Base(String architecture, int dim, int vocab, int heads, int kvHea
             }
             freqs[i] = (float) f;
         }
-        return new Base(c.architecture(), c.dim(), c.vocab(), c.heads(), c.kvHeads(), c.headDim(), c.ffn(), c.rmsEps(), freqs,
-                c.ropeNeox(), widen(model.weights().output), widen(model.weights().tokenEmbedding));
+        return new Base(
+                c.architecture(),
+                c.dim(),
+                c.vocab(),
+                c.heads(),
+                c.kvHeads(),
+                c.headDim(),
+                c.ffn(),
+                c.rmsEps(),
+                freqs,
+                c.ropeNeox(),
+                widen(model.weights().output),
+                widen(model.weights().tokenEmbedding));
     }
 
     private static double[] widen(WeightMatrix m) {

@@ -18,7 +18,8 @@ public final class Batches {
             throw new IllegalArgumentException("no training sequences");
         }
         if (size < 1 || size > data.size()) {
-            throw new IllegalArgumentException("batch must be in [1, " + data.size() + "] (the sequences available), got " + size);
+            throw new IllegalArgumentException(
+                    "batch must be in [1, " + data.size() + "] (the sequences available), got " + size);
         }
         this.data = List.copyOf(data);
         this.size = size;

@@ -13,7 +13,8 @@ import java.util.List;
  * @param gradNonzero gradient values non-zero before rounding
  * @param gradFlushed of those, the ones rounding flushed to zero (underflow)
  */
-public record Gradients(double[][] values, double lossScale, TrainableHeads.Loss loss, long gradNonzero, long gradFlushed) {
+public record Gradients(
+        double[][] values, double lossScale, TrainableHeads.Loss loss, long gradNonzero, long gradFlushed) {
 
     /** The fraction of non-zero gradient values that underflowed to zero in storage. */
     public double flushedFraction() {
@@ -58,7 +59,8 @@ public record Gradients(double[][] values, double lossScale, TrainableHeads.Loss
         }
         for (Gradients g : parts) {
             if (g.lossScale != first.lossScale || g.values.length != sum.length) {
-                throw new IllegalArgumentException("gradients differ in loss scale or params: " + g.lossScale + " vs " + first.lossScale);
+                throw new IllegalArgumentException(
+                        "gradients differ in loss scale or params: " + g.lossScale + " vs " + first.lossScale);
             }
             for (int i = 0; i < sum.length; i++) {
                 for (int j = 0; j < sum[i].length; j++) {

@@ -25,8 +25,8 @@ public final class MedusaTrainer extends TrainableHeads {
 
     private final int k;
     private final boolean ownOutput;
-    private final Param[] w;   // (K) (D, D)
-    private final Param[] b;   // (K) (D)
+    private final Param[] w; // (K) (D, D)
+    private final Param[] b; // (K) (D)
     private final Param[] out; // (K) (V, D) or null
     private final List<Param> params = new ArrayList<>();
 
@@ -89,8 +89,8 @@ public final class MedusaTrainer extends TrainableHeads {
         for (TrainingSequence s : batch) {
             rows += Math.max(0, s.length() - 1 - s.start() - 1);
         }
-        double[] h = new double[rows * d];   // (R, D) base hidden states
-        int[][] target = new int[k][rows];   // (K, R) token i + 2 + k, or -1 past the end
+        double[] h = new double[rows * d]; // (R, D) base hidden states
+        int[][] target = new int[k][rows]; // (K, R) token i + 2 + k, or -1 past the end
         long[] targets = new long[k];
         int r = 0;
         for (TrainingSequence s : batch) {

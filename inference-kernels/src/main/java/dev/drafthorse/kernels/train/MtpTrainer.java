@@ -178,8 +178,17 @@ public final class MtpTrainer extends TrainableHeads {
         return loss(lossSum, targets, correct);
     }
 
-    private Act forward(int d, TrainingSequence s, double[] prev, int rows, Rounding rd, double g, double[] lossSum, long[] correct,
-            boolean backward, Parallel par) {
+    private Act forward(
+            int d,
+            TrainingSequence s,
+            double[] prev,
+            int rows,
+            Rounding rd,
+            double g,
+            double[] lossSum,
+            long[] correct,
+            boolean backward,
+            Parallel par) {
         Module m = modules[d];
         int dim = base.dim();
         int v = base.vocab();
@@ -484,7 +493,16 @@ public final class MtpTrainer extends TrainableHeads {
             if (rows <= 0) {
                 return new double[0][];
             }
-            a = forward(e, new TrainingSequence(s.tokens(), s.hidden(), s.length() - 1), prev, rows, rd, 0, sum, correct, false,
+            a = forward(
+                    e,
+                    new TrainingSequence(s.tokens(), s.hidden(), s.length() - 1),
+                    prev,
+                    rows,
+                    rd,
+                    0,
+                    sum,
+                    correct,
+                    false,
                     MedusaTrainer.SERIAL);
             prev = a.x2;
         }
@@ -493,7 +511,14 @@ public final class MtpTrainer extends TrainableHeads {
         Ops.rmsnorm(a.x2, modules[d].norm.work, y, a.rows, dim, base.rmsEps());
         double[][] out = new double[a.rows][base.vocab()];
         for (int i = 0; i < a.rows; i++) {
-            Ops.linear(java.util.Arrays.copyOfRange(y, i * dim, (i + 1) * dim), 1, dim, base.output(), null, base.vocab(), out[i],
+            Ops.linear(
+                    java.util.Arrays.copyOfRange(y, i * dim, (i + 1) * dim),
+                    1,
+                    dim,
+                    base.output(),
+                    null,
+                    base.vocab(),
+                    out[i],
                     MedusaTrainer.SERIAL);
         }
         return out;
@@ -515,7 +540,16 @@ public final class MtpTrainer extends TrainableHeads {
             if (rows <= 0) {
                 continue;
             }
-            Act a = forward(d, new TrainingSequence(s.tokens(), s.hidden(), 0), prev, rows, rd, 0, sum, correct, false,
+            Act a = forward(
+                    d,
+                    new TrainingSequence(s.tokens(), s.hidden(), 0),
+                    prev,
+                    rows,
+                    rd,
+                    0,
+                    sum,
+                    correct,
+                    false,
                     MedusaTrainer.SERIAL);
             prev = a.x2;
             int dim = base.dim();
@@ -523,7 +557,14 @@ public final class MtpTrainer extends TrainableHeads {
             Ops.rmsnorm(a.x2, modules[d].norm.work, y, rows, dim, base.rmsEps());
             double[] logits = new double[base.vocab()];
             for (int i = 0; i < rows; i++) {
-                Ops.linear(java.util.Arrays.copyOfRange(y, i * dim, (i + 1) * dim), 1, dim, base.output(), null, base.vocab(), logits,
+                Ops.linear(
+                        java.util.Arrays.copyOfRange(y, i * dim, (i + 1) * dim),
+                        1,
+                        dim,
+                        base.output(),
+                        null,
+                        base.vocab(),
+                        logits,
                         MedusaTrainer.SERIAL);
                 pred[d][i] = Ops.argmax(logits, 0, base.vocab());
             }

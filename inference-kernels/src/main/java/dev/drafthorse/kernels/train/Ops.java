@@ -36,8 +36,17 @@ final class Ops {
      * The backward of {@link #linear}: dx (R, I) += dy (R, O) · W; dW (O, I) += dyᵀ · x; db (O) += Σ_r dy.
      * Any of dx, dW, db may be null (frozen or unneeded).
      */
-    static void linearBackward(double[] x, double[] dy, int rows, int in, int out, double[] w, double[] dx, double[] dw,
-            double[] db, Parallel par) {
+    static void linearBackward(
+            double[] x,
+            double[] dy,
+            int rows,
+            int in,
+            int out,
+            double[] w,
+            double[] dx,
+            double[] dw,
+            double[] db,
+            Parallel par) {
         if (dx != null) {
             par.forRange(rows, GRAIN, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
@@ -95,7 +104,8 @@ final class Ops {
     /**
      * The backward of {@link #rmsnorm}: with g = w ⊙ dy, dx += s·g − s³/n · x · (x·g); dw += Σ_r x·s ⊙ dy.
      */
-    static void rmsnormBackward(double[] x, double[] w, double[] s, double[] dy, int rows, int n, double[] dx, double[] dw) {
+    static void rmsnormBackward(
+            double[] x, double[] w, double[] s, double[] dy, int rows, int n, double[] dx, double[] dw) {
         for (int r = 0; r < rows; r++) {
             int off = r * n;
             double sr = s[r];

@@ -12,9 +12,9 @@ public final class Param {
     private final int cols;
     private final boolean decay;
     final float[] master; // (rows, cols) F32 master weights
-    final double[] work;  // (rows, cols) master rounded to the storage precision
-    final double[] m;     // (rows, cols) AdamW first moment
-    final double[] v;     // (rows, cols) AdamW second moment
+    final double[] work; // (rows, cols) master rounded to the storage precision
+    final double[] m; // (rows, cols) AdamW first moment
+    final double[] v; // (rows, cols) AdamW second moment
 
     /**
      * @param name the tensor's name in the heads file

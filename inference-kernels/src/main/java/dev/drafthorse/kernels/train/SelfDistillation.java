@@ -51,8 +51,15 @@ public final class SelfDistillation {
      *
      * @param progress receives the number of sequences done so far
      */
-    public static List<TrainingSequence> generate(Model model, List<int[]> prompts, int samples, int newTokens, SamplerOptions sampler,
-            long seed, int batchSize, IntConsumer progress) {
+    public static List<TrainingSequence> generate(
+            Model model,
+            List<int[]> prompts,
+            int samples,
+            int newTokens,
+            SamplerOptions sampler,
+            long seed,
+            int batchSize,
+            IntConsumer progress) {
         if (samples < 1) {
             throw new IllegalArgumentException("samples must be >= 1, got " + samples);
         }
@@ -72,7 +79,8 @@ public final class SelfDistillation {
         List<TrainingSequence> out = new ArrayList<>();
         for (int r0 = 0; r0 < requests.size(); r0 += batchSize) {
             List<Request> chunk = requests.subList(r0, Math.min(requests.size(), r0 + batchSize));
-            List<BatchResult> results = new BatchEngine(model, null).run(chunk, BatchOptions.of(batchSize), new BatchEngine.Listener() { });
+            List<BatchResult> results =
+                    new BatchEngine(model, null).run(chunk, BatchOptions.of(batchSize), new BatchEngine.Listener() {});
             java.util.Map<String, BatchResult> byId = new java.util.HashMap<>();
             results.forEach(r -> byId.put(r.id(), r));
             for (int i = 0; i < chunk.size(); i++) {

@@ -18,8 +18,20 @@ package dev.drafthorse.kernels.train;
  * @param growthInterval clean steps between doublings (typical 200; PyTorch uses 2000 on long runs)
  * @param seed initialization and batch-order seed
  */
-public record TrainOptions(int steps, double lr, int warmup, double minLrRatio, double weightDecay, double beta1, double beta2,
-        double adamEps, Precision precision, double lossScale, boolean dynamicScale, int growthInterval, long seed) {
+public record TrainOptions(
+        int steps,
+        double lr,
+        int warmup,
+        double minLrRatio,
+        double weightDecay,
+        double beta1,
+        double beta2,
+        double adamEps,
+        Precision precision,
+        double lossScale,
+        boolean dynamicScale,
+        int growthInterval,
+        long seed) {
 
     public TrainOptions {
         if (steps < 1) {
@@ -57,28 +69,77 @@ public record TrainOptions(int steps, double lr, int warmup, double minLrRatio, 
      */
     public static TrainOptions defaults(int steps, Precision p, long seed) {
         boolean scaled = p == Precision.F16;
-        return new TrainOptions(steps, 1e-3, steps / 10, 0.1, 0.0, 0.9, 0.999, 1e-8, p, scaled ? 65536 : 1, scaled, 200, seed);
+        return new TrainOptions(
+                steps, 1e-3, steps / 10, 0.1, 0.0, 0.9, 0.999, 1e-8, p, scaled ? 65536 : 1, scaled, 200, seed);
     }
 
     public TrainOptions withLr(double v) {
-        return new TrainOptions(steps, v, warmup, minLrRatio, weightDecay, beta1, beta2, adamEps, precision, lossScale, dynamicScale,
-                growthInterval, seed);
+        return new TrainOptions(
+                steps,
+                v,
+                warmup,
+                minLrRatio,
+                weightDecay,
+                beta1,
+                beta2,
+                adamEps,
+                precision,
+                lossScale,
+                dynamicScale,
+                growthInterval,
+                seed);
     }
 
     /** A fixed (dynamic false) or dynamic loss scale starting at {@code initial}. */
     public TrainOptions withLossScale(double initial, boolean dynamic) {
-        return new TrainOptions(steps, lr, warmup, minLrRatio, weightDecay, beta1, beta2, adamEps, precision, initial, dynamic,
-                growthInterval, seed);
+        return new TrainOptions(
+                steps,
+                lr,
+                warmup,
+                minLrRatio,
+                weightDecay,
+                beta1,
+                beta2,
+                adamEps,
+                precision,
+                initial,
+                dynamic,
+                growthInterval,
+                seed);
     }
 
     public TrainOptions withGrowthInterval(int n) {
-        return new TrainOptions(steps, lr, warmup, minLrRatio, weightDecay, beta1, beta2, adamEps, precision, lossScale, dynamicScale,
-                n, seed);
+        return new TrainOptions(
+                steps,
+                lr,
+                warmup,
+                minLrRatio,
+                weightDecay,
+                beta1,
+                beta2,
+                adamEps,
+                precision,
+                lossScale,
+                dynamicScale,
+                n,
+                seed);
     }
 
     public TrainOptions withWeightDecay(double wd) {
-        return new TrainOptions(steps, lr, warmup, minLrRatio, wd, beta1, beta2, adamEps, precision, lossScale, dynamicScale,
-                growthInterval, seed);
+        return new TrainOptions(
+                steps,
+                lr,
+                warmup,
+                minLrRatio,
+                wd,
+                beta1,
+                beta2,
+                adamEps,
+                precision,
+                lossScale,
+                dynamicScale,
+                growthInterval,
+                seed);
     }
 
     /** The learning rate of 0-based step {@code t}: linear warmup, then cosine to lr × minLrRatio. */

@@ -33,7 +33,8 @@ public abstract sealed class TrainableHeads permits MedusaTrainer, MtpTrainer {
      * {@code grads} is not null (one array per param, zeroed by the caller) the gradient of
      * lossScale × loss added into it, stored rounded.
      */
-    public abstract Loss pass(List<TrainingSequence> batch, double lossScale, Rounding rounding, double[][] grads, Parallel par);
+    public abstract Loss pass(
+            List<TrainingSequence> batch, double lossScale, Rounding rounding, double[][] grads, Parallel par);
 
     /**
      * A batch's loss.

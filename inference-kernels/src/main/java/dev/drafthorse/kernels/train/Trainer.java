@@ -21,8 +21,8 @@ public final class Trainer {
     private final Parallel par;
     private double scale;
     private int cleanSteps; // clean steps since the last change of scale
-    private int step;       // optimizer steps taken or skipped
-    private int updates;    // steps applied (AdamW's bias-correction counter)
+    private int step; // optimizer steps taken or skipped
+    private int updates; // steps applied (AdamW's bias-correction counter)
 
     /**
      * The outcome of one {@link #apply}.
@@ -34,7 +34,8 @@ public final class Trainer {
      * @param skipped true when the gradients overflowed and the weights were left alone
      * @param flushedFraction non-zero gradient values that underflowed to zero in storage
      */
-    public record StepReport(int step, TrainableHeads.Loss loss, double lr, double lossScale, boolean skipped, double flushedFraction) {}
+    public record StepReport(
+            int step, TrainableHeads.Loss loss, double lr, double lossScale, boolean skipped, double flushedFraction) {}
 
     public Trainer(TrainableHeads heads, TrainOptions options, Parallel par) {
         this.heads = heads;
@@ -94,7 +95,8 @@ public final class Trainer {
     /** One optimizer step with (averaged) gradients: skipped on overflow, else AdamW on the F32 masters. */
     public StepReport apply(Gradients g) {
         if (g.lossScale() != scale) {
-            throw new IllegalArgumentException("gradients were computed with loss scale " + g.lossScale() + ", the trainer is at " + scale);
+            throw new IllegalArgumentException(
+                    "gradients were computed with loss scale " + g.lossScale() + ", the trainer is at " + scale);
         }
         int t = step++;
         double used = scale;

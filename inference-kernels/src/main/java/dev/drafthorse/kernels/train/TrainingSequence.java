@@ -11,7 +11,8 @@ package dev.drafthorse.kernels.train;
 public record TrainingSequence(int[] tokens, float[] hidden, int start) {
     public TrainingSequence {
         if (tokens.length == 0 || hidden.length % tokens.length != 0) {
-            throw new IllegalArgumentException("hidden has " + hidden.length + " values for " + tokens.length + " tokens");
+            throw new IllegalArgumentException(
+                    "hidden has " + hidden.length + " values for " + tokens.length + " tokens");
         }
         if (start < 0 || start >= tokens.length) {
             throw new IllegalArgumentException("start " + start + " outside [0, " + tokens.length + ")");

@@ -5,9 +5,7 @@ import static dev.drafthorse.kernels.attention.Fixtures.assertBits;
 import dev.drafthorse.kernels.tensor.FloatOps;
 import dev.drafthorse.kernels.tensor.ScalarKernels;
 import dev.drafthorse.kernels.tensor.Simd;
-
 import java.util.Random;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 

@@ -49,8 +49,8 @@ final class Fixtures {
             }
         }
         if (!(worst <= tol)) {
-            fail(what + ": max error " + worst + " > " + tol + " at " + at + " (expected " + expected[at]
-                    + ", got " + actual[at] + ")");
+            fail(what + ": max error " + worst + " > " + tol + " at " + at + " (expected " + expected[at] + ", got "
+                    + actual[at] + ")");
         }
     }
 

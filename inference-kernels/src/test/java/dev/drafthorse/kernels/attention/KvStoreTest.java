@@ -5,12 +5,10 @@ import static dev.drafthorse.kernels.attention.TiledAttentionTest.assertMessage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.drafthorse.kernels.tensor.Float16;
-
 import java.util.Random;
-
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class KvStoreTest {
     private static KvStore create(boolean f16, int kvHeads, int headDim, int capacity) {

@@ -4,11 +4,9 @@ import static dev.drafthorse.kernels.attention.Fixtures.assertClose;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drafthorse.kernels.tensor.Parallel;
-
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Random;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

@@ -10,13 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.drafthorse.kernels.attention.TiledAttention.Schedule;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.tensor.Simd;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,8 +33,9 @@ class TiledAttentionTest {
 
     /** The vector path (when the JVM has the module) and the forced scalar path, both on the AUTO schedule. */
     private static final TiledAttention VECTOR = new TiledAttention();
-    private static final TiledAttention SCALAR = new TiledAttention(TiledAttention.DEFAULT_QUERY_BLOCK, true,
-            Schedule.AUTO);
+
+    private static final TiledAttention SCALAR =
+            new TiledAttention(TiledAttention.DEFAULT_QUERY_BLOCK, true, Schedule.AUTO);
 
     @BeforeAll
     static void pools() {
@@ -144,8 +143,12 @@ class TiledAttentionTest {
     }
 
     static Stream<Arguments> treeCases() {
-        return Stream.of(Arguments.of(0, 5, false), Arguments.of(1, 17, false), Arguments.of(60, 30, true),
-                Arguments.of(130, 64, false), Arguments.of(500, 100, true));
+        return Stream.of(
+                Arguments.of(0, 5, false),
+                Arguments.of(1, 17, false),
+                Arguments.of(60, 30, true),
+                Arguments.of(130, 64, false),
+                Arguments.of(500, 100, true));
     }
 
     @ParameterizedTest(name = "kvLen={0} T={1}")
@@ -191,7 +194,7 @@ class TiledAttentionTest {
     void bitIdenticalAcrossThreadsSchedulesAndQueryBlocks(boolean f16) {
         Random rnd = new Random(42);
         int kvLen = 700; // 11 chunks, the last one partial
-        int T = 150;     // several query blocks of 64, and queries of the first chunks see partial chunks
+        int T = 150; // several query blocks of 64, and queries of the first chunks see partial chunks
         int nHeads = 8;
         int kvHeads = 2;
         int d = 64;
@@ -268,7 +271,8 @@ class TiledAttentionTest {
         // 5000 keys = 79 chunks: more than one wave of SPLIT_WAVE_CHUNKS on the key-split schedule.
         Random rnd = new Random(48);
         int kvLen = 5000;
-        assertTrue((kvLen + TiledAttention.KEY_BLOCK - 1) / TiledAttention.KEY_BLOCK > TiledAttention.SPLIT_WAVE_CHUNKS);
+        assertTrue(
+                (kvLen + TiledAttention.KEY_BLOCK - 1) / TiledAttention.KEY_BLOCK > TiledAttention.SPLIT_WAVE_CHUNKS);
         KvStore kv = Fixtures.store(false, 1, 16, kvLen, rnd);
         float[] q = Fixtures.queries(3, 2, 16, 2f, rnd);
         AttentionMask mask = AttentionMask.causal(kvLen - 3);
@@ -359,8 +363,8 @@ class TiledAttentionTest {
         // causal(8) with 3 queries reaches position 10: beyond the capacity of 10 positions.
         assertMessage("mask limit", () -> VECTOR.attend(q, 3, 4, kv, AttentionMask.causal(8), 1f, out, one));
         // A tree of 2 nodes cannot answer for 3 queries.
-        assertMessage("query", () -> VECTOR.attend(q, 3, 4, kv, AttentionMask.tree(0, new int[] {-1, 0}), 1f,
-                out, one));
+        assertMessage(
+                "query", () -> VECTOR.attend(q, 3, 4, kv, AttentionMask.tree(0, new int[] {-1, 0}), 1f, out, one));
         assertMessage("queryBlock", () -> new TiledAttention(0));
         assertMessage("nHeads", () -> new PlainAttention().attend(q, 3, 3, kv, mask, 1f, out, one));
         assertMessage("nHeads", () -> NaiveAttention.attend(q, 3, 3, kv, mask, 1f, out));

@@ -52,11 +52,14 @@ class WindowAndSoftcapTest {
         assertEquals(9, m.first(2));
         assertEquals(0, AttentionMask.causal(5).first(0));
         assertThrows(IllegalArgumentException.class, () -> m.limit(3));
-        assertThrows(IllegalArgumentException.class, () -> AttentionMask.slidingWindow(AttentionMask.causal(0), 0, pos, 0, 3, 0));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> AttentionMask.slidingWindow(AttentionMask.causal(0), 0, pos, 0, 3, 0));
 
         // Tree nodes at depth positions: node 2 (depth 1, position 6) after a prefix of 5 sees by position.
         int[] depth = {5, 6, 6};
-        AttentionMask tree = AttentionMask.slidingWindow(AttentionMask.tree(5, new int[] {-1, 0, 0}), 2, depth, 0, 3, 5);
+        AttentionMask tree =
+                AttentionMask.slidingWindow(AttentionMask.tree(5, new int[] {-1, 0, 0}), 2, depth, 0, 3, 5);
         assertTrue(tree.visible(2, 5), "its parent, distance 1");
         assertFalse(tree.visible(2, 4), "prefix key 4 at distance 2");
         assertFalse(tree.visible(2, 6), "its sibling stays hidden");
@@ -64,7 +67,9 @@ class WindowAndSoftcapTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Schedule.class, names = {"QUERY_BLOCKS", "KEY_SPLIT"})
+    @EnumSource(
+            value = Schedule.class,
+            names = {"QUERY_BLOCKS", "KEY_SPLIT"})
     void windowAndSoftcapMatchTheOracle(Schedule schedule) {
         Random rnd = new Random(11);
         int kvHeads = 2;
@@ -122,8 +127,18 @@ class WindowAndSoftcapTest {
         float[] q = Fixtures.queries(n, nHeads, d, 2f, rnd);
         TiledAttention att = new TiledAttention();
         float[] prefill = new float[n * nHeads * d];
-        att.attend(q, 0, n, nHeads, kv, AttentionMask.slidingWindow(AttentionMask.causal(0), 100, pos, 0, n, 0), 0.25f, 10f,
-                prefill, 0, one);
+        att.attend(
+                q,
+                0,
+                n,
+                nHeads,
+                kv,
+                AttentionMask.slidingWindow(AttentionMask.causal(0), 100, pos, 0, n, 0),
+                0.25f,
+                10f,
+                prefill,
+                0,
+                one);
         for (int p : new int[] {0, 64, 99, 100, 163, 299}) {
             float[] step = new float[nHeads * d];
             AttentionMask m = AttentionMask.slidingWindow(AttentionMask.causal(p), 100, pos, p, 1, p);
@@ -140,8 +155,8 @@ class WindowAndSoftcapTest {
         float[] out = new float[8];
         TiledAttention att = new TiledAttention();
         AttentionMask m = AttentionMask.causal(0);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> att.attend(q, 0, 2, 1, kv, m, 1f, -1f, out, 0, one));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> att.attend(q, 0, 2, 1, kv, m, 1f, -1f, out, 0, one));
         assertTrue(e.getMessage().contains("softcap"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> att.attend(q, 1, 2, 1, kv, m, 1f, 0f, out, 0, one));
         assertTrue(e.getMessage().contains("q must hold"), e.getMessage());

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BatchEngineTest {
     @TempDir
     static Path dir;
+
     static dev.drafthorse.kernels.tensor.Parallel par;
     static Model stories;
     static Model draft1m;
@@ -81,8 +82,16 @@ class BatchEngineTest {
 
     static List<int[]> prompts(Model m, int count, long seed) {
         Random r = new Random(seed);
-        String[] texts = {"", "Tom had a red ball", "The sun was hot and the cat", "Lily and Ben went to the park. Lily and Ben",
-            "Once upon a time", "She said, \"I want to play.\" She said", "The dog ran and ran and ran", "A"};
+        String[] texts = {
+            "",
+            "Tom had a red ball",
+            "The sun was hot and the cat",
+            "Lily and Ben went to the park. Lily and Ben",
+            "Once upon a time",
+            "She said, \"I want to play.\" She said",
+            "The dog ran and ran and ran",
+            "A"
+        };
         List<int[]> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String t = texts[i % texts.length];
@@ -100,10 +109,11 @@ class BatchEngineTest {
         for (int i = 0; i < prompts.size(); i++) {
             reqs.add(new Request("r" + i, prompts.get(i), GenerationOptions.greedy(n), new Rng(i)));
         }
-        return new BatchEngine(target, draft).run(reqs, options, new BatchEngine.Listener() { });
+        return new BatchEngine(target, draft).run(reqs, options, new BatchEngine.Listener() {});
     }
 
-    private static void assertExact(Model target, Model draft, List<int[]> prompts, int n, BatchOptions options, String what) {
+    private static void assertExact(
+            Model target, Model draft, List<int[]> prompts, int n, BatchOptions options, String what) {
         List<BatchResult> got = run(target, draft, prompts, n, options);
         for (int i = 0; i < prompts.size(); i++) {
             assertArrayEquals(plainGreedy(target, prompts.get(i), n), got.get(i).tokens(), what + ", prompt " + i);
@@ -116,11 +126,36 @@ class BatchEngineTest {
         List<int[]> ps = prompts(stories, 10, 1);
         for (int n : new int[] {1, 9, 70}) {
             assertExact(stories, null, ps, n, BatchOptions.of(1), "plain batch 1, n=" + n);
-            assertExact(stories, null, ps, n, new BatchOptions(4, Long.MAX_VALUE, 3, Speculation.NONE), "batch 4, chunk 3, n=" + n);
-            assertExact(stories, draft1m, ps, n, BatchOptions.of(1).withSpeculation(Speculation.draft(5)), "draft, n=" + n);
-            assertExact(stories, null, ps, n, BatchOptions.of(1).withSpeculation(Speculation.lookup(6, 3)), "lookup, n=" + n);
-            assertExact(stories, draft1m, ps, n, new BatchOptions(6, Long.MAX_VALUE, 4, Speculation.draft(4)), "batch 6 + draft, n=" + n);
-            assertExact(stories, null, ps, n, new BatchOptions(16, Long.MAX_VALUE, 64, Speculation.lookup(8, 2)), "batch 16 + lookup, n=" + n);
+            assertExact(
+                    stories,
+                    null,
+                    ps,
+                    n,
+                    new BatchOptions(4, Long.MAX_VALUE, 3, Speculation.NONE),
+                    "batch 4, chunk 3, n=" + n);
+            assertExact(
+                    stories, draft1m, ps, n, BatchOptions.of(1).withSpeculation(Speculation.draft(5)), "draft, n=" + n);
+            assertExact(
+                    stories,
+                    null,
+                    ps,
+                    n,
+                    BatchOptions.of(1).withSpeculation(Speculation.lookup(6, 3)),
+                    "lookup, n=" + n);
+            assertExact(
+                    stories,
+                    draft1m,
+                    ps,
+                    n,
+                    new BatchOptions(6, Long.MAX_VALUE, 4, Speculation.draft(4)),
+                    "batch 6 + draft, n=" + n);
+            assertExact(
+                    stories,
+                    null,
+                    ps,
+                    n,
+                    new BatchOptions(16, Long.MAX_VALUE, 64, Speculation.lookup(8, 2)),
+                    "batch 16 + lookup, n=" + n);
         }
     }
 
@@ -136,9 +171,27 @@ class BatchEngineTest {
             }
             ps.add(p);
         }
-        assertExact(random, randomQ4, ps, 50, BatchOptions.of(1).withSpeculation(Speculation.draft(6)), "random + Q4_0 draft");
-        assertExact(random, randomQ4, ps, 50, new BatchOptions(5, Long.MAX_VALUE, 7, Speculation.draft(3)), "batched + Q4_0 draft");
-        assertExact(random, null, ps, 50, new BatchOptions(3, Long.MAX_VALUE, 2, Speculation.lookup(4, 2)), "batched lookup");
+        assertExact(
+                random,
+                randomQ4,
+                ps,
+                50,
+                BatchOptions.of(1).withSpeculation(Speculation.draft(6)),
+                "random + Q4_0 draft");
+        assertExact(
+                random,
+                randomQ4,
+                ps,
+                50,
+                new BatchOptions(5, Long.MAX_VALUE, 7, Speculation.draft(3)),
+                "batched + Q4_0 draft");
+        assertExact(
+                random,
+                null,
+                ps,
+                50,
+                new BatchOptions(3, Long.MAX_VALUE, 2, Speculation.lookup(4, 2)),
+                "batched lookup");
     }
 
     @Test
@@ -154,15 +207,23 @@ class BatchEngineTest {
             }
         }
         assertTrue(!withEos.isEmpty(), "some prompt should reach EOS");
-        List<BatchResult> got = run(random, random, withEos, 120, new BatchOptions(3, Long.MAX_VALUE, 8, Speculation.draft(8)));
+        List<BatchResult> got =
+                run(random, random, withEos, 120, new BatchOptions(3, Long.MAX_VALUE, 8, Speculation.draft(8)));
         int accepted = 0;
         for (int i = 0; i < withEos.size(); i++) {
-            assertArrayEquals(plainGreedy(random, withEos.get(i), 120), got.get(i).tokens(), "prompt " + i);
+            assertArrayEquals(
+                    plainGreedy(random, withEos.get(i), 120), got.get(i).tokens(), "prompt " + i);
             assertEquals(FinishReason.EOS, got.get(i).finish());
             accepted += got.get(i).stats().draftAccepted();
         }
         assertTrue(accepted > 0, "drafted runs must have been accepted");
-        assertExact(random, randomQ4, withEos, 120, new BatchOptions(2, Long.MAX_VALUE, 8, Speculation.draft(8)), "EOS, Q4 draft");
+        assertExact(
+                random,
+                randomQ4,
+                withEos,
+                120,
+                new BatchOptions(2, Long.MAX_VALUE, 8, Speculation.draft(8)),
+                "EOS, Q4 draft");
     }
 
     @Test
@@ -178,8 +239,8 @@ class BatchEngineTest {
         AtomicInteger maxActive = new AtomicInteger();
         long[] reserved = {0, 0};
         List<Integer> finishOrder = new ArrayList<>();
-        List<BatchResult> got = new BatchEngine(stories, null).run(reqs, new BatchOptions(8, bound, 5, Speculation.NONE),
-                new BatchEngine.Listener() {
+        List<BatchResult> got = new BatchEngine(stories, null)
+                .run(reqs, new BatchOptions(8, bound, 5, Speculation.NONE), new BatchEngine.Listener() {
                     @Override
                     public void admitted(int index, long positions) {
                         maxActive.accumulateAndGet(active.incrementAndGet(), Math::max);
@@ -190,22 +251,27 @@ class BatchEngineTest {
                     @Override
                     public void finished(int index, BatchResult r) {
                         active.decrementAndGet();
-                        reserved[0] -= r.stats().promptTokens() + reqs.get(index).options().maxNewTokens();
+                        reserved[0] -= r.stats().promptTokens()
+                                + reqs.get(index).options().maxNewTokens();
                         finishOrder.add(index);
                     }
                 });
         assertTrue(maxActive.get() >= 2 && maxActive.get() <= 8, "active " + maxActive);
         assertTrue(reserved[1] <= bound, "reserved " + reserved[1] + " > " + bound);
-        assertTrue(!finishOrder.equals(new ArrayList<>(finishOrder.stream().sorted().toList())) || maxActive.get() > 1);
+        assertTrue(!finishOrder.equals(
+                        new ArrayList<>(finishOrder.stream().sorted().toList()))
+                || maxActive.get() > 1);
         for (int i = 0; i < ps.size(); i++) {
             assertEquals("id" + i, got.get(i).id());
-            assertArrayEquals(plainGreedy(stories, ps.get(i), n + i % 7), got.get(i).tokens(), "prompt " + i);
+            assertArrayEquals(
+                    plainGreedy(stories, ps.get(i), n + i % 7), got.get(i).tokens(), "prompt " + i);
         }
     }
 
     @Test
     void aDraftWithAnotherVocabularyIsRefused() throws IOException {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BatchEngine(stories, random));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new BatchEngine(stories, random));
         assertTrue(e.getMessage().contains("vocabulary"), e.getMessage());
     }
 
@@ -266,11 +332,15 @@ class BatchEngineTest {
         List<Request> reqs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             // Three tokens: the first comes from the prompt's pass, the second from verifying a draft of one.
-            reqs.add(new Request("s" + i, prompt, new GenerationOptions(3, so.withSeed(i), List.of(), KvType.F32, 64, 0),
+            reqs.add(new Request(
+                    "s" + i,
+                    prompt,
+                    new GenerationOptions(3, so.withSeed(i), List.of(), KvType.F32, 64, 0),
                     Rng.forRow(17, "s" + i)));
         }
         int[] counts = new int[engine.target().config().vocab()];
-        for (BatchResult r : engine.run(reqs, new BatchOptions(32, Long.MAX_VALUE, 64, spec), new BatchEngine.Listener() { })) {
+        for (BatchResult r :
+                engine.run(reqs, new BatchOptions(32, Long.MAX_VALUE, 64, spec), new BatchEngine.Listener() {})) {
             assertEquals(3, r.tokens().length);
             counts[r.tokens()[1]]++;
         }
@@ -286,7 +356,8 @@ class BatchEngineTest {
         int[] dof = new int[1];
 
         BatchEngine engine = new BatchEngine(stories, draft1m);
-        int[] counts = sampleSecondTokens(engine, prompt, so, Speculation.draft(3).fixed(), n);
+        int[] counts =
+                sampleSecondTokens(engine, prompt, so, Speculation.draft(3).fixed(), n);
         double chi2 = chiSquare(counts, exact, n, dof);
         assertTrue(engine.stats().drafted > 0 && engine.stats().accepted > 0, "speculation must have run");
         assertTrue(chi2 < chi2Quantile999(dof[0]), "draft speculation: chi2 " + chi2 + " with " + dof[0] + " dof");
@@ -299,12 +370,16 @@ class BatchEngineTest {
         double chi2Bad = chiSquare(bad, exact, n, dof);
         assertTrue(chi2Bad > chi2Quantile999(dof[0]), "accepting every draft must fail the test: chi2 " + chi2Bad);
 
-        int[] lookupPrompt = stories.tokenizer().encode("the cat and the dog and the cat and the dog and the", true, false);
+        int[] lookupPrompt =
+                stories.tokenizer().encode("the cat and the dog and the cat and the dog and the", true, false);
         double[] exactLookup = secondTokenDistribution(stories, lookupPrompt, so);
         BatchEngine lookup = new BatchEngine(stories, null);
-        int[] lc = sampleSecondTokens(lookup, lookupPrompt, so, Speculation.lookup(3, 3).fixed(), n);
+        int[] lc = sampleSecondTokens(
+                lookup, lookupPrompt, so, Speculation.lookup(3, 3).fixed(), n);
         double chi2Lookup = chiSquare(lc, exactLookup, n, dof);
         assertTrue(lookup.stats().drafted > 0, "lookup must have drafted");
-        assertTrue(chi2Lookup < chi2Quantile999(dof[0]), "lookup speculation: chi2 " + chi2Lookup + " with " + dof[0] + " dof");
+        assertTrue(
+                chi2Lookup < chi2Quantile999(dof[0]),
+                "lookup speculation: chi2 " + chi2Lookup + " with " + dof[0] + " dof");
     }
 }

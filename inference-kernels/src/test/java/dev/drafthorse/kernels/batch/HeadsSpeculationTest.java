@@ -42,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HeadsSpeculationTest {
     @TempDir
     static Path dir;
+
     static Parallel par;
     static Model stories;
     static MedusaHeads medusa4;
@@ -70,21 +71,26 @@ class HeadsSpeculationTest {
         for (int i = 0; i < prompts.size(); i++) {
             reqs.add(new Request("r" + i, prompts.get(i), GenerationOptions.greedy(n), new Rng(i)));
         }
-        return engine.run(reqs, o, new BatchEngine.Listener() { });
+        return engine.run(reqs, o, new BatchEngine.Listener() {});
     }
 
-    private static SequenceStats assertExact(BatchEngine engine, List<int[]> prompts, int n, BatchOptions o, String what) {
+    private static SequenceStats assertExact(
+            BatchEngine engine, List<int[]> prompts, int n, BatchOptions o, String what) {
         return assertExact(stories, engine, prompts, n, o, what);
     }
 
-    private static SequenceStats assertExact(Model m, BatchEngine engine, List<int[]> prompts, int n, BatchOptions o, String what) {
+    private static SequenceStats assertExact(
+            Model m, BatchEngine engine, List<int[]> prompts, int n, BatchOptions o, String what) {
         List<BatchResult> got = run(engine, prompts, n, o);
         int proposed = 0;
         int accepted = 0;
         int passes = 0;
         int generated = 0;
         for (int i = 0; i < prompts.size(); i++) {
-            assertArrayEquals(BatchEngineTest.plainGreedy(m, prompts.get(i), n), got.get(i).tokens(), what + ", prompt " + i);
+            assertArrayEquals(
+                    BatchEngineTest.plainGreedy(m, prompts.get(i), n),
+                    got.get(i).tokens(),
+                    what + ", prompt " + i);
             SequenceStats s = got.get(i).stats();
             proposed += s.draftProposed();
             accepted += s.draftAccepted();
@@ -103,13 +109,19 @@ class HeadsSpeculationTest {
         Speculation deflt = Speculation.medusa(TreeSpec.mcSim7b63(), TypicalAcceptance.DEFAULT);
         Speculation small = Speculation.medusa(TreeSpec.parse("3,2,1"), TypicalAcceptance.DEFAULT);
         for (int n : new int[] {1, 9, 70}) {
-            SequenceStats s = assertExact(e4, ps, n, BatchOptions.of(1).withSpeculation(deflt), "medusa 63 nodes, n=" + n);
+            SequenceStats s =
+                    assertExact(e4, ps, n, BatchOptions.of(1).withSpeculation(deflt), "medusa 63 nodes, n=" + n);
             if (n > 1) {
                 assertTrue(s.draftProposed() > 0, "trees were verified");
                 assertTrue(s.targetPasses() < s.generatedTokens() + ps.size(), "one target pass per step");
             }
             assertExact(e4, three, n, new BatchOptions(3, Long.MAX_VALUE, 4, deflt), "medusa batch 3, n=" + n);
-            assertExact(eOwn, three, n, new BatchOptions(3, Long.MAX_VALUE, 64, small), "own outputs, tree 3,2,1, batch 3, n=" + n);
+            assertExact(
+                    eOwn,
+                    three,
+                    n,
+                    new BatchOptions(3, Long.MAX_VALUE, 64, small),
+                    "own outputs, tree 3,2,1, batch 3, n=" + n);
         }
     }
 
@@ -123,18 +135,31 @@ class HeadsSpeculationTest {
         var medusa = HeadsFile.loadMedusa(docs.resolve("stories260K-medusa4-f16.gguf"), stories);
         var mtp = HeadsFile.loadMtp(docs.resolve("stories260K-mtp2-f16.gguf"), stories);
         List<int[]> ps = new ArrayList<>();
-        for (String p : List.of("Once upon a time", "Tom had a red ball", "The little girl went to the park", "Lily and her mom")) {
+        for (String p : List.of(
+                "Once upon a time", "Tom had a red ball", "The little girl went to the park", "Lily and her mom")) {
             ps.add(stories.tokenizer().encode(p, true, false));
         }
         int n = 60;
-        SequenceStats m = assertExact(new BatchEngine(stories, null, medusa), ps, n,
-                BatchOptions.of(1).withSpeculation(Speculation.medusa(TreeSpec.parse("1,1,1,1"), TypicalAcceptance.DEFAULT)),
+        SequenceStats m = assertExact(
+                new BatchEngine(stories, null, medusa),
+                ps,
+                n,
+                BatchOptions.of(1)
+                        .withSpeculation(Speculation.medusa(TreeSpec.parse("1,1,1,1"), TypicalAcceptance.DEFAULT)),
                 "trained medusa chain");
-        assertExact(new BatchEngine(stories, null, medusa), ps, n,
-                new BatchOptions(4, Long.MAX_VALUE, 16, Speculation.medusa(TreeSpec.parse("3,2,1"), TypicalAcceptance.DEFAULT)),
+        assertExact(
+                new BatchEngine(stories, null, medusa),
+                ps,
+                n,
+                new BatchOptions(
+                        4, Long.MAX_VALUE, 16, Speculation.medusa(TreeSpec.parse("3,2,1"), TypicalAcceptance.DEFAULT)),
                 "trained medusa tree 3,2,1, batch 4");
-        SequenceStats t = assertExact(new BatchEngine(stories, null, mtp), ps, n,
-                new BatchOptions(4, Long.MAX_VALUE, 16, Speculation.mtp(2)), "trained mtp, batch 4");
+        SequenceStats t = assertExact(
+                new BatchEngine(stories, null, mtp),
+                ps,
+                n,
+                new BatchOptions(4, Long.MAX_VALUE, 16, Speculation.mtp(2)),
+                "trained mtp, batch 4");
         double medusaLength = (m.draftAccepted() + m.targetPasses()) / (double) m.targetPasses();
         double mtpLength = (t.draftAccepted() + t.targetPasses()) / (double) t.targetPasses();
         assertTrue(medusaLength > 1.3, "trained Medusa heads accept: mean accepted length " + medusaLength);
@@ -158,8 +183,14 @@ class HeadsSpeculationTest {
         };
     }
 
-    private static int[][] oracleTop(Map<Integer, int[]> expected, List<int[]> prompts, int vocab, int eos,
-            boolean sometimesMissing, CandidateSource.Context sequence, int[] ranks) {
+    private static int[][] oracleTop(
+            Map<Integer, int[]> expected,
+            List<int[]> prompts,
+            int vocab,
+            int eos,
+            boolean sometimesMissing,
+            CandidateSource.Context sequence,
+            int[] ranks) {
         int index = sequence.index();
         int total = sequence.total();
         int[] want = expected.get(index);
@@ -193,14 +224,20 @@ class HeadsSpeculationTest {
             Speculation spec = Speculation.medusa(TreeSpec.parse(tree), TypicalAcceptance.DEFAULT);
             for (int n : new int[] {2, 9, 60}) {
                 for (boolean missing : new boolean[] {false, true}) {
-                    BatchEngine e = new BatchEngine(stories, null, medusa4, oracle(stories, ps, n, missing), ChainVerifier.EXACT);
-                    SequenceStats s = assertExact(e, ps, n, new BatchOptions(3, Long.MAX_VALUE, 5, spec),
+                    BatchEngine e = new BatchEngine(
+                            stories, null, medusa4, oracle(stories, ps, n, missing), ChainVerifier.EXACT);
+                    SequenceStats s = assertExact(
+                            e,
+                            ps,
+                            n,
+                            new BatchOptions(3, Long.MAX_VALUE, 5, spec),
                             "oracle candidates, tree " + tree + ", n=" + n + ", missing=" + missing);
                     if (n == 60) {
                         double perPass = (double) s.generatedTokens() / s.targetPasses();
                         // The sparse default tree holds only some rank combinations; the full ones hold every one.
                         double floor = missing ? 1.5 : tree.equals("mc_sim_7b_63") ? 2 : 3.5;
-                        assertTrue(perPass > floor, tree + ", missing=" + missing + ": " + perPass + " tokens per pass");
+                        assertTrue(
+                                perPass > floor, tree + ", missing=" + missing + ": " + perPass + " tokens per pass");
                     }
                 }
             }
@@ -225,9 +262,16 @@ class HeadsSpeculationTest {
         }
         assertEquals(4, withEos.size(), "prompts whose greedy output reaches the end of generation");
         for (String tree : new String[] {"2,2,2,2", "1,1,1,1"}) {
-            BatchEngine e = new BatchEngine(random, null, heads, oracle(random, withEos, 120, false), ChainVerifier.EXACT);
-            SequenceStats s = assertExact(random, e, withEos, 120, new BatchOptions(2, Long.MAX_VALUE, 16,
-                    Speculation.medusa(TreeSpec.parse(tree), TypicalAcceptance.DEFAULT)), "EOS inside tree " + tree);
+            BatchEngine e =
+                    new BatchEngine(random, null, heads, oracle(random, withEos, 120, false), ChainVerifier.EXACT);
+            SequenceStats s = assertExact(
+                    random,
+                    e,
+                    withEos,
+                    120,
+                    new BatchOptions(
+                            2, Long.MAX_VALUE, 16, Speculation.medusa(TreeSpec.parse(tree), TypicalAcceptance.DEFAULT)),
+                    "EOS inside tree " + tree);
             assertTrue(s.draftAccepted() > s.generatedTokens() / 2, "paths were accepted");
         }
     }
@@ -239,11 +283,17 @@ class HeadsSpeculationTest {
         BatchEngine e = new BatchEngine(stories, null, mtp3);
         for (int n : new int[] {1, 9, 70}) {
             for (int d = 1; d <= 3; d++) {
-                SequenceStats s = assertExact(e, ps, n, BatchOptions.of(1).withSpeculation(Speculation.mtp(d)), "mtp " + d + ", n=" + n);
+                SequenceStats s = assertExact(
+                        e, ps, n, BatchOptions.of(1).withSpeculation(Speculation.mtp(d)), "mtp " + d + ", n=" + n);
                 if (n > 1) {
                     assertTrue(s.draftProposed() > 0, "chains were verified");
                 }
-                assertExact(e, three, n, new BatchOptions(3, Long.MAX_VALUE, 3, Speculation.mtp(d)), "mtp " + d + " batch 3, n=" + n);
+                assertExact(
+                        e,
+                        three,
+                        n,
+                        new BatchOptions(3, Long.MAX_VALUE, 3, Speculation.mtp(d)),
+                        "mtp " + d + " batch 3, n=" + n);
             }
         }
     }
@@ -252,7 +302,9 @@ class HeadsSpeculationTest {
     void sampledMedusaAndMtpAreReproducibleAndTypicalIsUnusedUnderGreedy() {
         List<int[]> ps = BatchEngineTest.prompts(stories, 3, 4);
         SamplerOptions so = new SamplerOptions(0.8f, 40, 0.95f, 0f, 7);
-        for (var pair : List.of(List.of(new BatchEngine(stories, null, medusa4),
+        for (var pair : List.of(
+                List.of(
+                        new BatchEngine(stories, null, medusa4),
                         Speculation.medusa(TreeSpec.mcSim7b63(), new TypicalAcceptance(0.2, 0.5))),
                 List.of(new BatchEngine(stories, null, mtp3), Speculation.mtp(3)))) {
             BatchEngine e = (BatchEngine) pair.get(0);
@@ -269,10 +321,12 @@ class HeadsSpeculationTest {
     private static List<int[]> sample(BatchEngine e, List<int[]> ps, SamplerOptions so, Speculation spec) {
         List<Request> reqs = new ArrayList<>();
         for (int i = 0; i < ps.size(); i++) {
-            reqs.add(new Request("r" + i, ps.get(i), GenerationOptions.greedy(30).withSampler(so), Rng.forRow(so.seed(), "r" + i)));
+            reqs.add(new Request(
+                    "r" + i, ps.get(i), GenerationOptions.greedy(30).withSampler(so), Rng.forRow(so.seed(), "r" + i)));
         }
-        return e.run(reqs, new BatchOptions(2, Long.MAX_VALUE, 8, spec), new BatchEngine.Listener() { }).stream()
-                .map(BatchResult::tokens).toList();
+        return e.run(reqs, new BatchOptions(2, Long.MAX_VALUE, 8, spec), new BatchEngine.Listener() {}).stream()
+                .map(BatchResult::tokens)
+                .toList();
     }
 
     @Test
@@ -287,21 +341,41 @@ class HeadsSpeculationTest {
         BatchEngine engine = new BatchEngine(stories, null, mtp3);
         int[] counts = BatchEngineTest.sampleSecondTokens(engine, prompt, so, Speculation.mtp(2), n);
         double chi2 = BatchEngineTest.chiSquare(counts, exact, n, dof);
-        assertTrue(engine.stats().drafted > 0 && engine.stats().accepted > 0, "MTP drafts were accepted: " + engine.stats().accepted);
-        assertTrue(chi2 < BatchEngineTest.chi2Quantile999(dof[0]), "MTP speculation: chi2 " + chi2 + " with " + dof[0] + " dof");
+        assertTrue(
+                engine.stats().drafted > 0 && engine.stats().accepted > 0,
+                "MTP drafts were accepted: " + engine.stats().accepted);
+        assertTrue(
+                chi2 < BatchEngineTest.chi2Quantile999(dof[0]),
+                "MTP speculation: chi2 " + chi2 + " with " + dof[0] + " dof");
     }
 
     @Test
     void mismatchedHeadsAndTreesAreRefusedByName() throws IOException {
         List<int[]> ps = BatchEngineTest.prompts(stories, 1, 5);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(new BatchEngine(stories, null, medusaOwn),
-                ps, 5, BatchOptions.of(1).withSpeculation(Speculation.medusa(TreeSpec.mcSim7b63(), TypicalAcceptance.DEFAULT))));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> run(
+                        new BatchEngine(stories, null, medusaOwn),
+                        ps,
+                        5,
+                        BatchOptions.of(1)
+                                .withSpeculation(Speculation.medusa(TreeSpec.mcSim7b63(), TypicalAcceptance.DEFAULT))));
         assertTrue(e.getMessage().contains("4 deep") && e.getMessage().contains("3 heads"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> run(new BatchEngine(stories, null, medusa4), ps, 5,
-                BatchOptions.of(1).withSpeculation(Speculation.mtp(2))));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> run(
+                        new BatchEngine(stories, null, medusa4),
+                        ps,
+                        5,
+                        BatchOptions.of(1).withSpeculation(Speculation.mtp(2))));
         assertTrue(e.getMessage().contains("--mtp"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> run(new BatchEngine(stories, null, mtp3), ps, 5,
-                BatchOptions.of(1).withSpeculation(Speculation.mtp(4))));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> run(
+                        new BatchEngine(stories, null, mtp3),
+                        ps,
+                        5,
+                        BatchOptions.of(1).withSpeculation(Speculation.mtp(4))));
         assertTrue(e.getMessage().contains("draft-max 4") && e.getMessage().contains("3 MTP modules"), e.getMessage());
         Model other = Model.load(SharedFiles.model("stories260K.gguf"), par);
         e = assertThrows(IllegalArgumentException.class, () -> new BatchEngine(other, null, mtp3));

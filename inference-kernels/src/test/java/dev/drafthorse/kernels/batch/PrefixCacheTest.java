@@ -36,23 +36,29 @@ class PrefixCacheTest {
         par.close();
     }
 
-    static final String TEMPLATE = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park."
-            + " One day, she saw a big, red ball. Tell what happened next to";
-    static final String[] ROWS = {" Tom.", " the dog.", " Lily and Ben.", " a cat named Max.", " the red ball.", " Sue.", " a bird.",
-        " the sun."};
+    static final String TEMPLATE =
+            "Once upon a time, there was a little girl named Lily. She loved to play outside in the park."
+                    + " One day, she saw a big, red ball. Tell what happened next to";
+    static final String[] ROWS = {
+        " Tom.", " the dog.", " Lily and Ben.", " a cat named Max.", " the red ball.", " Sue.", " a bird.", " the sun."
+    };
 
     static List<Request> requests(SamplerOptions so, int n) {
         List<Request> out = new ArrayList<>();
         for (int i = 0; i < 24; i++) {
             String p = (i % 5 == 4 ? "A different start entirely, " : TEMPLATE) + ROWS[i % ROWS.length];
             int[] ids = model.tokenizer().encode(p, true, false);
-            out.add(new Request("row" + i, ids, new GenerationOptions(n, so, List.of(), KvType.F32, 32, 0), Rng.forRow(so.seed(), "row" + i)));
+            out.add(new Request(
+                    "row" + i,
+                    ids,
+                    new GenerationOptions(n, so, List.of(), KvType.F32, 32, 0),
+                    Rng.forRow(so.seed(), "row" + i)));
         }
         return out;
     }
 
     private static List<BatchResult> run(List<Request> reqs, BatchOptions o, PrefixCache cache) {
-        return new BatchEngine(model, null).withPrefixCache(cache).run(reqs, o, new BatchEngine.Listener() { });
+        return new BatchEngine(model, null).withPrefixCache(cache).run(reqs, o, new BatchEngine.Listener() {});
     }
 
     private static void assertSame(List<BatchResult> a, List<BatchResult> b, String what) {
@@ -64,11 +70,16 @@ class PrefixCacheTest {
 
     @Test
     void cacheOnAndOffGiveIdenticalOutputs() {
-        for (SamplerOptions so : new SamplerOptions[] {SamplerOptions.GREEDY, new SamplerOptions(0.9f, 40, 0.95f, 0f, 5)}) {
+        for (SamplerOptions so :
+                new SamplerOptions[] {SamplerOptions.GREEDY, new SamplerOptions(0.9f, 40, 0.95f, 0f, 5)}) {
             // Requests carry their row's random stream, so each run gets fresh ones. Sampled speculation draws
             // differently from plain sampling (same distribution, other tokens), so it is compared with itself.
-            for (BatchOptions o : new BatchOptions[] {BatchOptions.of(1), BatchOptions.of(6), BatchOptions.of(6).withGroupPrefixes(true),
-                new BatchOptions(4, Long.MAX_VALUE, 7, Speculation.lookup(4, 2))}) {
+            for (BatchOptions o : new BatchOptions[] {
+                BatchOptions.of(1),
+                BatchOptions.of(6),
+                BatchOptions.of(6).withGroupPrefixes(true),
+                new BatchOptions(4, Long.MAX_VALUE, 7, Speculation.lookup(4, 2))
+            }) {
                 List<BatchResult> off = run(requests(so, 25), o.speculation().enabled() ? o : BatchOptions.of(1), null);
                 PrefixCache cache = new PrefixCache(model, KvType.F32, 64L << 20);
                 assertSame(off, run(requests(so, 25), o, cache), "batch " + o.batchSize() + " " + so);
@@ -109,9 +120,17 @@ class PrefixCacheTest {
         List<Scorer.Score> alone = s.scoreSeparately(prompt, cands);
         for (int i = 0; i < cands.size(); i++) {
             assertArrayEquals(alone.get(i).tokens(), tree.get(i).tokens(), cands.get(i));
-            assertEquals(alone.get(i).logprob(), tree.get(i).logprob(), 1e-4 * Math.max(1, Math.abs(alone.get(i).logprob())), cands.get(i));
+            assertEquals(
+                    alone.get(i).logprob(),
+                    tree.get(i).logprob(),
+                    1e-4 * Math.max(1, Math.abs(alone.get(i).logprob())),
+                    cands.get(i));
             for (int j = 0; j < alone.get(i).tokenLogprobs().length; j++) {
-                assertEquals(alone.get(i).tokenLogprobs()[j], tree.get(i).tokenLogprobs()[j], 1e-4, cands.get(i) + " token " + j);
+                assertEquals(
+                        alone.get(i).tokenLogprobs()[j],
+                        tree.get(i).tokenLogprobs()[j],
+                        1e-4,
+                        cands.get(i) + " token " + j);
             }
         }
     }

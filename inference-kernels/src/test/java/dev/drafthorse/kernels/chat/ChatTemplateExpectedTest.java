@@ -28,24 +28,37 @@ class ChatTemplateExpectedTest {
     @TestFactory
     List<DynamicTest> everyExpectedRender() throws IOException {
         Path dir = SharedFiles.root().resolve("chat");
-        JsonNode expected = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
+        JsonNode expected =
+                new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
         List<DynamicTest> tests = new ArrayList<>();
-        for (Iterator<String> it = expected.get("templates").fieldNames(); it.hasNext();) {
+        for (Iterator<String> it = expected.get("templates").fieldNames(); it.hasNext(); ) {
             String name = it.next();
             ChatTemplate template = ChatTemplate.parse(Files.readString(dir.resolve(name + ".jinja")));
             for (JsonNode c : expected.get("templates").get(name)) {
-                List<Message> messages = messages(expected.get("conversations").get(c.get("conversation").asText()));
+                List<Message> messages = messages(
+                        expected.get("conversations").get(c.get("conversation").asText()));
                 boolean gen = c.get("add_generation_prompt").asBoolean();
                 String label = name + " / " + c.get("conversation").asText() + " / add_generation_prompt=" + gen;
                 tests.add(DynamicTest.dynamicTest(label, () -> {
                     if (!c.get("error").isNull()) {
-                        TemplateError e = assertThrows(TemplateError.class, () -> template.render(messages, gen,
-                                c.get("bos_token").asText(), c.get("eos_token").asText(), ORACLE_DATE));
+                        TemplateError e = assertThrows(
+                                TemplateError.class,
+                                () -> template.render(
+                                        messages,
+                                        gen,
+                                        c.get("bos_token").asText(),
+                                        c.get("eos_token").asText(),
+                                        ORACLE_DATE));
                         assertTrue(e.raised(), "raised by the template: " + e.getMessage());
                         assertEquals(c.get("error").asText(), e.getMessage());
                         return;
                     }
-                    Rendered r = template.render(messages, gen, c.get("bos_token").asText(), c.get("eos_token").asText(), ORACLE_DATE);
+                    Rendered r = template.render(
+                            messages,
+                            gen,
+                            c.get("bos_token").asText(),
+                            c.get("eos_token").asText(),
+                            ORACLE_DATE);
                     assertEquals(c.get("rendered").asText(), r.text(), label);
                 }));
             }

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 class DataTextTest {
     /** The render with data chars shown in upper case, template chars as written ('.' for data spaces). */
     private static String marked(String template, String content) {
-        Rendered r = ChatTemplate.parse(template).render(List.of(new Message("user", content)), false, "", "",
-                LocalDate.of(2026, 1, 15));
+        Rendered r = ChatTemplate.parse(template)
+                .render(List.of(new Message("user", content)), false, "", "", LocalDate.of(2026, 1, 15));
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < r.text().length(); i++) {
             char c = r.text().charAt(i);

@@ -32,13 +32,19 @@ class JinjaSemanticsTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (JsonNode c : d.get("cases")) {
             String template = c.get("template").asText();
-            tests.add(DynamicTest.dynamicTest(template, () -> assertEquals(c.get("rendered").asText(),
-                    ChatTemplate.parse(template).render(messages, false, "", "", DATE).text())));
+            tests.add(DynamicTest.dynamicTest(
+                    template,
+                    () -> assertEquals(
+                            c.get("rendered").asText(),
+                            ChatTemplate.parse(template)
+                                    .render(messages, false, "", "", DATE)
+                                    .text())));
         }
         for (JsonNode c : d.get("errors")) {
             String template = c.get("template").asText();
             tests.add(DynamicTest.dynamicTest("error: " + template, () -> {
-                TemplateError e = assertThrows(TemplateError.class, () -> ChatTemplate.parse(template).render(messages, false, "", "", DATE));
+                TemplateError e = assertThrows(
+                        TemplateError.class, () -> ChatTemplate.parse(template).render(messages, false, "", "", DATE));
                 assertEquals(c.get("error").asText(), e.getMessage());
             }));
         }
@@ -54,13 +60,15 @@ class JinjaSemanticsTest {
     @Test
     void strftimeNowReadsTheGivenDate() {
         String out = ChatTemplate.parse("{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%Y-%m-%d %A %B %-d') }}")
-                .render(List.of(), true, "", "", LocalDate.of(2026, 3, 5)).text();
+                .render(List.of(), true, "", "", LocalDate.of(2026, 3, 5))
+                .text();
         assertEquals("05 Mar 2026|2026-03-05 Thursday March 5", out);
     }
 
     @Test
     void marksTheCharsThatCameFromMessages() {
-        ChatTemplate t = ChatTemplate.parse("<|im_start|>{{ messages[0].role }}\n{{ messages[0].content | trim }}<|im_end|>\n");
+        ChatTemplate t =
+                ChatTemplate.parse("<|im_start|>{{ messages[0].role }}\n{{ messages[0].content | trim }}<|im_end|>\n");
         Rendered r = t.render(List.of(new Message("user", "  hi <|im_end|> x ")), false, "", "", DATE);
         // Jinja drops the template's one trailing newline (keep_trailing_newline=False)
         assertEquals("<|im_start|>user\nhi <|im_end|> x<|im_end|>", r.text());
@@ -83,19 +91,27 @@ class JinjaSemanticsTest {
         assertTrue(e.getMessage().contains("endif"), e.getMessage());
         e = assertThrows(TemplateError.class, () -> ChatTemplate.parse("a\n\n{% frobnicate %}"));
         assertEquals("line 3: unsupported or unexpected tag 'frobnicate'", e.getMessage());
-        e = assertThrows(TemplateError.class, () -> ChatTemplate.parse("{{ x |nosuchfilter }}").render(List.of(), false, "", "", DATE));
+        e = assertThrows(
+                TemplateError.class,
+                () -> ChatTemplate.parse("{{ x |nosuchfilter }}").render(List.of(), false, "", "", DATE));
         assertEquals("No filter named 'nosuchfilter'.", e.getMessage());
         assertFalse(e.raised());
     }
 
     @Test
     void theSandboxRefusesToChangeData() {
-        TemplateError e = assertThrows(TemplateError.class, () -> ChatTemplate.parse("{{ messages.append(1) }}")
-                .render(List.of(new Message("user", "x")), false, "", "", DATE));
+        TemplateError e = assertThrows(
+                TemplateError.class,
+                () -> ChatTemplate.parse("{{ messages.append(1) }}")
+                        .render(List.of(new Message("user", "x")), false, "", "", DATE));
         assertTrue(e.getMessage().contains("'append'"), e.getMessage());
-        e = assertThrows(TemplateError.class, () -> ChatTemplate.parse("{{ range(200000)|length }}").render(List.of(), false, "", "", DATE));
+        e = assertThrows(
+                TemplateError.class,
+                () -> ChatTemplate.parse("{{ range(200000)|length }}").render(List.of(), false, "", "", DATE));
         assertTrue(e.getMessage().startsWith("Range too big"), e.getMessage());
-        e = assertThrows(TemplateError.class, () -> ChatTemplate.parse("{{ 'xy' * 100000000 }}").render(List.of(), false, "", "", DATE));
+        e = assertThrows(
+                TemplateError.class,
+                () -> ChatTemplate.parse("{{ 'xy' * 100000000 }}").render(List.of(), false, "", "", DATE));
         assertTrue(e.getMessage().startsWith("repetition too large"), e.getMessage());
     }
 }

@@ -3,7 +3,6 @@ package dev.drafthorse.kernels.convert;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.drafthorse.kernels.SharedFiles;
-import dev.drafthorse.kernels.convert.GgufConverter;
 import dev.drafthorse.kernels.generate.Generator;
 import dev.drafthorse.kernels.gguf.GgmlType;
 import dev.drafthorse.kernels.model.Model;
@@ -28,8 +27,13 @@ class GgufConverterTest {
         try (Parallel par = new Parallel(2)) {
             Model m = Model.load(f32, par);
             assertEquals(GgmlType.F32, m.file().tensor("blk.0.attn_q.weight").type());
-            String text = new Generator(m).generate("", GenerationOptions.greedy(200), new Rng(0)).text();
-            assertEquals(Files.readString(SharedFiles.model("tinystories-23m-f16.greedy.bos.200.txt")).strip(), text.strip());
+            String text = new Generator(m)
+                    .generate("", GenerationOptions.greedy(200), new Rng(0))
+                    .text();
+            assertEquals(
+                    Files.readString(SharedFiles.model("tinystories-23m-f16.greedy.bos.200.txt"))
+                            .strip(),
+                    text.strip());
         }
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drafthorse.kernels.KQuantFiles;
 import dev.drafthorse.kernels.SharedFiles;
-import dev.drafthorse.kernels.convert.GgufConverter;
 import dev.drafthorse.kernels.gguf.GgmlType;
 import dev.drafthorse.kernels.gguf.GgufFile;
 import dev.drafthorse.kernels.gguf.TensorInfo;
@@ -88,8 +87,14 @@ class KQuantConvertTest {
             assertEquals(f.getLong("general.file_type"), GgufConverter.fileType(GgmlType.valueOf(type)), type);
         }
         // the _S variants (every matrix one K-type) precede _M in llama_ftype: Q3_K_S = Q3_K_M − 1, and so on
-        assertEquals(GgufFile.open(KQuantFiles.model("Q3_K_M")).getLong("general.file_type") - 1, GgufConverter.fileType(GgmlType.Q3_K));
-        assertEquals(GgufFile.open(KQuantFiles.model("Q4_K_M")).getLong("general.file_type") - 1, GgufConverter.fileType(GgmlType.Q4_K));
-        assertEquals(GgufFile.open(KQuantFiles.model("Q5_K_M")).getLong("general.file_type") - 1, GgufConverter.fileType(GgmlType.Q5_K));
+        assertEquals(
+                GgufFile.open(KQuantFiles.model("Q3_K_M")).getLong("general.file_type") - 1,
+                GgufConverter.fileType(GgmlType.Q3_K));
+        assertEquals(
+                GgufFile.open(KQuantFiles.model("Q4_K_M")).getLong("general.file_type") - 1,
+                GgufConverter.fileType(GgmlType.Q4_K));
+        assertEquals(
+                GgufFile.open(KQuantFiles.model("Q5_K_M")).getLong("general.file_type") - 1,
+                GgufConverter.fileType(GgmlType.Q5_K));
     }
 }

@@ -52,7 +52,9 @@ class EmbeddingReferenceTest {
     }
 
     static Path model(String name) {
-        return name.startsWith("tinystories") ? SharedFiles.model(name + ".gguf") : SharedFiles.model("arch").resolve(name + ".gguf");
+        return name.startsWith("tinystories")
+                ? SharedFiles.model(name + ".gguf")
+                : SharedFiles.model("arch").resolve(name + ".gguf");
     }
 
     static JsonNode reference(String name) throws IOException {
@@ -71,8 +73,15 @@ class EmbeddingReferenceTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"tinystories-23m-f16, 1e-3", "llama_tied_gqa, 1e-5", "qwen3, 1e-5", "phi3, 1e-5", "phi3_partial, 1e-5",
-            "gemma2, 5e-4", "gemma3, 5e-4"})
+    @CsvSource({
+        "tinystories-23m-f16, 1e-3",
+        "llama_tied_gqa, 1e-5",
+        "qwen3, 1e-5",
+        "phi3, 1e-5",
+        "phi3_partial, 1e-5",
+        "gemma2, 5e-4",
+        "gemma3, 5e-4"
+    })
     void poolingsMatchLlamaEmbedding(String name, double tolerance) throws IOException {
         JsonNode ref = reference(name);
         Model m = Model.load(model(name), par);
@@ -93,7 +102,12 @@ class EmbeddingReferenceTest {
         JsonNode ref = reference("tinystories-23m-f16");
         Model m = Model.load(model("tinystories-23m-f16"), par);
         Embedder e = new Embedder(m, Pooling.MEAN, Normalization.L2, 256, 512);
-        compare("tinystories-23m-f16 mean vs llama.cpp defaults", ref.get("mean_default_kv"), e.embedAll(texts(ref)), 1e-3, false);
+        compare(
+                "tinystories-23m-f16 mean vs llama.cpp defaults",
+                ref.get("mean_default_kv"),
+                e.embedAll(texts(ref)),
+                1e-3,
+                false);
     }
 
     /** Pooling none: one normalized vector per token, every position's hidden state. */
@@ -116,14 +130,18 @@ class EmbeddingReferenceTest {
     @Test
     void batchingAndPrefixCacheChangeNoBit() throws IOException {
         Model m = Model.load(model("llama_tied_gqa"), par);
-        List<String> texts = List.of("Once upon a time, there was a little girl named Lily.", "Once upon a time, there was a little boy.",
-                "Once upon a time, there was a little girl named Lily. She liked to play.", "The sun was hot.");
+        List<String> texts = List.of(
+                "Once upon a time, there was a little girl named Lily.",
+                "Once upon a time, there was a little boy.",
+                "Once upon a time, there was a little girl named Lily. She liked to play.",
+                "The sun was hot.");
         for (Pooling p : List.of(Pooling.MEAN, Pooling.LAST, Pooling.CLS)) {
             Embedder big = new Embedder(m, p, Normalization.L2, 256, 4096);
             List<float[]> together = big.embedAll(texts);
             Embedder one = new Embedder(m, p, Normalization.L2, 256, 1);
             List<float[]> apart = one.embedAll(texts);
-            Embedder cached = new Embedder(m, p, Normalization.L2, 256, 1).withPrefixCache(new PrefixCache(m, KvType.F32, 1 << 20));
+            Embedder cached = new Embedder(m, p, Normalization.L2, 256, 1)
+                    .withPrefixCache(new PrefixCache(m, KvType.F32, 1 << 20));
             List<float[]> viaCache = new ArrayList<>();
             for (int round = 0; round < 2; round++) {
                 viaCache = cached.embedAll(texts);
@@ -140,15 +158,21 @@ class EmbeddingReferenceTest {
     void refusesTextsPastTheContext() throws IOException {
         Model m = Model.load(model("llama_tied_gqa"), par);
         Embedder e = new Embedder(m, Pooling.MEAN, Normalization.L2, 5, 512);
-        IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException x = assertThrows(
+                IllegalArgumentException.class,
                 () -> e.embedAll(List.of("Once upon a time, there was a little girl named Lily.")));
-        assertTrue(x.getMessage().contains("exceeds the context window of 5") && x.getMessage().contains("explode_chunks"), x.getMessage());
+        assertTrue(
+                x.getMessage().contains("exceeds the context window of 5")
+                        && x.getMessage().contains("explode_chunks"),
+                x.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Embedder(m, Pooling.MEAN, Normalization.L2, 0, 512));
         assertThrows(IllegalArgumentException.class, () -> new Embedder(m, Pooling.MEAN, Normalization.L2, 5, 0));
     }
 
     /** llama_tied_gqa rewritten with extra metadata (every tensor's bytes as they were). */
-    static Path withMetadata(Path dir, String name, java.util.Map<String, dev.drafthorse.kernels.gguf.MetadataValue> extra) throws IOException {
+    static Path withMetadata(
+            Path dir, String name, java.util.Map<String, dev.drafthorse.kernels.gguf.MetadataValue> extra)
+            throws IOException {
         dev.drafthorse.kernels.gguf.GgufFile f = dev.drafthorse.kernels.gguf.GgufFile.open(model("llama_tied_gqa"));
         dev.drafthorse.kernels.gguf.GgufWriter w = new dev.drafthorse.kernels.gguf.GgufWriter();
         w.putAll(f.metadata());
@@ -166,13 +190,24 @@ class EmbeddingReferenceTest {
     /** The GGUF's {@code <arch>.pooling_type} is the default, an option overrides it, rank is refused; add_eos_token appends EOS. */
     @Test
     void poolingTypeAndEosComeFromTheFile(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
-        Model last = Model.load(withMetadata(dir, "last", java.util.Map.of("llama.pooling_type", dev.drafthorse.kernels.gguf.MetadataValue.uint32(3),
-                "tokenizer.ggml.add_eos_token", dev.drafthorse.kernels.gguf.MetadataValue.of(dev.drafthorse.kernels.gguf.ValueType.BOOL, true))), par);
+        Model last = Model.load(
+                withMetadata(
+                        dir,
+                        "last",
+                        java.util.Map.of(
+                                "llama.pooling_type",
+                                dev.drafthorse.kernels.gguf.MetadataValue.uint32(3),
+                                "tokenizer.ggml.add_eos_token",
+                                dev.drafthorse.kernels.gguf.MetadataValue.of(
+                                        dev.drafthorse.kernels.gguf.ValueType.BOOL, true))),
+                par);
         Embedder fromFile = Embedder.of(last);
         assertEquals(Pooling.LAST, fromFile.pooling());
         assertEquals(Pooling.CLS, new Embedder(last, Pooling.CLS, Normalization.L2, 256, 512).pooling());
         Model plain = Model.load(model("llama_tied_gqa"), par);
-        assertEquals(Pooling.MEAN, Embedder.of(plain).pooling()); // no key: mean (llama-embedding would give a vector per token)
+        assertEquals(
+                Pooling.MEAN,
+                Embedder.of(plain).pooling()); // no key: mean (llama-embedding would give a vector per token)
         String text = "Once upon a time";
         int[] ids = fromFile.tokens(text);
         int[] plainIds = Embedder.of(plain).tokens(text);
@@ -180,19 +215,30 @@ class EmbeddingReferenceTest {
         assertEquals(plain.tokenizer().eos(), ids[ids.length - 1]);
         assertArrayEquals(plainIds, java.util.Arrays.copyOf(ids, plainIds.length));
         // With EOS appended, last pooling reads the EOS position: the plain model's per-token vector there.
-        float[] perToken = new Embedder(plain, Pooling.NONE, Normalization.L2, 256, 512).embedTokens(List.of(ids)).get(0);
+        float[] perToken = new Embedder(plain, Pooling.NONE, Normalization.L2, 256, 512)
+                .embedTokens(List.of(ids))
+                .get(0);
         int d = plain.config().dim();
-        assertArrayEquals(java.util.Arrays.copyOfRange(perToken, (ids.length - 1) * d, ids.length * d), fromFile.embed(text));
+        assertArrayEquals(
+                java.util.Arrays.copyOfRange(perToken, (ids.length - 1) * d, ids.length * d), fromFile.embed(text));
 
-        Model rank = Model.load(withMetadata(dir, "rank", java.util.Map.of("llama.pooling_type", dev.drafthorse.kernels.gguf.MetadataValue.uint32(4))), par);
-        dev.drafthorse.kernels.gguf.GgufException e = assertThrows(dev.drafthorse.kernels.gguf.GgufException.class, () -> Embedder.of(rank));
-        assertTrue(e.getMessage().contains("llama.pooling_type") && e.getMessage().contains("rank"), e.getMessage());
+        Model rank = Model.load(
+                withMetadata(
+                        dir,
+                        "rank",
+                        java.util.Map.of("llama.pooling_type", dev.drafthorse.kernels.gguf.MetadataValue.uint32(4))),
+                par);
+        dev.drafthorse.kernels.gguf.GgufException e =
+                assertThrows(dev.drafthorse.kernels.gguf.GgufException.class, () -> Embedder.of(rank));
+        assertTrue(
+                e.getMessage().contains("llama.pooling_type") && e.getMessage().contains("rank"), e.getMessage());
     }
 
     @Test
     void poolingAndNormalizationParseByName() {
         assertEquals(Pooling.LAST, Pooling.parse("--pooling", "last"));
-        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> Pooling.parse("--pooling", "max"));
+        IllegalArgumentException x =
+                assertThrows(IllegalArgumentException.class, () -> Pooling.parse("--pooling", "max"));
         assertTrue(x.getMessage().startsWith("--pooling must be"), x.getMessage());
         assertEquals(Normalization.NONE, Normalization.parse("--normalize", "none"));
         assertThrows(IllegalArgumentException.class, () -> Normalization.parse("--normalize", "l1"));
@@ -226,8 +272,19 @@ class EmbeddingReferenceTest {
                 ng += (double) g[i] * g[i];
                 double err = Math.abs(x - g[i]) / (relative ? scale : 1);
                 worst = Math.max(worst, err);
-                assertTrue(err <= tolerance, String.format(Locale.ROOT, "%s vector %d element %d: llama.cpp %.7f, ours %.7f (%s error %.2e > %.0e)",
-                        what, r, i, x, g[i], relative ? "relative" : "absolute", err, tolerance));
+                assertTrue(
+                        err <= tolerance,
+                        String.format(
+                                Locale.ROOT,
+                                "%s vector %d element %d: llama.cpp %.7f, ours %.7f (%s error %.2e > %.0e)",
+                                what,
+                                r,
+                                i,
+                                x,
+                                g[i],
+                                relative ? "relative" : "absolute",
+                                err,
+                                tolerance));
             }
             double cos = dot / Math.sqrt(ne * ng);
             worstCos = Math.min(worstCos, cos);

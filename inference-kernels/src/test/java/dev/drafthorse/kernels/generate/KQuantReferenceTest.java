@@ -37,7 +37,8 @@ class KQuantReferenceTest {
                 int[] expectedPrompt = MiniJson.ints(ref, "runs", run, "default", "prompt_tokens");
                 assertArrayEquals(expectedPrompt, g.promptTokens(prompt), type + " " + run + ": prompt tokens");
                 int n = MiniJson.ints(ref, "runs", run, "default", "generated_tokens").length;
-                int[] ours = g.generate(prompt, GenerationOptions.greedy(n), new Rng(0)).tokens();
+                int[] ours = g.generate(prompt, GenerationOptions.greedy(n), new Rng(0))
+                        .tokens();
                 StringBuilder report = new StringBuilder(type + " " + run + ":");
                 boolean ok = false;
                 for (String engine : new String[] {"default", "f32kv_nofa"}) {
@@ -53,8 +54,9 @@ class KQuantReferenceTest {
                     }
                     need = Math.min(need, theirs.length);
                     ok |= agree >= need;
-                    report.append(String.format(" %s %d/%d equal (first margin < %.2f at step %d);", engine, agree, theirs.length,
-                            NEAR_TIE, need));
+                    report.append(String.format(
+                            " %s %d/%d equal (first margin < %.2f at step %d);",
+                            engine, agree, theirs.length, NEAR_TIE, need));
                 }
                 System.err.println(report);
                 assertTrue(ok, report.toString());

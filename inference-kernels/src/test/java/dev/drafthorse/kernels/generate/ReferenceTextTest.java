@@ -32,7 +32,8 @@ class ReferenceTextTest {
         String expected = Files.readString(SharedFiles.model(reference)).strip();
         try (Parallel par = new Parallel(2)) {
             Model m = Model.load(SharedFiles.model(model), par);
-            GenerationResult r = new Generator(m).generate(prompt == null ? "" : prompt, GenerationOptions.greedy(n), new Rng(0));
+            GenerationResult r =
+                    new Generator(m).generate(prompt == null ? "" : prompt, GenerationOptions.greedy(n), new Rng(0));
             assertEquals(expected, r.text().strip(), model + " from '" + prompt + "'");
         }
     }
@@ -41,7 +42,8 @@ class ReferenceTextTest {
     void sunPromptTokenizesLikeTheReferenceEngines() throws IOException {
         try (Parallel par = new Parallel(1)) {
             Model m = Model.load(SharedFiles.model("stories260K.gguf"), par);
-            assertArrayEquals(new int[] {1, 291, 262, 379, 286, 270, 309, 269, 265, 280, 294},
+            assertArrayEquals(
+                    new int[] {1, 291, 262, 379, 286, 270, 309, 269, 265, 280, 294},
                     new Generator(m).promptTokens("The sun was hot and the cat"));
         }
     }

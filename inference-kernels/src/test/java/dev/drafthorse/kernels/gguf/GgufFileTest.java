@@ -42,7 +42,9 @@ class GgufFileTest {
         w.put("arr.f32", MetadataValue.array(ValueType.FLOAT32, new float[] {0.5f}));
         w.put("arr.u8", MetadataValue.array(ValueType.UINT8, new byte[] {(byte) 255, 0}));
         w.put("arr.nested", MetadataValue.array(ValueType.ARRAY, new MetadataValue[] {
-            MetadataValue.array(ValueType.INT32, new int[] {4}), MetadataValue.array(ValueType.STRING, new String[] {"x"})}));
+            MetadataValue.array(ValueType.INT32, new int[] {4}),
+            MetadataValue.array(ValueType.STRING, new String[] {"x"})
+        }));
         float[] values = new float[64 * 3];
         for (int i = 0; i < values.length; i++) {
             values[i] = (i % 17) - 8;
@@ -152,10 +154,16 @@ class GgufFileTest {
         GgufException e = broken(Arrays.copyOf(good, 40), "tiny.gguf");
         assertTrue(e.getMessage().contains("tensor_count") && e.getMessage().contains("absurd count"), e.getMessage());
         e = broken(Arrays.copyOf(good, 300), "short-header.gguf");
-        assertTrue(e.getMessage().contains("metadata") && (e.getMessage().contains("truncated") || e.getMessage().contains("exceeds")),
+        assertTrue(
+                e.getMessage().contains("metadata")
+                        && (e.getMessage().contains("truncated")
+                                || e.getMessage().contains("exceeds")),
                 e.getMessage());
         e = broken(Arrays.copyOf(good, good.length - 10), "short-data.gguf");
-        assertTrue(e.getMessage().contains("beyond the end of the file") && e.getMessage().contains("t.Q4_0"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("beyond the end of the file")
+                        && e.getMessage().contains("t.Q4_0"),
+                e.getMessage());
     }
 
     /** Builds a file with one tensor whose info fields can be corrupted. */
@@ -215,7 +223,12 @@ class GgufFileTest {
         try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
             raf.write(b.array(), 0, b.position());
             raf.seek(dataStart + big);
-            ByteBuffer tail = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putFloat(1f).putFloat(2f).putFloat(3f).putFloat(4f);
+            ByteBuffer tail = ByteBuffer.allocate(16)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putFloat(1f)
+                    .putFloat(2f)
+                    .putFloat(3f)
+                    .putFloat(4f);
             raf.write(tail.array());
         }
         GgufException e = assertThrows(GgufException.class, () -> GgufFile.open(p));
@@ -223,7 +236,10 @@ class GgufFileTest {
         // Without the oversized tensor the same layout maps fine: rewrite its info to a 1 GiB slice.
         try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
             raf.seek(24 + 8 + 3 + 4 + 8);
-            raf.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(256).array());
+            raf.write(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(256)
+                    .array());
         }
         GgufFile f = GgufFile.open(p);
         assertTrue(f.fileSize() > (2L << 30));

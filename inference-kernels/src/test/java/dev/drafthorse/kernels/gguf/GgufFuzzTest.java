@@ -26,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * little-endian words overwritten with extremes (0, 1, -1, 2^31-1, 2^62, a huge count), and truncations.
  */
 class GgufFuzzTest {
-    private static final long[] EXTREMES = {0, 1, -1, 0x7fffffffL, 0x80000000L, 0xffffffffL, 1L << 62, Long.MAX_VALUE, 1_000_000_000L, 199_999_999L};
+    private static final long[] EXTREMES = {
+        0, 1, -1, 0x7fffffffL, 0x80000000L, 0xffffffffL, 1L << 62, Long.MAX_VALUE, 1_000_000_000L, 199_999_999L
+    };
 
     @TempDir
     Path dir;
@@ -77,7 +79,10 @@ class GgufFuzzTest {
                 Model.load(p, par);
                 loaded.add(what);
             } catch (GgufException e) {
-                assertTrue(e.getMessage().startsWith(p.toString() + ": ") && e.field() != null && !e.field().isEmpty(),
+                assertTrue(
+                        e.getMessage().startsWith(p.toString() + ": ")
+                                && e.field() != null
+                                && !e.field().isEmpty(),
                         what + ": a refusal must name the file and the field: " + e.getMessage());
             } catch (Throwable t) {
                 fail("mutant " + i + " (" + what + "): " + t, t);

@@ -17,7 +17,8 @@ class GgufSharedFilesTest {
     @Test
     void everySharedFileOpens() throws IOException {
         List<Path> files;
-        try (Stream<Path> s = Stream.concat(Files.list(SharedFiles.root().resolve("models")),
+        try (Stream<Path> s = Stream.concat(
+                Files.list(SharedFiles.root().resolve("models")),
                 Files.list(SharedFiles.root().resolve("vocab")))) {
             files = s.filter(p -> p.toString().endsWith(".gguf")).sorted().toList();
         }

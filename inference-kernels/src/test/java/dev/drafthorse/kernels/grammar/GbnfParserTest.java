@@ -49,7 +49,10 @@ class GbnfParserTest {
     void characterClassesEscapesAndAny() {
         accepts("root ::= [a-cx] [^0-9\\n] .", "a!z", "xy\u00e9", "c\u4e2d\u6587");
         rejects("root ::= [a-cx] [^0-9\\n] .", "d!z", "a5z", "a\nz", "a!");
-        accepts("root ::= \"\\x41\\u00e9\\U0001F600\\t\\\"\\\\\" [\\]\\[]", "A\u00e9\uD83D\uDE00\t\"\\]", "A\u00e9\uD83D\uDE00\t\"\\[");
+        accepts(
+                "root ::= \"\\x41\\u00e9\\U0001F600\\t\\\"\\\\\" [\\]\\[]",
+                "A\u00e9\uD83D\uDE00\t\"\\]",
+                "A\u00e9\uD83D\uDE00\t\"\\[");
         accepts("root ::= [-a]", "-", "a");
         accepts("root ::= \"\u00fcber\"", "\u00fcber");
     }
@@ -102,7 +105,8 @@ class GbnfParserTest {
 
     @Test
     void leftRecursionIsRefused() {
-        GrammarException e = assertThrows(GrammarException.class,
+        GrammarException e = assertThrows(
+                GrammarException.class,
                 () -> Grammar.parse("root ::= expr\nexpr ::= opt expr \"+\" | \"1\"\nopt ::= \"-\"?\n", "g.gbnf"));
         assertTrue(e.getMessage().contains("left-recursive"), e.getMessage());
         // right recursion is fine

@@ -26,9 +26,11 @@ class GrammarConstraintTest {
     @Test
     void trieMaskEqualsTokenByTokenTest() throws IOException {
         Tokenizer tok = tokenizer();
-        Grammar g = JsonSchemaGrammar.compile("{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},"
-                + "\"n\":{\"type\":\"integer\",\"minimum\":-5,\"maximum\":300},\"tags\":{\"type\":\"array\",\"items\":{\"enum\":[\"a b\",\"c\"]}}},"
-                + "\"required\":[\"name\",\"n\"]}", "s.json");
+        Grammar g = JsonSchemaGrammar.compile(
+                "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},"
+                        + "\"n\":{\"type\":\"integer\",\"minimum\":-5,\"maximum\":300},\"tags\":{\"type\":\"array\",\"items\":{\"enum\":[\"a b\",\"c\"]}}},"
+                        + "\"required\":[\"name\",\"n\"]}",
+                "s.json");
         Random rnd = new Random(7);
         for (int walk = 0; walk < 20; walk++) {
             GrammarConstraint c = new GrammarConstraint(g, tok);

@@ -3,11 +3,11 @@ package dev.drafthorse.kernels.grammar;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.drafthorse.kernels.SharedFiles;
-import dev.drafthorse.kernels.options.FinishReason;
-import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.generate.GenerationResult;
 import dev.drafthorse.kernels.generate.Generator;
 import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.options.FinishReason;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.speculative.Speculation;
 import dev.drafthorse.kernels.tensor.Parallel;
@@ -57,8 +57,17 @@ class GrammarReferenceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"story.gbnf", "list.gbnf", "sentence.gbnf", "sum.gbnf", "person.schema.json", "mood.schema.json",
-        "toys.schema.json", "extra.schema.json"})
+    @ValueSource(
+            strings = {
+                "story.gbnf",
+                "list.gbnf",
+                "sentence.gbnf",
+                "sum.gbnf",
+                "person.schema.json",
+                "mood.schema.json",
+                "toys.schema.json",
+                "extra.schema.json"
+            })
     void greedyEqualsLlamaCpp(String file) throws IOException {
         String base = file.replaceAll("\\.(gbnf|schema\\.json)$", "");
         String expected = resource(base + ".llama.txt").strip();
@@ -66,8 +75,12 @@ class GrammarReferenceTest {
         Grammar g = grammarOf(file);
         for (Speculation spec : new Speculation[] {Speculation.NONE, Speculation.lookup(4, 2)}) {
             Generator gen = new Generator(model, null, spec);
-            GenerationResult r = gen.generate(gen.promptTokens("Once upon a time"), GenerationOptions.greedy(80), new Rng(0),
-                    t -> { }, new GrammarConstraint(g, model.tokenizer()));
+            GenerationResult r = gen.generate(
+                    gen.promptTokens("Once upon a time"),
+                    GenerationOptions.greedy(80),
+                    new Rng(0),
+                    t -> {},
+                    new GrammarConstraint(g, model.tokenizer()));
             assertEquals(expected, r.text().strip(), file + " (" + spec + ")");
             assertEquals(eos, r.finish() == FinishReason.EOS, file + ": ended with end-of-text (" + spec + ")");
             assertEquals(true, GrammarMatcher.matches(g, r.text()) || !eos, file + ": the text matches the grammar");

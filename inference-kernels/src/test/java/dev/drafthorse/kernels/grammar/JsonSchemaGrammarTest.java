@@ -66,19 +66,32 @@ class JsonSchemaGrammarTest {
                 + "\"$ref\":\"#/$defs/node\"}";
         assertTrue(matches(tree, "{\"v\":1,\"kids\":[{\"v\":2},{\"v\":3,\"kids\":[]}]}"));
         assertTrue(!matches(tree, "{\"v\":1,\"kids\":[{}]}"));
-        String extra = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}},\"additionalProperties\":{\"type\":\"string\"}}";
+        String extra =
+                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}},\"additionalProperties\":{\"type\":\"string\"}}";
         assertTrue(matches(extra, "{\"a\":1,\"zz\":\"x\",\"ab\":\"y\"}"));
         assertTrue(!matches(extra, "{\"zz\":1}"));
         assertTrue(!matches(extra, "{\"a\":\"not an int\"}"), "a declared key is not an additional one");
-        String closed = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}},\"additionalProperties\":false}";
+        String closed =
+                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}},\"additionalProperties\":false}";
         assertTrue(!matches(closed, "{\"a\":1,\"b\":2}"));
     }
 
     @Test
     void integerBoundsAcceptExactlyTheRange() {
         Random rnd = new Random(18);
-        long[][] ranges = {{0, 9}, {1, 20}, {-5, 5}, {-120, -7}, {7, 1234}, {0, 0}, {-10, Long.MAX_VALUE},
-            {15, Long.MAX_VALUE}, {Long.MIN_VALUE, 42}, {Long.MIN_VALUE, -3}, {100, 999}};
+        long[][] ranges = {
+            {0, 9},
+            {1, 20},
+            {-5, 5},
+            {-120, -7},
+            {7, 1234},
+            {0, 0},
+            {-10, Long.MAX_VALUE},
+            {15, Long.MAX_VALUE},
+            {Long.MIN_VALUE, 42},
+            {Long.MIN_VALUE, -3},
+            {100, 999}
+        };
         for (long[] r : ranges) {
             StringBuilder s = new StringBuilder("{\"type\":\"integer\"");
             if (r[0] != Long.MIN_VALUE) {
@@ -98,22 +111,25 @@ class JsonSchemaGrammarTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "{\"type\":\"object\",}                                              | s.json 1:18: expecting a string key",
-        "{\"type\":\"string\",\"pattern\":\"^a+$\"}                               | s.json at $.pattern: the keyword 'pattern'",
-        "{\"properties\":{\"a\":{\"type\":\"strin\"}}}                           | s.json at $.properties.a.type: unknown type",
-        "{\"type\":\"string\",\"minLength\":5,\"maxLength\":2}                    | s.json at $.minLength: minLength 5 exceeds",
-        "{\"type\":\"array\",\"items\":{},\"maxItems\":-1}                       | s.json at $.maxItems: maxItems must be",
-        "{\"properties\":{\"a\":{}},\"required\":[\"b\"]}                          | s.json at $.required: required property \"b\"",
-        "{\"$ref\":\"https://example.com/s.json\"}                             | s.json at $.$ref: only local references",
-        "{\"$ref\":\"#/$defs/nope\"}                                           | s.json at $.$ref: cannot resolve",
-        "{\"type\":\"number\",\"minimum\":0.5}                                   | s.json at $: minimum/maximum are supported on integers",
-        "{\"type\":\"integer\",\"minimum\":5,\"maximum\":1}                       | s.json at $: the integer range is empty",
-        "{\"allOf\":[{}]}                                                     | s.json at $.allOf: the keyword 'allOf'",
-        "[1]                                                                | s.json at $: a schema must be a JSON object",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"type\":\"object\",}                                              | s.json 1:18: expecting a string key",
+                "{\"type\":\"string\",\"pattern\":\"^a+$\"}                               | s.json at $.pattern: the keyword 'pattern'",
+                "{\"properties\":{\"a\":{\"type\":\"strin\"}}}                           | s.json at $.properties.a.type: unknown type",
+                "{\"type\":\"string\",\"minLength\":5,\"maxLength\":2}                    | s.json at $.minLength: minLength 5 exceeds",
+                "{\"type\":\"array\",\"items\":{},\"maxItems\":-1}                       | s.json at $.maxItems: maxItems must be",
+                "{\"properties\":{\"a\":{}},\"required\":[\"b\"]}                          | s.json at $.required: required property \"b\"",
+                "{\"$ref\":\"https://example.com/s.json\"}                             | s.json at $.$ref: only local references",
+                "{\"$ref\":\"#/$defs/nope\"}                                           | s.json at $.$ref: cannot resolve",
+                "{\"type\":\"number\",\"minimum\":0.5}                                   | s.json at $: minimum/maximum are supported on integers",
+                "{\"type\":\"integer\",\"minimum\":5,\"maximum\":1}                       | s.json at $: the integer range is empty",
+                "{\"allOf\":[{}]}                                                     | s.json at $.allOf: the keyword 'allOf'",
+                "[1]                                                                | s.json at $: a schema must be a JSON object",
+            })
     void malformedOrUnsupportedSchemasAreRefusedByPlace(String schema, String message) {
-        GrammarException e = assertThrows(GrammarException.class, () -> JsonSchemaGrammar.compile(schema.strip(), "s.json"));
+        GrammarException e =
+                assertThrows(GrammarException.class, () -> JsonSchemaGrammar.compile(schema.strip(), "s.json"));
         assertTrue(e.getMessage().startsWith(message.strip()), e.getMessage());
     }
 }

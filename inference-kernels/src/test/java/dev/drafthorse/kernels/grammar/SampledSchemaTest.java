@@ -14,10 +14,10 @@ import dev.drafthorse.kernels.batch.BatchEngine;
 import dev.drafthorse.kernels.batch.BatchOptions;
 import dev.drafthorse.kernels.batch.BatchResult;
 import dev.drafthorse.kernels.batch.Request;
-import dev.drafthorse.kernels.options.FinishReason;
-import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.generate.Generator;
 import dev.drafthorse.kernels.model.Model;
+import dev.drafthorse.kernels.options.FinishReason;
+import dev.drafthorse.kernels.options.GenerationOptions;
 import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.speculative.Speculation;
@@ -37,7 +37,8 @@ class SampledSchemaTest {
     void everySampledRowParsesAndValidates() throws Exception {
         String schemaText = GrammarReferenceTest.resource("record.schema.json");
         Grammar g = JsonSchemaGrammar.compile(schemaText, "record.schema.json");
-        Schema schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(schemaText);
+        Schema schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12)
+                .getSchema(schemaText);
         ObjectMapper json = new ObjectMapper();
         SamplerOptions[] samplers = {
             new SamplerOptions(1f, 0, 1f, 0f, 18),
@@ -55,14 +56,24 @@ class SampledSchemaTest {
                 GenerationOptions o = GenerationOptions.greedy(200).withSampler(samplers[i % samplers.length]);
                 o = new GenerationOptions(o.maxNewTokens(), o.sampler(), List.of(), o.kvType(), o.prefillChunk(), 256);
                 String id = "row" + i;
-                Request r = new Request(id, gen.promptTokens(prompts[i % prompts.length]), o, Rng.forRow(18, id),
+                Request r = new Request(
+                        id,
+                        gen.promptTokens(prompts[i % prompts.length]),
+                        o,
+                        Rng.forRow(18, id),
                         new GrammarConstraint(g, model.tokenizer()));
                 (i % 4 == 3 ? lookup : plain).add(r);
             }
-            List<BatchResult> results = new ArrayList<>(new BatchEngine(model, null).run(plain, new BatchOptions(16, Long.MAX_VALUE, 128,
-                    Speculation.NONE), new BatchEngine.Listener() { }));
-            results.addAll(new BatchEngine(model, null).run(lookup, new BatchOptions(16, Long.MAX_VALUE, 128, Speculation.lookup(4, 2)),
-                    new BatchEngine.Listener() { }));
+            List<BatchResult> results = new ArrayList<>(new BatchEngine(model, null)
+                    .run(
+                            plain,
+                            new BatchOptions(16, Long.MAX_VALUE, 128, Speculation.NONE),
+                            new BatchEngine.Listener() {}));
+            results.addAll(new BatchEngine(model, null)
+                    .run(
+                            lookup,
+                            new BatchOptions(16, Long.MAX_VALUE, 128, Speculation.lookup(4, 2)),
+                            new BatchEngine.Listener() {}));
             assertEquals(200, results.size());
             for (BatchResult r : results) {
                 assertEquals(FinishReason.EOS, r.finish(), r.id() + ": " + r.text());
@@ -72,9 +83,17 @@ class SampledSchemaTest {
             }
             // The same row alone gives the same text (a row's output does not depend on its batch).
             Request again = plain.get(5);
-            BatchResult alone = new BatchEngine(model, null).run(List.of(new Request(again.id(), again.prompt(), again.options(),
-                    Rng.forRow(18, again.id()), new GrammarConstraint(g, model.tokenizer()))), new BatchOptions(1, Long.MAX_VALUE, 128,
-                    Speculation.NONE), new BatchEngine.Listener() { }).get(0);
+            BatchResult alone = new BatchEngine(model, null)
+                    .run(
+                            List.of(new Request(
+                                    again.id(),
+                                    again.prompt(),
+                                    again.options(),
+                                    Rng.forRow(18, again.id()),
+                                    new GrammarConstraint(g, model.tokenizer()))),
+                            new BatchOptions(1, Long.MAX_VALUE, 128, Speculation.NONE),
+                            new BatchEngine.Listener() {})
+                    .get(0);
             assertEquals(results.get(5).text(), alone.text());
         }
     }

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HeadsFileTest {
     @TempDir
     static Path dir;
+
     static Parallel par;
     static Model stories;
     static Model twin; // stories260K's shape, other weights
@@ -37,8 +38,19 @@ class HeadsFileTest {
         par = new Parallel(2);
         stories = Model.load(SharedFiles.model("stories260K.gguf"), par);
         var c = stories.config();
-        new RandomModel("llama", c.dim(), c.layers(), c.heads(), c.kvHeads(), c.ffn(), c.vocab(), c.contextLength(), GgmlType.F32,
-                false, 5).write(dir.resolve("twin.gguf"));
+        new RandomModel(
+                        "llama",
+                        c.dim(),
+                        c.layers(),
+                        c.heads(),
+                        c.kvHeads(),
+                        c.ffn(),
+                        c.vocab(),
+                        c.contextLength(),
+                        GgmlType.F32,
+                        false,
+                        5)
+                .write(dir.resolve("twin.gguf"));
         twin = Model.load(dir.resolve("twin.gguf"), par);
     }
 
@@ -104,7 +116,11 @@ class HeadsFileTest {
                     for (int i = 0; i < d; i++) {
                         z += out[t * d + i] * hp[i];
                     }
-                    assertEquals(z, all[k][row * v + t], 1e-3 * (1 + Math.abs(z)), "head " + k + " row " + row + " token " + t);
+                    assertEquals(
+                            z,
+                            all[k][row * v + t],
+                            1e-3 * (1 + Math.abs(z)),
+                            "head " + k + " row " + row + " token " + t);
                 }
             }
             float[] single = heads.logits(k, h, 3);
@@ -134,22 +150,33 @@ class HeadsFileTest {
         GgufException e = assertThrows(GgufException.class, () -> HeadsFile.load(p, twin));
         assertTrue(e.getMessage().contains(p.toString()), e.getMessage());
         assertTrue(e.getMessage().contains(HeadsFile.KEY_BASE_FINGERPRINT), e.getMessage());
-        assertTrue(e.getMessage().contains(stories.fingerprint()) && e.getMessage().contains(twin.fingerprint()), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(stories.fingerprint()) && e.getMessage().contains(twin.fingerprint()),
+                e.getMessage());
 
         Model other = Model.load(SharedFiles.model("tinystories-1m.gguf"), par); // same vocabulary, width 128
         e = assertThrows(GgufException.class, () -> HeadsFile.load(p, other));
-        assertTrue(e.getMessage().contains(HeadsFile.KEY_BASE_DIM) && e.getMessage().contains("64")
-                && e.getMessage().contains("128"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(HeadsFile.KEY_BASE_DIM)
+                        && e.getMessage().contains("64")
+                        && e.getMessage().contains("128"),
+                e.getMessage());
     }
 
     @Test
     void wrongArchitectureAndWrongKindAreRefused() throws IOException {
-        GgufException e = assertThrows(GgufException.class, () -> HeadsFile.load(SharedFiles.model("stories260K.gguf"), stories));
-        assertTrue(e.getMessage().contains("general.architecture") && e.getMessage().contains("'llama'"), e.getMessage());
+        GgufException e =
+                assertThrows(GgufException.class, () -> HeadsFile.load(SharedFiles.model("stories260K.gguf"), stories));
+        assertTrue(
+                e.getMessage().contains("general.architecture")
+                        && e.getMessage().contains("'llama'"),
+                e.getMessage());
         Path p = dir.resolve("mtp1.gguf");
         RandomHeads.write(stories, HeadsFile.Kind.MTP, 1, GgmlType.F32, false, 1, p);
         e = assertThrows(GgufException.class, () -> HeadsFile.loadMedusa(p, stories));
-        assertTrue(e.getMessage().contains("drafthorse.medusa") && e.getMessage().contains("drafthorse.mtp"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("drafthorse.medusa") && e.getMessage().contains("drafthorse.mtp"),
+                e.getMessage());
     }
 
     @Test
@@ -171,15 +198,22 @@ class HeadsFileTest {
 
         Path missing = rewrite(f, "missing.gguf", "mtp.1.ffn_up.weight", null);
         GgufException e = assertThrows(GgufException.class, () -> HeadsFile.load(missing, stories));
-        assertTrue(e.getMessage().contains("'mtp.1.ffn_up.weight'") && e.getMessage().contains("missing"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("'mtp.1.ffn_up.weight'")
+                        && e.getMessage().contains("missing"),
+                e.getMessage());
 
         Path unknown = rewrite(f, "unknown.gguf", null, "mtp.2.norm.weight");
         e = assertThrows(GgufException.class, () -> HeadsFile.load(unknown, stories));
-        assertTrue(e.getMessage().contains("'mtp.2.norm.weight'") && e.getMessage().contains("unknown"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("'mtp.2.norm.weight'") && e.getMessage().contains("unknown"), e.getMessage());
 
         Path shape = rewrite(f, "shape.gguf", "mtp.0.proj.weight", "mtp.0.proj.weight:64x64");
         e = assertThrows(GgufException.class, () -> HeadsFile.load(shape, stories));
-        assertTrue(e.getMessage().contains("'mtp.0.proj.weight' shape") && e.getMessage().contains("[128, 64]"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("'mtp.0.proj.weight' shape")
+                        && e.getMessage().contains("[128, 64]"),
+                e.getMessage());
 
         Path type = rewrite(f, "type.gguf", "mtp.0.norm.weight", "mtp.0.norm.weight:f16");
         e = assertThrows(GgufException.class, () -> HeadsFile.load(type, stories));
@@ -189,9 +223,14 @@ class HeadsFileTest {
     @Test
     void writerRefusesIncompleteOrMisshapenInput() {
         HeadsFile.Writer w = HeadsFile.writer(HeadsFile.Kind.MEDUSA, stories, 1, "bf16");
-        assertThrows(IllegalArgumentException.class, () -> w.matrix(HeadsFile.medusaWeight(0), GgmlType.F32, new float[10]));
-        assertThrows(IllegalArgumentException.class, () -> w.matrix(HeadsFile.medusaWeight(1), GgmlType.F32, new float[64 * 64]));
-        assertThrows(IllegalArgumentException.class, () -> w.matrix(HeadsFile.medusaWeight(0), GgmlType.Q8_0, new float[64 * 64]));
+        assertThrows(
+                IllegalArgumentException.class, () -> w.matrix(HeadsFile.medusaWeight(0), GgmlType.F32, new float[10]));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> w.matrix(HeadsFile.medusaWeight(1), GgmlType.F32, new float[64 * 64]));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> w.matrix(HeadsFile.medusaWeight(0), GgmlType.Q8_0, new float[64 * 64]));
         w.matrix(HeadsFile.medusaWeight(0), GgmlType.F32, new float[64 * 64]);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> w.write(dir.resolve("never.gguf")));
         assertTrue(e.getMessage().contains("medusa.0.bias"), e.getMessage());

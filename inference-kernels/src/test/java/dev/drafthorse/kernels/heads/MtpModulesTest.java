@@ -35,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MtpModulesTest {
     @TempDir
     static Path dir;
+
     static Parallel par;
     static Model stories;
     static MtpModules mtp;
@@ -73,7 +74,12 @@ class MtpModulesTest {
             for (int j = 0; j < rows; j++) {
                 double[] in = new double[2 * dim];
                 System.arraycopy(rmsnorm(h[j], m.hnorm(), c.rmsEps()), 0, in, 0, dim);
-                System.arraycopy(rmsnorm(row(stories.weights().tokenEmbedding, tokens[j + d + 1]), m.enorm(), c.rmsEps()), 0, in, dim, dim);
+                System.arraycopy(
+                        rmsnorm(row(stories.weights().tokenEmbedding, tokens[j + d + 1]), m.enorm(), c.rmsEps()),
+                        0,
+                        in,
+                        dim,
+                        dim);
                 x[j] = matvec(m.proj(), in);
             }
             x = block(m.block(), x, c);
@@ -221,7 +227,7 @@ class MtpModulesTest {
             want = oracle(tokens, h0);
             state = mtp.newState(KvType.F32, tokens.length + 4);
             state.commit(h0, 0, prompt); // prefill: the prompt's positions
-            n = prompt + 1;              // the first generated token is pending
+            n = prompt + 1; // the first generated token is pending
         }
     }
 
@@ -271,8 +277,11 @@ class MtpModulesTest {
                     if (inputsTrue) {
                         double[] want = x.want[d][x.n - 2];
                         for (int t = 0; t < v; t++) {
-                            assertEquals(want[t], got[i][t], 2e-3 * (1 + Math.abs(want[t])), "module " + d + " at position "
-                                    + (x.n - 2) + ", token " + t);
+                            assertEquals(
+                                    want[t],
+                                    got[i][t],
+                                    2e-3 * (1 + Math.abs(want[t])),
+                                    "module " + d + " at position " + (x.n - 2) + ", token " + t);
                         }
                         compared[d]++;
                     }

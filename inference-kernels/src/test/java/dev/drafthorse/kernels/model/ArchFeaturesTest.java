@@ -42,6 +42,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ArchFeaturesTest {
     @TempDir
     static Path dir;
+
     static Parallel par;
 
     @BeforeAll
@@ -54,7 +55,8 @@ class ArchFeaturesTest {
         par.close();
     }
 
-    static Path write(String arch, int dim, int layers, int heads, int kvHeads, int ffn, GgmlType type) throws IOException {
+    static Path write(String arch, int dim, int layers, int heads, int kvHeads, int ffn, GgmlType type)
+            throws IOException {
         Path p = dir.resolve(arch + "-" + dim + "x" + layers + "-" + heads + "-" + kvHeads + "-" + type + ".gguf");
         if (!p.toFile().exists()) {
             new RandomModel(arch, dim, layers, heads, kvHeads, ffn, 300, 256, type, !arch.equals("phi3"), 17).write(p);
@@ -99,7 +101,8 @@ class ArchFeaturesTest {
 
     @Test
     void featuresComeFromTheMetadata() throws IOException {
-        ModelConfig g2 = Model.load(write("gemma2", 80, 3, 5, 1, 96, GgmlType.F32), par).config();
+        ModelConfig g2 =
+                Model.load(write("gemma2", 80, 3, 5, 1, 96, GgmlType.F32), par).config();
         assertEquals((float) Math.sqrt(80), g2.embedScale());
         assertEquals(Activation.GELU_TANH, g2.activation());
         assertTrue(g2.postNorms() && !g2.qkNorm());
@@ -108,7 +111,8 @@ class ArchFeaturesTest {
         assertEquals(5, g2.slidingWindow());
         assertTrue(g2.slides(0) && !g2.slides(1) && g2.slides(2), "every other layer slides");
 
-        ModelConfig g3 = Model.load(write("gemma3", 64, 7, 2, 1, 64, GgmlType.F32), par).config();
+        ModelConfig g3 =
+                Model.load(write("gemma3", 64, 7, 2, 1, 64, GgmlType.F32), par).config();
         assertTrue(g3.qkNorm() && g3.postNorms());
         assertEquals(0f, g3.attnSoftcap());
         assertEquals(0f, g3.finalSoftcap());
@@ -131,7 +135,8 @@ class ArchFeaturesTest {
         assertTrue(phi.config().llamaBlock());
         assertFalse(g2.llamaBlock());
         assertNull(phi.weights().layers[0].qNorm);
-        assertNotNull(Model.load(write("qwen3", 96, 2, 3, 1, 80, GgmlType.F32), par).weights().layers[1].kNorm);
+        assertNotNull(
+                Model.load(write("qwen3", 96, 2, 3, 1, 80, GgmlType.F32), par).weights().layers[1].kNorm);
     }
 
     /** llama.cpp's GELU: the F16 table inside (−10, 10), 0 and identity outside, within F16 precision of the formula. */
@@ -183,7 +188,8 @@ class ArchFeaturesTest {
             assertArrayEquals(Arrays.copyOf(alone.get(0), 10 * v), first, arch + " prefill of 10");
             for (int i = 10; i < 80; i++) {
                 float[] l = m.forwardLast(inc, new int[] {toks[i]});
-                assertArrayEquals(Arrays.copyOfRange(alone.get(0), i * v, (i + 1) * v), l, arch + " decode position " + i);
+                assertArrayEquals(
+                        Arrays.copyOfRange(alone.get(0), i * v, (i + 1) * v), l, arch + " decode position " + i);
             }
             float[] chunk = m.forward(List.of(Step.causal(inc, Arrays.copyOfRange(toks, 80, 90), Step.Logits.ALL)))[0];
             assertArrayEquals(Arrays.copyOfRange(alone.get(0), 80 * v, 90 * v), chunk, arch + " chunk 80..90");
@@ -193,7 +199,8 @@ class ArchFeaturesTest {
     // ---------------------------------------------------------------- refusals, by name
 
     /** A copy of {@code src} with metadata edited and tensors dropped or added. */
-    static Path edit(Path src, String name, Consumer<GgufWriter> metadata, List<String> drop, String addTensor) throws IOException {
+    static Path edit(Path src, String name, Consumer<GgufWriter> metadata, List<String> drop, String addTensor)
+            throws IOException {
         GgufFile f = GgufFile.open(src);
         GgufWriter w = new GgufWriter();
         for (Map.Entry<String, MetadataValue> e : f.metadata().entrySet()) {
@@ -205,7 +212,8 @@ class ArchFeaturesTest {
                 continue;
             }
             ByteBuffer b = f.data(e.getKey());
-            byte[] bytes = new byte[(int) e.getValue().type().bytesFor(e.getValue().elements())];
+            byte[] bytes =
+                    new byte[(int) e.getValue().type().bytesFor(e.getValue().elements())];
             b.get(bytes);
             w.tensor(e.getKey(), e.getValue().type(), e.getValue().shape(), bytes);
         }
@@ -231,17 +239,31 @@ class ArchFeaturesTest {
         Path phi3 = write("phi3", 64, 2, 4, 4, 64, GgmlType.F32);
         Path qwen3 = write("qwen3", 96, 2, 3, 1, 80, GgmlType.F32);
         refused(edit(llama, "moe", w -> w.putUint32("llama.expert_count", 8), List.of(), null), "llama.expert_count");
-        refused(edit(llama, "yarn", w -> w.putString("llama.rope.scaling.type", "yarn"), List.of(), null),
-                "llama.rope.scaling.type", "yarn");
-        refused(edit(llama, "attnfactor", w -> w.putFloat32("llama.rope.scaling.attn_factor", 1.2f), List.of(), null),
+        refused(
+                edit(llama, "yarn", w -> w.putString("llama.rope.scaling.type", "yarn"), List.of(), null),
+                "llama.rope.scaling.type",
+                "yarn");
+        refused(
+                edit(llama, "attnfactor", w -> w.putFloat32("llama.rope.scaling.attn_factor", 1.2f), List.of(), null),
                 "llama.rope.scaling.attn_factor");
-        refused(edit(llama, "partial", w -> w.putUint32("llama.rope.dimension_count", 8), List.of(), null),
+        refused(
+                edit(llama, "partial", w -> w.putUint32("llama.rope.dimension_count", 8), List.of(), null),
                 "llama.rope.dimension_count");
-        refused(edit(gemma3, "g3cap", w -> w.putFloat32("gemma3.final_logit_softcapping", 30f), List.of(), null),
+        refused(
+                edit(gemma3, "g3cap", w -> w.putFloat32("gemma3.final_logit_softcapping", 30f), List.of(), null),
                 "gemma3.final_logit_softcapping");
-        refused(edit(phi3, "longrope", w -> { }, List.of(), "rope_factors_long.weight"), "rope_factors_long.weight", "LongRoPE");
-        refused(edit(llama, "extra", w -> { }, List.of(), "blk.0.attn_q_norm.weight"), "blk.0.attn_q_norm.weight", "does not use");
-        refused(edit(qwen3, "nonorm", w -> { }, List.of("blk.1.attn_k_norm.weight"), null), "blk.1.attn_k_norm.weight", "missing");
+        refused(
+                edit(phi3, "longrope", w -> {}, List.of(), "rope_factors_long.weight"),
+                "rope_factors_long.weight",
+                "LongRoPE");
+        refused(
+                edit(llama, "extra", w -> {}, List.of(), "blk.0.attn_q_norm.weight"),
+                "blk.0.attn_q_norm.weight",
+                "does not use");
+        refused(
+                edit(qwen3, "nonorm", w -> {}, List.of("blk.1.attn_k_norm.weight"), null),
+                "blk.1.attn_k_norm.weight",
+                "missing");
         refused(edit(phi3, "badheads", w -> w.putUint32("phi3.attention.key_length", 8), List.of(), null), "phi3");
     }
 }

@@ -29,8 +29,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class ArchRandomModelsTest {
     static final ObjectMapper JSON = new ObjectMapper();
+
     @TempDir
     static Path dir;
+
     static Parallel par;
 
     @BeforeAll
@@ -53,24 +55,40 @@ class ArchRandomModelsTest {
         }
         String[] spec = ref.get("random_model").asText().split(" ");
         Path file = dir.resolve(name + ".gguf");
-        new RandomModel(spec[0], Integer.parseInt(spec[1]), Integer.parseInt(spec[2]), Integer.parseInt(spec[3]),
-                Integer.parseInt(spec[4]), Integer.parseInt(spec[5]), Integer.parseInt(spec[6]), Integer.parseInt(spec[7]),
-                GgmlType.valueOf(spec[8]), Boolean.parseBoolean(spec[9]), Long.parseLong(spec[10])).write(file);
+        new RandomModel(
+                        spec[0],
+                        Integer.parseInt(spec[1]),
+                        Integer.parseInt(spec[2]),
+                        Integer.parseInt(spec[3]),
+                        Integer.parseInt(spec[4]),
+                        Integer.parseInt(spec[5]),
+                        Integer.parseInt(spec[6]),
+                        Integer.parseInt(spec[7]),
+                        GgmlType.valueOf(spec[8]),
+                        Boolean.parseBoolean(spec[9]),
+                        Long.parseLong(spec[10]))
+                .write(file);
         Model m = Model.load(file, par);
         int v = m.config().vocab();
         int[] prompt = ArchReferenceTest.ints(ref.get("prompt_tokens"));
-        assertArrayEquals(prompt, m.tokenizer().encode(ref.get("prompt").asText(), true, false), name + " prompt tokens");
+        assertArrayEquals(
+                prompt, m.tokenizer().encode(ref.get("prompt").asText(), true, false), name + " prompt tokens");
 
         float[] got = m.forward(List.of(Step.causal(m.newCache(KvType.F32, 64), prompt, Step.Logits.ALL)))[0];
         JsonNode logits = ref.get("logits");
         assertEquals(prompt.length, logits.size());
         for (int i = 0; i < prompt.length; i++) {
             JsonNode top = logits.get(i);
-            assertEquals(top.get(0).get(0).asInt(), Sampler.argmax(got, i * v, v), name + " top token at position " + i);
+            assertEquals(
+                    top.get(0).get(0).asInt(), Sampler.argmax(got, i * v, v), name + " top token at position " + i);
             for (JsonNode pair : top) {
                 int id = pair.get(0).asInt();
                 double want = pair.get(1).asDouble();
-                assertEquals(want, got[i * v + id], tolerance * Math.max(1, Math.abs(want)), name + " position " + i + " token " + id);
+                assertEquals(
+                        want,
+                        got[i * v + id],
+                        tolerance * Math.max(1, Math.abs(want)),
+                        name + " position " + i + " token " + id);
             }
         }
 

@@ -58,14 +58,22 @@ class ArchReferenceTest {
 
     /** The prompt's logits, all positions in one pass, within {@code tolerance} of llama.cpp's. */
     @ParameterizedTest
-    @CsvSource({"llama_tied_gqa, 1e-4, 1e-4", "qwen3, 1e-4, 1e-4", "phi3, 1e-4, 1e-4", "phi3_partial, 1e-4, 1e-4",
-            "gemma2, 6e-3, 2e-2", "gemma3, 6e-3, 2e-2"})
+    @CsvSource({
+        "llama_tied_gqa, 1e-4, 1e-4",
+        "qwen3, 1e-4, 1e-4",
+        "phi3, 1e-4, 1e-4",
+        "phi3_partial, 1e-4, 1e-4",
+        "gemma2, 6e-3, 2e-2",
+        "gemma3, 6e-3, 2e-2"
+    })
     void promptLogitsMatchLlamaCpp(String name, double vectorTolerance, double scalarTolerance) throws IOException {
         double tolerance = Simd.ENABLED ? vectorTolerance : scalarTolerance;
         JsonNode ref = JSON.readTree(arch(name + ".f32.json").toFile());
         Model m = Model.load(arch(name + ".gguf"), par);
         int[] prompt = ints(ref.get("prompt_tokens"));
-        assertArrayEquals(prompt, m.tokenizer().encode(ref.get("prompt").asText(), m.tokenizer().addBosDefault(), false),
+        assertArrayEquals(
+                prompt,
+                m.tokenizer().encode(ref.get("prompt").asText(), m.tokenizer().addBosDefault(), false),
                 name + " prompt tokens");
         int v = m.config().vocab();
         float[] expected = floats(arch(name + ".f32.prompt_logits.f32"));
@@ -81,10 +89,15 @@ class ArchReferenceTest {
             }
         }
         for (int i = 0; i < prompt.length; i++) {
-            assertEquals(Sampler.argmax(expected, i * v, v), Sampler.argmax(got, i * v, v), name + " top token at position " + i);
+            assertEquals(
+                    Sampler.argmax(expected, i * v, v),
+                    Sampler.argmax(got, i * v, v),
+                    name + " top token at position " + i);
         }
-        assertTrue(worst <= tolerance, name + ": largest logit error " + worst + " at position " + (worstAt / v) + ", token "
-                + (worstAt % v) + " (llama.cpp " + expected[worstAt] + ", ours " + got[worstAt] + ")");
+        assertTrue(
+                worst <= tolerance,
+                name + ": largest logit error " + worst + " at position " + (worstAt / v) + ", token " + (worstAt % v)
+                        + " (llama.cpp " + expected[worstAt] + ", ours " + got[worstAt] + ")");
     }
 
     /** Greedy decoding, one token per pass after the prompt, gives llama.cpp's 48 tokens. */
@@ -116,7 +129,8 @@ class ArchReferenceTest {
             int[] want = ints(c.get("ids"));
             int[] got = m.tokenizer().encode(text, m.tokenizer().addBosDefault(), false);
             if (!java.util.Arrays.equals(want, got)) {
-                failures.add("'" + text + "': expected " + java.util.Arrays.toString(want) + ", got " + java.util.Arrays.toString(got));
+                failures.add("'" + text + "': expected " + java.util.Arrays.toString(want) + ", got "
+                        + java.util.Arrays.toString(got));
             }
         }
         assertTrue(failures.isEmpty(), name + ": " + String.join("\n", failures));

@@ -52,11 +52,14 @@ class HyperparameterChecksTest {
     }
 
     private GgufException refused(Path p) {
-        return assertThrows(GgufException.class, () -> {
-            try (Parallel par = new Parallel(1)) {
-                Model.load(p, par);
-            }
-        }, p.toString());
+        return assertThrows(
+                GgufException.class,
+                () -> {
+                    try (Parallel par = new Parallel(1)) {
+                        Model.load(p, par);
+                    }
+                },
+                p.toString());
     }
 
     @Test
@@ -78,14 +81,19 @@ class HyperparameterChecksTest {
         String key = f.getString("general.architecture") + ".block_count";
         int layers = f.getInt(key, 1);
         for (long declared : new long[] {layers - 1, layers + 1, 1_000_000_000L}) {
-            GgufException e = refused(variant("blocks-" + declared, Map.of(key, MetadataValue.uint32((int) declared)), n -> true));
+            GgufException e = refused(
+                    variant("blocks-" + declared, Map.of(key, MetadataValue.uint32((int) declared)), n -> true));
             assertEquals(key, e.field(), e.getMessage());
-            assertTrue(e.getMessage().contains(declared + " blocks declared, but the file stores " + layers), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains(declared + " blocks declared, but the file stores " + layers),
+                    e.getMessage());
         }
         // One layer fewer stored than declared.
         String last = "blk." + (layers - 1) + ".";
         GgufException e = refused(variant("missing-layer", Map.of(), n -> !n.startsWith(last)));
-        assertTrue(e.getMessage().contains(layers + " blocks declared, but the file stores " + (layers - 1)), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(layers + " blocks declared, but the file stores " + (layers - 1)),
+                e.getMessage());
     }
 
     @Test
@@ -113,9 +121,18 @@ class HyperparameterChecksTest {
     @Test
     void unsignedValuesPrintAsUnsigned() {
         assertEquals("4294967295", MetadataValue.uint32(-1).toString());
-        assertEquals("255", MetadataValue.of(dev.drafthorse.kernels.gguf.ValueType.UINT8, (byte) -1).toString());
-        assertEquals("18446744073709551615", MetadataValue.of(dev.drafthorse.kernels.gguf.ValueType.UINT64, -1L).toString());
-        assertEquals("-1", MetadataValue.of(dev.drafthorse.kernels.gguf.ValueType.INT32, -1).toString());
+        assertEquals(
+                "255",
+                MetadataValue.of(dev.drafthorse.kernels.gguf.ValueType.UINT8, (byte) -1)
+                        .toString());
+        assertEquals(
+                "18446744073709551615",
+                MetadataValue.of(dev.drafthorse.kernels.gguf.ValueType.UINT64, -1L)
+                        .toString());
+        assertEquals(
+                "-1",
+                MetadataValue.of(dev.drafthorse.kernels.gguf.ValueType.INT32, -1)
+                        .toString());
     }
 
     private static int indexOf(byte[] hay, byte[] needle) {

@@ -44,8 +44,10 @@ class KvCacheCompactTest {
                         assertArrayEquals(before[l][p], after[l][p], type + " prefix position " + p);
                     }
                     for (int j = 0; j < keep.length; j++) {
-                        assertArrayEquals(before[l][base + keep[j]], after[l][base + j], type + " kept " + keep[j] + " -> " + j);
-                        assertArrayEquals(beforeV[l][base + keep[j]], afterV[l][base + j], type + " values, kept " + keep[j]);
+                        assertArrayEquals(
+                                before[l][base + keep[j]], after[l][base + j], type + " kept " + keep[j] + " -> " + j);
+                        assertArrayEquals(
+                                beforeV[l][base + keep[j]], afterV[l][base + j], type + " values, kept " + keep[j]);
                     }
                 }
             }

@@ -31,6 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ModelTest {
     @TempDir
     static Path dir;
+
     static Parallel par;
 
     @BeforeAll
@@ -63,13 +64,17 @@ class ModelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    @EnumSource(
+            value = GgmlType.class,
+            names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
     void llamaMatchesReference(GgmlType type) throws IOException {
         checkAgainstReference(randomModel("llama", type, false, par));
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0"})
+    @EnumSource(
+            value = GgmlType.class,
+            names = {"F32", "Q8_0"})
     void qwen2WithBiasesAndTiedOutputMatchesReference(GgmlType type) throws IOException {
         Model m = randomModel("qwen2", type, true, par);
         assertTrue(m.config().ropeNeox());
@@ -124,7 +129,9 @@ class ModelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "Q4_0"})
+    @EnumSource(
+            value = GgmlType.class,
+            names = {"F32", "Q4_0"})
     void cachedDecodeEqualsRecomputation(GgmlType type) throws IOException {
         Model m = randomModel("llama", type, false, par);
         int[] toks = tokens(40, 5);
@@ -141,7 +148,8 @@ class ModelTest {
             float[] l = m.forwardLast(inc, new int[] {toks[i]});
             assertArrayEquals(slice(all, i, v), l, "decode position " + i);
         }
-        float[] chunk = m.forward(List.of(Step.causal(inc, java.util.Arrays.copyOfRange(toks, 35, 40), Step.Logits.ALL)))[0];
+        float[] chunk =
+                m.forward(List.of(Step.causal(inc, java.util.Arrays.copyOfRange(toks, 35, 40), Step.Logits.ALL)))[0];
         for (int i = 35; i < 40; i++) {
             assertArrayEquals(slice(all, i, v), slice(chunk, i - 35, v), "chunk position " + i);
         }
@@ -197,8 +205,10 @@ class ModelTest {
         assertTrue(e.getMessage().contains("gptj") && e.getMessage().contains("general.architecture"), e.getMessage());
 
         // A model whose q matrix disagrees with its metadata.
-        GgufFile ok = GgufFile.open(dir.resolve("llama-F32-false.gguf").toFile().exists() ? dir.resolve("llama-F32-false.gguf")
-                : writeAndGet());
+        GgufFile ok = GgufFile.open(
+                dir.resolve("llama-F32-false.gguf").toFile().exists()
+                        ? dir.resolve("llama-F32-false.gguf")
+                        : writeAndGet());
         GgufWriter w = new GgufWriter().putAll(ok.metadata());
         w.putUint32("llama.feed_forward_length", 80);
         for (var t : ok.tensors().values()) {
@@ -209,7 +219,10 @@ class ModelTest {
         Path bad = dir.resolve("bad-shape.gguf");
         w.write(bad);
         e = assertThrows(GgufException.class, () -> Model.load(bad, par));
-        assertTrue(e.getMessage().contains("blk.0.ffn_gate.weight") && e.getMessage().contains("shape"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("blk.0.ffn_gate.weight")
+                        && e.getMessage().contains("shape"),
+                e.getMessage());
     }
 
     private static Path writeAndGet() throws IOException {

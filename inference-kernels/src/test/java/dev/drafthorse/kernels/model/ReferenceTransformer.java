@@ -108,7 +108,9 @@ final class ReferenceTransformer {
                 double[] g = matvec(l.gate, n, null);
                 double[] u = matvec(l.up, n, null);
                 for (int e = 0; e < g.length; e++) {
-                    double act = c.activation() == Activation.SILU ? g[e] / (1 + Math.exp(-g[e])) : Activation.gelu((float) g[e]);
+                    double act = c.activation() == Activation.SILU
+                            ? g[e] / (1 + Math.exp(-g[e]))
+                            : Activation.gelu((float) g[e]);
                     g[e] = act * u[e];
                 }
                 double[] o = matvec(l.down, g, null);

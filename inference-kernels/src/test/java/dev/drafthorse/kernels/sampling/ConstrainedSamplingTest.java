@@ -30,8 +30,7 @@ class ConstrainedSamplingTest {
         }
 
         @Override
-        public void accept(int token) {
-        }
+        public void accept(int token) {}
 
         @Override
         public TokenConstraint copy() {
@@ -61,8 +60,11 @@ class ConstrainedSamplingTest {
     void everySamplerDrawsFromTheRestrictedDistribution() {
         Allowed a = allowed(0, 2, 3, 4, 7);
         SamplerOptions[] options = {
-            new SamplerOptions(1f, 0, 1f, 0f, 0), new SamplerOptions(0.7f, 0, 1f, 0f, 0), new SamplerOptions(1f, 2, 1f, 0f, 0),
-            new SamplerOptions(1f, 0, 0.8f, 0f, 0), new SamplerOptions(1f, 0, 1f, 0.3f, 0),
+            new SamplerOptions(1f, 0, 1f, 0f, 0),
+            new SamplerOptions(0.7f, 0, 1f, 0f, 0),
+            new SamplerOptions(1f, 2, 1f, 0f, 0),
+            new SamplerOptions(1f, 0, 0.8f, 0f, 0),
+            new SamplerOptions(1f, 0, 1f, 0.3f, 0),
         };
         for (SamplerOptions o : options) {
             // Oracle: the sampler's own distribution over the logits with disallowed tokens at -inf.
@@ -79,7 +81,9 @@ class ConstrainedSamplingTest {
             for (int t = 0; t < LOGITS.length; t++) {
                 double f = count[t] / (double) draws;
                 double sd = Math.sqrt(expected[t] * (1 - expected[t]) / draws);
-                assertTrue(Math.abs(f - expected[t]) <= 5 * sd + 1e-9, o + " token " + t + ": " + f + " vs " + expected[t]);
+                assertTrue(
+                        Math.abs(f - expected[t]) <= 5 * sd + 1e-9,
+                        o + " token " + t + ": " + f + " vs " + expected[t]);
                 if (!a.allows(t)) {
                     assertEquals(0, count[t], o + " drew a disallowed token " + t);
                 }

@@ -116,10 +116,20 @@ class SamplerTest {
 
     @Test
     void outOfRangeOptionsAreRefusedByName() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SamplerOptions(-0.1f, 0, 1f, 0f, 0)).getMessage().contains("temperature"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SamplerOptions(1f, -1, 1f, 0f, 0)).getMessage().contains("top-k"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SamplerOptions(1f, 0, 0f, 0f, 0)).getMessage().contains("top-p"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SamplerOptions(1f, 0, 1f, 1f, 0)).getMessage().contains("min-p"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SamplerOptions(Float.NaN, 0, 1f, 0f, 0)).getMessage().contains("temperature"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SamplerOptions(-0.1f, 0, 1f, 0f, 0))
+                .getMessage()
+                .contains("temperature"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SamplerOptions(1f, -1, 1f, 0f, 0))
+                .getMessage()
+                .contains("top-k"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SamplerOptions(1f, 0, 0f, 0f, 0))
+                .getMessage()
+                .contains("top-p"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SamplerOptions(1f, 0, 1f, 1f, 0))
+                .getMessage()
+                .contains("min-p"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SamplerOptions(Float.NaN, 0, 1f, 0f, 0))
+                .getMessage()
+                .contains("temperature"));
     }
 }

@@ -41,10 +41,19 @@ class ChainAcceptanceTest {
             1f, 2f, 3f, // row 3: argmax 2
         };
         assertEquals(new ChainAcceptance.Outcome(2, 0), ChainAcceptance.greedy(l, V, new int[] {2, 1, 1}, 3));
-        assertEquals(new ChainAcceptance.Outcome(3, 2), ChainAcceptance.greedy(l, V, new int[] {2, 1, 0}, 3), "all accepted: bonus");
+        assertEquals(
+                new ChainAcceptance.Outcome(3, 2),
+                ChainAcceptance.greedy(l, V, new int[] {2, 1, 0}, 3),
+                "all accepted: bonus");
         assertEquals(new ChainAcceptance.Outcome(0, 2), ChainAcceptance.greedy(l, V, new int[] {1, 1, 0}, 3));
-        assertEquals(new ChainAcceptance.Outcome(0, 2), ChainAcceptance.greedy(l, V, new int[0], 0), "no drafts: a plain step");
-        assertEquals(new ChainAcceptance.Outcome(1, 1), ChainAcceptance.greedy(l, V, new int[] {2, 1, 0}, 1), "only n verified");
+        assertEquals(
+                new ChainAcceptance.Outcome(0, 2),
+                ChainAcceptance.greedy(l, V, new int[0], 0),
+                "no drafts: a plain step");
+        assertEquals(
+                new ChainAcceptance.Outcome(1, 1),
+                ChainAcceptance.greedy(l, V, new int[] {2, 1, 0}, 1),
+                "only n verified");
     }
 
     @Test
@@ -69,7 +78,10 @@ class ChainAcceptanceTest {
     void theResidualIsNormOfMaxZeroPMinusQ() {
         float[] p = {0.2f, 0.5f, 0.3f};
         // max(0, p − q) = (0, 0.25, 0.05), mass 0.3: (0, 5/6, 1/6).
-        assertArrayEquals(new float[] {0f, 5f / 6, 1f / 6}, ChainAcceptance.residual(p, new float[] {0.5f, 0.25f, 0.25f}, 0), 1e-6f);
+        assertArrayEquals(
+                new float[] {0f, 5f / 6, 1f / 6},
+                ChainAcceptance.residual(p, new float[] {0.5f, 0.25f, 0.25f}, 0),
+                1e-6f);
         // Lookup: q a point mass on the drafted token 1: (0.2, 0, 0.3) / 0.5.
         assertArrayEquals(new float[] {0.4f, 0f, 0.6f}, ChainAcceptance.residual(p, null, 1), 1e-6f);
         assertNull(ChainAcceptance.residual(p, p, 0), "p = q leaves nothing to draw from");
@@ -118,12 +130,16 @@ class ChainAcceptanceTest {
             if (Math.abs(u0 - 0.4f) < 1e-4f || Math.abs(u1 - 5f / 6) < 1e-4f || Math.abs(u1 - 0.125f) < 1e-4f) {
                 continue; // too close to a threshold for float rounding of p to be ignored
             }
-            ChainAcceptance.Outcome want = u0 >= 0.4f ? new ChainAcceptance.Outcome(0, u1 < 5f / 6 ? 1 : 2)
+            ChainAcceptance.Outcome want = u0 >= 0.4f
+                    ? new ChainAcceptance.Outcome(0, u1 < 5f / 6 ? 1 : 2)
                     : u1 >= 0.125f ? new ChainAcceptance.Outcome(1, 2) : new ChainAcceptance.Outcome(2, 1);
             ChainAcceptance.Outcome got = ChainAcceptance.sampled(l, V, new int[] {0, 1}, 2, q, PLAIN, new Rng(seed));
             assertEquals(want, got, "seed " + seed + ", u0 " + u0 + ", u1 " + u1);
             seen[got.accepted()]++;
-            assertEquals(got, ChainVerifier.EXACT.verify(l, V, new int[] {0, 1}, 2, q, PLAIN, new Rng(seed)), "EXACT samples");
+            assertEquals(
+                    got,
+                    ChainVerifier.EXACT.verify(l, V, new int[] {0, 1}, 2, q, PLAIN, new Rng(seed)),
+                    "EXACT samples");
         }
         for (int a = 0; a < 3; a++) {
             assertTrue(seen[a] > 10, "outcomes with " + a + " accepted: " + seen[a]);
@@ -138,15 +154,21 @@ class ChainAcceptanceTest {
             Rng twin = new Rng(seed);
             float u0 = twin.nextFloat();
             float u1 = twin.nextFloat();
-            ChainAcceptance.Outcome want = u0 < 0.5f ? new ChainAcceptance.Outcome(1, 0) : new ChainAcceptance.Outcome(0, u1 < 0.4f ? 0 : 2);
-            assertEquals(want, ChainAcceptance.sampled(l, V, new int[] {1}, 1, null, PLAIN, new Rng(seed)), "seed " + seed);
+            ChainAcceptance.Outcome want =
+                    u0 < 0.5f ? new ChainAcceptance.Outcome(1, 0) : new ChainAcceptance.Outcome(0, u1 < 0.4f ? 0 : 2);
+            assertEquals(
+                    want, ChainAcceptance.sampled(l, V, new int[] {1}, 1, null, PLAIN, new Rng(seed)), "seed " + seed);
         }
     }
 
     @Test
     void theExactVerifierIsGreedyUnderGreedySampling() {
         float[] l = logits(new float[] {0.2f, 0.5f, 0.3f}, new float[] {0.1f, 0.1f, 0.8f});
-        assertEquals(new ChainAcceptance.Outcome(1, 2), ChainVerifier.EXACT.verify(l, V, new int[] {1}, 1, null, GREEDY, new Rng(1)));
-        assertEquals(new ChainAcceptance.Outcome(0, 1), ChainVerifier.EXACT.verify(l, V, new int[] {2}, 1, null, GREEDY, new Rng(1)));
+        assertEquals(
+                new ChainAcceptance.Outcome(1, 2),
+                ChainVerifier.EXACT.verify(l, V, new int[] {1}, 1, null, GREEDY, new Rng(1)));
+        assertEquals(
+                new ChainAcceptance.Outcome(0, 1),
+                ChainVerifier.EXACT.verify(l, V, new int[] {2}, 1, null, GREEDY, new Rng(1)));
     }
 }

@@ -44,7 +44,11 @@ class SpeculativePartsTest {
 
     @Test
     void optionsAreValidatedByName() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Speculation.draft(0)).getMessage().contains("draft-max"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Speculation.lookup(4, 0)).getMessage().contains("lookup-ngram"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Speculation.draft(0))
+                .getMessage()
+                .contains("draft-max"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Speculation.lookup(4, 0))
+                .getMessage()
+                .contains("lookup-ngram"));
     }
 }

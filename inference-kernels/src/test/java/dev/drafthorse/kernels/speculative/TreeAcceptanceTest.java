@@ -12,7 +12,8 @@ class TreeAcceptanceTest {
     @Test
     void greedyAndTypicalPathsOnHandMadeLogits() {
         int v = 12;
-        // Root row: p0 below, whose typical threshold is 0.05916 (TypicalAcceptanceTest); node 1 (token 3, p 0.07) passes typical, node 2 (token 4, p 0.01)
+        // Root row: p0 below, whose typical threshold is 0.05916 (TypicalAcceptanceTest); node 1 (token 3, p 0.07)
+        // passes typical, node 2 (token 4, p 0.01)
         // fails; node 3 under node 1 has token 0, the argmax (and p 0.5) of node 1's row; node 4 under node 2.
         float[] p0 = {0.3f, 0.3f, 0.25f, 0.07f, 0.01f, 0.01f, 0.01f, 0.01f, 0.01f, 0.01f, 0.01f, 0.01f};
         float[] p1 = {0.5f, 0.3f, 0.2f, 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -46,14 +47,19 @@ class TreeAcceptanceTest {
             logits[i] = (float) Math.log(p[i % v]);
         }
         Sampler plain = new Sampler(new SamplerOptions(1f, 0, 1f, 0f, 0));
-        assertArrayEquals(new int[] {0, 2, 3}, TreeAcceptance.typical(t, logits, v, plain, TypicalAcceptance.DEFAULT),
+        assertArrayEquals(
+                new int[] {0, 2, 3},
+                TreeAcceptance.typical(t, logits, v, plain, TypicalAcceptance.DEFAULT),
                 "the deeper path wins although node 1 is listed first");
         CandidateTree flat = CandidateTree.of(new int[] {9, 1, 0}, new int[] {-1, 0, 0});
-        assertArrayEquals(new int[] {0, 1}, TreeAcceptance.typical(flat, logits, v, plain, TypicalAcceptance.DEFAULT),
+        assertArrayEquals(
+                new int[] {0, 1},
+                TreeAcceptance.typical(flat, logits, v, plain, TypicalAcceptance.DEFAULT),
                 "equally long: the first listed");
         // ε = 0.35, δ = 1: the threshold is min(0.35, 0.27808) and only tokens 0 and 1 pass; node 3 (token 3, 0.1)
         // fails, so both paths are one deep and the first listed (node 1) is kept.
-        assertArrayEquals(new int[] {0, 1}, TreeAcceptance.typical(t, logits, v, plain, new TypicalAcceptance(0.35, 1)));
+        assertArrayEquals(
+                new int[] {0, 1}, TreeAcceptance.typical(t, logits, v, plain, new TypicalAcceptance(0.35, 1)));
         // Greedy: the argmax (token 0) is node 1, and node 1 has no children.
         assertArrayEquals(new int[] {0, 1}, TreeAcceptance.greedy(t, logits, v));
     }

@@ -84,11 +84,16 @@ class TreeVerificationTest {
             KvCache cache = stories.newCache(KvType.F32, prefix.length + t.size());
             stories.forward(List.of(Step.causal(cache, prefix, Step.Logits.NONE)));
             int base = cache.length();
-            float[] logits = stories.forward(List.of(new Step(cache, t.tokens(), t.positions(base), t.mask(base), Step.Logits.ALL)))[0];
+            float[] logits = stories.forward(
+                            List.of(new Step(cache, t.tokens(), t.positions(base), t.mask(base), Step.Logits.ALL)))[0];
             for (int node = 0; node < t.size(); node++) {
                 float[] ref = alone(prefix, pathTokens(t, node));
                 for (int i = 0; i < v; i++) {
-                    assertEquals(ref[i], logits[node * v + i], 1e-4f * (1 + Math.abs(ref[i])), spec + ": node " + node + ", token " + i);
+                    assertEquals(
+                            ref[i],
+                            logits[node * v + i],
+                            1e-4f * (1 + Math.abs(ref[i])),
+                            spec + ": node " + node + ", token " + i);
                 }
             }
         }

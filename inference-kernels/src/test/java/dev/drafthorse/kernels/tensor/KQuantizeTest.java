@@ -21,8 +21,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  * quantize_row_*_ref) equals {@link Quantize#encode} of the same tensor of tinystories-23m-f16.gguf.
  */
 class KQuantizeTest {
-    private static final Set<GgmlType> TYPES = EnumSet.of(GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K,
-            GgmlType.Q6_K, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1);
+    private static final Set<GgmlType> TYPES = EnumSet.of(
+            GgmlType.Q2_K,
+            GgmlType.Q3_K,
+            GgmlType.Q4_K,
+            GgmlType.Q5_K,
+            GgmlType.Q6_K,
+            GgmlType.Q4_1,
+            GgmlType.Q5_0,
+            GgmlType.Q5_1);
 
     @ParameterizedTest
     @ValueSource(strings = {"Q4_K_M", "Q5_K_M", "Q2_K", "Q3_K_M", "Q4_1", "Q5_0", "Q5_1", "Q6_K"})
@@ -49,8 +56,10 @@ class KQuantizeTest {
             int rowBytes = (int) t.type().bytesFor(cols);
             for (int r = 0; r < rows; r++) {
                 int from = r * rowBytes;
-                assertArrayEquals(java.util.Arrays.copyOfRange(want, from, from + rowBytes),
-                        java.util.Arrays.copyOfRange(got, from, from + rowBytes), type + " file, " + t.type() + " tensor " + t.name() + " row " + r);
+                assertArrayEquals(
+                        java.util.Arrays.copyOfRange(want, from, from + rowBytes),
+                        java.util.Arrays.copyOfRange(got, from, from + rowBytes),
+                        type + " file, " + t.type() + " tensor " + t.name() + " row " + r);
             }
             checked.merge(t.type(), 1, Integer::sum);
         }

@@ -25,14 +25,24 @@ import org.junit.jupiter.params.provider.ValueSource;
  * bit for bit.
  */
 class LlamaDequantizeTest {
-    private static final Set<GgmlType> TYPES = EnumSet.of(GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K,
-            GgmlType.Q6_K, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_0, GgmlType.Q8_0);
+    private static final Set<GgmlType> TYPES = EnumSet.of(
+            GgmlType.Q2_K,
+            GgmlType.Q3_K,
+            GgmlType.Q4_K,
+            GgmlType.Q5_K,
+            GgmlType.Q6_K,
+            GgmlType.Q4_1,
+            GgmlType.Q5_0,
+            GgmlType.Q5_1,
+            GgmlType.Q4_0,
+            GgmlType.Q8_0);
 
     @ParameterizedTest
     @ValueSource(strings = {"Q4_K_M", "Q5_K_M", "Q2_K", "Q3_K_M", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q6_K"})
     void rowsEqualLlamaCppDequantization(String type) throws Exception {
         Path quantized = KQuantFiles.model(type);
-        Assumptions.assumeTrue(LlamaTools.available("llama-quantize"),
+        Assumptions.assumeTrue(
+                LlamaTools.available("llama-quantize"),
                 "skipped: " + LlamaTools.bin().resolve("llama-quantize") + " is missing");
         Files.createDirectories(Path.of("target/kquant"));
         Path widened = Files.createTempFile(Path.of("target/kquant").toAbsolutePath(), type + "-", "-F32.gguf");

@@ -45,11 +45,13 @@ class ParallelTest {
     @Test
     void aFailingChunkIsRethrownAndThePoolStaysUsable() {
         try (Parallel par = new Parallel(2)) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> par.forEachChunk(8, c -> {
-                if (c == 5) {
-                    throw new IllegalStateException("chunk five");
-                }
-            }));
+            IllegalStateException e = assertThrows(
+                    IllegalStateException.class,
+                    () -> par.forEachChunk(8, c -> {
+                        if (c == 5) {
+                            throw new IllegalStateException("chunk five");
+                        }
+                    }));
             assertEquals("chunk five", e.getMessage());
             int[] out = new int[8];
             par.forEachChunk(8, c -> out[c] = c + 1);

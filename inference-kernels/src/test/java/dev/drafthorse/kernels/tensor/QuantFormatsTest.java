@@ -62,7 +62,9 @@ class QuantFormatsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(
+            value = GgmlType.class,
+            names = {"Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void rowsEqualTheSpecAndDotsTheirOracles(GgmlType type) {
         Random rnd = new Random(1234 + type.ordinal());
         for (int cols : colsFor(type)) {
@@ -83,7 +85,8 @@ class QuantFormatsTest {
             float[] row = new float[cols];
             for (int r = 0; r < rows; r++) {
                 String what = type + " cols " + cols + " row " + r;
-                byte[] rb = Arrays.copyOfRange(bytes, r * (int) type.bytesFor(cols), (r + 1) * (int) type.bytesFor(cols));
+                byte[] rb =
+                        Arrays.copyOfRange(bytes, r * (int) type.bytesFor(cols), (r + 1) * (int) type.bytesFor(cols));
                 w.row(r, row, 0);
                 assertArrayEquals(GgmlSpec.dequantize(type, rb, cols), row, what + ": row() vs ggml's dequantization");
                 for (int i = 0; i < t; i++) {
@@ -94,7 +97,8 @@ class QuantFormatsTest {
                         mag += Math.abs((double) row[e] * x[i * cols + e]);
                     }
                     float scalar = w.dotScalar(r, x, i * cols);
-                    assertEquals(oracle, scalar, 1e-5 * mag + 1e-6, what + " input " + i + ": float reference vs oracle");
+                    assertEquals(
+                            oracle, scalar, 1e-5 * mag + 1e-6, what + " input " + i + ": float reference vs oracle");
                     checkIntegerDot(type, w, r, row, x, t, i, out[i * rows + r], scalar, what + " input " + i);
                 }
             }
@@ -105,8 +109,17 @@ class QuantFormatsTest {
      * The integer reference against a double oracle over the dequantized weights and activations, and
      * against the float reference within the activation rounding (half a step of each 8-bit block).
      */
-    private static void checkIntegerDot(GgmlType type, WeightMatrix w, int r, float[] row, float[] x, int t, int i, float viaMultiply,
-            float scalar, String what) {
+    private static void checkIntegerDot(
+            GgmlType type,
+            WeightMatrix w,
+            int r,
+            float[] row,
+            float[] x,
+            int t,
+            int i,
+            float viaMultiply,
+            float scalar,
+            String what) {
         int cols = w.cols();
         BlockMatrix bm = (BlockMatrix) w;
         int off = r * bm.rowBytes;
@@ -157,7 +170,10 @@ class QuantFormatsTest {
         assertEquals(scalar, got, rounding + 2e-5 * mag + 1e-5, what + ": integer vs float reference");
         if (Simd.ENABLED) {
             // the vector path: F32 order over ggml's exact dequantization, the single dot's bits in any tile
-            assertEquals(Float.floatToIntBits(w.dot(r, x, i * cols)), Float.floatToIntBits(viaMultiply), what + ": multiply (vector)");
+            assertEquals(
+                    Float.floatToIntBits(w.dot(r, x, i * cols)),
+                    Float.floatToIntBits(viaMultiply),
+                    what + ": multiply (vector)");
             assertEquals(scalar, viaMultiply, 2e-5 * mag + 1e-5, what + ": multiply (vector) vs float reference");
         } else {
             assertEquals(ActivationQuant.INTEGER_DOT ? got : scalar, viaMultiply, 0f, what + ": multiply");
@@ -217,8 +233,11 @@ class QuantFormatsTest {
             assertEquals(1f / iscale, a.d[b], "block " + b + " d");
             for (int j = 0; j < 256; j++) {
                 float v = x[256 * b + j];
-                assertEquals(Math.min(127, (int) Math.rint(iscale * v)), a.qs[256 * b + j], "block " + b + " value " + j);
-                assertTrue(Math.abs(a.d[b] * a.qs[256 * b + j] - v) <= Math.abs(a.d[b]) * 0.5001, "block " + b + " value " + j);
+                assertEquals(
+                        Math.min(127, (int) Math.rint(iscale * v)), a.qs[256 * b + j], "block " + b + " value " + j);
+                assertTrue(
+                        Math.abs(a.d[b] * a.qs[256 * b + j] - v) <= Math.abs(a.d[b]) * 0.5001,
+                        "block " + b + " value " + j);
             }
         }
         assertEquals(-127, a.qs[600]); // max = −9: iscale = 127/9 > 0, so −9 → −127 and d > 0

@@ -1,7 +1,6 @@
 package dev.drafthorse.kernels.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drafthorse.kernels.gguf.GgmlType;
 import java.nio.ByteBuffer;
@@ -16,7 +15,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 class WeightMatrixTest {
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(
+            value = GgmlType.class,
+            names = {
+                "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"
+            })
     void vectorEqualsScalarAndOracle(GgmlType type) {
         boolean expectScalar = Boolean.getBoolean("drafthorse.expect.scalar");
         assertEquals(!expectScalar, Simd.ENABLED, "the vector path runs exactly when jdk.incubator.vector is present");
@@ -81,7 +84,11 @@ class WeightMatrixTest {
 
     /** Tiles (four rows for decode, four inputs for prefill) give each dot product's exact bits. */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(
+            value = GgmlType.class,
+            names = {
+                "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"
+            })
     void tilesEqualSingleDotsBitForBit(GgmlType type) {
         for (int cols : new int[] {96, 33, 512}) {
             if (cols % type.blockSize() == 0) {
@@ -109,7 +116,9 @@ class WeightMatrixTest {
             for (int i = 0; i < t; i++) {
                 for (int r = 0; r < rows; r++) {
                     float single = w.dot(r, x, i * cols);
-                    assertEquals(Float.floatToIntBits(single), Float.floatToIntBits(out[i * rows + r]),
+                    assertEquals(
+                            Float.floatToIntBits(single),
+                            Float.floatToIntBits(out[i * rows + r]),
                             type + " cols=" + cols + " t=" + t + " input " + i + " row " + r);
                     if (r >= 1 && r < 6) {
                         assertEquals(Float.floatToIntBits(single), Float.floatToIntBits(part[i * rows + r]));
@@ -126,11 +135,20 @@ class WeightMatrixTest {
      * Every value equals the single dot product's bits and is close to the scalar reference.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(
+            value = GgmlType.class,
+            names = {
+                "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"
+            })
     void tiledPrefillEqualsSingleDots(GgmlType type) {
         Random rnd = new Random(11);
-        for (int[] shape : new int[][] {{37, 100}, {2 * WeightMatrix.BLOCK_FLOATS / 100 + 3, 100}, {9, 64},
-            {2 * WeightMatrix.BLOCK_FLOATS / 64 + 5, 64}, {2 * WeightMatrix.BLOCK_FLOATS / 512 + 3, 512}}) {
+        for (int[] shape : new int[][] {
+            {37, 100},
+            {2 * WeightMatrix.BLOCK_FLOATS / 100 + 3, 100},
+            {9, 64},
+            {2 * WeightMatrix.BLOCK_FLOATS / 64 + 5, 64},
+            {2 * WeightMatrix.BLOCK_FLOATS / 512 + 3, 512}
+        }) {
             int rows = shape[0];
             int cols = shape[1];
             if (cols % type.blockSize() != 0) {
@@ -171,11 +189,15 @@ class WeightMatrixTest {
                         float single = w.dot(r, x, i * cols);
                         assertEquals(Float.floatToIntBits(single), Float.floatToIntBits(out[i * rows + r]), what);
                         if (r >= 3 && r < rows - 2) {
-                            assertEquals(Float.floatToIntBits(single), Float.floatToIntBits(part[i * rows + r]), what + " (part)");
+                            assertEquals(
+                                    Float.floatToIntBits(single),
+                                    Float.floatToIntBits(part[i * rows + r]),
+                                    what + " (part)");
                         }
                         if (Simd.ENABLED || !(w instanceof BlockMatrix)) {
                             // (the scalar path of block formats multiplies in integers; QuantFormatsTest bounds it)
-                            assertEquals(w.dotScalar(r, x, i * cols), out[i * rows + r], 1e-4 * cols, what + " vs scalar");
+                            assertEquals(
+                                    w.dotScalar(r, x, i * cols), out[i * rows + r], 1e-4 * cols, what + " vs scalar");
                         }
                     }
                 }

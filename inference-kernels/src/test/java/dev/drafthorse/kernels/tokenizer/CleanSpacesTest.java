@@ -60,8 +60,10 @@ class CleanSpacesTest {
                 byte[] joined = new byte[na + nb - 1];
                 System.arraycopy(a, 0, joined, 0, na);
                 System.arraycopy(b, 1, joined, na, nb - 1);
-                assertEquals(new String(whole, 0, nw, StandardCharsets.ISO_8859_1),
-                        new String(joined, StandardCharsets.ISO_8859_1), sb + " split at " + p);
+                assertEquals(
+                        new String(whole, 0, nw, StandardCharsets.ISO_8859_1),
+                        new String(joined, StandardCharsets.ISO_8859_1),
+                        sb + " split at " + p);
             }
         }
     }

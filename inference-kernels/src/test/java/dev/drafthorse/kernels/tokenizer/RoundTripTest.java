@@ -31,7 +31,10 @@ class RoundTripTest {
             String expected = t.cleanSpaces ? cleaned(c.input()) : c.input();
             for (boolean bos : t.bos() >= 0 ? new boolean[] {false, true} : new boolean[] {false}) {
                 int[] ids = t.encode(c.input(), bos, false);
-                assertEquals(expected, t.decode(ids), () -> vocab + " bos=" + bos + " input " + VocabVectors.show(c.input()));
+                assertEquals(
+                        expected,
+                        t.decode(ids),
+                        () -> vocab + " bos=" + bos + " input " + VocabVectors.show(c.input()));
             }
         }
     }
@@ -42,7 +45,9 @@ class RoundTripTest {
         Tokenizer t = VocabVectors.tokenizer(vocab);
         for (VocabVectors.Case c : VocabVectors.cases(vocab)) {
             int[] ids = t.encode(c.input(), t.bos() >= 0, false);
-            assertEquals(t.decode(ids), TokenizerBehaviourTest.streamed(t.newDecoder(), ids),
+            assertEquals(
+                    t.decode(ids),
+                    TokenizerBehaviourTest.streamed(t.newDecoder(), ids),
                     () -> vocab + " input " + VocabVectors.show(c.input()));
         }
     }
@@ -63,20 +68,25 @@ class RoundTripTest {
             int[] ids = new int[n];
             for (int i = 0; i < n; i++) {
                 int r = rnd.nextInt(8);
-                ids[i] = r == 0 ? rnd.nextInt(t.vocabSize())
+                ids[i] = r == 0
+                        ? rnd.nextInt(t.vocabSize())
                         : r < 4 ? interesting[rnd.nextInt(interesting.length)] : nasty[rnd.nextInt(nasty.length)];
             }
             String whole = t.decode(ids);
-            assertEquals(whole, TokenizerBehaviourTest.streamed(t.newDecoder(), ids), () -> vocab + " ids "
-                    + java.util.Arrays.toString(ids));
+            assertEquals(
+                    whole,
+                    TokenizerBehaviourTest.streamed(t.newDecoder(), ids),
+                    () -> vocab + " ids " + java.util.Arrays.toString(ids));
         }
     }
 
     /** Tokens for the exact characters the clean-up passes look at, so that every pattern gets split. */
     private static int[] nastyTokens(Tokenizer t) {
         List<Integer> out = new ArrayList<>();
-        for (String s : new String[] {" ", "'", "r", "e", "v", "s", "m", "t", "d", "l", ",", ".", "?", "!", " '", "'s",
-            "re", "ve", "ll", " ,", " .", "a"}) {
+        for (String s : new String[] {
+            " ", "'", "r", "e", "v", "s", "m", "t", "d", "l", ",", ".", "?", "!", " '", "'s", "re", "ve", "ll", " ,",
+            " .", "a"
+        }) {
             int[] ids = t.encode(s, false, false);
             if (ids.length == 1 || !t.model().equals("llama")) {
                 for (int id : ids) {

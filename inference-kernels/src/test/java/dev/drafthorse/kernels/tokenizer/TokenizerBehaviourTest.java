@@ -27,8 +27,8 @@ class TokenizerBehaviourTest {
     @Test
     void stories260KPromptMatchesLlamaCppAndLlama2c() {
         int[] ids = stories.encode("The sun was hot and the cat", true, false);
-        assertArrayEquals(new int[] {1, 291, 262, 379, 286, 270, 309, 269, 265, 280, 294}, ids,
-                () -> Arrays.toString(ids));
+        assertArrayEquals(
+                new int[] {1, 291, 262, 379, 286, 270, 309, 269, 265, 280, 294}, ids, () -> Arrays.toString(ids));
         assertEquals(512, stories.vocabSize());
         assertEquals(1, stories.bos());
         assertEquals(2, stories.eos());
@@ -41,7 +41,9 @@ class TokenizerBehaviourTest {
 
     @Test
     void stories260KOtherPromptFromTheReference() {
-        assertArrayEquals(new int[] {1, 274, 287, 381, 261, 352, 266, 268, 388}, stories.encode("Tom had a red ball", true, false));
+        assertArrayEquals(
+                new int[] {1, 274, 287, 381, 261, 352, 266, 268, 388},
+                stories.encode("Tom had a red ball", true, false));
     }
 
     @Test
@@ -60,9 +62,11 @@ class TokenizerBehaviourTest {
 
     @Test
     void referenceTextsRoundTrip() throws IOException {
-        for (String f : new String[] {"stories260K.greedy.bos.200.txt", "stories260K.greedy.sun.120.txt",
-            "tinystories-23m-f16.greedy.bos.200.txt"}) {
-            String text = Files.readString(SharedFiles.model(f), StandardCharsets.UTF_8).strip();
+        for (String f : new String[] {
+            "stories260K.greedy.bos.200.txt", "stories260K.greedy.sun.120.txt", "tinystories-23m-f16.greedy.bos.200.txt"
+        }) {
+            String text = Files.readString(SharedFiles.model(f), StandardCharsets.UTF_8)
+                    .strip();
             int[] ids = stories.encode(text, true, false);
             assertEquals(text, stories.decode(ids), f);
             assertEquals(text, streamed(stories.newDecoder(), ids), f);
@@ -229,19 +233,21 @@ class TokenizerBehaviourTest {
     @Test
     void cleanSpacesFollowsLlamaCpp() {
         Tokenizer gpt2 = VocabVectors.tokenizer("gpt-2");
-        assertEquals("Hello, world! It's'quoted' they're here 'd", gpt2.decode(
-                gpt2.encode("Hello , world ! It 's ' quoted' they 're here 'd", false, false)));
+        assertEquals(
+                "Hello, world! It's'quoted' they're here 'd",
+                gpt2.decode(gpt2.encode("Hello , world ! It 's ' quoted' they 're here 'd", false, false)));
         Tokenizer ds = VocabVectors.tokenizer("deepseek-coder"); // clean_spaces is off for deepseek
         assertEquals("Hello , world !", ds.decode(ds.encode("Hello , world !", false, false)));
     }
 
     @Test
     void badIdsAreRejectedByName() {
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> stories.decode(new int[] {1, 512}));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> stories.decode(new int[] {1, 512}));
         assertTrue(e.getMessage().contains("512") && e.getMessage().contains("stories260K"), e.getMessage());
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> stories.piece(-1));
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> stories.newDecoder().push(9999));
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> stories.newDecoder().push(9999));
     }
 
     static String streamed(TokenDecoder d, int[] ids) {

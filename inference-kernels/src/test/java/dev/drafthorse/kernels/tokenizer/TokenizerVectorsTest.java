@@ -85,9 +85,12 @@ class TokenizerVectorsTest {
     private static void check(VocabVectors.Case c) {
         Tokenizer t = VocabVectors.tokenizer(c.vocab());
         int[] actual = t.encode(c.input(), false, false);
-        assertArrayEquals(c.expected(), actual, () -> c.vocab() + " input " + VocabVectors.show(c.input())
-                + "\n expected " + Arrays.toString(c.expected()) + "\n actual   " + Arrays.toString(actual)
-                + "\n pieces   " + pieces(t, actual));
+        assertArrayEquals(
+                c.expected(),
+                actual,
+                () -> c.vocab() + " input " + VocabVectors.show(c.input())
+                        + "\n expected " + Arrays.toString(c.expected()) + "\n actual   " + Arrays.toString(actual)
+                        + "\n pieces   " + pieces(t, actual));
     }
 
     private static String pieces(Tokenizer t, int[] ids) {

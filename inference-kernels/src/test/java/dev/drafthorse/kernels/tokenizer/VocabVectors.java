@@ -69,12 +69,17 @@ final class VocabVectors {
                 pos = next + SEPARATOR.length();
             }
             if (inputs.size() != outs.size()) {
-                throw new IllegalStateException(gguf + ": " + inputs.size() + " inputs but " + outs.size() + " outputs");
+                throw new IllegalStateException(
+                        gguf + ": " + inputs.size() + " inputs but " + outs.size() + " outputs");
             }
             List<Case> cases = new ArrayList<>();
             for (int i = 0; i < inputs.size(); i++) {
                 String o = outs.get(i).strip();
-                int[] ids = o.isEmpty() ? new int[0] : Arrays.stream(o.split(" ")).mapToInt(Integer::parseInt).toArray();
+                int[] ids = o.isEmpty()
+                        ? new int[0]
+                        : Arrays.stream(o.split(" "))
+                                .mapToInt(Integer::parseInt)
+                                .toArray();
                 cases.add(new Case(name, i, inputs.get(i), ids));
             }
             return cases;

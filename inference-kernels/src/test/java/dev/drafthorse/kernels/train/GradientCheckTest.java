@@ -42,7 +42,18 @@ class GradientCheckTest {
     @Test
     void mtpWithNeoxRopeAndOneModule() {
         Base t = Tiny.base(11);
-        Base b = new Base(t.architecture(), t.dim(), t.vocab(), 2, 2, 4, 12, 1e-5, new double[] {0.7, 0.2}, true, t.output(),
+        Base b = new Base(
+                t.architecture(),
+                t.dim(),
+                t.vocab(),
+                2,
+                2,
+                4,
+                12,
+                1e-5,
+                new double[] {0.7, 0.2},
+                true,
+                t.output(),
                 t.embedding());
         MtpTrainer h = new MtpTrainer(b, 1, 12);
         Tiny.randomize(h, 13);
@@ -72,13 +83,18 @@ class GradientCheckTest {
                 int i = s == 0 ? 0 : r.nextInt(p.size());
                 double w0 = p.work()[i];
                 p.work()[i] = w0 + eps;
-                double lp = heads.pass(batch, 1, new Rounding(Precision.F64), null, PAR).loss();
+                double lp = heads.pass(batch, 1, new Rounding(Precision.F64), null, PAR)
+                        .loss();
                 p.work()[i] = w0 - eps;
-                double lm = heads.pass(batch, 1, new Rounding(Precision.F64), null, PAR).loss();
+                double lm = heads.pass(batch, 1, new Rounding(Precision.F64), null, PAR)
+                        .loss();
                 p.work()[i] = w0;
                 double numeric = scale * (lp - lm) / (2 * eps);
                 double analytic = grads[pi][i];
-                assertEquals(numeric, analytic, 1e-6 + 1e-5 * Math.max(Math.abs(numeric), norm),
+                assertEquals(
+                        numeric,
+                        analytic,
+                        1e-6 + 1e-5 * Math.max(Math.abs(numeric), norm),
                         p.name() + "[" + i + "]: finite difference " + numeric + " vs backward " + analytic);
                 checked++;
             }

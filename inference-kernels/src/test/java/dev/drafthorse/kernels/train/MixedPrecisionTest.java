@@ -116,11 +116,13 @@ class MixedPrecisionTest {
         Run f32 = train(Precision.F32, 1, false, steps);
         Run f16 = train(Precision.F16, 1, false, steps);
         Run scaled = train(Precision.F16, 65536, true, steps);
-        System.err.printf("f32 %.4f (flushed %.3f)  f16 unscaled %.4f (flushed %.3f)  f16 scaled %.4f (flushed %.3f)%n", tail(f32.loss),
-                f32.flushed, tail(f16.loss), f16.flushed, tail(scaled.loss), scaled.flushed);
+        System.err.printf(
+                "f32 %.4f (flushed %.3f)  f16 unscaled %.4f (flushed %.3f)  f16 scaled %.4f (flushed %.3f)%n",
+                tail(f32.loss), f32.flushed, tail(f16.loss), f16.flushed, tail(scaled.loss), scaled.flushed);
         // (a) Without scaling most non-zero gradient values underflow, and training falls behind.
         assertTrue(f16.flushed > 0.9, "unscaled F16 flushed only " + f16.flushed + " of the gradient values");
-        assertTrue(tail(f16.loss) > tail(f32.loss) + 0.04, "unscaled F16 " + tail(f16.loss) + " vs F32 " + tail(f32.loss));
+        assertTrue(
+                tail(f16.loss) > tail(f32.loss) + 0.04, "unscaled F16 " + tail(f16.loss) + " vs F32 " + tail(f32.loss));
         // (b) With dynamic scaling nothing significant underflows and the curve tracks F32 within 0.01 nats.
         assertTrue(scaled.flushed < 0.01, "scaled F16 flushed " + scaled.flushed);
         for (int s = 0; s < steps; s++) {
@@ -133,7 +135,8 @@ class MixedPrecisionTest {
     @Test
     void overflowSkipsTheStepAndHalvesTheScale() {
         MedusaTrainer heads = new MedusaTrainer(base(), 1, true);
-        Trainer tr = new Trainer(heads, TrainOptions.defaults(10, Precision.F16, 1).withLossScale(0x1p40, true), PAR);
+        Trainer tr =
+                new Trainer(heads, TrainOptions.defaults(10, Precision.F16, 1).withLossScale(0x1p40, true), PAR);
         List<TrainingSequence> batch = data(2, 20, 7);
         float[] before = heads.params().get(2).master().clone();
         Gradients g = tr.gradients(batch);
@@ -156,7 +159,12 @@ class MixedPrecisionTest {
     @Test
     void scaleGrowsAfterCleanSteps() {
         MedusaTrainer heads = new MedusaTrainer(base(), 1, false);
-        Trainer tr = new Trainer(heads, TrainOptions.defaults(10, Precision.F16, 1).withLossScale(4, true).withGrowthInterval(2), PAR);
+        Trainer tr = new Trainer(
+                heads,
+                TrainOptions.defaults(10, Precision.F16, 1)
+                        .withLossScale(4, true)
+                        .withGrowthInterval(2),
+                PAR);
         List<TrainingSequence> batch = data(1, 20, 8);
         assertFalse(tr.apply(tr.gradients(batch)).skipped());
         assertEquals(4, tr.lossScale());

@@ -35,8 +35,15 @@ class TrainedHeadsTest {
         par = new Parallel(2);
         model = Model.load(stories(), par);
         int bos = model.tokenizer().bos();
-        data = SelfDistillation.generate(model, List.of(new int[] {bos}, model.tokenizer().encode("Tom had a", true, true)), 6, 40,
-                new SamplerOptions(0.8f, 0, 1f, 0f, 0), 1, 16, n -> { });
+        data = SelfDistillation.generate(
+                model,
+                List.of(new int[] {bos}, model.tokenizer().encode("Tom had a", true, true)),
+                6,
+                40,
+                new SamplerOptions(0.8f, 0, 1f, 0f, 0),
+                1,
+                16,
+                n -> {});
     }
 
     @AfterAll
@@ -61,7 +68,8 @@ class TrainedHeadsTest {
         assertEquals(12, data.size());
         for (int i : new int[] {0, s.start(), s.length() - 1}) {
             // Oracle: a fresh causal pass over the prefix, logits of its last position.
-            float[] want = model.forwardLast(model.newCache(KvType.F32, i + 1), java.util.Arrays.copyOf(s.tokens(), i + 1));
+            float[] want =
+                    model.forwardLast(model.newCache(KvType.F32, i + 1), java.util.Arrays.copyOf(s.tokens(), i + 1));
             for (int v = 0; v < b.vocab(); v += 37) {
                 double got = 0;
                 for (int j = 0; j < b.dim(); j++) {
@@ -75,7 +83,8 @@ class TrainedHeadsTest {
     @Test
     void medusaTrainsAndTheDecoderReadsTheSameHeads() throws IOException {
         MedusaTrainer heads = new MedusaTrainer(Base.of(model), 2, false);
-        Trainer tr = new Trainer(heads, TrainOptions.defaults(30, Precision.F16, 1).withLr(1e-2), par);
+        Trainer tr =
+                new Trainer(heads, TrainOptions.defaults(30, Precision.F16, 1).withLr(1e-2), par);
         Batches batches = new Batches(data, 4, 1);
         double first = tr.loss(data).loss();
         for (int s = 0; s < 30; s++) {
@@ -102,7 +111,8 @@ class TrainedHeadsTest {
     @Test
     void mtpTrainsAndTheDecoderComputesTheSameModule() throws IOException {
         MtpTrainer heads = new MtpTrainer(Base.of(model), 2, 3);
-        Trainer tr = new Trainer(heads, TrainOptions.defaults(12, Precision.BF16, 1).withLr(3e-3), par);
+        Trainer tr =
+                new Trainer(heads, TrainOptions.defaults(12, Precision.BF16, 1).withLr(3e-3), par);
         Batches batches = new Batches(data, 4, 1);
         double first = tr.loss(data).loss();
         for (int s = 0; s < 12; s++) {

@@ -27,9 +27,12 @@ class TrainerPartsTest {
 
     @Test
     void optionsRefuseOutOfRangeByName() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainOptions.defaults(0, Precision.F32, 1));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> TrainOptions.defaults(0, Precision.F32, 1));
         assertTrue(e.getMessage().startsWith("steps"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> TrainOptions.defaults(5, Precision.F32, 1).withLr(-1));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainOptions.defaults(5, Precision.F32, 1).withLr(-1));
         assertTrue(e.getMessage().startsWith("lr"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Precision.parse("f8", "--precision"));
         assertTrue(e.getMessage().startsWith("--precision"), e.getMessage());
@@ -80,9 +83,14 @@ class TrainerPartsTest {
         MedusaTrainer h = new MedusaTrainer(b, 3, false);
         Tiny.randomize(h, 6);
         List<TrainingSequence> seqs = Tiny.sequences(b, 4, 30, 7);
-        assertEquals(Acceptance.medusa(h, seqs, 1).meanAccepted(), Acceptance.medusaTree(h, seqs, TreeSpec.parse("1,1,1")).meanAccepted());
-        assertEquals(Acceptance.medusa(h, seqs, 3).meanAccepted(), Acceptance.medusaTree(h, seqs, TreeSpec.parse("3,3,3")).meanAccepted());
-        assertTrue(Acceptance.medusa(h, seqs, 3).meanAccepted() > Acceptance.medusa(h, seqs, 1).meanAccepted());
+        assertEquals(
+                Acceptance.medusa(h, seqs, 1).meanAccepted(),
+                Acceptance.medusaTree(h, seqs, TreeSpec.parse("1,1,1")).meanAccepted());
+        assertEquals(
+                Acceptance.medusa(h, seqs, 3).meanAccepted(),
+                Acceptance.medusaTree(h, seqs, TreeSpec.parse("3,3,3")).meanAccepted());
+        assertTrue(Acceptance.medusa(h, seqs, 3).meanAccepted()
+                > Acceptance.medusa(h, seqs, 1).meanAccepted());
     }
 
     @Test

@@ -1,8 +1,8 @@
 package dev.drafthorse.jobs.ensemble;
 
-import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.cli.Args;
 import dev.drafthorse.cli.UsageException;
+import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.ensemble.data.SourceSpec;
 import dev.drafthorse.ensemble.io.ModelFile;
 import dev.drafthorse.ensemble.io.PredictionWriter;
@@ -93,14 +93,19 @@ public final class EnsemblePredictTool extends Configured implements Tool {
                 try {
                     maxReject = Double.parseDouble(a.get("max-reject-fraction"));
                 } catch (NumberFormatException e) {
-                    throw new UsageException("--max-reject-fraction '" + a.get("max-reject-fraction") + "' is not a number");
+                    throw new UsageException(
+                            "--max-reject-fraction '" + a.get("max-reject-fraction") + "' is not a number");
                 }
-                if (!(maxReject >= 0 && maxReject <= 1)) throw new UsageException("--max-reject-fraction " + maxReject + " is not in [0, 1]");
+                if (!(maxReject >= 0 && maxReject <= 1)) {
+                    throw new UsageException("--max-reject-fraction " + maxReject + " is not in [0, 1]");
+                }
             }
             Path modelPath = new Path(a.require("model"));
             FileSystem mfs = modelPath.getFileSystem(conf);
             modelPath = mfs.makeQualified(modelPath);
-            if (!mfs.exists(modelPath)) throw new FileNotFoundException(modelPath + ": no such model file");
+            if (!mfs.exists(modelPath)) {
+                throw new FileNotFoundException(modelPath + ": no such model file");
+            }
             EnsembleModel model;
             try (InputStream in = mfs.open(modelPath)) {
                 model = ModelFile.read(in, modelPath.toString());
@@ -124,23 +129,34 @@ public final class EnsemblePredictTool extends Configured implements Tool {
             Job job = Job.getInstance(conf);
             for (int i = 0; i < specs.size(); i++) {
                 HadoopInputs.Spec s = HadoopInputs.spec(specs.get(i), conf);
-                SourceSpec src = sources.stream().filter(x -> x.name().equals(s.name())).findFirst().orElseThrow(() -> new IllegalArgumentException(
-                        "input '" + s.name() + "' is not a source of this model; its sources are " + sources.stream().map(SourceSpec::name).toList()));
-                if (!given.add(s.name())) throw new IllegalArgumentException("two inputs are named '" + s.name() + "'");
-                if (!paths.add(s.path().toString())) throw new IllegalArgumentException("two inputs read " + s.path());
+                SourceSpec src = sources.stream()
+                        .filter(x -> x.name().equals(s.name()))
+                        .findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException(
+                                "input '" + s.name() + "' is not a source of this model; its sources are "
+                                        + sources.stream().map(SourceSpec::name).toList()));
+                if (!given.add(s.name())) {
+                    throw new IllegalArgumentException("two inputs are named '" + s.name() + "'");
+                }
+                if (!paths.add(s.path().toString())) {
+                    throw new IllegalArgumentException("two inputs read " + s.path());
+                }
                 boolean isTable = sniffTable(s.path(), conf);
                 if (isTable != (src.kind() == SourceSpec.Kind.TABLE)) {
-                    throw new IllegalArgumentException("input '" + s.name() + "' is a " + (isTable ? "table" : "infer output")
-                            + "; the model was trained on a " + src.kind().name().toLowerCase(Locale.ROOT) + " input of that name");
+                    throw new IllegalArgumentException("input '" + s.name() + "' is a "
+                            + (isTable ? "table" : "infer output") + "; the model was trained on a "
+                            + src.kind().name().toLowerCase(Locale.ROOT) + " input of that name");
                 }
                 job.getConfiguration().set(PredictMapper.key(i, "name"), s.name());
-                job.getConfiguration().set(PredictMapper.key(i, "path"), s.path().toString());
+                job.getConfiguration()
+                        .set(PredictMapper.key(i, "path"), s.path().toString());
                 job.getConfiguration().set(PredictMapper.key(i, "kind"), isTable ? "table" : "infer");
                 FileInputFormat.addInputPath(job, s.path());
             }
             for (SourceSpec s : sources) {
                 if (!given.contains(s.name())) {
-                    throw new IllegalArgumentException("the model needs input '" + s.name() + "' (" + s.kind().name().toLowerCase(Locale.ROOT) + "); it was not given");
+                    throw new IllegalArgumentException("the model needs input '" + s.name() + "' ("
+                            + s.kind().name().toLowerCase(Locale.ROOT) + "); it was not given");
                 }
             }
             Configuration jc = job.getConfiguration();
@@ -162,10 +178,13 @@ public final class EnsemblePredictTool extends Configured implements Tool {
             // A link name of this job's own: never a stale model another job left in the working directory.
             CacheFiles.add(job, modelPath.toUri(), PredictReducer.MODEL_ROLE, ".model");
 
-            // One job per output directory: the loser of a race stops here, saying so (not "failed: NA" after submitting).
+            // One job per output directory: the loser of a race stops here, saying so (not "failed: NA" after
+            // submitting).
             Path claim = OutputClaim.claim(ofs, output, job.getJobName());
             try {
-                if (!JobSupport.run(job, COMMAND, err)) return 1;
+                if (!JobSupport.run(job, COMMAND, err)) {
+                    return 1;
+                }
             } finally {
                 OutputClaim.release(ofs, claim);
             }
@@ -174,14 +193,29 @@ public final class EnsemblePredictTool extends Configured implements Tool {
             long in = c.findCounter(EnsembleCounter.INPUT_LINES).getValue();
             long rejected = c.findCounter(EnsembleCounter.LINES_REJECTED).getValue();
             long rows = c.findCounter(EnsembleCounter.ROWS_OUT).getValue();
-            err.printf(Locale.ROOT, "%s: %d rows predicted, %d input lines rejected; wrote %s%n", COMMAND, rows, rejected, output);
+            err.printf(
+                    Locale.ROOT,
+                    "%s: %d rows predicted, %d input lines rejected; wrote %s%n",
+                    COMMAND,
+                    rows,
+                    rejected,
+                    output);
             if (in > 0 && rejected > maxReject * in) {
                 ofs.delete(new Path(output, FileOutputCommitter.SUCCEEDED_FILE_NAME), false);
-                err.printf(Locale.ROOT, "%s: %d of %d input lines rejected (%.3f > --max-reject-fraction %s): see %s; the job counts as failed%n",
-                        COMMAND, rejected, in, (double) rejected / in, maxReject, new Path(output, REJECTS_DIR));
+                err.printf(
+                        Locale.ROOT,
+                        "%s: %d of %d input lines rejected (%.3f > --max-reject-fraction %s): see %s; the job counts as failed%n",
+                        COMMAND,
+                        rejected,
+                        in,
+                        (double) rejected / in,
+                        maxReject,
+                        new Path(output, REJECTS_DIR));
                 return 1;
             }
-            if (rejected > 0) err.printf("%s: rejected lines, with their reasons, in %s%n", COMMAND, new Path(output, REJECTS_DIR));
+            if (rejected > 0) {
+                err.printf("%s: rejected lines, with their reasons, in %s%n", COMMAND, new Path(output, REJECTS_DIR));
+            }
             return 0;
         } catch (UsageException e) {
             err.println(COMMAND + ": " + e.getMessage());
@@ -198,8 +232,11 @@ public final class EnsemblePredictTool extends Configured implements Tool {
         @Override
         public void checkOutputSpecs(org.apache.hadoop.mapreduce.JobContext job) throws IOException {
             Path out = getOutputPath(job);
-            if (out == null) throw new org.apache.hadoop.mapred.InvalidJobConfException("Output directory not set.");
-            org.apache.hadoop.mapreduce.security.TokenCache.obtainTokensForNamenodes(job.getCredentials(), new Path[] {out}, job.getConfiguration());
+            if (out == null) {
+                throw new org.apache.hadoop.mapred.InvalidJobConfException("Output directory not set.");
+            }
+            org.apache.hadoop.mapreduce.security.TokenCache.obtainTokensForNamenodes(
+                    job.getCredentials(), new Path[] {out}, job.getConfiguration());
             OutputClaim.checkOutputSpecs(out.getFileSystem(job.getConfiguration()), out);
         }
     }
@@ -210,8 +247,12 @@ public final class EnsemblePredictTool extends Configured implements Tool {
             try (InputStream in = f.getFileSystem(conf).open(f)) {
                 int b;
                 while ((b = in.read()) != -1) {
-                    if (b == '{') return false;
-                    if (!Character.isWhitespace(b) && b != 0xEF && b != 0xBB && b != 0xBF) return true;
+                    if (b == '{') {
+                        return false;
+                    }
+                    if (!Character.isWhitespace(b) && b != 0xEF && b != 0xBB && b != 0xBF) {
+                        return true;
+                    }
                 }
             }
         }

@@ -1,10 +1,10 @@
 package dev.drafthorse.jobs.ensemble;
 
+import dev.drafthorse.cli.Args;
+import dev.drafthorse.cli.UsageException;
 import dev.drafthorse.ensemble.EnsembleModel;
 import dev.drafthorse.ensemble.EnsembleParams;
 import dev.drafthorse.ensemble.Ensembles;
-import dev.drafthorse.cli.Args;
-import dev.drafthorse.cli.UsageException;
 import dev.drafthorse.ensemble.data.Dataset;
 import dev.drafthorse.ensemble.data.Features;
 import dev.drafthorse.ensemble.data.Labels;
@@ -105,11 +105,15 @@ public final class EnsembleTrainTool extends Configured implements Tool {
             org.apache.hadoop.mapreduce.util.ConfigUtil.loadResources();
             Configuration conf = getConf();
             Properties props = new Properties();
-            if (a.has("params")) props.putAll(JobSupport.loadLocal(a.get("params")));
+            if (a.has("params")) {
+                props.putAll(JobSupport.loadLocal(a.get("params")));
+            }
             props.putAll(JobSupport.ensembleKeys(conf));
             props.putAll(JobSupport.splitDefines(a.defines(), conf, COMMAND));
             props.setProperty(EnsembleParams.Key.METHOD.key, a.require("method"));
-            if (a.has("seed")) props.setProperty(EnsembleParams.Key.SEED.key, a.get("seed"));
+            if (a.has("seed")) {
+                props.setProperty(EnsembleParams.Key.SEED.key, a.get("seed"));
+            }
             EnsembleParams params;
             try {
                 params = EnsembleParams.of(props);
@@ -123,8 +127,12 @@ public final class EnsembleTrainTool extends Configured implements Tool {
                 } catch (NumberFormatException e) {
                     throw new UsageException("--holdout '" + a.get("holdout") + "' is not a number");
                 }
-                if (!(holdout > 0 && holdout < 1)) throw new UsageException("--holdout " + holdout + " is not in (0, 1)");
-                if (!a.has("report")) throw new UsageException("--holdout needs --report DIR");
+                if (!(holdout > 0 && holdout < 1)) {
+                    throw new UsageException("--holdout " + holdout + " is not in (0, 1)");
+                }
+                if (!a.has("report")) {
+                    throw new UsageException("--holdout needs --report DIR");
+                }
             }
             int tasks = 0;
             if (a.has("tasks")) {
@@ -133,7 +141,9 @@ public final class EnsembleTrainTool extends Configured implements Tool {
                 } catch (NumberFormatException e) {
                     throw new UsageException("--tasks '" + a.get("tasks") + "' is not an integer");
                 }
-                if (tasks < 1 || tasks > 10_000) throw new UsageException("--tasks " + tasks + " is not in 1..10000");
+                if (tasks < 1 || tasks > 10_000) {
+                    throw new UsageException("--tasks " + tasks + " is not in 1..10000");
+                }
             }
             List<String> inputSpecs = a.list("inputs");
             Path outPath = new Path(a.require("output"));
@@ -145,27 +155,52 @@ public final class EnsembleTrainTool extends Configured implements Tool {
 
             Labels labels = HadoopInputs.labels(a.require("labels"), conf);
             List<SourceData> inputs = new ArrayList<>();
-            for (String s : inputSpecs) inputs.add(HadoopInputs.read(HadoopInputs.spec(s, conf), conf));
+            for (String s : inputSpecs) {
+                inputs.add(HadoopInputs.read(HadoopInputs.spec(s, conf), conf));
+            }
             List<RejectedRow> rejects = Features.rejects(inputs);
-            for (RejectedRow r : rejects) err.println("rejected: " + r.toTsv());
+            for (RejectedRow r : rejects) {
+                err.println("rejected: " + r.toTsv());
+            }
             Ensembles.Training t = Ensembles.prepare(inputs, labels);
             Dataset d = t.data();
-            err.printf(Locale.ROOT, "%s: %d labeled rows, %d features, classes %s %s; %d rows without a label ignored, %d labels without a row, %d input lines rejected%n",
-                    COMMAND, d.size(), d.width(), d.classes(), Arrays.toString(d.classCounts()), d.unlabeled(), d.unmatchedLabels(), rejects.size());
+            err.printf(
+                    Locale.ROOT,
+                    "%s: %d labeled rows, %d features, classes %s %s; %d rows without a label ignored,"
+                            + " %d labels without a row, %d input lines rejected%n",
+                    COMMAND,
+                    d.size(),
+                    d.width(),
+                    d.classes(),
+                    Arrays.toString(d.classCounts()),
+                    d.unlabeled(),
+                    d.unmatchedLabels(),
+                    rejects.size());
 
-            List<Level0> level0 = params.method() == EnsembleParams.Method.STACKING ? Stacking.members(d, t.sources(), params) : List.of();
+            List<Level0> level0 = params.method() == EnsembleParams.Method.STACKING
+                    ? Stacking.members(d, t.sources(), params)
+                    : List.of();
             List<TrainUnit> units = TrainUnit.plan(params, level0.size());
             int reducers = tasks > 0 ? Math.min(tasks, units.size()) : Math.min(units.size(), DEFAULT_MAX_TASKS);
-            err.printf(Locale.ROOT, "%s: %s: %d units in %d reduce tasks%s%n", COMMAND, params.method().name().toLowerCase(Locale.ROOT),
-                    units.size(), reducers, switch (params.method()) {
+            err.printf(
+                    Locale.ROOT,
+                    "%s: %s: %d units in %d reduce tasks%s%n",
+                    COMMAND,
+                    params.method().name().toLowerCase(Locale.ROOT),
+                    units.size(),
+                    reducers,
+                    switch (params.method()) {
                         case BAGGING -> " (one unit per member)";
-                        case STACKING -> " (" + level0.size() + " members x " + params.stackingFolds() + " folds, then " + level0.size()
-                                + " refits on all rows; the meta-learner is fitted here)";
-                        case BOOSTING -> " (boosting is sequential: each round fits the previous rounds' errors, so it runs in one task)";
+                        case STACKING ->
+                            " (" + level0.size() + " members x " + params.stackingFolds() + " folds, then "
+                                    + level0.size() + " refits on all rows; the meta-learner is fitted here)";
+                        case BOOSTING ->
+                            " (boosting is sequential: each round fits the previous rounds' errors, so it runs in one task)";
                     });
 
             // Stage the table and the task list beside the output.
-            staging = new Path(output.getParent(), "." + output.getName() + ".staging-" + Long.toHexString(System.nanoTime()));
+            staging = new Path(
+                    output.getParent(), "." + output.getName() + ".staging-" + Long.toHexString(System.nanoTime()));
             stagingFs = fs;
             fs.mkdirs(staging);
             Path data = new Path(staging, "data.bin");
@@ -174,10 +209,22 @@ public final class EnsembleTrainTool extends Configured implements Tool {
             }
             Path taskList = new Path(staging, "tasks.txt");
             StringBuilder list = new StringBuilder();
-            list.append("#counts\t").append(EnsembleCounter.TRAIN_ROWS).append('\t').append(d.size())
-                .append('\t').append(EnsembleCounter.TRAIN_LINES_REJECTED).append('\t').append(rejects.size())
-                .append('\t').append(EnsembleCounter.TRAIN_ROWS_UNLABELED).append('\t').append(d.unlabeled()).append('\n');
-            for (int i = 0; i < units.size(); i++) list.append(i).append('\t').append(units.get(i).line()).append('\n');
+            list.append("#counts\t")
+                    .append(EnsembleCounter.TRAIN_ROWS)
+                    .append('\t')
+                    .append(d.size())
+                    .append('\t')
+                    .append(EnsembleCounter.TRAIN_LINES_REJECTED)
+                    .append('\t')
+                    .append(rejects.size())
+                    .append('\t')
+                    .append(EnsembleCounter.TRAIN_ROWS_UNLABELED)
+                    .append('\t')
+                    .append(d.unlabeled())
+                    .append('\n');
+            for (int i = 0; i < units.size(); i++) {
+                list.append(i).append('\t').append(units.get(i).line()).append('\n');
+            }
             try (OutputStream o = fs.create(taskList, false)) {
                 o.write(list.toString().getBytes(StandardCharsets.UTF_8));
             }
@@ -185,8 +232,12 @@ public final class EnsembleTrainTool extends Configured implements Tool {
 
             JobSupport.committerDefaults(conf, err, COMMAND);
             // The local runner trains one reduce task at a time unless told otherwise: use the cores.
-            conf.setIfUnset("mapreduce.local.reduce.tasks.maximum", Integer.toString(Runtime.getRuntime().availableProcessors()));
-            Job job = Job.getInstance(conf, "drafthorse " + COMMAND + " " + params.method().name().toLowerCase(Locale.ROOT) + " -> " + output);
+            conf.setIfUnset(
+                    "mapreduce.local.reduce.tasks.maximum",
+                    Integer.toString(Runtime.getRuntime().availableProcessors()));
+            Job job = Job.getInstance(
+                    conf,
+                    "drafthorse " + COMMAND + " " + params.method().name().toLowerCase(Locale.ROOT) + " -> " + output);
             job.setJarByClass(EnsembleTrainTool.class);
             job.setInputFormatClass(TextInputFormat.class);
             FileInputFormat.addInputPath(job, taskList);
@@ -201,10 +252,16 @@ public final class EnsembleTrainTool extends Configured implements Tool {
             job.setOutputFormatClass(SequenceFileOutputFormat.class);
             FileOutputFormat.setOutputPath(job, results);
             CacheFiles.add(job, data.toUri(), TrainReducer.DATA_ROLE, ".bin");
-            if (!JobSupport.run(job, COMMAND, err)) return 1;
+            if (!JobSupport.run(job, COMMAND, err)) {
+                return 1;
+            }
             Counters counters = job.getCounters();
             if (counters.findCounter(EnsembleCounter.UNITS_TRAINED).getValue() != units.size()) {
-                err.printf("%s: %d units trained, %d planned%n", COMMAND, counters.findCounter(EnsembleCounter.UNITS_TRAINED).getValue(), units.size());
+                err.printf(
+                        "%s: %d units trained, %d planned%n",
+                        COMMAND,
+                        counters.findCounter(EnsembleCounter.UNITS_TRAINED).getValue(),
+                        units.size());
                 return 1;
             }
 
@@ -212,7 +269,9 @@ public final class EnsembleTrainTool extends Configured implements Tool {
             Classifier c = assemble(d, params, level0, units, got);
             EnsembleModel model = Ensembles.finish(d, t.sources(), params, c);
             model.header().training().forEach((k, v) -> {
-                if (k.startsWith("oob")) err.println(COMMAND + ": " + k + " = " + v);
+                if (k.startsWith("oob")) {
+                    err.println(COMMAND + ": " + k + " = " + v);
+                }
             });
             writeModel(fs, output, model);
             err.println(COMMAND + ": wrote " + output);
@@ -239,7 +298,9 @@ public final class EnsembleTrainTool extends Configured implements Tool {
             err.println(COMMAND + ": " + JobSupport.describe(e));
             return 1;
         } finally {
-            if (staging != null) stagingFs.delete(staging, true);
+            if (staging != null) {
+                stagingFs.delete(staging, true);
+            }
         }
     }
 
@@ -250,28 +311,40 @@ public final class EnsembleTrainTool extends Configured implements Tool {
         BytesWritable v = new BytesWritable();
         for (FileStatus st : fs.listStatus(dir)) {
             String n = st.getPath().getName();
-            if (!st.isFile() || !n.startsWith("part-")) continue;
-            try (SequenceFile.Reader r = new SequenceFile.Reader(fs.getConf(), SequenceFile.Reader.file(st.getPath()))) {
+            if (!st.isFile() || !n.startsWith("part-")) {
+                continue;
+            }
+            try (SequenceFile.Reader r =
+                    new SequenceFile.Reader(fs.getConf(), SequenceFile.Reader.file(st.getPath()))) {
                 while (r.next(k, v)) {
                     int i = k.get();
-                    if (i < 0 || i >= units) throw new IOException(st.getPath() + ": unit " + i + " outside [0, " + units + ")");
-                    if (got[i] != null) throw new IOException(st.getPath() + ": unit " + i + " appears twice");
+                    if (i < 0 || i >= units) {
+                        throw new IOException(st.getPath() + ": unit " + i + " outside [0, " + units + ")");
+                    }
+                    if (got[i] != null) {
+                        throw new IOException(st.getPath() + ": unit " + i + " appears twice");
+                    }
                     got[i] = v.copyBytes();
                 }
             }
         }
         for (int i = 0; i < units; i++) {
-            if (got[i] == null) throw new IOException(dir + ": no result for unit " + i);
+            if (got[i] == null) {
+                throw new IOException(dir + ": no result for unit " + i);
+            }
         }
         return got;
     }
 
     /** Joins the units' results into the classifier local training would have built. */
-    static Classifier assemble(Dataset d, EnsembleParams p, List<Level0> level0, List<TrainUnit> units, byte[][] got) throws IOException {
+    static Classifier assemble(Dataset d, EnsembleParams p, List<Level0> level0, List<TrainUnit> units, byte[][] got)
+            throws IOException {
         switch (p.method()) {
             case BAGGING -> {
                 List<Classifier> members = new ArrayList<>();
-                for (int i = 0; i < units.size(); i++) members.add(TrainUnit.readClassifier(got[i], units.get(i).toString()));
+                for (int i = 0; i < units.size(); i++) {
+                    members.add(TrainUnit.readClassifier(got[i], units.get(i).toString()));
+                }
                 return Bagging.assemble(members, d, p);
             }
             case BOOSTING -> {
@@ -287,7 +360,8 @@ public final class EnsembleTrainTool extends Configured implements Tool {
                     if (u.kind() == TrainUnit.Kind.FOLD) {
                         Stacking.FoldResult r = TrainUnit.readFold(got[i], u.toString());
                         if (r.member() != u.member() || r.fold() != u.fold()) {
-                            throw new IOException("unit " + i + " (" + u + ") returned member " + r.member() + " fold " + r.fold());
+                            throw new IOException(
+                                    "unit " + i + " (" + u + ") returned member " + r.member() + " fold " + r.fold());
                         }
                         r.addTo(b);
                     } else {
@@ -309,10 +383,16 @@ public final class EnsembleTrainTool extends Configured implements Tool {
             try (OutputStream o = w.create(tmp, false)) {
                 ModelFile.write(model, o);
             }
-            if (w.exists(output)) w.delete(output, false);
-            if (!w.rename(tmp, output)) throw new IOException("could not rename " + tmp + " to " + output);
+            if (w.exists(output)) {
+                w.delete(output, false);
+            }
+            if (!w.rename(tmp, output)) {
+                throw new IOException("could not rename " + tmp + " to " + output);
+            }
         } finally {
-            if (w.exists(tmp)) w.delete(tmp, false);
+            if (w.exists(tmp)) {
+                w.delete(tmp, false);
+            }
         }
     }
 

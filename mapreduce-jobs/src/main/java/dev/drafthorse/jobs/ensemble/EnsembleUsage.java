@@ -86,7 +86,8 @@ public final class EnsembleUsage {
         o.addOption(Args.opt(null, "inputs", "IN1,IN2,...", "the model's sources, [NAME=]PATH each"));
         o.addOption(Args.opt(null, "output", "DIR", "the output directory (must not exist or be empty)"));
         o.addOption(Args.opt(null, "format", "tsv|json", "the prediction lines' format (default tsv)"));
-        o.addOption(Args.opt(null, "max-reject-fraction", "F", "fail when more of the input lines are rejected (job only)"));
+        o.addOption(Args.opt(
+                null, "max-reject-fraction", "F", "fail when more of the input lines are rejected (job only)"));
         o.addOption(Args.defineOption());
         return o;
     }

@@ -37,18 +37,26 @@ final class HadoopInputs {
         String name = null;
         String where = spec;
         int eq = spec.indexOf('=');
-        if (eq > 0 && !spec.substring(0, eq).contains("/") && !spec.substring(0, eq).contains(":")) {
+        if (eq > 0
+                && !spec.substring(0, eq).contains("/")
+                && !spec.substring(0, eq).contains(":")) {
             name = spec.substring(0, eq);
             where = spec.substring(eq + 1);
         }
-        if (where.isEmpty()) throw new UsageException("input '" + spec + "' names no path");
+        if (where.isEmpty()) {
+            throw new UsageException("input '" + spec + "' names no path");
+        }
         Path p = new Path(where);
         FileSystem fs = p.getFileSystem(conf);
         Path q = fs.makeQualified(p);
-        if (!fs.exists(q)) throw new FileNotFoundException(q + ": input does not exist");
+        if (!fs.exists(q)) {
+            throw new FileNotFoundException(q + ": input does not exist");
+        }
         if (name == null) {
             String f = q.getName().isEmpty() ? "input" : q.getName();
-            if (!fs.getFileStatus(q).isDirectory()) f = f.replaceFirst("\\.(jsonl|json|tsv|txt)$", "");
+            if (!fs.getFileStatus(q).isDirectory()) {
+                f = f.replaceFirst("\\.(jsonl|json|tsv|txt)$", "");
+            }
             name = SourceData.sanitizeName(f);
         }
         try {
@@ -63,14 +71,20 @@ final class HadoopInputs {
     static List<Path> dataFiles(Path p, Configuration conf) throws IOException {
         FileSystem fs = p.getFileSystem(conf);
         FileStatus st = fs.getFileStatus(p);
-        if (!st.isDirectory()) return List.of(st.getPath());
+        if (!st.isDirectory()) {
+            return List.of(st.getPath());
+        }
         List<Path> parts = new ArrayList<>();
         for (FileStatus s : fs.listStatus(p)) {
             String n = s.getPath().getName();
-            if (s.isFile() && !n.startsWith("_") && !n.startsWith(".")) parts.add(s.getPath());
+            if (s.isFile() && !n.startsWith("_") && !n.startsWith(".")) {
+                parts.add(s.getPath());
+            }
         }
         parts.sort(null);
-        if (parts.isEmpty()) throw new IOException(p + ": directory has no data files");
+        if (parts.isEmpty()) {
+            throw new IOException(p + ": directory has no data files");
+        }
         return parts;
     }
 
@@ -81,9 +95,12 @@ final class HadoopInputs {
         boolean dir = fs.getFileStatus(p).isDirectory();
         for (Path part : dataFiles(p, conf)) {
             streams.add(fs.open(part));
-            if (dir) streams.add(new ByteArrayInputStream(new byte[] {'\n'})); // a part need not end with a newline
+            if (dir) {
+                streams.add(new ByteArrayInputStream(new byte[] {'\n'})); // a part need not end with a newline
+            }
         }
-        return new BufferedReader(new InputStreamReader(new SequenceInputStream(Collections.enumeration(streams)), StandardCharsets.UTF_8));
+        return new BufferedReader(new InputStreamReader(
+                new SequenceInputStream(Collections.enumeration(streams)), StandardCharsets.UTF_8));
     }
 
     static SourceData read(Spec s, Configuration conf) throws IOException {
@@ -96,7 +113,9 @@ final class HadoopInputs {
         Path p = new Path(spec);
         FileSystem fs = p.getFileSystem(conf);
         Path q = fs.makeQualified(p);
-        if (!fs.exists(q)) throw new FileNotFoundException(q + ": labels file does not exist");
+        if (!fs.exists(q)) {
+            throw new FileNotFoundException(q + ": labels file does not exist");
+        }
         try (Reader r = open(q, conf)) {
             return Labels.readTsv(q.toString(), r);
         }

@@ -28,8 +28,11 @@ final class JobSupport {
     static Properties splitDefines(Properties defines, Configuration conf, String command) {
         Properties ensemble = new Properties();
         for (String k : defines.stringPropertyNames()) {
-            if (k.startsWith("ensemble.")) ensemble.setProperty(k, defines.getProperty(k));
-            else conf.set(k, defines.getProperty(k), "from the " + command + " command line");
+            if (k.startsWith("ensemble.")) {
+                ensemble.setProperty(k, defines.getProperty(k));
+            } else {
+                conf.set(k, defines.getProperty(k), "from the " + command + " command line");
+            }
         }
         return ensemble;
     }
@@ -38,7 +41,9 @@ final class JobSupport {
     static Properties ensembleKeys(Configuration conf) {
         Properties p = new Properties();
         for (Map.Entry<String, String> e : conf) {
-            if (e.getKey().startsWith("ensemble.")) p.setProperty(e.getKey(), e.getValue());
+            if (e.getKey().startsWith("ensemble.")) {
+                p.setProperty(e.getKey(), e.getValue());
+            }
         }
         return p;
     }
@@ -46,7 +51,9 @@ final class JobSupport {
     static Properties loadLocal(String file) throws IOException {
         Properties p = new Properties();
         java.nio.file.Path f = java.nio.file.Path.of(file);
-        if (!Files.exists(f)) throw new FileNotFoundException(f + ": no such file (--params)");
+        if (!Files.exists(f)) {
+            throw new FileNotFoundException(f + ": no such file (--params)");
+        }
         try (InputStream in = Files.newInputStream(f)) {
             p.load(in);
         }
@@ -62,14 +69,20 @@ final class JobSupport {
     }
 
     /** Submits and waits, printing map/reduce progress on stderr; returns whether the job succeeded. */
-    static boolean run(Job job, String command, PrintStream err) throws IOException, InterruptedException, ClassNotFoundException {
+    static boolean run(Job job, String command, PrintStream err)
+            throws IOException, InterruptedException, ClassNotFoundException {
         job.submit();
-        err.printf("%s: submitted %s (%s) on the %s runner%n", command, job.getJobID(), job.getJobName(),
+        err.printf(
+                "%s: submitted %s (%s) on the %s runner%n",
+                command,
+                job.getJobID(),
+                job.getJobName(),
                 job.getConfiguration().get("mapreduce.framework.name", "local"));
         String last = "";
         while (!job.isComplete()) {
             Thread.sleep(500);
-            String now = String.format(Locale.ROOT, "map %.0f%% reduce %.0f%%", job.mapProgress() * 100, job.reduceProgress() * 100);
+            String now = String.format(
+                    Locale.ROOT, "map %.0f%% reduce %.0f%%", job.mapProgress() * 100, job.reduceProgress() * 100);
             if (!now.equals(last)) {
                 err.println(command + ": " + now);
                 last = now;
@@ -77,15 +90,22 @@ final class JobSupport {
         }
         if (!job.isSuccessful()) {
             java.util.List<String> errors = dev.drafthorse.jobs.TaskFailures.of(job);
-            err.printf("%s: job %s failed: %s%n", command, job.getJobID(), dev.drafthorse.jobs.TaskFailures.reason(job, errors));
+            err.printf(
+                    "%s: job %s failed: %s%n",
+                    command, job.getJobID(), dev.drafthorse.jobs.TaskFailures.reason(job, errors));
             if (errors.size() > 1) {
-                for (String e : errors) err.println(command + ":   failed attempt " + e);
+                for (String e : errors) {
+                    err.println(command + ":   failed attempt " + e);
+                }
             }
             return false;
         }
         StringBuilder summary = new StringBuilder();
         for (Counter c : job.getCounters().getGroup(EnsembleCounter.class.getName())) {
-            summary.append(summary.length() == 0 ? "" : ", ").append(c.getName().toLowerCase(Locale.ROOT)).append(' ').append(c.getValue());
+            summary.append(summary.length() == 0 ? "" : ", ")
+                    .append(c.getName().toLowerCase(Locale.ROOT))
+                    .append(' ')
+                    .append(c.getValue());
         }
         err.println(command + ": job " + job.getJobID() + " done: " + summary);
         return true;
@@ -98,17 +118,26 @@ final class JobSupport {
 
     /** Drops the local filesystem's hidden {@code .NAME.crc} files under {@code dir} (the output contract lists none). */
     static void dropChecksumFiles(FileSystem fs, Path dir) throws IOException {
-        if (!(fs instanceof ChecksumFileSystem cfs)) return;
+        if (!(fs instanceof ChecksumFileSystem cfs)) {
+            return;
+        }
         FileSystem raw = cfs.getRawFileSystem();
-        if (!raw.exists(dir)) return;
+        if (!raw.exists(dir)) {
+            return;
+        }
         for (FileStatus st : raw.listStatus(dir)) {
-            if (st.isDirectory()) dropChecksumFiles(fs, st.getPath());
-            else if (cfs.isChecksumFile(st.getPath())) raw.delete(st.getPath(), false);
+            if (st.isDirectory()) {
+                dropChecksumFiles(fs, st.getPath());
+            } else if (cfs.isChecksumFile(st.getPath())) {
+                raw.delete(st.getPath(), false);
+            }
         }
     }
 
     static String describe(Exception e) {
         String m = e.getMessage();
-        return m == null ? e.toString() : (e instanceof IOException || e instanceof IllegalArgumentException ? m : e.toString());
+        return m == null
+                ? e.toString()
+                : (e instanceof IOException || e instanceof IllegalArgumentException ? m : e.toString());
     }
 }

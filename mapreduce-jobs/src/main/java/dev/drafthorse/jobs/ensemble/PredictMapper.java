@@ -53,13 +53,22 @@ public class PredictMapper extends Mapper<LongWritable, Text, Text, Text> {
         int n = conf.getInt(INPUTS, 0);
         for (int i = 0; i < n && input < 0; i++) {
             String p = conf.get(key(i, "path"));
-            if (split.toString().equals(p) || (split.getParent() != null && split.getParent().toString().equals(p))) input = i;
+            if (split.toString().equals(p)
+                    || (split.getParent() != null
+                            && split.getParent().toString().equals(p))) {
+                input = i;
+            }
         }
-        if (input < 0) throw new IOException(file + " belongs to none of the job's inputs");
+        if (input < 0) {
+            throw new IOException(file + " belongs to none of the job's inputs");
+        }
         name = conf.get(key(input, "name"));
         table = "table".equals(conf.get(key(input, "kind")));
-        if (table) readHeader(split, context);
-        context.setStatus("reading " + file + " as input '" + name + "'" + (table ? " (feature table)" : " (infer output)"));
+        if (table) {
+            readHeader(split, context);
+        }
+        context.setStatus(
+                "reading " + file + " as input '" + name + "'" + (table ? " (feature table)" : " (infer output)"));
     }
 
     /** The first non-blank line of a table's file is its header. */
@@ -78,7 +87,9 @@ public class PredictMapper extends Mapper<LongWritable, Text, Text, Text> {
                         headerOffset = start;
                         return;
                     }
-                    if (b == -1) return;
+                    if (b == -1) {
+                        return;
+                    }
                     line.reset();
                     start = pos + 1;
                 } else {
@@ -92,12 +103,16 @@ public class PredictMapper extends Mapper<LongWritable, Text, Text, Text> {
     @Override
     protected void map(LongWritable offset, Text line, Context context) throws IOException, InterruptedException {
         String s = line.toString();
-        if (s.isBlank() || (table && offset.get() == headerOffset)) return;
+        if (s.isBlank() || (table && offset.get() == headerOffset)) {
+            return;
+        }
         context.getCounter(EnsembleCounter.INPUT_LINES).increment(1);
         String id;
         if (table) {
             try {
-                id = FeatureTable.readTsv("", new StringReader(header + "\n" + s)).ids().get(0);
+                id = FeatureTable.readTsv("", new StringReader(header + "\n" + s))
+                        .ids()
+                        .get(0);
             } catch (DataFormatException e) {
                 reject(context, idGuess(s), offset.get(), e.getMessage().replaceFirst("^:\\d+: ", ""));
                 return;
@@ -105,7 +120,11 @@ public class PredictMapper extends Mapper<LongWritable, Text, Text, Text> {
         } else {
             InferOutput o = InferOutput.read(name, file, new StringReader(s));
             if (!o.rejects().isEmpty()) {
-                reject(context, o.rejects().get(0).id(), offset.get(), o.rejects().get(0).reason());
+                reject(
+                        context,
+                        o.rejects().get(0).id(),
+                        offset.get(),
+                        o.rejects().get(0).reason());
                 return;
             }
             id = o.records().get(0).id();
@@ -114,8 +133,12 @@ public class PredictMapper extends Mapper<LongWritable, Text, Text, Text> {
         if (lone >= 0) {
             // Rows are joined by their id as a UTF-8 key, which cannot hold it: two different such ids would both
             // become "?" and be joined as one row. Refused with the reason, never rewritten.
-            reject(context, id, offset.get(), "id holds a lone surrogate at char " + lone + ": ensemble-predict joins rows by"
-                    + " UTF-8 ids, which cannot carry it");
+            reject(
+                    context,
+                    id,
+                    offset.get(),
+                    "id holds a lone surrogate at char " + lone + ": ensemble-predict joins rows by"
+                            + " UTF-8 ids, which cannot carry it");
             return;
         }
         key.set(id);
@@ -128,16 +151,22 @@ public class PredictMapper extends Mapper<LongWritable, Text, Text, Text> {
         return tab < 0 ? "" : s.substring(0, tab);
     }
 
-    private void reject(Context context, String id, long offset, String reason) throws IOException, InterruptedException {
+    private void reject(Context context, String id, long offset, String reason)
+            throws IOException, InterruptedException {
         context.getCounter(EnsembleCounter.LINES_REJECTED).increment(1);
         reject.set(rejectLine(id, file, offset, reason));
-        mos.write(EnsemblePredictTool.REJECTS, (Object) NullWritable.get(), (Object) reject, EnsemblePredictTool.REJECTS_DIR + "/part");
+        mos.write(
+                EnsemblePredictTool.REJECTS,
+                (Object) NullWritable.get(),
+                (Object) reject,
+                EnsemblePredictTool.REJECTS_DIR + "/part");
     }
 
     /** {@code id<TAB>file (byte offset): reason}, tabs and newlines replaced by spaces. */
     static String rejectLine(String id, String file, long offset, String reason) {
         // A lone surrogate in the id is shown as its escape: written raw, UTF-8 would turn it into '?'.
-        return clean(id == null ? "" : JsonText.escapeLoneSurrogates(id)) + "\t" + clean(file + " (byte " + offset + "): " + reason);
+        return clean(id == null ? "" : JsonText.escapeLoneSurrogates(id)) + "\t"
+                + clean(file + " (byte " + offset + "): " + reason);
     }
 
     private static String clean(String s) {

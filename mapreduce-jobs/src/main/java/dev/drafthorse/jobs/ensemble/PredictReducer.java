@@ -75,11 +75,17 @@ public class PredictReducer extends Reducer<Text, Text, NullWritable, Text> {
             names[i] = conf.get(PredictMapper.key(i, "name"));
             table[i] = "table".equals(conf.get(PredictMapper.key(i, "kind")));
             for (SourceSpec s : model.header().sources()) {
-                if (s.name().equals(names[i])) tableColumns[i] = s.values();
+                if (s.name().equals(names[i])) {
+                    tableColumns[i] = s.values();
+                }
             }
         }
-        context.setStatus(String.format(Locale.ROOT, "model loaded: %s, %d features, classes %s", model.header().method().name().toLowerCase(Locale.ROOT),
-                model.featureNames().size(), model.classes()));
+        context.setStatus(String.format(
+                Locale.ROOT,
+                "model loaded: %s, %d features, classes %s",
+                model.header().method().name().toLowerCase(Locale.ROOT),
+                model.featureNames().size(),
+                model.classes()));
     }
 
     @Override
@@ -89,7 +95,8 @@ public class PredictReducer extends Reducer<Text, Text, NullWritable, Text> {
             String[] f = v.toString().split(String.valueOf(PredictMapper.SEP), 5);
             lines.add(new Line(Integer.parseInt(f[0]), f[1], Long.parseLong(f[2]), f[3], f[4]));
         }
-        lines.sort(Comparator.comparingInt(Line::input).thenComparing(Line::file).thenComparingLong(Line::offset));
+        lines.sort(
+                Comparator.comparingInt(Line::input).thenComparing(Line::file).thenComparingLong(Line::offset));
         Line[] first = new Line[names.length];
         for (Line l : lines) {
             if (first[l.input()] == null) {
@@ -103,25 +110,37 @@ public class PredictReducer extends Reducer<Text, Text, NullWritable, Text> {
             List<SourceData> inputs = new ArrayList<>();
             for (int i = 0; i < names.length; i++) {
                 Line l = first[i];
-                if (l != null) used.add(l);
+                if (l != null) {
+                    used.add(l);
+                }
                 if (table[i]) {
-                    FeatureTable t = l == null ? FeatureTable.empty(tableColumns[i]) : FeatureTable.readTsv(l.file(), new StringReader(l.header() + "\n" + l.text()));
+                    FeatureTable t = l == null
+                            ? FeatureTable.empty(tableColumns[i])
+                            : FeatureTable.readTsv(l.file(), new StringReader(l.header() + "\n" + l.text()));
                     inputs.add(new TableSource(names[i], t));
                 } else {
-                    inputs.add(l == null ? new InferOutput(names[i], false, List.of(), List.of()) : InferOutput.read(names[i], l.file(), new StringReader(l.text())));
+                    inputs.add(
+                            l == null
+                                    ? new InferOutput(names[i], false, List.of(), List.of())
+                                    : InferOutput.read(names[i], l.file(), new StringReader(l.text())));
                 }
             }
             List<Prediction> p = model.predictInputs(inputs);
-            if (p.size() != 1) throw new IllegalStateException(p.size() + " predictions for row '" + id + "'");
+            if (p.size() != 1) {
+                throw new IllegalStateException(p.size() + " predictions for row '" + id + "'");
+            }
             String s = PredictionWriter.line(p.get(0), format);
             out.set(s.substring(0, s.length() - 1));
             context.write(NullWritable.get(), out);
             context.getCounter(EnsembleCounter.ROWS_OUT).increment(1);
             context.getCounter(EnsembleCounter.LINES_JOINED).increment(used.size());
         } catch (IllegalArgumentException | IOException e) {
-            // the model refuses the row's features (a missing column, a source of the wrong mode): every line of it is rejected
+            // the model refuses the row's features (a missing column, a source of the wrong mode): every line of it is
+            // rejected
             context.getCounter(EnsembleCounter.ROWS_REJECTED).increment(1);
-            for (Line l : used) reject(context, id.toString(), l, e.getMessage());
+            for (Line l : used) {
+                reject(context, id.toString(), l, e.getMessage());
+            }
         }
         if (++rows % 1000 == 0) {
             context.setStatus(rows + " rows predicted");

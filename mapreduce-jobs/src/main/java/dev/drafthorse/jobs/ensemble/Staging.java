@@ -42,9 +42,13 @@ final class Staging {
         d.writeInt(ds.size());
         d.writeInt(ds.width());
         for (double[] row : ds.x()) {
-            for (double v : row) d.writeLong(Double.doubleToRawLongBits(v));
+            for (double v : row) {
+                d.writeLong(Double.doubleToRawLongBits(v));
+            }
         }
-        for (int y : ds.y()) d.writeInt(y);
+        for (int y : ds.y()) {
+            d.writeInt(y);
+        }
         d.writeInt(ds.unlabeled());
         d.writeInt(ds.unmatchedLabels());
         d.writeInt(s.sources().size());
@@ -65,19 +69,28 @@ final class Staging {
     static Data read(InputStream in, String where) throws IOException {
         DataInputStream d = new DataInputStream(in);
         String magic = d.readUTF();
-        if (!MAGIC.equals(magic)) throw new IOException(where + ": not an ensemble staging file (magic '" + magic + "')");
+        if (!MAGIC.equals(magic)) {
+            throw new IOException(where + ": not an ensemble staging file (magic '" + magic + "')");
+        }
         List<String> classes = strings(d);
         List<String> names = strings(d);
         List<String> ids = strings(d);
         int n = d.readInt();
         int p = d.readInt();
-        if (n != ids.size() || p != names.size()) throw new IOException(where + ": " + n + "x" + p + " values for " + ids.size() + " ids and " + names.size() + " features");
+        if (n != ids.size() || p != names.size()) {
+            throw new IOException(where + ": " + n + "x" + p + " values for " + ids.size() + " ids and " + names.size()
+                    + " features");
+        }
         double[][] x = new double[n][p];
         for (double[] row : x) {
-            for (int j = 0; j < p; j++) row[j] = Double.longBitsToDouble(d.readLong());
+            for (int j = 0; j < p; j++) {
+                row[j] = Double.longBitsToDouble(d.readLong());
+            }
         }
         int[] y = new int[n];
-        for (int i = 0; i < n; i++) y[i] = d.readInt();
+        for (int i = 0; i < n; i++) {
+            y[i] = d.readInt();
+        }
         int unlabeled = d.readInt();
         int unmatched = d.readInt();
         int ns = d.readInt();
@@ -89,10 +102,13 @@ final class Staging {
         }
         int np = d.readInt();
         Map<String, String> params = new TreeMap<>();
-        for (int i = 0; i < np; i++) params.put(d.readUTF(), d.readUTF());
+        for (int i = 0; i < np; i++) {
+            params.put(d.readUTF(), d.readUTF());
+        }
         Properties props = new Properties();
         params.forEach(props::setProperty);
-        return new Data(new Dataset(ids, names, x, y, classes, unlabeled, unmatched), sources, EnsembleParams.of(props));
+        return new Data(
+                new Dataset(ids, names, x, y, classes, unlabeled, unmatched), sources, EnsembleParams.of(props));
     }
 
     private static void strings(DataOutputStream d, List<String> l) throws IOException {

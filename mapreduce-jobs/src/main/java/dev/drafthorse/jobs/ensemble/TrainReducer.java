@@ -53,7 +53,8 @@ public class TrainReducer extends Reducer<IntWritable, Text, IntWritable, BytesW
     @Override
     protected void setup(Context context) throws IOException {
         try (InputStream in = CacheFiles.open(context, DATA_ROLE)) {
-            staged = Staging.read(in, "staged data " + context.getConfiguration().get(CacheFiles.key(DATA_ROLE)));
+            staged =
+                    Staging.read(in, "staged data " + context.getConfiguration().get(CacheFiles.key(DATA_ROLE)));
         }
         Dataset d = staged.data();
         EnsembleParams p = staged.params();
@@ -62,12 +63,20 @@ public class TrainReducer extends Reducer<IntWritable, Text, IntWritable, BytesW
             foldOf = Stacking.folds(d.y(), d.numClasses(), p.stackingFolds(), p.seed());
         }
         boolean local = "local".equals(context.getConfiguration().get("mapreduce.framework.name", "local"));
-        haltAfter = local || context.getTaskAttemptID().getId() > 0 ? 0 : context.getConfiguration().getInt(FAULT_HALT_AFTER_UNITS, 0);
-        context.setStatus(String.format(Locale.ROOT, "%s over %d rows x %d features", p.method().name().toLowerCase(Locale.ROOT), d.size(), d.width()));
+        haltAfter = local || context.getTaskAttemptID().getId() > 0
+                ? 0
+                : context.getConfiguration().getInt(FAULT_HALT_AFTER_UNITS, 0);
+        context.setStatus(String.format(
+                Locale.ROOT,
+                "%s over %d rows x %d features",
+                p.method().name().toLowerCase(Locale.ROOT),
+                d.size(),
+                d.width()));
     }
 
     @Override
-    protected void reduce(IntWritable index, Iterable<Text> specs, Context context) throws IOException, InterruptedException {
+    protected void reduce(IntWritable index, Iterable<Text> specs, Context context)
+            throws IOException, InterruptedException {
         for (Text spec : specs) {
             TrainUnit u = TrainUnit.parse(spec.toString());
             context.setStatus("training " + u + " (unit " + index.get() + ")");
@@ -75,12 +84,14 @@ public class TrainReducer extends Reducer<IntWritable, Text, IntWritable, BytesW
             byte[] result = heartbeat(context, () -> train(u));
             context.getCounter(EnsembleCounter.TRAIN_MS).increment((System.nanoTime() - t0) / 1_000_000);
             context.getCounter(EnsembleCounter.UNITS_TRAINED).increment(1);
-            context.getCounter(switch (u.kind()) {
-                case MEMBER -> EnsembleCounter.BAGGING_MEMBERS_TRAINED;
-                case FOLD -> EnsembleCounter.STACKING_FOLDS_TRAINED;
-                case REFIT -> EnsembleCounter.STACKING_REFITS_TRAINED;
-                case BOOSTING -> EnsembleCounter.BOOSTING_RUNS;
-            }).increment(1);
+            context.getCounter(
+                            switch (u.kind()) {
+                                case MEMBER -> EnsembleCounter.BAGGING_MEMBERS_TRAINED;
+                                case FOLD -> EnsembleCounter.STACKING_FOLDS_TRAINED;
+                                case REFIT -> EnsembleCounter.STACKING_REFITS_TRAINED;
+                                case BOOSTING -> EnsembleCounter.BOOSTING_RUNS;
+                            })
+                    .increment(1);
             out.set(result, 0, result.length);
             context.write(index, out);
             context.setStatus(String.format(Locale.ROOT, "trained %s in %.1f s", u, (System.nanoTime() - t0) / 1e9));
@@ -111,16 +122,18 @@ public class TrainReducer extends Reducer<IntWritable, Text, IntWritable, BytesW
 
     /** Runs {@code w} while a daemon thread calls {@code progress()} every 5 s. */
     static byte[] heartbeat(Context context, Work w) throws IOException, InterruptedException {
-        Thread beat = new Thread(() -> {
-            try {
-                while (!Thread.currentThread().isInterrupted()) {
-                    Thread.sleep(5000);
-                    context.progress();
-                }
-            } catch (InterruptedException e) {
-                // done
-            }
-        }, "ensemble-train-heartbeat");
+        Thread beat = new Thread(
+                () -> {
+                    try {
+                        while (!Thread.currentThread().isInterrupted()) {
+                            Thread.sleep(5000);
+                            context.progress();
+                        }
+                    } catch (InterruptedException e) {
+                        // done
+                    }
+                },
+                "ensemble-train-heartbeat");
         beat.setDaemon(true);
         beat.start();
         try {

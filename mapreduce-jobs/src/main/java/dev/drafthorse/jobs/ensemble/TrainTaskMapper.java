@@ -17,7 +17,9 @@ public class TrainTaskMapper extends Mapper<LongWritable, Text, IntWritable, Tex
     @Override
     protected void map(LongWritable offset, Text line, Context context) throws IOException, InterruptedException {
         String s = line.toString();
-        if (s.isBlank()) return;
+        if (s.isBlank()) {
+            return;
+        }
         if (s.startsWith("#counts\t")) {
             String[] f = s.split("\t");
             for (int i = 1; i + 1 < f.length; i += 2) {

@@ -31,19 +31,28 @@ import java.util.Locale;
  * @param fold   stacking fold, or -1
  */
 record TrainUnit(Kind kind, int member, int fold) {
-    enum Kind { MEMBER, FOLD, REFIT, BOOSTING }
+    enum Kind {
+        MEMBER,
+        FOLD,
+        REFIT,
+        BOOSTING
+    }
 
     /** The units of a training run, in index order. */
     static List<TrainUnit> plan(EnsembleParams p, int stackingMembers) {
         List<TrainUnit> out = new ArrayList<>();
         switch (p.method()) {
             case BAGGING -> {
-                for (int m = 0; m < p.baggingMembers(); m++) out.add(new TrainUnit(Kind.MEMBER, m, -1));
+                for (int m = 0; m < p.baggingMembers(); m++) {
+                    out.add(new TrainUnit(Kind.MEMBER, m, -1));
+                }
             }
             case BOOSTING -> out.add(new TrainUnit(Kind.BOOSTING, 0, -1));
             case STACKING -> {
                 for (int m = 0; m < stackingMembers; m++) {
-                    for (int f = 0; f < p.stackingFolds(); f++) out.add(new TrainUnit(Kind.FOLD, m, f));
+                    for (int f = 0; f < p.stackingFolds(); f++) {
+                        out.add(new TrainUnit(Kind.FOLD, m, f));
+                    }
                     out.add(new TrainUnit(Kind.REFIT, m, -1));
                 }
             }
@@ -58,8 +67,11 @@ record TrainUnit(Kind kind, int member, int fold) {
 
     static TrainUnit parse(String line) {
         String[] f = line.split("\t");
-        if (f.length != 3) throw new IllegalArgumentException("bad task line '" + line + "'");
-        return new TrainUnit(Kind.valueOf(f[0].toUpperCase(Locale.ROOT)), Integer.parseInt(f[1]), Integer.parseInt(f[2]));
+        if (f.length != 3) {
+            throw new IllegalArgumentException("bad task line '" + line + "'");
+        }
+        return new TrainUnit(
+                Kind.valueOf(f[0].toUpperCase(Locale.ROOT)), Integer.parseInt(f[1]), Integer.parseInt(f[2]));
     }
 
     @Override
@@ -94,7 +106,9 @@ record TrainUnit(Kind kind, int member, int fold) {
         d.writeInt(r.posteriors().length);
         for (double[] post : r.posteriors()) {
             d.writeInt(post.length);
-            for (double v : post) d.writeLong(Double.doubleToRawLongBits(v));
+            for (double v : post) {
+                d.writeLong(Double.doubleToRawLongBits(v));
+            }
         }
         d.flush();
         return buf.toByteArray();
@@ -102,22 +116,31 @@ record TrainUnit(Kind kind, int member, int fold) {
 
     /** A classifier result, deserialized behind the model file's allow-list. */
     static Classifier readClassifier(byte[] b, String where) throws IOException {
-        if (b.length == 0 || b[0] != 'C') throw new IOException(where + ": not a classifier result");
+        if (b.length == 0 || b[0] != 'C') {
+            throw new IOException(where + ": not a classifier result");
+        }
         SafeObjectInput.Filter filter = new SafeObjectInput.Filter(b.length - 1);
-        // canonical shared values: the joint serialization of members read one by one is that of members trained together
-        try (ObjectInputStream in = SafeObjectInput.openCanonical(new ByteArrayInputStream(b, 1, b.length - 1), filter)) {
+        // canonical shared values: the joint serialization of members read one by one is that of members trained
+        // together
+        try (ObjectInputStream in =
+                SafeObjectInput.openCanonical(new ByteArrayInputStream(b, 1, b.length - 1), filter)) {
             Object o = in.readObject();
-            if (!(o instanceof Classifier c)) throw new IOException(where + ": result is a " + o.getClass().getName());
+            if (!(o instanceof Classifier c)) {
+                throw new IOException(where + ": result is a " + o.getClass().getName());
+            }
             return c;
         } catch (InvalidClassException e) {
-            throw new IOException(where + ": result refused: " + (filter.refused() != null ? filter.refused() : e.getMessage()), e);
+            throw new IOException(
+                    where + ": result refused: " + (filter.refused() != null ? filter.refused() : e.getMessage()), e);
         } catch (ClassNotFoundException e) {
             throw new IOException(where + ": " + e, e);
         }
     }
 
     static Stacking.FoldResult readFold(byte[] b, String where) throws IOException {
-        if (b.length == 0 || b[0] != 'F') throw new IOException(where + ": not a fold result");
+        if (b.length == 0 || b[0] != 'F') {
+            throw new IOException(where + ": not a fold result");
+        }
         DataInputStream d = new DataInputStream(new ByteArrayInputStream(b, 1, b.length - 1));
         int member = d.readInt();
         int fold = d.readInt();
@@ -126,19 +149,25 @@ record TrainUnit(Kind kind, int member, int fold) {
         double[][] post = new double[d.readInt()][];
         for (int i = 0; i < post.length; i++) {
             post[i] = new double[d.readInt()];
-            for (int c = 0; c < post[i].length; c++) post[i][c] = Double.longBitsToDouble(d.readLong());
+            for (int c = 0; c < post[i].length; c++) {
+                post[i][c] = Double.longBitsToDouble(d.readLong());
+            }
         }
         return new Stacking.FoldResult(member, fold, trainedOn, predicted, post);
     }
 
     private static void ints(DataOutputStream d, int[] a) throws IOException {
         d.writeInt(a.length);
-        for (int v : a) d.writeInt(v);
+        for (int v : a) {
+            d.writeInt(v);
+        }
     }
 
     private static int[] ints(DataInputStream d) throws IOException {
         int[] a = new int[d.readInt()];
-        for (int i = 0; i < a.length; i++) a[i] = d.readInt();
+        for (int i = 0; i < a.length; i++) {
+            a[i] = d.readInt();
+        }
         return a;
     }
 }

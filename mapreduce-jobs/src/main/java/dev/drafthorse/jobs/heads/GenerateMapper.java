@@ -98,7 +98,8 @@ public final class GenerateMapper extends Mapper<LongWritable, Text, LongWritabl
     private void flush(Context context) throws IOException, InterruptedException {
         for (int r0 = 0; r0 < pending.size(); r0 += BATCH) {
             List<Request> chunk = pending.subList(r0, Math.min(pending.size(), r0 + BATCH));
-            List<BatchResult> results = new BatchEngine(model, null).run(chunk, BatchOptions.of(BATCH), new BatchEngine.Listener() { });
+            List<BatchResult> results =
+                    new BatchEngine(model, null).run(chunk, BatchOptions.of(BATCH), new BatchEngine.Listener() {});
             Map<String, BatchResult> byId = new HashMap<>();
             results.forEach(r -> byId.put(r.id(), r));
             for (int i = 0; i < chunk.size(); i++) {

@@ -56,7 +56,8 @@ public final class HeadsTrainReducer extends Reducer<LongWritable, SequenceWrita
         long t0 = System.nanoTime();
         model = Model.load(CacheFiles.localPath(context, TrainHeadsTool.MODEL_ROLE), par);
         context.getCounter(TrainHeadsCounter.MODEL_LOAD_MS).increment((System.nanoTime() - t0) / 1_000_000);
-        context.getCounter(TrainHeadsCounter.SKIPPED_OVERFLOW_STEPS).increment(0); // reported when none were skipped too
+        context.getCounter(TrainHeadsCounter.SKIPPED_OVERFLOW_STEPS)
+                .increment(0); // reported when none were skipped too
     }
 
     @Override
@@ -81,10 +82,11 @@ public final class HeadsTrainReducer extends Reducer<LongWritable, SequenceWrita
         Path work = FileOutputFormat.getWorkOutputPath(context);
         FileSystem fs = work.getFileSystem(context.getConfiguration());
         context.setStatus("training on " + data.size() + " sequences");
-        LOG.info("train-heads: training " + spec.kind() + " heads on " + data.size() + " sequences for " + spec.steps() + " steps");
+        LOG.info("train-heads: training " + spec.kind() + " heads on " + data.size() + " sequences for " + spec.steps()
+                + " steps");
         HeadsTraining.Result r;
-        try (BufferedWriter csv = new BufferedWriter(new OutputStreamWriter(fs.create(new Path(work, TrainHeadsTool.CSV_FILE), false),
-                StandardCharsets.UTF_8))) {
+        try (BufferedWriter csv = new BufferedWriter(new OutputStreamWriter(
+                fs.create(new Path(work, TrainHeadsTool.CSV_FILE), false), StandardCharsets.UTF_8))) {
             r = HeadsTraining.train(model, data, spec, par, csv, (report, log, line) -> {
                 context.getCounter(TrainHeadsCounter.STEPS).increment(1);
                 if (report.skipped()) {
@@ -118,7 +120,11 @@ public final class HeadsTrainReducer extends Reducer<LongWritable, SequenceWrita
         try (var out = fs.create(new Path(work, TrainHeadsTool.SUMMARY_FILE), false)) {
             out.write(new ObjectMapper().writeValueAsBytes(summary));
         }
-        context.setStatus(String.format(java.util.Locale.ROOT, "trained %d steps (%d skipped), final loss %.4f", spec.steps(), r.skipped(),
+        context.setStatus(String.format(
+                java.util.Locale.ROOT,
+                "trained %d steps (%d skipped), final loss %.4f",
+                spec.steps(),
+                r.skipped(),
                 summary.get("final_loss").asDouble()));
     }
 }

@@ -41,10 +41,17 @@ public final class HeadsTraining {
      *
      * @param progress receives a line per step ("step s/N loss ..."), and {@code every} tells which ones to log
      */
-    public static Result train(Model model, List<TrainingSequence> data, TrainHeadsSpec spec, Parallel par, Writer csv,
-            StepListener progress) throws IOException {
+    public static Result train(
+            Model model,
+            List<TrainingSequence> data,
+            TrainHeadsSpec spec,
+            Parallel par,
+            Writer csv,
+            StepListener progress)
+            throws IOException {
         if (spec.batch() > data.size()) {
-            throw new IllegalArgumentException("--batch " + spec.batch() + " exceeds the " + data.size() + " generated sequences");
+            throw new IllegalArgumentException(
+                    "--batch " + spec.batch() + " exceeds the " + data.size() + " generated sequences");
         }
         int k = spec.heads();
         int steps = spec.steps();
@@ -71,8 +78,14 @@ public final class HeadsTraining {
             for (double hl : l.headLoss()) {
                 row.append(',').append(fmt(hl));
             }
-            row.append(',').append(fmt(r.lr())).append(',').append(fmt(r.lossScale())).append(',').append(r.skipped() ? 1 : 0)
-                    .append(',').append(fmt(r.flushedFraction()));
+            row.append(',')
+                    .append(fmt(r.lr()))
+                    .append(',')
+                    .append(fmt(r.lossScale()))
+                    .append(',')
+                    .append(r.skipped() ? 1 : 0)
+                    .append(',')
+                    .append(fmt(r.flushedFraction()));
             csv.write(row + "\n");
             boolean log = s % every == 0 || s == steps - 1;
             if (log) {
@@ -94,11 +107,24 @@ public final class HeadsTraining {
         TrainableHeads.Loss l = r.loss();
         StringBuilder acc = new StringBuilder();
         for (int h = 0; h < k; h++) {
-            acc.append(h == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.2f",
-                    l.headTargets()[h] == 0 ? 0.0 : l.headCorrect()[h] / (double) l.headTargets()[h]));
+            acc.append(h == 0 ? "" : " ")
+                    .append(String.format(
+                            Locale.ROOT,
+                            "%.2f",
+                            l.headTargets()[h] == 0 ? 0.0 : l.headCorrect()[h] / (double) l.headTargets()[h]));
         }
-        return String.format(Locale.ROOT, "step %d/%d loss %.4f top-1 [%s] lr %.2e scale %.0f%s (%.1f s, eta %.0f s)", s + 1, steps,
-                l.loss(), acc, r.lr(), r.lossScale(), r.skipped() ? " SKIPPED (overflow)" : "", elapsed, elapsed / (s + 1) * (steps - s - 1));
+        return String.format(
+                Locale.ROOT,
+                "step %d/%d loss %.4f top-1 [%s] lr %.2e scale %.0f%s (%.1f s, eta %.0f s)",
+                s + 1,
+                steps,
+                l.loss(),
+                acc,
+                r.lr(),
+                r.lossScale(),
+                r.skipped() ? " SKIPPED (overflow)" : "",
+                elapsed,
+                elapsed / (s + 1) * (steps - s - 1));
     }
 
     /** The summary fields of a run (without the output path): kind, sizes, steps, final loss, time. */
@@ -115,29 +141,40 @@ public final class HeadsTraining {
 
     /** The title of the loss plot: kind, architecture and width of the base. */
     public static String plotTitle(TrainHeadsSpec spec, Model model) {
-        return spec.kind() + " heads on " + model.config().architecture() + " (dim " + model.config().dim()
-                + "): training loss (cross-entropy, nats)";
+        return spec.kind() + " heads on " + model.config().architecture() + " (dim "
+                + model.config().dim() + "): training loss (cross-entropy, nats)";
     }
 
     /**
      * The held-out evaluation: the mean accepted length per target pass on the model's greedy continuations of
      * {@code held}, into the summary; {@code log} gets a line.
      */
-    public static void evaluate(Model model, TrainableHeads heads, List<int[]> held, TrainHeadsSpec spec, ObjectNode summary,
+    public static void evaluate(
+            Model model,
+            TrainableHeads heads,
+            List<int[]> held,
+            TrainHeadsSpec spec,
+            ObjectNode summary,
             Consumer<String> log) {
-        List<TrainingSequence> greedy =
-                SelfDistillation.generate(model, held, 1, spec.tokens(), SamplerOptions.GREEDY, spec.seed(), 16, n -> { });
+        List<TrainingSequence> greedy = SelfDistillation.generate(
+                model, held, 1, spec.tokens(), SamplerOptions.GREEDY, spec.seed(), 16, n -> {});
         if (heads instanceof MedusaTrainer m) {
             Acceptance.Report chain = Acceptance.medusa(m, greedy, 1);
             Acceptance.Report top3 = Acceptance.medusa(m, greedy, 3);
             summary.put("mean_accepted_chain", chain.meanAccepted());
             summary.put("mean_accepted_top3_tree", top3.meanAccepted());
-            log.accept(String.format(Locale.ROOT, "held-out mean accepted length per pass: %.3f (chain), %.3f (top-3 tree)",
-                    chain.meanAccepted(), top3.meanAccepted()));
+            log.accept(String.format(
+                    Locale.ROOT,
+                    "held-out mean accepted length per pass: %.3f (chain), %.3f (top-3 tree)",
+                    chain.meanAccepted(),
+                    top3.meanAccepted()));
         } else {
             Acceptance.Report chain = Acceptance.mtp((MtpTrainer) heads, greedy);
             summary.put("mean_accepted_chain", chain.meanAccepted());
-            log.accept(String.format(Locale.ROOT, "held-out mean accepted length per pass: %.3f (chain, teacher-forced)", chain.meanAccepted()));
+            log.accept(String.format(
+                    Locale.ROOT,
+                    "held-out mean accepted length per pass: %.3f (chain, teacher-forced)",
+                    chain.meanAccepted()));
         }
     }
 

@@ -18,49 +18,91 @@ import org.apache.commons.cli.Options;
  * driver and its tasks (which re-parse the command line the driver ships in the configuration). Names no
  * Hadoop type, so the in-process fallback loads it without Hadoop on the class path.
  */
-public record TrainHeadsSpec(String model, Integer threads, String kind, int heads, int steps, Precision precision, double lr,
-        int batch, long seed, int samples, int tokens, float temperature, boolean ownOutput, TrainOptions trainOptions,
-        String prompts, String evalPrompts, String output, String csv, String png, String plotWith, int linesPerTask) {
+public record TrainHeadsSpec(
+        String model,
+        Integer threads,
+        String kind,
+        int heads,
+        int steps,
+        Precision precision,
+        double lr,
+        int batch,
+        long seed,
+        int samples,
+        int tokens,
+        float temperature,
+        boolean ownOutput,
+        TrainOptions trainOptions,
+        String prompts,
+        String evalPrompts,
+        String output,
+        String csv,
+        String png,
+        String plotWith,
+        int linesPerTask) {
 
-    public static final String USAGE = "drafthorse train-heads -m MODEL.gguf --kind medusa|mtp --heads K --prompts FILE --steps N"
-            + " --precision f16|bf16|f32 [--lr LR --batch B --seed S --samples N --tokens T] [--prompts-per-task N] -o HEADS.gguf";
+    public static final String USAGE =
+            "drafthorse train-heads -m MODEL.gguf --kind medusa|mtp --heads K --prompts FILE --steps N"
+                    + " --precision f16|bf16|f32 [--lr LR --batch B --seed S --samples N --tokens T] [--prompts-per-task N] -o HEADS.gguf";
 
-    public static final String DESCRIPTION = "Trains draft heads on the model's own continuations of the prompts; the model is"
-            + " frozen. A MapReduce job: map tasks generate the training data (the frozen model's continuations of their share of"
-            + " the prompts and its hidden states), ONE reduce task trains on all of it in prompt order (training is sequential),"
-            + " so the heads equal an in-process run with the same seed. Hadoop's local runner by default, YARN under hadoop jar or"
-            + " -D mapreduce.framework.name=yarn; -m, --prompts, --eval-prompts and -o take any Hadoop filesystem URI."
-            + " Progress goes to stderr, a JSON summary to stdout.";
+    public static final String DESCRIPTION =
+            "Trains draft heads on the model's own continuations of the prompts; the model is"
+                    + " frozen. A MapReduce job: map tasks generate the training data (the frozen model's continuations of their share of"
+                    + " the prompts and its hidden states), ONE reduce task trains on all of it in prompt order (training is sequential),"
+                    + " so the heads equal an in-process run with the same seed. Hadoop's local runner by default, YARN under hadoop jar or"
+                    + " -D mapreduce.framework.name=yarn; -m, --prompts, --eval-prompts and -o take any Hadoop filesystem URI."
+                    + " Progress goes to stderr, a JSON summary to stdout.";
 
     public static Options options() {
         Options o = new Options();
-        o.addOption(Args.opt("m", "model", "MODEL.gguf", "the GGUF model (a local path, file:// or any Hadoop filesystem URI)"));
+        o.addOption(Args.opt(
+                "m", "model", "MODEL.gguf", "the GGUF model (a local path, file:// or any Hadoop filesystem URI)"));
         o.addOption(Args.opt("t", "threads", "N", "threads for the kernels, per task (default: available processors)"));
         o.addOption(Args.opt(null, "kind", "medusa|mtp", "Medusa heads or multi-token-prediction modules"));
         o.addOption(Args.opt(null, "heads", "K", "heads (Medusa) or modules (MTP depth), 1..16 (default 4)"));
         o.addOption(Args.opt(null, "prompts", "FILE", "plain text, one prompt per line (an empty line is BOS only)"));
-        o.addOption(Args.opt(null, "prompts-per-task", "N", "prompts per map task (NLineInputFormat; default: all in one task)"));
+        o.addOption(Args.opt(
+                null, "prompts-per-task", "N", "prompts per map task (NLineInputFormat; default: all in one task)"));
         o.addOption(Args.opt(null, "steps", "N", "optimizer steps (default 300)"));
-        o.addOption(Args.opt(null, "precision", "P", "storage precision of weights, activations, gradients: f32, f16"
-                + " (dynamic loss scaling) or bf16 (default f32)"));
-        o.addOption(Args.opt(null, "lr", "LR", "peak AdamW learning rate (default 3e-3); warmup steps/10, cosine to lr/10"));
+        o.addOption(Args.opt(
+                null,
+                "precision",
+                "P",
+                "storage precision of weights, activations, gradients: f32, f16"
+                        + " (dynamic loss scaling) or bf16 (default f32)"));
+        o.addOption(Args.opt(
+                null, "lr", "LR", "peak AdamW learning rate (default 3e-3); warmup steps/10, cosine to lr/10"));
         o.addOption(Args.opt(null, "batch", "B", "sequences per step (default 8)"));
-        o.addOption(Args.opt(null, "seed", "S", "seed of the data sampler, initialization and batch order (default 1)"));
+        o.addOption(
+                Args.opt(null, "seed", "S", "seed of the data sampler, initialization and batch order (default 1)"));
         o.addOption(Args.opt(null, "samples", "N", "continuations generated per prompt (default 4)"));
         o.addOption(Args.opt(null, "tokens", "T", "tokens generated per continuation (default 96)"));
         o.addOption(Args.opt(null, "temperature", "T", "sampling temperature of the data (default 0.8; 0 = greedy)"));
-        o.addOption(Args.flag("own-output", "Medusa: a vocabulary projection per head (initialized from the model's) instead"
-                + " of sharing the frozen output matrix"));
-        o.addOption(Args.opt(null, "loss-scale", "S", "dynamic (default for f16), none (default for f32/bf16), or a fixed"
-                + " number"));
-        o.addOption(Args.opt(null, "growth-interval", "N", "dynamic loss scaling: clean steps between doublings (default 200)"));
-        o.addOption(Args.opt(null, "eval-prompts", "FILE", "held-out prompts: after training, report the mean accepted length"
-                + " per target pass on the model's greedy continuations of them"));
+        o.addOption(Args.flag(
+                "own-output",
+                "Medusa: a vocabulary projection per head (initialized from the model's) instead"
+                        + " of sharing the frozen output matrix"));
+        o.addOption(Args.opt(
+                null,
+                "loss-scale",
+                "S",
+                "dynamic (default for f16), none (default for f32/bf16), or a fixed" + " number"));
+        o.addOption(Args.opt(
+                null, "growth-interval", "N", "dynamic loss scaling: clean steps between doublings (default 200)"));
+        o.addOption(Args.opt(
+                null,
+                "eval-prompts",
+                "FILE",
+                "held-out prompts: after training, report the mean accepted length"
+                        + " per target pass on the model's greedy continuations of them"));
         o.addOption(Args.opt(null, "csv", "FILE", "loss curve CSV, local (default: the output with .csv)"));
         o.addOption(Args.opt(null, "png", "FILE", "loss curve plot, local (default: the output with .png)"));
-        o.addOption(Args.opt(null, "plot-with", "CSV[,CSV]", "other runs' loss CSVs drawn in the same plot (e.g. an f32 run)"));
-        o.addOption(Args.opt(null, "replot", "CSV[,CSV]", "no training: draw these runs' loss CSVs into --png and exit"));
-        o.addOption(Args.opt("o", "output", "HEADS.gguf", "where to write the heads (any Hadoop filesystem path under the job)"));
+        o.addOption(Args.opt(
+                null, "plot-with", "CSV[,CSV]", "other runs' loss CSVs drawn in the same plot (e.g. an f32 run)"));
+        o.addOption(
+                Args.opt(null, "replot", "CSV[,CSV]", "no training: draw these runs' loss CSVs into --png and exit"));
+        o.addOption(Args.opt(
+                "o", "output", "HEADS.gguf", "where to write the heads (any Hadoop filesystem path under the job)"));
         return o;
     }
 
@@ -92,9 +134,11 @@ public record TrainHeadsSpec(String model, Integer threads, String kind, int hea
         }
         boolean ownOutput = a.has("own-output");
         if (ownOutput && !kind.equals("medusa")) {
-            throw new UsageException("--own-output applies to --kind medusa only (MTP shares the model's output matrix)");
+            throw new UsageException(
+                    "--own-output applies to --kind medusa only (MTP shares the model's output matrix)");
         }
-        TrainOptions to = TrainOptions.defaults(steps, precision, seed).withLr(lr)
+        TrainOptions to = TrainOptions.defaults(steps, precision, seed)
+                .withLr(lr)
                 .withGrowthInterval(a.getInt("growth-interval", 200, 1, Integer.MAX_VALUE));
         String ls = a.get("loss-scale", precision == Precision.F16 ? "dynamic" : "none");
         switch (ls) {
@@ -115,9 +159,28 @@ public record TrainHeadsSpec(String model, Integer threads, String kind, int hea
         }
         Integer threads = a.has("threads") ? a.getInt("threads", 1, 1, 1024) : null;
         int perTask = a.getInt("prompts-per-task", 0, 1, Integer.MAX_VALUE);
-        return new TrainHeadsSpec(a.require("model"), threads, kind, k, steps, precision, lr, batch, seed, samples, tokens, temperature,
-                ownOutput, to, a.require("prompts"), a.get("eval-prompts", null), a.require("output"), a.get("csv", null),
-                a.get("png", null), a.get("plot-with", null), perTask);
+        return new TrainHeadsSpec(
+                a.require("model"),
+                threads,
+                kind,
+                k,
+                steps,
+                precision,
+                lr,
+                batch,
+                seed,
+                samples,
+                tokens,
+                temperature,
+                ownOutput,
+                to,
+                a.require("prompts"),
+                a.get("eval-prompts", null),
+                a.require("output"),
+                a.get("csv", null),
+                a.get("png", null),
+                a.get("plot-with", null),
+                perTask);
     }
 
     public int threadsOrDefault() {

@@ -52,6 +52,7 @@ public final class TrainHeadsTool extends Configured implements Tool {
     static final String ARGS_KEY = "drafthorse.train-heads.args";
     /** {@link CacheFiles} roles of the model and the evaluation prompts. */
     static final String MODEL_ROLE = "heads-model";
+
     static final String EVAL_ROLE = "heads-eval-prompts";
     static final String HEADS_FILE = "heads.gguf";
     static final String CSV_FILE = "loss.csv";
@@ -73,9 +74,15 @@ public final class TrainHeadsTool extends Configured implements Tool {
     @Override
     public int run(String[] args) throws Exception {
         for (String s : args) {
-            if (s.equals("-D") || s.equals("-conf") || s.equals("-files") || s.equals("-libjars") || s.equals("-fs") || s.equals("-jt")) {
-                throw new UsageException("Hadoop's generic option " + s + " goes before the command's own options (train-heads -D key=value"
-                        + " -m ...)\nusage: " + TrainHeadsSpec.USAGE);
+            if (s.equals("-D")
+                    || s.equals("-conf")
+                    || s.equals("-files")
+                    || s.equals("-libjars")
+                    || s.equals("-fs")
+                    || s.equals("-jt")) {
+                throw new UsageException("Hadoop's generic option " + s
+                        + " goes before the command's own options (train-heads -D key=value" + " -m ...)\nusage: "
+                        + TrainHeadsSpec.USAGE);
             }
         }
         Args a = Args.parse(TrainHeadsSpec.USAGE, TrainHeadsSpec.DESCRIPTION, TrainHeadsSpec.options(), args);
@@ -92,15 +99,23 @@ public final class TrainHeadsTool extends Configured implements Tool {
 
         URI model = existing(conf, spec.model(), "-m").toUri();
         Path prompts = existing(conf, spec.prompts(), "--prompts");
-        URI eval = spec.evalPrompts() == null ? null : existing(conf, spec.evalPrompts(), "--eval-prompts").toUri();
-        if (eval != null && existing(conf, spec.evalPrompts(), "--eval-prompts").getFileSystem(conf)
-                .getFileStatus(existing(conf, spec.evalPrompts(), "--eval-prompts")).getLen() == 0) {
+        URI eval = spec.evalPrompts() == null
+                ? null
+                : existing(conf, spec.evalPrompts(), "--eval-prompts").toUri();
+        if (eval != null
+                && existing(conf, spec.evalPrompts(), "--eval-prompts")
+                                .getFileSystem(conf)
+                                .getFileStatus(existing(conf, spec.evalPrompts(), "--eval-prompts"))
+                                .getLen()
+                        == 0) {
             throw new UsageException("--eval-prompts: " + spec.evalPrompts() + " has no prompts (one per line)");
         }
         Path out = new Path(spec.output());
         FileSystem ofs = out.getFileSystem(conf);
         out = ofs.makeQualified(out);
-        if (out.getParent() == null || !ofs.exists(out.getParent()) || !ofs.getFileStatus(out.getParent()).isDirectory()) {
+        if (out.getParent() == null
+                || !ofs.exists(out.getParent())
+                || !ofs.getFileStatus(out.getParent()).isDirectory()) {
             throw new UsageException("-o: " + out.getParent() + " is not a directory");
         }
         Path work = new Path(out.getParent(), "." + out.getName() + ".train-heads-" + UUID.randomUUID());
@@ -111,13 +126,23 @@ public final class TrainHeadsTool extends Configured implements Tool {
         }
     }
 
-    private int runJob(Configuration conf, TrainHeadsSpec spec, URI model, Path prompts, URI eval, Path out, FileSystem ofs, Path work)
+    private int runJob(
+            Configuration conf,
+            TrainHeadsSpec spec,
+            URI model,
+            Path prompts,
+            URI eval,
+            Path out,
+            FileSystem ofs,
+            Path work)
             throws Exception {
         // Stage the prompts with their index: a map task then knows each prompt's place in the file.
         Path staged = new Path(work, "prompts.tsv");
         long n = 0;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(prompts.getFileSystem(conf).open(prompts), StandardCharsets.UTF_8));
-                BufferedWriter w = new BufferedWriter(new OutputStreamWriter(ofs.create(staged, false), StandardCharsets.UTF_8))) {
+        try (BufferedReader r = new BufferedReader(
+                        new InputStreamReader(prompts.getFileSystem(conf).open(prompts), StandardCharsets.UTF_8));
+                BufferedWriter w =
+                        new BufferedWriter(new OutputStreamWriter(ofs.create(staged, false), StandardCharsets.UTF_8))) {
             for (String line = r.readLine(); line != null; line = r.readLine()) {
                 w.write(n++ + "\t" + line + "\n");
             }
@@ -126,8 +151,8 @@ public final class TrainHeadsTool extends Configured implements Tool {
             throw new UsageException("--prompts: " + prompts + " has no prompts (one per line)");
         }
         if (spec.batch() > n * spec.samples()) {
-            throw new UsageException("--batch " + spec.batch() + " exceeds the " + n * spec.samples() + " sequences that " + n
-                    + " prompts × --samples " + spec.samples() + " give at most");
+            throw new UsageException("--batch " + spec.batch() + " exceeds the " + n * spec.samples()
+                    + " sequences that " + n + " prompts × --samples " + spec.samples() + " give at most");
         }
         int perTask = spec.linesPerTask() > 0 ? spec.linesPerTask() : (int) Math.min(Integer.MAX_VALUE, n);
         if (spec.threads() != null) {
@@ -138,7 +163,8 @@ public final class TrainHeadsTool extends Configured implements Tool {
         addVectorModule(conf, MRJobConfig.REDUCE_JAVA_OPTS);
         dev.drafthorse.jobs.Commits.enforce(conf, err, "drafthorse train-heads");
 
-        Job job = Job.getInstance(conf, "drafthorse train-heads " + spec.kind() + " x" + spec.heads() + " " + spec.prompts());
+        Job job = Job.getInstance(
+                conf, "drafthorse train-heads " + spec.kind() + " x" + spec.heads() + " " + spec.prompts());
         job.setJarByClass(TrainHeadsTool.class);
         job.setInputFormatClass(NLineInputFormat.class);
         NLineInputFormat.setNumLinesPerSplit(job, perTask);
@@ -162,12 +188,15 @@ public final class TrainHeadsTool extends Configured implements Tool {
         long start = System.nanoTime();
         job.submit();
         long tasks = (n + perTask - 1) / perTask;
-        err.printf("train-heads: submitted %s on the %s runner: %d prompts in %d map task(s) generate the data, 1 reduce task trains"
-                + " (training is sequential)%n", job.getJobID(), conf.get("mapreduce.framework.name", "local"), n, tasks);
+        err.printf(
+                "train-heads: submitted %s on the %s runner: %d prompts in %d map task(s) generate the data, 1 reduce task trains"
+                        + " (training is sequential)%n",
+                job.getJobID(), conf.get("mapreduce.framework.name", "local"), n, tasks);
         String last = "";
         while (!job.isComplete()) {
             Thread.sleep(1000);
-            String now = String.format(Locale.ROOT, "map %.0f%% reduce %.0f%%", job.mapProgress() * 100, job.reduceProgress() * 100);
+            String now = String.format(
+                    Locale.ROOT, "map %.0f%% reduce %.0f%%", job.mapProgress() * 100, job.reduceProgress() * 100);
             String status = reduceStatus(job);
             if (!status.isEmpty()) {
                 now += ": " + status;
@@ -178,13 +207,17 @@ public final class TrainHeadsTool extends Configured implements Tool {
             }
         }
         if (!job.isSuccessful()) {
-            err.printf("train-heads: job %s failed: %s%n", job.getJobID(), TaskFailures.reason(job, TaskFailures.of(job)));
+            err.printf(
+                    "train-heads: job %s failed: %s%n", job.getJobID(), TaskFailures.reason(job, TaskFailures.of(job)));
             return 1;
         }
         Counters counters = job.getCounters();
         StringBuilder summary = new StringBuilder();
         for (Counter c : counters.getGroup(TrainHeadsCounter.class.getName())) {
-            summary.append(summary.length() == 0 ? "" : ", ").append(c.getName().toLowerCase(Locale.ROOT)).append(' ').append(c.getValue());
+            summary.append(summary.length() == 0 ? "" : ", ")
+                    .append(c.getName().toLowerCase(Locale.ROOT))
+                    .append(' ')
+                    .append(c.getValue());
         }
         err.printf("train-heads: job done in %.1f s: %s%n", (System.nanoTime() - start) / 1e9, summary);
 
@@ -201,10 +234,15 @@ public final class TrainHeadsTool extends Configured implements Tool {
         byte[] csv = read(wfs, new Path(jobOut, CSV_FILE));
         String[] rows = new String(csv, StandardCharsets.UTF_8).split("\n");
         String[] lastRow = rows[rows.length - 1].split(",");
-        err.printf(Locale.ROOT, "train-heads: step %d/%d loss %.4f (the reduce task's last step; every step is in the CSV)%n",
-                Integer.parseInt(lastRow[0]) + 1, spec.steps(), Double.parseDouble(lastRow[1]));
+        err.printf(
+                Locale.ROOT,
+                "train-heads: step %d/%d loss %.4f (the reduce task's last step; every step is in the CSV)%n",
+                Integer.parseInt(lastRow[0]) + 1,
+                spec.steps(),
+                Double.parseDouble(lastRow[1]));
         ObjectNode s = (ObjectNode) new ObjectMapper().readTree(read(wfs, new Path(jobOut, SUMMARY_FILE)));
-        return finisher.finish(new JobOutcome(spec, csv, s, out.toString(), ofs.getFileStatus(out).getLen()));
+        return finisher.finish(new JobOutcome(
+                spec, csv, s, out.toString(), ofs.getFileStatus(out).getLen()));
     }
 
     private static String reduceStatus(Job job) {
@@ -217,7 +255,8 @@ public final class TrainHeadsTool extends Configured implements Tool {
     }
 
     private static byte[] read(FileSystem fs, Path p) throws IOException {
-        try (InputStream in = fs.open(p); ByteArrayOutputStream b = new ByteArrayOutputStream()) {
+        try (InputStream in = fs.open(p);
+                ByteArrayOutputStream b = new ByteArrayOutputStream()) {
             in.transferTo(b);
             return b.toByteArray();
         }
@@ -250,5 +289,4 @@ public final class TrainHeadsTool extends Configured implements Tool {
         }
         return q;
     }
-
 }

@@ -28,20 +28,24 @@ public record EmbedSettings(Pooling pooling, Normalization normalization, int ba
             return null;
         }
         if (s.chat()) {
-            throw new IllegalArgumentException(InferKey.CHAT.key() + " applies to generate and score modes (embed mode embeds the text as written)");
+            throw new IllegalArgumentException(InferKey.CHAT.key()
+                    + " applies to generate and score modes (embed mode embeds the text as written)");
         }
         Pooling pooling = p.isEmpty() ? null : Pooling.parse(InferKey.POOLING.key(), p);
         if (pooling == Pooling.NONE) {
-            throw new IllegalArgumentException(InferKey.POOLING.key() + " none gives a vector per token; a row gets one vector: mean, last or cls");
+            throw new IllegalArgumentException(InferKey.POOLING.key()
+                    + " none gives a vector per token; a row gets one vector: mean, last or cls");
         }
         int batchTokens;
         try {
             batchTokens = Integer.parseInt(b);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(InferKey.EMBED_BATCH_TOKENS.key() + " must be an integer, got '" + b + "'");
+            throw new IllegalArgumentException(
+                    InferKey.EMBED_BATCH_TOKENS.key() + " must be an integer, got '" + b + "'");
         }
         if (batchTokens < 1 || batchTokens > 1 << 20) {
-            throw new IllegalArgumentException(InferKey.EMBED_BATCH_TOKENS.key() + " must be in [1, 1048576], got " + batchTokens);
+            throw new IllegalArgumentException(
+                    InferKey.EMBED_BATCH_TOKENS.key() + " must be in [1, 1048576], got " + batchTokens);
         }
         return new EmbedSettings(pooling, Normalization.parse(InferKey.NORMALIZE.key(), n), batchTokens);
     }

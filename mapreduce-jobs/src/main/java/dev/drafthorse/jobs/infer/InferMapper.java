@@ -5,8 +5,8 @@ import dev.drafthorse.jobs.TaskFailures;
 import dev.drafthorse.kernels.batch.BatchEngine;
 import dev.drafthorse.kernels.batch.BatchOptions;
 import dev.drafthorse.kernels.batch.BatchResult;
-import dev.drafthorse.kernels.batch.Request;
 import dev.drafthorse.kernels.batch.PrefixCache;
+import dev.drafthorse.kernels.batch.Request;
 import dev.drafthorse.kernels.embed.Embedder;
 import dev.drafthorse.kernels.generate.Scorer;
 import dev.drafthorse.kernels.model.KvType;
@@ -38,7 +38,8 @@ import org.apache.hadoop.mapreduce.lib.input.FileSplit;
  * {@link #setup}. Good rows are tokenized and queued; every {@code queue} rows the queue goes through the batch
  * scheduler (continuous batching, speculation when asked) and the results are written in input order. Score rows
  * are scored as they come. Embed rows are tokenized and queued too, and every {@code queue} rows embedded together
- * ({@link Embedder}: rows packed into forward passes) and written in input order. Bad rows go to the rejects stream with their reason, so for every task
+ * ({@link Embedder}: rows packed into forward passes) and written in input order. Bad rows go to the rejects
+ * stream with their reason, so for every task
  * input rows = output rows + rejected rows.
  *
  * <p>A row's output depends only on (row id, prompt, model, options, seed): each row samples from its own stream
@@ -52,6 +53,7 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
     public static final Text REJECT = new Text("reject");
     /** The {@link CacheFiles} roles of the model and the draft. */
     public static final String MODEL_ROLE = "model";
+
     public static final String DRAFT_ROLE = "draft";
 
     private InferSettings settings;
@@ -101,7 +103,8 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
             draft = Model.load(CacheFiles.localPath(context, DRAFT_ROLE), par);
         }
         context.getCounter(InferCounter.MODEL_LOAD_MS).increment((System.nanoTime() - t0) / 1_000_000);
-        context.getCounter(Simd.ENABLED ? InferCounter.TASKS_VECTOR : InferCounter.TASKS_SCALAR).increment(1);
+        context.getCounter(Simd.ENABLED ? InferCounter.TASKS_VECTOR : InferCounter.TASKS_SCALAR)
+                .increment(1);
         ctx = settings.ctxSize() > 0 ? settings.ctxSize() : model.config().contextLength();
         parser = new RowParser(settings.mode(), settings.rowDefaults(), settings.chat(), settings.system());
         chat = new ChatRows(model, settings.date());
@@ -111,7 +114,8 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         EmbedSettings embed = EmbedSettings.from(context.getConfiguration(), settings);
         if (embed != null) {
             embedParser = new EmbedRowParser();
-            embedder = new Embedder(model, embed.pooling(), embed.normalization(), ctx, embed.batchTokens()).withPrefixCache(prefixCache);
+            embedder = new Embedder(model, embed.pooling(), embed.normalization(), ctx, embed.batchTokens())
+                    .withPrefixCache(prefixCache);
         }
         InputSplit split = context.getInputSplit();
         file = split instanceof FileSplit fs ? fs.getPath().toUri().getPath() : String.valueOf(split);
@@ -125,8 +129,12 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         };
         boolean local = "local".equals(context.getConfiguration().get("mapreduce.framework.name", "local"));
         haltAfter = local || context.getTaskAttemptID().getId() > 0 ? 0 : settings.faultHaltAfterRows();
-        context.setStatus(String.format(Locale.ROOT, "model loaded in %d ms (%s kernels, %d threads)",
-                (System.nanoTime() - t0) / 1_000_000, Simd.ENABLED ? "vector" : "scalar", settings.threads()));
+        context.setStatus(String.format(
+                Locale.ROOT,
+                "model loaded in %d ms (%s kernels, %d threads)",
+                (System.nanoTime() - t0) / 1_000_000,
+                Simd.ENABLED ? "vector" : "scalar",
+                settings.threads()));
     }
 
     @Override
@@ -137,7 +145,10 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         int len = line.getLength();
         try {
             if (len > settings.maxLineBytes()) {
-                throw new BadRow(null, "line of " + len + " bytes exceeds " + InferKey.MAX_LINE_BYTES.key() + " (" + settings.maxLineBytes() + ")");
+                throw new BadRow(
+                        null,
+                        "line of " + len + " bytes exceeds " + InferKey.MAX_LINE_BYTES.key() + " ("
+                                + settings.maxLineBytes() + ")");
             }
             if (embedder != null) {
                 embedRow(b, len, context);
@@ -147,8 +158,10 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
             Row row = jsonInput ? parser.json(b, 0, len) : parser.tsv(b, 0, len);
             if (settings.format() == InferSettings.Format.TSV && JsonText.loneSurrogate(row.id()) >= 0) {
                 // JSON output carries it as an escape; Hive text has no way to, and rewriting it would change the id.
-                throw new BadRow(row.id(), "id holds a lone surrogate at char " + JsonText.loneSurrogate(row.id())
-                        + ": --format tsv cannot write it (jsonl can, as a \\u escape)");
+                throw new BadRow(
+                        row.id(),
+                        "id holds a lone surrogate at char " + JsonText.loneSurrogate(row.id())
+                                + ": --format tsv cannot write it (jsonl can, as a \\u escape)");
             }
             if (settings.mode() == RowMode.GENERATE) {
                 queue.add(Prompts.request(row, model, chat, ctx, 128));
@@ -170,8 +183,10 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
     private void embedRow(byte[] b, int len, Context context) throws BadRow, IOException, InterruptedException {
         EmbedRowParser.EmbedRow row = jsonInput ? embedParser.json(b, 0, len) : embedParser.tsv(b, 0, len);
         if (settings.format() == InferSettings.Format.TSV && JsonText.loneSurrogate(row.id()) >= 0) {
-            throw new BadRow(row.id(), "id holds a lone surrogate at char " + JsonText.loneSurrogate(row.id())
-                    + ": --format tsv cannot write it (jsonl can, as a \\u escape)");
+            throw new BadRow(
+                    row.id(),
+                    "id holds a lone surrogate at char " + JsonText.loneSurrogate(row.id())
+                            + ": --format tsv cannot write it (jsonl can, as a \\u escape)");
         }
         int[] ids = embedder.tokens(row.text());
         try {
@@ -212,7 +227,8 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         long t0 = System.nanoTime();
         List<Scorer.Score> scores;
         try {
-            scores = row.chat() ? scorer.scoreTree(chatIds.get(0), chatIds.subList(1, chatIds.size()))
+            scores = row.chat()
+                    ? scorer.scoreTree(chatIds.get(0), chatIds.subList(1, chatIds.size()))
                     : scorer.score(row.prompt(), row.candidates());
         } catch (IllegalArgumentException e) {
             throw new BadRow(row.id(), e.getMessage());
@@ -242,7 +258,9 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         runStart = System.nanoTime();
         try {
             // Rows sharing a prefix are admitted together for cache hits; outputs stay in input order.
-            engine.run(requests, new BatchOptions(settings.batch(), settings.maxKvPositions(), 128, settings.speculation(), true),
+            engine.run(
+                    requests,
+                    new BatchOptions(settings.batch(), settings.maxKvPositions(), 128, settings.speculation(), true),
                     new BatchEngine.Listener() {
                         @Override
                         public void text(int index, String piece) {
@@ -294,8 +312,8 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         rowsDone++;
         if (haltAfter > 0 && rowsDone == haltAfter) {
             // Fault injection for retry tests: die like a killed container, after part of the output is written.
-            System.err.println("drafthorse infer: " + InferKey.FAULT_HALT_AFTER_ROWS.key() + "=" + haltAfter + ": halting attempt "
-                    + context.getTaskAttemptID());
+            System.err.println("drafthorse infer: " + InferKey.FAULT_HALT_AFTER_ROWS.key() + "=" + haltAfter
+                    + ": halting attempt " + context.getTaskAttemptID());
             System.err.flush();
             Runtime.getRuntime().halt(17);
         }
@@ -309,7 +327,8 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         }
         lastStatus = now;
         double secs = (decodeNanos + (runStart > 0 ? now - runStart : 0)) / 1e9;
-        context.setStatus(String.format(Locale.ROOT, "%d/%d rows, %.0f tok/s", rowsDone, rowsRead, secs > 0 ? generated / secs : 0.0));
+        context.setStatus(String.format(
+                Locale.ROOT, "%d/%d rows, %.0f tok/s", rowsDone, rowsRead, secs > 0 ? generated / secs : 0.0));
     }
 
     @Override

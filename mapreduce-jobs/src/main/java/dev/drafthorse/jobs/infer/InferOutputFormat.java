@@ -58,7 +58,8 @@ public final class InferOutputFormat extends FileOutputFormat<Text, Text> {
                 public void commitTask(TaskAttemptContext task) throws IOException {
                     super.commitTask(task);
                     if (task.getTaskAttemptID().getId() < halt) {
-                        // die like a container killed during commit: after the files moved, before the task reports done
+                        // die like a container killed during commit: after the files moved, before the task reports
+                        // done
                         System.err.println("drafthorse infer: " + InferKey.FAULT_HALT_IN_COMMIT.key() + "=" + halt
                                 + ": halting attempt " + task.getTaskAttemptID() + " in commit");
                         System.err.flush();
@@ -102,7 +103,8 @@ public final class InferOutputFormat extends FileOutputFormat<Text, Text> {
             } else if (InferMapper.ROW.equals(key)) {
                 out = rows;
             } else {
-                throw new IOException("unknown output stream '" + key + "' (expected " + InferMapper.ROW + " or " + InferMapper.REJECT + ")");
+                throw new IOException("unknown output stream '" + key + "' (expected " + InferMapper.ROW + " or "
+                        + InferMapper.REJECT + ")");
             }
             out.write(value.getBytes(), 0, value.getLength());
             out.write('\n');

@@ -17,16 +17,42 @@ import org.apache.hadoop.conf.Configuration;
  * The job's settings read from a {@link Configuration} and validated once, at submission (so a bad value fails
  * the command with exit 2 before anything runs) and again in each task. Every error names the key and the value.
  */
-public record InferSettings(String model, String draft, RowMode mode, List<String> candidates, int maxNewTokens,
-        SamplerOptions sampler, int ctxSize, int batch, long maxKvPositions, int queue, int threads, Speculation speculation,
-        Format format, InputFormat inputFormat, int maxLineBytes, double maxRejectFraction, int rowsPerTask, int faultHaltAfterRows,
-        boolean chat, String system, LocalDate date, Grammar grammar) {
+public record InferSettings(
+        String model,
+        String draft,
+        RowMode mode,
+        List<String> candidates,
+        int maxNewTokens,
+        SamplerOptions sampler,
+        int ctxSize,
+        int batch,
+        long maxKvPositions,
+        int queue,
+        int threads,
+        Speculation speculation,
+        Format format,
+        InputFormat inputFormat,
+        int maxLineBytes,
+        double maxRejectFraction,
+        int rowsPerTask,
+        int faultHaltAfterRows,
+        boolean chat,
+        String system,
+        LocalDate date,
+        Grammar grammar) {
 
     /** Output row format. */
-    public enum Format { JSONL, TSV }
+    public enum Format {
+        JSONL,
+        TSV
+    }
 
     /** How input lines are read. */
-    public enum InputFormat { AUTO, JSONL, TSV }
+    public enum InputFormat {
+        AUTO,
+        JSONL,
+        TSV
+    }
 
     public static InferSettings from(Configuration conf) {
         String model = conf.getTrimmed(InferKey.MODEL.key(), "");
@@ -36,10 +62,12 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
         String draft = get(conf, InferKey.DRAFT);
         boolean lookup = bool(conf, InferKey.LOOKUP);
         if (!draft.isEmpty() && lookup) {
-            throw new IllegalArgumentException(InferKey.DRAFT.key() + " and " + InferKey.LOOKUP.key() + " are exclusive");
+            throw new IllegalArgumentException(
+                    InferKey.DRAFT.key() + " and " + InferKey.LOOKUP.key() + " are exclusive");
         }
         int draftMax = integer(conf, InferKey.DRAFT_MAX, 1, 64);
-        Speculation spec = !draft.isEmpty() ? Speculation.draft(draftMax)
+        Speculation spec = !draft.isEmpty()
+                ? Speculation.draft(draftMax)
                 : lookup ? Speculation.lookup(draftMax, integer(conf, InferKey.LOOKUP_NGRAM, 1, 16)) : Speculation.NONE;
         RowMode mode = RowMode.parse(InferKey.MODE.key(), get(conf, InferKey.MODE));
         List<String> candidates = new ArrayList<>();
@@ -47,7 +75,8 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
         if (!c.isEmpty()) {
             for (String s : c.split(",", -1)) {
                 if (s.isEmpty()) {
-                    throw new IllegalArgumentException(InferKey.CANDIDATES.key() + " holds an empty candidate: '" + c + "'");
+                    throw new IllegalArgumentException(
+                            InferKey.CANDIDATES.key() + " holds an empty candidate: '" + c + "'");
                 }
                 candidates.add(s);
             }
@@ -61,8 +90,12 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
         }
         SamplerOptions sampler;
         try {
-            sampler = new SamplerOptions(real(conf, InferKey.TEMPERATURE), integer(conf, InferKey.TOP_K, 0, Integer.MAX_VALUE),
-                    real(conf, InferKey.TOP_P), real(conf, InferKey.MIN_P), longValue(conf, InferKey.SEED));
+            sampler = new SamplerOptions(
+                    real(conf, InferKey.TEMPERATURE),
+                    integer(conf, InferKey.TOP_K, 0, Integer.MAX_VALUE),
+                    real(conf, InferKey.TOP_P),
+                    real(conf, InferKey.MIN_P),
+                    longValue(conf, InferKey.SEED));
         } catch (IllegalArgumentException e) {
             // The sampler's messages start with the option's name (temperature, top-k, ...), which is the key's suffix.
             throw new IllegalArgumentException(InferKey.PREFIX + e.getMessage());
@@ -75,11 +108,13 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
         }
         int queue = integer(conf, InferKey.QUEUE, 1, 1 << 20);
         if (queue < batch) {
-            throw new IllegalArgumentException(InferKey.QUEUE.key() + " (" + queue + ") must be >= " + InferKey.BATCH.key() + " (" + batch + ")");
+            throw new IllegalArgumentException(
+                    InferKey.QUEUE.key() + " (" + queue + ") must be >= " + InferKey.BATCH.key() + " (" + batch + ")");
         }
         int threads = integer(conf, InferKey.THREADS, 0, 1024);
         if (threads == 0) {
-            threads = "local".equals(conf.get("mapreduce.framework.name", "local")) ? Runtime.getRuntime().availableProcessors()
+            threads = "local".equals(conf.get("mapreduce.framework.name", "local"))
+                    ? Runtime.getRuntime().availableProcessors()
                     : Math.max(1, conf.getInt("mapreduce.map.cpu.vcores", 1));
         }
         // A double, parsed as written: through a float 0.1 would print (and compare) as 0.10000000149011612.
@@ -91,7 +126,8 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
                     + get(conf, InferKey.MAX_REJECT_FRACTION) + "'");
         }
         if (!(fraction >= 0 && fraction <= 1)) {
-            throw new IllegalArgumentException(InferKey.MAX_REJECT_FRACTION.key() + " must be in [0, 1], got " + fraction);
+            throw new IllegalArgumentException(
+                    InferKey.MAX_REJECT_FRACTION.key() + " must be in [0, 1], got " + fraction);
         }
         boolean chat = bool(conf, InferKey.CHAT);
         String system = conf.get(InferKey.SYSTEM.key(), ""); // untrimmed: the message is content
@@ -101,11 +137,28 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
         String d = get(conf, InferKey.DATE);
         LocalDate date = d.isEmpty() ? ChatPrompts.todayUtc() : ChatPrompts.parseDate(d, InferKey.DATE.key());
         faultHaltInCommit(conf); // checked here, by name; read by InferOutputFormat
-        return new InferSettings(model, draft, mode, List.copyOf(candidates), integer(conf, InferKey.MAX_NEW_TOKENS, 0, Integer.MAX_VALUE),
-                sampler, integer(conf, InferKey.CTX_SIZE, 0, Integer.MAX_VALUE), batch, maxKv == 0 ? Long.MAX_VALUE : maxKv, queue,
-                threads, spec, choice(conf, InferKey.FORMAT, Format.class), choice(conf, InferKey.INPUT_FORMAT, InputFormat.class),
-                integer(conf, InferKey.MAX_LINE_BYTES, 1, Integer.MAX_VALUE), fraction, integer(conf, InferKey.ROWS_PER_TASK, 0, Integer.MAX_VALUE),
-                integer(conf, InferKey.FAULT_HALT_AFTER_ROWS, 0, Integer.MAX_VALUE), chat, system.isEmpty() ? null : system, date,
+        return new InferSettings(
+                model,
+                draft,
+                mode,
+                List.copyOf(candidates),
+                integer(conf, InferKey.MAX_NEW_TOKENS, 0, Integer.MAX_VALUE),
+                sampler,
+                integer(conf, InferKey.CTX_SIZE, 0, Integer.MAX_VALUE),
+                batch,
+                maxKv == 0 ? Long.MAX_VALUE : maxKv,
+                queue,
+                threads,
+                spec,
+                choice(conf, InferKey.FORMAT, Format.class),
+                choice(conf, InferKey.INPUT_FORMAT, InputFormat.class),
+                integer(conf, InferKey.MAX_LINE_BYTES, 1, Integer.MAX_VALUE),
+                fraction,
+                integer(conf, InferKey.ROWS_PER_TASK, 0, Integer.MAX_VALUE),
+                integer(conf, InferKey.FAULT_HALT_AFTER_ROWS, 0, Integer.MAX_VALUE),
+                chat,
+                system.isEmpty() ? null : system,
+                date,
                 grammar(conf, mode));
     }
 
@@ -119,10 +172,12 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
         String schema = conf.get(InferKey.JSON_SCHEMA.key(), "").strip();
         String gbnf = conf.get(InferKey.GRAMMAR.key(), "");
         if (!schema.isEmpty() && !gbnf.isBlank()) {
-            throw new IllegalArgumentException(InferKey.JSON_SCHEMA.key() + " and " + InferKey.GRAMMAR.key() + " are exclusive");
+            throw new IllegalArgumentException(
+                    InferKey.JSON_SCHEMA.key() + " and " + InferKey.GRAMMAR.key() + " are exclusive");
         }
         if ((!schema.isEmpty() || !gbnf.isBlank()) && mode != RowMode.GENERATE) {
-            throw new IllegalArgumentException(InferKey.JSON_SCHEMA.key() + " and " + InferKey.GRAMMAR.key() + " apply to generate mode only");
+            throw new IllegalArgumentException(
+                    InferKey.JSON_SCHEMA.key() + " and " + InferKey.GRAMMAR.key() + " apply to generate mode only");
         }
         if (!schema.isEmpty()) {
             return JsonSchemaGrammar.compile(schema, InferKey.JSON_SCHEMA.key());
@@ -189,6 +244,7 @@ public record InferSettings(String model, String draft, RowMode mode, List<Strin
         for (E e : type.getEnumConstants()) {
             names.add(e.name().toLowerCase(Locale.ROOT));
         }
-        throw new IllegalArgumentException(k.key() + " must be one of " + String.join(", ", names) + ", got '" + v + "'");
+        throw new IllegalArgumentException(
+                k.key() + " must be one of " + String.join(", ", names) + ", got '" + v + "'");
     }
 }

@@ -47,22 +47,38 @@ import org.apache.hadoop.util.ToolRunner;
  * stderr, and checks the rejected fraction at the end (exit 1 and no {@code _SUCCESS} when it is exceeded).
  */
 public final class InferTool extends Configured implements Tool {
-    static final String USAGE = "drafthorse infer [-D key=value ...] [-conf job.xml] --input DIR[,DIR...] --output DIR -m MODEL.gguf"
-            + " [--mode generate|score|embed] [--candidates A,B,...] [--pooling mean|last|cls] [--normalize l2|none] [-n N] [--batch B] [--threads T] [--draft DRAFT.gguf | --lookup]"
-            + " [--temperature T --seed S ...] [--chat [--system TEXT]] [--date YYYY-MM-DD] [--format jsonl|tsv] [--rows-per-task N] [--max-reject-fraction F]"
-            + " [--properties FILE]";
+    static final String USAGE =
+            "drafthorse infer [-D key=value ...] [-conf job.xml] --input DIR[,DIR...] --output DIR -m MODEL.gguf"
+                    + " [--mode generate|score|embed] [--candidates A,B,...] [--pooling mean|last|cls] [--normalize l2|none]"
+                    + " [-n N] [--batch B] [--threads T] [--draft DRAFT.gguf | --lookup]"
+                    + " [--temperature T --seed S ...] [--chat [--system TEXT]] [--date YYYY-MM-DD] [--format jsonl|tsv]"
+                    + " [--rows-per-task N] [--max-reject-fraction F]"
+                    + " [--properties FILE]";
 
     /** Options that map one-to-one onto keys. */
     private static final Map<String, InferKey> OPTION_KEYS = new TreeMap<>(Map.ofEntries(
-            Map.entry("model", InferKey.MODEL), Map.entry("draft", InferKey.DRAFT), Map.entry("mode", InferKey.MODE),
-            Map.entry("candidates", InferKey.CANDIDATES), Map.entry("max-tokens", InferKey.MAX_NEW_TOKENS),
-            Map.entry("temperature", InferKey.TEMPERATURE), Map.entry("top-k", InferKey.TOP_K), Map.entry("top-p", InferKey.TOP_P),
-            Map.entry("min-p", InferKey.MIN_P), Map.entry("seed", InferKey.SEED), Map.entry("ctx-size", InferKey.CTX_SIZE),
-            Map.entry("batch", InferKey.BATCH), Map.entry("max-kv-positions", InferKey.MAX_KV_POSITIONS),
-            Map.entry("threads", InferKey.THREADS), Map.entry("lookup-ngram", InferKey.LOOKUP_NGRAM),
-            Map.entry("draft-max", InferKey.DRAFT_MAX), Map.entry("format", InferKey.FORMAT),
-            Map.entry("rows-per-task", InferKey.ROWS_PER_TASK), Map.entry("max-reject-fraction", InferKey.MAX_REJECT_FRACTION),
-            Map.entry("system", InferKey.SYSTEM), Map.entry("date", InferKey.DATE), Map.entry("pooling", InferKey.POOLING),
+            Map.entry("model", InferKey.MODEL),
+            Map.entry("draft", InferKey.DRAFT),
+            Map.entry("mode", InferKey.MODE),
+            Map.entry("candidates", InferKey.CANDIDATES),
+            Map.entry("max-tokens", InferKey.MAX_NEW_TOKENS),
+            Map.entry("temperature", InferKey.TEMPERATURE),
+            Map.entry("top-k", InferKey.TOP_K),
+            Map.entry("top-p", InferKey.TOP_P),
+            Map.entry("min-p", InferKey.MIN_P),
+            Map.entry("seed", InferKey.SEED),
+            Map.entry("ctx-size", InferKey.CTX_SIZE),
+            Map.entry("batch", InferKey.BATCH),
+            Map.entry("max-kv-positions", InferKey.MAX_KV_POSITIONS),
+            Map.entry("threads", InferKey.THREADS),
+            Map.entry("lookup-ngram", InferKey.LOOKUP_NGRAM),
+            Map.entry("draft-max", InferKey.DRAFT_MAX),
+            Map.entry("format", InferKey.FORMAT),
+            Map.entry("rows-per-task", InferKey.ROWS_PER_TASK),
+            Map.entry("max-reject-fraction", InferKey.MAX_REJECT_FRACTION),
+            Map.entry("system", InferKey.SYSTEM),
+            Map.entry("date", InferKey.DATE),
+            Map.entry("pooling", InferKey.POOLING),
             Map.entry("normalize", InferKey.NORMALIZE)));
 
     private final PrintStream err;
@@ -87,17 +103,30 @@ public final class InferTool extends Configured implements Tool {
 
     static Options options() {
         Options o = new Options();
-        o.addOption(Args.opt("i", "input", "DIR", "input files or directories (comma-separated; Hive table directories work)"));
-        o.addOption(Args.opt("o", "output", "DIR", "output directory (must not exist): part-* files, _SUCCESS, _rejects/"));
-        o.addOption(Args.opt("m", "model", "MODEL.gguf", "the GGUF model: any Hadoop filesystem URI or a path on the default filesystem"));
+        o.addOption(Args.opt(
+                "i", "input", "DIR", "input files or directories (comma-separated; Hive table directories work)"));
+        o.addOption(
+                Args.opt("o", "output", "DIR", "output directory (must not exist): part-* files, _SUCCESS, _rejects/"));
+        o.addOption(Args.opt(
+                "m",
+                "model",
+                "MODEL.gguf",
+                "the GGUF model: any Hadoop filesystem URI or a path on the default filesystem"));
         o.addOption(Args.opt(null, "mode", "MODE", "generate (default), score or embed"));
-        o.addOption(Args.opt(null, "pooling", "P", "embed: mean, last or cls (default: the GGUF's pooling_type, else mean)"));
+        o.addOption(Args.opt(
+                null, "pooling", "P", "embed: mean, last or cls (default: the GGUF's pooling_type, else mean)"));
         o.addOption(Args.opt(null, "normalize", "N", "embed: l2 (default) or none"));
-        o.addOption(Args.opt("c", "candidates", "A,B,...", "score mode: candidates for rows without their own candidates array"));
+        o.addOption(Args.opt(
+                "c", "candidates", "A,B,...", "score mode: candidates for rows without their own candidates array"));
         o.addOption(Args.opt("n", "max-tokens", "N", "generate: tokens per row at most (default 128)"));
         o.addOption(Args.opt("b", "batch", "B", "sequences decoded together per task (default 16)"));
-        o.addOption(Args.opt("t", "threads", "T", "kernel threads per task (default: the container's vcores; all processors locally)"));
-        o.addOption(Args.opt(null, "draft", "DRAFT.gguf", "speculative decoding with this draft model (same vocabulary)"));
+        o.addOption(Args.opt(
+                "t",
+                "threads",
+                "T",
+                "kernel threads per task (default: the container's vcores; all processors locally)"));
+        o.addOption(
+                Args.opt(null, "draft", "DRAFT.gguf", "speculative decoding with this draft model (same vocabulary)"));
         o.addOption(Args.flag("lookup", "speculative decoding by n-gram lookup"));
         o.addOption(Args.opt(null, "lookup-ngram", "N", "longest suffix matched by --lookup (default 3)"));
         o.addOption(Args.opt(null, "draft-max", "K", "longest draft (default 8)"));
@@ -105,28 +134,46 @@ public final class InferTool extends Configured implements Tool {
         o.addOption(Args.opt(null, "top-k", "K", "top-k filter (0 = off)"));
         o.addOption(Args.opt(null, "top-p", "P", "nucleus mass (1 = off)"));
         o.addOption(Args.opt(null, "min-p", "P", "min-p filter (0 = off)"));
-        o.addOption(Args.opt(null, "seed", "S", "seed (default 0); each row samples from a stream seeded by (seed, id)"));
+        o.addOption(
+                Args.opt(null, "seed", "S", "seed (default 0); each row samples from a stream seeded by (seed, id)"));
         o.addOption(Args.opt(null, "ctx-size", "N", "context window per row (default: the model's trained context)"));
-        o.addOption(Args.opt(null, "max-kv-positions", "N", "KV positions of all active sequences of a task at most (default unbounded)"));
+        o.addOption(Args.opt(
+                null,
+                "max-kv-positions",
+                "N",
+                "KV positions of all active sequences of a task at most (default unbounded)"));
         o.addOption(Args.opt(null, "format", "FMT", "jsonl (default) or tsv"));
-        o.addOption(Args.opt(null, "rows-per-task", "N", "input lines per map task (default: one task per file block)"));
+        o.addOption(
+                Args.opt(null, "rows-per-task", "N", "input lines per map task (default: one task per file block)"));
         o.addOption(Args.opt(null, "max-reject-fraction", "F", "fail when rejected/input rows exceed F (default 0.1)"));
-        o.addOption(Args.flag("chat", "every prompt becomes one user message for the model's chat template (rows with"
-                + " \"messages\" always go through it)"));
+        o.addOption(Args.flag(
+                "chat",
+                "every prompt becomes one user message for the model's chat template (rows with"
+                        + " \"messages\" always go through it)"));
         o.addOption(Args.opt(null, "system", "TEXT", "with --chat: a system message before each user message"));
-        o.addOption(Args.opt(null, "date", "YYYY-MM-DD", "the date strftime_now reads in chat templates (default: today, UTC,"
-                + " fixed for the whole job)"));
-        o.addOption(Args.opt(null, "properties", "FILE", "a Java properties file of job settings (-D and options win over it)"));
+        o.addOption(Args.opt(
+                null,
+                "date",
+                "YYYY-MM-DD",
+                "the date strftime_now reads in chat templates (default: today, UTC," + " fixed for the whole job)"));
+        o.addOption(Args.opt(
+                null, "properties", "FILE", "a Java properties file of job settings (-D and options win over it)"));
         return o;
     }
 
     static String description() {
-        StringBuilder b = new StringBuilder("Runs every input row through the model as a map-only MapReduce job: locally by default, on YARN"
-                + " under hadoop jar or -D mapreduce.framework.name=yarn. Files ending .jsonl/.json are JSON lines {\"id\", \"prompt\", "
-                + "per-row options} ({\"id\", \"text\"} in embed mode), others id<TAB>prompt. Configuration keys (-D key=value):\n");
+        StringBuilder b = new StringBuilder(
+                "Runs every input row through the model as a map-only MapReduce job: locally by default, on YARN"
+                        + " under hadoop jar or -D mapreduce.framework.name=yarn. Files ending .jsonl/.json are JSON lines"
+                        + " {\"id\", \"prompt\", per-row options} ({\"id\", \"text\"} in embed mode), others id<TAB>prompt."
+                        + " Configuration keys (-D key=value):\n");
         for (InferKey k : InferKey.values()) {
-            b.append("  ").append(k.key()).append(k.defaultValue() == null ? " (required)" : " (default '" + k.defaultValue() + "')")
-                    .append(": ").append(k.description()).append('\n');
+            b.append("  ")
+                    .append(k.key())
+                    .append(k.defaultValue() == null ? " (required)" : " (default '" + k.defaultValue() + "')")
+                    .append(": ")
+                    .append(k.description())
+                    .append('\n');
         }
         return b.toString();
     }
@@ -134,9 +181,15 @@ public final class InferTool extends Configured implements Tool {
     @Override
     public int run(String[] args) throws Exception {
         for (String s : args) {
-            if (s.equals("-D") || s.equals("-conf") || s.equals("-files") || s.equals("-libjars") || s.equals("-fs") || s.equals("-jt")) {
-                throw new UsageException("Hadoop's generic option " + s + " goes before the command's own options (as in hadoop jar:"
-                        + " infer -D key=value --input ...)\nusage: " + USAGE);
+            if (s.equals("-D")
+                    || s.equals("-conf")
+                    || s.equals("-files")
+                    || s.equals("-libjars")
+                    || s.equals("-fs")
+                    || s.equals("-jt")) {
+                throw new UsageException(
+                        "Hadoop's generic option " + s + " goes before the command's own options (as in hadoop jar:"
+                                + " infer -D key=value --input ...)\nusage: " + USAGE);
             }
         }
         Args a = Args.parse(USAGE, description(), options(), args);
@@ -179,8 +232,10 @@ public final class InferTool extends Configured implements Tool {
             conf.setInt(MRJobConfig.MAP_CPU_VCORES, s.threads());
         }
         addVectorModule(conf);
-        // Algorithm 1 and _SUCCESS, whatever the configuration says: a task's output moves into the job's only when that
-        // attempt commits, and the job's only at job commit, so failed, killed and speculative attempts never leave rows
+        // Algorithm 1 and _SUCCESS, whatever the configuration says: a task's output moves into the job's only when
+        // that
+        // attempt commits, and the job's only at job commit, so failed, killed and speculative attempts never leave
+        // rows
         // behind, and a failed job leaves none in the output directory.
         Commits.enforce(conf, err, "drafthorse infer");
         conf.setIfUnset(FileInputFormat.INPUT_DIR_RECURSIVE, "true");
@@ -201,14 +256,16 @@ public final class InferTool extends Configured implements Tool {
         for (String in : input.split(",")) {
             Path p = new Path(in.trim());
             if (!p.getFileSystem(conf).exists(p)) {
-                err.println("drafthorse infer: no such input: " + p.getFileSystem(conf).makeQualified(p));
+                err.println("drafthorse infer: no such input: "
+                        + p.getFileSystem(conf).makeQualified(p));
                 return 1;
             }
             FileInputFormat.addInputPath(job, p);
         }
         FileOutputFormat.setOutputPath(job, output);
         if (output.getFileSystem(conf).exists(output)) {
-            err.println("drafthorse infer: output directory already exists: " + output.getFileSystem(conf).makeQualified(output));
+            err.println("drafthorse infer: output directory already exists: "
+                    + output.getFileSystem(conf).makeQualified(output));
             return 1;
         }
         URI model = modelUri(conf, s.model());
@@ -241,11 +298,13 @@ public final class InferTool extends Configured implements Tool {
         }
     }
 
-    private int runClaimed(Job job, Configuration conf, Path output, InferSettings s) throws IOException, InterruptedException, ClassNotFoundException {
+    private int runClaimed(Job job, Configuration conf, Path output, InferSettings s)
+            throws IOException, InterruptedException, ClassNotFoundException {
         long start = System.nanoTime();
         job.submit();
-        err.printf("drafthorse infer: submitted %s (%s) on the %s runner%n", job.getJobID(), job.getJobName(),
-                conf.get("mapreduce.framework.name", "local"));
+        err.printf(
+                "drafthorse infer: submitted %s (%s) on the %s runner%n",
+                job.getJobID(), job.getJobName(), conf.get("mapreduce.framework.name", "local"));
         String last = "";
         while (!job.isComplete()) {
             Thread.sleep(1000);
@@ -272,19 +331,29 @@ public final class InferTool extends Configured implements Tool {
         long rejected = counters.findCounter(InferCounter.ROWS_REJECTED).getValue();
         StringBuilder summary = new StringBuilder();
         for (Counter c : counters.getGroup(InferCounter.class.getName())) {
-            summary.append(summary.length() == 0 ? "" : ", ").append(c.getName().toLowerCase(Locale.ROOT)).append(' ').append(c.getValue());
+            summary.append(summary.length() == 0 ? "" : ", ")
+                    .append(c.getName().toLowerCase(Locale.ROOT))
+                    .append(' ')
+                    .append(c.getValue());
         }
         err.printf("drafthorse infer: done in %.1f s: %s%n", (System.nanoTime() - start) / 1e9, summary);
         if (in > 0 && rejected > s.maxRejectFraction() * in) {
             FileSystem fs = output.getFileSystem(conf);
             fs.delete(new Path(output, FileOutputCommitter.SUCCEEDED_FILE_NAME), false);
-            err.printf("drafthorse infer: %d of %d rows rejected (%.3f > %s=%s): see %s; the job counts as failed%n", rejected, in,
-                    (double) rejected / in, InferKey.MAX_REJECT_FRACTION.key(), s.maxRejectFraction(),
+            err.printf(
+                    "drafthorse infer: %d of %d rows rejected (%.3f > %s=%s): see %s; the job counts as failed%n",
+                    rejected,
+                    in,
+                    (double) rejected / in,
+                    InferKey.MAX_REJECT_FRACTION.key(),
+                    s.maxRejectFraction(),
                     fs.makeQualified(new Path(output, InferOutputFormat.REJECTS_DIR)));
             return 1;
         }
         if (rejected > 0) {
-            err.printf("drafthorse infer: %d rejected rows, with their reasons, in %s%n", rejected, new Path(output, InferOutputFormat.REJECTS_DIR));
+            err.printf(
+                    "drafthorse infer: %d rejected rows, with their reasons, in %s%n",
+                    rejected, new Path(output, InferOutputFormat.REJECTS_DIR));
         }
         return 0;
     }

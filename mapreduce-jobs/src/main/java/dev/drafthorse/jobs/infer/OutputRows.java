@@ -18,7 +18,8 @@ import java.util.List;
  *
  * <pre>
  * generate, jsonl: {"id": "r1", "text": "...", "tokens": 17, "finish_reason": "eos|stop|length|context", "prompt_tokens": 42}
- * score, jsonl:    {"id": "r1", "prompt_tokens": 42, "candidates": [{"candidate": "positive", "logprob": -1.23, "prob": 0.71, "tokens": 2}, ...]}
+ * score, jsonl:    {"id": "r1", "prompt_tokens": 42,
+ *                   "candidates": [{"candidate": "positive", "logprob": -1.23, "prob": 0.71, "tokens": 2}, ...]}
  * generate, tsv:   id TAB text TAB tokens TAB finish_reason TAB prompt_tokens
  * score, tsv:      id TAB candidate TAB logprob TAB prob TAB tokens TAB prompt_tokens   (one line per candidate)
  * </pre>
@@ -36,7 +37,15 @@ public final class OutputRows {
     /** One generated row. */
     public static String generate(BatchResult r, int promptTokens, InferSettings.Format format) {
         if (format == InferSettings.Format.TSV) {
-            return tsv(r.id()) + '\t' + tsv(r.text()) + '\t' + r.tokens().length + '\t' + r.finish().label() + '\t' + promptTokens;
+            return tsv(r.id())
+                    + '\t'
+                    + tsv(r.text())
+                    + '\t'
+                    + r.tokens().length
+                    + '\t'
+                    + r.finish().label()
+                    + '\t'
+                    + promptTokens;
         }
         ObjectNode o = JSON.createObjectNode();
         o.put("id", r.id());
@@ -48,15 +57,28 @@ public final class OutputRows {
     }
 
     /** One scored row: each candidate's log-probability and its probability among the row's candidates. */
-    public static String score(String id, int promptTokens, List<String> candidates, List<Scorer.Score> scores,
+    public static String score(
+            String id,
+            int promptTokens,
+            List<String> candidates,
+            List<Scorer.Score> scores,
             InferSettings.Format format) {
         double[] prob = Scorer.probabilities(scores);
         if (format == InferSettings.Format.TSV) {
             List<String> lines = new ArrayList<>();
             for (int i = 0; i < candidates.size(); i++) {
                 Scorer.Score s = scores.get(i);
-                lines.add(tsv(id) + '\t' + tsv(candidates.get(i)) + '\t' + s.logprob() + '\t' + prob[i] + '\t' + s.tokens().length
-                        + '\t' + promptTokens);
+                lines.add(tsv(id)
+                        + '\t'
+                        + tsv(candidates.get(i))
+                        + '\t'
+                        + s.logprob()
+                        + '\t'
+                        + prob[i]
+                        + '\t'
+                        + s.tokens().length
+                        + '\t'
+                        + promptTokens);
             }
             return String.join("\n", lines);
         }

@@ -53,7 +53,8 @@ class EnsembleClusterIT {
         Files.write(local.resolve("t1.jsonl"), d.t1, StandardCharsets.UTF_8);
         Files.write(local.resolve("extra.tsv"), d.table, StandardCharsets.UTF_8);
         Files.write(local.resolve("labels.tsv"), d.labels, StandardCharsets.UTF_8);
-        localInputs = "t0=" + local.resolve("scores_t0") + "," + local.resolve("t1.jsonl") + "," + local.resolve("extra.tsv");
+        localInputs =
+                "t0=" + local.resolve("scores_t0") + "," + local.resolve("t1.jsonl") + "," + local.resolve("extra.tsv");
     }
 
     @AfterAll
@@ -63,8 +64,14 @@ class EnsembleClusterIT {
 
     /** {@code drafthorse COMMAND -conf cluster.xml (small reduce containers) ARGS} from the job jar. */
     static Object[] onYarn(String command, String... args) throws Exception {
-        List<String> a = new ArrayList<>(List.of(command, "-conf", ClusterFixture.confFile.getPath(), "-D", "mapreduce.reduce.memory.mb=512",
-                "-D", "mapreduce.reduce.java.opts=-Xmx384m"));
+        List<String> a = new ArrayList<>(List.of(
+                command,
+                "-conf",
+                ClusterFixture.confFile.getPath(),
+                "-D",
+                "mapreduce.reduce.memory.mb=512",
+                "-D",
+                "mapreduce.reduce.java.opts=-Xmx384m"));
         a.addAll(List.of(args));
         return ClusterFixture.hadoopJar(a.toArray(String[]::new));
     }
@@ -94,23 +101,47 @@ class EnsembleClusterIT {
         String[] common = {"--method", "bagging", "--seed", "9", "-D", "ensemble.bagging.members=4"};
         List<String> args = new ArrayList<>(List.of("-D", TrainReducer.FAULT_HALT_AFTER_UNITS + "=1"));
         args.addAll(List.of(common));
-        args.addAll(List.of("--inputs", HDFS_INPUTS, "--labels", "/ens/labels.tsv", "--output", "/models/bagging.model", "--tasks", "2"));
+        args.addAll(List.of(
+                "--inputs",
+                HDFS_INPUTS,
+                "--labels",
+                "/ens/labels.tsv",
+                "--output",
+                "/models/bagging.model",
+                "--tasks",
+                "2"));
         Object[] r = onYarn("ensemble-train", args.toArray(String[]::new));
         assertEquals(0, r[0], (String) r[1]);
         assertTrue(((String) r[1]).contains("on the yarn runner"), (String) r[1]);
         Counters c = ClusterFixture.counters((String) r[1]);
-        assertEquals(2, c.findCounter(JobCounter.NUM_FAILED_REDUCES).getValue(), "each reduce task's first attempt died after its first unit");
+        assertEquals(
+                2,
+                c.findCounter(JobCounter.NUM_FAILED_REDUCES).getValue(),
+                "each reduce task's first attempt died after its first unit");
         // 2 tasks x 2 attempts, plus any speculative attempt a slow machine provokes (its output is discarded too)
         assertTrue(c.findCounter(JobCounter.TOTAL_LAUNCHED_REDUCES).getValue() >= 4);
-        assertEquals(4, c.findCounter(GROUP, "BAGGING_MEMBERS_TRAINED").getValue(), "the committed attempts' counters only");
+        assertEquals(
+                4, c.findCounter(GROUP, "BAGGING_MEMBERS_TRAINED").getValue(), "the committed attempts' counters only");
         assertEquals(120 - 11, c.findCounter(GROUP, "TRAIN_ROWS").getValue());
 
         List<String> l = new ArrayList<>(List.of(common));
         Path model = local.resolve("bagging.model");
-        l.addAll(List.of("--inputs", localInputs, "--labels", local.resolve("labels.tsv").toString(), "--output", model.toString()));
+        l.addAll(List.of(
+                "--inputs",
+                localInputs,
+                "--labels",
+                local.resolve("labels.tsv").toString(),
+                "--output",
+                model.toString()));
         assertEquals(0, localTool("train", l.toArray(String[]::new)));
-        assertArrayEquals(Files.readAllBytes(model), hdfsBytes("/models/bagging.model"), "distributed training = local training, byte for byte");
-        assertEquals(List.of("bagging.model"), ClusterFixture.files("/models").keySet().stream().toList(), "no staging left behind");
+        assertArrayEquals(
+                Files.readAllBytes(model),
+                hdfsBytes("/models/bagging.model"),
+                "distributed training = local training, byte for byte");
+        assertEquals(
+                List.of("bagging.model"),
+                ClusterFixture.files("/models").keySet().stream().toList(),
+                "no staging left behind");
     }
 
     @Test
@@ -118,7 +149,8 @@ class EnsembleClusterIT {
     void predictionsWithTheModelFromTheDistributedCacheEqualLocal() throws Exception {
         // (stacking's folds in reduce tasks are checked against local training on the local runner: EnsembleJobTest)
         Path model = local.resolve("bagging.model");
-        Object[] p = onYarn("ensemble-predict", "--model", "/models/bagging.model", "--inputs", HDFS_INPUTS, "--output", "/pred");
+        Object[] p = onYarn(
+                "ensemble-predict", "--model", "/models/bagging.model", "--inputs", HDFS_INPUTS, "--output", "/pred");
         assertEquals(0, p[0], (String) p[1]);
         Counters pc = ClusterFixture.counters((String) p[1]);
         assertEquals(120, pc.findCounter(GROUP, "ROWS_OUT").getValue());
@@ -127,7 +159,9 @@ class EnsembleClusterIT {
         assertEquals(List.of("_SUCCESS", "part-r-00000"), new ArrayList<>(files.keySet()));
         List<String> lines = new ArrayList<>(List.of(files.get("part-r-00000").split("\n")));
         Path out = local.resolve("pred");
-        assertEquals(0, localTool("predict", "--model", model.toString(), "--inputs", localInputs, "--output", out.toString()));
+        assertEquals(
+                0,
+                localTool("predict", "--model", model.toString(), "--inputs", localInputs, "--output", out.toString()));
         List<String> expected = new ArrayList<>(Files.readAllLines(out.resolve("part-00000"), StandardCharsets.UTF_8));
         expected.sort(null);
         lines.sort(null);

@@ -24,9 +24,13 @@ final class EnsembleData {
             String id = "s" + i;
             boolean happy = r.nextBoolean();
             t0.add(score(id, happy, 1.2, r));
-            if (i % 7 != 3) t1.add(score(id, happy, 0.6, r)); // t1 misses some rows: its S.missing indicator
+            if (i % 7 != 3) {
+                t1.add(score(id, happy, 0.6, r)); // t1 misses some rows: its S.missing indicator
+            }
             table.add(id + "\t" + (20 + r.nextInt(40)) + "\t" + fmt((happy ? 0.4 : -0.4) + r.nextGaussian()));
-            if (i % 11 != 5) labels.add(id + "\t" + (happy ? "happy" : "sad"));
+            if (i % 11 != 5) {
+                labels.add(id + "\t" + (happy ? "happy" : "sad"));
+            }
         }
     }
 
@@ -35,8 +39,16 @@ final class EnsembleData {
         double lh = -Math.log1p(Math.exp(-z)) - 2;
         double ls = -Math.log1p(Math.exp(z)) - 2;
         double ph = Math.exp(lh) / (Math.exp(lh) + Math.exp(ls));
-        return String.format(Locale.ROOT, "{\"id\": \"%s\", \"prompt_tokens\": %d, \"candidates\": [{\"candidate\": \"happy\", \"logprob\": %s, \"prob\": %s, \"tokens\": 1},"
-                + " {\"candidate\": \"sad\", \"logprob\": %s, \"prob\": %s, \"tokens\": 1}]}", id, 10 + r.nextInt(20), fmt(lh), fmt(ph), fmt(ls), fmt(1 - ph));
+        return String.format(
+                Locale.ROOT,
+                "{\"id\": \"%s\", \"prompt_tokens\": %d, \"candidates\": [{\"candidate\": \"happy\", \"logprob\": %s, \"prob\": %s, \"tokens\": 1},"
+                        + " {\"candidate\": \"sad\", \"logprob\": %s, \"prob\": %s, \"tokens\": 1}]}",
+                id,
+                10 + r.nextInt(20),
+                fmt(lh),
+                fmt(ph),
+                fmt(ls),
+                fmt(1 - ph));
     }
 
     private static String fmt(double v) {

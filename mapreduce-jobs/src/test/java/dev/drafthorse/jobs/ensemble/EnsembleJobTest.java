@@ -1,17 +1,14 @@
 package dev.drafthorse.jobs.ensemble;
 
-import dev.drafthorse.cli.Cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.drafthorse.cli.Main;
+import dev.drafthorse.cli.Cli;
 import dev.drafthorse.cli.LocalEnsemble;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EnsembleJobTest {
     @TempDir
     static Path dir;
+
     static String inputs;
     static Path labels;
 
@@ -76,8 +74,17 @@ class EnsembleJobTest {
     static String trainInputs;
 
     static String[] trainArgs(Path model, String method, String... more) {
-        List<String> a = new ArrayList<>(List.of("--method", method, "--inputs", trainInputs == null ? inputs : trainInputs, "--labels", labels.toString(),
-                "--output", model.toString(), "--seed", "9"));
+        List<String> a = new ArrayList<>(List.of(
+                "--method",
+                method,
+                "--inputs",
+                trainInputs == null ? inputs : trainInputs,
+                "--labels",
+                labels.toString(),
+                "--output",
+                model.toString(),
+                "--seed",
+                "9"));
         a.addAll(List.of(more));
         return a.toArray(String[]::new);
     }
@@ -100,9 +107,14 @@ class EnsembleJobTest {
         Cli l = Cli.capture(() -> LocalEnsemble.train(trainArgs(local, method, more)));
         assertEquals(0, l.exit(), l.err());
         assertEquals(header(local), header(job), method + ": the same header");
-        assertArrayEquals(Files.readAllBytes(local), Files.readAllBytes(job), method + ": the job's model file is the local one, byte for byte");
+        assertArrayEquals(
+                Files.readAllBytes(local),
+                Files.readAllBytes(job),
+                method + ": the job's model file is the local one, byte for byte");
         try (Stream<Path> s = Files.list(dir)) {
-            assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".job-" + method)), "staging and temporary files are gone");
+            assertTrue(
+                    s.noneMatch(p -> p.getFileName().toString().startsWith(".job-" + method)),
+                    "staging and temporary files are gone");
         }
         return r;
     }
@@ -130,15 +142,31 @@ class EnsembleJobTest {
 
     @Test
     void poissonBaggingOfLogisticMembersAlsoEqualsLocal() throws IOException {
-        sameModel("bagging", NONE, "-D", "ensemble.bagging.members=4", "-D", "ensemble.bagging.sampling=poisson", "-D", "ensemble.bagging.base=logistic",
-                "-D", "ensemble.bagging.combine=vote");
+        sameModel(
+                "bagging",
+                NONE,
+                "-D",
+                "ensemble.bagging.members=4",
+                "-D",
+                "ensemble.bagging.sampling=poisson",
+                "-D",
+                "ensemble.bagging.base=logistic",
+                "-D",
+                "ensemble.bagging.combine=vote");
     }
 
     @Test
     void stackingFoldsAndRefitsInReduceTasksEqualLocalTraining() throws IOException {
-        Cli r = sameModel("stacking", new String[] {"--tasks", "4"}, "-D", "ensemble.stacking.folds=3", "-D", "ensemble.stacking.members=sources,tree,logistic");
+        Cli r = sameModel(
+                "stacking",
+                new String[] {"--tasks", "4"},
+                "-D",
+                "ensemble.stacking.folds=3",
+                "-D",
+                "ensemble.stacking.members=sources,tree,logistic");
         Map<String, Long> c = counters(r);
-        // sources: t0 and t1 (their own probabilities) and the table (a logistic regression on its block); tree; logistic
+        // sources: t0 and t1 (their own probabilities) and the table (a logistic regression on its block); tree;
+        // logistic
         assertEquals(5 * 3, c.get("stacking_folds_trained"));
         assertEquals(5, c.get("stacking_refits_trained"));
     }
@@ -166,11 +194,16 @@ class EnsembleJobTest {
     @Test
     void predictionsEqualTheLocalToolsForTheSameRows() throws IOException {
         Path model = dir.resolve("predict.model");
-        assertEquals(0, main(cmd("ensemble-train", trainArgs(model, "stacking", "-D", "ensemble.stacking.folds=3"))).exit());
+        assertEquals(
+                0,
+                main(cmd("ensemble-train", trainArgs(model, "stacking", "-D", "ensemble.stacking.folds=3")))
+                        .exit());
         for (String format : List.of("tsv", "json")) {
             Path out = dir.resolve("pred-job-" + format);
             Path local = dir.resolve("pred-local-" + format);
-            String[] args = {"--model", model.toString(), "--inputs", inputs, "--output", out.toString(), "--format", format};
+            String[] args = {
+                "--model", model.toString(), "--inputs", inputs, "--output", out.toString(), "--format", format
+            };
             Cli r = main(cmd("ensemble-predict", args));
             assertEquals(0, r.exit(), r.err());
             args[5] = local.toString();
@@ -192,7 +225,14 @@ class EnsembleJobTest {
             assertEquals(c.get("input_lines"), c.get("lines_joined"));
         }
         // a second run into the same directory is refused
-        Cli again = main("ensemble-predict", "--model", model.toString(), "--inputs", inputs, "--output", dir.resolve("pred-job-tsv").toString());
+        Cli again = main(
+                "ensemble-predict",
+                "--model",
+                model.toString(),
+                "--inputs",
+                inputs,
+                "--output",
+                dir.resolve("pred-job-tsv").toString());
         assertEquals(1, again.exit());
         assertTrue(again.err().contains("already exists"), again.err());
     }
@@ -205,20 +245,46 @@ class EnsembleJobTest {
         Path train = dir.resolve("stale-train.jsonl");
         Files.write(train, d.t0, StandardCharsets.UTF_8);
         Path flipped = dir.resolve("flipped-labels.tsv");
-        Files.write(flipped, Files.readAllLines(labels).stream()
-                .map(l -> l.endsWith("\thappy") ? l.replace("\thappy", "\tsad") : l.endsWith("\tsad") ? l.replace("\tsad", "\thappy") : l).toList());
+        Files.write(
+                flipped,
+                Files.readAllLines(labels).stream()
+                        .map(l -> l.endsWith("\thappy")
+                                ? l.replace("\thappy", "\tsad")
+                                : l.endsWith("\tsad") ? l.replace("\tsad", "\thappy") : l)
+                        .toList());
         Path real = dir.resolve("real.model");
         Path wrong = dir.resolve("wrong.model");
         for (Path[] mf : new Path[][] {{real, labels}, {wrong, flipped}}) {
-            Cli t = Cli.capture(() -> LocalEnsemble.train(new String[] {"--method", "boosting", "--inputs", "t0=" + train, "--labels", mf[1].toString(),
-                    "--output", mf[0].toString(), "-D", "ensemble.boosting.trees=10"}));
+            Cli t = Cli.capture(() -> LocalEnsemble.train(new String[] {
+                "--method",
+                "boosting",
+                "--inputs",
+                "t0=" + train,
+                "--labels",
+                mf[1].toString(),
+                "--output",
+                mf[0].toString(),
+                "-D",
+                "ensemble.boosting.trees=10"
+            }));
             assertEquals(0, t.exit(), t.err());
         }
         Path expected = dir.resolve("stale-local-real");
         Path other = dir.resolve("stale-local-wrong");
-        assertEquals(0, Cli.capture(() -> LocalEnsemble.predict(new String[] {"--model", real.toString(), "--inputs", "t0=" + train, "--output", expected.toString()})).exit());
-        assertEquals(0, Cli.capture(() -> LocalEnsemble.predict(new String[] {"--model", wrong.toString(), "--inputs", "t0=" + train, "--output", other.toString()})).exit());
-        assertNotEquals(partLines(expected), partLines(other), "the two models must disagree for the probe to mean anything");
+        assertEquals(
+                0,
+                Cli.capture(() -> LocalEnsemble.predict(new String[] {
+                            "--model", real.toString(), "--inputs", "t0=" + train, "--output", expected.toString()
+                        }))
+                        .exit());
+        assertEquals(
+                0,
+                Cli.capture(() -> LocalEnsemble.predict(new String[] {
+                            "--model", wrong.toString(), "--inputs", "t0=" + train, "--output", other.toString()
+                        }))
+                        .exit());
+        assertNotEquals(
+                partLines(expected), partLines(other), "the two models must disagree for the probe to mean anything");
 
         Path link = Path.of("drafthorse-ensemble.model").toAbsolutePath();
         boolean made = false;
@@ -228,11 +294,20 @@ class EnsembleJobTest {
                 made = true;
             }
             Path out = dir.resolve("stale-job");
-            Cli r = main("ensemble-predict", "--model", real.toString(), "--inputs", "t0=" + train, "--output", out.toString());
+            Cli r = main(
+                    "ensemble-predict",
+                    "--model",
+                    real.toString(),
+                    "--inputs",
+                    "t0=" + train,
+                    "--output",
+                    out.toString());
             assertEquals(0, r.exit(), r.err());
             assertEquals(sorted(partLines(expected)), partLines(out), "the job predicted with the model it was given");
         } finally {
-            if (made) Files.deleteIfExists(link);
+            if (made) {
+                Files.deleteIfExists(link);
+            }
         }
     }
 
@@ -265,8 +340,11 @@ class EnsembleJobTest {
         Cli t = Cli.capture(() -> LocalEnsemble.train(trainArgs(good, "boosting", "-D", "ensemble.boosting.trees=5")));
         assertEquals(0, t.exit(), t.err());
         byte[] model = Files.readAllBytes(good);
-        byte[] garbled = withPayload(model, p -> new String(p, StandardCharsets.ISO_8859_1)
-                .replace("smile.base.cart.OrdinalNode", "smile.base.cart.OrdinalNodf").getBytes(StandardCharsets.ISO_8859_1));
+        byte[] garbled = withPayload(
+                model,
+                p -> new String(p, StandardCharsets.ISO_8859_1)
+                        .replace("smile.base.cart.OrdinalNode", "smile.base.cart.OrdinalNodf")
+                        .getBytes(StandardCharsets.ISO_8859_1));
         assertEquals(model.length, garbled.length);
         Path garbledFile = Files.write(dir.resolve("crafted-garbled.model"), garbled);
         java.util.Map<Object, Object> root = new java.util.HashMap<>();
@@ -299,10 +377,26 @@ class EnsembleJobTest {
             assertFalse(r.err().contains("NullPointerException") || r.err().contains("failed: NA"), r.err());
             assertFalse(Files.exists(out), "refused before the job was submitted");
         }
-        assertTrue(main("ensemble-predict", "--model", garbledFile.toString(), "--inputs", inputs, "--output", dir.resolve("x").toString())
-                .err().contains("smile.base.cart.OrdinalNodf"));
-        assertTrue(main("ensemble-predict", "--model", dosFile.toString(), "--inputs", inputs, "--output", dir.resolve("y").toString())
-                .err().contains("class java.util.HashMap is not allowed"));
+        assertTrue(main(
+                        "ensemble-predict",
+                        "--model",
+                        garbledFile.toString(),
+                        "--inputs",
+                        inputs,
+                        "--output",
+                        dir.resolve("x").toString())
+                .err()
+                .contains("smile.base.cart.OrdinalNodf"));
+        assertTrue(main(
+                        "ensemble-predict",
+                        "--model",
+                        dosFile.toString(),
+                        "--inputs",
+                        inputs,
+                        "--output",
+                        dir.resolve("y").toString())
+                .err()
+                .contains("class java.util.HashMap is not allowed"));
     }
 
     @Test
@@ -312,8 +406,18 @@ class EnsembleJobTest {
         Path train = dir.resolve("ls-train.jsonl");
         Files.write(train, d.t0, StandardCharsets.UTF_8);
         Path model = dir.resolve("ls.model");
-        Cli t = Cli.capture(() -> LocalEnsemble.train(new String[] {"--method", "boosting", "--inputs", "t0=" + train, "--labels", labels.toString(),
-                "--output", model.toString(), "-D", "ensemble.boosting.trees=5"}));
+        Cli t = Cli.capture(() -> LocalEnsemble.train(new String[] {
+            "--method",
+            "boosting",
+            "--inputs",
+            "t0=" + train,
+            "--labels",
+            labels.toString(),
+            "--output",
+            model.toString(),
+            "-D",
+            "ensemble.boosting.trees=5"
+        }));
         assertEquals(0, t.exit(), t.err());
         List<String> lines = new ArrayList<>(d.t0.subList(0, 20));
         lines.add(d.t0.get(20).replace("\"id\": \"s20\"", "\"id\": \"\\ud800\""));
@@ -321,26 +425,42 @@ class EnsembleJobTest {
         Path in = dir.resolve("ls-in.jsonl");
         Files.write(in, lines, StandardCharsets.UTF_8);
         Path out = dir.resolve("ls-out");
-        Cli r = main("ensemble-predict", "--model", model.toString(), "--inputs", "t0=" + in, "--output", out.toString(),
-                "--max-reject-fraction", "0.5");
+        Cli r = main(
+                "ensemble-predict",
+                "--model",
+                model.toString(),
+                "--inputs",
+                "t0=" + in,
+                "--output",
+                out.toString(),
+                "--max-reject-fraction",
+                "0.5");
         assertEquals(0, r.exit(), r.err());
         assertEquals(20, partLines(out).size());
         List<String> rej = rejects(out, true);
-        assertEquals(List.of("\\ud800\tid holds a lone surrogate at char 0: ensemble-predict joins rows by UTF-8 ids, which cannot carry it",
-                "\\udc00\tid holds a lone surrogate at char 0: ensemble-predict joins rows by UTF-8 ids, which cannot carry it"), rej);
+        assertEquals(
+                List.of(
+                        "\\ud800\tid holds a lone surrogate at char 0: ensemble-predict joins rows by UTF-8 ids, which cannot carry it",
+                        "\\udc00\tid holds a lone surrogate at char 0: ensemble-predict joins rows by UTF-8 ids, which cannot carry it"),
+                rej);
     }
 
     /** {@code id<TAB>reason} of every reject line under DIR/_rejects (the job writes {@code id<TAB>file (byte N): reason}). */
     static List<String> rejects(Path d, boolean job) throws IOException {
         List<String> out = new ArrayList<>();
         Path r = d.resolve("_rejects");
-        if (!Files.exists(r)) return out;
+        if (!Files.exists(r)) {
+            return out;
+        }
         try (Stream<Path> s = Files.list(r)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList()) {
+            for (Path p : s.filter(p -> p.getFileName().toString().startsWith("part-"))
+                    .sorted()
+                    .toList()) {
                 for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
                     String[] f = line.split("\t", 2);
                     // job: "FILE (byte N): reason"; local: "SOURCE:LINE: reason"
-                    String reason = job ? f[1].substring(f[1].indexOf("): ") + 3) : f[1].replaceFirst("^.*?:\\d+: ", "");
+                    String reason =
+                            job ? f[1].substring(f[1].indexOf("): ") + 3) : f[1].replaceFirst("^.*?:\\d+: ", "");
                     out.add(f[0] + "\t" + reason);
                 }
             }
@@ -355,8 +475,18 @@ class EnsembleJobTest {
         Path train = dir.resolve("rej-train.jsonl");
         Files.write(train, d.t0, StandardCharsets.UTF_8);
         Path model = dir.resolve("rej.model");
-        Cli t = Cli.capture(() -> LocalEnsemble.train(new String[] {"--method", "boosting", "--inputs", "t0=" + train, "--labels", labels.toString(),
-                "--output", model.toString(), "-D", "ensemble.boosting.trees=10"}));
+        Cli t = Cli.capture(() -> LocalEnsemble.train(new String[] {
+            "--method",
+            "boosting",
+            "--inputs",
+            "t0=" + train,
+            "--labels",
+            labels.toString(),
+            "--output",
+            model.toString(),
+            "-D",
+            "ensemble.boosting.trees=10"
+        }));
         assertEquals(0, t.exit(), t.err());
 
         List<String> lines = new ArrayList<>(d.t0.subList(0, 40));
@@ -369,7 +499,8 @@ class EnsembleJobTest {
         Files.write(in.resolve("part-m-00000"), lines.subList(0, 20), StandardCharsets.UTF_8);
         Files.write(in.resolve("part-m-00001"), lines.subList(20, lines.size()), StandardCharsets.UTF_8);
         Path out = dir.resolve("rej-out");
-        Cli r = main("ensemble-predict", "--model", model.toString(), "--inputs", "t0=" + in, "--output", out.toString());
+        Cli r = main(
+                "ensemble-predict", "--model", model.toString(), "--inputs", "t0=" + in, "--output", out.toString());
         assertEquals(0, r.exit(), r.err());
         Map<String, Long> c = counters(r);
         assertEquals(44, c.get("input_lines"), "blank lines are not rows");
@@ -383,7 +514,9 @@ class EnsembleJobTest {
         assertTrue(rej.contains("s2\tduplicate id"), rej.toString());
         assertTrue(rej.stream().anyMatch(x -> x.startsWith("\tnot valid JSON: ")), rej.toString());
         // map-side rejects (unreadable lines) and reduce-side ones (the repeated id), each naming file and offset
-        assertTrue(Files.readString(out.resolve("_rejects").resolve("part-r-00000")).matches("s2\\t\\S*/part-m-0000\\d \\(byte \\d+\\): duplicate id\\n"),
+        assertTrue(
+                Files.readString(out.resolve("_rejects").resolve("part-r-00000"))
+                        .matches("s2\\t\\S*/part-m-0000\\d \\(byte \\d+\\): duplicate id\\n"),
                 "file and offset named");
         try (Stream<Path> s = Files.list(out.resolve("_rejects"))) {
             assertTrue(s.anyMatch(p -> p.getFileName().toString().startsWith("part-m-")));
@@ -391,7 +524,8 @@ class EnsembleJobTest {
 
         // the local tool on the same directory: the same predictions and the same rejects (id, reason)
         Path local = dir.resolve("rej-local");
-        Cli l = Cli.capture(() -> LocalEnsemble.predict(new String[] {"--model", model.toString(), "--inputs", "t0=" + in, "--output", local.toString()}));
+        Cli l = Cli.capture(() -> LocalEnsemble.predict(
+                new String[] {"--model", model.toString(), "--inputs", "t0=" + in, "--output", local.toString()}));
         assertEquals(0, l.exit(), l.err());
         assertEquals(sorted(partLines(local)), partLines(out));
         assertEquals(rejects(local, false), rej);
@@ -402,8 +536,18 @@ class EnsembleJobTest {
         Path model = dir.resolve("table.model");
         Path table = dir.resolve("tbl.tsv");
         Files.write(table, new EnsembleData(80, 2).table, StandardCharsets.UTF_8);
-        Cli t = Cli.capture(() -> LocalEnsemble.train(new String[] {"--method", "bagging", "--inputs", "tbl=" + table, "--labels", labels.toString(),
-                "--output", model.toString(), "-D", "ensemble.bagging.members=3"}));
+        Cli t = Cli.capture(() -> LocalEnsemble.train(new String[] {
+            "--method",
+            "bagging",
+            "--inputs",
+            "tbl=" + table,
+            "--labels",
+            labels.toString(),
+            "--output",
+            model.toString(),
+            "-D",
+            "ensemble.bagging.members=3"
+        }));
         assertEquals(0, t.exit(), t.err());
         // a table with a malformed row and a non-number: rejected, the rest predicted
         List<String> rows = new ArrayList<>(new EnsembleData(80, 2).table.subList(0, 21));
@@ -412,17 +556,37 @@ class EnsembleJobTest {
         Path bad = dir.resolve("bad.tsv");
         Files.write(bad, rows, StandardCharsets.UTF_8);
         Path out = dir.resolve("tbl-out");
-        Cli r = main("ensemble-predict", "--model", model.toString(), "--inputs", "tbl=" + bad, "--output", out.toString(), "--max-reject-fraction", "0.2");
+        Cli r = main(
+                "ensemble-predict",
+                "--model",
+                model.toString(),
+                "--inputs",
+                "tbl=" + bad,
+                "--output",
+                out.toString(),
+                "--max-reject-fraction",
+                "0.2");
         assertEquals(0, r.exit(), r.err());
         assertEquals(20, partLines(out).size());
-        assertEquals(List.of("s900\t2 cells, the header has 3", "s901\tcolumn 'score' of id 's901' is not a number: 'lots'"), rejects(out, true));
+        assertEquals(
+                List.of("s900\t2 cells, the header has 3", "s901\tcolumn 'score' of id 's901' is not a number: 'lots'"),
+                rejects(out, true));
         // a table without the model's column 'score': every row is refused by name, and the job fails
         List<String> noScore = new ArrayList<>();
-        for (String l : new EnsembleData(80, 2).table.subList(0, 11)) noScore.add(l.substring(0, l.lastIndexOf('\t')));
+        for (String l : new EnsembleData(80, 2).table.subList(0, 11)) {
+            noScore.add(l.substring(0, l.lastIndexOf('\t')));
+        }
         Path narrow = dir.resolve("narrow.tsv");
         Files.write(narrow, noScore, StandardCharsets.UTF_8);
         Path out2 = dir.resolve("narrow-out");
-        Cli f = main("ensemble-predict", "--model", model.toString(), "--inputs", "tbl=" + narrow, "--output", out2.toString());
+        Cli f = main(
+                "ensemble-predict",
+                "--model",
+                model.toString(),
+                "--inputs",
+                "tbl=" + narrow,
+                "--output",
+                out2.toString());
         assertEquals(1, f.exit(), f.err());
         assertTrue(f.err().contains("10 of 10 input lines rejected"), f.err());
         assertFalse(Files.exists(out2.resolve("_SUCCESS")));
@@ -435,20 +599,66 @@ class EnsembleJobTest {
     @Test
     void badArgumentsAreUsageErrorsNamingTheOption() {
         Path m = dir.resolve("never.model");
-        Cli r = main("ensemble-train", "--method", "forest", "--inputs", inputs, "--labels", labels.toString(), "--output", m.toString());
+        Cli r = main(
+                "ensemble-train",
+                "--method",
+                "forest",
+                "--inputs",
+                inputs,
+                "--labels",
+                labels.toString(),
+                "--output",
+                m.toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("ensemble.method"), r.err());
-        r = main("ensemble-train", "--method", "bagging", "--inputs", inputs, "--labels", labels.toString(), "--output", m.toString(), "--tasks", "0");
+        r = main(
+                "ensemble-train",
+                "--method",
+                "bagging",
+                "--inputs",
+                inputs,
+                "--labels",
+                labels.toString(),
+                "--output",
+                m.toString(),
+                "--tasks",
+                "0");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--tasks 0"), r.err());
-        r = main("ensemble-train", "--method", "bagging", "--inputs", inputs, "--labels", labels.toString(), "--output", m.toString(),
-                "-D", "ensemble.bagging.memebers=3");
+        r = main(
+                "ensemble-train",
+                "--method",
+                "bagging",
+                "--inputs",
+                inputs,
+                "--labels",
+                labels.toString(),
+                "--output",
+                m.toString(),
+                "-D",
+                "ensemble.bagging.memebers=3");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("unknown hyperparameter key 'ensemble.bagging.memebers'"), r.err());
-        r = main("ensemble-train", "--method", "bagging", "--inputs", "nothere=" + dir.resolve("missing"), "--labels", labels.toString(), "--output", m.toString());
+        r = main(
+                "ensemble-train",
+                "--method",
+                "bagging",
+                "--inputs",
+                "nothere=" + dir.resolve("missing"),
+                "--labels",
+                labels.toString(),
+                "--output",
+                m.toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("missing: input does not exist"), r.err());
-        r = main("ensemble-predict", "--model", labels.toString(), "--inputs", inputs, "--output", dir.resolve("x").toString());
+        r = main(
+                "ensemble-predict",
+                "--model",
+                labels.toString(),
+                "--inputs",
+                inputs,
+                "--output",
+                dir.resolve("x").toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("not a Drafthorse ensemble model file"), r.err());
         assertFalse(Files.exists(m));
@@ -457,7 +667,9 @@ class EnsembleJobTest {
     static List<String> partLines(Path d) throws IOException {
         List<String> lines = new ArrayList<>();
         try (Stream<Path> s = Files.list(d)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList()) {
+            for (Path p : s.filter(p -> p.getFileName().toString().startsWith("part-"))
+                    .sorted()
+                    .toList()) {
                 lines.addAll(Files.readAllLines(p, StandardCharsets.UTF_8));
             }
         }

@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.mapreduce.Cluster;
 import org.apache.hadoop.mapreduce.Counters;
@@ -75,13 +75,17 @@ public final class ClusterFixture {
         try (OutputStream out = Files.newOutputStream(confFile.toPath())) {
             conf.writeXml(out);
         }
-        jar = new URLClassLoader(new URL[] {new File(System.getProperty("drafthorse.jobJar")).toURI().toURL()},
+        jar = new URLClassLoader(
+                new URL[] {
+                    new File(System.getProperty("drafthorse.jobJar")).toURI().toURL()
+                },
                 ClusterFixture.class.getClassLoader());
     }
 
     /** Copies ../shared/models/NAME to /models/NAME on HDFS. */
     public static String putModel(String name) throws IOException {
-        fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(model(name).toUri()), new org.apache.hadoop.fs.Path("/models/" + name));
+        fs.copyFromLocalFile(
+                new org.apache.hadoop.fs.Path(model(name).toUri()), new org.apache.hadoop.fs.Path("/models/" + name));
         return "/models/" + name;
     }
 
@@ -153,5 +157,4 @@ public final class ClusterFixture {
         }
         return out;
     }
-
 }

@@ -25,7 +25,9 @@ class InferClusterBenchmark {
     static void start() throws Exception {
         ClusterFixture.start("infer-bench");
         model = ClusterFixture.putModel(MODEL);
-        String[] words = {"the", "cat", "sat", "and", "Tom", "saw", "a", "big", "red", "ball", "Lily", "sun", "was", "hot"};
+        String[] words = {
+            "the", "cat", "sat", "and", "Tom", "saw", "a", "big", "red", "ball", "Lily", "sun", "was", "hot"
+        };
         java.util.Random rnd = new java.util.Random(1);
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < ROWS; i++) {
@@ -48,17 +50,42 @@ class InferClusterBenchmark {
         StringBuilder report = new StringBuilder();
         for (int tasks : new int[] {1, 2, 1, 2}) {
             long t0 = System.nanoTime();
-            Object[] r = ClusterFixture.hadoopJar("infer", "-conf", ClusterFixture.confFile.getPath(), "--input", "/bench/rows.txt",
-                    "--output", "/bench/out-" + tasks + "-" + t0, "-m", model, "-n", "32", "--batch", "16", "--threads", "1",
-                    "--rows-per-task", Integer.toString((ROWS + tasks - 1) / tasks));
+            Object[] r = ClusterFixture.hadoopJar(
+                    "infer",
+                    "-conf",
+                    ClusterFixture.confFile.getPath(),
+                    "--input",
+                    "/bench/rows.txt",
+                    "--output",
+                    "/bench/out-" + tasks + "-" + t0,
+                    "-m",
+                    model,
+                    "-n",
+                    "32",
+                    "--batch",
+                    "16",
+                    "--threads",
+                    "1",
+                    "--rows-per-task",
+                    Integer.toString((ROWS + tasks - 1) / tasks));
             double secs = (System.nanoTime() - t0) / 1e9;
             assertEquals(0, r[0], (String) r[1]);
             Counters c = ClusterFixture.counters((String) r[1]);
             assertEquals(tasks, c.findCounter(JobCounter.TOTAL_LAUNCHED_MAPS).getValue());
             long decodeMs = c.findCounter(ClusterFixture.GROUP, "DECODE_MS").getValue();
-            long tokens = c.findCounter(ClusterFixture.GROUP, "GENERATED_TOKENS").getValue();
-            report.append(String.format(Locale.ROOT, "%s: %d rows, %d map task(s): job %.1f s (%.2f rows/s), decode %.1f s summed over tasks,"
-                    + " %d tokens%n", MODEL, ROWS, tasks, secs, ROWS / secs, decodeMs / 1e3, tokens));
+            long tokens =
+                    c.findCounter(ClusterFixture.GROUP, "GENERATED_TOKENS").getValue();
+            report.append(String.format(
+                    Locale.ROOT,
+                    "%s: %d rows, %d map task(s): job %.1f s (%.2f rows/s), decode %.1f s summed over tasks,"
+                            + " %d tokens%n",
+                    MODEL,
+                    ROWS,
+                    tasks,
+                    secs,
+                    ROWS / secs,
+                    decodeMs / 1e3,
+                    tokens));
         }
         System.out.print(report);
     }

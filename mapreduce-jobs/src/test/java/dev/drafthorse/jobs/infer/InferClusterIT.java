@@ -77,8 +77,23 @@ class InferClusterIT {
     static String[] infer(String output, String... generic) {
         List<String> a = new ArrayList<>(List.of("infer", "-conf", ClusterFixture.confFile.getPath()));
         a.addAll(List.of(generic));
-        a.addAll(List.of("--input", "/in", "--output", output, "-m", "/models/stories260K.gguf", "-n", "12", "--batch", "4",
-                "--threads", "1", "--seed", "7", "--max-reject-fraction", "0.5"));
+        a.addAll(List.of(
+                "--input",
+                "/in",
+                "--output",
+                output,
+                "-m",
+                "/models/stories260K.gguf",
+                "-n",
+                "12",
+                "--batch",
+                "4",
+                "--threads",
+                "1",
+                "--seed",
+                "7",
+                "--max-reject-fraction",
+                "0.5"));
         return a.toArray(String[]::new);
     }
 
@@ -103,18 +118,26 @@ class InferClusterIT {
         assertEquals(rows, c.findCounter(GROUP, "ROWS_IN").getValue());
         assertEquals(rows - 2, c.findCounter(GROUP, "ROWS_OUT").getValue());
         assertEquals(2, c.findCounter(GROUP, "ROWS_REJECTED").getValue());
-        assertEquals(2, c.findCounter(GROUP, "TASKS_VECTOR").getValue(), "the job gave its task JVMs the Vector API module");
+        assertEquals(
+                2, c.findCounter(GROUP, "TASKS_VECTOR").getValue(), "the job gave its task JVMs the Vector API module");
         assertTrue(c.findCounter(GROUP, "GENERATED_TOKENS").getValue() > 0);
         assertTrue(c.findCounter(GROUP, "PROMPT_TOKENS").getValue() > 0);
         clean = files("/out/clean");
-        assertEquals(List.of("_SUCCESS", "_rejects/part-m-00000", "_rejects/part-m-00001", "part-m-00000", "part-m-00001"),
+        assertEquals(
+                List.of("_SUCCESS", "_rejects/part-m-00000", "_rejects/part-m-00001", "part-m-00000", "part-m-00001"),
                 new ArrayList<>(clean.keySet()));
         List<String> lines = new ArrayList<>();
         for (String f : List.of("part-m-00000", "part-m-00001")) {
             lines.addAll(List.of(clean.get(f).split("\n")));
         }
         assertEquals(rows - 2, lines.size());
-        assertEquals(rows - 2, lines.stream().map(l -> l.substring(0, l.indexOf(",\"text\""))).distinct().count(), "each row once");
+        assertEquals(
+                rows - 2,
+                lines.stream()
+                        .map(l -> l.substring(0, l.indexOf(",\"text\"")))
+                        .distinct()
+                        .count(),
+                "each row once");
 
         // The same job on the local runner (same jar, same HDFS input) writes the same bytes.
         Object[] local = hadoopJar(infer("/out/local", "-D", "mapreduce.framework.name=local"));
@@ -142,13 +165,22 @@ class InferClusterIT {
     @Test
     @Order(5)
     void speculativeMapsAndAttemptsKilledDuringCommitWriteTheSameBytes() throws Exception {
-        Object[] r = hadoopJar(infer("/out/commit-killed", "-D", "mapreduce.map.speculative=true",
-                "-D", "mapreduce.fileoutputcommitter.algorithm.version=2", "-D", "drafthorse.infer.fault.halt-in-commit=1"));
+        Object[] r = hadoopJar(infer(
+                "/out/commit-killed",
+                "-D",
+                "mapreduce.map.speculative=true",
+                "-D",
+                "mapreduce.fileoutputcommitter.algorithm.version=2",
+                "-D",
+                "drafthorse.infer.fault.halt-in-commit=1"));
         String err = (String) r[1];
         assertEquals(0, r[0], err);
         assertTrue(err.contains("warning: ignoring mapreduce.fileoutputcommitter.algorithm.version=2"), err);
         Counters c = counters(err);
-        assertEquals(2, c.findCounter(JobCounter.NUM_FAILED_MAPS).getValue(), "each task's first attempt died in its commit");
+        assertEquals(
+                2,
+                c.findCounter(JobCounter.NUM_FAILED_MAPS).getValue(),
+                "each task's first attempt died in its commit");
         assertEquals(clean, files("/out/commit-killed"), "every row exactly once, byte-identical to the clean run");
     }
 
@@ -160,8 +192,14 @@ class InferClusterIT {
     @Test
     @Order(6)
     void aJobFailingInCommitLeavesNoRowsInItsOutput() throws Exception {
-        Object[] r = hadoopJar(infer("/out/commit-failed", "-D", "mapreduce.fileoutputcommitter.algorithm.version=2",
-                "-D", "drafthorse.infer.fault.halt-in-commit=2", "-D", "mapreduce.map.maxattempts=2"));
+        Object[] r = hadoopJar(infer(
+                "/out/commit-failed",
+                "-D",
+                "mapreduce.fileoutputcommitter.algorithm.version=2",
+                "-D",
+                "drafthorse.infer.fault.halt-in-commit=2",
+                "-D",
+                "mapreduce.map.maxattempts=2"));
         String err = (String) r[1];
         assertEquals(1, r[0], err);
         assertTrue(err.contains("failed: "), err);
@@ -180,42 +218,92 @@ class InferClusterIT {
         List<String> prompts = List.of("Once upon a time", "", "Tom had a", "Lily saw a big");
         write("/train/prompts.txt", prompts);
         ClusterFixture.fs.mkdirs(new org.apache.hadoop.fs.Path("/heads"));
-        java.nio.file.Path local = new java.io.File("target/infer-it/train-heads").getAbsoluteFile().toPath();
+        java.nio.file.Path local = new java.io.File("target/infer-it/train-heads")
+                .getAbsoluteFile()
+                .toPath();
         java.nio.file.Files.createDirectories(local);
         java.nio.file.Files.write(local.resolve("prompts.txt"), prompts);
-        String[] common = {"--kind", "medusa", "--heads", "2", "--steps", "4", "--precision", "f16", "--samples", "2", "--tokens", "16",
-                "--batch", "3", "--seed", "5", "--threads", "1"};
-        List<String> a = new ArrayList<>(List.of("train-heads", "-conf", ClusterFixture.confFile.getPath(), "-D",
-                "mapreduce.reduce.memory.mb=512", "-D", "mapreduce.reduce.java.opts=-Xmx384m"));
+        String[] common = {
+            "--kind",
+            "medusa",
+            "--heads",
+            "2",
+            "--steps",
+            "4",
+            "--precision",
+            "f16",
+            "--samples",
+            "2",
+            "--tokens",
+            "16",
+            "--batch",
+            "3",
+            "--seed",
+            "5",
+            "--threads",
+            "1"
+        };
+        List<String> a = new ArrayList<>(List.of(
+                "train-heads",
+                "-conf",
+                ClusterFixture.confFile.getPath(),
+                "-D",
+                "mapreduce.reduce.memory.mb=512",
+                "-D",
+                "mapreduce.reduce.java.opts=-Xmx384m"));
         a.addAll(List.of(common));
-        a.addAll(List.of("-m", "/models/stories260K.gguf", "--prompts", "/train/prompts.txt", "--prompts-per-task", "2",
-                "-o", "/heads/yarn.gguf", "--csv", local.resolve("yarn.csv").toString(), "--png", local.resolve("yarn.png").toString()));
+        a.addAll(List.of(
+                "-m",
+                "/models/stories260K.gguf",
+                "--prompts",
+                "/train/prompts.txt",
+                "--prompts-per-task",
+                "2",
+                "-o",
+                "/heads/yarn.gguf",
+                "--csv",
+                local.resolve("yarn.csv").toString(),
+                "--png",
+                local.resolve("yarn.png").toString()));
         Object[] r = hadoopJar(a.toArray(String[]::new));
         assertEquals(0, r[0], (String) r[1]);
         assertTrue(((String) r[1]).contains("on the yarn runner"), (String) r[1]);
         Counters c = counters((String) r[1]);
         String g = "dev.drafthorse.jobs.heads.TrainHeadsCounter";
         assertEquals(2, c.findCounter(JobCounter.TOTAL_LAUNCHED_MAPS).getValue());
-        assertEquals(1, c.findCounter(JobCounter.TOTAL_LAUNCHED_REDUCES).getValue(), "training is sequential: one reducer");
+        assertEquals(
+                1, c.findCounter(JobCounter.TOTAL_LAUNCHED_REDUCES).getValue(), "training is sequential: one reducer");
         assertEquals(4, c.findCounter(g, "PROMPTS").getValue());
         assertEquals(8, c.findCounter(g, "CONTINUATIONS").getValue());
-        assertEquals(c.findCounter(g, "SEQUENCES").getValue(), c.findCounter(g, "SEQUENCES_TRAINED_ON").getValue());
+        assertEquals(
+                c.findCounter(g, "SEQUENCES").getValue(),
+                c.findCounter(g, "SEQUENCES_TRAINED_ON").getValue());
         assertEquals(4, c.findCounter(g, "STEPS").getValue());
         assertEquals(List.of("yarn.gguf"), files("/heads").keySet().stream().toList(), "no work directory left behind");
 
-        java.lang.reflect.Method inProcess = ClusterFixture.jar.loadClass("dev.drafthorse.cli.TrainHeadsCommand")
+        java.lang.reflect.Method inProcess = ClusterFixture.jar
+                .loadClass("dev.drafthorse.cli.TrainHeadsCommand")
                 .getDeclaredMethod("inProcess", String[].class);
         inProcess.setAccessible(true);
         List<String> l = new ArrayList<>(List.of(common));
-        l.addAll(List.of("-m", ClusterFixture.model("stories260K.gguf").toString(), "--prompts", local.resolve("prompts.txt").toString(),
-                "-o", local.resolve("local.gguf").toString()));
+        l.addAll(List.of(
+                "-m",
+                ClusterFixture.model("stories260K.gguf").toString(),
+                "--prompts",
+                local.resolve("prompts.txt").toString(),
+                "-o",
+                local.resolve("local.gguf").toString()));
         assertEquals(0, inProcess.invoke(null, (Object) l.toArray(String[]::new)));
         byte[] yarn;
         try (var in = ClusterFixture.fs.open(new org.apache.hadoop.fs.Path("/heads/yarn.gguf"))) {
             yarn = in.readAllBytes();
         }
-        org.junit.jupiter.api.Assertions.assertArrayEquals(java.nio.file.Files.readAllBytes(local.resolve("local.gguf")), yarn,
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+                java.nio.file.Files.readAllBytes(local.resolve("local.gguf")),
+                yarn,
                 "heads trained on YARN = heads trained in process, byte for byte");
-        assertEquals(java.nio.file.Files.readAllLines(local.resolve("local.csv")), java.nio.file.Files.readAllLines(local.resolve("yarn.csv")));
+        assertEquals(
+                java.nio.file.Files.readAllLines(local.resolve("local.csv")),
+                java.nio.file.Files.readAllLines(local.resolve("yarn.csv")));
     }
 }

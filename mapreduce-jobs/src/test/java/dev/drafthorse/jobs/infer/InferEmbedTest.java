@@ -1,12 +1,12 @@
 package dev.drafthorse.jobs.infer;
 
-import dev.drafthorse.cli.Cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.drafthorse.cli.Cli;
 import dev.drafthorse.kernels.embed.Embedder;
 import dev.drafthorse.kernels.embed.Normalization;
 import dev.drafthorse.kernels.embed.Pooling;
@@ -32,11 +32,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class InferEmbedTest {
     static final ObjectMapper JSON = new ObjectMapper();
+
     @TempDir
     static Path dir;
+
     static Path llama;
     /** id → text of the good rows of rows.jsonl and rows.txt, in input order. */
     static final Map<String, String> GOOD = new LinkedHashMap<>();
+
     static int lines;
 
     @BeforeAll
@@ -46,8 +49,14 @@ class InferEmbedTest {
         Files.createDirectories(in);
         List<String> json = new ArrayList<>();
         List<String> tsv = new ArrayList<>();
-        String[] texts = {"Once upon a time, there was a little girl named Lily.", "The cat sat on the mat.", "Tom saw a big red ball",
-                "Once upon a time, there was a little boy.", "The sun was hot and the cat slept", "\"Quoted\", she said.\\ Then: tab\there."};
+        String[] texts = {
+            "Once upon a time, there was a little girl named Lily.",
+            "The cat sat on the mat.",
+            "Tom saw a big red ball",
+            "Once upon a time, there was a little boy.",
+            "The sun was hot and the cat slept",
+            "\"Quoted\", she said.\\ Then: tab\there."
+        };
         for (int i = 0; i < texts.length; i++) {
             String id = "r" + i;
             GOOD.put(id, texts[i]);
@@ -94,17 +103,29 @@ class InferEmbedTest {
     /** The command on the texts llama-embedding was given: its vectors within the kernels' tolerance for the F16 model. */
     @Test
     void embedGivesLlamaCppVectors() throws IOException {
-        JsonNode ref = JSON.readTree(Path.of("../inference-kernels/src/test/resources/embed/tinystories-23m-f16.json").toFile());
+        JsonNode ref = JSON.readTree(Path.of("../inference-kernels/src/test/resources/embed/tinystories-23m-f16.json")
+                .toFile());
         Path in = dir.resolve("oracle.jsonl");
         List<String> rows = new ArrayList<>();
         for (int i = 0; i < ref.get("texts").size(); i++) {
-            rows.add(JSON.writeValueAsString(Map.of("id", i, "text", ref.get("texts").get(i).asText())));
+            rows.add(JSON.writeValueAsString(
+                    Map.of("id", i, "text", ref.get("texts").get(i).asText())));
         }
         Files.write(in, rows, StandardCharsets.UTF_8);
         for (String pooling : List.of("mean", "last")) {
             Path out = dir.resolve("oracle-" + pooling + ".jsonl");
-            Cli r = Cli.run("embed", "-m", Reference.model().resolveSibling("tinystories-23m-f16.gguf").toString(), "--input", in.toString(),
-                    "--output", out.toString(), "--pooling", pooling, "--threads", "2");
+            Cli r = Cli.run(
+                    "embed",
+                    "-m",
+                    Reference.model().resolveSibling("tinystories-23m-f16.gguf").toString(),
+                    "--input",
+                    in.toString(),
+                    "--output",
+                    out.toString(),
+                    "--pooling",
+                    pooling,
+                    "--threads",
+                    "2");
             assertEquals(0, r.exit(), r.toString());
             List<String> got = Files.readAllLines(out);
             assertEquals(rows.size(), got.size());
@@ -118,13 +139,24 @@ class InferEmbedTest {
                 double nv = 0;
                 for (int k = 0; k < v.length; k++) {
                     double x = e.get(k).asDouble();
-                    assertTrue(Math.abs(x - v[k]) <= 1e-3, String.format(Locale.ROOT, "%s row %d element %d: llama.cpp %.7f, embed %.7f", pooling, i, k, x, v[k]));
+                    assertTrue(
+                            Math.abs(x - v[k]) <= 1e-3,
+                            String.format(
+                                    Locale.ROOT,
+                                    "%s row %d element %d: llama.cpp %.7f, embed %.7f",
+                                    pooling,
+                                    i,
+                                    k,
+                                    x,
+                                    v[k]));
                     dot += x * v[k];
                     ne += x * x;
                     nv += (double) v[k] * v[k];
                 }
                 assertEquals(e.size(), v.length);
-                assertTrue(dot / Math.sqrt(ne * nv) > 0.9999, pooling + " row " + i + ": cosine " + dot / Math.sqrt(ne * nv));
+                assertTrue(
+                        dot / Math.sqrt(ne * nv) > 0.9999,
+                        pooling + " row " + i + ": cosine " + dot / Math.sqrt(ne * nv));
             }
         }
     }
@@ -138,13 +170,30 @@ class InferEmbedTest {
         for (String file : List.of("rows.jsonl", "rows.txt")) {
             for (String format : List.of("jsonl", "tsv")) {
                 Path out = dir.resolve("cmd-" + file + "." + format);
-                Cli r = Cli.run("embed", "-m", llama.toString(), "--input", dir.resolve("in").resolve(file).toString(), "--output", out.toString(),
-                        "--pooling", "last", "--format", format, "--ctx-size", "64", "--batch-tokens", "24");
+                Cli r = Cli.run(
+                        "embed",
+                        "-m",
+                        llama.toString(),
+                        "--input",
+                        dir.resolve("in").resolve(file).toString(),
+                        "--output",
+                        out.toString(),
+                        "--pooling",
+                        "last",
+                        "--format",
+                        format,
+                        "--ctx-size",
+                        "64",
+                        "--batch-tokens",
+                        "24");
                 assertEquals(0, r.exit(), r.toString());
                 List<String> got = Files.readAllLines(out);
                 Path rej = BatchRejects.of(out);
                 List<String> rejects = Files.exists(rej) ? Files.readAllLines(rej) : List.of();
-                assertEquals(Files.readAllLines(dir.resolve("in").resolve(file)).size(), got.size() + rejects.size(), file + " " + format);
+                assertEquals(
+                        Files.readAllLines(dir.resolve("in").resolve(file)).size(),
+                        got.size() + rejects.size(),
+                        file + " " + format);
                 for (String line : got) {
                     String id;
                     float[] v;
@@ -169,8 +218,15 @@ class InferEmbedTest {
                     rejected += rejects.size();
                     String all = String.join("\n", rejects);
                     if (file.endsWith(".jsonl")) {
-                        for (String reason : List.of("missing text", "a text or a prompt, not both", "unknown field 'candidates'",
-                                "empty text", "missing id", "exceeds the context window of 64", "explode_chunks", "not JSON")) {
+                        for (String reason : List.of(
+                                "missing text",
+                                "a text or a prompt, not both",
+                                "unknown field 'candidates'",
+                                "empty text",
+                                "missing id",
+                                "exceeds the context window of 64",
+                                "explode_chunks",
+                                "not JSON")) {
                             assertTrue(all.contains(reason), "no reject saying '" + reason + "' in\n" + all);
                         }
                     } else {
@@ -187,8 +243,22 @@ class InferEmbedTest {
     @Test
     void inferModeEmbedWritesWhatEmbedWrites() throws IOException {
         Path out = dir.resolve("job");
-        Cli r = Cli.run("infer", "--input", dir.resolve("in").toString(), "--output", out.toString(), "-m", llama.toString(), "--mode", "embed",
-                "--ctx-size", "64", "--max-reject-fraction", "0.9", "--threads", "2");
+        Cli r = Cli.run(
+                "infer",
+                "--input",
+                dir.resolve("in").toString(),
+                "--output",
+                out.toString(),
+                "-m",
+                llama.toString(),
+                "--mode",
+                "embed",
+                "--ctx-size",
+                "64",
+                "--max-reject-fraction",
+                "0.9",
+                "--threads",
+                "2");
         assertEquals(0, r.exit(), r.toString());
         List<String> got = OutputReader.lines(out);
         List<String> rejects = OutputReader.rejectLines(out);
@@ -202,8 +272,16 @@ class InferEmbedTest {
         Map<String, float[]> want = expected(null); // the model names no pooling: mean
         for (String file : List.of("rows.jsonl", "rows.txt")) {
             Path cmd = dir.resolve("cmd-mean-" + file + ".jsonl");
-            Cli e = Cli.run("embed", "-m", llama.toString(), "--input", dir.resolve("in").resolve(file).toString(), "--output", cmd.toString(),
-                    "--ctx-size", "64");
+            Cli e = Cli.run(
+                    "embed",
+                    "-m",
+                    llama.toString(),
+                    "--input",
+                    dir.resolve("in").resolve(file).toString(),
+                    "--output",
+                    cmd.toString(),
+                    "--ctx-size",
+                    "64");
             assertEquals(0, e.exit(), e.toString());
             for (String line : Files.readAllLines(cmd)) {
                 JsonNode n = JSON.readTree(line);
@@ -217,18 +295,54 @@ class InferEmbedTest {
     @Test
     void badSettingsAreRefusedByName() {
         Path out = dir.resolve("never");
-        Cli none = Cli.run("infer", "--input", dir.resolve("in").toString(), "--output", out.toString(), "-m", llama.toString(), "--mode", "embed",
-                "--pooling", "none");
+        Cli none = Cli.run(
+                "infer",
+                "--input",
+                dir.resolve("in").toString(),
+                "--output",
+                out.toString(),
+                "-m",
+                llama.toString(),
+                "--mode",
+                "embed",
+                "--pooling",
+                "none");
         assertEquals(2, none.exit(), none.toString());
         assertTrue(none.err().contains("drafthorse.infer.pooling none gives a vector per token"), none.err());
-        Cli gen = Cli.run("infer", "--input", dir.resolve("in").toString(), "--output", out.toString(), "-m", llama.toString(), "--pooling", "mean");
+        Cli gen = Cli.run(
+                "infer",
+                "--input",
+                dir.resolve("in").toString(),
+                "--output",
+                out.toString(),
+                "-m",
+                llama.toString(),
+                "--pooling",
+                "mean");
         assertEquals(2, gen.exit(), gen.toString());
         assertTrue(gen.err().contains("drafthorse.infer.pooling applies to embed mode only"), gen.err());
-        Cli chat = Cli.run("infer", "--input", dir.resolve("in").toString(), "--output", out.toString(), "-m", llama.toString(), "--mode", "embed",
+        Cli chat = Cli.run(
+                "infer",
+                "--input",
+                dir.resolve("in").toString(),
+                "--output",
+                out.toString(),
+                "-m",
+                llama.toString(),
+                "--mode",
+                "embed",
                 "--chat");
         assertEquals(2, chat.exit(), chat.toString());
-        Cli cmd = Cli.run("embed", "-m", llama.toString(), "--input", dir.resolve("in").resolve("rows.txt").toString(), "--output",
-                out.toString(), "--normalize", "l1");
+        Cli cmd = Cli.run(
+                "embed",
+                "-m",
+                llama.toString(),
+                "--input",
+                dir.resolve("in").resolve("rows.txt").toString(),
+                "--output",
+                out.toString(),
+                "--normalize",
+                "l1");
         assertEquals(2, cmd.exit(), cmd.toString());
         assertTrue(cmd.err().contains("--normalize must be l2 or none, got 'l1'"), cmd.err());
         assertTrue(!Files.exists(out));

@@ -1,10 +1,10 @@
 package dev.drafthorse.jobs.infer;
 
-import dev.drafthorse.cli.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.drafthorse.cli.Cli;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +33,16 @@ class InferFailuresTest {
         Path truncated = dir.resolve("truncated.gguf");
         Files.write(truncated, Arrays.copyOf(model, model.length / 2));
         Path out = dir.resolve("out");
-        Cli r = Cli.run("infer", "--input", input().toString(), "--output", out.toString(), "-m", truncated.toString(), "-n", "4");
+        Cli r = Cli.run(
+                "infer",
+                "--input",
+                input().toString(),
+                "--output",
+                out.toString(),
+                "-m",
+                truncated.toString(),
+                "-n",
+                "4");
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains(truncated.toString() + ": tensor '"), "names the file and the field:\n" + r.err());
         assertTrue(r.err().contains("truncated file?"), r.err());
@@ -45,7 +54,8 @@ class InferFailuresTest {
     void aModelWithANaNEpsilonIsRefusedByTheDriverNamingTheKey() throws Exception {
         dev.drafthorse.kernels.gguf.GgufFile f = dev.drafthorse.kernels.gguf.GgufFile.open(Reference.model());
         String key = f.getString("general.architecture") + ".attention.layer_norm_rms_epsilon";
-        java.util.Map<String, dev.drafthorse.kernels.gguf.MetadataValue> meta = new java.util.LinkedHashMap<>(f.metadata());
+        java.util.Map<String, dev.drafthorse.kernels.gguf.MetadataValue> meta =
+                new java.util.LinkedHashMap<>(f.metadata());
         meta.put(key, dev.drafthorse.kernels.gguf.MetadataValue.float32(Float.NaN));
         dev.drafthorse.kernels.gguf.GgufWriter w = new dev.drafthorse.kernels.gguf.GgufWriter().putAll(meta);
         for (dev.drafthorse.kernels.gguf.TensorInfo t : f.tensors().values()) {
@@ -56,7 +66,16 @@ class InferFailuresTest {
         }
         Path nan = dir.resolve("nan-eps.gguf");
         w.write(nan);
-        Cli r = Cli.run("infer", "--input", input().toString(), "--output", dir.resolve("out-nan").toString(), "-m", nan.toString(), "-n", "4");
+        Cli r = Cli.run(
+                "infer",
+                "--input",
+                input().toString(),
+                "--output",
+                dir.resolve("out-nan").toString(),
+                "-m",
+                nan.toString(),
+                "-n",
+                "4");
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains(nan + ": " + key + ": must be a positive finite number, found NaN"), r.err());
         assertFalse(r.err().contains("submitted"), r.err());
@@ -74,11 +93,16 @@ class InferFailuresTest {
         Path broken = dir.resolve("renamed-tensor.gguf");
         Files.write(broken, model);
         Path out = dir.resolve("out-task");
-        Cli r = Cli.run("infer", "--input", input().toString(), "--output", out.toString(), "-m", broken.toString(), "-n", "4");
+        Cli r = Cli.run(
+                "infer", "--input", input().toString(), "--output", out.toString(), "-m", broken.toString(), "-n", "4");
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("submitted"), "the driver let it through, so the task met it:\n" + r.err());
         assertFalse(r.err().contains("failed: NA"), r.err());
-        String failed = r.err().lines().filter(l -> l.contains(" failed: ")).findFirst().orElseThrow(() -> new AssertionError(r.err()));
+        String failed = r.err()
+                .lines()
+                .filter(l -> l.contains(" failed: "))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(r.err()));
         assertTrue(failed.contains("output_norm.weight"), "the task's own error, naming what is missing:\n" + r.err());
     }
 

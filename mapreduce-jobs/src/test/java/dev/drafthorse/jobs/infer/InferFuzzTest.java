@@ -1,11 +1,11 @@
 package dev.drafthorse.jobs.infer;
 
-import dev.drafthorse.cli.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.drafthorse.cli.Cli;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +57,9 @@ class InferFuzzTest {
                 case 0 -> v.substring(0, rnd.nextInt(v.length())); // truncated
                 case 1 -> mutate(v, rnd); // a byte changed
                 case 2 -> "[".repeat(1 + rnd.nextInt(5000)); // deep nesting
-                case 3 -> "{\"id\": \"n" + i + "\", \"prompt\": \"x\", \"max_new_tokens\": 1" + "0".repeat(rnd.nextInt(30)) + "}";
+                case 3 ->
+                    "{\"id\": \"n" + i + "\", \"prompt\": \"x\", \"max_new_tokens\": 1" + "0".repeat(rnd.nextInt(30))
+                            + "}";
                 case 4 -> "{\"id\": \"s" + i + "\", \"prompt\": \"lone \\ud800 surrogate\", \"max_new_tokens\": 2}";
                 case 5 -> "{\"id\": {\"nested\": 1}, \"prompt\": 5}";
                 default -> v.replace("\"v", "\"f" + i + "-");
@@ -67,15 +69,30 @@ class InferFuzzTest {
         }
         // huge lines: over max-line-bytes, and under it but far over the context window
         text.writeBytes(("huge\t" + "the cat ".repeat(400_000) + "\n").getBytes(StandardCharsets.UTF_8));
-        json.writeBytes(("{\"id\": \"long\", \"prompt\": \"" + "a b ".repeat(20_000) + "\"}\n").getBytes(StandardCharsets.UTF_8));
+        json.writeBytes(("{\"id\": \"long\", \"prompt\": \"" + "a b ".repeat(20_000) + "\"}\n")
+                .getBytes(StandardCharsets.UTF_8));
         json.writeBytes(new byte[] {'{', (byte) 0xff, '"', (byte) 0xc0, (byte) 0x80, '}'}); // last line, no newline
         Files.write(in.resolve("fuzz.txt"), text.toByteArray());
         Files.write(in.resolve("fuzz.jsonl"), json.toByteArray());
         long lines = hadoopLines(text.toByteArray()) + hadoopLines(json.toByteArray());
 
         Path out = dir.resolve("out");
-        Cli r = Cli.run("infer", "--input", in.toString(), "--output", out.toString(), "-m", Reference.model().toString(), "-n", "4",
-                "--batch", "5", "--max-reject-fraction", "1", "--rows-per-task", "60");
+        Cli r = Cli.run(
+                "infer",
+                "--input",
+                in.toString(),
+                "--output",
+                out.toString(),
+                "-m",
+                Reference.model().toString(),
+                "-n",
+                "4",
+                "--batch",
+                "5",
+                "--max-reject-fraction",
+                "1",
+                "--rows-per-task",
+                "60");
         assertEquals(0, r.exit(), r.toString());
         List<JsonNode> rows = OutputReader.json(OutputReader.lines(out));
         List<JsonNode> rejects = OutputReader.json(OutputReader.rejectLines(out));

@@ -1,6 +1,5 @@
 package dev.drafthorse.jobs.infer;
 
-import dev.drafthorse.cli.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +9,7 @@ import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
+import dev.drafthorse.cli.Cli;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,32 +41,60 @@ class InferGrammarTest {
         List<String> tsv = new ArrayList<>();
         String[] prompts = {"Once upon a time", "Tom had a dog.", "Lily was sad because", "The cat"};
         for (int i = 0; i < 100; i++) {
-            jsonl.add("{\"id\": \"j" + i + "\", \"prompt\": \"" + prompts[i % 4] + "\", \"json_schema\": " + compact + "}");
+            jsonl.add("{\"id\": \"j" + i + "\", \"prompt\": \"" + prompts[i % 4] + "\", \"json_schema\": " + compact
+                    + "}");
             tsv.add("t" + i + "\t" + prompts[(i + 1) % 4]);
         }
-        jsonl.add("{\"id\": \"bad\", \"prompt\": \"x\", \"json_schema\": {\"type\": \"object\", \"properties\": {\"a\": {\"enum\": []}}}}");
+        jsonl.add(
+                "{\"id\": \"bad\", \"prompt\": \"x\", \"json_schema\": {\"type\": \"object\", \"properties\": {\"a\": {\"enum\": []}}}}");
         Files.write(in.resolve("rows.jsonl"), jsonl, StandardCharsets.UTF_8);
         Files.write(in.resolve("rows.txt"), tsv, StandardCharsets.UTF_8);
         Path out = dir.resolve("out");
-        String model = Reference.model().resolveSibling("tinystories-23m-f16.gguf").toString();
-        Cli r = Cli.run("infer", "-D", "drafthorse.infer.json-schema=" + compact, "-D", "drafthorse.infer.temperature=1.0",
-                "--input", in.toString(), "--output", out.toString(), "-m", model, "-n", "200", "--batch", "16");
+        String model =
+                Reference.model().resolveSibling("tinystories-23m-f16.gguf").toString();
+        Cli r = Cli.run(
+                "infer",
+                "-D",
+                "drafthorse.infer.json-schema=" + compact,
+                "-D",
+                "drafthorse.infer.temperature=1.0",
+                "--input",
+                in.toString(),
+                "--output",
+                out.toString(),
+                "-m",
+                model,
+                "-n",
+                "200",
+                "--batch",
+                "16");
         assertEquals(0, r.exit(), r.toString());
         List<String> rows = OutputReader.lines(out);
         List<String> rejects = OutputReader.rejectLines(out);
         assertEquals(jsonl.size() + tsv.size(), rows.size() + rejects.size(), "rows in = rows out + rejects");
         assertEquals(200, rows.size());
         assertEquals(1, rejects.size());
-        assertTrue(rejects.get(0).contains("json_schema at $.properties.a.enum: enum must be a non-empty array"), rejects.get(0));
-        Schema schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(schemaText);
+        assertTrue(
+                rejects.get(0).contains("json_schema at $.properties.a.enum: enum must be a non-empty array"),
+                rejects.get(0));
+        Schema schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12)
+                .getSchema(schemaText);
         for (String line : rows) {
             JsonNode o = json.readTree(line);
             assertEquals("eos", o.get("finish_reason").asText(), line);
             List<Error> errors = schema.validate(json.readTree(o.get("text").asText()));
             assertTrue(errors.isEmpty(), line + " -> " + errors);
         }
-        Cli bad = Cli.run("infer", "-D", "drafthorse.infer.json-schema={\"type\": \"objekt\"}", "--input", in.toString(), "--output",
-                dir.resolve("out2").toString(), "-m", model);
+        Cli bad = Cli.run(
+                "infer",
+                "-D",
+                "drafthorse.infer.json-schema={\"type\": \"objekt\"}",
+                "--input",
+                in.toString(),
+                "--output",
+                dir.resolve("out2").toString(),
+                "-m",
+                model);
         assertEquals(2, bad.exit(), bad.toString());
         assertTrue(bad.err().contains("drafthorse.infer.json-schema at $.type: unknown type \"objekt\""), bad.err());
     }

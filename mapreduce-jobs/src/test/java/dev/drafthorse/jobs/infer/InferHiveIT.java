@@ -27,17 +27,26 @@ class InferHiveIT {
 
     private static Path root() {
         // drafthorse.jobJar = <root>/mapreduce-jobs/target/drafthorse-<version>.jar
-        return Path.of(System.getProperty("drafthorse.jobJar")).toAbsolutePath().getParent().getParent().getParent();
+        return Path.of(System.getProperty("drafthorse.jobJar"))
+                .toAbsolutePath()
+                .getParent()
+                .getParent()
+                .getParent();
     }
 
     private static Path model() {
-        return Path.of(System.getProperty("drafthorse.shared")).resolve("models").resolve("stories260K.gguf");
+        return Path.of(System.getProperty("drafthorse.shared"))
+                .resolve("models")
+                .resolve("stories260K.gguf");
     }
 
     private static String run(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(root().resolve("scripts/drafthorse").toString()));
+        List<String> cmd =
+                new ArrayList<>(List.of(root().resolve("scripts/drafthorse").toString()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new AssertionError(String.join(" ", cmd) + " failed: " + new String(out, StandardCharsets.UTF_8));
@@ -49,7 +58,9 @@ class InferHiveIT {
         ObjectMapper m = new ObjectMapper();
         List<JsonNode> rows = new ArrayList<>();
         try (Stream<Path> files = Files.list(outDir)) {
-            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().toList()) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("part-"))
+                    .sorted()
+                    .toList()) {
                 for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
                     rows.add(m.readTree(line));
                 }
@@ -62,22 +73,38 @@ class InferHiveIT {
     void hiveReadsGenerateAndScoreOutputsAsExternalTables() throws Exception {
         Path in = dir.resolve("in");
         Files.createDirectories(in);
-        Files.write(in.resolve("rows.txt"), List.of("a\tThe sun was hot and the cat", "b\tTom had a red ball", "c\tOnce upon a time"),
+        Files.write(
+                in.resolve("rows.txt"),
+                List.of("a\tThe sun was hot and the cat", "b\tTom had a red ball", "c\tOnce upon a time"),
                 StandardCharsets.UTF_8);
         Path gen = dir.resolve("gen");
         Path score = dir.resolve("score");
         run("infer", "--input", in.toString(), "--output", gen.toString(), "-m", model().toString(), "-n", "12");
-        run("infer", "--input", in.toString(), "--output", score.toString(), "-m", model().toString(), "--mode", "score",
-                "--candidates", " happy, sad");
+        run(
+                "infer",
+                "--input",
+                in.toString(),
+                "--output",
+                score.toString(),
+                "-m",
+                model().toString(),
+                "--mode",
+                "score",
+                "--candidates",
+                " happy, sad");
 
-        String hive = run("hive", "-e",
+        String hive = run(
+                "hive",
+                "-e",
                 "CREATE EXTERNAL TABLE gen (id STRING, text STRING, tokens INT, finish_reason STRING, prompt_tokens INT)"
-                + " ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.JsonSerDe' STORED AS TEXTFILE LOCATION 'file://" + gen + "';\n"
-                + "CREATE EXTERNAL TABLE score (id STRING, prompt_tokens INT,"
-                + " candidates ARRAY<STRUCT<candidate: STRING, logprob: DOUBLE, prob: DOUBLE, tokens: INT>>)"
-                + " ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.JsonSerDe' STORED AS TEXTFILE LOCATION 'file://" + score + "';\n"
-                + "SELECT 'gen', id, tokens, finish_reason, prompt_tokens, text FROM gen;\n"
-                + "SELECT 'score', s.id, c.candidate, c.logprob, c.prob FROM score s LATERAL VIEW explode(s.candidates) t AS c;\n");
+                        + " ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.JsonSerDe' STORED AS TEXTFILE LOCATION 'file://"
+                        + gen + "';\n"
+                        + "CREATE EXTERNAL TABLE score (id STRING, prompt_tokens INT,"
+                        + " candidates ARRAY<STRUCT<candidate: STRING, logprob: DOUBLE, prob: DOUBLE, tokens: INT>>)"
+                        + " ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.JsonSerDe' STORED AS TEXTFILE LOCATION 'file://"
+                        + score + "';\n"
+                        + "SELECT 'gen', id, tokens, finish_reason, prompt_tokens, text FROM gen;\n"
+                        + "SELECT 'score', s.id, c.candidate, c.logprob, c.prob FROM score s LATERAL VIEW explode(s.candidates) t AS c;\n");
 
         TreeMap<String, String> fromHive = new TreeMap<>();
         for (String line : hive.split("\n")) {
@@ -90,12 +117,16 @@ class InferHiveIT {
         }
         TreeMap<String, String> fromJson = new TreeMap<>();
         for (JsonNode n : jsonRows(gen)) {
-            fromJson.put("gen " + n.get("id").asText(), n.get("tokens").asInt() + "|" + n.get("finish_reason").asText() + "|"
-                    + n.get("prompt_tokens").asInt() + "|" + n.get("text").asText());
+            fromJson.put(
+                    "gen " + n.get("id").asText(),
+                    n.get("tokens").asInt() + "|" + n.get("finish_reason").asText() + "|"
+                            + n.get("prompt_tokens").asInt() + "|"
+                            + n.get("text").asText());
         }
         for (JsonNode n : jsonRows(score)) {
             for (JsonNode c : n.get("candidates")) {
-                fromJson.put("score " + n.get("id").asText() + c.get("candidate").asText(),
+                fromJson.put(
+                        "score " + n.get("id").asText() + c.get("candidate").asText(),
                         c.get("logprob").asDouble() + "|" + c.get("prob").asDouble());
             }
         }
@@ -112,18 +143,44 @@ class InferHiveIT {
         Path in = dir.resolve("in");
         Files.createDirectories(in);
         Path rows = in.resolve("rows.txt");
-        Files.write(rows, List.of("a\tThe sun was hot and the cat", "b\tTom had a red ball", "c\tOnce upon a time"), StandardCharsets.UTF_8);
+        Files.write(
+                rows,
+                List.of("a\tThe sun was hot and the cat", "b\tTom had a red ball", "c\tOnce upon a time"),
+                StandardCharsets.UTF_8);
         Path cmd = dir.resolve("embed.jsonl");
         Path job = dir.resolve("job");
-        run("embed", "-m", model().toString(), "--input", rows.toString(), "--output", cmd.toString(), "--pooling", "last");
-        run("infer", "--input", in.toString(), "--output", job.toString(), "-m", model().toString(), "--mode", "embed", "--pooling", "last");
-        String hive = run("hive", "-e",
+        run(
+                "embed",
+                "-m",
+                model().toString(),
+                "--input",
+                rows.toString(),
+                "--output",
+                cmd.toString(),
+                "--pooling",
+                "last");
+        run(
+                "infer",
+                "--input",
+                in.toString(),
+                "--output",
+                job.toString(),
+                "-m",
+                model().toString(),
+                "--mode",
+                "embed",
+                "--pooling",
+                "last");
+        String hive = run(
+                "hive",
+                "-e",
                 "CREATE EXTERNAL TABLE vecs (id STRING, embedding ARRAY<FLOAT>)"
-                + " ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.JsonSerDe' STORED AS TEXTFILE LOCATION 'file://" + job + "';\n"
-                + "CREATE TABLE texts (id STRING, body STRING) ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t' STORED AS TEXTFILE;\n"
-                + "LOAD DATA LOCAL INPATH '" + rows + "' INTO TABLE texts;\n"
-                + "SELECT 'job', id, embedding FROM vecs;\n"
-                + "SELECT 'udf', id, llm_embed(body, '" + model() + "', map('pooling', 'last')) FROM texts;\n");
+                        + " ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.JsonSerDe' STORED AS TEXTFILE LOCATION 'file://"
+                        + job + "';\n"
+                        + "CREATE TABLE texts (id STRING, body STRING) ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t' STORED AS TEXTFILE;\n"
+                        + "LOAD DATA LOCAL INPATH '" + rows + "' INTO TABLE texts;\n"
+                        + "SELECT 'job', id, embedding FROM vecs;\n"
+                        + "SELECT 'udf', id, llm_embed(body, '" + model() + "', map('pooling', 'last')) FROM texts;\n");
         TreeMap<String, String> fromHive = new TreeMap<>();
         for (String line : hive.split("\n")) {
             String[] f = line.split("\t", -1);

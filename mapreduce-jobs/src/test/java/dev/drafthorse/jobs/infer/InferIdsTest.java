@@ -1,11 +1,11 @@
 package dev.drafthorse.jobs.infer;
 
-import dev.drafthorse.cli.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.drafthorse.cli.Cli;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,11 +26,16 @@ class InferIdsTest {
 
     private Path input() throws Exception {
         Path in = dir.resolve("in.jsonl");
-        Files.writeString(in, String.join("\n",
-                "{\"id\": \"\\ud800\", \"prompt\": \"Once upon a time\"}",
-                "{\"id\": \"\\udc00\", \"prompt\": \"Once upon a time\"}",
-                "{\"id\": \"ok\", \"prompt\": \"The cat\"}",
-                "{\"id\": \"bad\", \"prompt\": \"x\\ud800\"}") + "\n", StandardCharsets.UTF_8);
+        Files.writeString(
+                in,
+                String.join(
+                                "\n",
+                                "{\"id\": \"\\ud800\", \"prompt\": \"Once upon a time\"}",
+                                "{\"id\": \"\\udc00\", \"prompt\": \"Once upon a time\"}",
+                                "{\"id\": \"ok\", \"prompt\": \"The cat\"}",
+                                "{\"id\": \"bad\", \"prompt\": \"x\\ud800\"}")
+                        + "\n",
+                StandardCharsets.UTF_8);
         return in;
     }
 
@@ -45,8 +50,18 @@ class InferIdsTest {
     @Test
     void loneSurrogateIdsRoundTripAsEscapesAndBadTextIsRejected() throws Exception {
         Path out = dir.resolve("out");
-        Cli r = Cli.run("infer", "--input", input().toString(), "--output", out.toString(), "-m", Reference.model().toString(),
-                "-n", "6", "--max-reject-fraction", "0.5");
+        Cli r = Cli.run(
+                "infer",
+                "--input",
+                input().toString(),
+                "--output",
+                out.toString(),
+                "-m",
+                Reference.model().toString(),
+                "-n",
+                "6",
+                "--max-reject-fraction",
+                "0.5");
         assertEquals(0, r.exit(), r.toString());
         List<String> lines = OutputReader.lines(out);
         for (String l : lines) {
@@ -60,22 +75,41 @@ class InferIdsTest {
         List<JsonNode> rejects = OutputReader.json(OutputReader.rejectLines(out));
         assertEquals(1, rejects.size(), rejects.toString());
         assertEquals("bad", rejects.get(0).get("id").asText());
-        assertTrue(rejects.get(0).get("reason").asText().startsWith("prompt holds a lone surrogate \\ud800 at char 1"), rejects.toString());
+        assertTrue(
+                rejects.get(0).get("reason").asText().startsWith("prompt holds a lone surrogate \\ud800 at char 1"),
+                rejects.toString());
         assertNoPartialLines(out);
     }
 
     @Test
     void tsvOutputRejectsWhatItCannotWrite() throws Exception {
         Path out = dir.resolve("out-tsv");
-        Cli r = Cli.run("infer", "--input", input().toString(), "--output", out.toString(), "-m", Reference.model().toString(),
-                "-n", "6", "--format", "tsv", "--max-reject-fraction", "0.9");
+        Cli r = Cli.run(
+                "infer",
+                "--input",
+                input().toString(),
+                "--output",
+                out.toString(),
+                "-m",
+                Reference.model().toString(),
+                "-n",
+                "6",
+                "--format",
+                "tsv",
+                "--max-reject-fraction",
+                "0.9");
         assertEquals(0, r.exit(), r.toString());
         List<String> lines = OutputReader.lines(out);
         assertEquals(1, lines.size(), lines.toString());
         assertTrue(lines.get(0).startsWith("ok\t"), lines.toString());
         Map<String, JsonNode> rejects = byId(OutputReader.json(OutputReader.rejectLines(out)));
-        assertEquals(List.of("bad", "\ud800", "\udc00"), List.copyOf(rejects.keySet()), "the reject keeps the exact id");
-        assertTrue(rejects.get("\ud800").get("reason").asText().startsWith("id holds a lone surrogate at char 0: --format tsv"),
+        assertEquals(
+                List.of("bad", "\ud800", "\udc00"), List.copyOf(rejects.keySet()), "the reject keeps the exact id");
+        assertTrue(
+                rejects.get("\ud800")
+                        .get("reason")
+                        .asText()
+                        .startsWith("id holds a lone surrogate at char 0: --format tsv"),
                 rejects.toString());
         assertNoPartialLines(out);
     }

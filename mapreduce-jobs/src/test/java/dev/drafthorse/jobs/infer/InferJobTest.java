@@ -1,11 +1,11 @@
 package dev.drafthorse.jobs.infer;
 
-import dev.drafthorse.cli.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.drafthorse.cli.Cli;
 import dev.drafthorse.kernels.generate.Scorer;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import java.io.IOException;
@@ -29,12 +29,16 @@ import org.junit.jupiter.api.io.TempDir;
 class InferJobTest {
     @TempDir
     static Path dir;
+
     static Path input;
     /** id → prompt of the good rows of {@link #input}. */
     static final Map<String, String> GOOD = new HashMap<>();
+
     static int lines;
 
-    static final String[] WORDS = {"the", "cat", "sat", "and", "Tom", "saw", "a", "big", "red", "ball", "Lily", "sun", "was", "hot"};
+    static final String[] WORDS = {
+        "the", "cat", "sat", "and", "Tom", "saw", "a", "big", "red", "ball", "Lily", "sun", "was", "hot"
+    };
 
     @BeforeAll
     static void input() throws IOException {
@@ -71,8 +75,18 @@ class InferJobTest {
     }
 
     static String[] args(Path out, String... more) {
-        List<String> a = new ArrayList<>(List.of("infer", "--input", input.toString(), "--output", out.toString(), "-m",
-                Reference.model().toString(), "-n", "16", "--max-reject-fraction", "0.5"));
+        List<String> a = new ArrayList<>(List.of(
+                "infer",
+                "--input",
+                input.toString(),
+                "--output",
+                out.toString(),
+                "-m",
+                Reference.model().toString(),
+                "-n",
+                "16",
+                "--max-reject-fraction",
+                "0.5"));
         a.addAll(List.of(more));
         return a.toArray(String[]::new);
     }
@@ -84,7 +98,12 @@ class InferJobTest {
         assertEquals(0, r.exit(), r.toString());
         assertEquals("", r.out(), "stdout carries results only; a job's results are its output directory");
         for (String e : OutputReader.entries(out)) {
-            assertTrue(e.equals("_SUCCESS") || e.matches("part-m-\\d{5}") || e.equals("_rejects") || e.matches("_rejects/part-m-\\d{5}"), e);
+            assertTrue(
+                    e.equals("_SUCCESS")
+                            || e.matches("part-m-\\d{5}")
+                            || e.equals("_rejects")
+                            || e.matches("_rejects/part-m-\\d{5}"),
+                    e);
         }
         List<JsonNode> rows = OutputReader.json(OutputReader.lines(out));
         List<JsonNode> rejects = OutputReader.json(OutputReader.rejectLines(out));
@@ -108,7 +127,8 @@ class InferJobTest {
             assertEquals(g.promptTokens(), n.get("prompt_tokens").asInt());
         }
         assertEquals(tokens, r.counter("generated_tokens"));
-        List<String> reasons = rejects.stream().map(n -> n.get("reason").asText()).sorted().toList();
+        List<String> reasons =
+                rejects.stream().map(n -> n.get("reason").asText()).sorted().toList();
         assertEquals(4, reasons.size(), reasons.toString());
         assertTrue(reasons.get(0).startsWith("empty prompt"), reasons.toString());
         assertTrue(reasons.get(1).startsWith("no tab"), reasons.toString());
@@ -128,23 +148,33 @@ class InferJobTest {
         Path c = dir.resolve("out-c");
         Cli ra = Cli.run(cat(args(a, "--batch", "1", "--threads", "1"), sampling));
         String[] twoAtOnce = {"infer", "-D", "mapreduce.local.map.tasks.maximum=2"};
-        Cli rb = Cli.run(cat(twoAtOnce, Stream.of(cat(args(b, "--batch", "8", "--threads", "2", "--rows-per-task", "5"), sampling)).skip(1)
-                .toArray(String[]::new)));
+        Cli rb = Cli.run(cat(
+                twoAtOnce,
+                Stream.of(cat(args(b, "--batch", "8", "--threads", "2", "--rows-per-task", "5"), sampling))
+                        .skip(1)
+                        .toArray(String[]::new)));
         Cli rc = Cli.run(cat(args(c, "--batch", "1", "--threads", "1"), sampling));
         assertEquals(0, ra.exit(), ra.toString());
         assertEquals(0, rb.exit(), rb.toString());
         assertEquals(0, rc.exit(), rc.toString());
-        assertEquals(sorted(OutputReader.lines(a)), sorted(OutputReader.lines(b)), "same rows, bit for bit, whatever the batch, threads and splits");
+        assertEquals(
+                sorted(OutputReader.lines(a)),
+                sorted(OutputReader.lines(b)),
+                "same rows, bit for bit, whatever the batch, threads and splits");
         assertEquals(sorted(OutputReader.rejectLines(a)), sorted(OutputReader.rejectLines(b)));
         for (String e : OutputReader.entries(a)) {
             if (Files.isRegularFile(a.resolve(e))) {
-                assertEquals(Files.readString(a.resolve(e)), Files.readString(c.resolve(e)), "a rerun writes the same bytes: " + e);
+                assertEquals(
+                        Files.readString(a.resolve(e)),
+                        Files.readString(c.resolve(e)),
+                        "a rerun writes the same bytes: " + e);
             }
         }
         JsonNode row = OutputReader.json(OutputReader.lines(a)).get(0);
-        Reference.Generated g = Reference.generate(row.get("id").asText(), GOOD.get(row.get("id").asText()), 16,
-                new SamplerOptions(0.9f, 40, 1f, 0f, 5));
-        assertEquals(g.text(), row.get("text").asText(), "a sampled row is the engine's draw from the stream of (seed, id)");
+        Reference.Generated g = Reference.generate(
+                row.get("id").asText(), GOOD.get(row.get("id").asText()), 16, new SamplerOptions(0.9f, 40, 1f, 0f, 5));
+        assertEquals(
+                g.text(), row.get("text").asText(), "a sampled row is the engine's draw from the stream of (seed, id)");
     }
 
     @Test
@@ -159,9 +189,13 @@ class InferJobTest {
         for (Cli r : List.of(plain, draft, plainSmall, lookup)) {
             assertEquals(0, r.exit(), r.toString());
         }
-        assertEquals(OutputReader.lines(dir.resolve("spec-plain")), OutputReader.lines(dir.resolve("spec-draft")),
+        assertEquals(
+                OutputReader.lines(dir.resolve("spec-plain")),
+                OutputReader.lines(dir.resolve("spec-draft")),
                 "greedy speculation with a draft model is exact");
-        assertEquals(OutputReader.lines(dir.resolve("spec-plain-small")), OutputReader.lines(dir.resolve("spec-lookup")),
+        assertEquals(
+                OutputReader.lines(dir.resolve("spec-plain-small")),
+                OutputReader.lines(dir.resolve("spec-lookup")),
                 "greedy lookup speculation is exact");
         assertTrue(draft.counter("drafted") > 0 && draft.counter("accepted") > 0, draft.err());
         assertTrue(draft.counter("accepted") <= draft.counter("drafted"), draft.err());
@@ -170,8 +204,18 @@ class InferJobTest {
     }
 
     private static Cli spec(String out, String... more) {
-        List<String> a = new ArrayList<>(List.of("infer", "--input", input.resolve("prompts.txt").toString(), "--output",
-                dir.resolve(out).toString(), "-n", "40", "--batch", "4", "--max-reject-fraction", "1"));
+        List<String> a = new ArrayList<>(List.of(
+                "infer",
+                "--input",
+                input.resolve("prompts.txt").toString(),
+                "--output",
+                dir.resolve(out).toString(),
+                "-n",
+                "40",
+                "--batch",
+                "4",
+                "--max-reject-fraction",
+                "1"));
         a.addAll(List.of(more));
         return Cli.run(a.toArray(String[]::new));
     }
@@ -180,17 +224,41 @@ class InferJobTest {
     void prefixCacheCountsHitsAndChangesNoByte() throws IOException {
         Path in = dir.resolve("template-in");
         Files.createDirectories(in);
-        String template = "You read a short story and say how it ends. Answer happy or sad. Story: Lily found a big red ball"
-                + " and played all day. Answer: happy Story: ";
+        String template =
+                "You read a short story and say how it ends. Answer happy or sad. Story: Lily found a big red ball"
+                        + " and played all day. Answer: happy Story: ";
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            lines.add("t" + i + "\t" + template + List.of("Tom cried.", "Sue smiled.", "The dog ran away.").get(i % 3) + " Answer:");
+            lines.add("t" + i + "\t" + template
+                    + List.of("Tom cried.", "Sue smiled.", "The dog ran away.").get(i % 3) + " Answer:");
         }
         Files.write(in.resolve("rows.txt"), lines, StandardCharsets.UTF_8);
-        Cli on = Cli.run("infer", "--input", in.toString(), "--output", dir.resolve("cache-on").toString(), "-m",
-                Reference.model().toString(), "--mode", "score", "--candidates", " happy, sad");
-        Cli off = Cli.run("infer", "-D", "drafthorse.infer.prefix-cache-mb=0", "--input", in.toString(), "--output",
-                dir.resolve("cache-off").toString(), "-m", Reference.model().toString(), "--mode", "score", "--candidates", " happy, sad");
+        Cli on = Cli.run(
+                "infer",
+                "--input",
+                in.toString(),
+                "--output",
+                dir.resolve("cache-on").toString(),
+                "-m",
+                Reference.model().toString(),
+                "--mode",
+                "score",
+                "--candidates",
+                " happy, sad");
+        Cli off = Cli.run(
+                "infer",
+                "-D",
+                "drafthorse.infer.prefix-cache-mb=0",
+                "--input",
+                in.toString(),
+                "--output",
+                dir.resolve("cache-off").toString(),
+                "-m",
+                Reference.model().toString(),
+                "--mode",
+                "score",
+                "--candidates",
+                " happy, sad");
         assertEquals(0, on.exit(), on.toString());
         assertEquals(0, off.exit(), off.toString());
         assertEquals(OutputReader.lines(dir.resolve("cache-off")), OutputReader.lines(dir.resolve("cache-on")));
@@ -202,16 +270,33 @@ class InferJobTest {
     void scoreModeAsHiveTextTable() throws IOException {
         Path in = dir.resolve("score-in");
         Files.createDirectories(in);
-        Files.write(in.resolve("rows.jsonl"), List.of(
-                "{\"id\": \"s1\", \"prompt\": \"The cat was very\"}",
-                "{\"id\": \"s2\", \"prompt\": \"Tom saw a\", \"candidates\": [\" dog\", \" ball\", \" tree\"]}"), StandardCharsets.UTF_8);
+        Files.write(
+                in.resolve("rows.jsonl"),
+                List.of(
+                        "{\"id\": \"s1\", \"prompt\": \"The cat was very\"}",
+                        "{\"id\": \"s2\", \"prompt\": \"Tom saw a\", \"candidates\": [\" dog\", \" ball\", \" tree\"]}"),
+                StandardCharsets.UTF_8);
         Path out = dir.resolve("score-out");
-        Cli r = Cli.run("infer", "--input", in.toString(), "--output", out.toString(), "-m", Reference.model().toString(), "--mode",
-                "score", "--candidates", " happy, sad", "--format", "tsv");
+        Cli r = Cli.run(
+                "infer",
+                "--input",
+                in.toString(),
+                "--output",
+                out.toString(),
+                "-m",
+                Reference.model().toString(),
+                "--mode",
+                "score",
+                "--candidates",
+                " happy, sad",
+                "--format",
+                "tsv");
         assertEquals(0, r.exit(), r.toString());
-        List<List<String>> rows = OutputReader.lines(out).stream().map(OutputReader::hiveFields).toList();
+        List<List<String>> rows =
+                OutputReader.lines(out).stream().map(OutputReader::hiveFields).toList();
         assertEquals(5, rows.size(), "one line per (row, candidate)");
-        Map<String, List<String>> cands = Map.of("s1", List.of(" happy", " sad"), "s2", List.of(" dog", " ball", " tree"));
+        Map<String, List<String>> cands =
+                Map.of("s1", List.of(" happy", " sad"), "s2", List.of(" dog", " ball", " tree"));
         Map<String, String> prompts = Map.of("s1", "The cat was very", "s2", "Tom saw a");
         Map<String, Double> probSum = new HashMap<>();
         int i = 0;
@@ -235,8 +320,18 @@ class InferJobTest {
     @Test
     void tooManyRejectsFailTheJobWithoutSuccessMarker() throws IOException {
         Path out = dir.resolve("out-rejects");
-        Cli r = Cli.run("infer", "--input", input.toString(), "--output", out.toString(), "-m", Reference.model().toString(), "-n", "2",
-                "--max-reject-fraction", "0.05");
+        Cli r = Cli.run(
+                "infer",
+                "--input",
+                input.toString(),
+                "--output",
+                out.toString(),
+                "-m",
+                Reference.model().toString(),
+                "-n",
+                "2",
+                "--max-reject-fraction",
+                "0.05");
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("4 of 34 rows rejected"), r.err());
         assertFalse(Files.exists(out.resolve("_SUCCESS")));
@@ -246,17 +341,32 @@ class InferJobTest {
     @Test
     void propertiesFileUnderDashDUnderOptions() throws IOException {
         Path props = dir.resolve("job.properties");
-        Files.writeString(props, "drafthorse.infer.max-new-tokens=3\ndrafthorse.infer.seed=9\ndrafthorse.infer.temperature=0.7\n"
-                + "drafthorse.infer.batch=2\n");
+        Files.writeString(
+                props,
+                "drafthorse.infer.max-new-tokens=3\ndrafthorse.infer.seed=9\ndrafthorse.infer.temperature=0.7\n"
+                        + "drafthorse.infer.batch=2\n");
         Path out = dir.resolve("out-props");
-        Cli r = Cli.run("infer", "-D", "drafthorse.infer.seed=10", "--input", input.resolve("prompts.txt").toString(), "--output",
-                out.toString(), "-m", Reference.model().toString(), "--properties", props.toString(), "--batch", "3",
-                "--max-reject-fraction", "1");
+        Cli r = Cli.run(
+                "infer",
+                "-D",
+                "drafthorse.infer.seed=10",
+                "--input",
+                input.resolve("prompts.txt").toString(),
+                "--output",
+                out.toString(),
+                "-m",
+                Reference.model().toString(),
+                "--properties",
+                props.toString(),
+                "--batch",
+                "3",
+                "--max-reject-fraction",
+                "1");
         assertEquals(0, r.exit(), r.toString());
         JsonNode row = OutputReader.json(OutputReader.lines(out)).get(0);
         assertEquals(3, row.get("tokens").asInt(), "max-new-tokens from the properties file");
-        Reference.Generated g = Reference.generate(row.get("id").asText(), GOOD.get(row.get("id").asText()), 3,
-                new SamplerOptions(0.7f, 0, 1f, 0f, 10));
+        Reference.Generated g = Reference.generate(
+                row.get("id").asText(), GOOD.get(row.get("id").asText()), 3, new SamplerOptions(0.7f, 0, 1f, 0f, 10));
         assertEquals(g.text(), row.get("text").asText(), "seed 10 from -D wins over the file's 9");
     }
 
@@ -268,18 +378,36 @@ class InferJobTest {
         Cli mode = Cli.run("infer", "--input", in, "--output", out.toString(), "-m", m, "--mode", "classify");
         assertEquals(2, mode.exit(), mode.toString());
         assertTrue(mode.err().contains("drafthorse.infer.mode must be generate, score or embed"), mode.err());
-        Cli batch = Cli.run("infer", "-D", "drafthorse.infer.batch=0", "--input", in, "--output", out.toString(), "-m", m);
+        Cli batch =
+                Cli.run("infer", "-D", "drafthorse.infer.batch=0", "--input", in, "--output", out.toString(), "-m", m);
         assertEquals(2, batch.exit(), batch.toString());
         assertTrue(batch.err().contains("drafthorse.infer.batch must be in [1, 4096], got 0"), batch.err());
-        Cli cache = Cli.run("infer", "-D", "drafthorse.infer.prefix-cache-mb=-1", "--input", in, "--output", out.toString(), "-m", m);
+        Cli cache = Cli.run(
+                "infer",
+                "-D",
+                "drafthorse.infer.prefix-cache-mb=-1",
+                "--input",
+                in,
+                "--output",
+                out.toString(),
+                "-m",
+                m);
         assertEquals(2, cache.exit(), "the driver refuses it before any task runs: " + cache);
-        assertTrue(cache.err().contains("drafthorse.infer.prefix-cache-mb must be in [0, 1048576], got -1"), cache.err());
+        assertTrue(
+                cache.err().contains("drafthorse.infer.prefix-cache-mb must be in [0, 1048576], got -1"), cache.err());
         Cli noModel = Cli.run("infer", "--input", in, "--output", out.toString());
         assertEquals(2, noModel.exit(), noModel.toString());
         Cli unknown = Cli.run("infer", "--input", in, "--output", out.toString(), "-m", m, "--colour", "red");
         assertEquals(2, unknown.exit(), unknown.toString());
         assertTrue(unknown.err().contains("usage: drafthorse infer"), unknown.err());
-        Cli missing = Cli.run("infer", "--input", in, "--output", out.toString(), "-m", dir.resolve("nope.gguf").toString());
+        Cli missing = Cli.run(
+                "infer",
+                "--input",
+                in,
+                "--output",
+                out.toString(),
+                "-m",
+                dir.resolve("nope.gguf").toString());
         assertEquals(1, missing.exit(), missing.toString());
         assertTrue(missing.err().contains("no such model file") && missing.err().contains("nope.gguf"), missing.err());
         Cli exists = Cli.run("infer", "--input", in, "--output", dir.toString(), "-m", m);
@@ -287,7 +415,9 @@ class InferJobTest {
         assertTrue(exists.err().contains("output directory already exists"), exists.err());
         Cli help = Cli.run("infer", "--help");
         assertEquals(0, help.exit());
-        assertTrue(help.out().contains("drafthorse.infer.max-reject-fraction"), "the keys and their defaults are in the help");
+        assertTrue(
+                help.out().contains("drafthorse.infer.max-reject-fraction"),
+                "the keys and their defaults are in the help");
         assertFalse(Files.exists(out));
     }
 

@@ -27,7 +27,8 @@ class InferMapperTest {
             d.getConfiguration().set(InferKey.PREFIX + settings[i], settings[i + 1]);
         }
         try {
-            d.withCacheFile(CacheFiles.register(d.getConfiguration(), Reference.model().toUri(), InferMapper.MODEL_ROLE, ".gguf"));
+            d.withCacheFile(CacheFiles.register(
+                    d.getConfiguration(), Reference.model().toUri(), InferMapper.MODEL_ROLE, ".gguf"));
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -50,15 +51,20 @@ class InferMapperTest {
         List<String> rows = new ArrayList<>();
         List<String> rejects = new ArrayList<>();
         for (Pair<Text, Text> p : out) {
-            (p.getFirst().toString().equals("row") ? rows : rejects).add(p.getSecond().toString());
-            assertTrue(p.getFirst().toString().equals("row") || p.getFirst().toString().equals("reject"), p.getFirst().toString());
+            (p.getFirst().toString().equals("row") ? rows : rejects)
+                    .add(p.getSecond().toString());
+            assertTrue(
+                    p.getFirst().toString().equals("row")
+                            || p.getFirst().toString().equals("reject"),
+                    p.getFirst().toString());
         }
         return new Out(OutputReader.json(rows), OutputReader.json(rejects));
     }
 
     @Test
     void textRowsAndTheirRejects() throws IOException {
-        MapDriver<LongWritable, Text, Text, Text> d = driver("input-format", "tsv", "max-new-tokens", "12", "batch", "2", "queue", "2");
+        MapDriver<LongWritable, Text, Text, Text> d =
+                driver("input-format", "tsv", "max-new-tokens", "12", "batch", "2", "queue", "2");
         String[] good = {"The sun was hot and the cat", "Tom had a red ball", "Once upon a time\twith a tab inside"};
         long off = 0;
         List<Object[]> in = new ArrayList<>();
@@ -75,7 +81,8 @@ class InferMapperTest {
         }
         d.withInput(new LongWritable(off), text(new byte[] {'r', '9', '\t', (byte) 0xc3, (byte) 0x28}));
         Out out = split(d.run());
-        assertEquals(in.size() + 1, out.rows().size() + out.rejects().size(), "input rows = output rows + rejected rows");
+        assertEquals(
+                in.size() + 1, out.rows().size() + out.rejects().size(), "input rows = output rows + rejected rows");
         assertEquals(3, out.rows().size());
         for (int i = 0; i < 3; i++) {
             JsonNode n = out.rows().get(i);
@@ -87,13 +94,22 @@ class InferMapperTest {
             assertEquals(g.promptTokens(), n.get("prompt_tokens").asInt());
             assertEquals(List.of("id", "text", "tokens", "finish_reason", "prompt_tokens"), fieldNames(n));
         }
-        List<String> reasons = out.rejects().stream().map(r -> r.get("id").asText() + ": " + r.get("reason").asText()).toList();
-        assertEquals(List.of("null: no tab: a text row is id<TAB>prompt", "r-empty: empty prompt", "null: empty id", "null: empty line",
-                "r9: invalid UTF-8"), reasons);
+        List<String> reasons = out.rejects().stream()
+                .map(r -> r.get("id").asText() + ": " + r.get("reason").asText())
+                .toList();
+        assertEquals(
+                List.of(
+                        "null: no tab: a text row is id<TAB>prompt",
+                        "r-empty: empty prompt",
+                        "null: empty id",
+                        "null: empty line",
+                        "r9: invalid UTF-8"),
+                reasons);
         assertEquals(8, d.getCounters().findCounter(InferCounter.ROWS_IN).getValue());
         assertEquals(3, d.getCounters().findCounter(InferCounter.ROWS_OUT).getValue());
         assertEquals(5, d.getCounters().findCounter(InferCounter.ROWS_REJECTED).getValue());
-        assertEquals(36, d.getCounters().findCounter(InferCounter.GENERATED_TOKENS).getValue());
+        assertEquals(
+                36, d.getCounters().findCounter(InferCounter.GENERATED_TOKENS).getValue());
     }
 
     private static List<String> fieldNames(JsonNode n) {
@@ -122,29 +138,44 @@ class InferMapperTest {
         }
         Out out = split(d.run());
         assertEquals(lines.length, out.rows().size() + out.rejects().size());
-        assertEquals(List.of("a", "7", "f"), out.rows().stream().map(n -> n.get("id").asText()).toList());
+        assertEquals(
+                List.of("a", "7", "f"),
+                out.rows().stream().map(n -> n.get("id").asText()).toList());
         Reference.Generated a = Reference.generate("a", "Lily and Ben", 9, SamplerOptions.GREEDY);
         assertEquals(a.text(), out.rows().get(0).get("text").asText());
         Reference.Generated seven = Reference.generate("7", "A dog", 5, new SamplerOptions(0.8f, 0, 1f, 0f, 3));
-        assertEquals(seven.text(), out.rows().get(1).get("text").asText(), "sampled row: its own stream from (seed, id)");
+        assertEquals(
+                seven.text(), out.rows().get(1).get("text").asText(), "sampled row: its own stream from (seed, id)");
         assertEquals("stop", out.rows().get(2).get("finish_reason").asText());
         assertTrue(!out.rows().get(2).get("text").asText().contains("."));
         String all = out.rejects().toString();
-        for (String want : new String[] {"unknown option 'colour'", "unknown option 'candidates'", "not JSON", "not a JSON object",
-            "missing id", "top-p must be in (0, 1]", "does not fit the context window of 128"}) {
+        for (String want : new String[] {
+            "unknown option 'colour'",
+            "unknown option 'candidates'",
+            "not JSON",
+            "not a JSON object",
+            "missing id",
+            "top-p must be in (0, 1]",
+            "does not fit the context window of 128"
+        }) {
             assertTrue(all.contains(want), want + " in " + all);
         }
         for (JsonNode r : out.rejects()) {
-            assertTrue(r.has("file") && r.has("offset") && r.has("id") && r.has("reason") && r.has("input"), r.toString());
+            assertTrue(
+                    r.has("file") && r.has("offset") && r.has("id") && r.has("reason") && r.has("input"), r.toString());
         }
-        JsonNode ctx = out.rejects().stream().filter(r -> r.get("id").asText().equals("e")).findFirst().orElseThrow();
+        JsonNode ctx = out.rejects().stream()
+                .filter(r -> r.get("id").asText().equals("e"))
+                .findFirst()
+                .orElseThrow();
         assertEquals(8000, ctx.get("offset").asLong());
         assertTrue(ctx.get("input").asText().endsWith("..."), "long inputs are cut in the rejects");
     }
 
     @Test
     void scoreRows() throws IOException {
-        MapDriver<LongWritable, Text, Text, Text> d = driver("mode", "score", "candidates", " happy, sad", "input-format", "auto");
+        MapDriver<LongWritable, Text, Text, Text> d =
+                driver("mode", "score", "candidates", " happy, sad", "input-format", "auto");
         d.withInput(new LongWritable(0), text("s1\tThe cat was very"));
         d.withInput(new LongWritable(20), text("s2\tTom was"));
         Out out = split(d.run());
@@ -164,16 +195,22 @@ class InferMapperTest {
         assertEquals(1.0, sum, 1e-12);
         double p0 = 1 / (1 + Math.exp(ref.get(1).logprob() - ref.get(0).logprob()));
         assertEquals(p0, s1.get("candidates").get(0).get("prob").asDouble(), 1e-12, "prob = softmax of the logprobs");
-        assertEquals(Reference.promptTokens("The cat was very"), s1.get("prompt_tokens").asInt());
+        assertEquals(
+                Reference.promptTokens("The cat was very"),
+                s1.get("prompt_tokens").asInt());
     }
 
     @Test
     void perRowCandidatesAndScoreRejects() throws IOException {
         MapDriver<LongWritable, Text, Text, Text> d = driver("mode", "score", "input-format", "jsonl");
-        d.withInput(new LongWritable(0), text("{\"id\": \"q\", \"prompt\": \"Lily saw a\", \"candidates\": [\" dog\", \" cat\", \" tree\"]}"));
+        d.withInput(
+                new LongWritable(0),
+                text("{\"id\": \"q\", \"prompt\": \"Lily saw a\", \"candidates\": [\" dog\", \" cat\", \" tree\"]}"));
         d.withInput(new LongWritable(1), text("{\"id\": \"none\", \"prompt\": \"Lily saw a\"}"));
         d.withInput(new LongWritable(2), text("{\"id\": \"emptyc\", \"prompt\": \"Lily\", \"candidates\": []}"));
-        d.withInput(new LongWritable(3), text("{\"id\": \"gen\", \"prompt\": \"Lily\", \"candidates\": [\"a\"], \"max_new_tokens\": 3}"));
+        d.withInput(
+                new LongWritable(3),
+                text("{\"id\": \"gen\", \"prompt\": \"Lily\", \"candidates\": [\"a\"], \"max_new_tokens\": 3}"));
         Out out = split(d.run());
         assertEquals(1, out.rows().size());
         assertEquals(3, out.rows().get(0).get("candidates").size());
@@ -185,7 +222,8 @@ class InferMapperTest {
 
     @Test
     void tsvOutputEscapesForHive() throws IOException {
-        MapDriver<LongWritable, Text, Text, Text> d = driver("input-format", "tsv", "format", "tsv", "max-new-tokens", "30");
+        MapDriver<LongWritable, Text, Text, Text> d =
+                driver("input-format", "tsv", "format", "tsv", "max-new-tokens", "30");
         d.withInput(new LongWritable(0), text("id\\with\ttab\tOnce upon a time"));
         List<Pair<Text, Text>> out = d.run();
         assertEquals(1, out.size());
@@ -207,8 +245,10 @@ class InferMapperTest {
         d.withInput(new LongWritable(0), text("long\t" + "x".repeat(200)));
         Out out = split(d.run());
         assertEquals(0, out.rows().size());
-        assertTrue(out.rejects().get(0).get("reason").asText().contains("exceeds drafthorse.infer.max-line-bytes (100)"));
-        assertEquals(new String(("long\t" + "x".repeat(200)).getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8),
+        assertTrue(
+                out.rejects().get(0).get("reason").asText().contains("exceeds drafthorse.infer.max-line-bytes (100)"));
+        assertEquals(
+                new String(("long\t" + "x".repeat(200)).getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8),
                 out.rejects().get(0).get("input").asText());
     }
 }

@@ -1,10 +1,9 @@
 package dev.drafthorse.jobs.infer;
 
-import dev.drafthorse.cli.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,11 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
 class InferModelIsolationTest {
     @TempDir
     static Path dir;
+
     static Path input;
     static Path small;
     static Path other;
     /** Each model's output, from a run alone. */
     static List<String> smallAlone;
+
     static List<String> otherAlone;
 
     @BeforeAll
@@ -44,17 +45,32 @@ class InferModelIsolationTest {
         small = Reference.model();
         other = small.resolveSibling("tinystories-1m.gguf");
         input = dir.resolve("in.txt");
-        Files.write(input, List.of("r1\tOnce upon a time", "r2\tThe cat sat", "r3\tLily saw a big red ball"), StandardCharsets.UTF_8);
+        Files.write(
+                input,
+                List.of("r1\tOnce upon a time", "r2\tThe cat sat", "r3\tLily saw a big red ball"),
+                StandardCharsets.UTF_8);
         smallAlone = infer(small, dir.resolve("alone-small"));
         otherAlone = infer(other, dir.resolve("alone-other"));
-        assertNotEquals(smallAlone, otherAlone, "the two models must write different texts for the probe to mean anything");
+        assertNotEquals(
+                smallAlone, otherAlone, "the two models must write different texts for the probe to mean anything");
     }
 
     /** Runs {@code infer} through its Tool (not {@code Cli}, which is serialized) and returns the output lines. */
     static List<String> infer(Path model, Path out) throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = ToolRunner.run(new Configuration(), new InferTool(new PrintStream(err, true, StandardCharsets.UTF_8)),
-                new String[] {"--input", input.toString(), "--output", out.toString(), "-m", model.toString(), "-n", "12", "--threads", "1"});
+        int code = ToolRunner.run(
+                new Configuration(), new InferTool(new PrintStream(err, true, StandardCharsets.UTF_8)), new String[] {
+                    "--input",
+                    input.toString(),
+                    "--output",
+                    out.toString(),
+                    "-m",
+                    model.toString(),
+                    "-n",
+                    "12",
+                    "--threads",
+                    "1"
+                });
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
         return OutputReader.lines(out);
     }
@@ -65,8 +81,21 @@ class InferModelIsolationTest {
     static Outcome run(Path model, Path out, String... more) throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         List<String> args = new ArrayList<>(List.of(more));
-        args.addAll(List.of("--input", input.toString(), "--output", out.toString(), "-m", model.toString(), "-n", "12", "--threads", "1"));
-        int code = ToolRunner.run(new Configuration(), new InferTool(new PrintStream(err, true, StandardCharsets.UTF_8)), args.toArray(String[]::new));
+        args.addAll(List.of(
+                "--input",
+                input.toString(),
+                "--output",
+                out.toString(),
+                "-m",
+                model.toString(),
+                "-n",
+                "12",
+                "--threads",
+                "1"));
+        int code = ToolRunner.run(
+                new Configuration(),
+                new InferTool(new PrintStream(err, true, StandardCharsets.UTF_8)),
+                args.toArray(String[]::new));
         return new Outcome(code, err.toString(StandardCharsets.UTF_8));
     }
 
@@ -85,15 +114,21 @@ class InferModelIsolationTest {
                 Future<Outcome> fo = pool.submit(() -> run(other, out));
                 Outcome s = fs.get();
                 Outcome o = fo.get();
-                assertEquals(1, (s.exit() == 0 ? 1 : 0) + (o.exit() == 0 ? 1 : 0), "exactly one job wins:\n" + s + "\n" + o);
+                assertEquals(
+                        1, (s.exit() == 0 ? 1 : 0) + (o.exit() == 0 ? 1 : 0), "exactly one job wins:\n" + s + "\n" + o);
                 Outcome loser = s.exit() == 0 ? o : s;
                 assertEquals(1, loser.exit(), loser.toString());
-                assertTrue(loser.err().contains("another job claimed this output directory first")
-                        || loser.err().contains("output directory already exists"), loser.err());
+                assertTrue(
+                        loser.err().contains("another job claimed this output directory first")
+                                || loser.err().contains("output directory already exists"),
+                        loser.err());
                 assertFalse(loser.err().contains("NA"), loser.err());
-                assertEquals(s.exit() == 0 ? smallAlone : otherAlone, OutputReader.lines(out), "the winner's rows only");
+                assertEquals(
+                        s.exit() == 0 ? smallAlone : otherAlone, OutputReader.lines(out), "the winner's rows only");
                 try (var files = Files.list(out)) {
-                    assertEquals(List.of("_SUCCESS", "part-m-00000"), files.map(p -> p.getFileName().toString()).sorted().toList(),
+                    assertEquals(
+                            List.of("_SUCCESS", "part-m-00000"),
+                            files.map(p -> p.getFileName().toString()).sorted().toList(),
                             "no claim or other job's files left");
                 }
             }
@@ -109,11 +144,24 @@ class InferModelIsolationTest {
     @Test
     void committerSettingsThatExposePartialOutputAreOverriddenWithAWarning() throws Exception {
         Path out = dir.resolve("committer-v2");
-        Outcome r = run(small, out, "-D", "mapreduce.fileoutputcommitter.algorithm.version=2",
-                "-D", "mapreduce.fileoutputcommitter.marksuccessfuljobs=false");
+        Outcome r = run(
+                small,
+                out,
+                "-D",
+                "mapreduce.fileoutputcommitter.algorithm.version=2",
+                "-D",
+                "mapreduce.fileoutputcommitter.marksuccessfuljobs=false");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.err().contains("drafthorse infer: warning: ignoring mapreduce.fileoutputcommitter.algorithm.version=2"), r.err());
-        assertTrue(r.err().contains("drafthorse infer: warning: ignoring mapreduce.fileoutputcommitter.marksuccessfuljobs=false"), r.err());
+        assertTrue(
+                r.err()
+                        .contains(
+                                "drafthorse infer: warning: ignoring mapreduce.fileoutputcommitter.algorithm.version=2"),
+                r.err());
+        assertTrue(
+                r.err()
+                        .contains(
+                                "drafthorse infer: warning: ignoring mapreduce.fileoutputcommitter.marksuccessfuljobs=false"),
+                r.err());
         assertTrue(Files.exists(out.resolve("_SUCCESS")));
         assertEquals(smallAlone, OutputReader.lines(out));
     }
@@ -136,8 +184,14 @@ class InferModelIsolationTest {
                 for (Future<List<String>> x : f) {
                     x.get();
                 }
-                assertEquals(smallAlone, OutputReader.lines(a), "round " + round + ": the stories260K job wrote another model's rows");
-                assertEquals(otherAlone, OutputReader.lines(b), "round " + round + ": the tinystories-1m job wrote another model's rows");
+                assertEquals(
+                        smallAlone,
+                        OutputReader.lines(a),
+                        "round " + round + ": the stories260K job wrote another model's rows");
+                assertEquals(
+                        otherAlone,
+                        OutputReader.lines(b),
+                        "round " + round + ": the tinystories-1m job wrote another model's rows");
             }
         } finally {
             pool.shutdownNow();
@@ -150,14 +204,18 @@ class InferModelIsolationTest {
         Path cwd = Path.of("").toAbsolutePath();
         List<Path> stale = new ArrayList<>();
         try {
-            for (String name : new String[] {"drafthorse-model.gguf", "drafthorse-draft.gguf", "train-heads-model.gguf"}) {
+            for (String name :
+                    new String[] {"drafthorse-model.gguf", "drafthorse-draft.gguf", "train-heads-model.gguf"}) {
                 Path link = cwd.resolve(name);
                 if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     Files.createSymbolicLink(link, other);
                     stale.add(link);
                 }
             }
-            assertEquals(smallAlone, infer(small, dir.resolve("with-stale-links")), "a stale link in the working directory was used");
+            assertEquals(
+                    smallAlone,
+                    infer(small, dir.resolve("with-stale-links")),
+                    "a stale link in the working directory was used");
         } finally {
             for (Path p : stale) {
                 Files.deleteIfExists(p);
@@ -171,7 +229,8 @@ class InferModelIsolationTest {
         Configuration b = new Configuration(false);
         java.net.URI ua = dev.drafthorse.jobs.CacheFiles.register(a, small.toUri(), InferMapper.MODEL_ROLE, ".gguf");
         java.net.URI ub = dev.drafthorse.jobs.CacheFiles.register(b, small.toUri(), InferMapper.MODEL_ROLE, ".gguf");
-        assertNotEquals(ua.getFragment(), ub.getFragment(), "two jobs of the same model still get different link names");
+        assertNotEquals(
+                ua.getFragment(), ub.getFragment(), "two jobs of the same model still get different link names");
         assertEquals(ua.getFragment(), a.get(dev.drafthorse.jobs.CacheFiles.key(InferMapper.MODEL_ROLE)));
         assertEquals(small.toUri().getPath(), ua.getPath());
     }

@@ -23,7 +23,10 @@ final class OutputReader {
     /** Names of every entry of the output directory (recursively, relative, hidden files included). */
     static List<String> entries(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString()).sorted().toList();
+            return s.filter(p -> !p.equals(dir))
+                    .map(p -> dir.relativize(p).toString())
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -40,8 +43,11 @@ final class OutputReader {
     private static List<String> linesOf(Path dir) throws IOException {
         List<String> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("_")
-                    && !p.getFileName().toString().startsWith(".")).sorted().toList()) {
+            for (Path p : s.filter(Files::isRegularFile)
+                    .filter(p -> !p.getFileName().toString().startsWith("_")
+                            && !p.getFileName().toString().startsWith("."))
+                    .sorted()
+                    .toList()) {
                 String all = Files.readString(p, StandardCharsets.UTF_8);
                 if (all.isEmpty()) {
                     continue;

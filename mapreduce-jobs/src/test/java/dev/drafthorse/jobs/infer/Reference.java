@@ -14,7 +14,6 @@ import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.tensor.Parallel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,9 +49,13 @@ final class Reference {
     static synchronized Generated generate(String id, String prompt, int maxNew, SamplerOptions sampler) {
         Model m = load(model());
         int[] ids = m.tokenizer().encode(prompt, m.tokenizer().addBosDefault(), true);
-        GenerationOptions go = new GenerationOptions(maxNew, sampler, List.of(), KvType.F32, 128, m.config().contextLength());
-        List<BatchResult> r = new BatchEngine(m, null).run(List.of(new Request(id, ids, go, Rng.forRow(sampler.seed(), id))),
-                BatchOptions.of(1), new BatchEngine.Listener() { });
+        GenerationOptions go = new GenerationOptions(
+                maxNew, sampler, List.of(), KvType.F32, 128, m.config().contextLength());
+        List<BatchResult> r = new BatchEngine(m, null)
+                .run(
+                        List.of(new Request(id, ids, go, Rng.forRow(sampler.seed(), id))),
+                        BatchOptions.of(1),
+                        new BatchEngine.Listener() {});
         BatchResult b = r.get(0);
         return new Generated(b.text(), b.tokens().length, b.finish().label(), ids.length);
     }
@@ -60,9 +63,13 @@ final class Reference {
     /** A row generated from prompt ids given directly (chat renders tokenized by the test itself). */
     static synchronized Generated generate(Path model, String id, int[] ids, int maxNew, SamplerOptions sampler) {
         Model m = load(model);
-        GenerationOptions go = new GenerationOptions(maxNew, sampler, List.of(), KvType.F32, 128, m.config().contextLength());
-        List<BatchResult> r = new BatchEngine(m, null).run(List.of(new Request(id, ids, go, Rng.forRow(sampler.seed(), id))),
-                BatchOptions.of(1), new BatchEngine.Listener() { });
+        GenerationOptions go = new GenerationOptions(
+                maxNew, sampler, List.of(), KvType.F32, 128, m.config().contextLength());
+        List<BatchResult> r = new BatchEngine(m, null)
+                .run(
+                        List.of(new Request(id, ids, go, Rng.forRow(sampler.seed(), id))),
+                        BatchOptions.of(1),
+                        new BatchEngine.Listener() {});
         BatchResult b = r.get(0);
         return new Generated(b.text(), b.tokens().length, b.finish().label(), ids.length);
     }
