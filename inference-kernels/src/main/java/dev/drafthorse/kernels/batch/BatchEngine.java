@@ -466,9 +466,12 @@ public final class BatchEngine {
                 double base = plainPassNanos > 0 ? plainPassNanos : passNanos;
                 double perToken =
                         (draftNanos + Math.max(0, passNanos - base)) / ((double) draftedTokens / drafting.size());
-                // The sequences that drafted before this pass (accepting a chain resets s.drafted, so it cannot tell).
-                for (Sequence s : drafting) {
-                    if (s.draftLength != null) {
+                // Accepting a chain resets s.drafted, so in practice only sequences that finished inside their
+                // drafts learn the measured cost here; the others keep the prior (weights read). Feeding every
+                // drafting sequence the measured, timing-dependent cost would make sampled speculative outputs
+                // differ from run to run (PrefixCacheTest shows it), so the draft length stays deterministic.
+                for (Sequence s : inPass) {
+                    if (s.draftLength != null && s.drafted > 0) {
                         s.draftLength.observeCost(perToken / base);
                     }
                 }
