@@ -38,13 +38,14 @@ final class VectorChunkKernels {
                 a3 = qv.fma(FloatVector.fromArray(F, k, k3 + i), a3);
             }
             a0.intoArray(lanes, 0);
-            float s0 = Lanes.sum(lanes, 0);
             a1.intoArray(lanes, L);
-            float s1 = Lanes.sum(lanes, L);
             a2.intoArray(lanes, 2 * L);
-            float s2 = Lanes.sum(lanes, 2 * L);
             a3.intoArray(lanes, 3 * L);
-            float s3 = Lanes.sum(lanes, 3 * L);
+            Lanes.sum4(lanes, 0);
+            float s0 = lanes[0];
+            float s1 = lanes[1];
+            float s2 = lanes[2];
+            float s3 = lanes[3];
             for (int i = upper; i < d; i++) {
                 float x = q[qOff + i];
                 s0 += x * k[k0 + i];

@@ -59,13 +59,14 @@ final class F32Kernels {
             a3 = FloatVector.fromArray(F, w, o3 + i).fma(xv, a3);
         }
         a0.intoArray(lanes, 0);
-        float s0 = Lanes.sum(lanes, 0);
         a1.intoArray(lanes, L);
-        float s1 = Lanes.sum(lanes, L);
         a2.intoArray(lanes, 2 * L);
-        float s2 = Lanes.sum(lanes, 2 * L);
         a3.intoArray(lanes, 3 * L);
-        float s3 = Lanes.sum(lanes, 3 * L);
+        Lanes.sum4(lanes, 0);
+        float s0 = lanes[0];
+        float s1 = lanes[1];
+        float s2 = lanes[2];
+        float s3 = lanes[3];
         for (; i < n; i++) {
             float xi = x[xOff + i];
             s0 += w[wOff + i] * xi;

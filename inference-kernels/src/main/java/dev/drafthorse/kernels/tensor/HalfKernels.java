@@ -143,13 +143,14 @@ final class HalfKernels {
             o3 = wo3.fma(xo, o3);
         }
         e0.add(o0).intoArray(lanes, 0);
-        float s0 = Lanes.sum(lanes, 0);
         e1.add(o1).intoArray(lanes, L);
-        float s1 = Lanes.sum(lanes, L);
         e2.add(o2).intoArray(lanes, 2 * L);
-        float s2 = Lanes.sum(lanes, 2 * L);
         e3.add(o3).intoArray(lanes, 3 * L);
-        float s3 = Lanes.sum(lanes, 3 * L);
+        Lanes.sum4(lanes, 0);
+        float s0 = lanes[0];
+        float s1 = lanes[1];
+        float s2 = lanes[2];
+        float s3 = lanes[3];
         for (int i = upper; i < n; i++) {
             float xi = x[xOff + i];
             s0 += Float16.toFloat(half(w, wOff, i)) * xi;
@@ -262,13 +263,14 @@ final class HalfKernels {
             o3 = wo3.fma(xo, o3);
         }
         e0.add(o0).intoArray(lanes, 0);
-        float s0 = Lanes.sum(lanes, 0);
         e1.add(o1).intoArray(lanes, L);
-        float s1 = Lanes.sum(lanes, L);
         e2.add(o2).intoArray(lanes, 2 * L);
-        float s2 = Lanes.sum(lanes, 2 * L);
         e3.add(o3).intoArray(lanes, 3 * L);
-        float s3 = Lanes.sum(lanes, 3 * L);
+        Lanes.sum4(lanes, 0);
+        float s0 = lanes[0];
+        float s1 = lanes[1];
+        float s2 = lanes[2];
+        float s3 = lanes[3];
         for (int i = upper; i < n; i++) {
             float xi = x[xOff + i];
             s0 += Float16.bf16ToFloat(half(w, wOff, i)) * xi;

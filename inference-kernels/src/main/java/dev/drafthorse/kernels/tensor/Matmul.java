@@ -124,7 +124,7 @@ public final class Matmul {
         if (par.threads() == 1 || work < MIN_SPLIT) {
             return rows;
         }
-        int tasks = (int) Math.min(par.threads() * 4L, Math.max(2, work / MIN_SPLIT));
+        int tasks = (int) Math.min(par.threads() * 2L, Math.max(2, work / MIN_SPLIT));
         int g = (rows + tasks - 1) / tasks;
         return (g + 3) & ~3;
     }

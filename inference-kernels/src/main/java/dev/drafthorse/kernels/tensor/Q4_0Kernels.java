@@ -82,12 +82,12 @@ final class Q4_0Kernels {
         FloatVector a1 = a0;
         FloatVector a2 = a0;
         FloatVector a3 = a0;
-        for (int b = 0; b < n; b += BLOCK) {
-            int blk = dOff + b / BLOCK;
-            float db0 = d[blk];
-            float db1 = d[blk + nb];
-            float db2 = d[blk + 2 * nb];
-            float db3 = d[blk + 3 * nb];
+        // indices linear in the block number k, so that C2 hoists the bounds checks out of the loop
+        for (int k = 0; k < nb; k++) {
+            float db0 = d[dOff + k];
+            float db1 = d[dOff + nb + k];
+            float db2 = d[dOff + 2 * nb + k];
+            float db3 = d[dOff + 3 * nb + k];
             FloatVector s0 = FloatVector.broadcast(F, db0);
             FloatVector s1 = FloatVector.broadcast(F, db1);
             FloatVector s2 = FloatVector.broadcast(F, db2);
@@ -96,9 +96,9 @@ final class Q4_0Kernels {
             FloatVector m1 = FloatVector.broadcast(F, -8f * db1);
             FloatVector m2 = FloatVector.broadcast(F, -8f * db2);
             FloatVector m3 = FloatVector.broadcast(F, -8f * db3);
-            int p = qOff + b / 2;
-            FloatVector xl = FloatVector.fromArray(F, x, xOff + b);
-            FloatVector xh = FloatVector.fromArray(F, x, xOff + b + 16);
+            int p = qOff + 16 * k;
+            FloatVector xl = FloatVector.fromArray(F, x, xOff + BLOCK * k);
+            FloatVector xh = FloatVector.fromArray(F, x, xOff + BLOCK * k + 16);
             IntVector v0 = (IntVector) ByteVector.fromArray(B, q, p).convertShape(VectorOperators.B2I, I, 0);
             IntVector v1 = (IntVector) ByteVector.fromArray(B, q, p + rb).convertShape(VectorOperators.B2I, I, 0);
             IntVector v2 = (IntVector) ByteVector.fromArray(B, q, p + 2 * rb).convertShape(VectorOperators.B2I, I, 0);
@@ -129,13 +129,14 @@ final class Q4_0Kernels {
                     .fma(xh, a3);
         }
         a0.intoArray(lanes, 0);
-        out[outOff] = Lanes.sum(lanes, 0);
         a1.intoArray(lanes, L);
-        out[outOff + 1] = Lanes.sum(lanes, L);
         a2.intoArray(lanes, 2 * L);
-        out[outOff + 2] = Lanes.sum(lanes, 2 * L);
         a3.intoArray(lanes, 3 * L);
-        out[outOff + 3] = Lanes.sum(lanes, 3 * L);
+        Lanes.sum4(lanes, 0);
+        out[outOff] = lanes[0];
+        out[outOff + 1] = lanes[1];
+        out[outOff + 2] = lanes[2];
+        out[outOff + 3] = lanes[3];
     }
 
     /** {@link #rows4} with 8 lanes: each half-block of bytes loaded once for its low and once for its high nibbles. */
@@ -224,13 +225,14 @@ final class Q4_0Kernels {
             }
         }
         a0.intoArray(lanes, 0);
-        out[outOff] = Lanes.sum(lanes, 0);
         a1.intoArray(lanes, L);
-        out[outOff + 1] = Lanes.sum(lanes, L);
         a2.intoArray(lanes, 2 * L);
-        out[outOff + 2] = Lanes.sum(lanes, 2 * L);
         a3.intoArray(lanes, 3 * L);
-        out[outOff + 3] = Lanes.sum(lanes, 3 * L);
+        Lanes.sum4(lanes, 0);
+        out[outOff] = lanes[0];
+        out[outOff + 1] = lanes[1];
+        out[outOff + 2] = lanes[2];
+        out[outOff + 3] = lanes[3];
     }
 
     /** A row dequantized into dst[off, off + n) (exact, element order). */

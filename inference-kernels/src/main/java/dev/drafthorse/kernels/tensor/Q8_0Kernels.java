@@ -29,9 +29,11 @@ final class Q8_0Kernels {
     static float dot(byte[] q, int qOff, float[] d, int dOff, float[] x, int xOff, int n) {
         float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < n; b += BLOCK) {
-            FloatVector scale = FloatVector.broadcast(F, d[dOff + b / BLOCK]);
+        int nb = n / BLOCK;
+        for (int k = 0; k < nb; k++) {
+            FloatVector scale = FloatVector.broadcast(F, d[dOff + k]);
             for (int j = 0; j < BLOCK; j += L) { // constant trip count: C2 unrolls it fully
+                int b = BLOCK * k;
                 FloatVector w = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, qOff + b + j)
                                         .convertShape(VectorOperators.B2I, I, 0))
                                 .convert(VectorOperators.I2F, 0))
@@ -51,15 +53,15 @@ final class Q8_0Kernels {
         FloatVector a1 = a0;
         FloatVector a2 = a0;
         FloatVector a3 = a0;
-        for (int b = 0; b < n; b += BLOCK) {
-            int blk = dOff + b / BLOCK;
-            FloatVector d0 = FloatVector.broadcast(F, d[blk]);
-            FloatVector d1 = FloatVector.broadcast(F, d[blk + nb]);
-            FloatVector d2 = FloatVector.broadcast(F, d[blk + 2 * nb]);
-            FloatVector d3 = FloatVector.broadcast(F, d[blk + 3 * nb]);
+        // indices linear in the block number k, so that C2 hoists the bounds checks out of the loop
+        for (int k = 0; k < nb; k++) {
+            FloatVector d0 = FloatVector.broadcast(F, d[dOff + k]);
+            FloatVector d1 = FloatVector.broadcast(F, d[dOff + nb + k]);
+            FloatVector d2 = FloatVector.broadcast(F, d[dOff + 2 * nb + k]);
+            FloatVector d3 = FloatVector.broadcast(F, d[dOff + 3 * nb + k]);
             for (int j = 0; j < BLOCK; j += L) { // constant trip count: C2 unrolls it fully
-                FloatVector xv = FloatVector.fromArray(F, x, xOff + b + j);
-                int o = qOff + b + j;
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + BLOCK * k + j);
+                int o = qOff + BLOCK * k + j;
                 a0 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o).convertShape(VectorOperators.B2I, I, 0))
                                 .convert(VectorOperators.I2F, 0))
                         .mul(d0)
@@ -82,13 +84,14 @@ final class Q8_0Kernels {
             }
         }
         a0.intoArray(lanes, 0);
-        out[outOff] = Lanes.sum(lanes, 0);
         a1.intoArray(lanes, L);
-        out[outOff + 1] = Lanes.sum(lanes, L);
         a2.intoArray(lanes, 2 * L);
-        out[outOff + 2] = Lanes.sum(lanes, 2 * L);
         a3.intoArray(lanes, 3 * L);
-        out[outOff + 3] = Lanes.sum(lanes, 3 * L);
+        Lanes.sum4(lanes, 0);
+        out[outOff] = lanes[0];
+        out[outOff + 1] = lanes[1];
+        out[outOff + 2] = lanes[2];
+        out[outOff + 3] = lanes[3];
     }
 
     /** A row dequantized into dst[off, off + n) (exact, element order). */

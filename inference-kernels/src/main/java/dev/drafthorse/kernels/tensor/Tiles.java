@@ -25,6 +25,7 @@ final class Tiles {
         float[] rows = new float[0]; // (blockRows, n) widened rows
         final float[] acc = new float[8 * L]; // (8, L) unreduced accumulators of a tile
         final float[] odd = new float[8 * L]; // (8, L) the odd accumulators of F16/BF16 tiles
+        final float[] sums = new float[8]; // (8) a tile's reduced accumulators
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -44,6 +45,7 @@ final class Tiles {
         Buffers buf = BUFFERS.get();
         float[] acc = buf.acc;
         float[] odd = buf.odd;
+        float[] sums = buf.sums;
         float[] inPlace = w instanceof F32Matrix f ? f.values() : null;
         int blockRows = Math.max(2, Math.min(r1 - r0, BLOCK_FLOATS / n) & ~1);
         if (inPlace == null && buf.rows.length < blockRows * n) {
@@ -70,10 +72,10 @@ final class Tiles {
                     if (half) {
                         tile2x4(wb, wa + hn, n, xs, i * n + hn, n, vec, odd);
                     }
+                    reduce(acc, odd, half, 8, sums);
                     for (int j = 0; j < 4; j++) {
                         for (int q = 0; q < 2; q++) {
-                            int a = 2 * j + q;
-                            float v = half ? reduceHalf(acc, odd, a) : reduce(acc, a);
+                            float v = sums[2 * j + q];
                             out[(i + j) * outStride + r + q] =
                                     tailFold(v, wb, wa + q * n, n, half, x, (i + j) * n, tail);
                         }
@@ -85,8 +87,9 @@ final class Tiles {
                     if (half) {
                         tile1x4(wb, wa + hn, xs, i * n + hn, n, vec, odd);
                     }
+                    reduce(acc, odd, half, 4, sums);
                     for (int j = 0; j < 4; j++) {
-                        float v = half ? reduceHalf(acc, odd, j) : reduce(acc, j);
+                        float v = sums[j];
                         out[(i + j) * outStride + r] = tailFold(v, wb, wa, n, half, x, (i + j) * n, tail);
                     }
                 }
@@ -99,8 +102,9 @@ final class Tiles {
                     if (half) {
                         tile4x1(wb, wa + hn, n, xs, i * n + hn, vec, odd);
                     }
+                    reduce(acc, odd, half, 4, sums);
                     for (int q = 0; q < 4; q++) {
-                        float v = half ? reduceHalf(acc, odd, q) : reduce(acc, q);
+                        float v = sums[q];
                         out[i * outStride + r + q] = tailFold(v, wb, wa + q * n, n, half, x, i * n, tail);
                     }
                 }
@@ -110,7 +114,8 @@ final class Tiles {
                     if (half) {
                         tile1x1(wb, wa + hn, xs, i * n + hn, vec, odd);
                     }
-                    float v = half ? reduceHalf(acc, odd, 0) : reduce(acc, 0);
+                    reduce(acc, odd, half, 1, sums);
+                    float v = sums[0];
                     out[i * outStride + r] = tailFold(v, wb, wa, n, half, x, i * n, tail);
                 }
             }
@@ -229,17 +234,28 @@ final class Tiles {
         a0.intoArray(acc, 0);
     }
 
-    /** The reduction of the canonical order: acc[k·L, (k+1)·L) summed across lanes. */
-    static float reduce(float[] acc, int k) {
-        return Lanes.sum(acc, k * L); // acc is the tile's scratch: each accumulator is reduced once
-    }
-
-    /** The even/odd reduction of the F16/BF16 order: (even accumulator + odd accumulator) summed across lanes. */
-    static float reduceHalf(float[] even, float[] odd, int k) {
-        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
-        FloatVector e = FloatVector.fromArray(F, even, k * L);
-        FloatVector o = FloatVector.fromArray(F, odd, k * L);
-        e.add(o).intoArray(lanes, 0);
-        return Lanes.sum(lanes, 0);
+    /**
+     * The reduction of the canonical order for a tile's first {@code count} accumulators (1, 4 or 8): for
+     * F16/BF16 the even plus the odd accumulator, then each summed across lanes ({@link Lanes#sum4} four at a
+     * time), into sums[0, count). acc (and odd) are the tile's scratch: overwritten.
+     */
+    static void reduce(float[] acc, float[] odd, boolean half, int count, float[] sums) {
+        if (half) {
+            for (int k = 0; k < count; k++) {
+                FloatVector.fromArray(F, acc, k * L)
+                        .add(FloatVector.fromArray(F, odd, k * L))
+                        .intoArray(acc, k * L);
+            }
+        }
+        if (count == 1) {
+            sums[0] = Lanes.sum(acc, 0);
+            return;
+        }
+        for (int g = 0; g < count; g += 4) {
+            Lanes.sum4(acc, g * L);
+            for (int k = 0; k < 4; k++) {
+                sums[g + k] = acc[g * L + k];
+            }
+        }
     }
 }

@@ -94,13 +94,14 @@ final class UnpackedKernels {
             }
         }
         a0.intoArray(lanes, 0);
-        out[outOff] = Lanes.sum(lanes, 0);
         a1.intoArray(lanes, L);
-        out[outOff + 1] = Lanes.sum(lanes, L);
         a2.intoArray(lanes, 2 * L);
-        out[outOff + 2] = Lanes.sum(lanes, 2 * L);
         a3.intoArray(lanes, 3 * L);
-        out[outOff + 3] = Lanes.sum(lanes, 3 * L);
+        Lanes.sum4(lanes, 0);
+        out[outOff] = lanes[0];
+        out[outOff + 1] = lanes[1];
+        out[outOff + 2] = lanes[2];
+        out[outOff + 3] = lanes[3];
     }
 
     /** A row dequantized into dst[off, off + n) (exactly ggml's values, element order). */
