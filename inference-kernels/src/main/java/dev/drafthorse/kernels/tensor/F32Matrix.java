@@ -5,13 +5,13 @@ import java.nio.ByteBuffer;
 
 /** F32 weights: the file's little-endian floats, held in a {@code float[]} (rows, cols). */
 public final class F32Matrix extends WeightMatrix {
-    private final float[] w; // (rows, cols)
+    private final float[] w; // (rows, cols) from Aligned.PAD
 
     public F32Matrix(ByteBuffer data, int rows, int cols) {
         super(rows, cols);
         ByteBuffer b = checked(data, rows, cols, GgmlType.F32);
-        w = new float[rows * cols];
-        b.asFloatBuffer().get(w);
+        w = new float[Aligned.PAD + rows * cols];
+        b.asFloatBuffer().get(w, Aligned.PAD, rows * cols);
     }
 
     @Override
@@ -19,14 +19,19 @@ public final class F32Matrix extends WeightMatrix {
         return GgmlType.F32;
     }
 
-    /** The weights themselves, (rows, cols) row-major: the register tiles read them in place. */
+    /** The weights themselves, (rows, cols) row-major from {@link #offset()}: the register tiles read them in place. */
     float[] values() {
         return w;
     }
 
+    /** Where row 0 starts in {@link #values()}. */
+    int offset() {
+        return Aligned.PAD;
+    }
+
     @Override
     public float dotScalar(int row, float[] x, int xOff) {
-        int base = row * cols;
+        int base = Aligned.PAD + row * cols;
         float s = 0f;
         for (int i = 0; i < cols; i++) {
             s += w[base + i] * x[xOff + i];
@@ -36,7 +41,7 @@ public final class F32Matrix extends WeightMatrix {
 
     @Override
     public void row(int row, float[] dst, int off) {
-        System.arraycopy(w, row * cols, dst, off, cols);
+        System.arraycopy(w, Aligned.PAD + row * cols, dst, off, cols);
     }
 
     @Override
@@ -44,16 +49,16 @@ public final class F32Matrix extends WeightMatrix {
         for (int i = 0; i < t; i++) {
             int r = r0;
             for (; r + 4 <= r1; r += 4) {
-                F32Kernels.rows4(w, r * cols, cols, x, i * cols, cols, out, i * outStride + r);
+                F32Kernels.rows4(w, Aligned.PAD + r * cols, cols, x, i * cols, cols, out, i * outStride + r);
             }
             for (; r < r1; r++) {
-                out[i * outStride + r] = F32Kernels.dot(w, r * cols, x, i * cols, cols);
+                out[i * outStride + r] = F32Kernels.dot(w, Aligned.PAD + r * cols, x, i * cols, cols);
             }
         }
     }
 
     @Override
     float dotVector(int row, float[] x, int xOff) {
-        return F32Kernels.dot(w, row * cols, x, xOff, cols);
+        return F32Kernels.dot(w, Aligned.PAD + row * cols, x, xOff, cols);
     }
 }

@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
  * activations de-interleaved once per product ({@link #prepare}: evens, then odds).
  */
 abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Matrix {
-    protected final int[] w; // (rows, rowInts) pairs of halves
+    protected final int[] w; // (rows, rowInts) pairs of halves, from Aligned.PAD
     protected final int rowInts; // ceil(cols / 2)
     private final boolean pairs; // even cols: the even/odd kernels run; odd cols widen to the F32 order
 
@@ -19,14 +19,14 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
         super(rows, cols);
         ByteBuffer b = checked(data, rows, cols, type).order(ByteOrder.LITTLE_ENDIAN);
         rowInts = (cols + 1) / 2;
-        w = new int[rows * rowInts];
+        w = new int[Aligned.PAD + rows * rowInts];
         java.nio.ShortBuffer halves = b.asShortBuffer();
         short[] row = new short[cols];
         for (int r = 0; r < rows; r++) {
             halves.get(r * cols, row);
             for (int i = 0; i < cols; i++) {
                 int h = row[i] & 0xffff;
-                w[r * rowInts + i / 2] |= (i % 2 == 0) ? h : h << 16;
+                w[Aligned.PAD + r * rowInts + i / 2] |= (i % 2 == 0) ? h : h << 16;
             }
         }
         pairs = cols % 2 == 0;
@@ -34,7 +34,7 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
 
     /** Element {@code i} of row {@code row}: its 16 bits. */
     final short half(int row, int i) {
-        int v = w[row * rowInts + i / 2];
+        int v = w[Aligned.PAD + row * rowInts + i / 2];
         return (short) (i % 2 == 0 ? v : v >>> 16);
     }
 
@@ -91,9 +91,9 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
     final void widen(int row, float[] dst, int off) {
         if (pairs) {
             if (f16()) {
-                HalfKernels.widenF16(w, row * rowInts, dst, off, cols);
+                HalfKernels.widenF16(w, Aligned.PAD + row * rowInts, dst, off, cols);
             } else {
-                HalfKernels.widenBF16(w, row * rowInts, dst, off, cols);
+                HalfKernels.widenBF16(w, Aligned.PAD + row * rowInts, dst, off, cols);
             }
         } else {
             row(row, dst, off);
@@ -112,10 +112,28 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
             for (; r + 4 <= r1; r += 4) {
                 if (f16) {
                     HalfKernels.rows4F16(
-                            w, r * rowInts, rowInts, x, i * cols, xp, i * cols, cols, out, i * outStride + r);
+                            w,
+                            Aligned.PAD + r * rowInts,
+                            rowInts,
+                            x,
+                            i * cols,
+                            xp,
+                            i * cols,
+                            cols,
+                            out,
+                            i * outStride + r);
                 } else {
                     HalfKernels.rows4BF16(
-                            w, r * rowInts, rowInts, x, i * cols, xp, i * cols, cols, out, i * outStride + r);
+                            w,
+                            Aligned.PAD + r * rowInts,
+                            rowInts,
+                            x,
+                            i * cols,
+                            xp,
+                            i * cols,
+                            cols,
+                            out,
+                            i * outStride + r);
                 }
             }
             for (; r < r1; r++) {
@@ -136,8 +154,8 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
 
     private float dotPrepared(int row, float[] x, int xOff, float[] xd, int xdOff) {
         if (f16()) {
-            return HalfKernels.dotF16(w, row * rowInts, x, xOff, xd, xdOff, cols);
+            return HalfKernels.dotF16(w, Aligned.PAD + row * rowInts, x, xOff, xd, xdOff, cols);
         }
-        return HalfKernels.dotBF16(w, row * rowInts, x, xOff, xd, xdOff, cols);
+        return HalfKernels.dotBF16(w, Aligned.PAD + row * rowInts, x, xOff, xd, xdOff, cols);
     }
 }

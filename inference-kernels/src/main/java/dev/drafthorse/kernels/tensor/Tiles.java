@@ -46,7 +46,8 @@ final class Tiles {
         float[] acc = buf.acc;
         float[] odd = buf.odd;
         float[] sums = buf.sums;
-        float[] inPlace = w instanceof F32Matrix f ? f.values() : null;
+        F32Matrix f32 = w instanceof F32Matrix f ? f : null;
+        float[] inPlace = f32 != null ? f32.values() : null;
         int blockRows = Math.max(2, Math.min(r1 - r0, BLOCK_FLOATS / n) & ~1);
         if (inPlace == null && buf.rows.length < blockRows * n) {
             buf.rows = new float[blockRows * n];
@@ -56,7 +57,7 @@ final class Tiles {
             int re = Math.min(r1, rc + blockRows);
             int base; // wb offset of row rc
             if (inPlace != null) {
-                base = rc * n;
+                base = f32.offset() + rc * n;
             } else {
                 base = 0;
                 for (int r = rc; r < re; r++) {
