@@ -300,7 +300,7 @@ class HiveSqlTest {
                 .strip();
         List<String> rows = query("SELECT g.sample_id, g.text, g.tokens, g.finish_reason FROM prompts p LATERAL VIEW"
                 + " llm_generate(p.prompt, 'stories260K.gguf', map('max_new_tokens', '120')) g"
-                + " AS sample_id, text, tokens, finish_reason WHERE p.id = 1");
+                + " AS sample_id, text, tokens, finish_reason, error WHERE p.id = 1");
         assertEquals(1, rows.size());
         String[] c = cells(rows.get(0));
         assertEquals("0", c[0]);
@@ -321,7 +321,7 @@ class HiveSqlTest {
         List<String> rows = query("SELECT p.id, g.sample_id, g.text, g.tokens, g.finish_reason FROM prompts p"
                 + " LATERAL VIEW OUTER llm_generate(p.prompt, '" + MODEL.toUri() + "',"
                 + " map('n', '2', 'temperature', '0.9', 'max_new_tokens', '16', 'seed', '5')) g"
-                + " AS sample_id, text, tokens, finish_reason");
+                + " AS sample_id, text, tokens, finish_reason, error");
         assertEquals(expected, rows);
     }
 
@@ -333,7 +333,7 @@ class HiveSqlTest {
         List<String> rows =
                 query("SELECT p.id, g.text, g.finish_reason FROM prompts p LATERAL VIEW llm_generate(p.prompt, '"
                         + chatModel.toUri() + "', map('chat', 'true', 'max_new_tokens', '8', 'date', '2026-01-15')) g"
-                        + " AS sample_id, text, tokens, finish_reason WHERE p.id = 1");
+                        + " AS sample_id, text, tokens, finish_reason, error WHERE p.id = 1");
         Udtfs.Run direct = new Udtfs.Run(
                 new LlmGenerateUDTF(),
                 Udtfs.javaString(),
@@ -347,11 +347,12 @@ class HiveSqlTest {
         List<String> rejected =
                 query("SELECT p.id, g.text, g.finish_reason FROM prompts p LATERAL VIEW llm_generate(p.prompt, '"
                         + chatModel.toUri() + "', map('chat', 'true', 'system', 'Be brief.', 'max_new_tokens', '8')) g"
-                        + " AS sample_id, text, tokens, finish_reason WHERE p.id = 2");
+                        + " AS sample_id, text, tokens, finish_reason, error WHERE p.id = 2");
         assertEquals(List.of(row(2, null, "rejected: System role not supported")), rejected);
         List<String> scores =
                 query("SELECT s.candidate FROM prompts p LATERAL VIEW llm_score(p.prompt, array('Yes', 'No'), '"
-                        + chatModel.toUri() + "', map('chat', 'true')) s AS candidate, logprob, prob WHERE p.id = 2");
+                        + chatModel.toUri()
+                        + "', map('chat', 'true')) s AS candidate, logprob, prob, error WHERE p.id = 2");
         assertEquals(List.of("Yes", "No"), scores);
     }
 
@@ -363,7 +364,7 @@ class HiveSqlTest {
                 "SELECT p.id, get_json_object(g.text, '$.mood'), get_json_object(g.text, '$.age'), g.finish_reason"
                         + " FROM prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri()
                         + "', map('json_schema', '" + schema
-                        + "', 'temperature', '1.0', 'n', '3', 'max_new_tokens', '100')) g AS sample_id, text, tokens, finish_reason");
+                        + "', 'temperature', '1.0', 'n', '3', 'max_new_tokens', '100')) g AS sample_id, text, tokens, finish_reason, error");
         assertFalse(rows.isEmpty());
         for (String r : rows) {
             String[] f = r.split("\t", -1);
@@ -377,7 +378,7 @@ class HiveSqlTest {
                 () -> query("SELECT g.text FROM"
                         + " prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri()
                         + "', map('json_schema', '{\"type\": \"strin\"}')) g"
-                        + " AS sample_id, text, tokens, finish_reason"));
+                        + " AS sample_id, text, tokens, finish_reason, error"));
         assertTrue(e.getMessage().contains("option 'json_schema' at $.type: unknown type"), e.getMessage());
     }
 
@@ -385,7 +386,7 @@ class HiveSqlTest {
     void llmGenerateWithADraftModelOrLookupGivesPlainGreedyText() throws Exception {
         String base =
                 "SELECT p.id, g.text FROM prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri() + "', map(";
-        String tail = "'max_new_tokens', '24')) g AS sample_id, text, tokens, finish_reason";
+        String tail = "'max_new_tokens', '24')) g AS sample_id, text, tokens, finish_reason, error";
         List<String> plain = query(base + tail);
         assertEquals(
                 plain,
@@ -403,7 +404,7 @@ class HiveSqlTest {
         List<String> labels = List.of(" mat", " sun", " ball");
         List<String> rows = query("SELECT p.id, s.candidate, s.logprob, s.prob FROM prompts p LATERAL VIEW OUTER"
                 + " llm_score(p.prompt, array(' mat', ' sun', ' ball'), '" + schemeModel
-                + "') s AS candidate, logprob, prob");
+                + "') s AS candidate, logprob, prob, error");
         assertEquals(7, rows.size(), rows.toString());
         assertEquals(row(3, null, null, null), rows.get(6));
         int k = 0;
@@ -427,7 +428,7 @@ class HiveSqlTest {
                 "SELECT r.id, p.template_id, s.candidate, s.logprob FROM reviews r"
                         + " LATERAL VIEW explode_prompts(array('{body} The review is', 'Title: {title}. It is'),"
                         + "   map('body', r.body, 'title', r.title)) p AS template_id, prompt, error"
-                        + " LATERAL VIEW llm_score(p.prompt, array(' good', ' bad'), 'stories260K.gguf') s AS candidate, logprob, prob");
+                        + " LATERAL VIEW llm_score(p.prompt, array(' good', ' bad'), 'stories260K.gguf') s AS candidate, logprob, prob, error");
         List<String> expected = new ArrayList<>();
         String[][] reviews = {
             {"1", "Good pan", "Heats evenly and cleans up fast."},
@@ -500,7 +501,7 @@ class HiveSqlTest {
                         + " LATERAL VIEW explode_prompts(array('{title} was', 'I think {body}'), named_struct('title', r.title,"
                         + "   'body', r.body)) p AS template_id, prompt, error"
                         + " LATERAL VIEW llm_generate(p.prompt, 'stories260K.gguf', map('n', '2', 'temperature', '0.8', 'seed', '3',"
-                        + "   'max_new_tokens', '12')) g AS sample_id, text, tokens, finish_reason");
+                        + "   'max_new_tokens', '12')) g AS sample_id, text, tokens, finish_reason, error");
         assertTrue(hive.conf().get("mapreduce.framework.name").equals("local"));
         List<String> expected = new ArrayList<>();
         String[][] reviews = {
@@ -529,7 +530,7 @@ class HiveSqlTest {
         hive.execute("INSERT OVERWRITE TABLE scored SELECT d.id, c.chunk_id, s.candidate, s.logprob, s.prob FROM docs d"
                 + " LATERAL VIEW explode_chunks(d.body, 'stories260K.gguf', 24, 0) c AS chunk_id, chunk, token_start, token_end"
                 + " LATERAL VIEW llm_score(c.chunk, array(' happy', ' sad'), '" + schemeModel
-                + "') s AS candidate, logprob, prob");
+                + "') s AS candidate, logprob, prob, error");
         Tokenizer tok = Tokenizer.fromGguf(GgufFile.open(MODEL));
         List<String> want = new ArrayList<>();
         for (Object[] doc : new Object[][] {{1, ExplodeChunksUDTFTest.TEXT}, {3, "A short one."}}) {
