@@ -156,7 +156,7 @@ public final class LlmGenerateUDTF extends GenericUDTF {
             return;
         }
         try {
-            ModelFiles.localize(path, Engines.conf(conf));
+            ModelFiles.check(path, Engines.conf(conf));
         } catch (IOException e) {
             throw new UDFArgumentTypeException(position, function + ": " + what + ": " + e.getMessage());
         }

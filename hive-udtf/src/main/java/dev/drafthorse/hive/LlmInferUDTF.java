@@ -176,19 +176,9 @@ public final class LlmInferUDTF extends GenericUDTF {
             throw new UDFArgumentTypeException(
                     2, NAME + ": argument 3 (model_path) must be a non-empty constant: the rows are decoded together");
         }
-        try {
-            ModelFiles.localize(path, Engines.conf(conf));
-        } catch (IOException e) {
-            throw new UDFArgumentTypeException(2, NAME + ": model_path: " + e.getMessage());
-        }
+        LlmGenerateUDTF.modelExists(NAME, path, 2, "model_path", conf);
         options = parseOptions(args);
-        if (options.llm().draft() != null) {
-            try {
-                ModelFiles.localize(options.llm().draft(), Engines.conf(conf));
-            } catch (IOException e) {
-                throw new UDFArgumentTypeException(3, NAME + ": option 'draft': " + e.getMessage());
-            }
-        }
+        LlmGenerateUDTF.modelExists(NAME, options.llm().draft(), 3, "option 'draft'", conf);
         report = new TaskReport(NAME, HiveCounter.LLM_INFER_ROW_ERRORS, LOG, mapred);
         models = new Engines.Leases<>(Engines::model);
         model = null;
