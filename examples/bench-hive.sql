@@ -10,4 +10,4 @@ SELECT count(*) FROM base b LATERAL VIEW explode(array(concat('Summarize: ', b.t
 SELECT count(*) FROM base b LATERAL VIEW explode_prompts(array('Summarize: {title}', 'Title: {title}'), named_struct('title', b.title)) p AS template_id, prompt, error;
 -- llm_generate: 16 prompts x 64 tokens, greedy, stories260K (compare: the same rows through `drafthorse batch --batch 1`)
 CREATE TABLE gen_prompts AS SELECT id, concat('Once upon a time, ', title) AS prompt FROM base WHERE id < 16;
-SELECT sum(g.tokens) FROM gen_prompts p LATERAL VIEW llm_generate(p.prompt, '${hiveconf:model}', map('max_new_tokens', '64')) g AS sample_id, text, tokens, finish_reason;
+SELECT sum(g.tokens) FROM gen_prompts p LATERAL VIEW llm_generate(p.prompt, '${hiveconf:model}', map('max_new_tokens', '64')) g AS sample_id, text, tokens, finish_reason, error;

@@ -16,6 +16,8 @@ CREATE FUNCTION explode_chunks AS 'dev.drafthorse.hive.ExplodeChunksUDTF'
   USING JAR 'hdfs:///path/to/drafthorse-<version>.jar';
 CREATE FUNCTION llm_generate AS 'dev.drafthorse.hive.LlmGenerateUDTF'
   USING JAR 'hdfs:///path/to/drafthorse-<version>.jar';
+CREATE FUNCTION llm_infer AS 'dev.drafthorse.hive.LlmInferUDTF'
+  USING JAR 'hdfs:///path/to/drafthorse-<version>.jar';
 CREATE FUNCTION llm_score AS 'dev.drafthorse.hive.LlmScoreUDTF'
   USING JAR 'hdfs:///path/to/drafthorse-<version>.jar';
 CREATE FUNCTION llm_embed AS 'dev.drafthorse.hive.LlmEmbedUDF'

@@ -16,6 +16,7 @@ public final class Functions {
         m.put("explode_prompts", ExplodePromptsUDTF.class);
         m.put("explode_chunks", ExplodeChunksUDTF.class);
         m.put("llm_generate", LlmGenerateUDTF.class);
+        m.put("llm_infer", LlmInferUDTF.class);
         m.put("llm_score", LlmScoreUDTF.class);
         m.put("llm_embed", LlmEmbedUDF.class);
         ensemblePredict().ifPresent(c -> m.put("ensemble_predict", c));

@@ -34,8 +34,11 @@ import org.slf4j.LoggerFactory;
  * {@code <arch>.pooling_type}, else mean) and {@code normalize} (l2, the default, or none). A UDF sees one row at a time,
  * so each row is its own forward pass; for large tables {@code infer --mode embed} packs rows into passes.
  *
- * <p>A NULL text or model path gives NULL. An empty text, or one longer than the model's context window, is a bad row:
- * NULL, logged once (cut long texts with {@code explode_chunks} and embed the chunks). The model is read once per JVM
+ * <p>A NULL text or model path gives NULL. A row that fails — an empty text, one longer than the model's context
+ * window (cut long texts with {@code explode_chunks} and embed the chunks), bad per-row options, a per-row model path
+ * that names no model — also gives NULL, and is counted in {@link HiveCounter#LLM_EMBED_ROW_ERRORS} with the first
+ * reason logged; the query goes on. A UDF returns one value, so it has no error column: the counter and the log tell
+ * a failed row from a NULL input ({@code text IS NOT NULL AND emb IS NULL} finds the failed rows). The model is read once per JVM
  * through the {@link SharedCache}; as in {@link EnsemblePredictUDF}, an instance gives its models back at
  * {@link #close()} or, where Hive never closes it (a fetch task), when it is garbage-collected.
  */
@@ -47,8 +50,9 @@ import org.slf4j.LoggerFactory;
         extended =
                 "Options: pooling (mean, last or cls; default the model's pooling_type, else mean), normalize (l2 or none)."
                         + " With l2 a dot product of two vectors is their cosine similarity. model_path is a local path, a file:// or"
-                        + " Hadoop URI, or the name of a file added with ADD FILE. NULL text or model_path gives NULL; an empty text or"
-                        + " one past the context window gives NULL (logged; cut long texts with explode_chunks).\n"
+                        + " Hadoop URI, or the name of a file added with ADD FILE. NULL text or model_path gives NULL; a row that fails (an"
+                        + " empty text, one past the context window, bad per-row options) gives NULL too, counted in the job counter"
+                        + " LLM_EMBED_ROW_ERRORS and logged (cut long texts with explode_chunks).\n"
                         + "Example:\n"
                         + "  > SELECT id, _FUNC_(body, 'hdfs:///models/embedder.gguf', map('pooling', 'last')) FROM docs;\n"
                         + "  1\t[0.0123,-0.0456,...]\n"
@@ -89,10 +93,12 @@ public final class LlmEmbedUDF extends GenericUDF {
     private transient Configuration conf;
     private transient Engines.Leases<Engines.LoadedModel> models;
     private transient Cleaner.Cleanable release;
-    private transient long rejected;
+    private transient MapredContext mapred;
+    private transient TaskReport report;
 
     @Override
     public void configure(MapredContext context) {
+        mapred = context;
         conf = context.getJobConf();
     }
 
@@ -105,6 +111,7 @@ public final class LlmEmbedUDF extends GenericUDF {
         if (path != null && path.isEmpty()) {
             throw new UDFArgumentTypeException(1, NAME + ": model_path is empty");
         }
+        LlmGenerateUDTF.modelExists(NAME, path, 1, "model_path", conf);
         optionsOI = null;
         constantOptions = new Options(null, Normalization.L2);
         if (args.length == 3) {
@@ -126,7 +133,7 @@ public final class LlmEmbedUDF extends GenericUDF {
         Engines.Leases<Engines.LoadedModel> leases = new Engines.Leases<>(Engines::model);
         models = leases;
         release = CLEANER.register(this, leases::closeAll); // must not capture this
-        rejected = 0;
+        report = new TaskReport(NAME, HiveCounter.LLM_EMBED_ROW_ERRORS, LOG, mapred);
         return ObjectInspectorFactory.getStandardListObjectInspector(
                 PrimitiveObjectInspectorFactory.writableFloatObjectInspector);
     }
@@ -145,14 +152,16 @@ public final class LlmEmbedUDF extends GenericUDF {
             try {
                 options = Options.parse(LlmGenerateUDTF.readOptions(optionsOI, args[2].get()));
             } catch (IllegalArgumentException e) {
-                throw new UDFArgumentException(NAME + ": " + e.getMessage());
+                report.rowError(e.getMessage());
+                return null;
             }
         }
         Engines.LoadedModel m;
         try {
             m = models.get(path, Engines.conf(conf));
         } catch (IOException e) {
-            throw new HiveException(NAME + ": cannot load the model '" + path + "': " + e.getMessage(), e);
+            report.rowError("cannot load the model '" + path + "': " + e.getMessage());
+            return null;
         }
         float[] v;
         synchronized (m) {
@@ -174,13 +183,12 @@ public final class LlmEmbedUDF extends GenericUDF {
                 }
                 embedder.check(ids);
             } catch (IllegalArgumentException e) {
-                if (rejected++ == 0) {
-                    LOG.warn("{}: {}; the row gives NULL (logged once)", NAME, e.getMessage());
-                }
+                report.rowError(e.getMessage());
                 return null;
             }
             v = embedder.embedTokens(List.of(ids)).get(0);
         }
+        report.progress();
         List<FloatWritable> out = new ArrayList<>(v.length);
         for (float f : v) {
             out.add(new FloatWritable(f));
@@ -195,8 +203,8 @@ public final class LlmEmbedUDF extends GenericUDF {
 
     @Override
     public void close() {
-        if (rejected > 1) {
-            LOG.warn("{}: {} rows (empty or past the context window) gave NULL", NAME, rejected);
+        if (report != null) {
+            report.close();
         }
         if (release != null) {
             release.clean();

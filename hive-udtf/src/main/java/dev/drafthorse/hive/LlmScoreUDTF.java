@@ -38,26 +38,30 @@ import org.slf4j.LoggerFactory;
  * forcing, see {@link Scorer}); {@code prob} is the softmax of the logprobs over the row's candidates, so
  * the row's probs sum to 1. Scores depend on the prompt, candidate and model only (no sampling).
  *
- * <p>A NULL prompt, candidates array or model path gives no row; NULL candidates are skipped. An empty
- * prompt is a bad row: its candidates come out with NULL logprob and prob, logged once.
+ * <p>A NULL prompt, candidates array or model path gives no row; NULL candidates are skipped. A row that fails — an
+ * empty prompt, bad per-row options, a conversation the chat template refuses, a prompt and candidate past the context
+ * window, a per-row model path that names no model — gives its candidates with NULL logprob and prob and the reason in
+ * {@code error} (NULL on good rows), counted in {@link HiveCounter#LLM_SCORE_ROW_ERRORS}; the query goes on.
  */
 @Description(
         name = "llm_score",
         value =
                 "_FUNC_(STRING prompt, ARRAY<STRING> candidates, STRING model_path [, MAP<STRING, STRING> options]) - one row"
                         + " (candidate STRING,"
-                        + " logprob DOUBLE, prob DOUBLE) per candidate, prob normalized over the candidates",
+                        + " logprob DOUBLE, prob DOUBLE, error STRING) per candidate, prob normalized over the candidates",
         extended =
                 "logprob is the natural log of the probability of the candidate's tokens following the prompt; prob is"
                         + " exp(logprob) / sum over the row's candidates. Write candidates as they would follow the prompt"
-                        + " (usually with a leading space). NULL candidates are skipped; an empty prompt gives NULL scores. Options: chat"
+                        + " (usually with a leading space). NULL candidates are skipped. A row that fails (an empty prompt, a template"
+                        + " refusal, past the context window) gives NULL scores and its reason in error (counted in the job counter"
+                        + " LLM_SCORE_ROW_ERRORS); error is NULL otherwise. Options: chat"
                         + " ('true': the prompt is one user message rendered by the model's chat template, the candidates follow the"
-                        + " assistant header), system (a system message), date (YYYY-MM-DD for strftime_now; default the query's day);"
-                        + " a row the template refuses gives NULL scores.\n"
+                        + " assistant header), system (a system message), date (YYYY-MM-DD for strftime_now; default the query's"
+                        + " day).\n"
                         + "Example:\n"
                         + "  > SELECT r.id, s.candidate, s.prob FROM reviews r\n"
                         + "  >   LATERAL VIEW _FUNC_(concat('Review: ', r.body, '\\nSentiment:'), array(' positive', ' negative'),\n"
-                        + "  >                       'hdfs:///models/stories260K.gguf') s AS candidate, logprob, prob;\n"
+                        + "  >                       'hdfs:///models/stories260K.gguf') s AS candidate, logprob, prob, error;\n"
                         + "  1\t positive\t0.71\n"
                         + "  1\t negative\t0.29")
 public final class LlmScoreUDTF extends GenericUDTF {
@@ -82,11 +86,14 @@ public final class LlmScoreUDTF extends GenericUDTF {
     private transient Text candidate;
     private transient DoubleWritable logprob;
     private transient DoubleWritable prob;
-    private transient long rejected;
+    private transient Text error;
+    private transient MapredContext mapred;
+    private transient TaskReport report;
     private transient boolean loggedNull;
 
     @Override
     public void configure(MapredContext context) {
+        mapred = context;
         conf = context.getJobConf();
     }
 
@@ -106,6 +113,7 @@ public final class LlmScoreUDTF extends GenericUDTF {
         if (path != null && path.isEmpty()) {
             throw new UDFArgumentTypeException(2, NAME + ": model_path is empty");
         }
+        LlmGenerateUDTF.modelExists(NAME, path, 2, "model_path", conf);
         optionsOI = null;
         constantChat = ChatOptions.OFF;
         if (args.length == 4) {
@@ -122,18 +130,20 @@ public final class LlmScoreUDTF extends GenericUDTF {
         }
         templates = new ChatOptions.Templates();
         models = new Engines.Leases<>(Engines::model);
-        row = new Object[3];
+        row = new Object[4];
         candidate = new Text();
         logprob = new DoubleWritable();
         prob = new DoubleWritable();
-        rejected = 0;
+        error = new Text();
+        report = new TaskReport(NAME, HiveCounter.LLM_SCORE_ROW_ERRORS, LOG, mapred);
         loggedNull = false;
         return ObjectInspectorFactory.getStandardStructObjectInspector(
-                List.of("candidate", "logprob", "prob"),
+                List.of("candidate", "logprob", "prob", "error"),
                 List.of(
                         PrimitiveObjectInspectorFactory.writableStringObjectInspector,
                         PrimitiveObjectInspectorFactory.writableDoubleObjectInspector,
-                        PrimitiveObjectInspectorFactory.writableDoubleObjectInspector));
+                        PrimitiveObjectInspectorFactory.writableDoubleObjectInspector,
+                        PrimitiveObjectInspectorFactory.writableStringObjectInspector));
     }
 
     @Override
@@ -161,45 +171,32 @@ public final class LlmScoreUDTF extends GenericUDTF {
         }
         String prompt = PrimitiveObjectInspectorUtils.getString(args[0], promptOI);
         if (prompt.isEmpty()) {
-            if (rejected++ == 0) {
-                LOG.warn("{}: an empty prompt is a bad row; its candidates get NULL scores (logged once)", NAME);
-            }
-            for (String c : candidates) {
-                candidate.set(c);
-                row[0] = candidate;
-                row[1] = null;
-                row[2] = null;
-                forward(row);
-            }
+            rejectRow(candidates, "empty prompt");
             return;
-        }
-        String path = PrimitiveObjectInspectorUtils.getString(args[2], pathOI);
-        Engines.LoadedModel m;
-        try {
-            m = models.get(path, Engines.conf(conf));
-        } catch (IOException e) {
-            throw new HiveException(NAME + ": cannot load the model '" + path + "': " + e.getMessage(), e);
         }
         ChatOptions chat = constantChat;
         if (chat == null) {
             try {
                 chat = chatOptions(LlmGenerateUDTF.readOptions(optionsOI, args[3]));
             } catch (IllegalArgumentException e) {
-                throw new UDFArgumentException(NAME + ": " + e.getMessage());
+                rejectRow(candidates, e.getMessage());
+                return;
             }
+        }
+        String path = PrimitiveObjectInspectorUtils.getString(args[2], pathOI);
+        Engines.LoadedModel m;
+        try {
+            m = models.get(path, Engines.conf(conf));
+        } catch (IOException e) {
+            rejectRow(candidates, "cannot load the model '" + path + "': " + e.getMessage());
+            return;
         }
         List<Scorer.Score> scores;
         try {
             synchronized (m) {
                 if (chat.enabled()) {
                     ChatPrompts p = templates.of(path, m.model(), chat.dateFor(conf));
-                    Rendered r;
-                    try {
-                        r = p.render(chat.conversation(prompt));
-                    } catch (TemplateError e) {
-                        rejectRow(candidates, e.getMessage());
-                        return;
-                    }
+                    Rendered r = p.render(chat.conversation(prompt));
                     List<int[]> wholes = new ArrayList<>();
                     for (String c : candidates) {
                         wholes.add(p.tokens(r.plusData(c)));
@@ -209,10 +206,15 @@ public final class LlmScoreUDTF extends GenericUDTF {
                     scores = new Scorer(m.model()).score(prompt, candidates);
                 }
             }
+        } catch (TemplateError e) {
+            rejectRow(candidates, e.raised() ? e.getMessage() : "chat template error: " + e.getMessage());
+            return;
         } catch (IllegalArgumentException e) {
-            throw new HiveException(
-                    NAME + ": scoring failed for a prompt of " + prompt.length() + " characters: " + e.getMessage(), e);
+            rejectRow(
+                    candidates, "scoring failed for a prompt of " + prompt.length() + " characters: " + e.getMessage());
+            return;
         }
+        report.progress();
         double[] probs = Scorer.probabilities(scores);
         for (int i = 0; i < candidates.size(); i++) {
             candidate.set(candidates.get(i));
@@ -221,6 +223,7 @@ public final class LlmScoreUDTF extends GenericUDTF {
             row[0] = candidate;
             row[1] = logprob;
             row[2] = prob;
+            row[3] = null;
             forward(row);
         }
     }
@@ -235,27 +238,24 @@ public final class LlmScoreUDTF extends GenericUDTF {
         return ChatOptions.parse(options);
     }
 
-    /** A row the chat template refuses: its candidates with NULL scores, logged once. */
-    private void rejectRow(List<String> candidates, String message) throws HiveException {
-        if (rejected++ == 0) {
-            LOG.warn(
-                    "{}: the chat template refused a row ({}); its candidates get NULL scores (logged once)",
-                    NAME,
-                    message);
-        }
+    /** A row that failed: its candidates with NULL scores and the reason; counted, the first logged. */
+    private void rejectRow(List<String> candidates, String reason) throws HiveException {
+        report.rowError(reason);
+        error.set(reason);
         for (String c : candidates) {
             candidate.set(c);
             row[0] = candidate;
             row[1] = null;
             row[2] = null;
+            row[3] = error;
             forward(row);
         }
     }
 
     @Override
     public void close() throws HiveException {
-        if (rejected > 1) {
-            LOG.warn("{}: {} rows with an empty prompt got NULL scores", NAME, rejected);
+        if (report != null) {
+            report.close();
         }
         if (models != null) {
             models.closeAll();

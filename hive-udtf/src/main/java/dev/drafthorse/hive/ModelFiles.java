@@ -42,6 +42,21 @@ final class ModelFiles {
 
     /** The local file for {@code spec}; {@code conf} gives filesystems and the job's added files (may be null). */
     static Path localize(String spec, Configuration conf) throws IOException {
+        return resolve(spec, conf, true);
+    }
+
+    /**
+     * Checks that {@code spec} names a model file, as {@link #localize} would find it, without copying a remote one
+     * (for a function's {@code initialize}, which also runs in HiveServer2 when the query is compiled).
+     *
+     * @throws FileNotFoundException naming the path and where it was looked for
+     */
+    static void check(String spec, Configuration conf) throws IOException {
+        resolve(spec, conf, false);
+    }
+
+    /** The local file for {@code spec}, or with {@code copy} false null for a remote file that exists. */
+    private static Path resolve(String spec, Configuration conf, boolean copy) throws IOException {
         if (spec.isEmpty()) {
             throw new FileNotFoundException("the model path is empty");
         }
@@ -52,7 +67,7 @@ final class ModelFiles {
             return existing(Path.of(uri.getPath()), spec);
         }
         if (scheme != null && scheme.length() > 1) { // one letter would be a Windows drive
-            return copyToLocal(new org.apache.hadoop.fs.Path(uri), c, spec);
+            return fetch(new org.apache.hadoop.fs.Path(uri), c, spec, copy);
         }
         List<String> looked = new ArrayList<>();
         if (!spec.contains("/")) {
@@ -61,7 +76,7 @@ final class ModelFiles {
                 if (new File(local).getName().equals(spec)) {
                     URI u = hadoopUri(added);
                     if (u != null && u.getScheme() != null && !"file".equalsIgnoreCase(u.getScheme())) {
-                        return copyToLocal(new org.apache.hadoop.fs.Path(u), c, spec);
+                        return fetch(new org.apache.hadoop.fs.Path(u), c, spec, copy);
                     }
                     if (Files.isRegularFile(Path.of(local))) {
                         return Path.of(local);
@@ -79,7 +94,7 @@ final class ModelFiles {
         if (!"file".equalsIgnoreCase(fs.getUri().getScheme())) {
             org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(spec);
             if (fs.exists(p)) {
-                return copyToLocal(fs.makeQualified(p), c, spec);
+                return fetch(fs.makeQualified(p), c, spec, copy);
             }
             looked.add("the default filesystem " + fs.getUri());
         }
@@ -120,9 +135,17 @@ final class ModelFiles {
         return out;
     }
 
-    private static synchronized Path copyToLocal(org.apache.hadoop.fs.Path src, Configuration conf, String spec)
+    private static Path fetch(org.apache.hadoop.fs.Path src, Configuration conf, String spec, boolean copy)
             throws IOException {
-        FileSystem fs = src.getFileSystem(conf);
+        if (copy) {
+            return copyToLocal(src, conf, spec);
+        }
+        status(src.getFileSystem(conf), src, spec);
+        return null;
+    }
+
+    /** The remote file's status, refusing a missing path or a directory by name. */
+    private static FileStatus status(FileSystem fs, org.apache.hadoop.fs.Path src, String spec) throws IOException {
         FileStatus st;
         try {
             st = fs.getFileStatus(src);
@@ -132,6 +155,13 @@ final class ModelFiles {
         if (!st.isFile()) {
             throw new FileNotFoundException("model path '" + spec + "' is not a file (" + src + ")");
         }
+        return st;
+    }
+
+    private static synchronized Path copyToLocal(org.apache.hadoop.fs.Path src, Configuration conf, String spec)
+            throws IOException {
+        FileSystem fs = src.getFileSystem(conf);
+        FileStatus st = status(fs, src, spec);
         String key = st.getPath() + "|" + st.getModificationTime() + "|" + st.getLen();
         Path have = COPIES.get(key);
         if (have != null && Files.isRegularFile(have)) {

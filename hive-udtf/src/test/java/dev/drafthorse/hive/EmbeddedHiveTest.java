@@ -59,7 +59,7 @@ class EmbeddedHiveTest {
         assertEquals(0, r.code());
         assertTrue(
                 r.out().startsWith(EmbeddedHive.USAGE)
-                        && r.out().contains("explode_prompts, explode_chunks, llm_generate," + " llm_score"),
+                        && r.out().contains("explode_prompts, explode_chunks, llm_generate, llm_infer, llm_score"),
                 r.out());
     }
 

@@ -24,6 +24,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.hive.ql.MapRedStats;
+import org.apache.hadoop.hive.ql.session.SessionState;
 import org.apache.hadoop.hive.ql.udf.generic.GenericUDTF;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -133,7 +135,9 @@ class HiveSqlTest {
             assertTrue(doc.startsWith(f + "("), doc);
             assertTrue(doc.contains("Example:"), doc);
             boolean udtf = GenericUDTF.class.isAssignableFrom(Functions.all().get(f));
-            assertTrue(doc.contains((udtf ? "LATERAL VIEW " : "SELECT id, ") + f + "("), doc);
+            // llm_infer is the one UDTF used in a plain SELECT (it batches across the rows it is given).
+            String use = f.equals("llm_infer") ? "SELECT " : udtf ? "LATERAL VIEW " : "SELECT id, ";
+            assertTrue(doc.contains(use + f + "("), doc);
             assertFalse(doc.contains("_FUNC_"), doc);
         }
     }
@@ -295,12 +299,109 @@ class HiveSqlTest {
     }
 
     @Test
+    void llmInferInAPlainSelectEqualsTheGeneratorSeededById() throws Exception {
+        List<String> expected = new ArrayList<>();
+        try (Parallel par = new Parallel(1)) {
+            Model m = Model.load(MODEL, par);
+            expected.add(row(LlmInferUDTFTest.oracle(m, "1", SUN, 0.8f, 12, 3).toArray()));
+            expected.add(
+                    row(LlmInferUDTFTest.oracle(m, "2", "Lily", 0.8f, 12, 3).toArray()));
+        }
+        expected.add(row(3, null, null, null, "NULL prompt"));
+        List<String> rows = new ArrayList<>(query("SELECT llm_infer(id, prompt, 'stories260K.gguf',"
+                + " map('max_new_tokens', '12', 'temperature', '0.8', 'seed', '3', 'batch_size', '2')) FROM prompts"));
+        rows.sort(null);
+        assertEquals(expected, rows);
+        // The columns have names, and the function fits in a subquery like any table.
+        assertEquals(
+                List.of("1\t12", "2\t12"),
+                query("SELECT t.id, t.tokens FROM (SELECT llm_infer(id, prompt, 'stories260K.gguf',"
+                        + " map('max_new_tokens', '12')) FROM prompts) t WHERE t.error IS NULL ORDER BY t.id"));
+        EmbeddedHive.StatementException e = assertThrows(
+                EmbeddedHive.StatementException.class,
+                () -> query("SELECT llm_infer(id, prompt, 'nope.gguf') FROM prompts"));
+        assertTrue(e.getMessage().contains("llm_infer: model_path: model file 'nope.gguf' not found"), e.getMessage());
+    }
+
+    /** The sum of a counter over the MapReduce jobs of the last query. */
+    private static long counter(HiveCounter c) {
+        long sum = 0;
+        for (MapRedStats s : SessionState.get().getMapRedStats().values()) {
+            sum += s.getCounters().findCounter(c).getValue();
+        }
+        return sum;
+    }
+
+    /**
+     * In every LLM function a failing row gives an error value and the query completes: in a MapReduce job (a fetch
+     * task has no counters), the errors are counted in the job's counters, and the good rows are what they are alone.
+     */
+    @Test
+    void failingRowsGiveErrorValuesCountedInTheJobAndTheOthersAreUnaffected() throws Exception {
+        String tooLong = "the cat sat ".repeat(600);
+        Files.writeString(dir.resolve("mixed.tsv"), "a\t" + SUN + "\nb\t\nc\t" + tooLong + "\nd\t\\N\ne\tLily\n");
+        hive.execute("CREATE TABLE mixed (id STRING, prompt STRING) ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t'");
+        hive.execute("LOAD DATA LOCAL INPATH '" + dir.resolve("mixed.tsv") + "' INTO TABLE mixed");
+        hive.execute("SET hive.fetch.task.conversion=none"); // every query a MapReduce job, so there are counters
+        try {
+            // llm_infer: empty, too long and NULL prompts are errors; a and e are decoded as alone.
+            List<String> infer = new ArrayList<>(query(
+                    "SELECT llm_infer(id, prompt, 'stories260K.gguf'," + " map('max_new_tokens', '6')) FROM mixed"));
+            infer.sort(null);
+            try (Parallel par = new Parallel(1)) {
+                Model m = Model.load(MODEL, par);
+                assertEquals(row(LlmInferUDTFTest.oracle(m, "a", SUN, 0f, 6, 0).toArray()), infer.get(0));
+                assertEquals(
+                        row(LlmInferUDTFTest.oracle(m, "e", "Lily", 0f, 6, 0).toArray()), infer.get(4));
+            }
+            assertEquals(row("b", null, null, null, "empty prompt"), infer.get(1));
+            assertTrue(cells(infer.get(2))[4].startsWith("prompt of "), infer.get(2));
+            assertEquals(row("d", null, null, null, "NULL prompt"), infer.get(3));
+            assertEquals(3, counter(HiveCounter.LLM_INFER_ROW_ERRORS));
+            assertEquals(2, counter(HiveCounter.LLM_INFER_ROWS_DECODED));
+
+            // llm_generate: the empty prompt, and e's bad per-row option (a NULL prompt gives no row, as explode's).
+            List<String> gen = query("SELECT p.id, g.text IS NULL, g.error FROM mixed p LATERAL VIEW"
+                    + " llm_generate(p.prompt, 'stories260K.gguf', map('max_new_tokens', '4',"
+                    + " 'temperature', if(p.id = 'e', 'hot', '0'))) g AS sample_id, text, tokens, finish_reason, error"
+                    + " WHERE p.id <> 'c' ORDER BY p.id");
+            assertEquals(
+                    List.of(
+                            row("a", false, null),
+                            row("b", true, "empty prompt"),
+                            row("e", true, "option 'temperature' must be a number, got 'hot'")),
+                    gen);
+            assertEquals(2, counter(HiveCounter.LLM_GENERATE_ROW_ERRORS));
+
+            // llm_score: the empty prompt, and e's bad per-row option.
+            List<String> score = query("SELECT p.id, s.candidate, s.logprob IS NULL, s.error FROM mixed p LATERAL VIEW"
+                    + " llm_score(p.prompt, array(' yes'), 'stories260K.gguf', map('chat', if(p.id = 'e', 'maybe',"
+                    + " 'false'))) s AS candidate, logprob, prob, error WHERE p.id <> 'c' ORDER BY p.id");
+            assertEquals(
+                    List.of(
+                            row("a", " yes", false, null),
+                            row("b", " yes", true, "empty prompt"),
+                            row("e", " yes", true, "option 'chat' must be true or false, got 'maybe'")),
+                    score);
+            assertEquals(2, counter(HiveCounter.LLM_SCORE_ROW_ERRORS));
+
+            // llm_embed: NULL for the empty and the too-long text and e's bad option; NULL input is not an error.
+            List<String> emb = query("SELECT id, llm_embed(prompt, 'stories260K.gguf', map('pooling',"
+                    + " if(id = 'e', 'sideways', 'mean'))) IS NULL FROM mixed ORDER BY id");
+            assertEquals(List.of(row("a", false), row("b", true), row("c", true), row("d", true), row("e", true)), emb);
+            assertEquals(3, counter(HiveCounter.LLM_EMBED_ROW_ERRORS));
+        } finally {
+            hive.execute("SET hive.fetch.task.conversion=more");
+        }
+    }
+
+    @Test
     void llmGenerateGreedyEqualsTheReferenceText() throws Exception {
         String expected = Files.readString(SharedFiles.model("stories260K.greedy.sun.120.txt"))
                 .strip();
         List<String> rows = query("SELECT g.sample_id, g.text, g.tokens, g.finish_reason FROM prompts p LATERAL VIEW"
                 + " llm_generate(p.prompt, 'stories260K.gguf', map('max_new_tokens', '120')) g"
-                + " AS sample_id, text, tokens, finish_reason WHERE p.id = 1");
+                + " AS sample_id, text, tokens, finish_reason, error WHERE p.id = 1");
         assertEquals(1, rows.size());
         String[] c = cells(rows.get(0));
         assertEquals("0", c[0]);
@@ -321,7 +422,7 @@ class HiveSqlTest {
         List<String> rows = query("SELECT p.id, g.sample_id, g.text, g.tokens, g.finish_reason FROM prompts p"
                 + " LATERAL VIEW OUTER llm_generate(p.prompt, '" + MODEL.toUri() + "',"
                 + " map('n', '2', 'temperature', '0.9', 'max_new_tokens', '16', 'seed', '5')) g"
-                + " AS sample_id, text, tokens, finish_reason");
+                + " AS sample_id, text, tokens, finish_reason, error");
         assertEquals(expected, rows);
     }
 
@@ -333,7 +434,7 @@ class HiveSqlTest {
         List<String> rows =
                 query("SELECT p.id, g.text, g.finish_reason FROM prompts p LATERAL VIEW llm_generate(p.prompt, '"
                         + chatModel.toUri() + "', map('chat', 'true', 'max_new_tokens', '8', 'date', '2026-01-15')) g"
-                        + " AS sample_id, text, tokens, finish_reason WHERE p.id = 1");
+                        + " AS sample_id, text, tokens, finish_reason, error WHERE p.id = 1");
         Udtfs.Run direct = new Udtfs.Run(
                 new LlmGenerateUDTF(),
                 Udtfs.javaString(),
@@ -344,14 +445,15 @@ class HiveSqlTest {
                 .get(0);
         direct.close();
         assertEquals(List.of(row(1, expected.get(1), expected.get(3))), rows);
-        List<String> rejected =
-                query("SELECT p.id, g.text, g.finish_reason FROM prompts p LATERAL VIEW llm_generate(p.prompt, '"
+        List<String> rejected = query(
+                "SELECT p.id, g.text, g.finish_reason, g.error FROM prompts p LATERAL VIEW llm_generate(p.prompt, '"
                         + chatModel.toUri() + "', map('chat', 'true', 'system', 'Be brief.', 'max_new_tokens', '8')) g"
-                        + " AS sample_id, text, tokens, finish_reason WHERE p.id = 2");
-        assertEquals(List.of(row(2, null, "rejected: System role not supported")), rejected);
+                        + " AS sample_id, text, tokens, finish_reason, error WHERE p.id = 2");
+        assertEquals(List.of(row(2, null, null, "System role not supported")), rejected);
         List<String> scores =
                 query("SELECT s.candidate FROM prompts p LATERAL VIEW llm_score(p.prompt, array('Yes', 'No'), '"
-                        + chatModel.toUri() + "', map('chat', 'true')) s AS candidate, logprob, prob WHERE p.id = 2");
+                        + chatModel.toUri()
+                        + "', map('chat', 'true')) s AS candidate, logprob, prob, error WHERE p.id = 2");
         assertEquals(List.of("Yes", "No"), scores);
     }
 
@@ -363,7 +465,7 @@ class HiveSqlTest {
                 "SELECT p.id, get_json_object(g.text, '$.mood'), get_json_object(g.text, '$.age'), g.finish_reason"
                         + " FROM prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri()
                         + "', map('json_schema', '" + schema
-                        + "', 'temperature', '1.0', 'n', '3', 'max_new_tokens', '100')) g AS sample_id, text, tokens, finish_reason");
+                        + "', 'temperature', '1.0', 'n', '3', 'max_new_tokens', '100')) g AS sample_id, text, tokens, finish_reason, error");
         assertFalse(rows.isEmpty());
         for (String r : rows) {
             String[] f = r.split("\t", -1);
@@ -377,7 +479,7 @@ class HiveSqlTest {
                 () -> query("SELECT g.text FROM"
                         + " prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri()
                         + "', map('json_schema', '{\"type\": \"strin\"}')) g"
-                        + " AS sample_id, text, tokens, finish_reason"));
+                        + " AS sample_id, text, tokens, finish_reason, error"));
         assertTrue(e.getMessage().contains("option 'json_schema' at $.type: unknown type"), e.getMessage());
     }
 
@@ -385,7 +487,7 @@ class HiveSqlTest {
     void llmGenerateWithADraftModelOrLookupGivesPlainGreedyText() throws Exception {
         String base =
                 "SELECT p.id, g.text FROM prompts p LATERAL VIEW llm_generate(p.prompt, '" + MODEL.toUri() + "', map(";
-        String tail = "'max_new_tokens', '24')) g AS sample_id, text, tokens, finish_reason";
+        String tail = "'max_new_tokens', '24')) g AS sample_id, text, tokens, finish_reason, error";
         List<String> plain = query(base + tail);
         assertEquals(
                 plain,
@@ -403,7 +505,7 @@ class HiveSqlTest {
         List<String> labels = List.of(" mat", " sun", " ball");
         List<String> rows = query("SELECT p.id, s.candidate, s.logprob, s.prob FROM prompts p LATERAL VIEW OUTER"
                 + " llm_score(p.prompt, array(' mat', ' sun', ' ball'), '" + schemeModel
-                + "') s AS candidate, logprob, prob");
+                + "') s AS candidate, logprob, prob, error");
         assertEquals(7, rows.size(), rows.toString());
         assertEquals(row(3, null, null, null), rows.get(6));
         int k = 0;
@@ -427,7 +529,7 @@ class HiveSqlTest {
                 "SELECT r.id, p.template_id, s.candidate, s.logprob FROM reviews r"
                         + " LATERAL VIEW explode_prompts(array('{body} The review is', 'Title: {title}. It is'),"
                         + "   map('body', r.body, 'title', r.title)) p AS template_id, prompt, error"
-                        + " LATERAL VIEW llm_score(p.prompt, array(' good', ' bad'), 'stories260K.gguf') s AS candidate, logprob, prob");
+                        + " LATERAL VIEW llm_score(p.prompt, array(' good', ' bad'), 'stories260K.gguf') s AS candidate, logprob, prob, error");
         List<String> expected = new ArrayList<>();
         String[][] reviews = {
             {"1", "Good pan", "Heats evenly and cleans up fast."},
@@ -500,7 +602,7 @@ class HiveSqlTest {
                         + " LATERAL VIEW explode_prompts(array('{title} was', 'I think {body}'), named_struct('title', r.title,"
                         + "   'body', r.body)) p AS template_id, prompt, error"
                         + " LATERAL VIEW llm_generate(p.prompt, 'stories260K.gguf', map('n', '2', 'temperature', '0.8', 'seed', '3',"
-                        + "   'max_new_tokens', '12')) g AS sample_id, text, tokens, finish_reason");
+                        + "   'max_new_tokens', '12')) g AS sample_id, text, tokens, finish_reason, error");
         assertTrue(hive.conf().get("mapreduce.framework.name").equals("local"));
         List<String> expected = new ArrayList<>();
         String[][] reviews = {
@@ -529,7 +631,7 @@ class HiveSqlTest {
         hive.execute("INSERT OVERWRITE TABLE scored SELECT d.id, c.chunk_id, s.candidate, s.logprob, s.prob FROM docs d"
                 + " LATERAL VIEW explode_chunks(d.body, 'stories260K.gguf', 24, 0) c AS chunk_id, chunk, token_start, token_end"
                 + " LATERAL VIEW llm_score(c.chunk, array(' happy', ' sad'), '" + schemeModel
-                + "') s AS candidate, logprob, prob");
+                + "') s AS candidate, logprob, prob, error");
         Tokenizer tok = Tokenizer.fromGguf(GgufFile.open(MODEL));
         List<String> want = new ArrayList<>();
         for (Object[] doc : new Object[][] {{1, ExplodeChunksUDTFTest.TEXT}, {3, "A short one."}}) {

@@ -111,7 +111,7 @@ class LlmChatOptionsTest {
                             t -> {});
             assertEquals(
                     List.of(Arrays.asList(
-                            0, g.text(), g.tokens().length, g.finish().label())),
+                            0, g.text(), g.tokens().length, g.finish().label(), null)),
                     rows);
         }
     }
@@ -121,7 +121,7 @@ class LlmChatOptionsTest {
         Udtfs.Run r = new Udtfs.Run(new LlmGenerateUDTF(), javaString(), javaString(), map(javaString(), javaString()));
         List<List<Object>> rows =
                 r.process(PROMPT, model, Map.of("chat", "true", "system", "Be kind.", "max_new_tokens", "4"));
-        assertEquals(List.of(Arrays.asList(0, null, null, "rejected: System role not supported")), rows);
+        assertEquals(List.of(Arrays.asList(0, null, null, null, "System role not supported")), rows);
         // The same function goes on with the next row.
         assertEquals(
                 1,
@@ -151,7 +151,7 @@ class LlmChatOptionsTest {
         Udtfs.Run sys = new Udtfs.Run(
                 new LlmScoreUDTF(), javaString(), list(javaString()), javaString(), map(javaString(), javaString()));
         List<List<Object>> rejected = sys.process("Hi", List.of("Yes"), model, Map.of("chat", "true", "system", "x"));
-        assertEquals(List.of(Arrays.asList("Yes", null, null)), rejected);
+        assertEquals(List.of(Arrays.asList("Yes", null, null, "System role not supported")), rejected);
         r.close();
         sys.close();
     }

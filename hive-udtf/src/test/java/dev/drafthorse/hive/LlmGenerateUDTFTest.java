@@ -28,7 +28,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.hive.ql.exec.UDFArgumentException;
 import org.apache.hadoop.hive.ql.exec.UDFArgumentLengthException;
 import org.apache.hadoop.hive.ql.exec.UDFArgumentTypeException;
 import org.apache.hadoop.hive.ql.metadata.HiveException;
@@ -59,7 +58,7 @@ class LlmGenerateUDTFTest {
             for (int i = 0; i < n; i++) {
                 GenerationResult r = g.generate(prompt, o, Rng.forRow(seed, prompt + "#" + i));
                 rows.add(
-                        Arrays.asList(i, r.text(), r.tokens().length, r.finish().label()));
+                        Arrays.asList(i, r.text(), r.tokens().length, r.finish().label(), null));
             }
         }
         return rows;
@@ -122,8 +121,8 @@ class LlmGenerateUDTFTest {
     @Test
     void outputSchema() throws HiveException {
         Udtfs.Run r = new Udtfs.Run(new LlmGenerateUDTF(), javaString(), javaString());
-        assertEquals(List.of("sample_id", "text", "tokens", "finish_reason"), r.columnNames());
-        assertEquals(List.of("int", "string", "int", "string"), r.columnTypes());
+        assertEquals(List.of("sample_id", "text", "tokens", "finish_reason", "error"), r.columnNames());
+        assertEquals(List.of("int", "string", "int", "string", "string"), r.columnTypes());
     }
 
     @Test
@@ -162,10 +161,12 @@ class LlmGenerateUDTFTest {
     }
 
     @Test
-    void perRowOptionsAreValidatedByName() throws HiveException {
+    void badPerRowOptionsAreARowErrorNamingTheOption() throws HiveException {
         Udtfs.Run r = new Udtfs.Run(new LlmGenerateUDTF(), javaString(), javaString(), map(javaString(), javaInt()));
-        UDFArgumentException e = assertThrows(UDFArgumentException.class, () -> r.process(SUN, MODEL, Map.of("n", 0)));
-        assertTrue(e.getMessage().startsWith("llm_generate: option 'n' must be in [1, "), e.getMessage());
+        List<List<Object>> bad = r.process(SUN, MODEL, Map.of("n", 0));
+        assertEquals(1, bad.size());
+        assertEquals(Arrays.asList(0, null, null, null), bad.get(0).subList(0, 4));
+        assertTrue(((String) bad.get(0).get(4)).startsWith("option 'n' must be in [1, "), bad.toString());
         assertEquals(
                 2, r.process(SUN, MODEL, Map.of("n", 2, "max_new_tokens", 3)).size());
         r.close();
@@ -177,13 +178,13 @@ class LlmGenerateUDTFTest {
         List<List<Object>> rows = r.process(SUN, new Text(MODEL), null);
         r.close();
         // 14 tokens: the last one holds "ball", which is cut from the text.
-        assertEquals(Arrays.asList(0, " was very happy. It was a big, red ", 14, "stop"), rows.get(0));
+        assertEquals(Arrays.asList(0, " was very happy. It was a big, red ", 14, "stop", null), rows.get(0));
     }
 
     @Test
-    void emptyPromptIsARejectedRowAndNullGivesNone() throws HiveException {
+    void emptyPromptIsAnErrorRowAndNullGivesNone() throws HiveException {
         Udtfs.Run r = new Udtfs.Run(new LlmGenerateUDTF(), javaString(), javaString());
-        assertEquals(List.of(Arrays.asList(0, null, null, "rejected: empty prompt")), r.process("", MODEL));
+        assertEquals(List.of(Arrays.asList(0, null, null, null, "empty prompt")), r.process("", MODEL));
         assertEquals(List.of(), r.process(null, MODEL));
         assertEquals(List.of(), r.process(SUN, null));
         r.close();

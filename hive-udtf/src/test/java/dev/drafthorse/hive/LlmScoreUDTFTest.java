@@ -52,6 +52,7 @@ class LlmScoreUDTFTest {
         for (int i = 0; i < rows.size(); i++) {
             assertEquals(candidates.get(i), rows.get(i).get(0));
             assertEquals(scores.get(i).logprob(), (double) rows.get(i).get(1), 0.0, "the same bits as the engine");
+            assertEquals(null, rows.get(i).get(3), "no error");
             sum += (double) rows.get(i).get(2);
             for (int j = 0; j < rows.size(); j++) {
                 double ratio =
@@ -98,8 +99,8 @@ class LlmScoreUDTFTest {
     @Test
     void outputSchema() throws HiveException {
         Udtfs.Run r = new Udtfs.Run(new LlmScoreUDTF(), javaString(), list(javaString()), javaString());
-        assertEquals(List.of("candidate", "logprob", "prob"), r.columnNames());
-        assertEquals(List.of("string", "double", "double"), r.columnTypes());
+        assertEquals(List.of("candidate", "logprob", "prob", "error"), r.columnNames());
+        assertEquals(List.of("string", "double", "double", "string"), r.columnTypes());
     }
 
     @Test
@@ -133,10 +134,12 @@ class LlmScoreUDTFTest {
     }
 
     @Test
-    void emptyPromptGivesNullScores() throws HiveException {
+    void emptyPromptGivesNullScoresAndTheError() throws HiveException {
         Udtfs.Run r = new Udtfs.Run(new LlmScoreUDTF(), javaString(), list(javaString()), javaString());
         assertEquals(
-                List.of(Arrays.asList(" a", null, null), Arrays.asList(" b", null, null)),
+                List.of(
+                        Arrays.asList(" a", null, null, "empty prompt"),
+                        Arrays.asList(" b", null, null, "empty prompt")),
                 r.process("", List.of(" a", " b"), MODEL));
         r.close();
     }

@@ -52,6 +52,33 @@ class ModelFilesTest {
     }
 
     @Test
+    void checkFindsARemoteFileWithoutCopyingIt(@TempDir Path dir) throws IOException {
+        String name = "checked-" + System.nanoTime() + ".gguf";
+        Path src = dir.resolve(name);
+        Files.copy(MODEL, src);
+        ModelFiles.check(SchemeFileSystem.SCHEME + "://" + src, schemeConf());
+        try (var tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            for (Path d : tmp.filter(d -> d.getFileName().toString().startsWith("drafthorse-models-"))
+                    .toList()) {
+                try (var copies = Files.list(d)) {
+                    assertTrue(
+                            copies.noneMatch(f -> f.getFileName().toString().endsWith(name)),
+                            "check copied the model into " + d);
+                }
+            }
+        }
+        FileNotFoundException e = assertThrows(
+                FileNotFoundException.class,
+                () -> ModelFiles.check(SchemeFileSystem.SCHEME + ":///no/such.gguf", schemeConf()));
+        assertTrue(e.getMessage().startsWith("model file 'dhtest:///no/such.gguf' not found"), e.getMessage());
+        e = assertThrows(
+                FileNotFoundException.class,
+                () -> ModelFiles.check(SchemeFileSystem.SCHEME + "://" + dir, schemeConf()));
+        assertTrue(e.getMessage().contains("is not a file"), e.getMessage());
+        assertThrows(FileNotFoundException.class, () -> ModelFiles.check("nope.gguf", null));
+    }
+
+    @Test
     void bareNamesResolveThroughTheJobsAddedFiles(@TempDir Path dir) throws IOException {
         Path local = dir.resolve("added.gguf");
         Files.copy(MODEL, local);

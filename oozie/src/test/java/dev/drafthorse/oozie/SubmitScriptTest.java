@@ -128,7 +128,7 @@ class SubmitScriptTest {
                             + "';"),
                     sql);
         }
-        assertEquals(6, n);
+        assertEquals(7, n);
 
         assertEquals(
                 List.of(
