@@ -17,15 +17,20 @@ final class Tiles {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
     static final int BLOCK_FLOATS = WeightMatrix.BLOCK_FLOATS;
+    /**
+     * Whether the four-by-four tile runs: with 512-bit vectors, where x86 has 32 vector registers for its
+     * 16 accumulators, 4 weight and 1 input vector (with 256 bits, AVX2's 16 registers would spill).
+     */
+    static final boolean WIDE = L >= 16;
 
     private Tiles() {}
 
     /** Per-thread buffers, so that prefill allocates nothing per product. */
     private static final class Buffers {
         float[] rows = new float[0]; // (blockRows, n) widened rows
-        final float[] acc = new float[8 * L]; // (8, L) unreduced accumulators of a tile
-        final float[] odd = new float[8 * L]; // (8, L) the odd accumulators of F16/BF16 tiles
-        final float[] sums = new float[8]; // (8) a tile's reduced accumulators
+        final float[] acc = new float[16 * L]; // (16, L) unreduced accumulators of a tile
+        final float[] odd = new float[16 * L]; // (16, L) the odd accumulators of F16/BF16 tiles
+        final float[] sums = new float[16]; // (16) a tile's reduced accumulators
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -67,6 +72,21 @@ final class Tiles {
             int i = 0;
             for (; i + 4 <= t; i += 4) {
                 int r = rc;
+                for (; WIDE && r + 4 <= re; r += 4) {
+                    int wa = base + (r - rc) * n;
+                    tile4x4(wb, wa, n, xs, i * n, n, vec, acc);
+                    if (half) {
+                        tile4x4(wb, wa + hn, n, xs, i * n + hn, n, vec, odd);
+                    }
+                    reduce(acc, odd, half, 16, sums);
+                    for (int j = 0; j < 4; j++) {
+                        for (int q = 0; q < 4; q++) {
+                            float v = sums[4 * j + q];
+                            out[(i + j) * outStride + r + q] =
+                                    tailFold(v, wb, wa + q * n, n, half, x, (i + j) * n, tail);
+                        }
+                    }
+                }
                 for (; r + 2 <= re; r += 2) {
                     int wa = base + (r - rc) * n;
                     tile2x4(wb, wa, n, xs, i * n, n, vec, acc);
@@ -188,6 +208,74 @@ final class Tiles {
         a31.intoArray(acc, 7 * L);
     }
 
+    /**
+     * As {@link #tile2x4} for four rows: acc[k·L, ...) for k = 4·j + r (inputs j < 4, rows r < 4). Eight
+     * loads serve sixteen multiply-adds (tile2x4: six for eight).
+     */
+    static void tile4x4(float[] w, int wa, int ws, float[] x, int xa, int xs, int len, float[] acc) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00;
+        FloatVector a02 = a00;
+        FloatVector a03 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a12 = a00;
+        FloatVector a13 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a22 = a00;
+        FloatVector a23 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        FloatVector a32 = a00;
+        FloatVector a33 = a00;
+        int wb = wa + ws;
+        int wc = wb + ws;
+        int wd = wc + ws;
+        for (int i = 0; i < len; i += L) {
+            FloatVector w0 = FloatVector.fromArray(F, w, wa + i);
+            FloatVector w1 = FloatVector.fromArray(F, w, wb + i);
+            FloatVector w2 = FloatVector.fromArray(F, w, wc + i);
+            FloatVector w3 = FloatVector.fromArray(F, w, wd + i);
+            FloatVector x0 = FloatVector.fromArray(F, x, xa + i);
+            a00 = w0.fma(x0, a00);
+            a01 = w1.fma(x0, a01);
+            a02 = w2.fma(x0, a02);
+            a03 = w3.fma(x0, a03);
+            FloatVector x1 = FloatVector.fromArray(F, x, xa + xs + i);
+            a10 = w0.fma(x1, a10);
+            a11 = w1.fma(x1, a11);
+            a12 = w2.fma(x1, a12);
+            a13 = w3.fma(x1, a13);
+            FloatVector x2 = FloatVector.fromArray(F, x, xa + 2 * xs + i);
+            a20 = w0.fma(x2, a20);
+            a21 = w1.fma(x2, a21);
+            a22 = w2.fma(x2, a22);
+            a23 = w3.fma(x2, a23);
+            FloatVector x3 = FloatVector.fromArray(F, x, xa + 3 * xs + i);
+            a30 = w0.fma(x3, a30);
+            a31 = w1.fma(x3, a31);
+            a32 = w2.fma(x3, a32);
+            a33 = w3.fma(x3, a33);
+        }
+        a00.intoArray(acc, 0);
+        a01.intoArray(acc, L);
+        a02.intoArray(acc, 2 * L);
+        a03.intoArray(acc, 3 * L);
+        a10.intoArray(acc, 4 * L);
+        a11.intoArray(acc, 5 * L);
+        a12.intoArray(acc, 6 * L);
+        a13.intoArray(acc, 7 * L);
+        a20.intoArray(acc, 8 * L);
+        a21.intoArray(acc, 9 * L);
+        a22.intoArray(acc, 10 * L);
+        a23.intoArray(acc, 11 * L);
+        a30.intoArray(acc, 12 * L);
+        a31.intoArray(acc, 13 * L);
+        a32.intoArray(acc, 14 * L);
+        a33.intoArray(acc, 15 * L);
+    }
+
     /** As {@link #tile2x4} for one row: acc[j·L, ...) for inputs j < 4. */
     static void tile1x4(float[] w, int wa, float[] x, int xa, int xs, int len, float[] acc) {
         FloatVector a0 = FloatVector.zero(F);
@@ -236,7 +324,7 @@ final class Tiles {
     }
 
     /**
-     * The reduction of the canonical order for a tile's first {@code count} accumulators (1, 4 or 8): for
+     * The reduction of the canonical order for a tile's first {@code count} accumulators (1 or a multiple of 4): for
      * F16/BF16 the even plus the odd accumulator, then each summed across lanes ({@link Lanes#sum4} four at a
      * time), into sums[0, count). acc (and odd) are the tile's scratch: overwritten.
      */
