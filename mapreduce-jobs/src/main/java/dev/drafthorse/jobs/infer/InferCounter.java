@@ -8,6 +8,11 @@ public enum InferCounter {
     ROWS_OUT,
     /** Rows written to {@code _rejects/} with their reason. */
     ROWS_REJECTED,
+    /**
+     * Rows skipped because a previous run's output (--resume) holds their id; their rows were copied into the output.
+     * For every run, ROWS_IN = ROWS_OUT + ROWS_REJECTED + ROWS_RESUMED.
+     */
+    ROWS_RESUMED,
     /** Prompt tokens of the rows run (BOS included). */
     PROMPT_TOKENS,
     /** Tokens generated (generate mode) or candidate tokens scored (score mode). */

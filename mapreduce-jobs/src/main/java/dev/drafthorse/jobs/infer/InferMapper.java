@@ -80,6 +80,8 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
     private final List<int[]> embedTokens = new ArrayList<>();
     private ChatRows chat;
     private final Text out = new Text();
+    /** Ids a previous run's output holds (--resume): skipped. */
+    private java.util.Set<String> done = java.util.Set.of();
 
     private long rowsRead;
     private long rowsDone;
@@ -147,6 +149,9 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
             promptName =
                     "column '" + conf.getTrimmed(InferKey.PROMPT_COL.key(), InferKey.PROMPT_COL.defaultValue()) + "'";
         }
+        if (!conf.get(InferKey.RESUME.key(), "").isEmpty()) {
+            done = Resume.load(CacheFiles.open(context, Resume.ROLE));
+        }
         boolean local = "local".equals(context.getConfiguration().get("mapreduce.framework.name", "local"));
         haltAfter = local || context.getTaskAttemptID().getId() > 0 ? 0 : settings.faultHaltAfterRows();
         context.setStatus(String.format(
@@ -190,6 +195,10 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
                         "id holds a lone surrogate at char " + JsonText.loneSurrogate(row.id()) + ": --format "
                                 + settings.format().name().toLowerCase(Locale.ROOT)
                                 + " cannot write it (jsonl can, as a \\u escape)");
+            }
+            if (done.contains(row.id())) {
+                context.getCounter(InferCounter.ROWS_RESUMED).increment(1);
+                return;
             }
             if (settings.mode() == RowMode.GENERATE) {
                 queue.add(Prompts.request(row, model, chat, ctx, 128));
@@ -251,6 +260,10 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
                     "id holds a lone surrogate at char " + JsonText.loneSurrogate(row.id()) + ": --format "
                             + settings.format().name().toLowerCase(Locale.ROOT)
                             + " cannot write it (jsonl can, as a \\u escape)");
+        }
+        if (done.contains(row.id())) {
+            context.getCounter(InferCounter.ROWS_RESUMED).increment(1);
+            return;
         }
         int[] ids = embedder.tokens(row.text());
         try {

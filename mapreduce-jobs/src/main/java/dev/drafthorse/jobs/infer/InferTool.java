@@ -335,9 +335,41 @@ public final class InferTool extends Configured implements Tool {
             err.println("drafthorse infer: " + e.getMessage());
             return 1;
         }
+        Path idsFile = null;
         try {
+            String resume = conf.get(InferKey.RESUME.key(), "");
+            if (!resume.isEmpty()) {
+                Path old = new Path(resume);
+                FileSystem rfs = old.getFileSystem(conf);
+                if (!rfs.exists(old) || !rfs.getFileStatus(old).isDirectory()) {
+                    err.println("drafthorse infer: " + InferKey.RESUME.key() + ": no such output directory: "
+                            + rfs.makeQualified(old));
+                    return 1;
+                }
+                if (rfs.makeQualified(old).equals(ofs.makeQualified(output))) {
+                    err.println("drafthorse infer: " + InferKey.RESUME.key()
+                            + " names the output directory itself: resume into a new directory");
+                    return 1;
+                }
+                Resume.Prepared r;
+                try {
+                    r = Resume.prepare(conf, rfs.makeQualified(old), ofs.makeQualified(output), s.format());
+                } catch (IllegalArgumentException e) {
+                    err.println("drafthorse infer: " + e.getMessage());
+                    return 1;
+                }
+                idsFile = r.idsFile();
+                CacheFiles.add(job, ofs.makeQualified(idsFile).toUri(), Resume.ROLE, ".txt");
+                err.printf(
+                        "drafthorse infer: resuming %s: %d rows done in %d files, copied into the output;"
+                                + " those ids are skipped%n",
+                        rfs.makeQualified(old), r.rows(), r.files());
+            }
             return runClaimed(job, conf, output, s);
         } finally {
+            if (idsFile != null) {
+                ofs.delete(idsFile, false);
+            }
             OutputClaim.release(ofs, claim);
         }
     }
