@@ -16,7 +16,6 @@ import dev.drafthorse.kernels.tensor.Simd;
 import dev.drafthorse.rows.BadRow;
 import dev.drafthorse.rows.ChatRows;
 import dev.drafthorse.rows.EmbedRowParser;
-import dev.drafthorse.rows.HiveTextFields;
 import dev.drafthorse.rows.JsonText;
 import dev.drafthorse.rows.Prompts;
 import dev.drafthorse.rows.Row;
@@ -66,11 +65,7 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
     private PrefixCache prefixCache;
     private RowParser parser;
     private InputKind kind;
-    private HiveTextFields fields;
-    private int idField;
-    private int promptField;
-    private String idName;
-    private String promptName;
+    private RowFields fields;
     private String file;
     private int ctx;
     private final List<Request> queue = new ArrayList<>();
@@ -130,25 +125,7 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         file = split instanceof FileSplit fs ? fs.getPath().toUri().getPath() : String.valueOf(split);
         Configuration conf = context.getConfiguration();
         kind = split instanceof FileSplit fs ? InputKind.of(conf, fs.getPath()) : InputKind.TSV;
-        if (kind == InputKind.TEXT) {
-            fields = new HiveTextFields(InferSettings.fieldDelimiter(conf), InferSettings.escapeChar(conf));
-            idField = InferSettings.textColumn(conf, InferKey.ID_COL, 1);
-            promptField = InferSettings.textColumn(conf, InferKey.PROMPT_COL, 2);
-            if (idField < 0 || promptField < 0) {
-                throw new IOException(file + " is a Hive text table: " + InferKey.ID_COL.key() + " and "
-                        + InferKey.PROMPT_COL.key() + " must be column numbers (1 = first), got '"
-                        + conf.get(InferKey.ID_COL.key()) + "' and '" + conf.get(InferKey.PROMPT_COL.key()) + "'");
-            }
-            idName = "id (column " + (idField + 1) + ")";
-            promptName = "prompt (column " + (promptField + 1) + ")";
-        } else if (!kind.lines()) {
-            fields = new HiveTextFields(InferInputFormat.TABLE_DELIMITER, InferInputFormat.TABLE_ESCAPE);
-            idField = 0;
-            promptField = 1;
-            idName = "column '" + conf.getTrimmed(InferKey.ID_COL.key(), InferKey.ID_COL.defaultValue()) + "'";
-            promptName =
-                    "column '" + conf.getTrimmed(InferKey.PROMPT_COL.key(), InferKey.PROMPT_COL.defaultValue()) + "'";
-        }
+        fields = kind.lines() && kind != InputKind.TEXT ? null : new RowFields(kind, conf, file);
         if (!conf.get(InferKey.RESUME.key(), "").isEmpty()) {
             done = Resume.load(CacheFiles.open(context, Resume.ROLE));
         }
@@ -184,7 +161,7 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
                 case JSONL -> parser.json(b, 0, len);
                 case TSV -> parser.tsv(b, 0, len);
                 default -> {
-                    String[] f = idAndText(b, len);
+                    String[] f = fields.idAndText(b, len);
                     yield parser.fields(f[0], f[1]);
                 }
             };
@@ -216,33 +193,6 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         status(context, false);
     }
 
-    /**
-     * The id and prompt of a Hive text line or a table row ({@link InferInputFormat#tableRow}); a NULL or missing
-     * field is a bad row naming the column.
-     */
-    private String[] idAndText(byte[] b, int len) throws BadRow {
-        if (len == 0 && kind == InputKind.TEXT) {
-            throw new BadRow(null, "empty line");
-        }
-        List<byte[]> f = fields.split(b, 0, len);
-        if (idField >= f.size()) {
-            throw new BadRow(null, idName + " is missing: the line has " + f.size() + " field(s)");
-        }
-        if (f.get(idField) == null) {
-            throw new BadRow(null, idName + " is NULL");
-        }
-        byte[] idBytes = f.get(idField);
-        String id = RowParser.utf8(idBytes, 0, idBytes.length, null);
-        if (promptField >= f.size()) {
-            throw new BadRow(id, promptName + " is missing: the line has " + f.size() + " field(s)");
-        }
-        byte[] p = f.get(promptField);
-        if (p == null) {
-            throw new BadRow(id, promptName + " is NULL");
-        }
-        return new String[] {id, RowParser.utf8(p, 0, p.length, id)};
-    }
-
     /** Parses, tokenizes and queues one embed row (a text past the context window is a bad row). */
     private void embedRow(byte[] b, int len, Context context) throws BadRow, IOException, InterruptedException {
         EmbedRowParser.EmbedRow row;
@@ -251,7 +201,7 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         } else if (kind == InputKind.TSV) {
             row = embedParser.tsv(b, 0, len);
         } else {
-            String[] f = idAndText(b, len);
+            String[] f = fields.idAndText(b, len);
             row = embedParser.fields(f[0], f[1]);
         }
         if (settings.format() != InferSettings.Format.JSONL && JsonText.loneSurrogate(row.id()) >= 0) {

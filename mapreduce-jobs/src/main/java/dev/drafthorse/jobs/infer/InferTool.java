@@ -261,7 +261,8 @@ public final class InferTool extends Configured implements Tool {
             conf.set(InferKey.CHAT.key(), "true");
         }
         String input = a.require("input");
-        Path output = new Path(a.require("output"));
+        boolean dryRun = a.has("dry-run");
+        Path output = dryRun && !a.has("output") ? null : new Path(a.require("output"));
         InferSettings s;
         try {
             s = InferSettings.from(conf);
@@ -305,6 +306,10 @@ public final class InferTool extends Configured implements Tool {
                 return 1;
             }
             FileInputFormat.addInputPath(job, p);
+        }
+        if (dryRun) {
+            URI m = modelUri(conf, s.model());
+            return m == null ? 1 : new DryRun(conf, s).run(job, m, System.out, err);
         }
         FileOutputFormat.setOutputPath(job, output);
         if (output.getFileSystem(conf).exists(output)) {
