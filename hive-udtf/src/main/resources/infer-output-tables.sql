@@ -1,6 +1,7 @@
 -- External tables over the outputs of `drafthorse infer` (MapReduce). Replace the LOCATIONs with your output
 -- directories. Hive skips _SUCCESS and _rejects/ inside them (names starting with _ are hidden).
--- (Tested: mapreduce-jobs InferHiveIT reads generate, score and embed outputs exactly this way.)
+-- (Tested: mapreduce-jobs InferHiveIT reads generate, score and embed outputs exactly this way; InferTablesHiveIT the
+-- ORC and gzip-compressed generate outputs.)
 
 -- --mode generate, JSON lines (the default output format)
 CREATE EXTERNAL TABLE IF NOT EXISTS generations (id STRING, text STRING, tokens INT, finish_reason STRING, prompt_tokens INT)

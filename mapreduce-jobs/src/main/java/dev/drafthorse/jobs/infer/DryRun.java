@@ -132,6 +132,7 @@ final class DryRun {
             int ctxSize = s.ctxSize() > 0 ? s.ctxSize() : model.config().contextLength();
             RowParser parser = new RowParser(s.mode(), s.rowDefaults(), s.chat(), s.system());
             EmbedRowParser embedParser = new EmbedRowParser();
+            RowParser embedAsPrompt = new RowParser(RowMode.GENERATE, s.rowDefaults());
             ChatRows chat = new ChatRows(model, s.date());
             List<Request> requests = new ArrayList<>();
             long promptTokens = 0;
@@ -153,7 +154,10 @@ final class DryRun {
                                 yield embedParser.fields(idText[0], idText[1]);
                             }
                         };
-                        promptTokens += Prompts.tokens(model, e.text()).length;
+                        Row asPrompt = embedAsPrompt.fields(e.id(), e.text());
+                        Request q = Prompts.request(asPrompt, model, null, ctxSize, 128);
+                        promptTokens += q.prompt().length;
+                        requests.add(q); // timed as a prefill: an embedding is one forward pass over the text
                         continue;
                     }
                     Row row = switch (kind) {
@@ -210,10 +214,10 @@ final class DryRun {
                     timedLimit += Math.min(q.options().maxNewTokens(), ctxSize - q.prompt().length);
                 }
                 decodePerToken = full[2] > a[2] ? Math.max(0, (double) (full[0] - a[0]) / (full[2] - a[2])) : 0;
-                prefillPerToken = Math.max(0, (a[0] - a[2] * decodePerToken) / a[1]);
+                prefillPerToken = a[1] == 0 ? 0 : Math.max(0, (a[0] - a[2] * decodePerToken) / a[1]);
                 generatedFraction = timedLimit == 0 ? 0 : (double) full[2] / timedLimit;
             } else {
-                prefillPerToken = (double) a[0] / a[1];
+                prefillPerToken = a[1] == 0 ? 0 : (double) a[0] / a[1];
                 decodePerToken = 0;
                 generatedFraction = 0;
             }

@@ -2,7 +2,7 @@ package dev.drafthorse.jobs.infer;
 
 /** Counters of the {@code infer} job (group {@code dev.drafthorse.jobs.infer.InferCounter}). */
 public enum InferCounter {
-    /** Input lines read (every line is a row, good or bad). */
+    /** Input rows read (every line, or ORC/Parquet row, is a row, good or bad). */
     ROWS_IN,
     /** Rows written to the output. */
     ROWS_OUT,

@@ -208,8 +208,11 @@ public final class InferTool extends Configured implements Tool {
     static String description() {
         StringBuilder b = new StringBuilder(
                 "Runs every input row through the model as a map-only MapReduce job: locally by default, on YARN"
-                        + " under hadoop jar or -D mapreduce.framework.name=yarn. Files ending .jsonl/.json are JSON lines"
-                        + " {\"id\", \"prompt\", per-row options} ({\"id\", \"text\"} in embed mode), others id<TAB>prompt."
+                        + " under hadoop jar or -D mapreduce.framework.name=yarn. ORC and Parquet files (by their magic"
+                        + " bytes) are read by column (--id-col, --prompt-col); files ending .jsonl/.json (a compression"
+                        + " suffix removed) are JSON lines {\"id\", \"prompt\", per-row options} ({\"id\", \"text\"} in"
+                        + " embed mode); others id<TAB>prompt, or Hive text tables with --input-format text or"
+                        + " --field-delimiter."
                         + " Configuration keys (-D key=value):\n");
         for (InferKey k : InferKey.values()) {
             b.append("  ")

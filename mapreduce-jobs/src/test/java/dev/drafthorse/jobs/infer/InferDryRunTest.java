@@ -104,4 +104,23 @@ class InferDryRunTest {
                         .filter(e -> e.matches("part-m-\\d{5}"))
                         .count());
     }
+
+    @Test
+    void embedAndScoreDryRunsTimeThePrefill() throws IOException {
+        Path in = dir.resolve("in");
+        Files.createDirectories(in);
+        Files.write(in.resolve("rows.tsv"), rows(30), StandardCharsets.UTF_8);
+        for (String[] mode : new String[][] {{"--mode", "embed"}, {"--mode", "score", "--candidates", " happy, sad"}}) {
+            List<String> a = new ArrayList<>(List.of(
+                    "infer", "--input", in.toString(), "-m", Reference.model().toString(), "--dry-run"));
+            a.addAll(List.of(mode));
+            Cli d = Cli.run(a.toArray(String[]::new));
+            assertEquals(0, d.exit(), d.toString());
+            Map<String, String> p = printed(d.out());
+            assertEquals("30 (counted)", p.get("rows"), d.out());
+            assertFalse(p.containsKey("tokens to generate"), d.out());
+            double cpu = Double.parseDouble(p.get("estimated CPU").replaceAll(".*\\(([0-9.]+) CPU-seconds\\)", "$1"));
+            assertTrue(cpu > 0, d.out());
+        }
+    }
 }
