@@ -260,7 +260,7 @@ final class DryRun {
                     s.batch(),
                     s.threads());
             out.printf(
-                    Locale.ROOT, "estimated CPU: %.4f CPU-hours (%.1f CPU-seconds)%n", cpuSeconds / 3600, cpuSeconds);
+                    Locale.ROOT, "estimated CPU: %.4f CPU-hours (%.2f CPU-seconds)%n", cpuSeconds / 3600, cpuSeconds);
             out.printf(Locale.ROOT, "map tasks: %d%n", splits.size());
             err.println("drafthorse infer: --dry-run: no job submitted");
             return 0;
