@@ -105,7 +105,11 @@ class InferResumeTest {
                 System.getProperty("java.class.path"),
                 "dev.drafthorse.cli.Main"));
         cmd.addAll(args(in, killed));
+        // In a directory of its own: the local runner links the model into its working directory, and a killed
+        // job never removes the link.
+        Path work = Files.createDirectories(dir.resolve("killed-cwd"));
         Process p = new ProcessBuilder(cmd)
+                .directory(work.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("killed.log").toFile())
                 .start();
