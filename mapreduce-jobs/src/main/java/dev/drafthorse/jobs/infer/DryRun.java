@@ -44,12 +44,13 @@ import org.apache.hadoop.mapreduce.task.TaskAttemptContextImpl;
  * <li>The rows: counted (every text split is read, ORC and Parquet splits too) when the input is at most
  *     {@value #COUNT_BYTES_MIB} MiB, else estimated from the sample's bytes per row and the input's size.
  * <li>A short timed run of the real model on this machine, with the job's batch and thread settings, on up to
- *     {@value #TIMED_ROWS} sample rows: a warm-up pass (the JIT compiles the kernels), then once with one token per row
- *     (prefill) and once with the job's generation limit. The process CPU time of
+ *     {@value #TIMED_ROWS} sample rows: warm-up passes until two agree within 10% (the JIT compiles the kernels; what
+ *     those passes cost above the settled speed, each task JVM pays once), then once with one token per row (prefill)
+ *     and once with the job's generation limit. The process CPU time of
  *     each gives CPU-seconds per prompt token and per generated token, and the second how far below the limit
  *     generation stopped on average (end of text, stop strings).
  * <li>Estimated CPU = rows x (prompt tokens x prefill cost + expected generated tokens x decode cost) + map tasks x
- *     model load. Score rows count their candidates' tokens as prompt tokens; embed rows are prompt tokens only.
+ *     (model load + JIT warm-up). Score rows count their candidates' tokens as prompt tokens; embed rows are prompt tokens only.
  * </ol>
  * The figures are printed on stdout, one {@code key: value} per line.
  */
@@ -58,6 +59,8 @@ final class DryRun {
     static final int COUNT_BYTES_MIB = 256;
     /** Sample rows in the timed run at most. */
     static final int TIMED_ROWS = 64;
+    /** Warm-up passes at most. */
+    static final int WARMUPS = 8;
 
     private final Configuration conf;
     private final InferSettings s;
@@ -202,7 +205,25 @@ final class DryRun {
             }
             Model draft = s.draft().isEmpty() ? null : Model.load(localModel(new Path(s.draft()).toUri()), par);
             // A first pass warms the JIT (its compile time is not the job's per-row cost), then the measured ones.
-            timedRun(model, draft, s.mode() == RowMode.GENERATE ? timed : prefillOnly, opts);
+            // Warm-up passes until the JIT has settled (two passes within 10% of each other, at most WARMUPS): a
+            // long task runs at that speed. What the passes cost above it, every task JVM pays once, like the load.
+            List<Request> warm = s.mode() == RowMode.GENERATE ? timed : prefillOnly;
+            long warmCpu = 0;
+            long last = Long.MAX_VALUE;
+            int passes = 0;
+            long steady = 0;
+            while (passes < WARMUPS) {
+                long c = timedRun(model, draft, warm, opts)[0];
+                warmCpu += c;
+                passes++;
+                if (Math.abs(c - last) < 0.1 * Math.min(c, last)) {
+                    steady = Math.min(c, last);
+                    break;
+                }
+                last = c;
+                steady = c;
+            }
+            long warmupExcess = Math.max(0, warmCpu - passes * steady);
             long[] a = timedRun(model, draft, prefillOnly, opts);
             double prefillPerToken;
             double decodePerToken;
@@ -227,7 +248,7 @@ final class DryRun {
             double expectedGenerated = totalLimit * generatedFraction;
             double cpuSeconds = (totalPrompt * prefillPerToken
                             + expectedGenerated * decodePerToken
-                            + (double) splits.size() * loadCpu)
+                            + (double) splits.size() * (loadCpu + warmupExcess))
                     / 1e9;
             out.printf(Locale.ROOT, "rows: %d (%s)%n", rows, rowsHow);
             out.printf(
@@ -251,11 +272,12 @@ final class DryRun {
             }
             out.printf(
                     Locale.ROOT,
-                    "measured here: prefill %.4f ms CPU/token, decode %.4f ms CPU/token, model load %.0f ms CPU"
-                            + " (%d rows, batch %d, %d threads)%n",
+                    "measured here: prefill %.4f ms CPU/token, decode %.4f ms CPU/token, model load %.0f ms CPU,"
+                            + " JIT warm-up %.0f ms CPU (%d rows, batch %d, %d threads)%n",
                     prefillPerToken / 1e6,
                     decodePerToken / 1e6,
                     loadCpu / 1e6,
+                    warmupExcess / 1e6,
                     timed.size(),
                     s.batch(),
                     s.threads());
