@@ -79,14 +79,21 @@ public final class OutputClaim {
         }
     }
 
-    /** Whether {@code dir} holds the claim and nothing else but the committer's work directory. */
+    /**
+     * Whether {@code dir} holds the claim and nothing else but the committer's work directory (and the copied rows
+     * and ids file of {@code infer --resume}).
+     */
     static boolean holdsOnlyClaim(FileSystem fs, Path dir) throws IOException {
         boolean claim = false;
         for (FileStatus s : fs.listStatus(dir)) {
             String n = s.getPath().getName();
             if (n.equals(NAME)) {
                 claim = true;
-            } else if (!n.equals("_temporary") && !n.startsWith(".")) {
+            } else if (!n.equals("_temporary")
+                    && !n.startsWith(".")
+                    && !n.startsWith("part-resumed-")
+                    && !n.equals("_DRAFTHORSE_RESUME_IDS")) {
+                // (the last two: what infer --resume puts there before it submits)
                 return false;
             }
         }

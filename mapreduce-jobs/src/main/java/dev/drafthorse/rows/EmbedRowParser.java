@@ -86,7 +86,14 @@ public final class EmbedRowParser {
         if (id.isEmpty()) {
             throw new BadRow(null, "empty id");
         }
-        String text = RowParser.utf8(b, tab + 1, off + len - tab - 1, id);
+        return fields(id, RowParser.utf8(b, tab + 1, off + len - tab - 1, id));
+    }
+
+    /** A row from its id and text already split out of a record (a Hive text table's fields, an ORC or Parquet row). */
+    public EmbedRow fields(String id, String text) throws BadRow {
+        if (id.isEmpty()) {
+            throw new BadRow(null, "empty id");
+        }
         if (text.isEmpty()) {
             throw new BadRow(id, "empty text");
         }

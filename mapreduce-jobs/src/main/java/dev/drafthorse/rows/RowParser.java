@@ -193,7 +193,17 @@ public final class RowParser {
         if (id.isEmpty()) {
             throw new BadRow(null, "empty id");
         }
-        String prompt = utf8(b, tab + 1, off + len - tab - 1, id);
+        return fields(id, utf8(b, tab + 1, off + len - tab - 1, id));
+    }
+
+    /**
+     * A row from its id and prompt already split out of a record (a text line, a Hive text table's fields, an ORC or
+     * Parquet row), with the job's defaults; the prompt is taken as written.
+     */
+    public Row fields(String id, String prompt) throws BadRow {
+        if (id.isEmpty()) {
+            throw new BadRow(null, "empty id");
+        }
         if (prompt.isEmpty()) {
             throw new BadRow(id, "empty prompt");
         }

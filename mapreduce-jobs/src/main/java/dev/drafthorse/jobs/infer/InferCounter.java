@@ -2,12 +2,17 @@ package dev.drafthorse.jobs.infer;
 
 /** Counters of the {@code infer} job (group {@code dev.drafthorse.jobs.infer.InferCounter}). */
 public enum InferCounter {
-    /** Input lines read (every line is a row, good or bad). */
+    /** Input rows read (every line, or ORC/Parquet row, is a row, good or bad). */
     ROWS_IN,
     /** Rows written to the output. */
     ROWS_OUT,
     /** Rows written to {@code _rejects/} with their reason. */
     ROWS_REJECTED,
+    /**
+     * Rows skipped because a previous run's output (--resume) holds their id; their rows were copied into the output.
+     * For every run, ROWS_IN = ROWS_OUT + ROWS_REJECTED + ROWS_RESUMED.
+     */
+    ROWS_RESUMED,
     /** Prompt tokens of the rows run (BOS included). */
     PROMPT_TOKENS,
     /** Tokens generated (generate mode) or candidate tokens scored (score mode). */

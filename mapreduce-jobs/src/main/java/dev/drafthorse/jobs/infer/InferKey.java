@@ -77,11 +77,44 @@ public enum InferKey {
             "grammar",
             "",
             "generate mode: a GBNF grammar (its text) every output must follow; exclusive with json-schema"),
-    FORMAT("format", "jsonl", "output rows as jsonl (JSON lines) or tsv (Hive text, backslash-escaped)"),
+    FORMAT(
+            "format",
+            "jsonl",
+            "output rows as jsonl (JSON lines), tsv (Hive text, backslash-escaped), orc or parquet (compressed by"
+                    + " default: orc.compress, parquet.compression); text outputs honour"
+                    + " mapreduce.output.fileoutputformat.compress and its codec"),
     INPUT_FORMAT(
             "input-format",
             "auto",
-            "auto (files ending .jsonl or .json are JSON lines, others id<TAB>prompt), jsonl or tsv"),
+            "auto (ORC and Parquet by their magic bytes; files ending .jsonl or .json, a compression suffix removed,"
+                    + " are JSON lines; others a Hive text table when field-delimiter is set, else id<TAB>prompt), jsonl,"
+                    + " tsv, text (a Hive text table), orc or parquet"),
+    ID_COL(
+            "id-col",
+            "id",
+            "ORC and Parquet: the id column's name; Hive text tables: its position (1 = first), or the default"
+                    + " (first column)"),
+    PROMPT_COL(
+            "prompt-col",
+            "prompt",
+            "ORC and Parquet: the prompt column's name (the text column in embed mode); Hive text tables: its"
+                    + " position (1 = first), or the default (second column)"),
+    FIELD_DELIMITER(
+            "field-delimiter",
+            "",
+            "Hive text tables: the field delimiter (field.delim) as one character, \\t, an octal \\NNN or"
+                    + " \\uXXXX escape, or a decimal byte value as Hive takes it; empty = \\001, Hive's default."
+                    + " Setting it makes input-format auto read non-JSON files as Hive text"),
+    ESCAPE_CHAR(
+            "escape-char",
+            "",
+            "Hive text tables: the escape character (escape.delim) the table was written with; empty = none (Hive's"
+                    + " default); the escapes \\r and \\n read back as CR and LF"),
+    RESUME(
+            "resume",
+            "",
+            "a previous run's output directory (finished or killed): rows whose id is there are not run again; its"
+                    + " rows are copied into the new output, which then holds every row once"),
     MAX_LINE_BYTES("max-line-bytes", "1048576", "longer input lines are rejected unparsed"),
     MAX_REJECT_FRACTION(
             "max-reject-fraction", "0.1", "the job fails when rejected rows / input rows exceed this, in [0, 1]"),

@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.io.LongWritable;
 import org.apache.hadoop.io.Text;
 import org.apache.hadoop.mapreduce.InputSplit;
@@ -63,7 +64,8 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
     private Scorer scorer;
     private PrefixCache prefixCache;
     private RowParser parser;
-    private boolean jsonInput;
+    private InputKind kind;
+    private RowFields fields;
     private String file;
     private int ctx;
     private final List<Request> queue = new ArrayList<>();
@@ -73,6 +75,8 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
     private final List<int[]> embedTokens = new ArrayList<>();
     private ChatRows chat;
     private final Text out = new Text();
+    /** Ids a previous run's output holds (--resume): skipped. */
+    private java.util.Set<String> done = java.util.Set.of();
 
     private long rowsRead;
     private long rowsDone;
@@ -119,14 +123,12 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
         }
         InputSplit split = context.getInputSplit();
         file = split instanceof FileSplit fs ? fs.getPath().toUri().getPath() : String.valueOf(split);
-        jsonInput = switch (settings.inputFormat()) {
-            case JSONL -> true;
-            case TSV -> false;
-            case AUTO -> {
-                String name = file.toLowerCase(Locale.ROOT);
-                yield name.endsWith(".jsonl") || name.endsWith(".json");
-            }
-        };
+        Configuration conf = context.getConfiguration();
+        kind = split instanceof FileSplit fs ? InputKind.of(conf, fs.getPath()) : InputKind.TSV;
+        fields = kind.lines() && kind != InputKind.TEXT ? null : new RowFields(kind, conf, file);
+        if (!conf.get(InferKey.RESUME.key(), "").isEmpty()) {
+            done = Resume.load(CacheFiles.open(context, Resume.ROLE));
+        }
         boolean local = "local".equals(context.getConfiguration().get("mapreduce.framework.name", "local"));
         haltAfter = local || context.getTaskAttemptID().getId() > 0 ? 0 : settings.faultHaltAfterRows();
         context.setStatus(String.format(
@@ -155,13 +157,25 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
                 status(context, false);
                 return;
             }
-            Row row = jsonInput ? parser.json(b, 0, len) : parser.tsv(b, 0, len);
-            if (settings.format() == InferSettings.Format.TSV && JsonText.loneSurrogate(row.id()) >= 0) {
+            Row row = switch (kind) {
+                case JSONL -> parser.json(b, 0, len);
+                case TSV -> parser.tsv(b, 0, len);
+                default -> {
+                    String[] f = fields.idAndText(b, len);
+                    yield parser.fields(f[0], f[1]);
+                }
+            };
+            if (settings.format() != InferSettings.Format.JSONL && JsonText.loneSurrogate(row.id()) >= 0) {
                 // JSON output carries it as an escape; Hive text has no way to, and rewriting it would change the id.
                 throw new BadRow(
                         row.id(),
-                        "id holds a lone surrogate at char " + JsonText.loneSurrogate(row.id())
-                                + ": --format tsv cannot write it (jsonl can, as a \\u escape)");
+                        "id holds a lone surrogate at char " + JsonText.loneSurrogate(row.id()) + ": --format "
+                                + settings.format().name().toLowerCase(Locale.ROOT)
+                                + " cannot write it (jsonl can, as a \\u escape)");
+            }
+            if (done.contains(row.id())) {
+                context.getCounter(InferCounter.ROWS_RESUMED).increment(1);
+                return;
             }
             if (settings.mode() == RowMode.GENERATE) {
                 queue.add(Prompts.request(row, model, chat, ctx, 128));
@@ -181,12 +195,25 @@ public class InferMapper extends Mapper<LongWritable, Text, Text, Text> {
 
     /** Parses, tokenizes and queues one embed row (a text past the context window is a bad row). */
     private void embedRow(byte[] b, int len, Context context) throws BadRow, IOException, InterruptedException {
-        EmbedRowParser.EmbedRow row = jsonInput ? embedParser.json(b, 0, len) : embedParser.tsv(b, 0, len);
-        if (settings.format() == InferSettings.Format.TSV && JsonText.loneSurrogate(row.id()) >= 0) {
+        EmbedRowParser.EmbedRow row;
+        if (kind == InputKind.JSONL) {
+            row = embedParser.json(b, 0, len);
+        } else if (kind == InputKind.TSV) {
+            row = embedParser.tsv(b, 0, len);
+        } else {
+            String[] f = fields.idAndText(b, len);
+            row = embedParser.fields(f[0], f[1]);
+        }
+        if (settings.format() != InferSettings.Format.JSONL && JsonText.loneSurrogate(row.id()) >= 0) {
             throw new BadRow(
                     row.id(),
-                    "id holds a lone surrogate at char " + JsonText.loneSurrogate(row.id())
-                            + ": --format tsv cannot write it (jsonl can, as a \\u escape)");
+                    "id holds a lone surrogate at char " + JsonText.loneSurrogate(row.id()) + ": --format "
+                            + settings.format().name().toLowerCase(Locale.ROOT)
+                            + " cannot write it (jsonl can, as a \\u escape)");
+        }
+        if (done.contains(row.id())) {
+            context.getCounter(InferCounter.ROWS_RESUMED).increment(1);
+            return;
         }
         int[] ids = embedder.tokens(row.text());
         try {

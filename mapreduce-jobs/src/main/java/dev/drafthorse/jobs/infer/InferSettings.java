@@ -44,14 +44,24 @@ public record InferSettings(
     /** Output row format. */
     public enum Format {
         JSONL,
-        TSV
+        TSV,
+        ORC,
+        PARQUET;
+
+        /** Whether rows are lines of text (and so follow Hadoop's output compression settings). */
+        public boolean text() {
+            return this == JSONL || this == TSV;
+        }
     }
 
     /** How input lines are read. */
     public enum InputFormat {
         AUTO,
         JSONL,
-        TSV
+        TSV,
+        TEXT,
+        ORC,
+        PARQUET
     }
 
     public static InferSettings from(Configuration conf) {
@@ -137,6 +147,10 @@ public record InferSettings(
         String d = get(conf, InferKey.DATE);
         LocalDate date = d.isEmpty() ? ChatPrompts.todayUtc() : ChatPrompts.parseDate(d, InferKey.DATE.key());
         faultHaltInCommit(conf); // checked here, by name; read by InferOutputFormat
+        fieldDelimiter(conf); // checked here; read where Hive text rows are split
+        escapeChar(conf);
+        textColumn(conf, InferKey.ID_COL, 1);
+        textColumn(conf, InferKey.PROMPT_COL, 2);
         return new InferSettings(
                 model,
                 draft,
@@ -200,6 +214,68 @@ public record InferSettings(
     /** {@link InferKey#FAULT_HALT_IN_COMMIT}, checked (0..100). */
     static int faultHaltInCommit(Configuration conf) {
         return integer(conf, InferKey.FAULT_HALT_IN_COMMIT, 0, 100);
+    }
+
+    /** The Hive text field delimiter ({@link InferKey#FIELD_DELIMITER}; {@code \001} when unset). */
+    public static byte fieldDelimiter(Configuration conf) {
+        String v = conf.get(InferKey.FIELD_DELIMITER.key(), "");
+        return v.isEmpty() ? 1 : oneByte(InferKey.FIELD_DELIMITER, v);
+    }
+
+    /** The Hive text escape character ({@link InferKey#ESCAPE_CHAR}), or -1 for none. */
+    public static int escapeChar(Configuration conf) {
+        String v = conf.get(InferKey.ESCAPE_CHAR.key(), "");
+        if (v.isEmpty()) {
+            return -1;
+        }
+        byte e = oneByte(InferKey.ESCAPE_CHAR, v);
+        if (e == fieldDelimiter(conf)) {
+            throw new IllegalArgumentException(InferKey.ESCAPE_CHAR.key() + " must differ from "
+                    + InferKey.FIELD_DELIMITER.key() + ", both are '" + v + "'");
+        }
+        return e;
+    }
+
+    /**
+     * A Hive text table's column position (0-based) for {@code key}: the 1-based number it gives, or {@code dflt}
+     * (1-based) when it holds the key's default name.
+     */
+    public static int textColumn(Configuration conf, InferKey key, int dflt) {
+        String v = get(conf, key);
+        if (v.equals(key.defaultValue())) {
+            return dflt - 1;
+        }
+        if (!v.matches("[0-9]{1,4}") || Integer.parseInt(v) < 1) {
+            // A name is fine for ORC and Parquet; only a text table needs a number, and it says so when read.
+            return -1;
+        }
+        return Integer.parseInt(v) - 1;
+    }
+
+    /**
+     * One byte as Hive's {@code LazyUtils.getByte} reads a delimiter property: digits are the byte's decimal value;
+     * otherwise one ASCII character, or the escapes {@code \t}, {@code \NNN} (octal) and backslash-u and four hex digits.
+     */
+    static byte oneByte(InferKey key, String v) {
+        int c;
+        if (v.matches("[0-9]{1,3}")) {
+            c = Integer.parseInt(v);
+        } else if (v.equals("\\t")) {
+            c = '\t';
+        } else if (v.matches("\\\\[0-7]{3}")) {
+            c = Integer.parseInt(v.substring(1), 8);
+        } else if (v.matches("\\\\u[0-9a-fA-F]{4}")) {
+            c = Integer.parseInt(v.substring(2), 16);
+        } else if (v.length() == 1) {
+            c = v.charAt(0);
+        } else {
+            throw new IllegalArgumentException(key.key() + " must be one character, \\t, \\NNN (octal), \\uXXXX or a"
+                    + " decimal byte value, got '" + v + "'");
+        }
+        if (c > 127) {
+            throw new IllegalArgumentException(key.key() + " must be an ASCII character (one byte), got '" + v + "'");
+        }
+        return (byte) c;
     }
 
     /** MiB of prompt-prefix KV kept per task (0 = off). */

@@ -30,8 +30,6 @@ import org.apache.hadoop.mapreduce.Counters;
 import org.apache.hadoop.mapreduce.Job;
 import org.apache.hadoop.mapreduce.MRJobConfig;
 import org.apache.hadoop.mapreduce.lib.input.FileInputFormat;
-import org.apache.hadoop.mapreduce.lib.input.NLineInputFormat;
-import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
 import org.apache.hadoop.mapreduce.lib.output.FileOutputCommitter;
 import org.apache.hadoop.mapreduce.lib.output.FileOutputFormat;
 import org.apache.hadoop.util.Tool;
@@ -51,7 +49,9 @@ public final class InferTool extends Configured implements Tool {
             "drafthorse infer [-D key=value ...] [-conf job.xml] --input DIR[,DIR...] --output DIR -m MODEL.gguf"
                     + " [--mode generate|score|embed] [--candidates A,B,...] [--pooling mean|last|cls] [--normalize l2|none]"
                     + " [-n N] [--batch B] [--threads T] [--draft DRAFT.gguf | --lookup]"
-                    + " [--temperature T --seed S ...] [--chat [--system TEXT]] [--date YYYY-MM-DD] [--format jsonl|tsv]"
+                    + " [--temperature T --seed S ...] [--chat [--system TEXT]] [--date YYYY-MM-DD] [--format jsonl|tsv|orc|parquet]"
+                    + " [--input-format auto|jsonl|tsv|text|orc|parquet] [--id-col C] [--prompt-col C]"
+                    + " [--field-delimiter D] [--escape-char E] [--resume OLD_OUTPUT] [--dry-run]"
                     + " [--rows-per-task N] [--max-reject-fraction F]"
                     + " [--properties FILE]";
 
@@ -74,6 +74,12 @@ public final class InferTool extends Configured implements Tool {
             Map.entry("lookup-ngram", InferKey.LOOKUP_NGRAM),
             Map.entry("draft-max", InferKey.DRAFT_MAX),
             Map.entry("format", InferKey.FORMAT),
+            Map.entry("input-format", InferKey.INPUT_FORMAT),
+            Map.entry("id-col", InferKey.ID_COL),
+            Map.entry("prompt-col", InferKey.PROMPT_COL),
+            Map.entry("field-delimiter", InferKey.FIELD_DELIMITER),
+            Map.entry("escape-char", InferKey.ESCAPE_CHAR),
+            Map.entry("resume", InferKey.RESUME),
             Map.entry("rows-per-task", InferKey.ROWS_PER_TASK),
             Map.entry("max-reject-fraction", InferKey.MAX_REJECT_FRACTION),
             Map.entry("system", InferKey.SYSTEM),
@@ -142,7 +148,45 @@ public final class InferTool extends Configured implements Tool {
                 "max-kv-positions",
                 "N",
                 "KV positions of all active sequences of a task at most (default unbounded)"));
-        o.addOption(Args.opt(null, "format", "FMT", "jsonl (default) or tsv"));
+        o.addOption(Args.opt(
+                null,
+                "format",
+                "FMT",
+                "jsonl (default), tsv, orc or parquet (ORC and Parquet compressed by default; text outputs follow"
+                        + " mapreduce.output.fileoutputformat.compress)"));
+        o.addOption(Args.opt(
+                null,
+                "input-format",
+                "FMT",
+                "auto (default: ORC/Parquet by magic bytes, .jsonl/.json by name, compression suffix removed), jsonl,"
+                        + " tsv, text (a Hive text table), orc or parquet"));
+        o.addOption(Args.opt(
+                null, "id-col", "C", "ORC/Parquet: the id column (default id); Hive text: its number (default 1)"));
+        o.addOption(Args.opt(
+                null,
+                "prompt-col",
+                "C",
+                "ORC/Parquet: the prompt column (default prompt); Hive text: its number (default 2)"));
+        o.addOption(Args.opt(
+                null,
+                "field-delimiter",
+                "D",
+                "read non-JSON text as a Hive text table with this field delimiter (\\001 is Hive's default)"));
+        o.addOption(Args.opt(
+                null,
+                "escape-char",
+                "E",
+                "Hive text tables: the escape character (ESCAPED BY) they were written with"));
+        o.addOption(Args.opt(
+                null,
+                "resume",
+                "OLD_OUTPUT",
+                "skip the rows whose id is in a previous run's output (finished or killed) and copy its rows into the"
+                        + " new output"));
+        o.addOption(Args.flag(
+                "dry-run",
+                "tokenize a sample, time prefill and decode with the model here, and print the estimated rows, tokens,"
+                        + " CPU-hours and map tasks without running the job"));
         o.addOption(
                 Args.opt(null, "rows-per-task", "N", "input lines per map task (default: one task per file block)"));
         o.addOption(Args.opt(null, "max-reject-fraction", "F", "fail when rejected/input rows exceed F (default 0.1)"));
@@ -164,8 +208,11 @@ public final class InferTool extends Configured implements Tool {
     static String description() {
         StringBuilder b = new StringBuilder(
                 "Runs every input row through the model as a map-only MapReduce job: locally by default, on YARN"
-                        + " under hadoop jar or -D mapreduce.framework.name=yarn. Files ending .jsonl/.json are JSON lines"
-                        + " {\"id\", \"prompt\", per-row options} ({\"id\", \"text\"} in embed mode), others id<TAB>prompt."
+                        + " under hadoop jar or -D mapreduce.framework.name=yarn. ORC and Parquet files (by their magic"
+                        + " bytes) are read by column (--id-col, --prompt-col); files ending .jsonl/.json (a compression"
+                        + " suffix removed) are JSON lines {\"id\", \"prompt\", per-row options} ({\"id\", \"text\"} in"
+                        + " embed mode); others id<TAB>prompt, or Hive text tables with --input-format text or"
+                        + " --field-delimiter."
                         + " Configuration keys (-D key=value):\n");
         for (InferKey k : InferKey.values()) {
             b.append("  ")
@@ -217,7 +264,8 @@ public final class InferTool extends Configured implements Tool {
             conf.set(InferKey.CHAT.key(), "true");
         }
         String input = a.require("input");
-        Path output = new Path(a.require("output"));
+        boolean dryRun = a.has("dry-run");
+        Path output = dryRun && !a.has("output") ? null : new Path(a.require("output"));
         InferSettings s;
         try {
             s = InferSettings.from(conf);
@@ -240,19 +288,19 @@ public final class InferTool extends Configured implements Tool {
         Commits.enforce(conf, err, "drafthorse infer");
         conf.setIfUnset(FileInputFormat.INPUT_DIR_RECURSIVE, "true");
 
-        Job job = Job.getInstance(conf, "drafthorse infer " + s.mode().label() + " " + input);
+        Job job = Job.getInstance(conf);
+        if (conf.get(MRJobConfig.JOB_NAME) == null) {
+            // A user's -D mapreduce.job.name stands; only an unnamed job gets ours.
+            job.setJobName("drafthorse infer " + s.mode().label() + " " + input);
+        }
         job.setJarByClass(InferTool.class);
         job.setMapperClass(InferMapper.class);
         job.setNumReduceTasks(0);
         job.setOutputKeyClass(Text.class);
         job.setOutputValueClass(Text.class);
         job.setOutputFormatClass(InferOutputFormat.class);
-        if (s.rowsPerTask() > 0) {
-            job.setInputFormatClass(NLineInputFormat.class);
-            NLineInputFormat.setNumLinesPerSplit(job, s.rowsPerTask());
-        } else {
-            job.setInputFormatClass(TextInputFormat.class);
-        }
+        // Every file as its kind says (JSON lines, TSV, Hive text, ORC, Parquet); --rows-per-task cuts text by lines.
+        job.setInputFormatClass(InferInputFormat.class);
         for (String in : input.split(",")) {
             Path p = new Path(in.trim());
             if (!p.getFileSystem(conf).exists(p)) {
@@ -261,6 +309,10 @@ public final class InferTool extends Configured implements Tool {
                 return 1;
             }
             FileInputFormat.addInputPath(job, p);
+        }
+        if (dryRun) {
+            URI m = modelUri(conf, s.model());
+            return m == null ? 1 : new DryRun(conf, s).run(job, m, System.out, err);
         }
         FileOutputFormat.setOutputPath(job, output);
         if (output.getFileSystem(conf).exists(output)) {
@@ -291,9 +343,41 @@ public final class InferTool extends Configured implements Tool {
             err.println("drafthorse infer: " + e.getMessage());
             return 1;
         }
+        Path idsFile = null;
         try {
+            String resume = conf.get(InferKey.RESUME.key(), "");
+            if (!resume.isEmpty()) {
+                Path old = new Path(resume);
+                FileSystem rfs = old.getFileSystem(conf);
+                if (!rfs.exists(old) || !rfs.getFileStatus(old).isDirectory()) {
+                    err.println("drafthorse infer: " + InferKey.RESUME.key() + ": no such output directory: "
+                            + rfs.makeQualified(old));
+                    return 1;
+                }
+                if (rfs.makeQualified(old).equals(ofs.makeQualified(output))) {
+                    err.println("drafthorse infer: " + InferKey.RESUME.key()
+                            + " names the output directory itself: resume into a new directory");
+                    return 1;
+                }
+                Resume.Prepared r;
+                try {
+                    r = Resume.prepare(conf, rfs.makeQualified(old), ofs.makeQualified(output), s.format());
+                } catch (IllegalArgumentException e) {
+                    err.println("drafthorse infer: " + e.getMessage());
+                    return 1;
+                }
+                idsFile = r.idsFile();
+                CacheFiles.add(job, ofs.makeQualified(idsFile).toUri(), Resume.ROLE, ".txt");
+                err.printf(
+                        "drafthorse infer: resuming %s: %d rows done in %d files, copied into the output;"
+                                + " those ids are skipped%n",
+                        rfs.makeQualified(old), r.rows(), r.files());
+            }
             return runClaimed(job, conf, output, s);
         } finally {
+            if (idsFile != null) {
+                ofs.delete(idsFile, false);
+            }
             OutputClaim.release(ofs, claim);
         }
     }
