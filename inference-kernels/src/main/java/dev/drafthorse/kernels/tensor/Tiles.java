@@ -79,13 +79,7 @@ final class Tiles {
                         tile4x4(wb, wa + hn, n, xs, i * n + hn, n, vec, odd);
                     }
                     reduce(acc, odd, half, 16, sums);
-                    for (int j = 0; j < 4; j++) {
-                        for (int q = 0; q < 4; q++) {
-                            float v = sums[4 * j + q];
-                            out[(i + j) * outStride + r + q] =
-                                    tailFold(v, wb, wa + q * n, n, half, x, (i + j) * n, tail);
-                        }
-                    }
+                    store(sums, 4, 4, out, outStride, i, r, wb, wa, n, half, x, tail);
                 }
                 for (; r + 2 <= re; r += 2) {
                     int wa = base + (r - rc) * n;
@@ -94,13 +88,7 @@ final class Tiles {
                         tile2x4(wb, wa + hn, n, xs, i * n + hn, n, vec, odd);
                     }
                     reduce(acc, odd, half, 8, sums);
-                    for (int j = 0; j < 4; j++) {
-                        for (int q = 0; q < 2; q++) {
-                            float v = sums[2 * j + q];
-                            out[(i + j) * outStride + r + q] =
-                                    tailFold(v, wb, wa + q * n, n, half, x, (i + j) * n, tail);
-                        }
-                    }
+                    store(sums, 2, 4, out, outStride, i, r, wb, wa, n, half, x, tail);
                 }
                 if (r < re) {
                     int wa = base + (r - rc) * n;
@@ -109,10 +97,7 @@ final class Tiles {
                         tile1x4(wb, wa + hn, xs, i * n + hn, n, vec, odd);
                     }
                     reduce(acc, odd, half, 4, sums);
-                    for (int j = 0; j < 4; j++) {
-                        float v = sums[j];
-                        out[(i + j) * outStride + r] = tailFold(v, wb, wa, n, half, x, (i + j) * n, tail);
-                    }
+                    store(sums, 1, 4, out, outStride, i, r, wb, wa, n, half, x, tail);
                 }
             }
             for (; i < t; i++) {
@@ -124,10 +109,7 @@ final class Tiles {
                         tile4x1(wb, wa + hn, n, xs, i * n + hn, vec, odd);
                     }
                     reduce(acc, odd, half, 4, sums);
-                    for (int q = 0; q < 4; q++) {
-                        float v = sums[q];
-                        out[i * outStride + r + q] = tailFold(v, wb, wa + q * n, n, half, x, i * n, tail);
-                    }
+                    store(sums, 4, 1, out, outStride, i, r, wb, wa, n, half, x, tail);
                 }
                 for (; r < re; r++) {
                     int wa = base + (r - rc) * n;
@@ -136,9 +118,34 @@ final class Tiles {
                         tile1x1(wb, wa + hn, xs, i * n + hn, vec, odd);
                     }
                     reduce(acc, odd, half, 1, sums);
-                    float v = sums[0];
-                    out[i * outStride + r] = tailFold(v, wb, wa, n, half, x, i * n, tail);
+                    store(sums, 1, 1, out, outStride, i, r, wb, wa, n, half, x, tail);
                 }
+            }
+        }
+    }
+
+    /**
+     * A tile's results into out: for inputs i + j (j < inputs) and rows r + q (q < rows), the reduced sum
+     * sums[rows·j + q] plus that pair's scalar tail. The row of r + q is widened at wa + q·n in wb.
+     */
+    private static void store(
+            float[] sums,
+            int rows,
+            int inputs,
+            float[] out,
+            int outStride,
+            int i,
+            int r,
+            float[] wb,
+            int wa,
+            int n,
+            boolean half,
+            float[] x,
+            int tail) {
+        for (int j = 0; j < inputs; j++) {
+            for (int q = 0; q < rows; q++) {
+                out[(i + j) * outStride + r + q] =
+                        tailFold(sums[rows * j + q], wb, wa + q * n, n, half, x, (i + j) * n, tail);
             }
         }
     }
