@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
         value = "_FUNC_(id, STRING prompt, STRING model_path [, MAP<STRING, primitive> options]) - one row (id STRING,"
                 + " text STRING, tokens INT, finish_reason STRING, error STRING) per input row, decoded in batches",
         extended = "Options: those of llm_generate except n (one row per input row), plus batch_size (sequences decoded"
-                + " together, default 16), queue (rows buffered and handed to the batch engine together, default 1024, at"
+                + " together, default 32), queue (rows buffered and handed to the batch engine together, default 1024, at"
                 + " least batch_size) and prefix_cache_mb (KV of shared prompt prefixes kept, default 256, 0 = off)."
                 + " model_path and options are constants. Rows come out as they finish (not in input order); each row"
                 + " samples from its own stream seeded by (seed, id), so the texts equal infer's on the same rows. A row"
@@ -74,6 +74,11 @@ public final class LlmInferUDTF extends GenericUDTF {
             NAME + "(id primitive, prompt STRING, model_path STRING [, options MAP<STRING, primitive>])";
     /** The options this function takes besides {@link LlmOptions}' (minus n). */
     static final List<String> BATCH_KEYS = List.of("batch_size", "queue", "prefix_cache_mb");
+    /**
+     * Sequences decoded together unless the options say otherwise: on the 110M shape, 2 cores, the batch command took
+     * 34–39 s for 200 rows at 16 and 30 s at 32, while 48 and 64 gained little more (BENCHMARKS.md, issue 16).
+     */
+    static final int DEFAULT_BATCH = 32;
     /** Prompt tokens per sequence per pass while prefilling: {@code infer}'s. */
     static final int PREFILL_CHUNK = 128;
 
@@ -104,7 +109,7 @@ public final class LlmInferUDTF extends GenericUDTF {
                             "unknown option '" + key + "' (known: " + String.join(", ", known) + ")");
                 }
             }
-            int batch = integer(options, "batch_size", 16, 1, 4096);
+            int batch = integer(options, "batch_size", DEFAULT_BATCH, 1, 4096);
             int queue = integer(options, "queue", 1024, 1, 1 << 20);
             if (queue < batch) {
                 throw new IllegalArgumentException(
@@ -265,13 +270,24 @@ public final class LlmInferUDTF extends GenericUDTF {
         buffer.add(new Request(
                 id,
                 ids,
-                new GenerationOptions(g.maxNewTokens(), g.sampler(), g.stop(), KvType.F32, PREFILL_CHUNK, ctx),
+                new GenerationOptions(
+                        g.maxNewTokens(), g.sampler(), g.stop(), KvType.F32, PREFILL_CHUNK, window(ids.length, g, ctx)),
                 Rng.forRow(o.seed(), id),
                 o.constraint(model.model().tokenizer())));
         if (buffer.size() >= options.queue()) {
             decode();
         }
         report.progress();
+    }
+
+    /**
+     * The row's context window: the model's trained context, or the prompt plus the generation limit when that is
+     * shorter. The engine sizes a row's KV cache by it (up to 256 positions up front), so a short row no longer
+     * allocates (and the collector no longer copies) 256 positions of every layer; the tokens are the same, as a row
+     * that reaches its generation limit stops there before the window is checked.
+     */
+    static int window(int promptTokens, GenerationOptions g, int ctx) {
+        return (int) Math.min(ctx, (long) promptTokens + g.maxNewTokens());
     }
 
     /** Takes the model (and draft) from the shared cache on the first row. */

@@ -43,24 +43,41 @@ import org.apache.hadoop.mapreduce.task.TaskAttemptContextImpl;
  *     the job's own readers and parsed and tokenized as the tasks would (chat template, context check, rejects).
  * <li>The rows: counted (every text split is read, ORC and Parquet splits too) when the input is at most
  *     {@value #COUNT_BYTES_MIB} MiB, else estimated from the sample's bytes per row and the input's size.
- * <li>A short timed run of the real model on this machine, with the job's batch and thread settings, on up to
- *     {@value #TIMED_ROWS} sample rows: warm-up passes until two agree within 10% (the JIT compiles the kernels; what
- *     those passes cost above the settled speed, each task JVM pays once), then once with one token per row (prefill)
- *     and once with the job's generation limit. The process CPU time of
- *     each gives CPU-seconds per prompt token and per generated token, and the second how far below the limit
- *     generation stopped on average (end of text, stop strings).
+ * <li>A timed run of the real model on this machine, with the job's batch and thread settings, on the first
+ *     {@value #TIMED_ROWS} sample rows or {@value #TIMED_BATCHES} batches' worth, whichever is more (so that the batch
+ *     runs as full as in a long task). First warm-up passes until the JIT has settled: {@value #SETTLED} passes in a
+ *     row that spent at most 5% of their CPU time compiling (the compiler's own counter) and cost within 10% of each
+ *     other. The JIT compiles the kernels in bursts for many seconds, and a pass timed meanwhile costs up to twice the
+ *     settled one, which is what a long task runs at; what the warm-up passes cost above it, each task JVM pays once.
+ *     Then prefill-only passes (one token per row) and full passes (the job's generation limit) alternately, until the
+ *     full ones add up to {@value #MEASURE_CPU} ns of CPU (the process CPU clock ticks in 10 ms steps, so one short
+ *     pass would be read to ±10%). Their process CPU time gives CPU per prompt token and per generated token, and the
+ *     full passes how far below the limit generation stopped on average (end of text, stop strings).
  * <li>Estimated CPU = rows x (prompt tokens x prefill cost + expected generated tokens x decode cost) + map tasks x
- *     (model load + JIT warm-up). Score rows count their candidates' tokens as prompt tokens; embed rows are prompt tokens only.
+ *     (model load + JIT warm-up). Score rows count their candidates' tokens as prompt tokens; embed rows are prompt
+ *     tokens only. Not counted: the JVM's and Hadoop's own start-up of a task (a few CPU-seconds a task).
  * </ol>
  * The figures are printed on stdout, one {@code key: value} per line.
  */
 final class DryRun {
     static final int SAMPLE = 200;
     static final int COUNT_BYTES_MIB = 256;
-    /** Sample rows in the timed run at most. */
+    /** Sample rows in the timed run: at least this many, and at least {@value #TIMED_BATCHES} batches' worth. */
     static final int TIMED_ROWS = 64;
+    /** Batches' worth of rows in the timed run at least (so that the batch runs full as in a long task). */
+    static final int TIMED_BATCHES = 4;
     /** Warm-up passes at most. */
-    static final int WARMUPS = 8;
+    static final int WARMUPS = 60;
+    /** Warm-up CPU at most, in nanoseconds: past it the run goes on with a JIT that has not settled. */
+    static final long WARMUP_CPU = 40_000_000_000L;
+    /** Passes in a row that must have settled before the measured ones. */
+    static final int SETTLED = 2;
+    /** A settled pass spends at most this share of its CPU time in the JIT compiler. */
+    static final double SETTLED_COMPILE_SHARE = 0.05;
+    /** The measured full passes add up to at least this much CPU, in nanoseconds (unless MEASURE_ROUNDS ends them). */
+    static final long MEASURE_CPU = 2_000_000_000L;
+    /** Measured rounds at most. */
+    static final int MEASURE_ROUNDS = 40;
 
     private final Configuration conf;
     private final InferSettings s;
@@ -191,7 +208,8 @@ final class DryRun {
             double limitPerRow = good == 0 ? 0 : (double) limitTokens / good;
 
             // The timed run: a few rows, prefill (1 token each), then the job's generation limit.
-            List<Request> timed = requests.subList(0, Math.min(TIMED_ROWS, requests.size()));
+            List<Request> timed =
+                    requests.subList(0, Math.min(requests.size(), Math.max(TIMED_ROWS, TIMED_BATCHES * s.batch())));
             BatchOptions opts = new BatchOptions(s.batch(), s.maxKvPositions(), 128, s.speculation(), true);
             List<Request> prefillOnly = new ArrayList<>();
             for (Request q : timed) {
@@ -204,41 +222,52 @@ final class DryRun {
                         null));
             }
             Model draft = s.draft().isEmpty() ? null : Model.load(localModel(new Path(s.draft()).toUri()), par);
-            // A first pass warms the JIT (its compile time is not the job's per-row cost), then the measured ones.
-            // Warm-up passes until the JIT has settled (two passes within 10% of each other, at most WARMUPS): a
-            // long task runs at that speed. What the passes cost above it, every task JVM pays once, like the load.
+            // Warm-up passes until the JIT has settled: the last SETTLED passes spent at most SETTLED_COMPILE_SHARE
+            // of their CPU compiling and cost within 10% of each other. A long task runs at that speed; what the
+            // passes cost above it, every task JVM pays once, like the model load.
             List<Request> warm = s.mode() == RowMode.GENERATE ? timed : prefillOnly;
+            List<Pass> warmups = new ArrayList<>();
             long warmCpu = 0;
-            long last = Long.MAX_VALUE;
-            int passes = 0;
-            long steady = 0;
-            while (passes < WARMUPS) {
-                long c = timedRun(model, draft, warm, opts)[0];
-                warmCpu += c;
-                passes++;
-                if (Math.abs(c - last) < 0.1 * Math.min(c, last)) {
-                    steady = Math.min(c, last);
-                    break;
-                }
-                last = c;
-                steady = c;
+            boolean settled = false;
+            while (!settled && warmups.size() < WARMUPS && warmCpu < WARMUP_CPU) {
+                Pass p = timedRun(model, draft, warm, opts);
+                warmups.add(p);
+                warmCpu += p.cpu();
+                settled = settled(warmups);
             }
-            long warmupExcess = Math.max(0, warmCpu - passes * steady);
-            long[] a = timedRun(model, draft, prefillOnly, opts);
+            // The measured passes: prefill-only and full passes alternately (so a drift affects both alike) until
+            // the full ones add up to MEASURE_CPU, the process CPU clock ticking in steps of 10 ms.
+            Pass prefill = Pass.ZERO;
+            Pass full = Pass.ZERO;
+            int rounds = 0;
+            while (rounds == 0
+                    || (rounds < MEASURE_ROUNDS
+                            && (s.mode() == RowMode.GENERATE ? full : prefill).cpu() < MEASURE_CPU)) {
+                prefill = prefill.plus(timedRun(model, draft, prefillOnly, opts));
+                if (s.mode() == RowMode.GENERATE) {
+                    full = full.plus(timedRun(model, draft, timed, opts));
+                }
+                rounds++;
+            }
+            long steadyPass = (s.mode() == RowMode.GENERATE ? full : prefill).cpu() / rounds;
+            long warmupExcess = Math.max(0, warmCpu - warmups.size() * steadyPass);
             double prefillPerToken;
             double decodePerToken;
             double generatedFraction;
             if (s.mode() == RowMode.GENERATE) {
-                long[] full = timedRun(model, draft, timed, opts);
                 long timedLimit = 0;
                 for (Request q : timed) {
                     timedLimit += Math.min(q.options().maxNewTokens(), ctxSize - q.prompt().length);
                 }
-                decodePerToken = full[2] > a[2] ? Math.max(0, (double) (full[0] - a[0]) / (full[2] - a[2])) : 0;
-                prefillPerToken = a[1] == 0 ? 0 : Math.max(0, (a[0] - a[2] * decodePerToken) / a[1]);
-                generatedFraction = timedLimit == 0 ? 0 : (double) full[2] / timedLimit;
+                decodePerToken = full.generated() > prefill.generated()
+                        ? Math.max(0, (double) (full.cpu() - prefill.cpu()) / (full.generated() - prefill.generated()))
+                        : 0;
+                prefillPerToken = prefill.prompt() == 0
+                        ? 0
+                        : Math.max(0, (prefill.cpu() - prefill.generated() * decodePerToken) / prefill.prompt());
+                generatedFraction = timedLimit == 0 ? 0 : (double) full.generated() / rounds / timedLimit;
             } else {
-                prefillPerToken = a[1] == 0 ? 0 : (double) a[0] / a[1];
+                prefillPerToken = prefill.prompt() == 0 ? 0 : (double) prefill.cpu() / prefill.prompt();
                 decodePerToken = 0;
                 generatedFraction = 0;
             }
@@ -273,14 +302,18 @@ final class DryRun {
             out.printf(
                     Locale.ROOT,
                     "measured here: prefill %.4f ms CPU/token, decode %.4f ms CPU/token, model load %.0f ms CPU,"
-                            + " JIT warm-up %.0f ms CPU (%d rows, batch %d, %d threads)%n",
+                            + " JIT warm-up %.0f ms CPU (%d rows, batch %d, %d threads; %d warm-up passes, %s;"
+                            + " %d measured rounds)%n",
                     prefillPerToken / 1e6,
                     decodePerToken / 1e6,
                     loadCpu / 1e6,
                     warmupExcess / 1e6,
                     timed.size(),
                     s.batch(),
-                    s.threads());
+                    s.threads(),
+                    warmups.size(),
+                    settled ? "JIT settled" : "JIT not settled within the warm-up's limit",
+                    rounds);
             out.printf(
                     Locale.ROOT, "estimated CPU: %.4f CPU-hours (%.2f CPU-seconds)%n", cpuSeconds / 3600, cpuSeconds);
             out.printf(Locale.ROOT, "map tasks: %d%n", splits.size());
@@ -291,9 +324,44 @@ final class DryRun {
         }
     }
 
-    /** {process CPU nanoseconds, prompt tokens, generated tokens} of one engine run. */
-    private static long[] timedRun(Model model, Model draft, List<Request> requests, BatchOptions opts) {
+    /**
+     * One or more engine runs: their process CPU and JIT compile time, prompt and generated tokens.
+     *
+     * @param cpu process CPU nanoseconds
+     * @param compileMillis milliseconds the JIT compiler threads worked meanwhile
+     * @param prompt prompt tokens fed
+     * @param generated tokens generated
+     */
+    record Pass(long cpu, long compileMillis, long prompt, long generated) {
+        static final Pass ZERO = new Pass(0, 0, 0, 0);
+
+        Pass plus(Pass o) {
+            return new Pass(cpu + o.cpu, compileMillis + o.compileMillis, prompt + o.prompt, generated + o.generated);
+        }
+    }
+
+    /** Whether the last {@value #SETTLED} passes show a settled JIT: little compiling, costs within 10%. */
+    static boolean settled(List<Pass> passes) {
+        if (passes.size() < SETTLED) {
+            return false;
+        }
+        List<Pass> last = passes.subList(passes.size() - SETTLED, passes.size());
+        long min = Long.MAX_VALUE;
+        long max = 0;
+        for (Pass p : last) {
+            if (p.compileMillis() * 1e6 > SETTLED_COMPILE_SHARE * p.cpu()) {
+                return false;
+            }
+            min = Math.min(min, p.cpu());
+            max = Math.max(max, p.cpu());
+        }
+        return max <= 1.1 * min;
+    }
+
+    /** One engine run over {@code requests}. */
+    private static Pass timedRun(Model model, Model draft, List<Request> requests, BatchOptions opts) {
         BatchEngine engine = new BatchEngine(model, draft);
+        long k0 = compileMillis();
         long c0 = cpuNanos();
         List<BatchResult> results = engine.run(requests, opts, new BatchEngine.Listener() {});
         long cpu = cpuNanos() - c0;
@@ -303,7 +371,13 @@ final class DryRun {
             prompt += r.stats().promptTokens();
             gen += r.stats().generatedTokens();
         }
-        return new long[] {cpu, prompt, gen};
+        return new Pass(cpu, compileMillis() - k0, prompt, gen);
+    }
+
+    /** Milliseconds the JIT compiler has worked in this JVM (0 where the JVM does not tell). */
+    private static long compileMillis() {
+        java.lang.management.CompilationMXBean c = ManagementFactory.getCompilationMXBean();
+        return c != null && c.isCompilationTimeMonitoringSupported() ? c.getTotalCompilationTime() : 0;
     }
 
     private static long cpuNanos() {
