@@ -116,6 +116,16 @@ class LlmInferUDTFTest {
     }
 
     @Test
+    void aRowsWindowIsItsPromptAndLimitWithinTheModelsContext() {
+        GenerationOptions g = LlmOptions.parse(Map.of("max_new_tokens", "32")).generation();
+        assertEquals(42, LlmInferUDTF.window(10, g, 512), "a short row holds only what it can reach");
+        assertEquals(512, LlmInferUDTF.window(500, g, 512), "the model's context caps it");
+        GenerationOptions unlimited = LlmOptions.parse(Map.of("max_new_tokens", String.valueOf(Integer.MAX_VALUE)))
+                .generation();
+        assertEquals(512, LlmInferUDTF.window(10, unlimited, 512), "no int overflow");
+    }
+
+    @Test
     void outputSchema() throws HiveException {
         Udtfs.Run r = new Udtfs.Run(new LlmInferUDTF(), javaString(), javaString(), constString(MODEL));
         assertEquals(List.of("id", "text", "tokens", "finish_reason", "error"), r.columnNames());

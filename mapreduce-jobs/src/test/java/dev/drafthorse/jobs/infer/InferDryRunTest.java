@@ -106,6 +106,24 @@ class InferDryRunTest {
     }
 
     @Test
+    void theJitHasSettledWhenTwoPassesInARowCompileLittleAndAgree() {
+        // Passes as the timed run saw them on stories260K: {CPU ns, compile ms}.
+        assertFalse(DryRun.settled(passes(370_000_000L, 93, 340_000_000L, 12)), "still compiling (25% of the first)");
+        assertFalse(DryRun.settled(passes(270_000_000L, 1, 240_000_000L, 0)), "quiet, but 12.5% apart");
+        assertFalse(DryRun.settled(passes(240_000_000L, 0, 240_000_000L, 13)), "13 ms of 240 is 5.4% compiling");
+        assertTrue(DryRun.settled(passes(240_000_000L, 0, 250_000_000L, 12)), "5% compiling, 4% apart");
+        assertFalse(DryRun.settled(passes(240_000_000L, 0)), "one pass is not enough");
+    }
+
+    private static List<DryRun.Pass> passes(long... cpuAndCompile) {
+        List<DryRun.Pass> l = new ArrayList<>();
+        for (int i = 0; i < cpuAndCompile.length; i += 2) {
+            l.add(new DryRun.Pass(cpuAndCompile[i], cpuAndCompile[i + 1], 775, 2048));
+        }
+        return l;
+    }
+
+    @Test
     void embedAndScoreDryRunsTimeThePrefill() throws IOException {
         Path in = dir.resolve("in");
         Files.createDirectories(in);
