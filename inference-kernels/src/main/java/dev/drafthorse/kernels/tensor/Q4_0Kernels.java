@@ -41,7 +41,7 @@ final class Q4_0Kernels {
                 FloatVector w = ((FloatVector)
                                 ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0))
                                         .and(nibble)
-                                        .convert(VectorOperators.I2F, 0))
+                                        .convertShape(VectorOperators.I2F, F, 0))
                         .fma(scale, offset);
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
             }
@@ -50,7 +50,7 @@ final class Q4_0Kernels {
                                 ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0))
                                         .lanewise(VectorOperators.LSHR, 4)
                                         .and(nibble)
-                                        .convert(VectorOperators.I2F, 0))
+                                        .convertShape(VectorOperators.I2F, F, 0))
                         .fma(scale, offset);
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), acc);
             }
@@ -103,28 +103,32 @@ final class Q4_0Kernels {
             IntVector v1 = (IntVector) ByteVector.fromArray(B, q, p + rb).convertShape(VectorOperators.B2I, I, 0);
             IntVector v2 = (IntVector) ByteVector.fromArray(B, q, p + 2 * rb).convertShape(VectorOperators.B2I, I, 0);
             IntVector v3 = (IntVector) ByteVector.fromArray(B, q, p + 3 * rb).convertShape(VectorOperators.B2I, I, 0);
-            a0 = ((FloatVector) v0.and(nibble).convert(VectorOperators.I2F, 0))
+            a0 = ((FloatVector) v0.and(nibble).convertShape(VectorOperators.I2F, F, 0))
                     .fma(s0, m0)
                     .fma(xl, a0);
-            a1 = ((FloatVector) v1.and(nibble).convert(VectorOperators.I2F, 0))
+            a1 = ((FloatVector) v1.and(nibble).convertShape(VectorOperators.I2F, F, 0))
                     .fma(s1, m1)
                     .fma(xl, a1);
-            a2 = ((FloatVector) v2.and(nibble).convert(VectorOperators.I2F, 0))
+            a2 = ((FloatVector) v2.and(nibble).convertShape(VectorOperators.I2F, F, 0))
                     .fma(s2, m2)
                     .fma(xl, a2);
-            a3 = ((FloatVector) v3.and(nibble).convert(VectorOperators.I2F, 0))
+            a3 = ((FloatVector) v3.and(nibble).convertShape(VectorOperators.I2F, F, 0))
                     .fma(s3, m3)
                     .fma(xl, a3);
-            a0 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0))
+            a0 = ((FloatVector)
+                            v0.lanewise(VectorOperators.LSHR, 4).and(nibble).convertShape(VectorOperators.I2F, F, 0))
                     .fma(s0, m0)
                     .fma(xh, a0);
-            a1 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0))
+            a1 = ((FloatVector)
+                            v1.lanewise(VectorOperators.LSHR, 4).and(nibble).convertShape(VectorOperators.I2F, F, 0))
                     .fma(s1, m1)
                     .fma(xh, a1);
-            a2 = ((FloatVector) v2.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0))
+            a2 = ((FloatVector)
+                            v2.lanewise(VectorOperators.LSHR, 4).and(nibble).convertShape(VectorOperators.I2F, F, 0))
                     .fma(s2, m2)
                     .fma(xh, a2);
-            a3 = ((FloatVector) v3.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0))
+            a3 = ((FloatVector)
+                            v3.lanewise(VectorOperators.LSHR, 4).and(nibble).convertShape(VectorOperators.I2F, F, 0))
                     .fma(s3, m3)
                     .fma(xh, a3);
         }
@@ -170,25 +174,25 @@ final class Q4_0Kernels {
                 a0 = ((FloatVector)
                                 ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0))
                                         .and(nibble)
-                                        .convert(VectorOperators.I2F, 0))
+                                        .convertShape(VectorOperators.I2F, F, 0))
                         .fma(s0, m0)
                         .fma(xv, a0);
                 a1 = ((FloatVector) ((IntVector)
                                         ByteVector.fromArray(B, q, p + rb + j).convertShape(VectorOperators.B2I, I, 0))
                                 .and(nibble)
-                                .convert(VectorOperators.I2F, 0))
+                                .convertShape(VectorOperators.I2F, F, 0))
                         .fma(s1, m1)
                         .fma(xv, a1);
                 a2 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 2 * rb + j)
                                         .convertShape(VectorOperators.B2I, I, 0))
                                 .and(nibble)
-                                .convert(VectorOperators.I2F, 0))
+                                .convertShape(VectorOperators.I2F, F, 0))
                         .fma(s2, m2)
                         .fma(xv, a2);
                 a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 3 * rb + j)
                                         .convertShape(VectorOperators.B2I, I, 0))
                                 .and(nibble)
-                                .convert(VectorOperators.I2F, 0))
+                                .convertShape(VectorOperators.I2F, F, 0))
                         .fma(s3, m3)
                         .fma(xv, a3);
             }
@@ -198,28 +202,28 @@ final class Q4_0Kernels {
                                 ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0))
                                         .lanewise(VectorOperators.LSHR, 4)
                                         .and(nibble)
-                                        .convert(VectorOperators.I2F, 0))
+                                        .convertShape(VectorOperators.I2F, F, 0))
                         .fma(s0, m0)
                         .fma(xv, a0);
                 a1 = ((FloatVector) ((IntVector)
                                         ByteVector.fromArray(B, q, p + rb + j).convertShape(VectorOperators.B2I, I, 0))
                                 .lanewise(VectorOperators.LSHR, 4)
                                 .and(nibble)
-                                .convert(VectorOperators.I2F, 0))
+                                .convertShape(VectorOperators.I2F, F, 0))
                         .fma(s1, m1)
                         .fma(xv, a1);
                 a2 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 2 * rb + j)
                                         .convertShape(VectorOperators.B2I, I, 0))
                                 .lanewise(VectorOperators.LSHR, 4)
                                 .and(nibble)
-                                .convert(VectorOperators.I2F, 0))
+                                .convertShape(VectorOperators.I2F, F, 0))
                         .fma(s2, m2)
                         .fma(xv, a2);
                 a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + 3 * rb + j)
                                         .convertShape(VectorOperators.B2I, I, 0))
                                 .lanewise(VectorOperators.LSHR, 4)
                                 .and(nibble)
-                                .convert(VectorOperators.I2F, 0))
+                                .convertShape(VectorOperators.I2F, F, 0))
                         .fma(s3, m3)
                         .fma(xv, a3);
             }
@@ -245,10 +249,10 @@ final class Q4_0Kernels {
             int p = qOff + b / 2;
             for (int j = 0; j < 16; j += L) {
                 IntVector v = (IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0);
-                ((FloatVector) v.and(nibble).convert(VectorOperators.I2F, 0))
+                ((FloatVector) v.and(nibble).convertShape(VectorOperators.I2F, F, 0))
                         .fma(scale, offset)
                         .intoArray(dst, off + b + j);
-                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(nibble).convert(VectorOperators.I2F, 0))
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(nibble).convertShape(VectorOperators.I2F, F, 0))
                         .fma(scale, offset)
                         .intoArray(dst, off + b + 16 + j);
             }

@@ -36,7 +36,7 @@ final class Q8_0Kernels {
                 int b = BLOCK * k;
                 FloatVector w = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, qOff + b + j)
                                         .convertShape(VectorOperators.B2I, I, 0))
-                                .convert(VectorOperators.I2F, 0))
+                                .convertShape(VectorOperators.I2F, F, 0))
                         .mul(scale);
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
             }
@@ -63,22 +63,22 @@ final class Q8_0Kernels {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + BLOCK * k + j);
                 int o = qOff + BLOCK * k + j;
                 a0 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o).convertShape(VectorOperators.B2I, I, 0))
-                                .convert(VectorOperators.I2F, 0))
+                                .convertShape(VectorOperators.I2F, F, 0))
                         .mul(d0)
                         .fma(xv, a0);
                 a1 = ((FloatVector)
                                 ((IntVector) ByteVector.fromArray(B, q, o + n).convertShape(VectorOperators.B2I, I, 0))
-                                        .convert(VectorOperators.I2F, 0))
+                                        .convertShape(VectorOperators.I2F, F, 0))
                         .mul(d1)
                         .fma(xv, a1);
                 a2 = ((FloatVector) ((IntVector)
                                         ByteVector.fromArray(B, q, o + 2 * n).convertShape(VectorOperators.B2I, I, 0))
-                                .convert(VectorOperators.I2F, 0))
+                                .convertShape(VectorOperators.I2F, F, 0))
                         .mul(d2)
                         .fma(xv, a2);
                 a3 = ((FloatVector) ((IntVector)
                                         ByteVector.fromArray(B, q, o + 3 * n).convertShape(VectorOperators.B2I, I, 0))
-                                .convert(VectorOperators.I2F, 0))
+                                .convertShape(VectorOperators.I2F, F, 0))
                         .mul(d3)
                         .fma(xv, a3);
             }
@@ -101,7 +101,7 @@ final class Q8_0Kernels {
             for (int j = 0; j < BLOCK; j += L) { // constant trip count: C2 unrolls it fully
                 ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, qOff + b + j)
                                         .convertShape(VectorOperators.B2I, I, 0))
-                                .convert(VectorOperators.I2F, 0))
+                                .convertShape(VectorOperators.I2F, F, 0))
                         .mul(scale)
                         .intoArray(dst, off + b + j);
             }

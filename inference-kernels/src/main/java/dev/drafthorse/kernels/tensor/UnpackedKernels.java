@@ -37,7 +37,7 @@ final class UnpackedKernels {
             for (int j = 0; j < G; j += L) { // constant trip count: C2 unrolls it fully
                 IntVector qi =
                         (IntVector) ByteVector.fromArray(B, q, qOff + e + j).convertShape(VectorOperators.B2I, I, 0);
-                FloatVector w = ((FloatVector) qi.convert(VectorOperators.I2F, 0))
+                FloatVector w = ((FloatVector) qi.convertShape(VectorOperators.I2F, F, 0))
                         .mul(av)
                         .add(bv);
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + e + j), acc);
@@ -75,19 +75,19 @@ final class UnpackedKernels {
                         (IntVector) ByteVector.fromArray(B, q, o + 2 * n).convertShape(VectorOperators.B2I, I, 0);
                 IntVector q3 =
                         (IntVector) ByteVector.fromArray(B, q, o + 3 * n).convertShape(VectorOperators.B2I, I, 0);
-                a0 = ((FloatVector) q0.convert(VectorOperators.I2F, 0))
+                a0 = ((FloatVector) q0.convertShape(VectorOperators.I2F, F, 0))
                         .mul(f0)
                         .add(c0)
                         .fma(xv, a0);
-                a1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0))
+                a1 = ((FloatVector) q1.convertShape(VectorOperators.I2F, F, 0))
                         .mul(f1)
                         .add(c1)
                         .fma(xv, a1);
-                a2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0))
+                a2 = ((FloatVector) q2.convertShape(VectorOperators.I2F, F, 0))
                         .mul(f2)
                         .add(c2)
                         .fma(xv, a2);
-                a3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0))
+                a3 = ((FloatVector) q3.convertShape(VectorOperators.I2F, F, 0))
                         .mul(f3)
                         .add(c3)
                         .fma(xv, a3);
@@ -113,7 +113,7 @@ final class UnpackedKernels {
             for (int j = 0; j < G; j += L) {
                 IntVector qi =
                         (IntVector) ByteVector.fromArray(B, q, qOff + e + j).convertShape(VectorOperators.B2I, I, 0);
-                ((FloatVector) qi.convert(VectorOperators.I2F, 0))
+                ((FloatVector) qi.convertShape(VectorOperators.I2F, F, 0))
                         .mul(av)
                         .add(bv)
                         .intoArray(dst, off + e + j);
