@@ -25,7 +25,9 @@ import java.util.Locale;
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
  * dev.drafthorse.benchmarks.VerificationCostBench MODEL.gguf HEADS_K TREE PREFIX REPS THREADS TAU…}
- * (TREE a {@link TreeSpec#parse} spec, e.g. mc_sim_7b_63 or 1,1,1,1 for a chain).
+ * (TREE a {@link TreeSpec#parse} spec, e.g. mc_sim_7b_63 or 1,1,1,1 for a chain; several separated by {@code /},
+ * e.g. {@code 1/1,1/1,1,1/3,2,1}, are measured one after the other in the same JVM, each against its own decode
+ * passes, so a table of verification cost against tree size comes from one run).
  */
 public final class VerificationCostBench {
     private VerificationCostBench() {}
@@ -37,11 +39,20 @@ public final class VerificationCostBench {
         }
         Path modelPath = Path.of(args[0]);
         int k = Integer.parseInt(args[1]);
-        TreeSpec spec = TreeSpec.parse(args[2]);
         int prefix = Integer.parseInt(args[3]);
         int reps = Integer.parseInt(args[4]);
         try (Parallel par = new Parallel(Integer.parseInt(args[5]))) {
             Model model = Model.load(modelPath, par);
+            for (String one : args[2].split("/")) {
+                measure(model, modelPath, k, TreeSpec.parse(one), prefix, reps, par, args);
+            }
+        }
+    }
+
+    private static void measure(
+            Model model, Path modelPath, int k, TreeSpec spec, int prefix, int reps, Parallel par, String[] args)
+            throws java.io.IOException {
+        {
             int v = model.config().vocab();
             KvCache cache = model.newCache(KvType.F32, prefix + 1100);
             int[] prompt = new int[prefix];
@@ -76,10 +87,12 @@ public final class VerificationCostBench {
                 ranks[i] = i < specRanks.length ? specRanks[i] : 1;
             }
 
-            double decode = 0;
-            double verify = 0;
-            double headsShared = 0;
-            double headsOwn = 0;
+            // Medians over the repetitions, not means: on a shared 2-core machine one descheduled pass would
+            // otherwise move the figures more than the shapes do.
+            double[] decodes = new double[reps];
+            double[] verifies = new double[reps];
+            double[] shareds = new double[reps];
+            double[] owns = new double[reps];
             for (int r = 0; r < reps + 1; r++) {
                 long t0 = System.nanoTime();
                 model.forward(List.of(Step.causal(cache, new int[] {5}, Step.Logits.LAST)));
@@ -94,15 +107,19 @@ public final class VerificationCostBench {
                 hOwn.top(hidden[0], 1, ranks);
                 long t4 = System.nanoTime();
                 if (r > 0) { // the first round warms up
-                    decode += (t1 - t0) / 1e6 / reps;
-                    verify += (t2 - t1) / 1e6 / reps;
-                    headsShared += (t3 - t2) / 1e6 / reps;
-                    headsOwn += (t4 - t3) / 1e6 / reps;
+                    decodes[r - 1] = (t1 - t0) / 1e6;
+                    verifies[r - 1] = (t2 - t1) / 1e6;
+                    shareds[r - 1] = (t3 - t2) / 1e6;
+                    owns[r - 1] = (t4 - t3) / 1e6;
                 }
             }
+            double decode = median(decodes);
+            double verify = median(verifies);
+            double headsShared = median(shareds);
+            double headsOwn = median(owns);
             System.out.printf(
                     Locale.ROOT,
-                    "model %s, prefix %d, %d threads, %d reps%n",
+                    "model %s, prefix %d, %d threads, median of %d reps%n",
                     modelPath.getFileName(),
                     prefix,
                     par.threads(),
@@ -140,5 +157,11 @@ public final class VerificationCostBench {
             Files.deleteIfExists(own);
             Files.deleteIfExists(dir);
         }
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }

@@ -94,7 +94,9 @@ final class GenerateCommand implements Command {
                 "draft-max",
                 "K",
                 "longest draft; the adaptive length stays at or below it (default 8;"
-                        + " with --mtp: the modules used, default all)"));
+                        + " with --mtp: the modules used, default "
+                        + Speculation.DEFAULT_MTP_DEPTH
+                        + ")"));
         o.addOption(Args.opt(
                 null,
                 "medusa",
@@ -105,8 +107,10 @@ final class GenerateCommand implements Command {
                 null,
                 "tree",
                 "SPEC",
-                "--medusa candidate tree: mc_sim_7b_63 (default; cut to the heads' count),"
-                        + " widths per depth like 3,2,1, or paths like [[0],[1],[0,0]]"));
+                "--medusa candidate tree: widths per depth like 3,2,1, paths like [[0],[1],[0,0]], or"
+                        + " mc_sim_7b_63 (Medusa's 63-node GPU tree); default "
+                        + Speculation.DEFAULT_MEDUSA_TREE
+                        + ", cut to the heads' count (what pays on a CPU)"));
         o.addOption(Args.opt(
                 null,
                 "typical",
@@ -166,7 +170,7 @@ final class GenerateCommand implements Command {
                             + m.header().path() + " has " + m.count());
                 }
             } else {
-                tree = TreeSpec.mcSim7b63().within(m.count());
+                tree = Speculation.defaultMedusaTree(m.count());
             }
             TypicalAcceptance typical;
             try {
@@ -177,7 +181,7 @@ final class GenerateCommand implements Command {
             return Speculation.medusa(tree, typical);
         }
         if (heads instanceof MtpModules m) {
-            return Speculation.mtp(a.getInt("draft-max", m.count(), 1, m.count()));
+            return Speculation.mtp(a.getInt("draft-max", Speculation.defaultMtpDepth(m.count()), 1, m.count()));
         }
         int k = a.getInt("draft-max", 8, 1, 64);
         if (a.has("draft")) {

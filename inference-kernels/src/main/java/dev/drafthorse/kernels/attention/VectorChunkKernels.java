@@ -73,6 +73,14 @@ final class VectorChunkKernels {
         }
     }
 
+    /**
+     * With a sparse mask ({@code vis} not null) the visible keys go through the dense kernel run by run (maximal
+     * runs of consecutive visible keys, in key order). The result is the same: per element, one fma per visible
+     * key in key order, the accumulator stored and reloaded exactly between runs. A test of {@code vis} inside the
+     * key loop would instead merge the register-held accumulators over two paths, and C2 (JDK 17) then boxes every
+     * vector (a FloatVector allocation per key and slab): tree verification spent more time here than in its
+     * matrix products.
+     */
     static void weightedSum(
             float[] p,
             int pOff,
@@ -84,6 +92,27 @@ final class VectorChunkKernels {
             int d,
             float[] acc,
             int accOff) {
+        if (vis == null) {
+            weightedSumDense(p, pOff, n, v, vOff, d, acc, accOff);
+            return;
+        }
+        int j = 0;
+        while (j < n) {
+            while (j < n && !vis[visOff + j]) {
+                j++;
+            }
+            int first = j;
+            while (j < n && vis[visOff + j]) {
+                j++;
+            }
+            if (j > first) {
+                weightedSumDense(p, pOff + first, j - first, v, vOff + first * d, d, acc, accOff);
+            }
+        }
+    }
+
+    private static void weightedSumDense(
+            float[] p, int pOff, int n, float[] v, int vOff, int d, float[] acc, int accOff) {
         int upper = F.loopBound(d);
         int i = 0;
         // Slabs of 8 vectors stay in registers across all keys: 8 independent fma chains, no stores
@@ -99,9 +128,6 @@ final class VectorChunkKernels {
             FloatVector a6 = FloatVector.fromArray(F, acc, a + 6 * L);
             FloatVector a7 = FloatVector.fromArray(F, acc, a + 7 * L);
             for (int j = 0; j < n; j++) {
-                if (vis != null && !vis[visOff + j]) {
-                    continue;
-                }
                 FloatVector pj = FloatVector.broadcast(F, p[pOff + j]);
                 int b = vOff + j * d + i;
                 a0 = FloatVector.fromArray(F, v, b).fma(pj, a0);
@@ -129,9 +155,6 @@ final class VectorChunkKernels {
             FloatVector a2 = FloatVector.fromArray(F, acc, a + 2 * L);
             FloatVector a3 = FloatVector.fromArray(F, acc, a + 3 * L);
             for (int j = 0; j < n; j++) {
-                if (vis != null && !vis[visOff + j]) {
-                    continue;
-                }
                 FloatVector pj = FloatVector.broadcast(F, p[pOff + j]);
                 int b = vOff + j * d + i;
                 a0 = FloatVector.fromArray(F, v, b).fma(pj, a0);
@@ -148,9 +171,7 @@ final class VectorChunkKernels {
             int a = accOff + i;
             FloatVector a0 = FloatVector.fromArray(F, acc, a);
             for (int j = 0; j < n; j++) {
-                if (vis == null || vis[visOff + j]) {
-                    a0 = FloatVector.fromArray(F, v, vOff + j * d + i).fma(FloatVector.broadcast(F, p[pOff + j]), a0);
-                }
+                a0 = FloatVector.fromArray(F, v, vOff + j * d + i).fma(FloatVector.broadcast(F, p[pOff + j]), a0);
             }
             a0.intoArray(acc, a);
         }
@@ -158,9 +179,7 @@ final class VectorChunkKernels {
         for (; i < d; i++) {
             float y = acc[accOff + i];
             for (int j = 0; j < n; j++) {
-                if (vis == null || vis[visOff + j]) {
-                    y += p[pOff + j] * v[vOff + j * d + i];
-                }
+                y += p[pOff + j] * v[vOff + j * d + i];
             }
             acc[accOff + i] = y;
         }

@@ -28,6 +28,35 @@ public record Speculation(
 
     public static final Speculation NONE = new Speculation(Mode.NONE, 0, 0, false);
 
+    /**
+     * The Medusa tree used when none is given (cut to the heads' count): a chain of the heads' top candidates.
+     * Chosen from the measured step cost on a 2-core CPU (BENCHMARKS.md, "Trained heads for tinystories-23m"):
+     * there a verification pass of T positions costs about 1 + 0.2·(T − 1) decode passes up to T = 4 and about
+     * 2.7–4.7 at T = 16, so wide trees (Medusa's 63-node {@code mc_sim_7b_63}, made for GPUs, where a pass of 64
+     * positions costs about one decode step) lose, and a short chain of the most likely candidates pays.
+     */
+    public static final String DEFAULT_MEDUSA_TREE = "1,1,1";
+
+    /**
+     * MTP modules used when --draft-max is not given (at most the file's count); chosen like
+     * {@link #DEFAULT_MEDUSA_TREE}: each module is one transformer block run per step, and deeper modules accept
+     * less often, so on the CPU the first module pays best.
+     */
+    public static final int DEFAULT_MTP_DEPTH = 1;
+
+    /** {@link #DEFAULT_MEDUSA_TREE} cut to {@code heads} heads. */
+    public static TreeSpec defaultMedusaTree(int heads) {
+        return TreeSpec.parse(DEFAULT_MEDUSA_TREE).within(heads);
+    }
+
+    /** {@link #DEFAULT_MTP_DEPTH}, at most {@code modules}. */
+    public static int defaultMtpDepth(int modules) {
+        if (modules < 1) {
+            throw new IllegalArgumentException("modules must be >= 1, got " + modules);
+        }
+        return Math.min(modules, DEFAULT_MTP_DEPTH);
+    }
+
     public Speculation(Mode mode, int draftMax, int lookupNgram, boolean adaptive) {
         this(mode, draftMax, lookupNgram, adaptive, null, TypicalAcceptance.DEFAULT);
     }
