@@ -2,7 +2,8 @@ package dev.drafthorse.kernels.attention;
 
 /**
  * A {@link KvStore} in full precision: one {@code float[]} for keys and one for values, each laid out
- * {@code [kvHead][capacity][headDim]}. Tile reads are a single {@link System#arraycopy}.
+ * {@code [kvHead][capacity][headDim]}. The attention kernels read its tiles in place; {@link #readKeys} is a
+ * single {@link System#arraycopy}.
  */
 public final class F32KvStore implements KvStore {
     private final int kvHeads;
@@ -65,6 +66,23 @@ public final class F32KvStore implements KvStore {
 
     private int base(int kvHead, int pos) {
         return (kvHead * capacity + pos) * headDim;
+    }
+
+    @Override
+    public float[] keysInPlace() {
+        return keys;
+    }
+
+    @Override
+    public float[] valuesInPlace() {
+        return values;
+    }
+
+    @Override
+    public int offset(int kvHead, int pos) {
+        KvChecks.head(kvHead, kvHeads);
+        KvChecks.position("pos", pos, capacity);
+        return base(kvHead, pos);
     }
 
     @Override

@@ -51,6 +51,26 @@ public interface KvStore {
     void readValues(int kvHead, int pos0, int n, float[] dst, int dstOff);
 
     /**
+     * The array that holds the keys as float tiles, for stores whose tiles the kernels can read in place
+     * (no copy): the keys of positions [pos, pos+n) of a head are the dense {@code (n, headDim)} tile
+     * from {@link #offset offset(kvHead, pos)}. Null (the default) for stores that must convert; the
+     * kernels then copy through {@link #readKeys}. Valid until the store next grows.
+     */
+    default float[] keysInPlace() {
+        return null;
+    }
+
+    /** As {@link #keysInPlace} for the values. */
+    default float[] valuesInPlace() {
+        return null;
+    }
+
+    /** Where position {@code pos} of head {@code kvHead} starts in the in-place arrays. */
+    default int offset(int kvHead, int pos) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no in-place tiles");
+    }
+
+    /**
      * Copies keys and values of positions [srcPos, srcPos+n) of {@code src} to [dstPos, dstPos+n) of this
      * store, for every head. Used for KV compaction (dropping rejected speculative tokens) and prefix
      * sharing. {@code src} may be this store; overlapping ranges are handled like

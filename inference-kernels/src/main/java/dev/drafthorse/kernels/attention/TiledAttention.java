@@ -4,7 +4,6 @@ import dev.drafthorse.kernels.tensor.FloatOps;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.tensor.ScalarKernels;
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Multi-head attention in the style of FlashAttention-2, for the CPU: keys and values are streamed in
@@ -51,7 +50,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * bit (four dots side by side, the value accumulator kept in registers across a chunk's keys): the
  * definition is unchanged, they are just several times faster than one primitive call per key.
  *
- * <p>Instances are thread-safe and keep their per-thread scratch (tiles, running state) in a pool, so
+ * <p>Instances are thread-safe and keep their scratch (tiles, running state) per thread, so
  * steady-state calls allocate almost nothing.
  */
 public final class TiledAttention {
@@ -81,7 +80,8 @@ public final class TiledAttention {
     private final boolean scalar;
     private final boolean vector; // the fused chunk kernels' vector twins run
     private final Schedule schedule;
-    private final ConcurrentLinkedQueue<Scratch> pool = new ConcurrentLinkedQueue<>();
+    private final ThreadLocal<Scratch> taskScratch = ThreadLocal.withInitial(Scratch::new); // one task's
+    private final ThreadLocal<Scratch> mergeScratch = ThreadLocal.withInitial(Scratch::new); // key split's merge
 
     /** Default query block, vector kernels when {@link dev.drafthorse.kernels.tensor.Simd#ENABLED}. */
     public TiledAttention() {
@@ -288,12 +288,8 @@ public final class TiledAttention {
         // Later blocks of a causal prefill see more keys: hand them out first so the short ones fill the
         // gaps at the end instead of one long block finishing alone.
         par.forEachChunk(blocks * c.kvHeads, item -> {
-            Scratch s = acquire(c.d, queryBlock * c.group);
-            try {
-                queryBlock(s, c, blocks - 1 - item / c.kvHeads, item % c.kvHeads);
-            } finally {
-                pool.offer(s);
-            }
+            Scratch s = acquire(taskScratch, c.d, queryBlock * c.group);
+            queryBlock(s, c, blocks - 1 - item / c.kvHeads, item % c.kvHeads);
         });
     }
 
@@ -322,8 +318,7 @@ public final class TiledAttention {
                     continue;
                 }
                 if (!loaded) {
-                    c.kv.readKeys(kvHead, key0, tileKeys, s.kTile, 0);
-                    c.kv.readValues(kvHead, key0, tileKeys, s.vTile, 0);
+                    load(s, c.kv, kvHead, key0, tileKeys);
                     loaded = true;
                 }
                 boolean[] vis = c.sparse == null ? null : s.vis;
@@ -359,65 +354,57 @@ public final class TiledAttention {
         // Buffered triples stay under SPLIT_BUFFER_FLOATS, however many queries and heads share the wave.
         long perChunk = (long) rows * (d + 2);
         int wave = (int) Math.max(1, Math.min(Math.min(chunks, SPLIT_WAVE_CHUNKS), SPLIT_BUFFER_FLOATS / perChunk));
-        Scratch main = acquire(d, 0);
-        try {
-            main.prepareSplit(rows, wave, d);
-            // Running state per (t, h): runM/runL (T, nHeads), runAcc (T, nHeads, headDim).
-            Arrays.fill(main.runL, 0, rows, 0f);
-            float[] waveM = main.waveM; // (wave, T, nHeads)
-            float[] waveL = main.waveL; // (wave, T, nHeads)
-            float[] waveAcc = main.waveAcc; // (wave, T, nHeads, headDim)
-            for (int c0 = c.minFirst / KEY_BLOCK; c0 < chunks; c0 += wave) {
-                int first = c0;
-                int n = Math.min(wave, chunks - c0);
-                par.forEachChunk(n * c.kvHeads, item -> {
-                    Scratch s = acquire(d, 0);
-                    try {
-                        splitChunk(
-                                s,
-                                c,
-                                first + item / c.kvHeads,
-                                item % c.kvHeads,
-                                item / c.kvHeads * rows,
-                                waveM,
-                                waveL,
-                                waveAcc);
-                    } finally {
-                        pool.offer(s);
+        Scratch main = acquire(mergeScratch, d, 0);
+        main.prepareSplit(rows, wave, d);
+        // Running state per (t, h): runM/runL (T, nHeads), runAcc (T, nHeads, headDim).
+        Arrays.fill(main.runL, 0, rows, 0f);
+        float[] waveM = main.waveM; // (wave, T, nHeads)
+        float[] waveL = main.waveL; // (wave, T, nHeads)
+        float[] waveAcc = main.waveAcc; // (wave, T, nHeads, headDim)
+        for (int c0 = c.minFirst / KEY_BLOCK; c0 < chunks; c0 += wave) {
+            int first = c0;
+            int n = Math.min(wave, chunks - c0);
+            par.forEachChunk(n * c.kvHeads, item -> {
+                Scratch s = acquire(taskScratch, d, 0);
+                splitChunk(
+                        s,
+                        c,
+                        first + item / c.kvHeads,
+                        item % c.kvHeads,
+                        item / c.kvHeads * rows,
+                        waveM,
+                        waveL,
+                        waveAcc);
+            });
+            // The only cross-chunk step, sequential and in chunk order for every (query, head).
+            for (int w = 0; w < n; w++) {
+                for (int r = 0; r < rows; r++) {
+                    int slot = w * rows + r;
+                    if (waveL[slot] == 0f) {
+                        continue; // the query sees nothing in this chunk
                     }
-                });
-                // The only cross-chunk step, sequential and in chunk order for every (query, head).
-                for (int w = 0; w < n; w++) {
-                    for (int r = 0; r < rows; r++) {
-                        int slot = w * rows + r;
-                        if (waveL[slot] == 0f) {
-                            continue; // the query sees nothing in this chunk
-                        }
-                        if (main.runL[r] == 0f) {
-                            main.runM[r] = waveM[slot];
-                            main.runL[r] = waveL[slot];
-                            System.arraycopy(waveAcc, slot * d, main.runAcc, r * d, d);
-                        } else {
-                            merge(
-                                    main.runM,
-                                    main.runL,
-                                    r,
-                                    main.runAcc,
-                                    r * d,
-                                    waveM[slot],
-                                    waveL[slot],
-                                    waveAcc,
-                                    slot * d,
-                                    d);
-                        }
+                    if (main.runL[r] == 0f) {
+                        main.runM[r] = waveM[slot];
+                        main.runL[r] = waveL[slot];
+                        System.arraycopy(waveAcc, slot * d, main.runAcc, r * d, d);
+                    } else {
+                        merge(
+                                main.runM,
+                                main.runL,
+                                r,
+                                main.runAcc,
+                                r * d,
+                                waveM[slot],
+                                waveL[slot],
+                                waveAcc,
+                                slot * d,
+                                d);
                     }
                 }
             }
-            for (int r = 0; r < rows; r++) {
-                finish(main.runL[r], main.runAcc, r * d, c.out, c.outBase + r * d, d);
-            }
-        } finally {
-            pool.offer(main);
+        }
+        for (int r = 0; r < rows; r++) {
+            finish(main.runL[r], main.runAcc, r * d, c.out, c.outBase + r * d, d);
         }
     }
 
@@ -431,8 +418,7 @@ public final class TiledAttention {
             boolean sees = n > 0 && !belowFirst(c, t, key0, n) && visibleRow(s, c, t, key0, n);
             if (sees && !loaded) {
                 int tileKeys = Math.min(KEY_BLOCK, c.maxLimit - key0); // no query needs keys past maxLimit
-                c.kv.readKeys(kvHead, key0, tileKeys, s.kTile, 0);
-                c.kv.readValues(kvHead, key0, tileKeys, s.vTile, 0);
+                load(s, c.kv, kvHead, key0, tileKeys);
                 loaded = true;
             }
             for (int g = 0; g < c.group; g++) {
@@ -447,6 +433,29 @@ public final class TiledAttention {
                 waveL[slot] = s.lC;
             }
         }
+    }
+
+    /**
+     * Makes the tile of keys and values [key0, key0+n) of one head readable at s.k/s.kOff and s.v/s.vOff:
+     * in place when the store allows it, else converted into the scratch tiles.
+     */
+    private static void load(Scratch s, KvStore kv, int kvHead, int key0, int n) {
+        float[] keys = kv.keysInPlace();
+        float[] values = kv.valuesInPlace();
+        if (keys != null && values != null) {
+            int off = kv.offset(kvHead, key0);
+            s.k = keys;
+            s.kOff = off;
+            s.v = values;
+            s.vOff = off;
+            return;
+        }
+        kv.readKeys(kvHead, key0, n, s.kTile, 0);
+        kv.readValues(kvHead, key0, n, s.vTile, 0);
+        s.k = s.kTile;
+        s.kOff = 0;
+        s.v = s.vTile;
+        s.vOff = 0;
     }
 
     // ---------------------------------------------------------------- the canonical reduction
@@ -489,7 +498,7 @@ public final class TiledAttention {
         float scale = c.scale;
         float cap = c.softcap;
         float[] p = s.scores; // (KEY_BLOCK) scores, then exp weights
-        ChunkKernels.dots(vector, c.q, qOff, s.kTile, 0, d, n, p, 0);
+        ChunkKernels.dots(vector, c.q, qOff, s.k, s.kOff, d, n, p, 0);
         float m = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
             if (vis == null || vis[j]) {
@@ -510,7 +519,7 @@ public final class TiledAttention {
             }
         }
         Arrays.fill(acc, accOff, accOff + d, 0f);
-        ChunkKernels.weightedSum(vector, p, 0, vis, 0, n, s.vTile, 0, d, acc, accOff);
+        ChunkKernels.weightedSum(vector, p, 0, vis, 0, n, s.v, s.vOff, d, acc, accOff);
         s.mC = m;
         s.lC = l;
     }
@@ -582,19 +591,25 @@ public final class TiledAttention {
 
     // ---------------------------------------------------------------- scratch
 
-    private Scratch acquire(int d, int rows) {
-        Scratch s = pool.poll();
-        if (s == null) {
-            s = new Scratch();
-        }
+    /**
+     * This thread's scratch of one kind, grown to the call. A task never runs while another task of the same
+     * thread holds its scratch: a thread runs one task at a time (nested sections run inline, one task after
+     * the other), and the key split's merge state is a scratch of its own.
+     */
+    private static Scratch acquire(ThreadLocal<Scratch> kind, int d, int rows) {
+        Scratch s = kind.get();
         s.prepare(d, rows);
         return s;
     }
 
-    /** One thread's working memory; arrays only grow, so a pooled instance serves any later call. */
+    /** One thread's working memory; arrays only grow, so an instance serves any later call. */
     private static final class Scratch {
         float[] kTile = new float[0]; // (KEY_BLOCK, headDim)
         float[] vTile = new float[0]; // (KEY_BLOCK, headDim)
+        float[] k; // the loaded key tile (n, headDim) from kOff: kTile, or the store's own array
+        int kOff;
+        float[] v; // the loaded value tile (n, headDim) from vOff
+        int vOff;
         final float[] scores = new float[KEY_BLOCK]; // (KEY_BLOCK) one row's scores, then weights
         final boolean[] vis = new boolean[KEY_BLOCK]; // (KEY_BLOCK) one query's visibility in the chunk
         float[] accC = new float[0]; // (headDim) one chunk's acc before it is merged

@@ -33,6 +33,30 @@ class KvStoreTest {
         return keys;
     }
 
+    /** The F32 store's in-place tiles hold what its copies hold; the F16 store has none (kernels copy). */
+    @Test
+    void inPlaceTilesEqualCopiedTiles() {
+        Random rnd = new Random(2);
+        int kvHeads = 3;
+        int d = 5;
+        int n = 20;
+        KvStore kv = create(false, kvHeads, d, n);
+        fill(kv, n, rnd, new float[n][]);
+        float[] tile = new float[7 * d];
+        for (int h = 0; h < kvHeads; h++) {
+            int off = kv.offset(h, 11);
+            kv.readKeys(h, 11, 7, tile, 0);
+            assertBits(tile, java.util.Arrays.copyOfRange(kv.keysInPlace(), off, off + 7 * d), "keys h" + h);
+            kv.readValues(h, 11, 7, tile, 0);
+            assertBits(tile, java.util.Arrays.copyOfRange(kv.valuesInPlace(), off, off + 7 * d), "values h" + h);
+        }
+        assertMessage("kvHead", () -> kv.offset(kvHeads, 0));
+        assertMessage("pos", () -> kv.offset(0, n));
+        KvStore f16 = create(true, kvHeads, d, n);
+        assertEquals(null, f16.keysInPlace());
+        assertEquals(null, f16.valuesInPlace());
+    }
+
     @ParameterizedTest(name = "f16={0}")
     @ValueSource(booleans = {false, true})
     void roundTripsTilesHeadMajor(boolean f16) {
