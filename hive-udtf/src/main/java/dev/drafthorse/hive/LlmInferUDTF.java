@@ -120,21 +120,7 @@ public final class LlmInferUDTF extends GenericUDTF {
         }
 
         private static int integer(Map<String, String> m, String key, int fallback, int min, int max) {
-            String v = m.get(key);
-            if (v == null) {
-                return fallback;
-            }
-            long x;
-            try {
-                x = Long.parseLong(v.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("option '" + key + "' must be an integer, got '" + v + "'");
-            }
-            if (x < min || x > max) {
-                throw new IllegalArgumentException(
-                        "option '" + key + "' must be in [" + min + ", " + max + "], got " + x);
-            }
-            return (int) x;
+            return (int) LlmOptions.integer(m, key, fallback, min, max); // in [min, max]: fits an int
         }
     }
 

@@ -144,7 +144,7 @@ record LlmOptions(
         return Rng.forRow(seed, prompt + "#" + i);
     }
 
-    private static long integer(Map<String, String> m, String key, long fallback, long min, long max) {
+    static long integer(Map<String, String> m, String key, long fallback, long min, long max) {
         String v = m.get(key);
         if (v == null) {
             return fallback;

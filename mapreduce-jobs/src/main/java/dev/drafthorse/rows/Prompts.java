@@ -48,8 +48,12 @@ public final class Prompts {
             throw new BadRow(row.id(), "prompt of " + ids.length + " tokens does not fit the context window of " + ctx);
         }
         try {
-            GenerationOptions go =
-                    new GenerationOptions(row.maxNewTokens(), row.sampler(), row.stop(), KvType.F32, prefillChunk, ctx);
+            // The row's window: the context, or the prompt plus its generation limit when shorter. The engine sizes
+            // the row's KV cache by it (up to 256 positions up front); the tokens are the same, as a row that
+            // reaches its limit stops there before the window is checked (as in llm_infer).
+            int window = (int) Math.min(ctx, (long) ids.length + row.maxNewTokens());
+            GenerationOptions go = new GenerationOptions(
+                    row.maxNewTokens(), row.sampler(), row.stop(), KvType.F32, prefillChunk, window);
             return new Request(
                     row.id(),
                     ids,
