@@ -14,12 +14,15 @@ dh="$here/scripts/drafthorse"
 # llama.cpp's `llama-batched-bench -npp 32 -ntg 32`), and the speculative speed-up over plain decoding against the
 # draft length K = 1, 2, 4, 8 (tinystories-23m F32 target, tinystories-1m draft; ours `bench --draft … --draft-max K
 # --fixed`, llama.cpp's `llama-speculative --spec-draft-n-max K` rate over its `llama-bench` tg128 rate). Writes
-# OUT_DIR/bench-{batched,speculative}.csv, copies them to docs/ and draws docs/bench-{batched,speculative}.png with
-# `drafthorse plot`. About 8 minutes on 2 cores; PLOTS_REPS (default 2) sets the repetitions. llama.cpp from LLAMA_BIN
-# (default ../shared/tools/llama.cpp/bin; scripts/llama-bin.sh makes target/llama-bin with working library links).
+# OUT_DIR/bench-{batched,speculative}.csv, draws OUT_DIR/bench-{batched,speculative}.png with `drafthorse plot` and
+# copies all four to docs/. About 8 minutes on 2 cores; PLOTS_REPS (default 2) sets the repetitions. llama.cpp from
+# LLAMA_BIN (default ../shared/tools/llama.cpp/bin; scripts/llama-bin.sh makes target/llama-bin with working library
+# links).
 plots() {
   local out="$1" reps="${PLOTS_REPS:-2}" threads=2
   local L="${LLAMA_BIN:-$shared/tools/llama.cpp/bin}"
+  [ -x "$L/llama-batched-bench" ] \
+    || { echo "bench.sh plots: no llama.cpp binaries in LLAMA_BIN=$L (see scripts/llama-bin.sh)" >&2; exit 2; }
   L="$(cd "$L" && pwd)"
   export LD_LIBRARY_PATH="$L${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   local M="$shared/models"
@@ -72,13 +75,14 @@ plots() {
   done
   cat "$csv"
 
-  cp "$out/bench-batched.csv" "$out/bench-speculative.csv" "$here/docs/"
   "$dh" plot --csv "$out/bench-batched.csv" --x batch --y ours_f32,llama.cpp_f32,ours_q8_0,llama.cpp_q8_0 --log-x \
       --title "Aggregate decode, random 110M, $threads threads (prompt 32, 32 tokens per sequence)" \
-      --x-label "batch size B (sequences)" --y-label "aggregate decode tok/s" -o "$here/docs/bench-batched.png"
+      --x-label "batch size B (sequences)" --y-label "aggregate decode tok/s" -o "$out/bench-batched.png"
   "$dh" plot --csv "$out/bench-speculative.csv" --x draft_max --y ours_speedup,llama.cpp_speedup --log-x \
       --title "Speculative speed-up, tinystories-23m F32 + tinystories-1m draft, $threads threads" \
-      --x-label "draft length K (fixed)" --y-label "speed-up over plain decoding (x)" -o "$here/docs/bench-speculative.png"
+      --x-label "draft length K (fixed)" --y-label "speed-up over plain decoding (x)" -o "$out/bench-speculative.png"
+  cp "$out"/bench-{batched,speculative}.{csv,png} "$here/docs/"
+  echo "plots: wrote $here/docs/bench-{batched,speculative}.{csv,png} (and in $out)"
 }
 if [ "${1:-}" = plots ]; then
   plots "${2:-$here/target/plots}"

@@ -26,9 +26,11 @@ final class PlotCommand implements Command {
     @Override
     public int run(String[] args) throws Exception {
         Options o = new Options();
-        o.addOption(Args.opt(null, "csv", "FILE", "the CSV: a header line of column names, then numbers (empty = missing)"));
+        o.addOption(Args.opt(
+                null, "csv", "FILE", "the CSV: a header line of column names, then numbers (empty = missing)"));
         o.addOption(Args.opt(null, "x", "COL", "the x column"));
-        o.addOption(Args.opt(null, "y", "COL[,COL...]", "the y columns, one line each, named by the column in the legend"));
+        o.addOption(
+                Args.opt(null, "y", "COL[,COL...]", "the y columns, one line each, named by the column in the legend"));
         o.addOption(Args.opt(null, "title", "T", "the chart title (default: the CSV's file name)"));
         o.addOption(Args.opt(null, "x-label", "L", "the x axis label (default: the x column)"));
         o.addOption(Args.opt(null, "y-label", "L", "the y axis label (default: the y columns)"));

@@ -30,8 +30,19 @@ class PlotCommandTest {
         Path csv = dir.resolve("curve.csv");
         Files.writeString(csv, "batch,ours,llama\n1,10,12\n4,20,\n16,40,30\n");
         Path png = dir.resolve("out/curve.png");
-        Cli r = Cli.run("plot", "--csv", csv.toString(), "--x", "batch", "--y", "ours,llama", "--title", "t", "--log-x",
-                "-o", png.toString());
+        Cli r = Cli.run(
+                "plot",
+                "--csv",
+                csv.toString(),
+                "--x",
+                "batch",
+                "--y",
+                "ours,llama",
+                "--title",
+                "t",
+                "--log-x",
+                "-o",
+                png.toString());
         assertEquals(0, r.exit, r.toString());
         BufferedImage img = ImageIO.read(png.toFile());
         assertEquals(900, img.getWidth());
@@ -57,7 +68,8 @@ class PlotCommandTest {
 
         // linear x: 1, 4, 16 at 0, 3/15, 1
         Path lin = dir.resolve("lin.png");
-        assertEquals(0, Cli.run("plot", "--csv", csv.toString(), "--x", "batch", "--y", "ours", "-o", lin.toString()).exit);
+        assertEquals(
+                0, Cli.run("plot", "--csv", csv.toString(), "--x", "batch", "--y", "ours", "-o", lin.toString()).exit);
         BufferedImage l = ImageIO.read(lin.toFile());
         assertEquals(0x1f77b4, l.getRGB(px(3.0 / 15), py(20, yMax)) & 0xffffff);
     }
@@ -73,9 +85,22 @@ class PlotCommandTest {
         Cli nan = Cli.run("plot", "--csv", csv.toString(), "--x", "k", "--y", "speedup", "-o", png.toString());
         assertEquals(2, nan.exit, nan.toString());
         assertTrue(nan.err.contains("line 3") && nan.err.contains("'speedup'") && nan.err.contains("fast"), nan.err);
+        Cli noFile = Cli.run(
+                "plot",
+                "--csv",
+                dir.resolve("nope.csv").toString(),
+                "--x",
+                "k",
+                "--y",
+                "speedup",
+                "-o",
+                png.toString());
+        assertEquals(2, noFile.exit, noFile.toString());
+        assertTrue(noFile.err.contains("--csv") && noFile.err.contains("nope.csv"), noFile.err);
         Path zero = dir.resolve("zero.csv");
         Files.writeString(zero, "k,speedup\n0,1\n1,2\n");
-        Cli log = Cli.run("plot", "--csv", zero.toString(), "--x", "k", "--y", "speedup", "--log-x", "-o", png.toString());
+        Cli log = Cli.run(
+                "plot", "--csv", zero.toString(), "--x", "k", "--y", "speedup", "--log-x", "-o", png.toString());
         assertEquals(2, log.exit, log.toString());
         assertTrue(log.err.contains("log"), log.err);
         Cli noOut = Cli.run("plot", "--csv", zero.toString(), "--x", "k", "--y", "speedup");
