@@ -9,6 +9,7 @@ import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -189,7 +190,9 @@ final class LineChart {
             g.setColor(GRID);
             g.drawLine(Frame.LEFT, y, Frame.LEFT + Frame.PW, y);
             g.setColor(Color.BLACK);
-            String s = fmt(f.yMax() - (f.yMax() - f.yMin()) * i / 5);
+            double step = (f.yMax() - f.yMin()) / 5;
+            String s =
+                    String.format(Locale.ROOT, step >= 10 ? "%.0f" : step >= 1 ? "%.1f" : "%.2f", f.yMax() - step * i);
             g.drawString(s, Frame.LEFT - 6 - fm.stringWidth(s), y + 4);
         }
         for (double v : x) {
@@ -197,7 +200,7 @@ final class LineChart {
             g.setColor(GRID);
             g.drawLine(px, Frame.TOP, px, bottom);
             g.setColor(Color.BLACK);
-            String s = fmt(v);
+            String s = xTick(v);
             g.drawString(s, px - fm.stringWidth(s) / 2, bottom + 18);
         }
         g.drawRect(Frame.LEFT, Frame.TOP, Frame.PW, Frame.PH);
@@ -242,10 +245,8 @@ final class LineChart {
         g.drawString(name, Frame.LEFT + 36, y - 3);
     }
 
-    private static String fmt(double v) {
-        if (v == Math.rint(v) && Math.abs(v) < 1e9) {
-            return String.format(Locale.ROOT, "%.0f", v);
-        }
-        return Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f", v);
+    /** An x tick: the data's own value as written (16, not 16.0; 0.5). */
+    private static String xTick(double v) {
+        return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 }
