@@ -33,7 +33,8 @@ public final class Main {
                 new InferCommand(),
                 new TrainHeadsCommand(),
                 new ChatTemplateCommand(),
-                new EmbedCommand()));
+                new EmbedCommand(),
+                new PlotCommand()));
         for (Command c : all) {
             m.put(c.name(), c);
         }
