@@ -15,7 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>F16 → F32 of a half h in the top 16 bits of an int x: (x >> 3, arithmetic) &amp; 0x8FFFE000 keeps the
  * sign in bit 31 and moves exponent and mantissa to their F32 places; read as a float and multiplied by
  * 2^112 (which re-biases the exponent) it is exactly h's value, normal or subnormal. Even elements are
- * shifted to the top first.
+ * shifted to the top first. A subnormal half would make that float an F32 subnormal, and x86 multiplies
+ * subnormal operands in microcode (real weights have a few per thousand: decode ran 1.7× slower), so
+ * {@link HalfMatrix} stores F16 rows scaled by 2^shift, which makes every half normal, and the kernels
+ * multiply by {@code rebiasF16} = 2^(112 − shift) instead: the same values, exactly.
  *
  * <p>The widening is written out inside every loop on purpose: C2 does not reliably inline
  * vector-returning helpers into loops this large, and an op that is not inlined falls back to boxed Java
@@ -26,7 +29,6 @@ final class HalfKernels {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     static final int L = F.length();
     private static final int F16_BITS = 0x8fffe000;
-    private static final float REBIAS = 0x1p112f;
 
     private HalfKernels() {}
 
@@ -38,12 +40,14 @@ final class HalfKernels {
 
     // ---- F16
 
-    /** One F16 row (ints from wOff) · x, with xd = x de-interleaved. */
-    static float dotF16(int[] w, int wOff, float[] x, int xOff, float[] xd, int xdOff, int n) {
+    /** One F16 row (ints from wOff, stored as {@link HalfMatrix} scales them) · x, with xd = x de-interleaved. */
+    static float dotF16(int[] w, int wOff, float rebiasF16, float[] x, int xOff, float[] xd, int xdOff, int n) {
         float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         int half = n / 2;
         int upper = n - n % (2 * L);
-        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
+        float unscale = rebiasF16 * 0x1p-112f; // 2^-shift: the tail's halves back to their values
+        FloatVector rebias =
+                FloatVector.broadcast(F, rebiasF16); // constants as locals: C2 then keeps them in registers
         IntVector bits = IntVector.broadcast(I, F16_BITS);
         FloatVector ae = FloatVector.zero(F);
         FloatVector ao = ae;
@@ -65,18 +69,30 @@ final class HalfKernels {
         ae.add(ao).intoArray(lanes, 0);
         float s = Lanes.sum(lanes, 0);
         for (int i = upper; i < n; i++) {
-            s += Float16.toFloat(half(w, wOff, i)) * x[xOff + i];
+            s += Float16.toFloat(half(w, wOff, i)) * unscale * x[xOff + i];
         }
         return s;
     }
 
     /** Four consecutive F16 rows (ints from wOff, wOff + ws, ...) · one input: out[outOff + j], j < 4. */
     static void rows4F16(
-            int[] w, int wOff, int ws, float[] x, int xOff, float[] xd, int xdOff, int n, float[] out, int outOff) {
+            int[] w,
+            int wOff,
+            int ws,
+            float rebiasF16,
+            float[] x,
+            int xOff,
+            float[] xd,
+            int xdOff,
+            int n,
+            float[] out,
+            int outOff) {
         float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         int half = n / 2;
         int upper = n - n % (2 * L);
-        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
+        float unscale = rebiasF16 * 0x1p-112f; // 2^-shift: the tail's halves back to their values
+        FloatVector rebias =
+                FloatVector.broadcast(F, rebiasF16); // constants as locals: C2 then keeps them in registers
         IntVector bits = IntVector.broadcast(I, F16_BITS);
         FloatVector e0 = FloatVector.zero(F);
         FloatVector o0 = e0;
@@ -153,10 +169,10 @@ final class HalfKernels {
         float s3 = lanes[3];
         for (int i = upper; i < n; i++) {
             float xi = x[xOff + i];
-            s0 += Float16.toFloat(half(w, wOff, i)) * xi;
-            s1 += Float16.toFloat(half(w, w1, i)) * xi;
-            s2 += Float16.toFloat(half(w, w2, i)) * xi;
-            s3 += Float16.toFloat(half(w, w3, i)) * xi;
+            s0 += Float16.toFloat(half(w, wOff, i)) * unscale * xi;
+            s1 += Float16.toFloat(half(w, w1, i)) * unscale * xi;
+            s2 += Float16.toFloat(half(w, w2, i)) * unscale * xi;
+            s3 += Float16.toFloat(half(w, w3, i)) * unscale * xi;
         }
         out[outOff] = s0;
         out[outOff + 1] = s1;
@@ -165,10 +181,12 @@ final class HalfKernels {
     }
 
     /** A F16 row (ints from wOff, n values) widened and de-interleaved into dst[dOff, ...): evens, then odds. */
-    static void widenF16(int[] w, int wOff, float[] dst, int dOff, int n) {
+    static void widenF16(int[] w, int wOff, float rebiasF16, float[] dst, int dOff, int n) {
         int half = n / 2;
         int upper = n - n % (2 * L);
-        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
+        float unscale = rebiasF16 * 0x1p-112f; // 2^-shift: the tail's halves back to their values
+        FloatVector rebias =
+                FloatVector.broadcast(F, rebiasF16); // constants as locals: C2 then keeps them in registers
         IntVector bits = IntVector.broadcast(I, F16_BITS);
         for (int i = 0; i < upper; i += 2 * L) {
             int k = i / 2;
@@ -187,7 +205,7 @@ final class HalfKernels {
         }
         for (int i = upper; i < n; i++) {
             int k = i % 2 == 0 ? i / 2 : half + i / 2;
-            dst[dOff + k] = Float16.toFloat(half(w, wOff, i));
+            dst[dOff + k] = Float16.toFloat(half(w, wOff, i)) * unscale;
         }
     }
 
@@ -198,8 +216,6 @@ final class HalfKernels {
         float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         int half = n / 2;
         int upper = n - n % (2 * L);
-        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
-        IntVector bits = IntVector.broadcast(I, F16_BITS);
         FloatVector ae = FloatVector.zero(F);
         FloatVector ao = ae;
         for (int i = 0; i < upper; i += 2 * L) {
@@ -224,8 +240,6 @@ final class HalfKernels {
         float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         int half = n / 2;
         int upper = n - n % (2 * L);
-        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
-        IntVector bits = IntVector.broadcast(I, F16_BITS);
         FloatVector e0 = FloatVector.zero(F);
         FloatVector o0 = e0;
         FloatVector e1 = e0;
@@ -288,8 +302,6 @@ final class HalfKernels {
     static void widenBF16(int[] w, int wOff, float[] dst, int dOff, int n) {
         int half = n / 2;
         int upper = n - n % (2 * L);
-        FloatVector rebias = FloatVector.broadcast(F, REBIAS); // constants as locals: C2 then keeps them in registers
-        IntVector bits = IntVector.broadcast(I, F16_BITS);
         for (int i = 0; i < upper; i += 2 * L) {
             int k = i / 2;
             IntVector v = IntVector.fromArray(I, w, wOff + k);

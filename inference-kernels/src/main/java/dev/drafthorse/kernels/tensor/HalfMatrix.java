@@ -11,9 +11,13 @@ import java.nio.ByteOrder;
  * activations de-interleaved once per product ({@link #prepare}: evens, then odds).
  */
 abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Matrix {
-    protected final int[] w; // (rows, rowInts) pairs of halves, from Aligned.PAD
+    protected final int[] w; // (rows, rowInts) pairs of halves, from Aligned.PAD; F16 ones scaled by 2^shift
     protected final int rowInts; // ceil(cols / 2)
     private final boolean pairs; // even cols: the even/odd kernels run; odd cols widen to the F32 order
+    /** F16: the stored halves are the file's times 2^shift (exactly), so that none is subnormal; 0 for BF16. */
+    protected final int shift;
+    /** The F16 kernels' multiplier: 2^(112 − shift) (see {@link HalfKernels}). */
+    protected final float rebiasF16;
 
     HalfMatrix(ByteBuffer data, int rows, int cols, GgmlType type) {
         super(rows, cols);
@@ -21,15 +25,50 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
         rowInts = (cols + 1) / 2;
         w = new int[Aligned.PAD + rows * rowInts];
         java.nio.ShortBuffer halves = b.asShortBuffer();
+        shift = type == GgmlType.F16 ? normalizingShift(halves) : 0;
+        rebiasF16 = Math.scalb(1f, 112 - shift);
         short[] row = new short[cols];
         for (int r = 0; r < rows; r++) {
             halves.get(r * cols, row);
             for (int i = 0; i < cols; i++) {
-                int h = row[i] & 0xffff;
+                int h = scaled(row[i], shift) & 0xffff;
                 w[Aligned.PAD + r * rowInts + i / 2] |= (i % 2 == 0) ? h : h << 16;
             }
         }
         pairs = cols % 2 == 0;
+    }
+
+    /**
+     * The power of two that lifts every subnormal F16 value of the matrix into the normal range (at most 10),
+     * capped so that the largest finite value stays finite; 0 when there is no subnormal. Real weight
+     * matrices have a few subnormals per thousand values and magnitudes far below the cap.
+     */
+    static int normalizingShift(java.nio.ShortBuffer halves) {
+        int smallest = 0x400; // the smallest subnormal mantissa seen (0x400: none)
+        int largest = 0; // the largest finite magnitude's bits
+        for (int i = 0; i < halves.limit(); i++) {
+            int mag = halves.get(i) & 0x7fff;
+            if (mag != 0 && mag < 0x400) {
+                smallest = Math.min(smallest, mag);
+            }
+            if (mag < 0x7c00) {
+                largest = Math.max(largest, mag);
+            }
+        }
+        if (smallest == 0x400) {
+            return 0;
+        }
+        int need = 10 - (31 - Integer.numberOfLeadingZeros(smallest)); // m·2^-24·2^need ≥ 2^-14
+        int room = 30 - (largest >> 10); // exponent steps left below the largest finite exponent (30)
+        return Math.min(need, room);
+    }
+
+    /** A half times 2^shift, exactly (the shift keeps it finite); NaN and infinities unchanged. */
+    static short scaled(short h, int shift) {
+        if (shift == 0 || (h & 0x7c00) == 0x7c00) {
+            return h;
+        }
+        return Float16.fromFloat(Float16.toFloat(h) * (1 << shift));
     }
 
     /** Element {@code i} of row {@code row}: its 16 bits. */
@@ -38,7 +77,7 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
         return (short) (i % 2 == 0 ? v : v >>> 16);
     }
 
-    /** The 16 bits of a value widened to F32 (exactly). */
+    /** The 16 bits of a stored value widened to F32: the file's value, exactly. */
     abstract float toFloat(short h);
 
     final boolean f16() {
@@ -91,7 +130,7 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
     final void widen(int row, float[] dst, int off) {
         if (pairs) {
             if (f16()) {
-                HalfKernels.widenF16(w, Aligned.PAD + row * rowInts, dst, off, cols);
+                HalfKernels.widenF16(w, Aligned.PAD + row * rowInts, rebiasF16, dst, off, cols);
             } else {
                 HalfKernels.widenBF16(w, Aligned.PAD + row * rowInts, dst, off, cols);
             }
@@ -115,6 +154,7 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
                             w,
                             Aligned.PAD + r * rowInts,
                             rowInts,
+                            rebiasF16,
                             x,
                             i * cols,
                             xp,
@@ -154,7 +194,7 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
 
     private float dotPrepared(int row, float[] x, int xOff, float[] xd, int xdOff) {
         if (f16()) {
-            return HalfKernels.dotF16(w, Aligned.PAD + row * rowInts, x, xOff, xd, xdOff, cols);
+            return HalfKernels.dotF16(w, Aligned.PAD + row * rowInts, rebiasF16, x, xOff, xd, xdOff, cols);
         }
         return HalfKernels.dotBF16(w, Aligned.PAD + row * rowInts, x, xOff, xd, xdOff, cols);
     }
