@@ -80,6 +80,82 @@ final class F32Kernels {
         out[outOff + 3] = s3;
     }
 
+    /** Whether {@link #rows8} runs: with 512-bit vectors, where its eight accumulators leave registers to spare. */
+    static final boolean ROWS8 = L >= 16;
+
+    /**
+     * Eight consecutive rows (at wOff, wOff + ws, ...) · one input: out[outOff + j] for j < 8, each row in the
+     * canonical order of {@link #rows4}. Twice the rows per call halves the calls' fixed cost (the reduction,
+     * the loop's start), which on rows as short as 768 values is a tenth of the time.
+     */
+    static void rows8(float[] w, int wOff, int ws, float[] x, int xOff, int n, float[] out, int outOff) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector a4 = a0;
+        FloatVector a5 = a0;
+        FloatVector a6 = a0;
+        FloatVector a7 = a0;
+        int o1 = wOff + ws;
+        int o2 = o1 + ws;
+        int o3 = o2 + ws;
+        int o4 = o3 + ws;
+        int o5 = o4 + ws;
+        int o6 = o5 + ws;
+        int o7 = o6 + ws;
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            a0 = FloatVector.fromArray(F, w, wOff + i).fma(xv, a0);
+            a1 = FloatVector.fromArray(F, w, o1 + i).fma(xv, a1);
+            a2 = FloatVector.fromArray(F, w, o2 + i).fma(xv, a2);
+            a3 = FloatVector.fromArray(F, w, o3 + i).fma(xv, a3);
+            a4 = FloatVector.fromArray(F, w, o4 + i).fma(xv, a4);
+            a5 = FloatVector.fromArray(F, w, o5 + i).fma(xv, a5);
+            a6 = FloatVector.fromArray(F, w, o6 + i).fma(xv, a6);
+            a7 = FloatVector.fromArray(F, w, o7 + i).fma(xv, a7);
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        Lanes.sum4(lanes, 0);
+        float s0 = lanes[0];
+        float s1 = lanes[1];
+        float s2 = lanes[2];
+        float s3 = lanes[3];
+        a4.intoArray(lanes, 0);
+        a5.intoArray(lanes, L);
+        a6.intoArray(lanes, 2 * L);
+        a7.intoArray(lanes, 3 * L);
+        Lanes.sum4(lanes, 0);
+        float s4 = lanes[0];
+        float s5 = lanes[1];
+        float s6 = lanes[2];
+        float s7 = lanes[3];
+        for (int i = upper; i < n; i++) {
+            float xi = x[xOff + i];
+            s0 += w[wOff + i] * xi;
+            s1 += w[o1 + i] * xi;
+            s2 += w[o2 + i] * xi;
+            s3 += w[o3 + i] * xi;
+            s4 += w[o4 + i] * xi;
+            s5 += w[o5 + i] * xi;
+            s6 += w[o6 + i] * xi;
+            s7 += w[o7 + i] * xi;
+        }
+        out[outOff] = s0;
+        out[outOff + 1] = s1;
+        out[outOff + 2] = s2;
+        out[outOff + 3] = s3;
+        out[outOff + 4] = s4;
+        out[outOff + 5] = s5;
+        out[outOff + 6] = s6;
+        out[outOff + 7] = s7;
+    }
+
     /** y[yOff + i] += alpha · x[xOff + i] for i in [0, n). */
     static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
         int i = 0;

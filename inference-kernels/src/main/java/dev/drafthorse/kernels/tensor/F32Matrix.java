@@ -48,6 +48,9 @@ public final class F32Matrix extends WeightMatrix {
     void multiplyFew(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
         for (int i = 0; i < t; i++) {
             int r = r0;
+            for (; F32Kernels.ROWS8 && r + 8 <= r1; r += 8) {
+                F32Kernels.rows8(w, Aligned.PAD + r * cols, cols, x, i * cols, cols, out, i * outStride + r);
+            }
             for (; r + 4 <= r1; r += 4) {
                 F32Kernels.rows4(w, Aligned.PAD + r * cols, cols, x, i * cols, cols, out, i * outStride + r);
             }
