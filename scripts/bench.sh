@@ -28,6 +28,8 @@ plots() {
   local M="$shared/models"
   mkdir -p "$out" "$here/docs"
   field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" | head -1; }
+  # A measurement that fails leaves its cell empty (the chart shows a gap there) and says so on stderr.
+  failed() { echo "bench.sh plots: no figure for $1 (its command failed)" >&2; }
   echo "# $(date -u +%FT%TZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg), threads $threads, reps $reps"
 
   echo "## aggregate decode tok/s against batch size (random 110M, prompt 32, 32 tokens per sequence)"
@@ -38,7 +40,7 @@ plots() {
     [ -f "$f" ] || "$dh" random-model --shape 110m --type "$t" -o "$f" 2>/dev/null
     for b in $bs; do
       ours[$t,$b]=$("$dh" bench -m "$f" --threads "$threads" --prompt-tokens 32 --gen-tokens 32 --reps "$reps" --batch "$b" \
-                     2>/dev/null | tail -1 | field aggregate_decode || true)
+                     2>/dev/null | tail -1 | field aggregate_decode || failed "ours, $t, B=$b")
     done
     while read -r b v; do llama[$t,$b]=$v; done < <("$L/llama-batched-bench" -m "$f" -t "$threads" -c 2048 -b 512 -ub 512 \
         -npp 32 -ntg 32 -npl 1,4,16,32 2>/dev/null | awk -F'|' '/^\| +32 +\| +32 +\| +[0-9]+ /{ gsub(/ /,"",$4); gsub(/ /,"",$9); print $4, $9 }')
@@ -56,17 +58,20 @@ plots() {
   [ -f "$target" ] || "$dh" convert -m "$M/tinystories-23m-f16.gguf" --type f32 -o "$target" 2>/dev/null
   local lplain
   lplain=$("$L/llama-bench" -m "$target" -t "$threads" -p 0 -n 128 -r 3 -o json 2>/dev/null \
-           | python3 -c 'import json,sys; r=json.load(sys.stdin); print("%.1f" % r[0]["avg_ts"])' 2>/dev/null || true)
+           | python3 -c 'import json,sys; r=json.load(sys.stdin); print("%.1f" % r[0]["avg_ts"])' 2>/dev/null \
+           || failed "llama-bench tg128 on the target")
   csv="$out/bench-speculative.csv"
   echo "draft_max,ours_speedup,llama.cpp_speedup,ours_tok_s,ours_plain_tok_s,llama.cpp_tok_s,llama.cpp_plain_tok_s" > "$csv"
   for k in 1 2 4 8; do
     line=$("$dh" bench -m "$target" --threads "$threads" --prompt-tokens 16 --gen-tokens 128 --reps "$reps" \
-           --prompts "$out/story-prompts.txt" --draft "$draft" --draft-max "$k" --fixed 2>/dev/null | grep speculative_decode || true)
+           --prompts "$out/story-prompts.txt" --draft "$draft" --draft-max "$k" --fixed 2>/dev/null | grep speculative_decode \
+           || failed "ours, speculative K=$k")
     local osp orate oplain tot=0 n=0 p s lrate lsp
     osp=$(echo "$line" | field speedup); orate=$(echo "$line" | field speculative_decode); oplain=$(echo "$line" | field plain_decode)
     while read -r p; do
       s=$("$L/llama-speculative" -m "$target" -md "$draft" -p "$p" -n 128 --spec-draft-n-max "$k" -t "$threads" -td "$threads" \
-            --temp 0 -c 512 2>&1 | sed -n 's/.*decoded.*speed: *\([0-9.]*\) t\/s.*/\1/p' | head -1 || true)
+            --temp 0 -c 512 2>&1 | sed -n 's/.*decoded.*speed: *\([0-9.]*\) t\/s.*/\1/p' | head -1 \
+            || failed "llama-speculative K=$k")
       tot=$(awk -v a="$tot" -v b="${s:-0}" 'BEGIN{print a+b}'); n=$((n+1))
     done < "$out/story-prompts.txt"
     lrate=$(awk -v a="$tot" -v n="$n" 'BEGIN{ if (a > 0) printf "%.1f", a/n }')

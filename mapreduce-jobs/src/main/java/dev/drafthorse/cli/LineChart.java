@@ -20,9 +20,9 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 
 /**
- * A line chart as a PNG from the columns of a CSV: one x column, several named y series, optional
- * logarithmic x axis, axis labels and a legend. Drawn with java.awt (headless) and written by
- * javax.imageio, like {@link LossPlot}: no charting dependency.
+ * A line chart as a PNG: several named series (columns of a CSV against one x column, or point lists such as
+ * train-heads' loss curves), optional logarithmic x axis, axis labels and a legend. Drawn with java.awt (headless)
+ * and written by javax.imageio: no charting dependency.
  */
 final class LineChart {
     private static final Color[] COLORS = {
@@ -78,10 +78,10 @@ final class LineChart {
     }
 
     /**
-     * Writes the chart.
+     * Writes the chart of columns: every series has one y per x value; NaN is a missing point.
      *
      * @param x the x values (finite; positive when {@code logX})
-     * @param series name to y values, each as long as {@code x}; NaN is a missing point
+     * @param series name to y values, each as long as {@code x}
      */
     static void write(
             Path png,
@@ -92,15 +92,32 @@ final class LineChart {
             double[] x,
             Map<String, double[]> series)
             throws IOException {
-        checkX(x, logX);
+        Map<String, double[][]> points = new LinkedHashMap<>();
         for (Map.Entry<String, double[]> e : series.entrySet()) {
-            if (e.getValue().length != x.length) {
-                throw new IllegalArgumentException("series '" + e.getKey() + "' has " + e.getValue().length
-                        + " values for " + x.length + " x values");
+            double[] y = e.getValue();
+            if (y.length != x.length) {
+                throw new IllegalArgumentException(
+                        "series '" + e.getKey() + "' has " + y.length + " values for " + x.length + " x values");
             }
+            double[][] p = new double[x.length][];
+            for (int i = 0; i < x.length; i++) {
+                p[i] = new double[] {x[i], y[i]};
+            }
+            points.put(e.getKey(), p);
         }
+        write(png, title, xLabel, yLabel, logX, points);
+    }
+
+    /**
+     * Writes the chart of point series: name to (x, y) points in drawing order; a NaN y is a missing point
+     * (it breaks the line). Series may have different x values (loss curves of different runs).
+     */
+    static void write(
+            Path png, String title, String xLabel, String yLabel, boolean logX, Map<String, double[][]> series)
+            throws IOException {
+        double[] ticks = xTicks(series, logX);
         System.setProperty("java.awt.headless", "true");
-        Frame f = Frame.of(logX, x, series);
+        Frame f = Frame.of(logX, ticks, series);
         BufferedImage img = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -108,10 +125,10 @@ final class LineChart {
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, WIDTH, HEIGHT);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        drawAxes(g, f, x, title, xLabel + (logX ? " (log scale)" : ""), yLabel);
+        drawAxes(g, f, ticks, title, xLabel + (logX ? " (log scale)" : ""), yLabel);
         int c = 0;
-        for (Map.Entry<String, double[]> e : series.entrySet()) {
-            drawSeries(g, f, x, e.getValue(), COLORS[c % COLORS.length]);
+        for (Map.Entry<String, double[][]> e : series.entrySet()) {
+            drawSeries(g, f, e.getValue(), COLORS[c % COLORS.length]);
             drawLegendEntry(g, c, e.getKey(), COLORS[c % COLORS.length]);
             c++;
         }
@@ -125,16 +142,38 @@ final class LineChart {
         }
     }
 
-    private static void checkX(double[] x, boolean logX) {
-        if (x.length == 0) {
-            throw new UsageException("no rows to plot");
-        }
-        for (int i = 0; i < x.length; i++) {
-            if (!Double.isFinite(x[i]) || (logX && x[i] <= 0)) {
-                throw new UsageException("x value " + x[i] + " in row " + (i + 1)
-                        + (logX ? " is not a positive number (log x axis)" : " is not a number"));
+    /** Distinct x values up to this many are the ticks themselves (batch sizes, draft lengths); more get even ticks. */
+    private static final int DATA_TICKS = 12;
+
+    /**
+     * The x ticks, after checking every x: the data's own x values when there are few, else six even steps
+     * from the smallest to the largest (loss curves over hundreds of steps).
+     */
+    private static double[] xTicks(Map<String, double[][]> series, boolean logX) {
+        java.util.TreeSet<Double> xs = new java.util.TreeSet<>();
+        for (double[][] s : series.values()) {
+            for (int i = 0; i < s.length; i++) {
+                double x = s[i][0];
+                if (!Double.isFinite(x) || (logX && x <= 0)) {
+                    throw new UsageException("x value " + x + " in row " + (i + 1)
+                            + (logX ? " is not a positive number (log x axis)" : " is not a number"));
+                }
+                xs.add(x);
             }
         }
+        if (xs.isEmpty()) {
+            throw new UsageException("no rows to plot");
+        }
+        if (xs.size() <= DATA_TICKS || logX) {
+            return xs.stream().mapToDouble(Double::doubleValue).toArray();
+        }
+        double lo = xs.first();
+        double hi = xs.last();
+        double[] t = new double[6];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = lo + (hi - lo) * i / 5;
+        }
+        return t;
     }
 
     /** The plot area in pixels and the ranges it shows: x over the data (log when asked), y from 0 (or below) to 5% over the top. */
@@ -144,10 +183,11 @@ final class LineChart {
         static final int PW = WIDTH - LEFT - 20;
         static final int PH = HEIGHT - TOP - 60;
 
-        static Frame of(boolean logX, double[] x, Map<String, double[]> series) {
+        /** @param ticks the x ticks: they span the data's x range */
+        static Frame of(boolean logX, double[] ticks, Map<String, double[][]> series) {
             double xMin = Double.POSITIVE_INFINITY;
             double xMax = Double.NEGATIVE_INFINITY;
-            for (double v : x) {
+            for (double v : ticks) {
                 double t = logX ? Math.log(v) : v;
                 xMin = Math.min(xMin, t);
                 xMax = Math.max(xMax, t);
@@ -158,11 +198,11 @@ final class LineChart {
             }
             double yMin = 0;
             double yMax = Double.NEGATIVE_INFINITY;
-            for (double[] s : series.values()) {
-                for (double v : s) {
-                    if (Double.isFinite(v)) {
-                        yMin = Math.min(yMin, v);
-                        yMax = Math.max(yMax, v);
+            for (double[][] s : series.values()) {
+                for (double[] p : s) {
+                    if (Double.isFinite(p[1])) {
+                        yMin = Math.min(yMin, p[1]);
+                        yMax = Math.max(yMax, p[1]);
                     }
                 }
             }
@@ -181,8 +221,8 @@ final class LineChart {
         }
     }
 
-    /** Gridlines, the frame, x ticks at the data's own x values (batch sizes, draft lengths), 6 y ticks, labels, title. */
-    private static void drawAxes(Graphics2D g, Frame f, double[] x, String title, String xLabel, String yLabel) {
+    /** Gridlines, the frame, the x ticks, 6 y ticks, labels, title. */
+    private static void drawAxes(Graphics2D g, Frame f, double[] ticks, String title, String xLabel, String yLabel) {
         FontMetrics fm = g.getFontMetrics();
         int bottom = Frame.TOP + Frame.PH;
         for (int i = 0; i <= 5; i++) {
@@ -195,7 +235,7 @@ final class LineChart {
                     String.format(Locale.ROOT, step >= 10 ? "%.0f" : step >= 1 ? "%.1f" : "%.2f", f.yMax() - step * i);
             g.drawString(s, Frame.LEFT - 6 - fm.stringWidth(s), y + 4);
         }
-        for (double v : x) {
+        for (double v : ticks) {
             int px = f.px(v);
             g.setColor(GRID);
             g.drawLine(px, Frame.TOP, px, bottom);
@@ -216,19 +256,22 @@ final class LineChart {
     }
 
     /** A marker at every point and a line between neighbours; a missing (NaN) point breaks the line. */
-    private static void drawSeries(Graphics2D g, Frame f, double[] x, double[] ys, Color color) {
+    private static void drawSeries(Graphics2D g, Frame f, double[][] points, Color color) {
         g.setColor(color);
         g.setStroke(new BasicStroke(2f));
+        boolean markers = points.length <= DATA_TICKS; // a loss curve of hundreds of steps is a line only
         int prevX = -1;
         int prevY = -1;
-        for (int i = 0; i < x.length; i++) {
-            if (!Double.isFinite(ys[i])) {
+        for (double[] p : points) {
+            if (!Double.isFinite(p[1])) {
                 prevX = -1;
                 continue;
             }
-            int px = f.px(x[i]);
-            int py = f.py(ys[i]);
-            g.fillOval(px - 4, py - 4, 8, 8);
+            int px = f.px(p[0]);
+            int py = f.py(p[1]);
+            if (markers) {
+                g.fillOval(px - 4, py - 4, 8, 8);
+            }
             if (prevX >= 0) {
                 g.drawLine(prevX, prevY, px, py);
             }
@@ -245,8 +288,11 @@ final class LineChart {
         g.drawString(name, Frame.LEFT + 36, y - 3);
     }
 
-    /** An x tick: the data's own value as written (16, not 16.0; 0.5). */
+    /** An x tick: the value as written (16, not 16.0; 0.5), rounded to 4 significant digits for even ticks. */
     private static String xTick(double v) {
-        return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+        return BigDecimal.valueOf(v)
+                .round(new java.math.MathContext(4))
+                .stripTrailingZeros()
+                .toPlainString();
     }
 }
