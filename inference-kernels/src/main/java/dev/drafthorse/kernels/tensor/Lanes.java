@@ -23,12 +23,23 @@ public final class Lanes {
     /** Whether {@link #sum4} runs its vector tree (L ≥ 4, a power of two); otherwise four {@link #sum} calls. */
     private static final boolean VECTOR_TREE = L >= 4 && Integer.bitCount(L) == 1;
     // sum4's constants (see there): lanes from the second operand, and the lane swaps of each stage
-    private static final VectorMask<Float> UPPER_HALF = VECTOR_TREE ? mask(L / 2) : null;
-    private static final VectorMask<Float> ODD_QUARTERS = VECTOR_TREE ? mask(L / 4) : null;
-    private static final VectorShuffle<Float> SWAP_HALVES = VECTOR_TREE ? swap(L / 2) : null;
-    private static final VectorShuffle<Float> SWAP_QUARTERS = VECTOR_TREE ? swap(L / 4) : null;
-    private static final VectorShuffle<Float> SWAP_EIGHTHS = VECTOR_TREE && L >= 8 ? swap(L / 8) : null;
-    private static final VectorShuffle<Float> SWAP_SIXTEENTHS = VECTOR_TREE && L >= 16 ? swap(L / 16) : null;
+    static final VectorMask<Float> UPPER_HALF = VECTOR_TREE ? mask(L / 2) : null;
+    static final VectorMask<Float> ODD_QUARTERS = VECTOR_TREE ? mask(L / 4) : null;
+    static final VectorShuffle<Float> SWAP_HALVES = VECTOR_TREE ? swap(L / 2) : null;
+    static final VectorShuffle<Float> SWAP_QUARTERS = VECTOR_TREE ? swap(L / 4) : null;
+    static final VectorShuffle<Float> SWAP_EIGHTHS = VECTOR_TREE && L >= 8 ? swap(L / 8) : null;
+    static final VectorShuffle<Float> SWAP_SIXTEENTHS = VECTOR_TREE && L >= 16 ? swap(L / 16) : null;
+    /**
+     * Whether a tree over sixteen accumulators ends in one vector holding their sixteen sums (exactly 16 lanes):
+     * {@link Tiles#tile4x4Sums} reduces in registers then. Each stage pairs two vectors and halves their count,
+     * adding lane by lane the two partial sums that {@link #sum} adds at that stage (halves, quarters, eighths,
+     * neighbouring lanes); accumulator k ends in lane bitreverse(k), and one shuffle puts them in order.
+     */
+    static final boolean TREE16 = L == 16;
+    // that tree's further constants: odd eighths and odd lanes, and the lane order it leaves (bit-reversed)
+    static final VectorMask<Float> ODD_EIGHTHS = TREE16 ? mask(2) : null;
+    static final VectorMask<Float> ODD_LANES = TREE16 ? mask(1) : null;
+    static final VectorShuffle<Float> BIT_REVERSED = TREE16 ? bitReversed() : null;
 
     private Lanes() {}
 
@@ -95,6 +106,15 @@ public final class Lanes {
         a[off + 1] = s1;
         a[off + 2] = s2;
         a[off + 3] = s3;
+    }
+
+    /** Lane i takes lane bitreverse(i) (16 lanes): undoes the lane order the {@link #TREE16} tree leaves. */
+    private static VectorShuffle<Float> bitReversed() {
+        int[] idx = new int[L];
+        for (int i = 0; i < L; i++) {
+            idx[i] = Integer.reverse(i) >>> 28;
+        }
+        return VectorShuffle.fromArray(F, idx, 0);
     }
 
     /** Lanes whose index has bit {@code h} set (h a power of two): the odd blocks of h lanes. */
