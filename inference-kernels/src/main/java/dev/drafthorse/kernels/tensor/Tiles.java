@@ -113,11 +113,18 @@ final class Tiles {
                 int r = rc;
                 for (; r + 4 <= re; r += 4) {
                     int wa = base + (r - rc) * n;
-                    tile4x1(wb, wa, n, xs, i * n, vec, acc);
-                    if (half) {
-                        tile4x1(wb, wa + hn, n, xs, i * n + hn, vec, odd);
+                    if (Lanes.TREE16) {
+                        if (half) {
+                            tile4x1(wb, wa + hn, n, xs, i * n + hn, vec, odd);
+                        }
+                        tile4x1Sums(wb, wa, n, xs, i * n, vec, half ? odd : null, sums);
+                    } else {
+                        tile4x1(wb, wa, n, xs, i * n, vec, acc);
+                        if (half) {
+                            tile4x1(wb, wa + hn, n, xs, i * n + hn, vec, odd);
+                        }
+                        reduce(acc, odd, half, 4, sums);
                     }
-                    reduce(acc, odd, half, 4, sums);
                     store(sums, 4, 1, out, outStride, i, r, wb, wa, n, half, x, tail);
                 }
                 for (; r < re; r++) {
@@ -426,6 +433,39 @@ final class Tiles {
         a1.intoArray(acc, L);
         a2.intoArray(acc, 2 * L);
         a3.intoArray(acc, 3 * L);
+    }
+
+    /**
+     * {@link #tile4x1} with its reduction in registers, as {@link #tile4x4Sums}: sums[r] for rows r < 4 (the
+     * {@link Lanes#sum4} tree, same pairings), each accumulator first added to plus[r·L, ...) when plus is given.
+     */
+    static void tile4x1Sums(float[] w, int wa, int ws, float[] x, int xa, int len, float[] plus, float[] sums) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int i = 0; i < len; i += L) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xa + i);
+            a0 = FloatVector.fromArray(F, w, wa + i).fma(x0, a0);
+            a1 = FloatVector.fromArray(F, w, wa + ws + i).fma(x0, a1);
+            a2 = FloatVector.fromArray(F, w, wa + 2 * ws + i).fma(x0, a2);
+            a3 = FloatVector.fromArray(F, w, wa + 3 * ws + i).fma(x0, a3);
+        }
+        if (plus != null) {
+            a0 = a0.add(FloatVector.fromArray(F, plus, 0));
+            a1 = a1.add(FloatVector.fromArray(F, plus, L));
+            a2 = a2.add(FloatVector.fromArray(F, plus, 2 * L));
+            a3 = a3.add(FloatVector.fromArray(F, plus, 3 * L));
+        }
+        VectorMask<Float> upper = Lanes.UPPER_HALF;
+        VectorShuffle<Float> halves = Lanes.SWAP_HALVES;
+        FloatVector r01 = a0.blend(a1, upper).add(a1.blend(a0, upper).rearrange(halves));
+        FloatVector r23 = a2.blend(a3, upper).add(a3.blend(a2, upper).rearrange(halves));
+        VectorMask<Float> oddQuarters = Lanes.ODD_QUARTERS;
+        FloatVector q = r01.blend(r23, oddQuarters).add(r23.blend(r01, oddQuarters).rearrange(Lanes.SWAP_QUARTERS));
+        q = q.add(q.rearrange(Lanes.SWAP_EIGHTHS));
+        q = q.add(q.rearrange(Lanes.SWAP_SIXTEENTHS));
+        q.rearrange(Lanes.ROWS4_ORDER).intoArray(sums, 0); // rows 0, 2, 1, 3 sat in lanes 0, L/4, L/2, 3L/4
     }
 
     /** As {@link #tile2x4} for one row and one input: acc[0, L). */
