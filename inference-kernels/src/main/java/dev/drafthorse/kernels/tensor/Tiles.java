@@ -55,7 +55,8 @@ final class Tiles {
         float[] sums = buf.sums;
         F32Matrix f32 = w instanceof F32Matrix f ? f : null;
         float[] inPlace = f32 != null ? f32.values() : null;
-        int blockRows = Math.max(2, Math.min(r1 - r0, BLOCK_FLOATS / n) & ~1);
+        // whole four-row tiles per block where they run (a 42-row block left two rows to the slower 2x4 tile)
+        int blockRows = Math.max(2, Math.min(r1 - r0, BLOCK_FLOATS / n) & (WIDE && BLOCK_FLOATS / n >= 4 ? ~3 : ~1));
         if (inPlace == null && buf.rows.length < blockRows * n) {
             buf.rows = new float[blockRows * n];
         }
