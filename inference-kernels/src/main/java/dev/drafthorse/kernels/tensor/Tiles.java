@@ -306,8 +306,7 @@ final class Tiles {
      * sixteen accumulators and loading them back, which cost a fifth of the tile's time. With {@code plus} (F16/BF16:
      * the odd values' accumulators, stored by {@link #tile4x4}), each accumulator is first added to plus[k·L, ...).
      */
-    static void tile4x4Sums(
-            float[] w, int wa, int ws, float[] x, int xa, int xs, int len, float[] plus, float[] sums) {
+    static void tile4x4Sums(float[] w, int wa, int ws, float[] x, int xa, int xs, int len, float[] plus, float[] sums) {
         FloatVector a00 = FloatVector.zero(F);
         FloatVector a01 = a00;
         FloatVector a02 = a00;
@@ -463,7 +462,8 @@ final class Tiles {
         FloatVector r01 = a0.blend(a1, upper).add(a1.blend(a0, upper).rearrange(halves));
         FloatVector r23 = a2.blend(a3, upper).add(a3.blend(a2, upper).rearrange(halves));
         VectorMask<Float> oddQuarters = Lanes.ODD_QUARTERS;
-        FloatVector q = r01.blend(r23, oddQuarters).add(r23.blend(r01, oddQuarters).rearrange(Lanes.SWAP_QUARTERS));
+        FloatVector q =
+                r01.blend(r23, oddQuarters).add(r23.blend(r01, oddQuarters).rearrange(Lanes.SWAP_QUARTERS));
         q = q.add(q.rearrange(Lanes.SWAP_EIGHTHS));
         q = q.add(q.rearrange(Lanes.SWAP_SIXTEENTHS));
         q.rearrange(Lanes.ROWS4_ORDER).intoArray(sums, 0); // rows 0, 2, 1, 3 sat in lanes 0, L/4, L/2, 3L/4
