@@ -31,7 +31,7 @@ public final class Lanes {
     static final VectorShuffle<Float> SWAP_SIXTEENTHS = VECTOR_TREE && L >= 16 ? swap(L / 16) : null;
     /**
      * Whether a tree over sixteen accumulators ends in one vector holding their sixteen sums (exactly 16 lanes):
-     * {@link Tiles#tile4x4Sums} reduces in registers then. Each stage pairs two vectors and halves their count,
+     * {@link Tiles#tile4x4} reduces in registers then. Each stage pairs two vectors and halves their count,
      * adding lane by lane the two partial sums that {@link #sum} adds at that stage (halves, quarters, eighths,
      * neighbouring lanes); accumulator k ends in lane bitreverse(k), and one shuffle puts them in order.
      */

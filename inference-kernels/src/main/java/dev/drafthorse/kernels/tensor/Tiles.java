@@ -79,13 +79,13 @@ final class Tiles {
                     int wa = base + (r - rc) * n;
                     if (Lanes.TREE16) {
                         if (half) { // the odd values' accumulators first, added to the even ones' before the tree
-                            tile4x4(wb, wa + hn, n, xs, i * n + hn, n, vec, odd);
+                            tile4x4(wb, wa + hn, n, xs, i * n + hn, n, vec, null, false, odd);
                         }
-                        tile4x4Sums(wb, wa, n, xs, i * n, n, vec, half ? odd : null, sums);
+                        tile4x4(wb, wa, n, xs, i * n, n, vec, half ? odd : null, true, sums);
                     } else {
-                        tile4x4(wb, wa, n, xs, i * n, n, vec, acc);
+                        tile4x4(wb, wa, n, xs, i * n, n, vec, null, false, acc);
                         if (half) {
-                            tile4x4(wb, wa + hn, n, xs, i * n + hn, n, vec, odd);
+                            tile4x4(wb, wa + hn, n, xs, i * n + hn, n, vec, null, false, odd);
                         }
                         reduce(acc, odd, half, 16, sums);
                     }
@@ -116,13 +116,13 @@ final class Tiles {
                     int wa = base + (r - rc) * n;
                     if (Lanes.TREE16) {
                         if (half) {
-                            tile4x1(wb, wa + hn, n, xs, i * n + hn, vec, odd);
+                            tile4x1(wb, wa + hn, n, xs, i * n + hn, vec, null, false, odd);
                         }
-                        tile4x1Sums(wb, wa, n, xs, i * n, vec, half ? odd : null, sums);
+                        tile4x1(wb, wa, n, xs, i * n, vec, half ? odd : null, true, sums);
                     } else {
-                        tile4x1(wb, wa, n, xs, i * n, vec, acc);
+                        tile4x1(wb, wa, n, xs, i * n, vec, null, false, acc);
                         if (half) {
-                            tile4x1(wb, wa + hn, n, xs, i * n + hn, vec, odd);
+                            tile4x1(wb, wa + hn, n, xs, i * n + hn, vec, null, false, odd);
                         }
                         reduce(acc, odd, half, 4, sums);
                     }
@@ -233,10 +233,15 @@ final class Tiles {
     }
 
     /**
-     * As {@link #tile2x4} for four rows: acc[k·L, ...) for k = 4·j + r (inputs j < 4, rows r < 4). Eight
-     * loads serve sixteen multiply-adds (tile2x4: six for eight).
+     * As {@link #tile2x4} for four rows: the accumulators k = 4·j + r (inputs j < 4, rows r < 4). Eight loads serve
+     * sixteen multiply-adds (tile2x4: six for eight). With {@code sum} on 16 lanes ({@link Lanes#TREE16}) the tile
+     * reduces in registers: out[k] is the {@link Lanes#sum} tree of accumulator k, by the pairings TREE16 describes,
+     * each accumulator first added to plus[k·L, ...) when plus is given (F16/BF16: the odd values' accumulators). Storing
+     * the sixteen accumulators and loading them back for the reduction cost a fifth of the tile's time. Otherwise (or
+     * on other vector sizes) out[k·L, (k+1)·L) gets accumulator k, unreduced.
      */
-    static void tile4x4(float[] w, int wa, int ws, float[] x, int xa, int xs, int len, float[] acc) {
+    static void tile4x4(
+            float[] w, int wa, int ws, float[] x, int xa, int xs, int len, float[] plus, boolean sum, float[] out) {
         FloatVector a00 = FloatVector.zero(F);
         FloatVector a01 = a00;
         FloatVector a02 = a00;
@@ -282,75 +287,24 @@ final class Tiles {
             a32 = w2.fma(x3, a32);
             a33 = w3.fma(x3, a33);
         }
-        a00.intoArray(acc, 0);
-        a01.intoArray(acc, L);
-        a02.intoArray(acc, 2 * L);
-        a03.intoArray(acc, 3 * L);
-        a10.intoArray(acc, 4 * L);
-        a11.intoArray(acc, 5 * L);
-        a12.intoArray(acc, 6 * L);
-        a13.intoArray(acc, 7 * L);
-        a20.intoArray(acc, 8 * L);
-        a21.intoArray(acc, 9 * L);
-        a22.intoArray(acc, 10 * L);
-        a23.intoArray(acc, 11 * L);
-        a30.intoArray(acc, 12 * L);
-        a31.intoArray(acc, 13 * L);
-        a32.intoArray(acc, 14 * L);
-        a33.intoArray(acc, 15 * L);
-    }
-
-    /**
-     * {@link #tile4x4} with its reduction in registers (16 lanes, {@link Lanes#TREE16}): sums[k] for k = 4·j + r is
-     * the {@link Lanes#sum} tree of that accumulator, by the pairings {@link Lanes#TREE16} describes — without storing the
-     * sixteen accumulators and loading them back, which cost a fifth of the tile's time. With {@code plus} (F16/BF16:
-     * the odd values' accumulators, stored by {@link #tile4x4}), each accumulator is first added to plus[k·L, ...).
-     */
-    static void tile4x4Sums(float[] w, int wa, int ws, float[] x, int xa, int xs, int len, float[] plus, float[] sums) {
-        FloatVector a00 = FloatVector.zero(F);
-        FloatVector a01 = a00;
-        FloatVector a02 = a00;
-        FloatVector a03 = a00;
-        FloatVector a10 = a00;
-        FloatVector a11 = a00;
-        FloatVector a12 = a00;
-        FloatVector a13 = a00;
-        FloatVector a20 = a00;
-        FloatVector a21 = a00;
-        FloatVector a22 = a00;
-        FloatVector a23 = a00;
-        FloatVector a30 = a00;
-        FloatVector a31 = a00;
-        FloatVector a32 = a00;
-        FloatVector a33 = a00;
-        int wb = wa + ws;
-        int wc = wb + ws;
-        int wd = wc + ws;
-        for (int i = 0; i < len; i += L) {
-            FloatVector w0 = FloatVector.fromArray(F, w, wa + i);
-            FloatVector w1 = FloatVector.fromArray(F, w, wb + i);
-            FloatVector w2 = FloatVector.fromArray(F, w, wc + i);
-            FloatVector w3 = FloatVector.fromArray(F, w, wd + i);
-            FloatVector x0 = FloatVector.fromArray(F, x, xa + i);
-            a00 = w0.fma(x0, a00);
-            a01 = w1.fma(x0, a01);
-            a02 = w2.fma(x0, a02);
-            a03 = w3.fma(x0, a03);
-            FloatVector x1 = FloatVector.fromArray(F, x, xa + xs + i);
-            a10 = w0.fma(x1, a10);
-            a11 = w1.fma(x1, a11);
-            a12 = w2.fma(x1, a12);
-            a13 = w3.fma(x1, a13);
-            FloatVector x2 = FloatVector.fromArray(F, x, xa + 2 * xs + i);
-            a20 = w0.fma(x2, a20);
-            a21 = w1.fma(x2, a21);
-            a22 = w2.fma(x2, a22);
-            a23 = w3.fma(x2, a23);
-            FloatVector x3 = FloatVector.fromArray(F, x, xa + 3 * xs + i);
-            a30 = w0.fma(x3, a30);
-            a31 = w1.fma(x3, a31);
-            a32 = w2.fma(x3, a32);
-            a33 = w3.fma(x3, a33);
+        if (!sum || !Lanes.TREE16) {
+            a00.intoArray(out, 0);
+            a01.intoArray(out, L);
+            a02.intoArray(out, 2 * L);
+            a03.intoArray(out, 3 * L);
+            a10.intoArray(out, 4 * L);
+            a11.intoArray(out, 5 * L);
+            a12.intoArray(out, 6 * L);
+            a13.intoArray(out, 7 * L);
+            a20.intoArray(out, 8 * L);
+            a21.intoArray(out, 9 * L);
+            a22.intoArray(out, 10 * L);
+            a23.intoArray(out, 11 * L);
+            a30.intoArray(out, 12 * L);
+            a31.intoArray(out, 13 * L);
+            a32.intoArray(out, 14 * L);
+            a33.intoArray(out, 15 * L);
+            return;
         }
         if (plus != null) {
             a00 = a00.add(FloatVector.fromArray(F, plus, 0));
@@ -394,7 +348,7 @@ final class Tiles {
         FloatVector e1 = q2.blend(q3, oddEighths).add(q3.blend(q2, oddEighths).rearrange(eighths));
         VectorMask<Float> oddLanes = Lanes.ODD_LANES;
         FloatVector s = e0.blend(e1, oddLanes).add(e1.blend(e0, oddLanes).rearrange(Lanes.SWAP_SIXTEENTHS));
-        s.rearrange(Lanes.BIT_REVERSED).intoArray(sums, 0);
+        s.rearrange(Lanes.BIT_REVERSED).intoArray(out, 0);
     }
 
     /** As {@link #tile2x4} for one row: acc[j·L, ...) for inputs j < 4. */
@@ -416,8 +370,11 @@ final class Tiles {
         a3.intoArray(acc, 3 * L);
     }
 
-    /** As {@link #tile2x4} for four rows (w[wa + r·ws, ...)) and one input: acc[r·L, ...) for rows r < 4. */
-    static void tile4x1(float[] w, int wa, int ws, float[] x, int xa, int len, float[] acc) {
+    /**
+     * As {@link #tile2x4} for four rows (w[wa + r·ws, ...)) and one input: accumulator r for rows r < 4, reduced in
+     * registers into out[r] (the {@link Lanes#sum4} tree) or stored unreduced at out[r·L, ...), as {@link #tile4x4}.
+     */
+    static void tile4x1(float[] w, int wa, int ws, float[] x, int xa, int len, float[] plus, boolean sum, float[] out) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
@@ -429,27 +386,12 @@ final class Tiles {
             a2 = FloatVector.fromArray(F, w, wa + 2 * ws + i).fma(x0, a2);
             a3 = FloatVector.fromArray(F, w, wa + 3 * ws + i).fma(x0, a3);
         }
-        a0.intoArray(acc, 0);
-        a1.intoArray(acc, L);
-        a2.intoArray(acc, 2 * L);
-        a3.intoArray(acc, 3 * L);
-    }
-
-    /**
-     * {@link #tile4x1} with its reduction in registers, as {@link #tile4x4Sums}: sums[r] for rows r < 4 (the
-     * {@link Lanes#sum4} tree, same pairings), each accumulator first added to plus[r·L, ...) when plus is given.
-     */
-    static void tile4x1Sums(float[] w, int wa, int ws, float[] x, int xa, int len, float[] plus, float[] sums) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        for (int i = 0; i < len; i += L) {
-            FloatVector x0 = FloatVector.fromArray(F, x, xa + i);
-            a0 = FloatVector.fromArray(F, w, wa + i).fma(x0, a0);
-            a1 = FloatVector.fromArray(F, w, wa + ws + i).fma(x0, a1);
-            a2 = FloatVector.fromArray(F, w, wa + 2 * ws + i).fma(x0, a2);
-            a3 = FloatVector.fromArray(F, w, wa + 3 * ws + i).fma(x0, a3);
+        if (!sum || !Lanes.TREE16) {
+            a0.intoArray(out, 0);
+            a1.intoArray(out, L);
+            a2.intoArray(out, 2 * L);
+            a3.intoArray(out, 3 * L);
+            return;
         }
         if (plus != null) {
             a0 = a0.add(FloatVector.fromArray(F, plus, 0));
@@ -466,7 +408,7 @@ final class Tiles {
                 r01.blend(r23, oddQuarters).add(r23.blend(r01, oddQuarters).rearrange(Lanes.SWAP_QUARTERS));
         q = q.add(q.rearrange(Lanes.SWAP_EIGHTHS));
         q = q.add(q.rearrange(Lanes.SWAP_SIXTEENTHS));
-        q.rearrange(Lanes.ROWS4_ORDER).intoArray(sums, 0); // rows 0, 2, 1, 3 sat in lanes 0, L/4, L/2, 3L/4
+        q.rearrange(Lanes.ROWS4_ORDER).intoArray(out, 0); // rows 0, 2, 1, 3 sat in lanes 0, L/4, L/2, 3L/4
     }
 
     /** As {@link #tile2x4} for one row and one input: acc[0, L). */
