@@ -40,8 +40,6 @@ public final class Lanes {
     static final VectorMask<Float> ODD_EIGHTHS = TREE16 ? mask(2) : null;
     static final VectorMask<Float> ODD_LANES = TREE16 ? mask(1) : null;
     static final VectorShuffle<Float> BIT_REVERSED = TREE16 ? bitReversed() : null;
-    /** After {@link #sum4}'s tree in registers: lanes 0, L/2, L/4, 3L/4 (rows 0, 1, 2, 3) into lanes 0–3. */
-    static final VectorShuffle<Float> ROWS4_ORDER = TREE16 ? rows4Order() : null;
 
     private Lanes() {}
 
@@ -116,20 +114,6 @@ public final class Lanes {
         for (int i = 0; i < L; i++) {
             idx[i] = Integer.reverse(i) >>> 28;
         }
-        return VectorShuffle.fromArray(F, idx, 0);
-    }
-
-    private static VectorShuffle<Float> rows4Order() {
-        int[] idx = new int[L];
-        for (int i = 0; i < L; i++) {
-            idx[i] = i;
-        }
-        idx[1] = L / 2;
-        idx[2] = L / 4;
-        idx[3] = 3 * L / 4;
-        idx[L / 4] = 1; // a permutation: the lanes whose values moved to 1–3 take theirs
-        idx[L / 2] = 2;
-        idx[3 * L / 4] = 3;
         return VectorShuffle.fromArray(F, idx, 0);
     }
 

@@ -55,8 +55,8 @@ final class Tiles {
         float[] sums = buf.sums;
         F32Matrix f32 = w instanceof F32Matrix f ? f : null;
         float[] inPlace = f32 != null ? f32.values() : null;
-        // whole four-row tiles per block where they run (a 42-row block left two rows to the slower 2x4 tile)
-        int blockRows = Math.max(2, Math.min(r1 - r0, BLOCK_FLOATS / n) & (WIDE && BLOCK_FLOATS / n >= 4 ? ~3 : ~1));
+        // blocks of whole tiles: four rows where the four-row tile runs (42 rows left two to the slower 2x4 tile)
+        int blockRows = Math.max(2, Math.min(r1 - r0, BLOCK_FLOATS / n) & (WIDE ? ~3 : ~1));
         if (inPlace == null && buf.rows.length < blockRows * n) {
             buf.rows = new float[blockRows * n];
         }
@@ -77,16 +77,13 @@ final class Tiles {
                 int r = rc;
                 for (; WIDE && r + 4 <= re; r += 4) {
                     int wa = base + (r - rc) * n;
+                    if (half) { // the odd values' accumulators first, added to the even ones' before the tree
+                        tile4x4(wb, wa + hn, n, xs, i * n + hn, n, vec, null, false, odd);
+                    }
                     if (Lanes.TREE16) {
-                        if (half) { // the odd values' accumulators first, added to the even ones' before the tree
-                            tile4x4(wb, wa + hn, n, xs, i * n + hn, n, vec, null, false, odd);
-                        }
                         tile4x4(wb, wa, n, xs, i * n, n, vec, half ? odd : null, true, sums);
                     } else {
                         tile4x4(wb, wa, n, xs, i * n, n, vec, null, false, acc);
-                        if (half) {
-                            tile4x4(wb, wa + hn, n, xs, i * n + hn, n, vec, null, false, odd);
-                        }
                         reduce(acc, odd, half, 16, sums);
                     }
                     store(sums, 4, 4, out, outStride, i, r, wb, wa, n, half, x, tail);
@@ -114,18 +111,11 @@ final class Tiles {
                 int r = rc;
                 for (; r + 4 <= re; r += 4) {
                     int wa = base + (r - rc) * n;
-                    if (Lanes.TREE16) {
-                        if (half) {
-                            tile4x1(wb, wa + hn, n, xs, i * n + hn, vec, null, false, odd);
-                        }
-                        tile4x1(wb, wa, n, xs, i * n, vec, half ? odd : null, true, sums);
-                    } else {
-                        tile4x1(wb, wa, n, xs, i * n, vec, null, false, acc);
-                        if (half) {
-                            tile4x1(wb, wa + hn, n, xs, i * n + hn, vec, null, false, odd);
-                        }
-                        reduce(acc, odd, half, 4, sums);
+                    tile4x1(wb, wa, n, xs, i * n, vec, acc);
+                    if (half) {
+                        tile4x1(wb, wa + hn, n, xs, i * n + hn, vec, odd);
                     }
+                    reduce(acc, odd, half, 4, sums);
                     store(sums, 4, 1, out, outStride, i, r, wb, wa, n, half, x, tail);
                 }
                 for (; r < re; r++) {
@@ -370,11 +360,8 @@ final class Tiles {
         a3.intoArray(acc, 3 * L);
     }
 
-    /**
-     * As {@link #tile2x4} for four rows (w[wa + r·ws, ...)) and one input: accumulator r for rows r < 4, reduced in
-     * registers into out[r] (the {@link Lanes#sum4} tree) or stored unreduced at out[r·L, ...), as {@link #tile4x4}.
-     */
-    static void tile4x1(float[] w, int wa, int ws, float[] x, int xa, int len, float[] plus, boolean sum, float[] out) {
+    /** As {@link #tile2x4} for four rows (w[wa + r·ws, ...)) and one input: acc[r·L, ...) for rows r < 4. */
+    static void tile4x1(float[] w, int wa, int ws, float[] x, int xa, int len, float[] acc) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
@@ -386,29 +373,10 @@ final class Tiles {
             a2 = FloatVector.fromArray(F, w, wa + 2 * ws + i).fma(x0, a2);
             a3 = FloatVector.fromArray(F, w, wa + 3 * ws + i).fma(x0, a3);
         }
-        if (!sum || !Lanes.TREE16) {
-            a0.intoArray(out, 0);
-            a1.intoArray(out, L);
-            a2.intoArray(out, 2 * L);
-            a3.intoArray(out, 3 * L);
-            return;
-        }
-        if (plus != null) {
-            a0 = a0.add(FloatVector.fromArray(F, plus, 0));
-            a1 = a1.add(FloatVector.fromArray(F, plus, L));
-            a2 = a2.add(FloatVector.fromArray(F, plus, 2 * L));
-            a3 = a3.add(FloatVector.fromArray(F, plus, 3 * L));
-        }
-        VectorMask<Float> upper = Lanes.UPPER_HALF;
-        VectorShuffle<Float> halves = Lanes.SWAP_HALVES;
-        FloatVector r01 = a0.blend(a1, upper).add(a1.blend(a0, upper).rearrange(halves));
-        FloatVector r23 = a2.blend(a3, upper).add(a3.blend(a2, upper).rearrange(halves));
-        VectorMask<Float> oddQuarters = Lanes.ODD_QUARTERS;
-        FloatVector q =
-                r01.blend(r23, oddQuarters).add(r23.blend(r01, oddQuarters).rearrange(Lanes.SWAP_QUARTERS));
-        q = q.add(q.rearrange(Lanes.SWAP_EIGHTHS));
-        q = q.add(q.rearrange(Lanes.SWAP_SIXTEENTHS));
-        q.rearrange(Lanes.ROWS4_ORDER).intoArray(out, 0); // rows 0, 2, 1, 3 sat in lanes 0, L/4, L/2, 3L/4
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
     }
 
     /** As {@link #tile2x4} for one row and one input: acc[0, L). */
