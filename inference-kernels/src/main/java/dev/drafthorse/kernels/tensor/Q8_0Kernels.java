@@ -8,7 +8,9 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector kernels of {@link Q8_0Matrix}: L quants load as bytes, widen to floats (B2F), are scaled by
+ * Vector kernels of {@link Q8_0Matrix}, over its load-time layout: four rows side by side, per block their
+ * 4 × 32 quants and 4 scales, so a row of a group is read with a stride (its quants 128 apart, its scales 4
+ * apart). L quants load as bytes, widen to floats (B2F), are scaled by
  * their block's d (exact) and multiplied into one accumulator per (row, input) — the F32 canonical order
  * over the dequantized row. Needs L to divide the block of 32 and a byte species of L lanes (L ≥ 8);
  * otherwise {@link #OK} is false and the matrix widens rows to F32 instead (the same order). Only loaded
@@ -22,19 +24,21 @@ final class Q8_0Kernels {
     static final VectorSpecies<Byte> B = OK ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final int BLOCK = 32;
+    private static final int BYTES_STEP = Q8_0Matrix.GROUP * BLOCK; // a group's quants per block
+    private static final int SCALES_STEP = Q8_0Matrix.GROUP; // a group's scales per block
 
     private Q8_0Kernels() {}
 
-    /** One row (quants from qOff, scales from dOff) · x[xOff, xOff + n). */
+    /** One row (its block 0's quants at qOff, its scale at dOff) · x[xOff, xOff + n). */
     static float dot(byte[] q, int qOff, float[] d, int dOff, float[] x, int xOff, int n) {
         float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         FloatVector acc = FloatVector.zero(F);
         int nb = n / BLOCK;
         for (int k = 0; k < nb; k++) {
-            FloatVector scale = FloatVector.broadcast(F, d[dOff + k]);
+            FloatVector scale = FloatVector.broadcast(F, d[dOff + SCALES_STEP * k]);
             for (int j = 0; j < BLOCK; j += L) { // constant trip count: C2 unrolls it fully
                 int b = BLOCK * k;
-                FloatVector w = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, qOff + b + j)
+                FloatVector w = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, qOff + BYTES_STEP * k + j)
                                         .convertShape(VectorOperators.B2I, I, 0))
                                 .convertShape(VectorOperators.I2F, F, 0))
                         .mul(scale);
@@ -45,7 +49,7 @@ final class Q8_0Kernels {
         return Lanes.sum(lanes, 0);
     }
 
-    /** Four consecutive rows (each n quants, n/32 scales) · one input: out[outOff + k] for k < 4. */
+    /** The four rows of a group (quants from qOff, scales from dOff) · one input: out[outOff + k] for k < 4. */
     static void rows4(byte[] q, int qOff, float[] d, int dOff, int n, float[] x, int xOff, float[] out, int outOff) {
         float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
         int nb = n / BLOCK;
@@ -55,29 +59,30 @@ final class Q8_0Kernels {
         FloatVector a3 = a0;
         // indices linear in the block number k, so that C2 hoists the bounds checks out of the loop
         for (int k = 0; k < nb; k++) {
-            FloatVector d0 = FloatVector.broadcast(F, d[dOff + k]);
-            FloatVector d1 = FloatVector.broadcast(F, d[dOff + nb + k]);
-            FloatVector d2 = FloatVector.broadcast(F, d[dOff + 2 * nb + k]);
-            FloatVector d3 = FloatVector.broadcast(F, d[dOff + 3 * nb + k]);
+            int s = dOff + SCALES_STEP * k;
+            FloatVector d0 = FloatVector.broadcast(F, d[s]);
+            FloatVector d1 = FloatVector.broadcast(F, d[s + 1]);
+            FloatVector d2 = FloatVector.broadcast(F, d[s + 2]);
+            FloatVector d3 = FloatVector.broadcast(F, d[s + 3]);
             for (int j = 0; j < BLOCK; j += L) { // constant trip count: C2 unrolls it fully
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + BLOCK * k + j);
-                int o = qOff + BLOCK * k + j;
+                int o = qOff + BYTES_STEP * k + j;
                 a0 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o).convertShape(VectorOperators.B2I, I, 0))
                                 .convertShape(VectorOperators.I2F, F, 0))
                         .mul(d0)
                         .fma(xv, a0);
-                a1 = ((FloatVector)
-                                ((IntVector) ByteVector.fromArray(B, q, o + n).convertShape(VectorOperators.B2I, I, 0))
-                                        .convertShape(VectorOperators.I2F, F, 0))
+                a1 = ((FloatVector) ((IntVector)
+                                        ByteVector.fromArray(B, q, o + BLOCK).convertShape(VectorOperators.B2I, I, 0))
+                                .convertShape(VectorOperators.I2F, F, 0))
                         .mul(d1)
                         .fma(xv, a1);
-                a2 = ((FloatVector) ((IntVector)
-                                        ByteVector.fromArray(B, q, o + 2 * n).convertShape(VectorOperators.B2I, I, 0))
+                a2 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o + 2 * BLOCK)
+                                        .convertShape(VectorOperators.B2I, I, 0))
                                 .convertShape(VectorOperators.I2F, F, 0))
                         .mul(d2)
                         .fma(xv, a2);
-                a3 = ((FloatVector) ((IntVector)
-                                        ByteVector.fromArray(B, q, o + 3 * n).convertShape(VectorOperators.B2I, I, 0))
+                a3 = ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, o + 3 * BLOCK)
+                                        .convertShape(VectorOperators.B2I, I, 0))
                                 .convertShape(VectorOperators.I2F, F, 0))
                         .mul(d3)
                         .fma(xv, a3);
@@ -94,12 +99,12 @@ final class Q8_0Kernels {
         out[outOff + 3] = lanes[3];
     }
 
-    /** A row dequantized into dst[off, off + n) (exact, element order). */
+    /** A row (its block 0's quants at qOff, its scale at dOff) dequantized into dst[off, off + n) (exact, element order). */
     static void widen(byte[] q, int qOff, float[] d, int dOff, float[] dst, int off, int n) {
         for (int b = 0; b < n; b += BLOCK) {
-            FloatVector scale = FloatVector.broadcast(F, d[dOff + b / BLOCK]);
+            FloatVector scale = FloatVector.broadcast(F, d[dOff + SCALES_STEP * (b / BLOCK)]);
             for (int j = 0; j < BLOCK; j += L) { // constant trip count: C2 unrolls it fully
-                ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, qOff + b + j)
+                ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, qOff + BYTES_STEP * (b / BLOCK) + j)
                                         .convertShape(VectorOperators.B2I, I, 0))
                                 .convertShape(VectorOperators.I2F, F, 0))
                         .mul(scale)

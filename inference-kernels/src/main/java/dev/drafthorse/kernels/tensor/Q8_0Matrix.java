@@ -5,28 +5,45 @@ import java.nio.ByteBuffer;
 
 /**
  * Q8_0 weights (ggml): blocks of 32 values, each stored as an F16 scale d and 32 signed bytes q, value
- * d·q. Laid out at load time as the quants of every row in one {@code byte[]} and the scales, already
- * widened, in a {@code float[]}; d·q is exact in F32, so the canonical order is the F32 one over the
- * dequantized values.
+ * d·q. Laid out at load time for the four-row decode kernel, which then reads one sequential stream: rows
+ * in groups of four (the last group padded with zero rows), and within a group block k of its four rows
+ * side by side — {@code q} is (groups, blocks, 4, 32) bytes, {@code d} (groups, blocks, 4) scales already in
+ * F32 (as {@link Q4_0Matrix}, where the measurements are). d·q is exact in F32, so the canonical order is the
+ * F32 one over the dequantized values.
  */
 public final class Q8_0Matrix extends WeightMatrix {
     static final int BLOCK = 32;
     private static final int BLOCK_BYTES = 34;
+    /** Rows stored side by side. */
+    static final int GROUP = 4;
 
-    private final byte[] q; // (rows, cols) quants
-    private final float[] d; // (rows, cols / 32) block scales
+    private final byte[] q; // (groups, blocks, GROUP, 32) quants
+    private final float[] d; // (groups, blocks, GROUP) block scales
 
     public Q8_0Matrix(ByteBuffer data, int rows, int cols) {
         super(rows, cols);
         ByteBuffer b = checked(data, rows, cols, GgmlType.Q8_0);
-        int blocks = rows * (cols / BLOCK);
-        q = new byte[rows * cols];
-        d = new float[blocks];
-        for (int k = 0; k < blocks; k++) {
-            int p = k * BLOCK_BYTES;
-            d[k] = Float16.toFloat(b.getShort(p));
-            b.get(p + 2, q, k * BLOCK, BLOCK);
+        int nb = cols / BLOCK;
+        int groups = (rows + GROUP - 1) / GROUP;
+        q = new byte[groups * GROUP * cols];
+        d = new float[groups * GROUP * nb];
+        for (int r = 0; r < rows; r++) {
+            for (int k = 0; k < nb; k++) {
+                int p = (r * nb + k) * BLOCK_BYTES;
+                d[scaleAt(r, k)] = Float16.toFloat(b.getShort(p));
+                b.get(p + 2, q, bytesAt(r, k), BLOCK);
+            }
         }
+    }
+
+    /** Index in {@code q} of block k of row r. */
+    private int bytesAt(int r, int k) {
+        return (r / GROUP) * (GROUP * cols) + k * GROUP * BLOCK + (r % GROUP) * BLOCK;
+    }
+
+    /** Index in {@code d} of block k of row r's scale. */
+    private int scaleAt(int r, int k) {
+        return (r / GROUP) * (GROUP * (cols / BLOCK)) + k * GROUP + r % GROUP;
     }
 
     @Override
@@ -36,11 +53,9 @@ public final class Q8_0Matrix extends WeightMatrix {
 
     @Override
     public float dotScalar(int row, float[] x, int xOff) {
-        int base = row * cols;
-        int blockBase = row * (cols / BLOCK);
         float s = 0f;
         for (int i = 0; i < cols; i++) {
-            float w = d[blockBase + i / BLOCK] * q[base + i];
+            float w = d[scaleAt(row, i / BLOCK)] * q[bytesAt(row, i / BLOCK) + i % BLOCK];
             s += w * x[xOff + i];
         }
         return s;
@@ -48,17 +63,15 @@ public final class Q8_0Matrix extends WeightMatrix {
 
     @Override
     public void row(int row, float[] dst, int off) {
-        int base = row * cols;
-        int blockBase = row * (cols / BLOCK);
         for (int i = 0; i < cols; i++) {
-            dst[off + i] = d[blockBase + i / BLOCK] * q[base + i];
+            dst[off + i] = d[scaleAt(row, i / BLOCK)] * q[bytesAt(row, i / BLOCK) + i % BLOCK];
         }
     }
 
     @Override
     void widen(int row, float[] dst, int off) {
         if (Q8_0Kernels.OK) {
-            Q8_0Kernels.widen(q, row * cols, d, row * (cols / BLOCK), dst, off, cols);
+            Q8_0Kernels.widen(q, bytesAt(row, 0), d, scaleAt(row, 0), dst, off, cols);
         } else {
             row(row, dst, off);
         }
@@ -70,14 +83,14 @@ public final class Q8_0Matrix extends WeightMatrix {
             super.multiplyFew(r0, r1, x, xp, t, out, outStride);
             return;
         }
-        int nb = cols / BLOCK;
         for (int i = 0; i < t; i++) {
-            int r = r0;
-            for (; r + 4 <= r1; r += 4) {
-                Q8_0Kernels.rows4(q, r * cols, d, r * nb, cols, x, i * cols, out, i * outStride + r);
-            }
-            for (; r < r1; r++) {
-                out[i * outStride + r] = Q8_0Kernels.dot(q, r * cols, d, r * nb, x, i * cols, cols);
+            for (int r = r0; r < r1; r++) {
+                if (r % GROUP == 0 && r + GROUP <= r1) {
+                    Q8_0Kernels.rows4(q, bytesAt(r, 0), d, scaleAt(r, 0), cols, x, i * cols, out, i * outStride + r);
+                    r += GROUP - 1;
+                } else {
+                    out[i * outStride + r] = Q8_0Kernels.dot(q, bytesAt(r, 0), d, scaleAt(r, 0), x, i * cols, cols);
+                }
             }
         }
     }
@@ -87,6 +100,6 @@ public final class Q8_0Matrix extends WeightMatrix {
         if (!Q8_0Kernels.OK) {
             return super.dotVector(row, x, xOff);
         }
-        return Q8_0Kernels.dot(q, row * cols, d, row * (cols / BLOCK), x, xOff, cols);
+        return Q8_0Kernels.dot(q, bytesAt(row, 0), d, scaleAt(row, 0), x, xOff, cols);
     }
 }
