@@ -6,9 +6,11 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector kernels of {@link F16Matrix} and {@link BF16Matrix}: rows of halves packed two to an int.
- * One load of L ints is 2L halves; the low halves are the even elements, the high halves the odd ones,
- * widened with shifts and masks alone (no lane-count conversion). The activations come de-interleaved
+ * Vector kernels of {@link F16Matrix} and {@link BF16Matrix}: rows of halves packed two to an int, four rows
+ * side by side in chunks of L ints (see {@link HalfMatrix}), so a row's chunk k/L is at its first chunk plus
+ * 4·k and the four rows of a group are L ints apart. One load of L ints is 2L halves; the low halves are
+ * the even elements, the high halves the odd ones, widened with shifts and masks alone (no lane-count
+ * conversion). The activations come de-interleaved
  * (xd: evens, then odds). Canonical order: an even and an odd accumulator over the full 2L chunks,
  * added, reduced, then the scalar tail in element order. Only loaded when {@link Simd#ENABLED}.
  *
@@ -29,12 +31,14 @@ final class HalfKernels {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     static final int L = F.length();
     private static final int F16_BITS = 0x8fffe000;
+    private static final int GROUP = HalfMatrix.GROUP;
 
     private HalfKernels() {}
 
-    /** The 16 bits of element i of the row whose ints start at rowOff. */
+    /** The 16 bits of element i of the row whose first chunk starts at rowOff (chunks of L ints, GROUP·L apart). */
     private static short half(int[] w, int rowOff, int i) {
-        int v = w[rowOff + i / 2];
+        int k = i / 2;
+        int v = w[rowOff + GROUP * (k - k % L) + k % L];
         return (short) (i % 2 == 0 ? v : v >>> 16);
     }
 
@@ -53,7 +57,7 @@ final class HalfKernels {
         FloatVector ao = ae;
         for (int i = 0; i < upper; i += 2 * L) {
             int k = i / 2;
-            IntVector v = IntVector.fromArray(I, w, wOff + k);
+            IntVector v = IntVector.fromArray(I, w, wOff + GROUP * k);
             FloatVector we = v.lanewise(VectorOperators.LSHL, 16)
                     .lanewise(VectorOperators.ASHR, 3)
                     .and(bits)
@@ -109,7 +113,7 @@ final class HalfKernels {
             int k = i / 2;
             FloatVector xe = FloatVector.fromArray(F, xd, xdOff + k);
             FloatVector xo = FloatVector.fromArray(F, xd, xdOff + half + k);
-            IntVector v0 = IntVector.fromArray(I, w, wOff + k);
+            IntVector v0 = IntVector.fromArray(I, w, wOff + GROUP * k);
             FloatVector we0 = v0.lanewise(VectorOperators.LSHL, 16)
                     .lanewise(VectorOperators.ASHR, 3)
                     .and(bits)
@@ -121,7 +125,7 @@ final class HalfKernels {
                     .mul(rebias);
             e0 = we0.fma(xe, e0);
             o0 = wo0.fma(xo, o0);
-            IntVector v1 = IntVector.fromArray(I, w, w1 + k);
+            IntVector v1 = IntVector.fromArray(I, w, w1 + GROUP * k);
             FloatVector we1 = v1.lanewise(VectorOperators.LSHL, 16)
                     .lanewise(VectorOperators.ASHR, 3)
                     .and(bits)
@@ -133,7 +137,7 @@ final class HalfKernels {
                     .mul(rebias);
             e1 = we1.fma(xe, e1);
             o1 = wo1.fma(xo, o1);
-            IntVector v2 = IntVector.fromArray(I, w, w2 + k);
+            IntVector v2 = IntVector.fromArray(I, w, w2 + GROUP * k);
             FloatVector we2 = v2.lanewise(VectorOperators.LSHL, 16)
                     .lanewise(VectorOperators.ASHR, 3)
                     .and(bits)
@@ -145,7 +149,7 @@ final class HalfKernels {
                     .mul(rebias);
             e2 = we2.fma(xe, e2);
             o2 = wo2.fma(xo, o2);
-            IntVector v3 = IntVector.fromArray(I, w, w3 + k);
+            IntVector v3 = IntVector.fromArray(I, w, w3 + GROUP * k);
             FloatVector we3 = v3.lanewise(VectorOperators.LSHL, 16)
                     .lanewise(VectorOperators.ASHR, 3)
                     .and(bits)
@@ -190,7 +194,7 @@ final class HalfKernels {
         IntVector bits = IntVector.broadcast(I, F16_BITS);
         for (int i = 0; i < upper; i += 2 * L) {
             int k = i / 2;
-            IntVector v = IntVector.fromArray(I, w, wOff + k);
+            IntVector v = IntVector.fromArray(I, w, wOff + GROUP * k);
             FloatVector we = v.lanewise(VectorOperators.LSHL, 16)
                     .lanewise(VectorOperators.ASHR, 3)
                     .and(bits)
@@ -220,7 +224,7 @@ final class HalfKernels {
         FloatVector ao = ae;
         for (int i = 0; i < upper; i += 2 * L) {
             int k = i / 2;
-            IntVector v = IntVector.fromArray(I, w, wOff + k);
+            IntVector v = IntVector.fromArray(I, w, wOff + GROUP * k);
             FloatVector we = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector wo = v.and(0xffff0000).reinterpretAsFloats();
             ae = we.fma(FloatVector.fromArray(F, xd, xdOff + k), ae);
@@ -255,22 +259,22 @@ final class HalfKernels {
             int k = i / 2;
             FloatVector xe = FloatVector.fromArray(F, xd, xdOff + k);
             FloatVector xo = FloatVector.fromArray(F, xd, xdOff + half + k);
-            IntVector v0 = IntVector.fromArray(I, w, wOff + k);
+            IntVector v0 = IntVector.fromArray(I, w, wOff + GROUP * k);
             FloatVector we0 = v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector wo0 = v0.and(0xffff0000).reinterpretAsFloats();
             e0 = we0.fma(xe, e0);
             o0 = wo0.fma(xo, o0);
-            IntVector v1 = IntVector.fromArray(I, w, w1 + k);
+            IntVector v1 = IntVector.fromArray(I, w, w1 + GROUP * k);
             FloatVector we1 = v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector wo1 = v1.and(0xffff0000).reinterpretAsFloats();
             e1 = we1.fma(xe, e1);
             o1 = wo1.fma(xo, o1);
-            IntVector v2 = IntVector.fromArray(I, w, w2 + k);
+            IntVector v2 = IntVector.fromArray(I, w, w2 + GROUP * k);
             FloatVector we2 = v2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector wo2 = v2.and(0xffff0000).reinterpretAsFloats();
             e2 = we2.fma(xe, e2);
             o2 = wo2.fma(xo, o2);
-            IntVector v3 = IntVector.fromArray(I, w, w3 + k);
+            IntVector v3 = IntVector.fromArray(I, w, w3 + GROUP * k);
             FloatVector we3 = v3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector wo3 = v3.and(0xffff0000).reinterpretAsFloats();
             e3 = we3.fma(xe, e3);
@@ -304,7 +308,7 @@ final class HalfKernels {
         int upper = n - n % (2 * L);
         for (int i = 0; i < upper; i += 2 * L) {
             int k = i / 2;
-            IntVector v = IntVector.fromArray(I, w, wOff + k);
+            IntVector v = IntVector.fromArray(I, w, wOff + GROUP * k);
             FloatVector we = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector wo = v.and(0xffff0000).reinterpretAsFloats();
             we.intoArray(dst, dOff + k);

@@ -6,13 +6,22 @@ import java.nio.ByteOrder;
 
 /**
  * The layout shared by F16 and BF16 weights: the file's 16-bit values two to an {@code int} (element 2k
- * in the low half, 2k + 1 in the high half), each row padded to a whole int. One vector load of L ints
- * is 2L halves that widen into an even and an odd float vector with shifts and masks alone, against
- * activations de-interleaved once per product ({@link #prepare}: evens, then odds).
+ * in the low half, 2k + 1 in the high half), each row padded to whole chunks of {@link #chunk} ints (the
+ * kernels' vector length L). Rows go in groups of four (the last padded with zero rows), and within a group
+ * chunk c of its four rows side by side, so that the four-row decode kernel reads one sequential stream (rows
+ * stored one after the other made every four-row call start three new memory streams; see
+ * {@link Q4_0Matrix}). One vector load of L ints is 2L halves that widen into an even and an odd float vector
+ * with shifts and masks alone, against activations de-interleaved once per product ({@link #prepare}: evens,
+ * then odds).
  */
 abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Matrix {
-    protected final int[] w; // (rows, rowInts) pairs of halves, from Aligned.PAD; F16 ones scaled by 2^shift
-    protected final int rowInts; // ceil(cols / 2)
+    /** Rows stored side by side. */
+    static final int GROUP = 4;
+
+    protected final int[]
+            w; // (groups, chunks, GROUP, chunk) pairs of halves, from Aligned.PAD; F16 ones scaled by 2^shift
+    private final int chunk; // ints per row per chunk: the kernels' L on the vector path
+    private final int groupInts; // ints per group of rows
     private final boolean pairs; // even cols: the even/odd kernels run; odd cols widen to the F32 order
     /** F16: the stored halves are the file's times 2^shift (exactly), so that none is subnormal; 0 for BF16. */
     protected final int shift;
@@ -22,8 +31,10 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
     HalfMatrix(ByteBuffer data, int rows, int cols, GgmlType type) {
         super(rows, cols);
         ByteBuffer b = checked(data, rows, cols, type).order(ByteOrder.LITTLE_ENDIAN);
-        rowInts = (cols + 1) / 2;
-        w = new int[Aligned.PAD + rows * rowInts];
+        int rowInts = (cols + 1) / 2;
+        chunk = Simd.ENABLED ? HalfKernels.L : 16;
+        groupInts = GROUP * ((rowInts + chunk - 1) / chunk) * chunk;
+        w = new int[Aligned.PAD + (rows + GROUP - 1) / GROUP * groupInts];
         java.nio.ShortBuffer halves = b.asShortBuffer();
         shift = type == GgmlType.F16 ? normalizingShift(halves) : 0;
         rebiasF16 = Math.scalb(1f, 112 - shift);
@@ -32,7 +43,7 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
             halves.get(r * cols, row);
             for (int i = 0; i < cols; i++) {
                 int h = scaled(row[i], shift) & 0xffff;
-                w[Aligned.PAD + r * rowInts + i / 2] |= (i % 2 == 0) ? h : h << 16;
+                w[intAt(r, i / 2)] |= (i % 2 == 0) ? h : h << 16;
             }
         }
         pairs = cols % 2 == 0;
@@ -71,9 +82,18 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
         return Float16.fromFloat(Float16.toFloat(h) * (1 << shift));
     }
 
+    /** Index in {@code w} of int k (elements 2k and 2k + 1) of row {@code row}. */
+    private int intAt(int row, int k) {
+        return Aligned.PAD
+                + (row / GROUP) * groupInts
+                + (k / chunk) * GROUP * chunk
+                + (row % GROUP) * chunk
+                + k % chunk;
+    }
+
     /** Element {@code i} of row {@code row}: its 16 bits. */
     final short half(int row, int i) {
-        int v = w[Aligned.PAD + row * rowInts + i / 2];
+        int v = w[intAt(row, i / 2)];
         return (short) (i % 2 == 0 ? v : v >>> 16);
     }
 
@@ -130,9 +150,9 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
     final void widen(int row, float[] dst, int off) {
         if (pairs) {
             if (f16()) {
-                HalfKernels.widenF16(w, Aligned.PAD + row * rowInts, rebiasF16, dst, off, cols);
+                HalfKernels.widenF16(w, intAt(row, 0), rebiasF16, dst, off, cols);
             } else {
-                HalfKernels.widenBF16(w, Aligned.PAD + row * rowInts, dst, off, cols);
+                HalfKernels.widenBF16(w, intAt(row, 0), dst, off, cols);
             }
         } else {
             row(row, dst, off);
@@ -145,40 +165,24 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
             super.multiplyFew(r0, r1, x, xp, t, out, outStride);
             return;
         }
-        boolean f16 = f16();
         for (int i = 0; i < t; i++) {
-            int r = r0;
-            for (; r + 4 <= r1; r += 4) {
-                if (f16) {
-                    HalfKernels.rows4F16(
-                            w,
-                            Aligned.PAD + r * rowInts,
-                            rowInts,
-                            rebiasF16,
-                            x,
-                            i * cols,
-                            xp,
-                            i * cols,
-                            cols,
-                            out,
-                            i * outStride + r);
+            for (int r = r0; r < r1; r++) {
+                if (r % GROUP == 0 && r + GROUP <= r1) {
+                    rows4(r, x, xp, i * cols, out, i * outStride + r);
+                    r += GROUP - 1;
                 } else {
-                    HalfKernels.rows4BF16(
-                            w,
-                            Aligned.PAD + r * rowInts,
-                            rowInts,
-                            x,
-                            i * cols,
-                            xp,
-                            i * cols,
-                            cols,
-                            out,
-                            i * outStride + r);
+                    out[i * outStride + r] = dotPrepared(r, x, i * cols, xp, i * cols);
                 }
             }
-            for (; r < r1; r++) {
-                out[i * outStride + r] = dotPrepared(r, x, i * cols, xp, i * cols);
-            }
+        }
+    }
+
+    /** The group of rows from r (a multiple of GROUP) · one input (x at xOff, de-interleaved in xd at xOff). */
+    private void rows4(int r, float[] x, float[] xd, int xOff, float[] out, int outOff) {
+        if (f16()) {
+            HalfKernels.rows4F16(w, intAt(r, 0), chunk, rebiasF16, x, xOff, xd, xOff, cols, out, outOff);
+        } else {
+            HalfKernels.rows4BF16(w, intAt(r, 0), chunk, x, xOff, xd, xOff, cols, out, outOff);
         }
     }
 
@@ -194,8 +198,8 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
 
     private float dotPrepared(int row, float[] x, int xOff, float[] xd, int xdOff) {
         if (f16()) {
-            return HalfKernels.dotF16(w, Aligned.PAD + row * rowInts, rebiasF16, x, xOff, xd, xdOff, cols);
+            return HalfKernels.dotF16(w, intAt(row, 0), rebiasF16, x, xOff, xd, xdOff, cols);
         }
-        return HalfKernels.dotBF16(w, Aligned.PAD + row * rowInts, x, xOff, xd, xdOff, cols);
+        return HalfKernels.dotBF16(w, intAt(row, 0), x, xOff, xd, xdOff, cols);
     }
 }
