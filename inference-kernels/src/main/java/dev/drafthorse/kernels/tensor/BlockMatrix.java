@@ -13,19 +13,27 @@ import java.nio.ByteBuffer;
  * in value order, and per group of 16 values a factor a and an offset b such that the value is exactly
  * {@code (float) ((float) (a·q) + b)} — ggml's dequantization, whatever the format (Q6_K: a = d·scale,
  * b = 0; Q4_K: a = d·scale, b = −dmin·min; Q4_1: a = d, b = m; …). One kernel ({@link UnpackedKernels})
- * then serves all eight formats, in the F32 canonical order over the dequantized values. It costs 1.5
+ * then serves all eight formats, in the F32 canonical order over the dequantized values. Rows go side by side
+ * in fours ({@link #ROWS}; the last four padded with zero rows), per group of 16 values their 4 × 16 quants
+ * and 4 factors and offsets, so that the four-row decode kernel reads one sequential stream (see
+ * {@link Q4_0Matrix}). It costs 1.5
  * bytes per weight in memory and bandwidth (against 0.56–0.82 stored) and saves all bit-fiddling in the
  * hot loop; see BENCHMARKS.md.
  */
 abstract sealed class BlockMatrix<A> extends WeightMatrix
         permits Q4_1Matrix, Q5_0Matrix, Q5_1Matrix, Q2_KMatrix, Q3_KMatrix, Q4_KMatrix, Q5_KMatrix, Q6_KMatrix {
     static final int GROUP = 16;
+    /** Rows side by side in the unpacked layout. */
+    static final int ROWS = 4;
 
     protected final byte[] data; // (rows, rowBytes) ggml blocks
     protected final int rowBytes;
     private volatile Unpacked unpacked;
 
-    /** The vector path's layout: quants (rows, cols) and per group of 16 values a factor and an offset. */
+    /**
+     * The vector path's layout: quants (rows / 4, cols / 16, 4, 16) and per group of 16 values a factor and
+     * an offset, (rows / 4, cols / 16, 4) each.
+     */
     record Unpacked(byte[] q, float[] a, float[] b) {}
 
     BlockMatrix(ByteBuffer buffer, int rows, int cols, GgmlType type) {
@@ -107,16 +115,36 @@ abstract sealed class BlockMatrix<A> extends WeightMatrix
             synchronized (this) {
                 u = unpacked;
                 if (u == null) {
-                    int groups = rows * (cols / GROUP);
-                    u = new Unpacked(new byte[rows * cols], new float[groups], new float[groups]);
+                    int ng = cols / GROUP;
+                    Unpacked byRow = new Unpacked(new byte[rows * cols], new float[rows * ng], new float[rows * ng]);
                     for (int r = 0; r < rows; r++) {
-                        groups(r, u.q(), u.a(), u.b());
+                        groups(r, byRow.q(), byRow.a(), byRow.b());
+                    }
+                    int padded = (rows + ROWS - 1) / ROWS * ROWS;
+                    u = new Unpacked(new byte[padded * cols], new float[padded * ng], new float[padded * ng]);
+                    for (int r = 0; r < rows; r++) {
+                        for (int g = 0; g < ng; g++) {
+                            System.arraycopy(
+                                    byRow.q(), r * cols + g * GROUP, u.q(), quantsAt(r) + g * ROWS * GROUP, GROUP);
+                            u.a()[factorsAt(r) + g * ROWS] = byRow.a()[r * ng + g];
+                            u.b()[factorsAt(r) + g * ROWS] = byRow.b()[r * ng + g];
+                        }
                     }
                     unpacked = u;
                 }
             }
         }
         return u;
+    }
+
+    /** Index in the unpacked quants of row r's first value. */
+    private int quantsAt(int r) {
+        return (r / ROWS) * (ROWS * cols) + (r % ROWS) * GROUP;
+    }
+
+    /** Index in the unpacked factors (and offsets) of row r's first group. */
+    private int factorsAt(int r) {
+        return (r / ROWS) * (ROWS * (cols / GROUP)) + r % ROWS;
     }
 
     @Override
@@ -126,7 +154,7 @@ abstract sealed class BlockMatrix<A> extends WeightMatrix
             return;
         }
         Unpacked u = unpacked();
-        UnpackedKernels.widen(u.q(), row * cols, u.a(), u.b(), row * (cols / GROUP), dst, off, cols);
+        UnpackedKernels.widen(u.q(), quantsAt(row), u.a(), u.b(), factorsAt(row), dst, off, cols);
     }
 
     @Override
@@ -136,14 +164,16 @@ abstract sealed class BlockMatrix<A> extends WeightMatrix
             return;
         }
         Unpacked u = unpacked();
-        int ng = cols / GROUP;
         for (int i = 0; i < t; i++) {
-            int r = r0;
-            for (; r + 4 <= r1; r += 4) {
-                UnpackedKernels.rows4(u.q(), r * cols, u.a(), u.b(), r * ng, cols, x, i * cols, out, i * outStride + r);
-            }
-            for (; r < r1; r++) {
-                out[i * outStride + r] = UnpackedKernels.dot(u.q(), r * cols, u.a(), u.b(), r * ng, x, i * cols, cols);
+            for (int r = r0; r < r1; r++) {
+                if (r % ROWS == 0 && r + ROWS <= r1) {
+                    UnpackedKernels.rows4(
+                            u.q(), quantsAt(r), u.a(), u.b(), factorsAt(r), cols, x, i * cols, out, i * outStride + r);
+                    r += ROWS - 1;
+                } else {
+                    out[i * outStride + r] =
+                            UnpackedKernels.dot(u.q(), quantsAt(r), u.a(), u.b(), factorsAt(r), x, i * cols, cols);
+                }
             }
         }
     }
@@ -154,6 +184,6 @@ abstract sealed class BlockMatrix<A> extends WeightMatrix
             return super.dotVector(row, x, xOff);
         }
         Unpacked u = unpacked();
-        return UnpackedKernels.dot(u.q(), row * cols, u.a(), u.b(), row * (cols / GROUP), x, xOff, cols);
+        return UnpackedKernels.dot(u.q(), quantsAt(row), u.a(), u.b(), factorsAt(row), x, xOff, cols);
     }
 }
