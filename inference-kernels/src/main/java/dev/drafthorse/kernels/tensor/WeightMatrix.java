@@ -6,7 +6,9 @@ import java.nio.ByteOrder;
 
 /**
  * A read-only weight matrix W (rows, cols), laid out at load time for its kernels: typed heap arrays,
- * quants apart from their scales, scales already in F32 (see each format's class). Accumulation is F32.
+ * quants apart from their scales, scales already in F32, and (all but F32, which prefill reads in place) four
+ * rows side by side so that the four-row decode kernel reads one memory stream (see each format's class).
+ * Accumulation is F32.
  *
  * <p>One final subclass per format, each with a scalar reference ({@link #dotScalar}) and, where the
  * format has one, a vector kernel class beside it ({@code F32Kernels}, {@code HalfKernels},
