@@ -6,6 +6,7 @@ import dev.drafthorse.cli.Args;
 import dev.drafthorse.cli.UsageException;
 import dev.drafthorse.jobs.CacheFiles;
 import dev.drafthorse.jobs.TaskFailures;
+import dev.drafthorse.jobs.TaskJvm;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
@@ -159,8 +160,8 @@ public final class TrainHeadsTool extends Configured implements Tool {
             conf.setInt(MRJobConfig.MAP_CPU_VCORES, spec.threads());
             conf.setInt(MRJobConfig.REDUCE_CPU_VCORES, spec.threads());
         }
-        addVectorModule(conf, MRJobConfig.MAP_JAVA_OPTS);
-        addVectorModule(conf, MRJobConfig.REDUCE_JAVA_OPTS);
+        TaskJvm.addEngineOptions(conf, MRJobConfig.MAP_JAVA_OPTS);
+        TaskJvm.addEngineOptions(conf, MRJobConfig.REDUCE_JAVA_OPTS);
         dev.drafthorse.jobs.Commits.enforce(conf, err, "drafthorse train-heads");
 
         Job job = Job.getInstance(
@@ -270,14 +271,6 @@ public final class TrainHeadsTool extends Configured implements Tool {
         }
         String[] args = new ObjectMapper().readValue(json, String[].class);
         return TrainHeadsSpec.parse(Args.parse(TrainHeadsSpec.USAGE, "", TrainHeadsSpec.options(), args));
-    }
-
-    /** Appends {@code --add-modules jdk.incubator.vector} to the task JVMs' options in force (keeping their -Xmx). */
-    static void addVectorModule(Configuration conf, String key) {
-        String opts = conf.get(key, conf.get("mapred.child.java.opts", ""));
-        if (!opts.contains("jdk.incubator.vector")) {
-            conf.set(key, (opts + " --add-modules jdk.incubator.vector").trim());
-        }
     }
 
     private static Path existing(Configuration conf, String s, String option) throws IOException {

@@ -6,6 +6,7 @@ import dev.drafthorse.jobs.CacheFiles;
 import dev.drafthorse.jobs.Commits;
 import dev.drafthorse.jobs.OutputClaim;
 import dev.drafthorse.jobs.TaskFailures;
+import dev.drafthorse.jobs.TaskJvm;
 import dev.drafthorse.kernels.gguf.GgufException;
 import dev.drafthorse.kernels.gguf.GgufFile;
 import dev.drafthorse.kernels.model.ModelConfig;
@@ -279,7 +280,7 @@ public final class InferTool extends Configured implements Tool {
             // Ask YARN for as many vcores as the task will keep busy.
             conf.setInt(MRJobConfig.MAP_CPU_VCORES, s.threads());
         }
-        addVectorModule(conf);
+        TaskJvm.addEngineOptions(conf, MRJobConfig.MAP_JAVA_OPTS);
         // Algorithm 1 and _SUCCESS, whatever the configuration says: a task's output moves into the job's only when
         // that
         // attempt commits, and the job's only at job commit, so failed, killed and speculative attempts never leave
@@ -460,18 +461,6 @@ public final class InferTool extends Configured implements Tool {
                     raw.delete(st.getPath(), false);
                 }
             }
-        }
-    }
-
-    /**
-     * The task JVMs need {@code --add-modules jdk.incubator.vector} for the vector kernels. Setting
-     * mapreduce.map.java.opts replaces what was there, so the flag is appended to the options in force (keeping
-     * their -Xmx, or letting MapReduce derive one from mapreduce.map.memory.mb).
-     */
-    static void addVectorModule(Configuration conf) {
-        String opts = conf.get(MRJobConfig.MAP_JAVA_OPTS, conf.get("mapred.child.java.opts", ""));
-        if (!opts.contains("jdk.incubator.vector")) {
-            conf.set(MRJobConfig.MAP_JAVA_OPTS, (opts + " --add-modules jdk.incubator.vector").trim());
         }
     }
 
