@@ -159,6 +159,24 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
         }
     }
 
+    /** Whole groups in one sequential pass each (a row alone reads one chunk in four); the rest row by row. */
+    @Override
+    final void widenRows(int r0, int r1, float[] dst, int off) {
+        for (int r = r0; r < r1; r++) {
+            int at = off + (r - r0) * cols;
+            if (pairs && r % GROUP == 0 && r + GROUP <= r1) {
+                if (f16()) {
+                    HalfKernels.widenGroupF16(w, intAt(r, 0), rebiasF16, dst, at, cols);
+                } else {
+                    HalfKernels.widenGroupBF16(w, intAt(r, 0), dst, at, cols);
+                }
+                r += GROUP - 1;
+            } else {
+                widen(r, dst, at);
+            }
+        }
+    }
+
     @Override
     final void multiplyFew(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
         if (!pairs) {

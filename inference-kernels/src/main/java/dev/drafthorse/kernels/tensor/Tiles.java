@@ -68,9 +68,7 @@ final class Tiles {
                 base = f32.offset() + rc * n;
             } else {
                 base = 0;
-                for (int r = rc; r < re; r++) {
-                    w.widen(r, wb, (r - rc) * n);
-                }
+                w.widenRows(rc, re, wb, 0);
             }
             int i = 0;
             for (; i + 4 <= t; i += 4) {

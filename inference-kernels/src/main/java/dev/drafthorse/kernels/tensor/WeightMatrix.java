@@ -188,6 +188,16 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
     }
 
     /**
+     * Rows [r0, r1) widened as {@link #widen} does, row r at dst[off + (r − r0)·cols]. Formats that store rows side
+     * by side override it to read each group of rows once, in memory order.
+     */
+    void widenRows(int r0, int r1, float[] dst, int off) {
+        for (int r = r0; r < r1; r++) {
+            widen(r, dst, off + (r - r0) * cols);
+        }
+    }
+
+    /**
      * Fewer than {@link #TILE_AT} inputs (decoding, small verifications), vector path. The default widens
      * each row once and uses the F32 kernel: the canonical order of widened formats.
      */
