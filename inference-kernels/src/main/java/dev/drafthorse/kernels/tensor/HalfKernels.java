@@ -184,31 +184,6 @@ final class HalfKernels {
         out[outOff + 3] = s3;
     }
 
-    /** A F16 row (ints from wOff, n values) widened and de-interleaved into dst[dOff, ...): evens, then odds. */
-    static void widenF16(int[] w, int wOff, float rebiasF16, float[] dst, int dOff, int n) {
-        int half = n / 2;
-        int upper = n - n % (2 * L);
-        FloatVector rebias =
-                FloatVector.broadcast(F, rebiasF16); // constants as locals: C2 then keeps them in registers
-        IntVector bits = IntVector.broadcast(I, F16_BITS);
-        for (int i = 0; i < upper; i += 2 * L) {
-            int k = i / 2;
-            IntVector v = IntVector.fromArray(I, w, wOff + GROUP * k);
-            FloatVector we = v.lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 3)
-                    .and(bits)
-                    .reinterpretAsFloats()
-                    .mul(rebias);
-            FloatVector wo = v.lanewise(VectorOperators.ASHR, 3)
-                    .and(bits)
-                    .reinterpretAsFloats()
-                    .mul(rebias);
-            we.intoArray(dst, dOff + k);
-            wo.intoArray(dst, dOff + half + k);
-        }
-        widenTailF16(w, wOff, rebiasF16, dst, dOff, n, upper);
-    }
-
     /** Elements [upper, n) of the F16 row at wOff into their de-interleaved places in dst[dOff, ...). */
     private static void widenTailF16(int[] w, int wOff, float rebiasF16, float[] dst, int dOff, int n, int upper) {
         int half = n / 2;
@@ -220,10 +195,11 @@ final class HalfKernels {
     }
 
     /**
-     * The four F16 rows of a group (its first chunk at wOff) widened as {@link #widenF16} widens each, row j at
-     * dst[dOff + j·n], reading the group's chunks in memory order.
+     * {@code rows} consecutive F16 rows of one group (rows ≤ 4; the first one's chunk 0 at wOff, the next L ints
+     * further) widened and de-interleaved, row j into dst[dOff + j·n, ...): its evens, then its odds. Walks the
+     * group's chunks in memory order.
      */
-    static void widenGroupF16(int[] w, int wOff, float rebiasF16, float[] dst, int dOff, int n) {
+    static void widenF16(int[] w, int wOff, int rows, float rebiasF16, float[] dst, int dOff, int n) {
         int half = n / 2;
         int upper = n - n % (2 * L);
         FloatVector rebias =
@@ -231,7 +207,7 @@ final class HalfKernels {
         IntVector bits = IntVector.broadcast(I, F16_BITS);
         for (int i = 0; i < upper; i += 2 * L) {
             int k = i / 2;
-            for (int j = 0; j < GROUP; j++) { // constant trip count: C2 unrolls it fully
+            for (int j = 0; j < rows; j++) {
                 IntVector v = IntVector.fromArray(I, w, wOff + GROUP * k + j * L);
                 FloatVector we = v.lanewise(VectorOperators.LSHL, 16)
                         .lanewise(VectorOperators.ASHR, 3)
@@ -246,10 +222,8 @@ final class HalfKernels {
                 wo.intoArray(dst, dOff + j * n + half + k);
             }
         }
-        if (upper < n) {
-            for (int j = 0; j < GROUP; j++) {
-                widenTailF16(w, wOff + j * L, rebiasF16, dst, dOff + j * n, n, upper);
-            }
+        for (int j = 0; j < rows; j++) {
+            widenTailF16(w, wOff + j * L, rebiasF16, dst, dOff + j * n, n, upper);
         }
     }
 
@@ -342,37 +316,19 @@ final class HalfKernels {
         out[outOff + 3] = s3;
     }
 
-    /** A BF16 row (ints from wOff, n values) widened and de-interleaved into dst[dOff, ...): evens, then odds. */
-    static void widenBF16(int[] w, int wOff, float[] dst, int dOff, int n) {
+    /** {@code rows} consecutive BF16 rows of one group widened as {@link #widenF16} widens F16 ones. */
+    static void widenBF16(int[] w, int wOff, int rows, float[] dst, int dOff, int n) {
         int half = n / 2;
         int upper = n - n % (2 * L);
         for (int i = 0; i < upper; i += 2 * L) {
             int k = i / 2;
-            IntVector v = IntVector.fromArray(I, w, wOff + GROUP * k);
-            FloatVector we = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector wo = v.and(0xffff0000).reinterpretAsFloats();
-            we.intoArray(dst, dOff + k);
-            wo.intoArray(dst, dOff + half + k);
-        }
-        for (int i = upper; i < n; i++) {
-            int k = i % 2 == 0 ? i / 2 : half + i / 2;
-            dst[dOff + k] = Float16.bf16ToFloat(half(w, wOff, i));
-        }
-    }
-
-    /** The four BF16 rows of a group (its first chunk at wOff) widened as {@link #widenBF16} widens each. */
-    static void widenGroupBF16(int[] w, int wOff, float[] dst, int dOff, int n) {
-        int half = n / 2;
-        int upper = n - n % (2 * L);
-        for (int i = 0; i < upper; i += 2 * L) {
-            int k = i / 2;
-            for (int j = 0; j < GROUP; j++) { // constant trip count: C2 unrolls it fully
+            for (int j = 0; j < rows; j++) {
                 IntVector v = IntVector.fromArray(I, w, wOff + GROUP * k + j * L);
                 v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dOff + j * n + k);
                 v.and(0xffff0000).reinterpretAsFloats().intoArray(dst, dOff + j * n + half + k);
             }
         }
-        for (int j = 0; j < GROUP; j++) {
+        for (int j = 0; j < rows; j++) {
             for (int i = upper; i < n; i++) {
                 int k = i % 2 == 0 ? i / 2 : half + i / 2;
                 dst[dOff + j * n + k] = Float16.bf16ToFloat(half(w, wOff + j * L, i));

@@ -150,9 +150,9 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
     final void widen(int row, float[] dst, int off) {
         if (pairs) {
             if (f16()) {
-                HalfKernels.widenF16(w, intAt(row, 0), rebiasF16, dst, off, cols);
+                HalfKernels.widenF16(w, intAt(row, 0), 1, rebiasF16, dst, off, cols);
             } else {
-                HalfKernels.widenBF16(w, intAt(row, 0), dst, off, cols);
+                HalfKernels.widenBF16(w, intAt(row, 0), 1, dst, off, cols);
             }
         } else {
             row(row, dst, off);
@@ -166,9 +166,9 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
             int at = off + (r - r0) * cols;
             if (pairs && r % GROUP == 0 && r + GROUP <= r1) {
                 if (f16()) {
-                    HalfKernels.widenGroupF16(w, intAt(r, 0), rebiasF16, dst, at, cols);
+                    HalfKernels.widenF16(w, intAt(r, 0), GROUP, rebiasF16, dst, at, cols);
                 } else {
-                    HalfKernels.widenGroupBF16(w, intAt(r, 0), dst, at, cols);
+                    HalfKernels.widenBF16(w, intAt(r, 0), GROUP, dst, at, cols);
                 }
                 r += GROUP - 1;
             } else {
