@@ -15,6 +15,8 @@ import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.speculative.Speculation;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.tensor.Simd;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,8 +25,9 @@ import java.util.Random;
 import org.apache.commons.cli.Options;
 
 /**
- * {@code bench}: prefill and decode throughput of a model, median of repeated runs after a warm-up,
- * like llama.cpp's {@code llama-bench -p P -n G}.
+ * {@code bench}: prefill and decode throughput of a model, median of repeated runs after warm-up ({@link Warmup}),
+ * like llama.cpp's {@code llama-bench -p P -n G}: prefill of P tokens into an empty cache, decode of G tokens from an
+ * empty cache (llama-bench's tg figure). Decode after the prompt (attention over P more keys) is printed beside it.
  */
 final class BenchCommand implements Command {
     static final String USAGE =
@@ -82,31 +85,41 @@ final class BenchCommand implements Command {
                 prompt[i] = 3 + rnd.nextInt(model.config().vocab() - 3);
             }
             double[] prefill = new double[reps];
-            double[] decode = new double[reps];
-            for (int r = -1; r < reps; r++) {
+            double[] decode = new double[reps]; // from an empty cache, as llama-bench's tg figure
+            double[] decodeAfter = new double[reps]; // after the prompt: attention over p more keys
+            Warmup warmup = new Warmup();
+            for (int r = 0; r < reps; ) {
+                warmup.start();
                 KvCache cache = model.newCache(kv, p + g);
                 long t0 = System.nanoTime();
                 float[] logits = model.forwardLast(cache, prompt);
                 long t1 = System.nanoTime();
-                int vocab = model.config().vocab();
-                for (int i = 0; i < g; i++) {
-                    logits = model.forwardLast(cache, new int[] {Sampler.argmax(logits, 0, vocab)});
-                }
+                decodeGreedy(model, cache, logits, g);
                 long t2 = System.nanoTime();
-                if (r >= 0) {
+                KvCache empty = model.newCache(kv, g);
+                long t3 = System.nanoTime();
+                decodeGreedy(model, empty, null, g);
+                long t4 = System.nanoTime();
+                boolean counts = warmup.counts();
+                if (counts) {
                     prefill[r] = p * 1e9 / (t1 - t0);
-                    decode[r] = g * 1e9 / (t2 - t1);
+                    decodeAfter[r] = g * 1e9 / (t2 - t1);
+                    decode[r] = g * 1e9 / (t4 - t3);
+                    r++;
                 }
                 System.err.printf(
-                        "bench: run %d/%d: prefill %.1f tok/s, decode %.1f tok/s%n",
-                        r + 1, reps, p * 1e9 / (t1 - t0), g * 1e9 / (t2 - t1));
+                        "bench: %s: prefill %.1f tok/s, decode %.1f tok/s, decode after the prompt %.1f tok/s%n",
+                        counts ? "run " + r + "/" + reps : warmup,
+                        p * 1e9 / (t1 - t0),
+                        g * 1e9 / (t4 - t3),
+                        g * 1e9 / (t2 - t1));
             }
             double pm = median(prefill);
             double dm = median(decode);
             double gbs = dm * model.weightBytes() / 1e9;
             System.out.printf(
                     "model=%s threads=%d simd=%s kv=%s prefill(%d)=%.1f tok/s decode(%d)=%.1f tok/s"
-                            + " weights=%.1f MiB decode_bandwidth=%.1f GB/s%n",
+                            + " decode_after_prompt(%d)=%.1f tok/s weights=%.1f MiB decode_bandwidth=%.1f GB/s%n",
                     model.file().path().getFileName(),
                     par.threads(),
                     Simd.describe().replace(' ', '_'),
@@ -115,6 +128,8 @@ final class BenchCommand implements Command {
                     pm,
                     g,
                     dm,
+                    g,
+                    median(decodeAfter),
                     model.weightBytes() / 1048576.0,
                     gbs);
             if (a.has("batch")) {
@@ -200,7 +215,9 @@ final class BenchCommand implements Command {
     static double batchedDecode(Model model, KvType kv, int[] prompt, int g, int b, int reps) {
         double[] r = new double[reps];
         int vocab = model.config().vocab();
-        for (int rep = -1; rep < reps; rep++) {
+        Warmup warmup = new Warmup();
+        for (int rep = 0; rep < reps; ) {
+            warmup.start();
             List<KvCache> caches = new ArrayList<>();
             int[] next = new int[b];
             for (int i = 0; i < b; i++) {
@@ -222,11 +239,14 @@ final class BenchCommand implements Command {
                 }
             }
             long t1 = System.nanoTime();
-            if (rep >= 0) {
+            boolean counts = warmup.counts();
+            if (counts) {
                 r[rep] = (double) b * g * 1e9 / (t1 - t0);
+                rep++;
             }
             System.err.printf(
-                    "bench: batch %d run %d/%d: %.1f tok/s%n", b, rep + 1, reps, (double) b * g * 1e9 / (t1 - t0));
+                    "bench: batch %d %s: %.1f tok/s%n",
+                    b, counts ? "run " + rep + "/" + reps : warmup, (double) b * g * 1e9 / (t1 - t0));
         }
         return median(r);
     }
@@ -259,11 +279,16 @@ final class BenchCommand implements Command {
         long plainNanosAll = 0;
         long plainTokensAll = 0;
         long specNanosAll = 0;
-        for (int rep = -1; rep < reps; rep++) {
+        Warmup warmup = new Warmup();
+        for (int rep = 0; rep < reps; ) {
+            warmup.start();
             long plainNanos = 0;
             long specNanos = 0;
             long plainTokens = 0;
             long specTokens = 0;
+            long runProposed = 0;
+            long runAccepted = 0;
+            long runPasses = 0;
             for (String pr : prompts) {
                 int[] ids = plain.promptTokens(pr);
                 GenerationResult x = plain.generate(ids, go, new Rng(0), t -> {});
@@ -273,23 +298,28 @@ final class BenchCommand implements Command {
                 specNanos += y.decodeNanos();
                 plainTokens += x.tokens().length;
                 specTokens += y.tokens().length;
-                if (rep >= 0) {
-                    proposed += y.draftProposed();
-                    accepted += y.draftAccepted();
-                    passes += y.targetPasses();
-                    tokens += y.tokens().length;
-                }
+                runProposed += y.draftProposed();
+                runAccepted += y.draftAccepted();
+                runPasses += y.targetPasses();
             }
-            if (rep >= 0) {
+            boolean counts = warmup.counts();
+            if (counts) {
+                proposed += runProposed;
+                accepted += runAccepted;
+                passes += runPasses;
+                tokens += specTokens;
                 plainNanosAll += plainNanos;
                 plainTokensAll += plainTokens;
                 specNanosAll += specNanos;
                 plainRate[rep] = plainTokens * 1e9 / plainNanos;
                 specRate[rep] = specTokens * 1e9 / specNanos;
+                rep++;
             }
             System.err.printf(
-                    "bench: speculation run %d/%d: plain %.1f tok/s, speculative %.1f tok/s%n",
-                    rep + 1, reps, plainTokens * 1e9 / plainNanos, specTokens * 1e9 / specNanos);
+                    "bench: speculation %s: plain %.1f tok/s, speculative %.1f tok/s%n",
+                    counts ? "run " + rep + "/" + reps : warmup,
+                    plainTokens * 1e9 / plainNanos,
+                    specTokens * 1e9 / specNanos);
         }
         double pm = median(plainRate);
         double sm = median(specRate);
@@ -329,6 +359,61 @@ final class BenchCommand implements Command {
                 stepCost,
                 identical,
                 sm < pm ? " (speculation LOSES here)" : "");
+    }
+
+    /**
+     * Decodes g tokens greedily into cache, one forward pass each: from logits (the prompt's last), or from an empty
+     * cache starting at token 1 (llama-bench's tg starts at BOS, 1 in the llama vocabularies).
+     */
+    private static void decodeGreedy(Model model, KvCache cache, float[] logits, int g) {
+        int vocab = model.config().vocab();
+        float[] last = logits;
+        for (int i = 0; i < g; i++) {
+            int token = last == null ? 1 : Sampler.argmax(last, 0, vocab);
+            last = model.forwardLast(cache, new int[] {token});
+        }
+    }
+
+    /**
+     * Warm-up until the JIT has settled: the first run never counts, nor does a run during which the JIT compiled for
+     * more than 2% of the run's time (20 ms at least), up to {@link #MAX_UNCOUNTED} uncounted runs. One warm-up run was
+     * too few: on 2 cores the compiler took one core for a third of a second in the third run (C2 compiling
+     * {@code Model.block}, called once per layer and token), and that run decoded at half speed.
+     */
+    static final class Warmup {
+        static final int MAX_UNCOUNTED = 6;
+        private final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        private int uncounted;
+        private long before;
+        private long started;
+        private long compiled;
+
+        /** Marks the start of a run. */
+        void start() {
+            before = compileMillis();
+            started = System.nanoTime();
+        }
+
+        /** Whether the run just finished counts. */
+        boolean counts() {
+            compiled = compileMillis() - before;
+            long settled = Math.max(20, (System.nanoTime() - started) / 50_000_000); // 2% of the run, in ms
+            if (uncounted >= MAX_UNCOUNTED || (uncounted > 0 && compiled <= settled)) {
+                return true;
+            }
+            uncounted++;
+            return false;
+        }
+
+        private long compileMillis() {
+            return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+        }
+
+        /** Describes the last uncounted run. */
+        @Override
+        public String toString() {
+            return "not counted (" + (uncounted == 1 ? "warm-up" : "JIT compiled " + compiled + " ms") + ")";
+        }
     }
 
     static double median(double[] v) {

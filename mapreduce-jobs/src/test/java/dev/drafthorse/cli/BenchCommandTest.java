@@ -1,0 +1,46 @@
+package dev.drafthorse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.drafthorse.kernels.SharedFiles;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** {@code bench}'s result line: prefill, decode from an empty cache (llama-bench's tg) and decode after the prompt. */
+class BenchCommandTest {
+    @Test
+    void printsPrefillAndBothDecodeFigures() {
+        Cli r = Cli.run(
+                "bench",
+                "-m",
+                SharedFiles.model("stories260K.gguf").toString(),
+                "--prompt-tokens",
+                "8",
+                "--gen-tokens",
+                "5",
+                "--reps",
+                "1");
+        assertEquals(0, r.exit, r.toString());
+        for (String figure : new String[] {"prefill(8)", "decode(5)", "decode_after_prompt(5)"}) {
+            Matcher m = Pattern.compile(" " + Pattern.quote(figure) + "=([0-9.]+) tok/s")
+                    .matcher(r.out);
+            assertTrue(m.find(), figure + " in " + r.out);
+            assertTrue(Double.parseDouble(m.group(1)) > 0, figure + " in " + r.out);
+        }
+    }
+
+    @Test
+    void refusesMoreTokensThanTheContext() {
+        Cli r = Cli.run(
+                "bench",
+                "-m",
+                SharedFiles.model("stories260K.gguf").toString(),
+                "--prompt-tokens",
+                "500",
+                "--gen-tokens",
+                "100");
+        assertTrue(r.exit != 0 && r.toString().contains("exceed the context length"), r.toString());
+    }
+}
