@@ -1,6 +1,5 @@
 package dev.drafthorse.kernels.tensor;
 
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
@@ -8,19 +7,13 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Prefill-shaped products (T ≥ 4 inputs) for every format: a block of rows is widened to exact F32 once
- * ({@link WeightMatrix#widen}), then every group of four inputs is multiplied against it in register tiles.
- * Per (row, input) the vector accumulators, their reduction and the scalar tail are those of the format's direct
- * kernels (the canonical order of {@link WeightMatrix}), so results are bit-identical to one-row products. Only
- * loaded when {@link Simd#ENABLED}.
+ * ({@link WeightMatrix#widen}; F32 weights are used in place), then every group of four inputs is
+ * multiplied against it two rows at a time in register tiles. Per (row, input) the vector accumulators,
+ * their reduction and the scalar tail are those of the format's direct kernels (the canonical order of
+ * {@link WeightMatrix}), so results are bit-identical to one-row products. Only loaded when
+ * {@link Simd#ENABLED}.
  *
- * <p>With 512-bit vectors ({@link #WIDE}) the tiles are four rows by four inputs, and both sides are first
- * <i>interleaved</i>: four rows (or four inputs) chunk by chunk of L floats, so that a tile reads two memory
- * streams instead of eight (a probe of the tile alone: 25–30% faster than over row-major data, where the
- * prefetcher met eight short streams). With 256-bit vectors (AVX2's 16 registers) the tiles are two rows by four
- * inputs over row-major data (F32 weights in place).
- *
- * <p>Shapes: W block (blockRows, n) widened; x (T, n); out (T, outStride). Interleaved: a group of four rows or
- * inputs is (chunks, 4, L) with chunks = ⌈n / L⌉, zero-padded.
+ * <p>Shapes: W block (blockRows, n) widened; x (T, n); out (T, outStride).
  */
 final class Tiles {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -37,8 +30,6 @@ final class Tiles {
     /** Per-thread buffers, so that prefill allocates nothing per product. */
     private static final class Buffers {
         float[] rows = new float[0]; // (blockRows, n) widened rows
-        float[] rowGroups = new float[0]; // (blockRows / 4, chunks, 4, L) the widened rows interleaved
-        float[] inputGroups = new float[0]; // (T / 4, chunks, 4, L) the inputs interleaved
         final float[] acc = new float[16 * L]; // (16, L) unreduced accumulators of a tile
         final float[] odd = new float[16 * L]; // (16, L) the odd accumulators of F16/BF16 tiles
         final float[] sums = new float[16]; // (16) a tile's reduced accumulators
@@ -59,16 +50,13 @@ final class Tiles {
         }
         int tail = half ? 2 * vec : vec; // first element of the scalar tail, in element order
         Buffers buf = BUFFERS.get();
-        if (WIDE && (!half || hn % L == 0)) {
-            multiplyInterleaved(w, r0, r1, x, xs, t, out, outStride, half, vec, tail, buf);
-            return;
-        }
         float[] acc = buf.acc;
         float[] odd = buf.odd;
         float[] sums = buf.sums;
         F32Matrix f32 = w instanceof F32Matrix f ? f : null;
         float[] inPlace = f32 != null ? f32.values() : null;
-        int blockRows = Math.max(2, Math.min(r1 - r0, BLOCK_FLOATS / n) & ~1); // blocks of whole 2x4 tiles
+        // blocks of whole tiles: four rows where the four-row tile runs (42 rows left two to the slower 2x4 tile)
+        int blockRows = Math.max(2, Math.min(r1 - r0, BLOCK_FLOATS / n) & (WIDE ? ~3 : ~1));
         if (inPlace == null && buf.rows.length < blockRows * n) {
             buf.rows = new float[blockRows * n];
         }
@@ -85,6 +73,19 @@ final class Tiles {
             int i = 0;
             for (; i + 4 <= t; i += 4) {
                 int r = rc;
+                for (; WIDE && r + 4 <= re; r += 4) {
+                    int wa = base + (r - rc) * n;
+                    if (half) { // the odd values' accumulators first, added to the even ones' before the tree
+                        tile4x4(wb, wa + hn, n, xs, i * n + hn, n, vec, null, false, odd);
+                    }
+                    if (Lanes.TREE16) {
+                        tile4x4(wb, wa, n, xs, i * n, n, vec, half ? odd : null, true, sums);
+                    } else {
+                        tile4x4(wb, wa, n, xs, i * n, n, vec, null, false, acc);
+                        reduce(acc, odd, half, 16, sums);
+                    }
+                    store(sums, 4, 4, out, outStride, i, r, wb, wa, n, half, x, tail);
+                }
                 for (; r + 2 <= re; r += 2) {
                     int wa = base + (r - rc) * n;
                     tile2x4(wb, wa, n, xs, i * n, n, vec, acc);
@@ -124,147 +125,6 @@ final class Tiles {
                     reduce(acc, odd, half, 1, sums);
                     store(sums, 1, 1, out, outStride, i, r, wb, wa, n, half, x, tail);
                 }
-            }
-        }
-    }
-
-    /**
-     * {@link #multiply} with 512-bit vectors: the inputs interleaved once per call, each block of rows widened then
-     * interleaved, then four-by-four tiles (a four-by-one tile per input left over). {@code half}: F16/BF16, whose
-     * widened rows and prepared inputs hold the even values then the odd ones from n/2, a whole number of chunks.
-     */
-    private static void multiplyInterleaved(
-            WeightMatrix w,
-            int r0,
-            int r1,
-            float[] x,
-            float[] xs,
-            int t,
-            float[] out,
-            int outStride,
-            boolean half,
-            int vec,
-            int tail,
-            Buffers buf) {
-        int n = w.cols();
-        int chunks = (n + L - 1) / L;
-        int span = 4 * chunks * L; // floats of a group of four rows, or of four inputs
-        int walk = vec / L; // chunks each accumulator walks (per half for F16/BF16)
-        int odds = half ? n / 2 / L * 4 * L : 0; // where the odd values start in a group
-        int groupsOfInputs = t / 4;
-        float[] xg = buf.inputGroups = atLeast(buf.inputGroups, groupsOfInputs * span);
-        for (int g = 0; g < groupsOfInputs; g++) {
-            interleave(xs, 4 * g * n, 4, n, chunks, xg, g * span);
-        }
-        int blockGroups = Math.max(1, Math.min((r1 - r0 + 3) / 4, BLOCK_FLOATS / span));
-        float[] wg = buf.rowGroups = atLeast(buf.rowGroups, blockGroups * span);
-        F32Matrix f32 = w instanceof F32Matrix f ? f : null;
-        if (f32 == null) {
-            buf.rows = atLeast(buf.rows, 4 * blockGroups * n);
-        }
-        float[] acc = buf.acc;
-        float[] odd = buf.odd;
-        float[] sums = buf.sums;
-        for (int rc = r0; rc < r1; rc += 4 * blockGroups) {
-            int re = Math.min(r1, rc + 4 * blockGroups);
-            float[] src = f32 != null ? f32.values() : buf.rows;
-            int srcOff = f32 != null ? f32.offset() + rc * n : 0;
-            if (f32 == null) {
-                w.widenRows(rc, re, buf.rows, 0);
-            }
-            int groups = (re - rc + 3) / 4;
-            for (int q = 0; q < groups; q++) {
-                interleave(src, srcOff + 4 * q * n, Math.min(4, re - rc - 4 * q), n, chunks, wg, q * span);
-            }
-            for (int g = 0; g < groupsOfInputs; g++) {
-                for (int q = 0; q < groups; q++) {
-                    int wa = q * span;
-                    int xa = g * span;
-                    if (half) { // the odd values' accumulators first, added to the even ones' before the tree
-                        tile4x4(wg, wa + odds, xg, xa + odds, walk, null, false, odd);
-                    }
-                    if (Lanes.TREE16) {
-                        tile4x4(wg, wa, xg, xa, walk, half ? odd : null, true, sums);
-                    } else {
-                        tile4x4(wg, wa, xg, xa, walk, null, false, acc);
-                        reduce(acc, odd, half, 16, sums);
-                    }
-                    storeInterleaved(sums, 4, out, outStride, 4 * g, rc + 4 * q, re, wg, wa, n, half, x, tail);
-                }
-            }
-            for (int i = 4 * groupsOfInputs; i < t; i++) {
-                for (int q = 0; q < groups; q++) {
-                    int wa = q * span;
-                    tile4x1Interleaved(wg, wa, xs, i * n, walk, acc);
-                    if (half) {
-                        tile4x1Interleaved(wg, wa + odds, xs, i * n + n / 2, walk, odd);
-                    }
-                    reduce(acc, odd, half, 4, sums);
-                    storeInterleaved(sums, 1, out, outStride, i, rc + 4 * q, re, wg, wa, n, half, x, tail);
-                }
-            }
-        }
-    }
-
-    private static float[] atLeast(float[] a, int n) {
-        return a.length >= n ? a : new float[n];
-    }
-
-    /**
-     * count (≤ 4) rows of n floats, src[off + j·n, ...), into the interleaved group at dst[dOff, dOff + chunks·4L):
-     * chunk c of row j at dOff + c·4L + j·L. The last chunk's padding and the missing rows are zero.
-     */
-    private static void interleave(float[] src, int off, int count, int n, int chunks, float[] dst, int dOff) {
-        int full = n / L;
-        for (int j = 0; j < 4; j++) {
-            int d = dOff + j * L;
-            if (j >= count) {
-                for (int c = 0; c < chunks; c++) {
-                    Arrays.fill(dst, d + c * 4 * L, d + c * 4 * L + L, 0f);
-                }
-                continue;
-            }
-            int from = off + j * n;
-            for (int c = 0; c < full; c++) {
-                FloatVector.fromArray(F, src, from + c * L).intoArray(dst, d + c * 4 * L);
-            }
-            if (full < chunks) {
-                int p = d + full * 4 * L;
-                int rest = n - full * L;
-                System.arraycopy(src, from + full * L, dst, p, rest);
-                Arrays.fill(dst, p + rest, p + L, 0f);
-            }
-        }
-    }
-
-    /**
-     * A four-row interleaved tile's results into out: for inputs i + j (j < inputs) and rows r + q (q < 4, r + q < re),
-     * the reduced sum sums[4·j + q] plus that pair's scalar tail; the group of rows is at wa in wg.
-     */
-    private static void storeInterleaved(
-            float[] sums,
-            int inputs,
-            float[] out,
-            int outStride,
-            int i,
-            int r,
-            int re,
-            float[] wg,
-            int wa,
-            int n,
-            boolean half,
-            float[] x,
-            int tail) {
-        int rows = Math.min(4, re - r);
-        for (int j = 0; j < inputs; j++) {
-            for (int q = 0; q < rows; q++) {
-                float v = sums[4 * j + q];
-                int xOff = (i + j) * n;
-                for (int e = tail; e < n; e++) { // the scalar tail, in element order
-                    int k = !half ? e : e % 2 == 0 ? e / 2 : n / 2 + e / 2;
-                    v += wg[wa + k / L * 4 * L + q * L + k % L] * x[xOff + e];
-                }
-                out[(i + j) * outStride + r + q] = v;
             }
         }
     }
@@ -315,9 +175,10 @@ final class Tiles {
         return v;
     }
 
-    // ---- Register tiles, each accumulator walked along its (row, input) pair in the canonical order. The callers
+    // ---- Register tiles: two rows by four inputs, eight independent vector accumulators (enough to keep
+    // both FMA pipes busy), each walked along its (row, input) pair in the canonical order. The callers
     // keep a block of rows widened in cache and a block of four inputs in L1, so each weight vector loaded
-    // serves four inputs and each input vector two (or four) rows.
+    // serves four inputs and each input vector two rows.
 
     /**
      * acc[k·L, (k+1)·L) for k = 2·j + r (inputs j < 4, rows r < 2) = the unreduced vector accumulator of
@@ -360,15 +221,15 @@ final class Tiles {
     }
 
     /**
-     * Four interleaved rows (the group at wa) by four interleaved inputs (the group at xa), over their first
-     * {@code chunks} chunks: the accumulators k = 4·j + r (inputs j < 4, rows r < 4), from zero. Eight loads serve
-     * sixteen multiply-adds. With {@code sum} on 16 lanes ({@link Lanes#TREE16}) the tile reduces in registers:
-     * out[k] is the {@link Lanes#sum} tree of accumulator k, by the pairings TREE16 describes, each accumulator first
-     * added to plus[k·L, ...) when plus is given (F16/BF16: the odd values' accumulators). Storing the sixteen
-     * accumulators and loading them back for the reduction cost a fifth of the tile's time. Otherwise (or on other
-     * vector sizes) out[k·L, (k+1)·L) gets accumulator k, unreduced.
+     * As {@link #tile2x4} for four rows: the accumulators k = 4·j + r (inputs j < 4, rows r < 4). Eight loads serve
+     * sixteen multiply-adds (tile2x4: six for eight). With {@code sum} on 16 lanes ({@link Lanes#TREE16}) the tile
+     * reduces in registers: out[k] is the {@link Lanes#sum} tree of accumulator k, by the pairings TREE16 describes,
+     * each accumulator first added to plus[k·L, ...) when plus is given (F16/BF16: the odd values' accumulators). Storing
+     * the sixteen accumulators and loading them back for the reduction cost a fifth of the tile's time. Otherwise (or
+     * on other vector sizes) out[k·L, (k+1)·L) gets accumulator k, unreduced.
      */
-    static void tile4x4(float[] w, int wa, float[] x, int xa, int chunks, float[] plus, boolean sum, float[] out) {
+    static void tile4x4(
+            float[] w, int wa, int ws, float[] x, int xa, int xs, int len, float[] plus, boolean sum, float[] out) {
         FloatVector a00 = FloatVector.zero(F);
         FloatVector a01 = a00;
         FloatVector a02 = a00;
@@ -385,28 +246,30 @@ final class Tiles {
         FloatVector a31 = a00;
         FloatVector a32 = a00;
         FloatVector a33 = a00;
-        int end = chunks * 4 * L;
-        for (int i = 0; i < end; i += 4 * L) { // one chunk: its four rows, then its four inputs, L floats each
+        int wb = wa + ws;
+        int wc = wb + ws;
+        int wd = wc + ws;
+        for (int i = 0; i < len; i += L) {
             FloatVector w0 = FloatVector.fromArray(F, w, wa + i);
-            FloatVector w1 = FloatVector.fromArray(F, w, wa + i + L);
-            FloatVector w2 = FloatVector.fromArray(F, w, wa + i + 2 * L);
-            FloatVector w3 = FloatVector.fromArray(F, w, wa + i + 3 * L);
+            FloatVector w1 = FloatVector.fromArray(F, w, wb + i);
+            FloatVector w2 = FloatVector.fromArray(F, w, wc + i);
+            FloatVector w3 = FloatVector.fromArray(F, w, wd + i);
             FloatVector x0 = FloatVector.fromArray(F, x, xa + i);
             a00 = w0.fma(x0, a00);
             a01 = w1.fma(x0, a01);
             a02 = w2.fma(x0, a02);
             a03 = w3.fma(x0, a03);
-            FloatVector x1 = FloatVector.fromArray(F, x, xa + i + L);
+            FloatVector x1 = FloatVector.fromArray(F, x, xa + xs + i);
             a10 = w0.fma(x1, a10);
             a11 = w1.fma(x1, a11);
             a12 = w2.fma(x1, a12);
             a13 = w3.fma(x1, a13);
-            FloatVector x2 = FloatVector.fromArray(F, x, xa + i + 2 * L);
+            FloatVector x2 = FloatVector.fromArray(F, x, xa + 2 * xs + i);
             a20 = w0.fma(x2, a20);
             a21 = w1.fma(x2, a21);
             a22 = w2.fma(x2, a22);
             a23 = w3.fma(x2, a23);
-            FloatVector x3 = FloatVector.fromArray(F, x, xa + i + 3 * L);
+            FloatVector x3 = FloatVector.fromArray(F, x, xa + 3 * xs + i);
             a30 = w0.fma(x3, a30);
             a31 = w1.fma(x3, a31);
             a32 = w2.fma(x3, a32);
@@ -507,30 +370,6 @@ final class Tiles {
             a1 = FloatVector.fromArray(F, w, wa + ws + i).fma(x0, a1);
             a2 = FloatVector.fromArray(F, w, wa + 2 * ws + i).fma(x0, a2);
             a3 = FloatVector.fromArray(F, w, wa + 3 * ws + i).fma(x0, a3);
-        }
-        a0.intoArray(acc, 0);
-        a1.intoArray(acc, L);
-        a2.intoArray(acc, 2 * L);
-        a3.intoArray(acc, 3 * L);
-    }
-
-    /**
-     * Four interleaved rows (the group at wa) by one input x[xa, ...), over their first {@code chunks} chunks:
-     * acc[r·L, ...) for rows r < 4, unreduced.
-     */
-    static void tile4x1Interleaved(float[] w, int wa, float[] x, int xa, int chunks, float[] acc) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        int end = chunks * L;
-        for (int i = 0; i < end; i += L) {
-            FloatVector x0 = FloatVector.fromArray(F, x, xa + i);
-            int c = wa + 4 * i; // the chunk's four rows
-            a0 = FloatVector.fromArray(F, w, c).fma(x0, a0);
-            a1 = FloatVector.fromArray(F, w, c + L).fma(x0, a1);
-            a2 = FloatVector.fromArray(F, w, c + 2 * L).fma(x0, a2);
-            a3 = FloatVector.fromArray(F, w, c + 3 * L).fma(x0, a3);
         }
         a0.intoArray(acc, 0);
         a1.intoArray(acc, L);
