@@ -101,14 +101,16 @@ final class Q8_0Kernels {
 
     /** A row (its block 0's quants at qOff, its scale at dOff) dequantized into dst[off, off + n) (exact, element order). */
     static void widen(byte[] q, int qOff, float[] d, int dOff, float[] dst, int off, int n) {
-        for (int b = 0; b < n; b += BLOCK) {
-            FloatVector scale = FloatVector.broadcast(F, d[dOff + SCALES_STEP * (b / BLOCK)]);
+        // indices linear in the block number k, so that C2 hoists the bounds checks out of the loop
+        for (int k = 0; k < n / BLOCK; k++) {
+            FloatVector scale = FloatVector.broadcast(F, d[dOff + SCALES_STEP * k]);
+            int p = qOff + BYTES_STEP * k;
+            int o = off + BLOCK * k;
             for (int j = 0; j < BLOCK; j += L) { // constant trip count: C2 unrolls it fully
-                ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, qOff + BYTES_STEP * (b / BLOCK) + j)
-                                        .convertShape(VectorOperators.B2I, I, 0))
+                ((FloatVector) ((IntVector) ByteVector.fromArray(B, q, p + j).convertShape(VectorOperators.B2I, I, 0))
                                 .convertShape(VectorOperators.I2F, F, 0))
                         .mul(scale)
-                        .intoArray(dst, off + b + j);
+                        .intoArray(dst, o + j);
             }
         }
     }
