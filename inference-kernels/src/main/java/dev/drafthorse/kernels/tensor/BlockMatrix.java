@@ -24,7 +24,7 @@ abstract sealed class BlockMatrix<A> extends WeightMatrix
         permits Q4_1Matrix, Q5_0Matrix, Q5_1Matrix, Q2_KMatrix, Q3_KMatrix, Q4_KMatrix, Q5_KMatrix, Q6_KMatrix {
     static final int GROUP = 16;
     /** Rows side by side in the unpacked layout. */
-    static final int ROWS = 4;
+    static final int ROWS = GROUP_ROWS;
 
     protected final byte[] data; // (rows, rowBytes) ggml blocks
     protected final int rowBytes;
@@ -139,12 +139,12 @@ abstract sealed class BlockMatrix<A> extends WeightMatrix
 
     /** Index in the unpacked quants of row r's first value. */
     private int quantsAt(int r) {
-        return (r / ROWS) * (ROWS * cols) + (r % ROWS) * GROUP;
+        return sideBySide(r, 0, cols, GROUP);
     }
 
     /** Index in the unpacked factors (and offsets) of row r's first group. */
     private int factorsAt(int r) {
-        return (r / ROWS) * (ROWS * (cols / GROUP)) + r % ROWS;
+        return sideBySide(r, 0, cols / GROUP, 1);
     }
 
     @Override
@@ -158,24 +158,20 @@ abstract sealed class BlockMatrix<A> extends WeightMatrix
     }
 
     @Override
-    final void multiplyFew(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
-        if (!UnpackedKernels.OK) {
-            super.multiplyFew(r0, r1, x, xp, t, out, outStride);
-            return;
-        }
+    final boolean groupKernels() {
+        return UnpackedKernels.OK;
+    }
+
+    @Override
+    final void rows4(int r, float[] x, float[] xp, int xOff, float[] out, int outOff) {
         Unpacked u = unpacked();
-        for (int i = 0; i < t; i++) {
-            for (int r = r0; r < r1; r++) {
-                if (r % ROWS == 0 && r + ROWS <= r1) {
-                    UnpackedKernels.rows4(
-                            u.q(), quantsAt(r), u.a(), u.b(), factorsAt(r), cols, x, i * cols, out, i * outStride + r);
-                    r += ROWS - 1;
-                } else {
-                    out[i * outStride + r] =
-                            UnpackedKernels.dot(u.q(), quantsAt(r), u.a(), u.b(), factorsAt(r), x, i * cols, cols);
-                }
-            }
-        }
+        UnpackedKernels.rows4(u.q(), quantsAt(r), u.a(), u.b(), factorsAt(r), cols, x, xOff, out, outOff);
+    }
+
+    @Override
+    final float dotRow(int r, float[] x, float[] xp, int xOff) {
+        Unpacked u = unpacked();
+        return UnpackedKernels.dot(u.q(), quantsAt(r), u.a(), u.b(), factorsAt(r), x, xOff, cols);
     }
 
     @Override

@@ -16,7 +16,7 @@ import java.nio.ByteOrder;
  */
 abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Matrix {
     /** Rows stored side by side. */
-    static final int GROUP = 4;
+    static final int GROUP = GROUP_ROWS;
 
     protected final int[]
             w; // (groups, chunks, GROUP, chunk) pairs of halves, from Aligned.PAD; F16 ones scaled by 2^shift
@@ -84,11 +84,7 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
 
     /** Index in {@code w} of int k (elements 2k and 2k + 1) of row {@code row}. */
     private int intAt(int row, int k) {
-        return Aligned.PAD
-                + (row / GROUP) * groupInts
-                + (k / chunk) * GROUP * chunk
-                + (row % GROUP) * chunk
-                + k % chunk;
+        return Aligned.PAD + sideBySide(row, k, groupInts / GROUP, chunk);
     }
 
     /** Element {@code i} of row {@code row}: its 16 bits. */
@@ -178,30 +174,23 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
     }
 
     @Override
-    final void multiplyFew(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
-        if (!pairs) {
-            super.multiplyFew(r0, r1, x, xp, t, out, outStride);
-            return;
-        }
-        for (int i = 0; i < t; i++) {
-            for (int r = r0; r < r1; r++) {
-                if (r % GROUP == 0 && r + GROUP <= r1) {
-                    rows4(r, x, xp, i * cols, out, i * outStride + r);
-                    r += GROUP - 1;
-                } else {
-                    out[i * outStride + r] = dotPrepared(r, x, i * cols, xp, i * cols);
-                }
-            }
-        }
+    final boolean groupKernels() {
+        return pairs;
     }
 
-    /** The group of rows from r (a multiple of GROUP) · one input (x at xOff, de-interleaved in xd at xOff). */
-    private void rows4(int r, float[] x, float[] xd, int xOff, float[] out, int outOff) {
+    /** The group of rows from r · one input (x at xOff, de-interleaved in xd at xOff). */
+    @Override
+    final void rows4(int r, float[] x, float[] xd, int xOff, float[] out, int outOff) {
         if (f16()) {
             HalfKernels.rows4F16(w, intAt(r, 0), chunk, rebiasF16, x, xOff, xd, xOff, cols, out, outOff);
         } else {
             HalfKernels.rows4BF16(w, intAt(r, 0), chunk, x, xOff, xd, xOff, cols, out, outOff);
         }
+    }
+
+    @Override
+    final float dotRow(int r, float[] x, float[] xd, int xOff) {
+        return dotPrepared(r, x, xOff, xd, xOff);
     }
 
     @Override

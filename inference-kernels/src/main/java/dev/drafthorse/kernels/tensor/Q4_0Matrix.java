@@ -24,7 +24,7 @@ public final class Q4_0Matrix extends WeightMatrix {
     static final int BLOCK = 32;
     private static final int BLOCK_BYTES = 18;
     /** Rows stored side by side. */
-    static final int GROUP = 4;
+    static final int GROUP = GROUP_ROWS;
     /** XORed into each stored byte: the high nibble's top bit (see the class comment). */
     static final int HIGH_FLIP = 0x80;
 
@@ -55,12 +55,12 @@ public final class Q4_0Matrix extends WeightMatrix {
 
     /** Index in {@code q} of block k of row r. */
     private int bytesAt(int r, int k) {
-        return (r / GROUP) * (GROUP * cols / 2) + k * GROUP * 16 + (r % GROUP) * 16;
+        return sideBySide(r, 16 * k, cols / 2, 16);
     }
 
     /** Index in {@code d} of block k of row r's scale (its −8d is GROUP further). */
     private int scaleAt(int r, int k) {
-        return (r / GROUP) * (GROUP * 2 * (cols / BLOCK)) + k * 2 * GROUP + r % GROUP;
+        return sideBySide(r, 2 * k, 2 * (cols / BLOCK), 1);
     }
 
     @Override
@@ -103,22 +103,18 @@ public final class Q4_0Matrix extends WeightMatrix {
     }
 
     @Override
-    void multiplyFew(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
-        if (!Q4_0Kernels.OK) {
-            super.multiplyFew(r0, r1, x, xp, t, out, outStride);
-            return;
-        }
-        for (int i = 0; i < t; i++) {
-            int r = r0;
-            for (; r < r1; r++) {
-                if (r % GROUP == 0 && r + GROUP <= r1) {
-                    Q4_0Kernels.rows4(q, bytesAt(r, 0), d, scaleAt(r, 0), cols, x, i * cols, out, i * outStride + r);
-                    r += GROUP - 1;
-                } else {
-                    out[i * outStride + r] = Q4_0Kernels.dot(q, bytesAt(r, 0), d, scaleAt(r, 0), x, i * cols, cols);
-                }
-            }
-        }
+    boolean groupKernels() {
+        return Q4_0Kernels.OK;
+    }
+
+    @Override
+    void rows4(int r, float[] x, float[] xp, int xOff, float[] out, int outOff) {
+        Q4_0Kernels.rows4(q, bytesAt(r, 0), d, scaleAt(r, 0), cols, x, xOff, out, outOff);
+    }
+
+    @Override
+    float dotRow(int r, float[] x, float[] xp, int xOff) {
+        return Q4_0Kernels.dot(q, bytesAt(r, 0), d, scaleAt(r, 0), x, xOff, cols);
     }
 
     @Override

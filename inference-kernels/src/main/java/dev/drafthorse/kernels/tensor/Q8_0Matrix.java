@@ -15,7 +15,7 @@ public final class Q8_0Matrix extends WeightMatrix {
     static final int BLOCK = 32;
     private static final int BLOCK_BYTES = 34;
     /** Rows stored side by side. */
-    static final int GROUP = 4;
+    static final int GROUP = GROUP_ROWS;
 
     private final byte[] q; // (groups, blocks, GROUP, 32) quants
     private final float[] d; // (groups, blocks, GROUP) block scales
@@ -38,12 +38,12 @@ public final class Q8_0Matrix extends WeightMatrix {
 
     /** Index in {@code q} of block k of row r. */
     private int bytesAt(int r, int k) {
-        return (r / GROUP) * (GROUP * cols) + k * GROUP * BLOCK + (r % GROUP) * BLOCK;
+        return sideBySide(r, BLOCK * k, cols, BLOCK);
     }
 
     /** Index in {@code d} of block k of row r's scale. */
     private int scaleAt(int r, int k) {
-        return (r / GROUP) * (GROUP * (cols / BLOCK)) + k * GROUP + r % GROUP;
+        return sideBySide(r, k, cols / BLOCK, 1);
     }
 
     @Override
@@ -78,21 +78,18 @@ public final class Q8_0Matrix extends WeightMatrix {
     }
 
     @Override
-    void multiplyFew(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
-        if (!Q8_0Kernels.OK) {
-            super.multiplyFew(r0, r1, x, xp, t, out, outStride);
-            return;
-        }
-        for (int i = 0; i < t; i++) {
-            for (int r = r0; r < r1; r++) {
-                if (r % GROUP == 0 && r + GROUP <= r1) {
-                    Q8_0Kernels.rows4(q, bytesAt(r, 0), d, scaleAt(r, 0), cols, x, i * cols, out, i * outStride + r);
-                    r += GROUP - 1;
-                } else {
-                    out[i * outStride + r] = Q8_0Kernels.dot(q, bytesAt(r, 0), d, scaleAt(r, 0), x, i * cols, cols);
-                }
-            }
-        }
+    boolean groupKernels() {
+        return Q8_0Kernels.OK;
+    }
+
+    @Override
+    void rows4(int r, float[] x, float[] xp, int xOff, float[] out, int outOff) {
+        Q8_0Kernels.rows4(q, bytesAt(r, 0), d, scaleAt(r, 0), cols, x, xOff, out, outOff);
+    }
+
+    @Override
+    float dotRow(int r, float[] x, float[] xp, int xOff) {
+        return Q8_0Kernels.dot(q, bytesAt(r, 0), d, scaleAt(r, 0), x, xOff, cols);
     }
 
     @Override

@@ -197,11 +197,40 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
         }
     }
 
+    /** Rows stored side by side, per group, by every format but F32 (see {@link #sideBySide}). */
+    static final int GROUP_ROWS = 4;
+
     /**
-     * Fewer than {@link #TILE_AT} inputs (decoding, small verifications), vector path. The default widens
-     * each row once and uses the F32 kernel: the canonical order of widened formats.
+     * Where element k of row r lies when rows are stored side by side: per group of {@link #GROUP_ROWS} rows, block by
+     * block of {@code block} elements, the group's rows one after the other; {@code rowLength} elements per row.
+     */
+    static int sideBySide(int r, int k, int rowLength, int block) {
+        return (r / GROUP_ROWS) * (GROUP_ROWS * rowLength)
+                + (k / block) * (GROUP_ROWS * block)
+                + (r % GROUP_ROWS) * block
+                + k % block;
+    }
+
+    /**
+     * Fewer than {@link #TILE_AT} inputs (decoding, small verifications), vector path. Where the format's kernels run
+     * over rows side by side ({@link #groupKernels}), each whole group of rows goes through its four-row kernel and the
+     * rows left one by one; otherwise each row is widened once and multiplied by the F32 kernel (the canonical order of
+     * widened formats).
      */
     void multiplyFew(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
+        if (groupKernels()) {
+            for (int i = 0; i < t; i++) {
+                for (int r = r0; r < r1; r++) {
+                    if (r % GROUP_ROWS == 0 && r + GROUP_ROWS <= r1) {
+                        rows4(r, x, xp, i * cols, out, i * outStride + r);
+                        r += GROUP_ROWS - 1;
+                    } else {
+                        out[i * outStride + r] = dotRow(r, x, xp, i * cols);
+                    }
+                }
+            }
+            return;
+        }
         float[] w = new float[cols];
         for (int r = r0; r < r1; r++) {
             widen(r, w, 0);
@@ -209,6 +238,24 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
                 out[i * outStride + r] = F32Kernels.dot(w, 0, x, i * cols, cols);
             }
         }
+    }
+
+    /** Whether {@link #rows4} and {@link #dotRow} run here: the format's vector kernels over its stored layout. */
+    boolean groupKernels() {
+        return false;
+    }
+
+    /**
+     * The group of rows from r (a multiple of {@link #GROUP_ROWS}) · one input, x (and its prepared form xp) at xOff:
+     * out[outOff + j] for j < 4. Only called when {@link #groupKernels}.
+     */
+    void rows4(int r, float[] x, float[] xp, int xOff, float[] out, int outOff) {
+        throw new UnsupportedOperationException(type() + " has no four-row kernel");
+    }
+
+    /** Row r · one input, x (and its prepared form xp) at xOff, by the format's kernel. Only called when {@link #groupKernels}. */
+    float dotRow(int r, float[] x, float[] xp, int xOff) {
+        throw new UnsupportedOperationException(type() + " has no one-row kernel");
     }
 
     /** One row on the vector path; the default widens it and uses the F32 kernel. */
