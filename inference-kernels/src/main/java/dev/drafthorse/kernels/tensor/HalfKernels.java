@@ -184,6 +184,164 @@ final class HalfKernels {
         out[outOff + 3] = s3;
     }
 
+    /** Whether {@link #rows4F16x2} runs: with 512-bit vectors (its 16 accumulators would spill AVX2's 16 registers). */
+    static final boolean PAIRS = L >= 16;
+
+    /**
+     * Four consecutive F16 rows (ints from wOff, wOff + ws, ...) · two inputs, the second n further in x and xd:
+     * out[outOff + j] and out[outOff + outStride + j], j < 4, each in the order of {@link #rows4F16} (so the same
+     * bits). Each weight vector is converted once for both inputs: the conversion, not the multiply-adds, is most of
+     * {@link #rows4F16}'s work, and a verification pass of a few positions would otherwise repeat it per position.
+     */
+    static void rows4F16x2(
+            int[] w,
+            int wOff,
+            int ws,
+            float rebiasF16,
+            float[] x,
+            int xOff,
+            float[] xd,
+            int xdOff,
+            int n,
+            float[] out,
+            int outOff,
+            int outStride) {
+        float[] lanes = Lanes.scratch(); // (4, L) the stored accumulators, reduced by a fixed tree
+        int half = n / 2;
+        int upper = n - n % (2 * L);
+        FloatVector rebias =
+                FloatVector.broadcast(F, rebiasF16); // constants as locals: C2 then keeps them in registers
+        IntVector bits = IntVector.broadcast(I, F16_BITS);
+        // e, o: the first input's even and odd accumulators per row; f, p: the second input's
+        FloatVector e0 = FloatVector.zero(F);
+        FloatVector o0 = e0;
+        FloatVector e1 = e0;
+        FloatVector o1 = e0;
+        FloatVector e2 = e0;
+        FloatVector o2 = e0;
+        FloatVector e3 = e0;
+        FloatVector o3 = e0;
+        FloatVector f0 = e0;
+        FloatVector p0 = e0;
+        FloatVector f1 = e0;
+        FloatVector p1 = e0;
+        FloatVector f2 = e0;
+        FloatVector p2 = e0;
+        FloatVector f3 = e0;
+        FloatVector p3 = e0;
+        int w1 = wOff + ws;
+        int w2 = w1 + ws;
+        int w3 = w2 + ws;
+        int yd = xdOff + n; // the second input, de-interleaved
+        for (int i = 0; i < upper; i += 2 * L) {
+            int k = i / 2;
+            FloatVector xe = FloatVector.fromArray(F, xd, xdOff + k);
+            FloatVector xo = FloatVector.fromArray(F, xd, xdOff + half + k);
+            FloatVector ye = FloatVector.fromArray(F, xd, yd + k);
+            FloatVector yo = FloatVector.fromArray(F, xd, yd + half + k);
+            IntVector v0 = IntVector.fromArray(I, w, wOff + GROUP * k);
+            FloatVector we0 = v0.lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
+            FloatVector wo0 = v0.lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
+            e0 = we0.fma(xe, e0);
+            o0 = wo0.fma(xo, o0);
+            f0 = we0.fma(ye, f0);
+            p0 = wo0.fma(yo, p0);
+            IntVector v1 = IntVector.fromArray(I, w, w1 + GROUP * k);
+            FloatVector we1 = v1.lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
+            FloatVector wo1 = v1.lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
+            e1 = we1.fma(xe, e1);
+            o1 = wo1.fma(xo, o1);
+            f1 = we1.fma(ye, f1);
+            p1 = wo1.fma(yo, p1);
+            IntVector v2 = IntVector.fromArray(I, w, w2 + GROUP * k);
+            FloatVector we2 = v2.lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
+            FloatVector wo2 = v2.lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
+            e2 = we2.fma(xe, e2);
+            o2 = wo2.fma(xo, o2);
+            f2 = we2.fma(ye, f2);
+            p2 = wo2.fma(yo, p2);
+            IntVector v3 = IntVector.fromArray(I, w, w3 + GROUP * k);
+            FloatVector we3 = v3.lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
+            FloatVector wo3 = v3.lanewise(VectorOperators.ASHR, 3)
+                    .and(bits)
+                    .reinterpretAsFloats()
+                    .mul(rebias);
+            e3 = we3.fma(xe, e3);
+            o3 = wo3.fma(xo, o3);
+            f3 = we3.fma(ye, f3);
+            p3 = wo3.fma(yo, p3);
+        }
+        e0.add(o0).intoArray(lanes, 0);
+        e1.add(o1).intoArray(lanes, L);
+        e2.add(o2).intoArray(lanes, 2 * L);
+        e3.add(o3).intoArray(lanes, 3 * L);
+        Lanes.sum4(lanes, 0);
+        float s0 = lanes[0];
+        float s1 = lanes[1];
+        float s2 = lanes[2];
+        float s3 = lanes[3];
+        f0.add(p0).intoArray(lanes, 0);
+        f1.add(p1).intoArray(lanes, L);
+        f2.add(p2).intoArray(lanes, 2 * L);
+        f3.add(p3).intoArray(lanes, 3 * L);
+        Lanes.sum4(lanes, 0);
+        float t0 = lanes[0];
+        float t1 = lanes[1];
+        float t2 = lanes[2];
+        float t3 = lanes[3];
+        float unscale = rebiasF16 * 0x1p-112f; // 2^-shift: the tail's halves back to their values
+        int yOff = xOff + n;
+        for (int i = upper; i < n; i++) {
+            float h0 = Float16.toFloat(half(w, wOff, i)) * unscale;
+            float h1 = Float16.toFloat(half(w, w1, i)) * unscale;
+            float h2 = Float16.toFloat(half(w, w2, i)) * unscale;
+            float h3 = Float16.toFloat(half(w, w3, i)) * unscale;
+            float xi = x[xOff + i];
+            float yi = x[yOff + i];
+            s0 += h0 * xi;
+            s1 += h1 * xi;
+            s2 += h2 * xi;
+            s3 += h3 * xi;
+            t0 += h0 * yi;
+            t1 += h1 * yi;
+            t2 += h2 * yi;
+            t3 += h3 * yi;
+        }
+        out[outOff] = s0;
+        out[outOff + 1] = s1;
+        out[outOff + 2] = s2;
+        out[outOff + 3] = s3;
+        out[outOff + outStride] = t0;
+        out[outOff + outStride + 1] = t1;
+        out[outOff + outStride + 2] = t2;
+        out[outOff + outStride + 3] = t3;
+    }
+
     /** Elements [upper, n) of the F16 row at wOff into their de-interleaved places in dst[dOff, ...). */
     private static void widenTailF16(int[] w, int wOff, float rebiasF16, float[] dst, int dOff, int n, int upper) {
         int half = n / 2;

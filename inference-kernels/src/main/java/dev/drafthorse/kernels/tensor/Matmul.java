@@ -125,8 +125,7 @@ public final class Matmul {
         if (par.threads() == 1 || work < MIN_SPLIT) {
             return rows;
         }
-        int tasks =
-                (int) Math.min(par.threads() * (t >= WeightMatrix.TILE_AT ? 6L : 2L), Math.max(2, work / MIN_SPLIT));
+        int tasks = (int) Math.min(par.threads() * (t >= w.tileAt() ? 6L : 2L), Math.max(2, work / MIN_SPLIT));
         int g = (rows + tasks - 1) / tasks;
         return (g + 3) & ~3;
     }

@@ -136,7 +136,7 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
             prepared = new float[t * cols];
             prepare(x, t, prepared);
         }
-        if (t >= TILE_AT) {
+        if (t >= tileAt()) {
             Tiles.multiply(this, r0, r1, x, prepared, t, out, outStride);
         } else {
             multiplyFew(r0, r1, x, prepared, t, out, outStride);
@@ -156,8 +156,13 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
         }
     }
 
-    /** Inputs from which products go through widened row blocks and register tiles. */
+    /** Inputs from which products go through widened row blocks and register tiles, unless a format says otherwise. */
     static final int TILE_AT = 4;
+
+    /** Inputs from which this matrix's products go through {@link Tiles} ({@link #TILE_AT} unless overridden). */
+    int tileAt() {
+        return TILE_AT;
+    }
     /** Floats of widened rows per block of the register tiles: 128 KiB, which stays in L2 next to four inputs. */
     static final int BLOCK_FLOATS = 32 * 1024;
 
@@ -213,18 +218,25 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
 
     /**
      * Fewer than {@link #TILE_AT} inputs (decoding, small verifications), vector path. Where the format's kernels run
-     * over rows side by side ({@link #groupKernels}), each whole group of rows goes through its four-row kernel and the
-     * rows left one by one; otherwise each row is widened once and multiplied by the F32 kernel (the canonical order of
-     * widened formats).
+     * over rows side by side ({@link #groupKernels}), each whole group of rows goes through its four-row kernel, input
+     * after input, and the rows left one by one; otherwise each row is widened once and multiplied by the F32 kernel
+     * (the canonical order of widened formats).
      */
     void multiplyFew(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
         if (groupKernels()) {
-            for (int i = 0; i < t; i++) {
-                for (int r = r0; r < r1; r++) {
-                    if (r % GROUP_ROWS == 0 && r + GROUP_ROWS <= r1) {
+            // rows outer: a group's weights come from memory once and serve every input from L1
+            for (int r = r0; r < r1; r++) {
+                if (r % GROUP_ROWS == 0 && r + GROUP_ROWS <= r1) {
+                    int i = 0;
+                    for (; pairKernel() && i + 2 <= t; i += 2) {
+                        rows4x2(r, x, xp, i * cols, out, i * outStride + r, outStride);
+                    }
+                    for (; i < t; i++) {
                         rows4(r, x, xp, i * cols, out, i * outStride + r);
-                        r += GROUP_ROWS - 1;
-                    } else {
+                    }
+                    r += GROUP_ROWS - 1;
+                } else {
+                    for (int i = 0; i < t; i++) {
                         out[i * outStride + r] = dotRow(r, x, xp, i * cols);
                     }
                 }
@@ -251,6 +263,19 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
      */
     void rows4(int r, float[] x, float[] xp, int xOff, float[] out, int outOff) {
         throw new UnsupportedOperationException(type() + " has no four-row kernel");
+    }
+
+    /** Whether {@link #rows4x2} runs here (with {@link #groupKernels}). */
+    boolean pairKernel() {
+        return false;
+    }
+
+    /**
+     * As {@link #rows4} for two inputs, the second cols further in x (and xp), its results outStride further in out:
+     * the same bits as two {@link #rows4} calls. Only called when {@link #pairKernel}.
+     */
+    void rows4x2(int r, float[] x, float[] xp, int xOff, float[] out, int outOff, int outStride) {
+        throw new UnsupportedOperationException(type() + " has no two-input kernel");
     }
 
     /** Row r · one input, x (and its prepared form xp) at xOff, by the format's kernel. Only called when {@link #groupKernels}. */
