@@ -215,14 +215,14 @@ class HeadsCommandsTest {
                 r.out);
     }
 
-    /** Given only the heads file, bench uses the defaults chosen for the CPU: the chain 1,1,1 and one MTP module. */
+    /** Given only the heads file, bench uses the defaults chosen for the CPU: the chain 1 and one MTP module. */
     @Test
     void benchWithOnlyTheHeadsFileUsesTheCpuDefaults() {
         String[] common = {"bench", "-m", stories, "--prompt-tokens", "8", "--gen-tokens", "12", "--reps", "1"};
         Cli r = Cli.run(concat(common, "--medusa", medusa.toString()));
         assertEquals(0, r.exit, r.toString());
         assertTrue(
-                r.out.contains("speculation=medusa(medusa.gguf, tree 1,1,1 of 3 nodes) draft_max=3")
+                r.out.contains("speculation=medusa(medusa.gguf, tree 1 of 1 nodes) draft_max=1")
                         && r.out.contains("identical_outputs=true"),
                 r.out);
         r = Cli.run(concat(common, "--mtp", mtp.toString()));

@@ -29,13 +29,14 @@ public record Speculation(
     public static final Speculation NONE = new Speculation(Mode.NONE, 0, 0, false);
 
     /**
-     * The Medusa tree used when none is given (cut to the heads' count): a chain of the heads' top candidates.
-     * Chosen from the measured step cost on a 2-core CPU (BENCHMARKS.md, "Trained heads for tinystories-23m"):
-     * there a verification pass of T positions costs about 1 + 0.2·(T − 1) decode passes up to T = 4 and about
-     * 2.7–4.7 at T = 16, so wide trees (Medusa's 63-node {@code mc_sim_7b_63}, made for GPUs, where a pass of 64
-     * positions costs about one decode step) lose, and a short chain of the most likely candidates pays.
+     * The Medusa tree used when none is given (cut to the heads' count): the first head's top candidate. Chosen from
+     * the measured step cost on a 2-core CPU (BENCHMARKS.md, "Trained heads for tinystories-23m"): a verification pass
+     * of T positions costs well over one decode pass past T = 2 (each further head also multiplies the 32000-row output
+     * matrix), so with the committed heads the chain {@code 1} pays (1.19–1.30×) where {@code 1,1,1} loses (0.85–0.88×,
+     * step cost 2.4 decode steps for 2.05 tokens); wide trees (Medusa's 63-node {@code mc_sim_7b_63}, made for GPUs,
+     * where a pass of 64 positions costs about one decode step) lose by far.
      */
-    public static final String DEFAULT_MEDUSA_TREE = "1,1,1";
+    public static final String DEFAULT_MEDUSA_TREE = "1";
 
     /**
      * MTP modules used when --draft-max is not given (at most the file's count); chosen like
