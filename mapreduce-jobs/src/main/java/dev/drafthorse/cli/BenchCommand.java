@@ -175,7 +175,9 @@ final class BenchCommand implements Command {
         double[] plain = new double[reps];
         double[] constrained = new double[reps];
         long tokens = 0;
-        for (int rep = -1; rep < reps; rep++) {
+        Warmup warmup = new Warmup();
+        for (int rep = 0; rep < reps; ) {
+            warmup.start();
             long pn = 0;
             long pt = 0;
             long cn = 0;
@@ -189,14 +191,19 @@ final class BenchCommand implements Command {
                 cn += c.decodeNanos();
                 ct += c.tokens().length;
             }
-            if (rep >= 0) {
+            boolean counts = warmup.counts();
+            if (counts) {
                 plain[rep] = pt * 1e9 / pn;
                 constrained[rep] = ct * 1e9 / cn;
                 tokens += ct;
+                rep++;
             }
             System.err.printf(
-                    "bench: grammar run %d/%d (%s): plain %.1f tok/s, constrained %.1f tok/s%n",
-                    rep + 1, reps, so.greedy() ? "greedy" : "t=" + so.temperature(), pt * 1e9 / pn, ct * 1e9 / cn);
+                    "bench: grammar %s (%s): plain %.1f tok/s, constrained %.1f tok/s%n",
+                    counts ? "run " + rep + "/" + reps : warmup,
+                    so.greedy() ? "greedy" : "t=" + so.temperature(),
+                    pt * 1e9 / pn,
+                    ct * 1e9 / cn);
         }
         double pm = median(plain);
         double cm = median(constrained);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drafthorse.kernels.SharedFiles;
+import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,29 @@ class BenchCommandTest {
             assertTrue(m.find(), figure + " in " + r.out);
             assertTrue(Double.parseDouble(m.group(1)) > 0, figure + " in " + r.out);
         }
+    }
+
+    /** With a grammar: plain and constrained decoding measured in the same runs, after the same warm-up. */
+    @Test
+    void printsTheGrammarsOverhead() {
+        Cli r = Cli.run(
+                "bench",
+                "-m",
+                SharedFiles.model("stories260K.gguf").toString(),
+                "--prompt-tokens",
+                "8",
+                "--gen-tokens",
+                "12",
+                "--reps",
+                "1",
+                "--grammar",
+                Path.of("../inference-kernels/src/test/resources/grammar/story.gbnf")
+                        .toString());
+        assertEquals(0, r.exit, r.toString());
+        assertTrue(
+                r.out.contains("grammar=story.gbnf sampling=greedy plain_decode=")
+                        && r.out.contains("constrained_decode="),
+                r.out);
     }
 
     @Test
