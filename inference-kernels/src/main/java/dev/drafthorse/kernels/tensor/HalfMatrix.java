@@ -155,21 +155,12 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
         }
     }
 
-    /** Whole groups in one sequential pass each (a row alone reads one chunk in four); the rest row by row. */
     @Override
-    final void widenRows(int r0, int r1, float[] dst, int off) {
-        for (int r = r0; r < r1; r++) {
-            int at = off + (r - r0) * cols;
-            if (pairs && r % GROUP == 0 && r + GROUP <= r1) {
-                if (f16()) {
-                    HalfKernels.widenF16(w, intAt(r, 0), GROUP, rebiasF16, dst, at, cols);
-                } else {
-                    HalfKernels.widenBF16(w, intAt(r, 0), GROUP, dst, at, cols);
-                }
-                r += GROUP - 1;
-            } else {
-                widen(r, dst, at);
-            }
+    final void widenGroup(int r, float[] dst, int off) {
+        if (f16()) {
+            HalfKernels.widenF16(w, intAt(r, 0), GROUP, rebiasF16, dst, off, cols);
+        } else {
+            HalfKernels.widenBF16(w, intAt(r, 0), GROUP, dst, off, cols);
         }
     }
 

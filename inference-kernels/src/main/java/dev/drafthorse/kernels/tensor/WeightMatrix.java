@@ -193,12 +193,30 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
     }
 
     /**
-     * Rows [r0, r1) widened as {@link #widen} does, row r at dst[off + (r − r0)·cols]. Formats that store rows side
-     * by side override it to read each group of rows once, in memory order.
+     * Rows [r0, r1) widened as {@link #widen} does, row r at dst[off + (r − r0)·cols]: each whole group of rows stored
+     * side by side ({@link #groupKernels}) by {@link #widenGroup}, in memory order; the others one by one.
      */
     void widenRows(int r0, int r1, float[] dst, int off) {
         for (int r = r0; r < r1; r++) {
-            widen(r, dst, off + (r - r0) * cols);
+            int at = off + (r - r0) * cols;
+            if (groupKernels() && r % GROUP_ROWS == 0 && r + GROUP_ROWS <= r1) {
+                widenGroup(r, dst, at);
+                r += GROUP_ROWS - 1;
+            } else {
+                widen(r, dst, at);
+            }
+        }
+    }
+
+    /**
+     * The group of rows from r (a multiple of {@link #GROUP_ROWS}) widened as {@link #widen} does, row r + j at
+     * dst[off + j·cols]. F16/BF16 override it to read the group once in memory order (a row alone reads one chunk in
+     * four: row by row made 8-token passes 12–14% slower than before the side-by-side layout). For Q8_0 and Q4_0 the
+     * same measured 2–10% slower than row by row (16-token passes), so they keep this default.
+     */
+    void widenGroup(int r, float[] dst, int off) {
+        for (int j = 0; j < GROUP_ROWS; j++) {
+            widen(r + j, dst, off + j * cols);
         }
     }
 
