@@ -11,18 +11,27 @@ import org.junit.jupiter.api.Test;
 
 /** {@code bench}'s result line: prefill, decode from an empty cache (llama-bench's tg) and decode after the prompt. */
 class BenchCommandTest {
+    /** bench on stories260K with P prompt and G generated tokens, one measured run, then the extra arguments. */
+    private static Cli bench(int p, int g, String... extra) {
+        String[] common = {
+            "bench",
+            "-m",
+            SharedFiles.model("stories260K.gguf").toString(),
+            "--prompt-tokens",
+            Integer.toString(p),
+            "--gen-tokens",
+            Integer.toString(g),
+            "--reps",
+            "1"
+        };
+        String[] all = java.util.Arrays.copyOf(common, common.length + extra.length);
+        System.arraycopy(extra, 0, all, common.length, extra.length);
+        return Cli.run(all);
+    }
+
     @Test
     void printsPrefillAndBothDecodeFigures() {
-        Cli r = Cli.run(
-                "bench",
-                "-m",
-                SharedFiles.model("stories260K.gguf").toString(),
-                "--prompt-tokens",
-                "8",
-                "--gen-tokens",
-                "5",
-                "--reps",
-                "1");
+        Cli r = bench(8, 5);
         assertEquals(0, r.exit, r.toString());
         for (String figure : new String[] {"prefill(8)", "decode(5)", "decode_after_prompt(5)"}) {
             Matcher m = Pattern.compile(" " + Pattern.quote(figure) + "=([0-9.]+) tok/s")
@@ -35,19 +44,8 @@ class BenchCommandTest {
     /** With a grammar: plain and constrained decoding measured in the same runs, after the same warm-up. */
     @Test
     void printsTheGrammarsOverhead() {
-        Cli r = Cli.run(
-                "bench",
-                "-m",
-                SharedFiles.model("stories260K.gguf").toString(),
-                "--prompt-tokens",
-                "8",
-                "--gen-tokens",
-                "12",
-                "--reps",
-                "1",
-                "--grammar",
-                Path.of("../inference-kernels/src/test/resources/grammar/story.gbnf")
-                        .toString());
+        Path grammar = Path.of("../inference-kernels/src/test/resources/grammar/story.gbnf");
+        Cli r = bench(8, 12, "--grammar", grammar.toString());
         assertEquals(0, r.exit, r.toString());
         assertTrue(
                 r.out.contains("grammar=story.gbnf sampling=greedy plain_decode=")
@@ -57,14 +55,7 @@ class BenchCommandTest {
 
     @Test
     void refusesMoreTokensThanTheContext() {
-        Cli r = Cli.run(
-                "bench",
-                "-m",
-                SharedFiles.model("stories260K.gguf").toString(),
-                "--prompt-tokens",
-                "500",
-                "--gen-tokens",
-                "100");
+        Cli r = bench(500, 100);
         assertTrue(r.exit != 0 && r.toString().contains("exceed the context length"), r.toString());
     }
 }
