@@ -13,6 +13,7 @@ import dev.drafthorse.kernels.sampling.Rng;
 import dev.drafthorse.kernels.sampling.Sampler;
 import dev.drafthorse.kernels.sampling.SamplerOptions;
 import dev.drafthorse.kernels.speculative.Speculation;
+import dev.drafthorse.kernels.tensor.NativeKernels;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.tensor.Simd;
 import java.lang.management.CompilationMXBean;
@@ -118,11 +119,12 @@ final class BenchCommand implements Command {
             double dm = median(decode);
             double gbs = dm * model.weightBytes() / 1e9;
             System.out.printf(
-                    "model=%s threads=%d simd=%s kv=%s prefill(%d)=%.1f tok/s decode(%d)=%.1f tok/s"
+                    "model=%s threads=%d simd=%s native=%s kv=%s prefill(%d)=%.1f tok/s decode(%d)=%.1f tok/s"
                             + " decode_after_prompt(%d)=%.1f tok/s weights=%.1f MiB decode_bandwidth=%.1f GB/s%n",
                     model.file().path().getFileName(),
                     par.threads(),
                     Simd.describe().replace(' ', '_'),
+                    NativeKernels.ENABLED ? "int8" : "off",
                     kv.name().toLowerCase(),
                     p,
                     pm,

@@ -20,7 +20,9 @@ public final class TaskJvm {
      *       scalar references, 10–20× slower);
      *   <li>{@code -XX:+UseTransparentHugePages}: weight arrays in 2 MiB pages, fewer TLB misses while decoding
      *       streams them (decode 6–8% faster side by side, BENCHMARKS.md); on a kernel without transparent huge
-     *       pages the JVM warns and goes on with small pages.
+     *       pages the JVM warns and goes on with small pages;
+     *   <li>{@code --enable-native-access=ALL-UNNAMED}: the native integer kernels (NativeKernels) load without the
+     *       warning that JDK 24 and later print for {@code System.load} (JDK 17 accepts the flag too).
      * </ul>
      */
     public static void addEngineOptions(Configuration conf, String key) {
@@ -30,6 +32,9 @@ public final class TaskJvm {
         }
         if (!opts.contains("UseTransparentHugePages")) {
             opts = opts + " -XX:+UseTransparentHugePages";
+        }
+        if (!opts.contains("enable-native-access")) {
+            opts = opts + " --enable-native-access=ALL-UNNAMED";
         }
         conf.set(key, opts.trim());
     }

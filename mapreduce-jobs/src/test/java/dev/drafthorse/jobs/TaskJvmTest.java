@@ -17,9 +17,13 @@ class TaskJvmTest {
     }
 
     @Test
-    void appendsBothFlagsToTheOptionsInForce() {
-        assertEquals("-Xmx3g --add-modules jdk.incubator.vector -XX:+UseTransparentHugePages", optionsAfter("-Xmx3g"));
-        assertEquals("--add-modules jdk.incubator.vector -XX:+UseTransparentHugePages", optionsAfter(null));
+    void appendsTheFlagsToTheOptionsInForce() {
+        assertEquals(
+                "-Xmx3g --add-modules jdk.incubator.vector -XX:+UseTransparentHugePages --enable-native-access=ALL-UNNAMED",
+                optionsAfter("-Xmx3g"));
+        assertEquals(
+                "--add-modules jdk.incubator.vector -XX:+UseTransparentHugePages --enable-native-access=ALL-UNNAMED",
+                optionsAfter(null));
     }
 
     @Test
@@ -28,13 +32,13 @@ class TaskJvmTest {
         conf.set("mapred.child.java.opts", "-Xmx2g");
         TaskJvm.addEngineOptions(conf, MRJobConfig.MAP_JAVA_OPTS);
         assertEquals(
-                "-Xmx2g --add-modules jdk.incubator.vector -XX:+UseTransparentHugePages",
+                "-Xmx2g --add-modules jdk.incubator.vector -XX:+UseTransparentHugePages --enable-native-access=ALL-UNNAMED",
                 conf.get(MRJobConfig.MAP_JAVA_OPTS));
     }
 
     @Test
     void aFlagAlreadyNamedIsLeftAsTheUserSetIt() {
-        String mine = "-Xmx1g -XX:-UseTransparentHugePages --add-modules=jdk.incubator.vector";
+        String mine = "-Xmx1g -XX:-UseTransparentHugePages --add-modules=jdk.incubator.vector --enable-native-access=M";
         assertEquals(mine, optionsAfter(mine));
         assertEquals(mine, optionsAfter(optionsAfter(mine)));
     }

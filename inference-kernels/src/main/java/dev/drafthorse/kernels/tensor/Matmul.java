@@ -55,6 +55,8 @@ public final class Matmul {
         int[] grain = new int[4];
         int[] first = new int[5]; // first chunk of each matrix; first[m] = chunks in all
         float[] prepared = new float[0]; // x in the form F16/BF16 kernels read, shared by all tasks
+        final Q8Input quantized = new Q8Input(); // x as Q8_0 blocks for native matrices, shared by all tasks
+        boolean quantizedNow; // whether quantized holds this product's x
         int m;
         float[] x;
         float[] xp;
@@ -74,6 +76,7 @@ public final class Matmul {
             x = input;
             t = rows;
             xp = null;
+            quantizedNow = false;
             for (int i = 0; i < m; i++) {
                 grain[i] = grain(ws[i], t, par);
                 first[i + 1] = first[i] + (ws[i].rows() + grain[i] - 1) / grain[i];
@@ -84,6 +87,10 @@ public final class Matmul {
                     }
                     ws[i].prepare(x, t, prepared);
                     xp = prepared;
+                }
+                if (!quantizedNow && ws[i] instanceof NativeMatrix) {
+                    quantized.quantize(x, t, ws[i].cols());
+                    quantizedNow = true;
                 }
             }
             try {
@@ -108,7 +115,11 @@ public final class Matmul {
             WeightMatrix w = ws[i];
             int r0 = (c - first[i]) * grain[i];
             int r1 = Math.min(w.rows(), r0 + grain[i]);
-            w.multiply(r0, r1, x, w.wantsPrepared() ? xp : null, t, outs[i], w.rows());
+            if (w instanceof NativeMatrix n) {
+                n.multiply(r0, r1, quantized, t, outs[i], w.rows());
+            } else {
+                w.multiply(r0, r1, x, w.wantsPrepared() ? xp : null, t, outs[i], w.rows());
+            }
         }
     }
 
@@ -116,8 +127,9 @@ public final class Matmul {
      * Rows per task. Sized by the work (multiply-adds), not by the row count: a decode product of a 768×768
      * matrix (590k multiply-adds, a few hundred microseconds) is worth splitting over the threads, where
      * a hand-off costs a microsecond or two. Small products stay whole; otherwise a few tasks per thread, in whole
-     * tiles of four rows: two per thread for decoding, six for the register tiles (T ≥ 4), whose tasks are long enough
-     * that the last one finishing alone cost more than the hand-offs (128-token prefill 2–5% faster, Q4_0 and Q8_0).
+     * groups of rows ({@link WeightMatrix#rowAlign}): two per thread for decoding, six for the register tiles
+     * (T ≥ 4), whose tasks are long enough that the last one finishing alone cost more than the hand-offs (128-token
+     * prefill 2–5% faster, Q4_0 and Q8_0).
      */
     static int grain(WeightMatrix w, int t, Parallel par) {
         int rows = w.rows();
@@ -127,7 +139,8 @@ public final class Matmul {
         }
         int tasks = (int) Math.min(par.threads() * (t >= w.tileAt() ? 6L : 2L), Math.max(2, work / MIN_SPLIT));
         int g = (rows + tasks - 1) / tasks;
-        return (g + 3) & ~3;
+        int align = w.rowAlign();
+        return (g + align - 1) / align * align;
     }
 
     /** Multiply-adds below which a product is not split. */

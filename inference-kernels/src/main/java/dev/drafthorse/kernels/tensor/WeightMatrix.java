@@ -26,7 +26,8 @@ import java.nio.ByteOrder;
  *       is L ints whose low halves are the even elements), added, reduced, then the tail.</li>
  * </ul>
  */
-public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Matrix, Q4_0Matrix, BlockMatrix {
+public abstract sealed class WeightMatrix
+        permits F32Matrix, HalfMatrix, Q8_0Matrix, Q4_0Matrix, BlockMatrix, NativeMatrix {
     protected final int rows;
     protected final int cols;
 
@@ -35,14 +36,19 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
         this.cols = cols;
     }
 
-    /** Wraps {@code data} (the tensor's bytes, little-endian) as a matrix of the given type. */
+    /**
+     * Wraps {@code data} (the tensor's bytes, little-endian) as a matrix of the given type: Q8_0 and Q4_0 as a
+     * {@link NativeMatrix} when the native integer kernels run ({@link NativeKernels#ENABLED}).
+     */
     public static WeightMatrix of(GgmlType type, ByteBuffer data, int rows, int cols) {
         return switch (type) {
             case F32 -> new F32Matrix(data, rows, cols);
             case F16 -> new F16Matrix(data, rows, cols);
             case BF16 -> new BF16Matrix(data, rows, cols);
-            case Q8_0 -> new Q8_0Matrix(data, rows, cols);
-            case Q4_0 -> new Q4_0Matrix(data, rows, cols);
+            case Q8_0 ->
+                NativeKernels.ENABLED ? new Q8_0NativeMatrix(data, rows, cols) : new Q8_0Matrix(data, rows, cols);
+            case Q4_0 ->
+                NativeKernels.ENABLED ? new Q4_0NativeMatrix(data, rows, cols) : new Q4_0Matrix(data, rows, cols);
             case Q4_1 -> new Q4_1Matrix(data, rows, cols);
             case Q5_0 -> new Q5_0Matrix(data, rows, cols);
             case Q5_1 -> new Q5_1Matrix(data, rows, cols);
@@ -125,8 +131,9 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
     /**
      * As {@link #multiply(int, int, float[], int, float[], int)}, with x already prepared in xp by
      * {@link #prepare} (or null: prepared here when needed), so that the tasks of one product share it.
+     * {@link NativeMatrix} overrides it (its inputs are quantized instead).
      */
-    final void multiply(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
+    void multiply(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
         if (!Simd.ENABLED) {
             multiplyScalar(r0, r1, x, t, out, outStride);
             return;
@@ -154,6 +161,11 @@ public abstract sealed class WeightMatrix permits F32Matrix, HalfMatrix, Q8_0Mat
                 out[i * outStride + r] = dotScalar(r, x, i * cols);
             }
         }
+    }
+
+    /** Multiple of which a task's first row is ({@link Matmul}): the rows a kernel computes together. */
+    int rowAlign() {
+        return GROUP_ROWS;
     }
 
     /** Inputs from which products go through widened row blocks and register tiles, unless a format says otherwise. */

@@ -1,5 +1,8 @@
 package dev.drafthorse.kernels.model;
 
+import dev.drafthorse.kernels.gguf.GgmlType;
+import dev.drafthorse.kernels.tensor.Float16;
+import dev.drafthorse.kernels.tensor.NativeKernels;
 import dev.drafthorse.kernels.tensor.WeightMatrix;
 
 /**
@@ -181,6 +184,7 @@ final class ReferenceTransformer {
     }
 
     private static double[] matvec(WeightMatrix m, double[] x, float[] bias) {
+        x = quantizedAsTheEngineDoes(m, x);
         double[] out = new double[m.rows()];
         float[] f = new float[m.cols()];
         for (int r = 0; r < m.rows(); r++) {
@@ -192,5 +196,31 @@ final class ReferenceTransformer {
             out[r] = s;
         }
         return out;
+    }
+
+    /**
+     * With the native integer kernels (NativeKernels), Q8_0 and Q4_0 products take their input quantized to Q8_0
+     * blocks, as llama.cpp's do: ggml's quantize_row_q8_0_ref, written out here (d = amax / 127 kept as F16,
+     * q = roundf(x / d)).
+     */
+    private static double[] quantizedAsTheEngineDoes(WeightMatrix m, double[] x) {
+        if (!NativeKernels.ENABLED || (m.type() != GgmlType.Q8_0 && m.type() != GgmlType.Q4_0)) {
+            return x;
+        }
+        double[] q = new double[x.length];
+        for (int b = 0; b < x.length; b += 32) {
+            float amax = 0;
+            for (int j = 0; j < 32; j++) {
+                amax = Math.max(amax, Math.abs((float) x[b + j]));
+            }
+            float d = amax / 127f;
+            float id = d != 0 ? 1f / d : 0f;
+            double d16 = Float16.toFloat(Float16.fromFloat(d));
+            for (int j = 0; j < 32; j++) {
+                float v = (float) x[b + j] * id;
+                q[b + j] = d16 * Math.signum(v) * Math.floor(Math.abs((double) v) + 0.5);
+            }
+        }
+        return q;
     }
 }

@@ -38,14 +38,20 @@ class WeightMatrixTest {
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) rnd.nextGaussian();
             }
+            // the native integer kernels multiply the input quantized to Q8_0 blocks (NativeMatrix): so does the oracle
+            double[] input = new double[cols];
+            Q8Input quantized = new Q8Input().quantizeJava(java.util.Arrays.copyOfRange(x, 3, 3 + cols), 1, cols);
+            for (int i = 0; i < cols; i++) {
+                input[i] = w instanceof NativeMatrix ? (double) quantized.d[i / 32] * quantized.q[i] : x[3 + i];
+            }
             float[] deq = new float[cols];
             for (int r = 0; r < rows; r++) {
                 w.row(r, deq, 0);
                 double oracle = 0;
                 double mag = 0;
                 for (int i = 0; i < cols; i++) {
-                    oracle += (double) deq[i] * x[3 + i];
-                    mag += Math.abs((double) deq[i] * x[3 + i]);
+                    oracle += (double) deq[i] * input[i];
+                    mag += Math.abs((double) deq[i] * input[i]);
                 }
                 float scalar = w.dotScalar(r, x, 3);
                 float vector = w.dot(r, x, 3);

@@ -1,0 +1,309 @@
+/*
+ * Drafthorse's native integer kernels: Q8_0 and Q4_0 weights multiplied in 8-bit integers against
+ * activations quantized to Q8_0, as ggml does on CPUs with AVX-512 VNNI (vpdpbusd: 64 multiply-adds of
+ * unsigned by signed bytes into 16 int32 lanes per instruction). The JDK's Vector API (17 to 25) has no
+ * such operation; see dev.drafthorse.kernels.tensor.NativeKernels, the Java side, and NativeMatrix, whose
+ * scalar reference (dotScalar) is the same arithmetic in Java, bit for bit.
+ *
+ * Layout (NativeMatrix): rows in groups of G = 16, the last group padded with zero rows. Per group and
+ * block of 32 values, the quants of the 16 rows interleaved by 4 values, so that one 64-byte load holds 4
+ * consecutive values of each of the 16 rows (lane l = row l) and one broadcast of 4 activation quants
+ * multiplies all of them:
+ *   Q8_0: q (groups, blocks, 8 chunks, 16 rows, 4) signed quants; chunk c = values 4c..4c+3.
+ *   Q4_0: q (groups, blocks, 4 chunks, 16 rows, 4) bytes; the low nibble of byte j of chunk c is value
+ *         4c + j, the high nibble value 16 + 4c + j; nibbles unsigned (value = d * (nibble - 8)).
+ *   d: (groups, blocks, 16) floats, each block's scale per row.
+ * Activations: xq (T, cols) quants, xd (T, blocks) scales, xs (T, blocks) sums of each block's quants.
+ *
+ * The canonical arithmetic of one (row, input), on every path:
+ *   isum_b = exact integer sum over block b of wq * xq   (Q4_0: wq = nibble - 8)
+ *   acc    = fma((float) isum_b, d_row,b * xd_b, acc)    over blocks b in order, acc starting at +0
+ * so a value never depends on the tile that computed it, the thread split or the batch.
+ * vpdpbusd multiplies unsigned by signed bytes: Q4_0 feeds the raw nibble and starts the lane at
+ * -8 * xs_b; Q8_0 feeds wq + 128 (wq XOR 0x80) and starts at -128 * xs_b. The integer sums are exact.
+ *
+ * Built by inference-kernels' pom with gcc (-O2 -ffp-contract=off: the only fused multiply-adds are the
+ * explicit ones). Kernels carry their instruction set as a target attribute; probe() says whether this
+ * CPU (and OS) runs them, and the Java side uses none of them otherwise.
+ */
+#include <jni.h>
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#define G 16
+#define QK 32
+#define AVX512 "avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma"
+
+enum { FMT_Q8_0 = 0, FMT_Q4_0 = 1 };
+
+typedef struct {
+    const int8_t *q;
+    const float *d;
+    int cols;
+    int nb;
+    const int8_t *xq;
+    const float *xd;
+    const int32_t *xs;
+    float *out;
+    int out_stride;
+} job;
+
+static inline int32_t load32(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/*
+ * A tile of NG groups of 16 rows (from group grp) by NI inputs (from input i0), over all blocks. NG and NI
+ * are constants at every call site: the loops unroll and the accumulators live in registers.
+ */
+static inline __attribute__((always_inline, target(AVX512))) void tile(
+        const int fmt, const job *jb, int grp, const int NG, int i0, const int NI, int r0, int r1) {
+    const int nb = jb->nb;
+    const int cols = jb->cols;
+    const int chunk_bytes = fmt == FMT_Q8_0 ? 8 * 64 : 4 * 64; /* a group's quants per block */
+    const int offset = fmt == FMT_Q8_0 ? -128 : -8;
+    __m512 facc[4][4];
+    __m512i iacc[4][4];
+    #pragma GCC unroll 8
+    for (int g = 0; g < NG; g++) {
+        #pragma GCC unroll 8
+        for (int i = 0; i < NI; i++) {
+            facc[g][i] = _mm512_setzero_ps();
+        }
+    }
+    const __m512i flip = _mm512_set1_epi8((char) 0x80);
+    const __m512i low4 = _mm512_set1_epi8(0x0f);
+    for (int b = 0; b < nb; b++) {
+        #pragma GCC unroll 8
+        for (int g = 0; g < NG; g++) {
+            #pragma GCC unroll 8
+            for (int i = 0; i < NI; i++) {
+                iacc[g][i] = _mm512_set1_epi32(offset * jb->xs[(size_t) (i0 + i) * nb + b]);
+            }
+        }
+        const int8_t *x[4];
+        #pragma GCC unroll 8
+        for (int i = 0; i < NI; i++) {
+            x[i] = jb->xq + (size_t) (i0 + i) * cols + (size_t) b * QK;
+        }
+        if (fmt == FMT_Q8_0) {
+            #pragma GCC unroll 8
+            for (int c = 0; c < 8; c++) {
+                #pragma GCC unroll 8
+                for (int g = 0; g < NG; g++) {
+                    const int8_t *qp = jb->q + ((size_t) (grp + g) * nb + b) * chunk_bytes + 64 * c;
+                    __m512i w = _mm512_xor_si512(_mm512_loadu_si512((const void *) qp), flip);
+                    #pragma GCC unroll 8
+                    for (int i = 0; i < NI; i++) {
+                        iacc[g][i] = _mm512_dpbusd_epi32(iacc[g][i], w, _mm512_set1_epi32(load32(x[i] + 4 * c)));
+                    }
+                }
+            }
+        } else {
+            #pragma GCC unroll 8
+            for (int c = 0; c < 4; c++) {
+                #pragma GCC unroll 8
+                for (int g = 0; g < NG; g++) {
+                    const int8_t *qp = jb->q + ((size_t) (grp + g) * nb + b) * chunk_bytes + 64 * c;
+                    __m512i v = _mm512_loadu_si512((const void *) qp);
+                    __m512i lo = _mm512_and_si512(v, low4);
+                    __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
+                    #pragma GCC unroll 8
+                    for (int i = 0; i < NI; i++) {
+                        iacc[g][i] = _mm512_dpbusd_epi32(iacc[g][i], lo, _mm512_set1_epi32(load32(x[i] + 4 * c)));
+                        iacc[g][i] =
+                                _mm512_dpbusd_epi32(iacc[g][i], hi, _mm512_set1_epi32(load32(x[i] + 16 + 4 * c)));
+                    }
+                }
+            }
+        }
+        #pragma GCC unroll 8
+        for (int g = 0; g < NG; g++) {
+            __m512 dw = _mm512_loadu_ps(jb->d + ((size_t) (grp + g) * nb + b) * G);
+            #pragma GCC unroll 8
+            for (int i = 0; i < NI; i++) {
+                __m512 scale = _mm512_mul_ps(dw, _mm512_set1_ps(jb->xd[(size_t) (i0 + i) * nb + b]));
+                facc[g][i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(iacc[g][i]), scale, facc[g][i]);
+            }
+        }
+    }
+    #pragma GCC unroll 8
+    for (int g = 0; g < NG; g++) {
+        int first = (grp + g) * G;
+        /* rows of this group inside [r0, r1) */
+        uint32_t keep = 0xffff;
+        if (first < r0) {
+            keep &= 0xffffu << (r0 - first);
+        }
+        if (first + G > r1) {
+            keep &= 0xffffu >> (first + G - r1);
+        }
+        #pragma GCC unroll 8
+        for (int i = 0; i < NI; i++) {
+            float *o = jb->out + (size_t) (i0 + i) * jb->out_stride + first;
+            _mm512_mask_storeu_ps(o - 0, (__mmask16) keep, facc[g][i]);
+        }
+    }
+}
+
+#define TILE_CASE(fmt, ng, ni) \
+    case (ng) * 8 + (ni): \
+        tile(fmt, jb, grp, ng, i0, ni, r0, r1); \
+        break;
+
+static __attribute__((target(AVX512))) void run_q8_0(const job *jb, int grp, int ng, int i0, int ni, int r0, int r1) {
+    switch (ng * 8 + ni) {
+        TILE_CASE(FMT_Q8_0, 1, 1)
+        TILE_CASE(FMT_Q8_0, 1, 2)
+        TILE_CASE(FMT_Q8_0, 1, 3)
+        TILE_CASE(FMT_Q8_0, 1, 4)
+        TILE_CASE(FMT_Q8_0, 2, 1)
+        TILE_CASE(FMT_Q8_0, 2, 2)
+        TILE_CASE(FMT_Q8_0, 2, 3)
+        TILE_CASE(FMT_Q8_0, 2, 4)
+        default:
+            break;
+    }
+}
+
+static __attribute__((target(AVX512))) void run_q4_0(const job *jb, int grp, int ng, int i0, int ni, int r0, int r1) {
+    switch (ng * 8 + ni) {
+        TILE_CASE(FMT_Q4_0, 1, 1)
+        TILE_CASE(FMT_Q4_0, 1, 2)
+        TILE_CASE(FMT_Q4_0, 1, 3)
+        TILE_CASE(FMT_Q4_0, 1, 4)
+        TILE_CASE(FMT_Q4_0, 2, 1)
+        TILE_CASE(FMT_Q4_0, 2, 2)
+        TILE_CASE(FMT_Q4_0, 2, 3)
+        TILE_CASE(FMT_Q4_0, 2, 4)
+        default:
+            break;
+    }
+}
+
+/* Rows [r0, r1) by inputs [0, t): pairs of row groups outer (their weights stay in L1/L2), inputs by four inner. */
+static void multiply(int fmt, const job *jb, int r0, int r1, int t) {
+    int g0 = r0 / G;
+    int g1 = (r1 + G - 1) / G;
+    for (int grp = g0; grp < g1; grp += 2) {
+        int ng = g1 - grp < 2 ? g1 - grp : 2;
+        for (int i0 = 0; i0 < t; i0 += 4) {
+            int ni = t - i0 < 4 ? t - i0 : 4;
+            if (fmt == FMT_Q8_0) {
+                run_q8_0(jb, grp, ng, i0, ni, r0, r1);
+            } else {
+                run_q4_0(jb, grp, ng, i0, ni, r0, r1);
+            }
+        }
+    }
+}
+
+/* C's roundf on each lane: to nearest, halves away from zero (x - trunc(x) is exact). */
+static inline __attribute__((always_inline, target(AVX512))) __m512 round_away(__m512 v) {
+    __m512 t = _mm512_roundscale_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    __m512 frac = _mm512_sub_ps(v, t);
+    __mmask16 up = _mm512_cmp_ps_mask(frac, _mm512_set1_ps(0.5f), _CMP_GE_OQ);
+    __mmask16 down = _mm512_cmp_ps_mask(frac, _mm512_set1_ps(-0.5f), _CMP_LE_OQ);
+    t = _mm512_mask_add_ps(t, up, t, _mm512_set1_ps(1.0f));
+    t = _mm512_mask_sub_ps(t, down, t, _mm512_set1_ps(1.0f));
+    return t;
+}
+
+/*
+ * ggml's quantize_row_q8_0_ref per block of 32: d = amax / 127 (kept as the F32 value of its F16), q =
+ * roundf(x * id) with id = 1 / d unrounded (0 for an all-zero block); plus each block's sum of quants.
+ */
+static __attribute__((target(AVX512))) void quantize_q8_0(
+        const float *x, int t, int cols, int8_t *xq, float *xd, int32_t *xs) {
+    int nb = cols / QK;
+    for (int i = 0; i < t; i++) {
+        for (int b = 0; b < nb; b++) {
+            const float *p = x + (size_t) i * cols + (size_t) b * QK;
+            __m512 v0 = _mm512_loadu_ps(p);
+            __m512 v1 = _mm512_loadu_ps(p + 16);
+            __m512 a = _mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1));
+            float amax = _mm512_reduce_max_ps(a);
+            float db = amax / 127.0f;
+            float id = db != 0.0f ? 1.0f / db : 0.0f;
+            xd[(size_t) i * nb + b] = _cvtsh_ss(_cvtss_sh(db, _MM_FROUND_TO_NEAREST_INT));
+            __m512 idv = _mm512_set1_ps(id);
+            __m512i q0 = _mm512_cvttps_epi32(round_away(_mm512_mul_ps(v0, idv)));
+            __m512i q1 = _mm512_cvttps_epi32(round_away(_mm512_mul_ps(v1, idv)));
+            int8_t *o = xq + (size_t) i * cols + (size_t) b * QK;
+            _mm_storeu_si128((__m128i *) o, _mm512_cvtepi32_epi8(q0));
+            _mm_storeu_si128((__m128i *) (o + 16), _mm512_cvtepi32_epi8(q1));
+            xs[(size_t) i * nb + b] = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
+        }
+    }
+}
+
+JNIEXPORT jint JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_probe(JNIEnv *env, jclass cls) {
+    (void) env;
+    (void) cls;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni")
+            && __builtin_cpu_supports("f16c") && __builtin_cpu_supports("fma");
+}
+
+JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_quantizeQ8_10(JNIEnv *env, jclass cls,
+        jfloatArray x, jint t, jint cols, jbyteArray xq, jfloatArray xd, jintArray xs) {
+    (void) cls;
+    float *px = (*env)->GetPrimitiveArrayCritical(env, x, NULL);
+    int8_t *pq = (*env)->GetPrimitiveArrayCritical(env, xq, NULL);
+    float *pd = (*env)->GetPrimitiveArrayCritical(env, xd, NULL);
+    int32_t *ps = (*env)->GetPrimitiveArrayCritical(env, xs, NULL);
+    if (px && pq && pd && ps) {
+        quantize_q8_0(px, t, cols, pq, pd, ps);
+    }
+    if (ps) (*env)->ReleasePrimitiveArrayCritical(env, xs, ps, 0);
+    if (pd) (*env)->ReleasePrimitiveArrayCritical(env, xd, pd, 0);
+    if (pq) (*env)->ReleasePrimitiveArrayCritical(env, xq, pq, 0);
+    if (px) (*env)->ReleasePrimitiveArrayCritical(env, x, px, JNI_ABORT);
+}
+
+static void multiply_jni(JNIEnv *env, int fmt, jbyteArray q, jfloatArray d, jint cols, jint r0, jint r1,
+        jbyteArray xq, jfloatArray xd, jintArray xs, jint t, jfloatArray out, jint out_stride) {
+    job jb;
+    jb.cols = cols;
+    jb.nb = cols / QK;
+    jb.out_stride = out_stride;
+    int8_t *pq = (*env)->GetPrimitiveArrayCritical(env, q, NULL);
+    float *pd = (*env)->GetPrimitiveArrayCritical(env, d, NULL);
+    int8_t *pxq = (*env)->GetPrimitiveArrayCritical(env, xq, NULL);
+    float *pxd = (*env)->GetPrimitiveArrayCritical(env, xd, NULL);
+    int32_t *pxs = (*env)->GetPrimitiveArrayCritical(env, xs, NULL);
+    float *po = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
+    if (pq && pd && pxq && pxd && pxs && po) {
+        jb.q = pq;
+        jb.d = pd;
+        jb.xq = pxq;
+        jb.xd = pxd;
+        jb.xs = pxs;
+        jb.out = po;
+        multiply(fmt, &jb, r0, r1, t);
+    }
+    if (po) (*env)->ReleasePrimitiveArrayCritical(env, out, po, 0);
+    if (pxs) (*env)->ReleasePrimitiveArrayCritical(env, xs, pxs, JNI_ABORT);
+    if (pxd) (*env)->ReleasePrimitiveArrayCritical(env, xd, pxd, JNI_ABORT);
+    if (pxq) (*env)->ReleasePrimitiveArrayCritical(env, xq, pxq, JNI_ABORT);
+    if (pd) (*env)->ReleasePrimitiveArrayCritical(env, d, pd, JNI_ABORT);
+    if (pq) (*env)->ReleasePrimitiveArrayCritical(env, q, pq, JNI_ABORT);
+}
+
+JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_multiplyQ8_10(JNIEnv *env, jclass cls,
+        jbyteArray q, jfloatArray d, jint cols, jint r0, jint r1, jbyteArray xq, jfloatArray xd, jintArray xs,
+        jint t, jfloatArray out, jint out_stride) {
+    (void) cls;
+    multiply_jni(env, FMT_Q8_0, q, d, cols, r0, r1, xq, xd, xs, t, out, out_stride);
+}
+
+JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_multiplyQ4_10(JNIEnv *env, jclass cls,
+        jbyteArray q, jfloatArray d, jint cols, jint r0, jint r1, jbyteArray xq, jfloatArray xd, jintArray xs,
+        jint t, jfloatArray out, jint out_stride) {
+    (void) cls;
+    multiply_jni(env, FMT_Q4_0, q, d, cols, r0, r1, xq, xd, xs, t, out, out_stride);
+}
