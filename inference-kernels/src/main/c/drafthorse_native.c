@@ -22,9 +22,13 @@
  * vpdpbusd multiplies unsigned by signed bytes: Q4_0 feeds the raw nibble and starts the lane at
  * -8 * xs_b; Q8_0 feeds wq + 128 (wq XOR 0x80) and starts at -128 * xs_b. The integer sums are exact.
  *
+ * CPUs with AVX2 but not AVX-512 VNNI (Zen 3, say) run the same arithmetic in 256-bit registers: 8 rows per
+ * register, vpmaddubsw + vpmaddwd instead of vpdpbusd (Q8_0 by ggml's sign trick, |wq| times xq with wq's sign,
+ * so the 16-bit pair sums cannot saturate). The integer sums are exact either way, so both give the same bits.
+ *
  * Built by inference-kernels' pom with gcc (-O2 -ffp-contract=off: the only fused multiply-adds are the
- * explicit ones). Kernels carry their instruction set as a target attribute; probe() says whether this
- * CPU (and OS) runs them, and the Java side uses none of them otherwise.
+ * explicit ones). Kernels carry their instruction set as a target attribute; probe() picks the widest this
+ * CPU (and OS) runs, and the Java side uses none of them when it finds neither.
  */
 #include <jni.h>
 #include <immintrin.h>
@@ -34,6 +38,7 @@
 #define G 16
 #define QK 32
 #define AVX512 "avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma"
+#define AVX2 "avx2,f16c,fma"
 
 enum { FMT_Q8_0 = 0, FMT_Q4_0 = 1 };
 
@@ -184,10 +189,126 @@ static __attribute__((target(AVX512))) void run_q4_0(const job *jb, int grp, int
     }
 }
 
+
+/*
+ * AVX2: one group of 16 rows as two halves of 8 (lanes = rows), by NI (1 or 2) inputs; the arithmetic of tile().
+ */
+static inline __attribute__((always_inline, target(AVX2))) void tile_avx2(
+        const int fmt, const job *jb, int grp, int i0, const int NI, int r0, int r1) {
+    const int nb = jb->nb;
+    const int cols = jb->cols;
+    const int chunk_bytes = fmt == FMT_Q8_0 ? 8 * 64 : 4 * 64;
+    const int offset = fmt == FMT_Q8_0 ? 0 : -8; /* Q8_0 multiplies signed quants by the sign trick */
+    __m256 facc[2][2];
+    __m256i iacc[2][2];
+#pragma GCC unroll 8
+    for (int h = 0; h < 2; h++) {
+#pragma GCC unroll 8
+        for (int i = 0; i < NI; i++) {
+            facc[h][i] = _mm256_setzero_ps();
+        }
+    }
+    const __m256i ones = _mm256_set1_epi16(1);
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    for (int b = 0; b < nb; b++) {
+#pragma GCC unroll 8
+        for (int h = 0; h < 2; h++) {
+#pragma GCC unroll 8
+            for (int i = 0; i < NI; i++) {
+                iacc[h][i] = _mm256_set1_epi32(offset * jb->xs[(size_t) (i0 + i) * nb + b]);
+            }
+        }
+        const int8_t *x[2];
+#pragma GCC unroll 8
+        for (int i = 0; i < NI; i++) {
+            x[i] = jb->xq + (size_t) (i0 + i) * cols + (size_t) b * QK;
+        }
+        const int8_t *qb = jb->q + ((size_t) grp * nb + b) * chunk_bytes;
+        if (fmt == FMT_Q8_0) {
+#pragma GCC unroll 8
+            for (int c = 0; c < 8; c++) {
+#pragma GCC unroll 8
+                for (int h = 0; h < 2; h++) {
+                    __m256i w = _mm256_loadu_si256((const __m256i *) (qb + 64 * c + 32 * h));
+                    __m256i aw = _mm256_sign_epi8(w, w);
+#pragma GCC unroll 8
+                    for (int i = 0; i < NI; i++) {
+                        __m256i sx = _mm256_sign_epi8(_mm256_set1_epi32(load32(x[i] + 4 * c)), w);
+                        __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sx), ones);
+                        iacc[h][i] = _mm256_add_epi32(iacc[h][i], p);
+                    }
+                }
+            }
+        } else {
+#pragma GCC unroll 8
+            for (int c = 0; c < 4; c++) {
+#pragma GCC unroll 8
+                for (int h = 0; h < 2; h++) {
+                    __m256i v = _mm256_loadu_si256((const __m256i *) (qb + 64 * c + 32 * h));
+                    __m256i lo = _mm256_and_si256(v, low4);
+                    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+#pragma GCC unroll 8
+                    for (int i = 0; i < NI; i++) {
+                        __m256i pl = _mm256_maddubs_epi16(lo, _mm256_set1_epi32(load32(x[i] + 4 * c)));
+                        __m256i ph = _mm256_maddubs_epi16(hi, _mm256_set1_epi32(load32(x[i] + 16 + 4 * c)));
+                        iacc[h][i] = _mm256_add_epi32(iacc[h][i], _mm256_madd_epi16(_mm256_add_epi16(pl, ph), ones));
+                    }
+                }
+            }
+        }
+#pragma GCC unroll 8
+        for (int h = 0; h < 2; h++) {
+            __m256 dw = _mm256_loadu_ps(jb->d + ((size_t) grp * nb + b) * G + 8 * h);
+#pragma GCC unroll 8
+            for (int i = 0; i < NI; i++) {
+                __m256 scale = _mm256_mul_ps(dw, _mm256_set1_ps(jb->xd[(size_t) (i0 + i) * nb + b]));
+                facc[h][i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(iacc[h][i]), scale, facc[h][i]);
+            }
+        }
+    }
+#pragma GCC unroll 8
+    for (int h = 0; h < 2; h++) {
+        int first = grp * G + 8 * h;
+        __m256i row = _mm256_add_epi32(_mm256_set1_epi32(first), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        __m256i keep = _mm256_and_si256(_mm256_cmpgt_epi32(row, _mm256_set1_epi32(r0 - 1)),
+                _mm256_cmpgt_epi32(_mm256_set1_epi32(r1), row));
+#pragma GCC unroll 8
+        for (int i = 0; i < NI; i++) {
+            _mm256_maskstore_ps(jb->out + (size_t) (i0 + i) * jb->out_stride + first, keep, facc[h][i]);
+        }
+    }
+}
+
+static __attribute__((target(AVX2))) void run_avx2(int fmt, const job *jb, int grp, int i0, int ni, int r0, int r1) {
+    if (fmt == FMT_Q8_0) {
+        if (ni == 2) {
+            tile_avx2(FMT_Q8_0, jb, grp, i0, 2, r0, r1);
+        } else {
+            tile_avx2(FMT_Q8_0, jb, grp, i0, 1, r0, r1);
+        }
+    } else {
+        if (ni == 2) {
+            tile_avx2(FMT_Q4_0, jb, grp, i0, 2, r0, r1);
+        } else {
+            tile_avx2(FMT_Q4_0, jb, grp, i0, 1, r0, r1);
+        }
+    }
+}
+
 /* Rows [r0, r1) by inputs [0, t): pairs of row groups outer (their weights stay in L1/L2), inputs by four inner. */
+static int level; /* 2: AVX-512 VNNI, 1: AVX2, 0: neither (set by probe) */
+
 static void multiply(int fmt, const job *jb, int r0, int r1, int t) {
     int g0 = r0 / G;
     int g1 = (r1 + G - 1) / G;
+    if (level == 1) {
+        for (int grp = g0; grp < g1; grp++) {
+            for (int i0 = 0; i0 < t; i0 += 2) {
+                run_avx2(fmt, jb, grp, i0, t - i0 < 2 ? t - i0 : 2, r0, r1);
+            }
+        }
+        return;
+    }
     for (int grp = g0; grp < g1; grp += 2) {
         int ng = g1 - grp < 2 ? g1 - grp : 2;
         for (int i0 = 0; i0 < t; i0 += 4) {
@@ -240,13 +361,79 @@ static __attribute__((target(AVX512))) void quantize_q8_0(
     }
 }
 
+
+static inline __attribute__((always_inline, target(AVX2))) __m256 round_away_avx2(__m256 v) {
+    __m256 t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    __m256 frac = _mm256_sub_ps(v, t);
+    __m256 one = _mm256_set1_ps(1.0f);
+    __m256 up = _mm256_and_ps(_mm256_cmp_ps(frac, _mm256_set1_ps(0.5f), _CMP_GE_OQ), one);
+    __m256 down = _mm256_and_ps(_mm256_cmp_ps(frac, _mm256_set1_ps(-0.5f), _CMP_LE_OQ), one);
+    return _mm256_sub_ps(_mm256_add_ps(t, up), down);
+}
+
+/* quantize_q8_0 in 256-bit registers: the same values. */
+static __attribute__((target(AVX2))) void quantize_q8_0_avx2(
+        const float *x, int t, int cols, int8_t *xq, float *xd, int32_t *xs) {
+    int nb = cols / QK;
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (int i = 0; i < t; i++) {
+        for (int b = 0; b < nb; b++) {
+            const float *p = x + (size_t) i * cols + (size_t) b * QK;
+            __m256 v[4];
+            __m256 m = _mm256_setzero_ps();
+            for (int k = 0; k < 4; k++) {
+                v[k] = _mm256_loadu_ps(p + 8 * k);
+                m = _mm256_max_ps(m, _mm256_andnot_ps(sign, v[k]));
+            }
+            __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+            h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+            h = _mm_max_ss(h, _mm_movehdup_ps(h));
+            float amax = _mm_cvtss_f32(h);
+            float db = amax / 127.0f;
+            float id = db != 0.0f ? 1.0f / db : 0.0f;
+            xd[(size_t) i * nb + b] = _cvtsh_ss(_cvtss_sh(db, _MM_FROUND_TO_NEAREST_INT));
+            __m256 idv = _mm256_set1_ps(id);
+            __m256i q[4];
+            __m256i sum = _mm256_setzero_si256();
+            for (int k = 0; k < 4; k++) {
+                q[k] = _mm256_cvttps_epi32(round_away_avx2(_mm256_mul_ps(v[k], idv)));
+                sum = _mm256_add_epi32(sum, q[k]);
+            }
+            __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+            packed = _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+            _mm256_storeu_si256((__m256i *) (xq + (size_t) i * cols + (size_t) b * QK), packed);
+            __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+            s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+            s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
+            xs[(size_t) i * nb + b] = _mm_cvtsi128_si32(s4);
+        }
+    }
+}
+
+/* The widest kernels this CPU and OS run: 2 (AVX-512 VNNI), 1 (AVX2), 0 (neither: the Java side stays off). */
 JNIEXPORT jint JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_probe(JNIEnv *env, jclass cls) {
     (void) env;
     (void) cls;
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni")
-            && __builtin_cpu_supports("f16c") && __builtin_cpu_supports("fma");
+    int base = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("fma");
+    if (base && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni")) {
+        level = 2;
+    } else if (base && __builtin_cpu_supports("avx2")) {
+        level = 1;
+    } else {
+        level = 0;
+    }
+    return level;
+}
+
+/* Forces the AVX2 kernels on a CPU that runs the AVX-512 ones (tests: both give the same bits). */
+JNIEXPORT jint JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_useLevel(JNIEnv *env, jclass cls, jint l) {
+    (void) env;
+    (void) cls;
+    int was = level;
+    level = l;
+    return was;
 }
 
 JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_quantizeQ8_10(JNIEnv *env, jclass cls,
@@ -257,7 +444,11 @@ JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_quantize
     float *pd = (*env)->GetPrimitiveArrayCritical(env, xd, NULL);
     int32_t *ps = (*env)->GetPrimitiveArrayCritical(env, xs, NULL);
     if (px && pq && pd && ps) {
-        quantize_q8_0(px, t, cols, pq, pd, ps);
+        if (level == 2) {
+            quantize_q8_0(px, t, cols, pq, pd, ps);
+        } else if (level == 1) {
+            quantize_q8_0_avx2(px, t, cols, pq, pd, ps);
+        }
     }
     if (ps) (*env)->ReleasePrimitiveArrayCritical(env, xs, ps, 0);
     if (pd) (*env)->ReleasePrimitiveArrayCritical(env, xd, pd, 0);
@@ -277,7 +468,7 @@ static void multiply_jni(JNIEnv *env, int fmt, jbyteArray q, jfloatArray d, jint
     float *pxd = (*env)->GetPrimitiveArrayCritical(env, xd, NULL);
     int32_t *pxs = (*env)->GetPrimitiveArrayCritical(env, xs, NULL);
     float *po = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
-    if (pq && pd && pxq && pxd && pxs && po) {
+    if (level > 0 && pq && pd && pxq && pxd && pxs && po) {
         jb.q = pq;
         jb.d = pd;
         jb.xq = pxq;

@@ -8,15 +8,17 @@ import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 /**
- * The native integer kernels ({@code src/main/c/drafthorse_native.c}, built into the jar as
- * {@value #RESOURCE}): Q8_0 and Q4_0 weights multiplied in 8-bit integers against Q8_0 activations with
- * AVX-512 VNNI, as ggml does. The Vector API of JDK 17 to 25 has no int8 dot product, and widening to F32
- * left 128-token Q4_0 prefill at half of llama.cpp's rate (BENCHMARKS.md, "Native integer kernels").
+ * The native integer kernels ({@code src/main/c/drafthorse_native.c}, built into the jar as {@value #RESOURCE}):
+ * Q8_0 and Q4_0 weights multiplied in 8-bit integers against Q8_0 activations with AVX-512 VNNI (or AVX2 where
+ * the CPU has no VNNI: the same bits), as ggml does. The Vector API of JDK 17 to 25 has no int8 dot product,
+ * and widening to F32 left 128-token Q4_0 prefill at half of llama.cpp's rate (BENCHMARKS.md, "Native integer
+ * kernels").
  *
  * <p>The provider chain, as Jlama's: native when the library loads and the CPU runs it, otherwise the Java
  * kernels (vector, then scalar). {@code -Ddrafthorse.native=false} forces the Java kernels. The library needs
- * Linux on x86-64 with AVX-512 F/BW/VL/VNNI; it is copied from the jar to a temporary file, loaded, and the file
- * deleted (the mapping stays). {@link #describe} says which provider runs and why.
+ * Linux on x86-64 with AVX-512 F/BW/VL/VNNI or AVX2 (with FMA and F16C); it is copied from the jar to a
+ * temporary file, loaded, and the file deleted (the mapping stays). {@link #describe} says which provider runs
+ * and why.
  *
  * <p>The arithmetic is {@link NativeMatrix}'s canonical one; its Java reference ({@link NativeMatrix#dotScalar})
  * gives the same bits (NativeMatrixTest).
@@ -25,37 +27,43 @@ public final class NativeKernels {
     static final String RESOURCE = "/dev/drafthorse/kernels/native/linux-x86_64/libdrafthorse.so";
 
     private static final String STATUS;
+    /** The widest kernels this CPU runs: 2 AVX-512 VNNI, 1 AVX2, 0 none (or not loaded). */
+    static final int LEVEL;
     /** True when the native kernels run: {@link WeightMatrix#of} then makes Q8_0 and Q4_0 a {@link NativeMatrix}. */
     public static final boolean ENABLED;
 
     static {
         String status;
-        boolean ok = false;
+        int level = 0;
         try {
             status = load();
-            ok = status == null;
+            if (status == null) {
+                level = probe();
+                status = level == 0 ? "off: this CPU has neither AVX-512 VNNI nor AVX2 with FMA and F16C" : null;
+            }
         } catch (IOException | LinkageError | SecurityException e) {
-            status = "failed to load (" + e + ")";
+            status = "off: failed to load (" + e + ")";
         }
-        ENABLED = ok;
-        STATUS = ok ? "native (AVX-512 VNNI int8)" : "off: " + status;
+        LEVEL = level;
+        ENABLED = level > 0;
+        STATUS = status != null ? status : level == 2 ? "int8 AVX-512 VNNI" : "int8 AVX2";
     }
 
     private NativeKernels() {}
 
-    /** Null when loaded and usable, else why not. */
+    /** Null when loaded, else why not. */
     private static String load() throws IOException {
         if ("false".equalsIgnoreCase(System.getProperty("drafthorse.native", "true"))) {
-            return "-Ddrafthorse.native=false";
+            return "off: -Ddrafthorse.native=false";
         }
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
         if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
-            return "no library for " + os + "/" + arch;
+            return "off: no library for " + os + "/" + arch;
         }
         try (InputStream in = NativeKernels.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
-                return "library not in the jar (built without gcc)";
+                return "off: the library is not in the jar (built without gcc)";
             }
             Path file = Files.createTempFile("drafthorse-", ".so");
             try {
@@ -65,7 +73,7 @@ public final class NativeKernels {
                 Files.deleteIfExists(file);
             }
         }
-        return probe() == 1 ? null : "this CPU lacks AVX-512 F/BW/VL/VNNI";
+        return null;
     }
 
     /** One line for logs and {@code bench}: whether the native kernels run, or why not. */
@@ -73,8 +81,14 @@ public final class NativeKernels {
         return STATUS;
     }
 
-    /** 1 when this CPU and OS run the kernels (AVX-512 F, BW, VL, VNNI, F16C, FMA). */
+    /** The widest kernels this CPU and OS run (and from now on use): 2 AVX-512 F/BW/VL/VNNI, 1 AVX2, 0 neither. */
     private static native int probe();
+
+    /**
+     * Uses the kernels of the given level (at most {@link #LEVEL}) from now on and returns the previous one: tests run
+     * the AVX2 kernels on an AVX-512 machine this way (the same bits). Not for concurrent use with products.
+     */
+    static native int useLevel(int level);
 
     /**
      * x (t, cols) as Q8_0 blocks, ggml's reference rounding: xq (t, cols) quants, xd (t, cols / 32) scales, xs

@@ -25,14 +25,31 @@ class NativeMatrixTest {
     @Test
     void nativeKernelsRunWhereTheyCan() throws IOException {
         if (!"false".equals(System.getProperty("drafthorse.native"))
-                && NativeKernels.class.getResource(NativeKernels.RESOURCE) != null
-                && cpuHas("avx512f", "avx512bw", "avx512vl", "avx512_vnni", "f16c", "fma")) {
-            assertTrue(NativeKernels.ENABLED, NativeKernels.describe());
+                && NativeKernels.class.getResource(NativeKernels.RESOURCE) != null) {
+            boolean vnni = cpuHas("avx512f", "avx512bw", "avx512vl", "avx512_vnni", "f16c", "fma");
+            boolean avx2 = cpuHas("avx2", "f16c", "fma");
+            assertEquals(vnni ? 2 : avx2 ? 1 : 0, NativeKernels.LEVEL, NativeKernels.describe());
         }
         if (NativeKernels.ENABLED) {
             assertTrue(
                     WeightMatrix.of(GgmlType.Q8_0, encode(GgmlType.Q8_0, 3, 64, new Random(1)), 3, 64)
                             instanceof NativeMatrix);
+        }
+    }
+
+    /** Runs body once per native level this CPU has (AVX2, then AVX-512 VNNI), or once on the Java reference. */
+    private static void atEveryLevel(java.util.function.IntConsumer body) {
+        if (!NativeKernels.ENABLED) {
+            body.accept(0);
+            return;
+        }
+        for (int level = 1; level <= NativeKernels.LEVEL; level++) {
+            int was = NativeKernels.useLevel(level);
+            try {
+                body.accept(level);
+            } finally {
+                NativeKernels.useLevel(was);
+            }
         }
     }
 
@@ -64,13 +81,18 @@ class NativeMatrixTest {
             x[n + 96 + i] = (i % 7) * 0.5f; // halves: roundf's ties
         }
         Q8Input ref = new Q8Input().quantizeJava(x, t, n);
-        Q8Input got = new Q8Input().quantize(x, t, n);
-        assertArrayEquals(ref.q, got.q);
-        assertArrayEquals(ref.d, got.d);
-        assertArrayEquals(ref.s, got.s);
+        atEveryLevel(level -> {
+            Q8Input got = new Q8Input().quantize(x, t, n);
+            assertArrayEquals(ref.q, got.q, "level " + level);
+            assertArrayEquals(ref.d, got.d, "level " + level);
+            assertArrayEquals(ref.s, got.s, "level " + level);
+        });
     }
 
-    /** Every shape of tile the kernel has (1–2 groups of 16 rows, 1–4 inputs), partial groups, row ranges inside groups. */
+    /**
+     * Every shape of tile the kernels have (AVX-512: 1–2 groups of 16 rows by 1–4 inputs; AVX2: one group by 1–2),
+     * partial groups, row ranges inside groups.
+     */
     @ParameterizedTest
     @EnumSource(
             value = GgmlType.class,
@@ -87,22 +109,26 @@ class NativeMatrixTest {
                     x[i] = (float) rnd.nextGaussian();
                 }
                 Q8Input a = new Q8Input().quantizeJava(x, t, cols);
-                float[] out = new float[t * rows];
-                w.multiply(0, rows, a, t, out, rows);
-                int r0 = Math.min(rows, 3);
-                int r1 = Math.max(r0, rows - 2);
-                float[] part = new float[t * rows];
-                w.multiply(r0, r1, a, t, part, rows);
-                for (int i = 0; i < t; i++) {
-                    for (int r = 0; r < rows; r++) {
-                        String what = type + " " + rows + "x" + cols + " t=" + t + " input " + i + " row " + r;
-                        int ref = Float.floatToIntBits(w.dotScalar(r, a, i));
-                        assertEquals(ref, Float.floatToIntBits(out[i * rows + r]), what);
-                        assertEquals(ref, Float.floatToIntBits(w.dot(r, x, i * cols)), what + " (dot)");
-                        float inPart = part[i * rows + r];
-                        assertEquals(r >= r0 && r < r1 ? ref : 0, Float.floatToIntBits(inPart), what + " (part)");
+                int tt = t;
+                atEveryLevel(level -> {
+                    float[] out = new float[tt * rows];
+                    w.multiply(0, rows, a, tt, out, rows);
+                    int r0 = Math.min(rows, 3);
+                    int r1 = Math.max(r0, rows - 2);
+                    float[] part = new float[tt * rows];
+                    w.multiply(r0, r1, a, tt, part, rows);
+                    for (int i = 0; i < tt; i++) {
+                        for (int r = 0; r < rows; r++) {
+                            String what = type + " " + rows + "x" + cols + " t=" + tt + " input " + i + " row " + r
+                                    + " level " + level;
+                            int ref = Float.floatToIntBits(w.dotScalar(r, a, i));
+                            assertEquals(ref, Float.floatToIntBits(out[i * rows + r]), what);
+                            assertEquals(ref, Float.floatToIntBits(w.dot(r, x, i * cols)), what + " (dot)");
+                            float inPart = part[i * rows + r];
+                            assertEquals(r >= r0 && r < r1 ? ref : 0, Float.floatToIntBits(inPart), what + " (part)");
+                        }
                     }
-                }
+                });
             }
         }
     }
