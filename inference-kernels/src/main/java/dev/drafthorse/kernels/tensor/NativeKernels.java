@@ -15,7 +15,8 @@ import java.util.Locale;
  * kernels").
  *
  * <p>The provider chain, as Jlama's: native when the library loads and the CPU runs it, otherwise the Java
- * kernels (vector, then scalar). {@code -Ddrafthorse.native=false} forces the Java kernels. The library needs
+ * kernels (vector, then scalar). {@code -Ddrafthorse.native=false} forces the Java kernels, {@code =avx2} the
+ * AVX2 ones. The library needs
  * Linux on x86-64 with AVX-512 F/BW/VL/VNNI or AVX2 (with FMA and F16C); it is copied from the jar to a
  * temporary file, loaded, and the file deleted (the mapping stays). {@link #describe} says which provider runs
  * and why.
@@ -39,6 +40,10 @@ public final class NativeKernels {
             status = load();
             if (status == null) {
                 level = probe();
+                if (level > 1 && "avx2".equalsIgnoreCase(System.getProperty("drafthorse.native"))) {
+                    level = 1; // -Ddrafthorse.native=avx2: what a CPU without VNNI runs (the same bits)
+                    useLevel(level);
+                }
                 status = level == 0 ? "off: this CPU has neither AVX-512 VNNI nor AVX2 with FMA and F16C" : null;
             }
         } catch (IOException | LinkageError | SecurityException e) {
