@@ -500,3 +500,80 @@ JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_multiply
     (void) cls;
     multiply_jni(env, FMT_Q4_0, q, d, cols, r0, r1, xq, xd, xs, t, out, out_stride);
 }
+
+/*
+ * F32 register tiles for the Java engine's prefill-shaped products (Tiles.multiply) on 16-lane vectors: per (row,
+ * input) one 16-lane accumulator walked over the row's full vectors in order from zero (fma(w, x, acc)), reduced by
+ * Lanes.sum's tree (lane i + lane i + h for h = 8, 4, 2, 1) — the F32 canonical order of WeightMatrix, so the
+ * results are those of the Java kernels, bit for bit. F16/BF16 rows come widened de-interleaved (evens, then odds,
+ * hn = n / 2 apart; the inputs likewise): the odd values' accumulator is added to the even one's before the tree.
+ */
+static inline __attribute__((always_inline, target(AVX512))) float tree16(__m512 a) {
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(a), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    __m128 e = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    return _mm_cvtss_f32(_mm_add_ss(e, _mm_movehdup_ps(e)));
+}
+
+/* acc[4j + r] = rows r < 4 (w, ws apart) by inputs j < 4 (x, xs apart) over len values, from zero. */
+static inline __attribute__((always_inline, target(AVX512))) void f32_tile(
+        const float *w, int ws, const float *x, int xs, int len, __m512 acc[16]) {
+#pragma GCC unroll 16
+    for (int k = 0; k < 16; k++) {
+        acc[k] = _mm512_setzero_ps();
+    }
+    for (int i = 0; i < len; i += 16) {
+        __m512 w0 = _mm512_loadu_ps(w + i);
+        __m512 w1 = _mm512_loadu_ps(w + ws + i);
+        __m512 w2 = _mm512_loadu_ps(w + 2 * ws + i);
+        __m512 w3 = _mm512_loadu_ps(w + 3 * ws + i);
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            __m512 xj = _mm512_loadu_ps(x + j * xs + i);
+            acc[4 * j] = _mm512_fmadd_ps(w0, xj, acc[4 * j]);
+            acc[4 * j + 1] = _mm512_fmadd_ps(w1, xj, acc[4 * j + 1]);
+            acc[4 * j + 2] = _mm512_fmadd_ps(w2, xj, acc[4 * j + 2]);
+            acc[4 * j + 3] = _mm512_fmadd_ps(w3, xj, acc[4 * j + 3]);
+        }
+    }
+}
+
+/* sums[i * rows + r] for inputs i < t, rows r < rows (both multiples of 4): rows from w + base, n apart; inputs n apart. */
+static __attribute__((target(AVX512))) void tiles_f32(
+        const float *w, int n, int rows, const float *x, int t, int vec, int hn, float *sums) {
+    float odd[16 * 16]; /* the odd values' accumulators of a tile, stored: 32 accumulators do not fit 32 registers */
+    for (int i = 0; i < t; i += 4) {
+        for (int r = 0; r < rows; r += 4) {
+            const float *wr = w + (size_t) r * n;
+            const float *xi = x + (size_t) i * n;
+            __m512 acc[16];
+            if (hn > 0) {
+                f32_tile(wr + hn, n, xi + hn, n, vec, acc);
+#pragma GCC unroll 16
+                for (int k = 0; k < 16; k++) {
+                    _mm512_storeu_ps(odd + 16 * k, acc[k]);
+                }
+            }
+            f32_tile(wr, n, xi, n, vec, acc);
+#pragma GCC unroll 16
+            for (int k = 0; k < 16; k++) {
+                __m512 a = hn > 0 ? _mm512_add_ps(acc[k], _mm512_loadu_ps(odd + 16 * k)) : acc[k];
+                sums[(size_t) (i + k / 4) * rows + r + k % 4] = tree16(a);
+            }
+        }
+    }
+}
+
+JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_tilesF32(JNIEnv *env, jclass cls,
+        jfloatArray w, jint base, jint n, jint rows, jfloatArray x, jint t, jint vec, jint hn, jfloatArray sums) {
+    (void) cls;
+    float *pw = (*env)->GetPrimitiveArrayCritical(env, w, NULL);
+    float *px = (*env)->GetPrimitiveArrayCritical(env, x, NULL);
+    float *ps = (*env)->GetPrimitiveArrayCritical(env, sums, NULL);
+    if (level == 2 && pw && px && ps) {
+        tiles_f32(pw + base, n, rows, px, t, vec, hn, ps);
+    }
+    if (ps) (*env)->ReleasePrimitiveArrayCritical(env, sums, ps, 0);
+    if (px) (*env)->ReleasePrimitiveArrayCritical(env, x, px, JNI_ABORT);
+    if (pw) (*env)->ReleasePrimitiveArrayCritical(env, w, pw, JNI_ABORT);
+}

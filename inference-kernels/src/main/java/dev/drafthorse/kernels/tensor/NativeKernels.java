@@ -118,6 +118,20 @@ public final class NativeKernels {
             float[] out,
             int outStride);
 
+    /**
+     * The F32 register tiles of {@link Tiles} on 16-lane vectors (AVX-512), in the F32 canonical order of
+     * {@link WeightMatrix}: sums[i·rows + r] for inputs i &lt; t and rows r &lt; rows (both multiples of 4) is the reduced
+     * vector part of row r (at w[base + r·n]) · input i (at x[i·n]) over vec values; with hn &gt; 0 (F16/BF16 widened
+     * de-interleaved) the odd values' accumulator, hn further, is added before the reduction. The caller adds the
+     * scalar tail and checks the sizes. Runs only where {@link #F32_TILES}.
+     */
+    static native void tilesF32(float[] w, int base, int n, int rows, float[] x, int t, int vec, int hn, float[] sums);
+
+    /** Whether {@link #tilesF32} runs here: the AVX-512 kernels are in use. */
+    static boolean f32Tiles() {
+        return LEVEL == 2;
+    }
+
     /** As {@link #multiplyQ8_0} for a Q4_0 {@link NativeMatrix}. */
     static native void multiplyQ4_0(
             byte[] q,

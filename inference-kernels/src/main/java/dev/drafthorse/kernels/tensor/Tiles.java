@@ -24,6 +24,11 @@ final class Tiles {
      * 16 accumulators, 4 weight and 1 input vector (with 256 bits, AVX2's 16 registers would spill).
      */
     static final boolean WIDE = L >= 16;
+    /**
+     * Whether the four-by-four tiles run natively ({@link NativeKernels#tilesF32}: the same bits, without the Vector
+     * API's bounds checks and with the accumulators' registers allocated by gcc): on 16 lanes with the AVX-512 kernels.
+     */
+    static final boolean NATIVE = L == 16 && NativeKernels.ENABLED && NativeKernels.f32Tiles();
 
     private Tiles() {}
 
@@ -33,6 +38,7 @@ final class Tiles {
         final float[] acc = new float[16 * L]; // (16, L) unreduced accumulators of a tile
         final float[] odd = new float[16 * L]; // (16, L) the odd accumulators of F16/BF16 tiles
         final float[] sums = new float[16]; // (16) a tile's reduced accumulators
+        float[] nativeSums = new float[0]; // (T, blockRows) the native tiles' reduced accumulators
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -70,9 +76,14 @@ final class Tiles {
                 base = 0;
                 w.widenRows(rc, re, wb, 0);
             }
+            // whole four-by-four tiles natively where they run, the rest (and everything elsewhere) below
+            int nativeRows = NATIVE && vec > 0 ? (re - rc) & ~3 : 0;
+            if (nativeRows > 0 && t >= 4) {
+                nativeTiles(buf, wb, base, n, nativeRows, xs, t & ~3, vec, half, x, tail, rc, out, outStride);
+            }
             int i = 0;
             for (; i + 4 <= t; i += 4) {
-                int r = rc;
+                int r = rc + nativeRows;
                 for (; WIDE && r + 4 <= re; r += 4) {
                     int wa = base + (r - rc) * n;
                     if (half) { // the odd values' accumulators first, added to the even ones' before the tree
@@ -125,6 +136,37 @@ final class Tiles {
                     reduce(acc, odd, half, 1, sums);
                     store(sums, 1, 1, out, outStride, i, r, wb, wa, n, half, x, tail);
                 }
+            }
+        }
+    }
+
+    /** Rows [rc, rc + rows) by inputs [0, t) through {@link NativeKernels#tilesF32}, tails added here, into out. */
+    private static void nativeTiles(
+            Buffers buf,
+            float[] wb,
+            int base,
+            int n,
+            int rows,
+            float[] xs,
+            int t,
+            int vec,
+            boolean half,
+            float[] x,
+            int tail,
+            int rc,
+            float[] out,
+            int outStride) {
+        if (base < 0 || base + (long) rows * n > wb.length || (long) t * n > xs.length || (long) t * n > x.length) {
+            throw new IllegalStateException("tile block out of range: " + rows + " rows of " + n + " at " + base);
+        }
+        if (buf.nativeSums.length < t * rows) {
+            buf.nativeSums = new float[t * rows];
+        }
+        float[] ns = buf.nativeSums;
+        NativeKernels.tilesF32(wb, base, n, rows, xs, t, vec, half ? n / 2 : 0, ns);
+        for (int j = 0; j < t; j++) {
+            for (int q = 0; q < rows; q++) {
+                out[j * outStride + rc + q] = tailFold(ns[j * rows + q], wb, base + q * n, n, half, x, j * n, tail);
             }
         }
     }
