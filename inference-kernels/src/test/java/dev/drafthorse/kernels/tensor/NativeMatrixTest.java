@@ -35,6 +35,11 @@ class NativeMatrixTest {
                     WeightMatrix.of(GgmlType.Q8_0, encode(GgmlType.Q8_0, 3, 64, new Random(1)), 3, 64)
                             instanceof NativeMatrix);
         }
+        if (Simd.ENABLED && NativeKernels.LEVEL == 2 && Tiles.L == 16) {
+            // the F32 register tiles run natively too: WeightMatrixTest's tiling tests then compare them with the
+            // Java kernels' single dot products, bit for bit, for every format
+            assertTrue(Tiles.NATIVE);
+        }
     }
 
     /** Runs body once per native level this CPU has (AVX2, then AVX-512 VNNI), or once on the Java reference. */
