@@ -577,3 +577,92 @@ JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_tilesF32
     if (px) (*env)->ReleasePrimitiveArrayCritical(env, x, px, JNI_ABORT);
     if (pw) (*env)->ReleasePrimitiveArrayCritical(env, w, pw, JNI_ABORT);
 }
+
+/*
+ * F16 decode-shaped products (a few inputs) over HalfMatrix's layout on 16-lane vectors: rows in groups of 4, per
+ * chunk of 32 halves (16 ints, element 2k in the low half) the 4 rows' 16 ints side by side. vcvtph2ps widens the
+ * even and the odd halves of a chunk (the Vector API has no such instruction: the Java kernels use shifts, a mask and
+ * a multiply), times unscale = 2^-shift (HalfMatrix's normalizing shift; exact), so the weights are the Java
+ * kernels' values; per (row, input) an even and an odd accumulator over the chunks in order, added, reduced by
+ * Lanes.sum's tree: HalfKernels.rows4F16's order, bit for bit. Rows whose length is a multiple of 32 only (no tail).
+ */
+static inline __attribute__((always_inline, target(AVX512))) void f16_widen(__m512i v, __m512 unscale, __m512 *even,
+        __m512 *odd) {
+    *even = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_cvtepi32_epi16(v)), unscale);
+    *odd = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(v, 16))), unscale);
+}
+
+/* One group of 4 rows (ints from w) by NI (1 or 2) inputs (de-interleaved, n apart in xd). */
+static inline __attribute__((always_inline, target(AVX512))) void f16_group(
+        const int32_t *w, float unscale_f, const float *xd, int n, const int NI, float *out, int out_stride) {
+    const __m512 unscale = _mm512_set1_ps(unscale_f);
+    const int half = n / 2;
+    __m512 e[2][4];
+    __m512 o[2][4];
+#pragma GCC unroll 4
+    for (int i = 0; i < NI; i++) {
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; q++) {
+            e[i][q] = _mm512_setzero_ps();
+            o[i][q] = _mm512_setzero_ps();
+        }
+    }
+    for (int k = 0; k < half; k += 16) {
+        const int32_t *c = w + 4 * k; /* the chunk: 4 rows x 16 ints */
+        __m512 xe[2];
+        __m512 xo[2];
+#pragma GCC unroll 4
+        for (int i = 0; i < NI; i++) {
+            xe[i] = _mm512_loadu_ps(xd + (size_t) i * n + k);
+            xo[i] = _mm512_loadu_ps(xd + (size_t) i * n + half + k);
+        }
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; q++) {
+            __m512 we;
+            __m512 wo;
+            f16_widen(_mm512_loadu_si512((const void *) (c + 16 * q)), unscale, &we, &wo);
+#pragma GCC unroll 4
+            for (int i = 0; i < NI; i++) {
+                e[i][q] = _mm512_fmadd_ps(we, xe[i], e[i][q]);
+                o[i][q] = _mm512_fmadd_ps(wo, xo[i], o[i][q]);
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < NI; i++) {
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; q++) {
+            out[(size_t) i * out_stride + q] = tree16(_mm512_add_ps(e[i][q], o[i][q]));
+        }
+    }
+}
+
+/* groups of 4 rows from w (group_ints apart) by t inputs: out[i * out_stride + 4 g + q]. */
+static __attribute__((target(AVX512))) void rows_f16(const int32_t *w, int group_ints, int groups, float unscale,
+        const float *xd, int t, int n, float *out, int out_stride) {
+    for (int g = 0; g < groups; g++) {
+        const int32_t *wg = w + (size_t) g * group_ints;
+        int i = 0;
+        for (; i + 2 <= t; i += 2) {
+            f16_group(wg, unscale, xd + (size_t) i * n, n, 2, out + (size_t) i * out_stride + 4 * g, out_stride);
+        }
+        if (i < t) {
+            f16_group(wg, unscale, xd + (size_t) i * n, n, 1, out + (size_t) i * out_stride + 4 * g, out_stride);
+        }
+    }
+}
+
+JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_rowsF16(JNIEnv *env, jclass cls, jintArray w,
+        jint w_off, jint group_ints, jint groups, jfloat unscale, jfloatArray xd, jint t, jint n, jfloatArray out,
+        jint out_off, jint out_stride) {
+    (void) cls;
+    int32_t *pw = (*env)->GetPrimitiveArrayCritical(env, w, NULL);
+    float *px = (*env)->GetPrimitiveArrayCritical(env, xd, NULL);
+    float *po = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
+    if (level == 2 && pw && px && po) {
+        rows_f16(pw + w_off, group_ints, groups, unscale, px, t, n, po + out_off, out_stride);
+    }
+    if (po) (*env)->ReleasePrimitiveArrayCritical(env, out, po, 0);
+    if (px) (*env)->ReleasePrimitiveArrayCritical(env, xd, px, JNI_ABORT);
+    if (pw) (*env)->ReleasePrimitiveArrayCritical(env, w, pw, JNI_ABORT);
+}

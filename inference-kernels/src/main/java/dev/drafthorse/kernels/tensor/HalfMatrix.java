@@ -202,6 +202,33 @@ abstract sealed class HalfMatrix extends WeightMatrix permits F16Matrix, BF16Mat
 
     static final int F16_TILE_AT = 10;
 
+    /**
+     * Decode-shaped F16 products: whole groups of rows natively where the AVX-512 kernels run ({@link
+     * NativeKernels#rowsF16}: vcvtph2ps converts a chunk in one instruction per 16 halves, where the Vector API needs
+     * shifts, a mask and a multiply; the same bits), the rest as {@link WeightMatrix#multiplyFew} does.
+     */
+    @Override
+    final void multiplyFew(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
+        int g0 = (r0 + GROUP - 1) / GROUP * GROUP;
+        int g1 = r1 / GROUP * GROUP;
+        if (!nativeRows() || g0 >= g1 || xp == null) {
+            super.multiplyFew(r0, r1, x, xp, t, out, outStride);
+            return;
+        }
+        if (xp.length < t * cols || out.length < (t - 1) * outStride + g1 || outStride < g1) {
+            throw new IllegalArgumentException("inputs or outputs too small for " + t + " inputs of " + cols);
+        }
+        super.multiplyFew(r0, g0, x, xp, t, out, outStride);
+        float unscale = Math.scalb(1f, -shift);
+        NativeKernels.rowsF16(w, intAt(g0, 0), groupInts, (g1 - g0) / GROUP, unscale, xp, t, cols, out, g0, outStride);
+        super.multiplyFew(g1, r1, x, xp, t, out, outStride);
+    }
+
+    /** Whether {@link #multiplyFew} runs natively: F16 rows of whole 32-value chunks, 16-int chunks, AVX-512 kernels. */
+    private boolean nativeRows() {
+        return f16() && pairs && cols % 32 == 0 && chunk == 16 && NativeKernels.ENABLED && NativeKernels.f32Tiles();
+    }
+
     @Override
     final float dotRow(int r, float[] x, float[] xd, int xOff) {
         return dotPrepared(r, x, xOff, xd, xOff);

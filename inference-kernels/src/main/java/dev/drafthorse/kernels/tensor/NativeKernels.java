@@ -127,7 +127,26 @@ public final class NativeKernels {
      */
     static native void tilesF32(float[] w, int base, int n, int rows, float[] x, int t, int vec, int hn, float[] sums);
 
-    /** Whether {@link #tilesF32} runs here: the AVX-512 kernels are in use. */
+    /**
+     * F16 decode-shaped products over {@link HalfMatrix}'s layout, in {@link HalfKernels#rows4F16}'s order (the same
+     * bits): whole groups of 4 rows from w[wOff] (groupInts apart) by t inputs de-interleaved in xd (n apart), into
+     * out[outOff + i·outStride + row]; the stored halves times unscale (2^-shift) are the weights. Rows of a multiple of
+     * 32 values, 16-int chunks. The caller checks the sizes. Runs only where {@link #f32Tiles}.
+     */
+    static native void rowsF16(
+            int[] w,
+            int wOff,
+            int groupInts,
+            int groups,
+            float unscale,
+            float[] xd,
+            int t,
+            int n,
+            float[] out,
+            int outOff,
+            int outStride);
+
+    /** Whether {@link #tilesF32} and {@link #rowsF16} run here: the AVX-512 kernels are in use. */
     static boolean f32Tiles() {
         return LEVEL == 2;
     }
