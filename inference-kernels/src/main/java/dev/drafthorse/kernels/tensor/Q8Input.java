@@ -21,16 +21,7 @@ final class Q8Input {
             throw new IllegalArgumentException(
                     "x has " + x.length + " values, " + t + " inputs of " + n + " need more");
         }
-        this.t = t;
-        this.n = n;
-        int nb = n / ActivationQuant.QK8;
-        if (q.length < t * n) {
-            q = new byte[t * n];
-        }
-        if (d.length < t * nb) {
-            d = new float[t * nb];
-            s = new int[t * nb];
-        }
+        size(t, n);
         if (NativeKernels.ENABLED) {
             NativeKernels.quantizeQ8_0(x, t, n, q, d, s);
         } else {
@@ -41,16 +32,8 @@ final class Q8Input {
 
     /** The Java reference of {@link NativeKernels#quantizeQ8_0}. */
     Q8Input quantizeJava(float[] x, int t, int n) {
-        this.t = t;
-        this.n = n;
+        size(t, n);
         int nb = n / ActivationQuant.QK8;
-        if (q.length < t * n) {
-            q = new byte[t * n];
-        }
-        if (d.length < t * nb) {
-            d = new float[t * nb];
-            s = new int[t * nb];
-        }
         for (int i = 0; i < t; i++) {
             ActivationQuant.quantizeRowQ8_0(x, i * n, n, d, i * nb, q, i * n);
             for (int b = 0; b < nb; b++) {
@@ -62,5 +45,19 @@ final class Q8Input {
             }
         }
         return this;
+    }
+
+    /** Room for t inputs of n values (the arrays grow, never shrink). */
+    private void size(int t, int n) {
+        this.t = t;
+        this.n = n;
+        int nb = n / ActivationQuant.QK8;
+        if (q.length < t * n) {
+            q = new byte[t * n];
+        }
+        if (d.length < t * nb) {
+            d = new float[t * nb];
+            s = new int[t * nb];
+        }
     }
 }
