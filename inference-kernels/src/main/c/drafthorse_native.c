@@ -666,3 +666,60 @@ JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_rowsF16(
     if (px) (*env)->ReleasePrimitiveArrayCritical(env, xd, px, JNI_ABORT);
     if (pw) (*env)->ReleasePrimitiveArrayCritical(env, w, pw, JNI_ABORT);
 }
+
+/*
+ * F32 decode-shaped products (a few inputs) on 16-lane vectors, in the F32 canonical order of WeightMatrix (per (row,
+ * input) one accumulator over the full vectors in order from zero, Lanes.sum's tree, then the scalar tail in element
+ * order, a multiply then an add): F32Kernels.rows8's bits. Decoding streams the weights once per token; this loop
+ * streams them faster than the Vector API's (BENCHMARKS.md, tenth session; software prefetch of the next group of
+ * rows was tried and gained nothing).
+ */
+static inline __attribute__((always_inline, target(AVX512))) void f32_rows8(
+        const float *w, int n, int vec, const float *x, float *out) {
+    __m512 acc[8];
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; k++) {
+        acc[k] = _mm512_setzero_ps();
+    }
+    for (int i = 0; i < vec; i += 16) {
+        __m512 xv = _mm512_loadu_ps(x + i);
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++) {
+            acc[k] = _mm512_fmadd_ps(_mm512_loadu_ps(w + (size_t) k * n + i), xv, acc[k]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; k++) {
+        float s = tree16(acc[k]);
+        for (int i = vec; i < n; i++) {
+            s += w[(size_t) k * n + i] * x[i];
+        }
+        out[k] = s;
+    }
+}
+
+/* groups of 8 rows from w (n apart) by t inputs (n apart in x): out[i * out_stride + 8 g + k]. */
+static __attribute__((target(AVX512))) void rows_f32(
+        const float *w, int n, int groups, const float *x, int t, float *out, int out_stride) {
+    int vec = n & ~15;
+    for (int g = 0; g < groups; g++) {
+        const float *wg = w + (size_t) 8 * g * n;
+        for (int i = 0; i < t; i++) {
+            f32_rows8(wg, n, vec, x + (size_t) i * n, out + (size_t) i * out_stride + 8 * g);
+        }
+    }
+}
+
+JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_rowsF32(JNIEnv *env, jclass cls, jfloatArray w,
+        jint w_off, jint n, jint groups, jfloatArray x, jint t, jfloatArray out, jint out_off, jint out_stride) {
+    (void) cls;
+    float *pw = (*env)->GetPrimitiveArrayCritical(env, w, NULL);
+    float *px = (*env)->GetPrimitiveArrayCritical(env, x, NULL);
+    float *po = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
+    if (level == 2 && pw && px && po) {
+        rows_f32(pw + w_off, n, groups, px, t, po + out_off, out_stride);
+    }
+    if (po) (*env)->ReleasePrimitiveArrayCritical(env, out, po, 0);
+    if (px) (*env)->ReleasePrimitiveArrayCritical(env, x, px, JNI_ABORT);
+    if (pw) (*env)->ReleasePrimitiveArrayCritical(env, w, pw, JNI_ABORT);
+}

@@ -44,8 +44,21 @@ public final class F32Matrix extends WeightMatrix {
         System.arraycopy(w, Aligned.PAD + row * cols, dst, off, cols);
     }
 
+    /**
+     * Decode-shaped products: whole groups of 8 rows natively where the AVX-512 kernels run ({@link
+     * NativeKernels#rowsF32}: the same bits, streamed faster than the Vector API's loop does), the
+     * rest in Java.
+     */
     @Override
     void multiplyFew(int r0, int r1, float[] x, float[] xp, int t, float[] out, int outStride) {
+        int groups = Tiles.NATIVE ? (r1 - r0) / 8 : 0; // 16-lane vectors (the Java order), AVX-512 kernels
+        if (groups > 0) {
+            if (x.length < t * cols || out.length < (t - 1) * outStride + r1) {
+                throw new IllegalArgumentException("inputs or outputs too small for " + t + " inputs of " + cols);
+            }
+            NativeKernels.rowsF32(w, Aligned.PAD + r0 * cols, cols, groups, x, t, out, r0, outStride);
+            r0 += groups * 8;
+        }
         for (int i = 0; i < t; i++) {
             int r = r0;
             for (; F32Kernels.ROWS8 && r + 8 <= r1; r += 8) {

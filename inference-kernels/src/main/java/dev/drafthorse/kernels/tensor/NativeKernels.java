@@ -146,7 +146,15 @@ public final class NativeKernels {
             int outOff,
             int outStride);
 
-    /** Whether {@link #tilesF32} and {@link #rowsF16} run here: the AVX-512 kernels are in use. */
+    /**
+     * F32 decode-shaped products in the F32 canonical order of {@link WeightMatrix} ({@link F32Kernels#rows8}'s bits):
+     * groups of 8 rows from w[wOff] (n apart) by t inputs (x, n apart), into out[outOff + i·outStride + row];
+     * streamed faster than the Vector API streams them. The caller checks the sizes. Runs only where {@link #f32Tiles}.
+     */
+    static native void rowsF32(
+            float[] w, int wOff, int n, int groups, float[] x, int t, float[] out, int outOff, int outStride);
+
+    /** Whether {@link #tilesF32}, {@link #rowsF32} and {@link #rowsF16} run here: the AVX-512 kernels are in use. */
     static boolean f32Tiles() {
         return LEVEL == 2;
     }
