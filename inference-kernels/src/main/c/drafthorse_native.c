@@ -515,18 +515,26 @@ static inline __attribute__((always_inline, target(AVX512))) float tree16(__m512
     return _mm_cvtss_f32(_mm_add_ss(e, _mm_movehdup_ps(e)));
 }
 
-/* acc[4j + r] = rows r < 4 (w, ws apart) by inputs j < 4 (x, xs apart) over len values, from zero. */
+/*
+ * acc[4j + r] = rows r < 4 (w, ws apart) by inputs j < 4 (x, xs apart) over len values, from zero. With pf, the tile
+ * also asks for lines of the 4 rows at pf (ws apart) to be brought into L2, one line per step, lines [pl, pl + len / 16)
+ * of the 4 rows' lines numbered row-fastest: the caller spreads a block's next rows over its first passes.
+ */
 static inline __attribute__((always_inline, target(AVX512))) void f32_tile(
-        const float *w, int ws, const float *x, int xs, int len, __m512 acc[16]) {
+        const float *w, int ws, const float *x, int xs, int len, __m512 acc[16], const float *pf, int pl) {
 #pragma GCC unroll 16
     for (int k = 0; k < 16; k++) {
         acc[k] = _mm512_setzero_ps();
     }
-    for (int i = 0; i < len; i += 16) {
+    const int lines = 4 * ((ws + 15) / 16); /* the 4 rows' 64-byte lines at pf */
+    for (int i = 0, line = pl; i < len; i += 16, line++) {
         __m512 w0 = _mm512_loadu_ps(w + i);
         __m512 w1 = _mm512_loadu_ps(w + ws + i);
         __m512 w2 = _mm512_loadu_ps(w + 2 * ws + i);
         __m512 w3 = _mm512_loadu_ps(w + 3 * ws + i);
+        if (pf != NULL && line < lines) {
+            _mm_prefetch((const char *) (pf + (size_t) (line & 3) * ws + (size_t) (line >> 2) * 16), _MM_HINT_T1);
+        }
 #pragma GCC unroll 4
         for (int j = 0; j < 4; j++) {
             __m512 xj = _mm512_loadu_ps(x + j * xs + i);
@@ -538,23 +546,30 @@ static inline __attribute__((always_inline, target(AVX512))) void f32_tile(
     }
 }
 
-/* sums[i * rows + r] for inputs i < t, rows r < rows (both multiples of 4): rows from w + base, n apart; inputs n apart. */
+/*
+ * sums[i * rows + r] for inputs i < t, rows r < rows (both multiples of 4): rows from w, n apart; inputs n apart. With
+ * prefetch, the rows after the block (w + rows * n: the next block of an F32 matrix read in place) are brought into L2
+ * during the block's first passes over its inputs, while the FMAs run: a batched decode step (16 inputs) reads every
+ * weight from memory once, and without this the first pass over each block waited for it (tiles 9-12% faster on a
+ * 440 MB matrix by 16 inputs, BENCHMARKS.md, tenth session).
+ */
 static __attribute__((target(AVX512))) void tiles_f32(
-        const float *w, int n, int rows, const float *x, int t, int vec, int hn, float *sums) {
+        const float *w, int n, int rows, const float *x, int t, int vec, int hn, int prefetch, float *sums) {
     float odd[16 * 16]; /* the odd values' accumulators of a tile, stored: 32 accumulators do not fit 32 registers */
     for (int i = 0; i < t; i += 4) {
         for (int r = 0; r < rows; r += 4) {
             const float *wr = w + (size_t) r * n;
             const float *xi = x + (size_t) i * n;
+            const float *next = prefetch ? wr + (size_t) rows * n : NULL;
             __m512 acc[16];
             if (hn > 0) {
-                f32_tile(wr + hn, n, xi + hn, n, vec, acc);
+                f32_tile(wr + hn, n, xi + hn, n, vec, acc, NULL, 0);
 #pragma GCC unroll 16
                 for (int k = 0; k < 16; k++) {
                     _mm512_storeu_ps(odd + 16 * k, acc[k]);
                 }
             }
-            f32_tile(wr, n, xi, n, vec, acc);
+            f32_tile(wr, n, xi, n, vec, acc, next, (i / 4) * (vec / 16));
 #pragma GCC unroll 16
             for (int k = 0; k < 16; k++) {
                 __m512 a = hn > 0 ? _mm512_add_ps(acc[k], _mm512_loadu_ps(odd + 16 * k)) : acc[k];
@@ -565,13 +580,14 @@ static __attribute__((target(AVX512))) void tiles_f32(
 }
 
 JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_tilesF32(JNIEnv *env, jclass cls,
-        jfloatArray w, jint base, jint n, jint rows, jfloatArray x, jint t, jint vec, jint hn, jfloatArray sums) {
+        jfloatArray w, jint base, jint n, jint rows, jfloatArray x, jint t, jint vec, jint hn, jboolean prefetch,
+        jfloatArray sums) {
     (void) cls;
     float *pw = (*env)->GetPrimitiveArrayCritical(env, w, NULL);
     float *px = (*env)->GetPrimitiveArrayCritical(env, x, NULL);
     float *ps = (*env)->GetPrimitiveArrayCritical(env, sums, NULL);
     if (level == 2 && pw && px && ps) {
-        tiles_f32(pw + base, n, rows, px, t, vec, hn, ps);
+        tiles_f32(pw + base, n, rows, px, t, vec, hn, prefetch, ps);
     }
     if (ps) (*env)->ReleasePrimitiveArrayCritical(env, sums, ps, 0);
     if (px) (*env)->ReleasePrimitiveArrayCritical(env, x, px, JNI_ABORT);

@@ -123,9 +123,11 @@ public final class NativeKernels {
      * {@link WeightMatrix}: sums[i·rows + r] for inputs i &lt; t and rows r &lt; rows (both multiples of 4) is the reduced
      * vector part of row r (at w[base + r·n]) · input i (at x[i·n]) over vec values; with hn &gt; 0 (F16/BF16 widened
      * de-interleaved) the odd values' accumulator, hn further, is added before the reduction. The caller adds the
-     * scalar tail and checks the sizes. Runs only where {@link #F32_TILES}.
+     * scalar tail and checks the sizes. With prefetch (the caller says the next {@code rows} rows lie in w), the rows
+     * after the block are brought into L2 while the block's first passes run. Runs only where {@link #f32Tiles}.
      */
-    static native void tilesF32(float[] w, int base, int n, int rows, float[] x, int t, int vec, int hn, float[] sums);
+    static native void tilesF32(
+            float[] w, int base, int n, int rows, float[] x, int t, int vec, int hn, boolean prefetch, float[] sums);
 
     /**
      * F16 decode-shaped products over {@link HalfMatrix}'s layout, in {@link HalfKernels#rows4F16}'s order (the same

@@ -163,7 +163,9 @@ final class Tiles {
             buf.nativeSums = new float[t * rows];
         }
         float[] ns = buf.nativeSums;
-        NativeKernels.tilesF32(wb, base, n, rows, xs, t, vec, half ? n / 2 : 0, ns);
+        // the next block's rows into L2 during this one's passes, where they lie in wb (F32 weights read in place)
+        boolean prefetch = !half && wb.length - base >= 2L * rows * n;
+        NativeKernels.tilesF32(wb, base, n, rows, xs, t, vec, half ? n / 2 : 0, prefetch, ns);
         for (int j = 0; j < t; j++) {
             for (int q = 0; q < rows; q++) {
                 out[j * outStride + rc + q] = tailFold(ns[j * rows + q], wb, base + q * n, n, half, x, j * n, tail);
