@@ -515,61 +515,80 @@ static inline __attribute__((always_inline, target(AVX512))) float tree16(__m512
     return _mm_cvtss_f32(_mm_add_ss(e, _mm_movehdup_ps(e)));
 }
 
+/* One step of a tile: 16 values of 4 rows (w, ws apart) by 4 inputs (x, xs apart) from i, into acc[4j + r]. */
+static inline __attribute__((always_inline, target(AVX512))) void f32_step(
+        const float *w, int ws, const float *x, int xs, int i, __m512 acc[16]) {
+    __m512 w0 = _mm512_loadu_ps(w + i);
+    __m512 w1 = _mm512_loadu_ps(w + ws + i);
+    __m512 w2 = _mm512_loadu_ps(w + 2 * ws + i);
+    __m512 w3 = _mm512_loadu_ps(w + 3 * ws + i);
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) {
+        __m512 xj = _mm512_loadu_ps(x + j * xs + i);
+        acc[4 * j] = _mm512_fmadd_ps(w0, xj, acc[4 * j]);
+        acc[4 * j + 1] = _mm512_fmadd_ps(w1, xj, acc[4 * j + 1]);
+        acc[4 * j + 2] = _mm512_fmadd_ps(w2, xj, acc[4 * j + 2]);
+        acc[4 * j + 3] = _mm512_fmadd_ps(w3, xj, acc[4 * j + 3]);
+    }
+}
+
 /*
- * acc[4j + r] = rows r < 4 (w, ws apart) by inputs j < 4 (x, xs apart) over len values, from zero. With pf, the tile
- * also asks for lines of the 4 rows at pf (ws apart) to be brought into L2, one line per step, lines [pl, pl + len / 16)
- * of the 4 rows' lines numbered row-fastest: the caller spreads a block's next rows over its first passes.
+ * acc[4j + r] = rows r < 4 (w, ws apart) by inputs j < 4 (x, xs apart) over len values, from zero, in order. With pf,
+ * every 64 values the tile also asks for one 64-byte line of each of the 4 rows at pf (ws apart), consecutive lines,
+ * to be brought into L2.
  */
 static inline __attribute__((always_inline, target(AVX512))) void f32_tile(
-        const float *w, int ws, const float *x, int xs, int len, __m512 acc[16], const float *pf, int pl) {
+        const float *w, int ws, const float *x, int xs, int len, __m512 acc[16], const float *pf) {
 #pragma GCC unroll 16
     for (int k = 0; k < 16; k++) {
         acc[k] = _mm512_setzero_ps();
     }
-    const int lines = 4 * ((ws + 15) / 16); /* the 4 rows' 64-byte lines at pf */
-    for (int i = 0, line = pl; i < len; i += 16, line++) {
-        __m512 w0 = _mm512_loadu_ps(w + i);
-        __m512 w1 = _mm512_loadu_ps(w + ws + i);
-        __m512 w2 = _mm512_loadu_ps(w + 2 * ws + i);
-        __m512 w3 = _mm512_loadu_ps(w + 3 * ws + i);
-        if (pf != NULL && line < lines) {
-            _mm_prefetch((const char *) (pf + (size_t) (line & 3) * ws + (size_t) (line >> 2) * 16), _MM_HINT_T1);
+    int i = 0;
+    for (; i + 64 <= len; i += 64) {
+        if (pf != NULL) {
+            _mm_prefetch((const char *) pf, _MM_HINT_T1);
+            _mm_prefetch((const char *) (pf + ws), _MM_HINT_T1);
+            _mm_prefetch((const char *) (pf + 2 * (size_t) ws), _MM_HINT_T1);
+            _mm_prefetch((const char *) (pf + 3 * (size_t) ws), _MM_HINT_T1);
+            pf += 16;
         }
 #pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) {
-            __m512 xj = _mm512_loadu_ps(x + j * xs + i);
-            acc[4 * j] = _mm512_fmadd_ps(w0, xj, acc[4 * j]);
-            acc[4 * j + 1] = _mm512_fmadd_ps(w1, xj, acc[4 * j + 1]);
-            acc[4 * j + 2] = _mm512_fmadd_ps(w2, xj, acc[4 * j + 2]);
-            acc[4 * j + 3] = _mm512_fmadd_ps(w3, xj, acc[4 * j + 3]);
+        for (int u = 0; u < 64; u += 16) {
+            f32_step(w, ws, x, xs, i + u, acc);
         }
+    }
+    for (; i < len; i += 16) {
+        f32_step(w, ws, x, xs, i, acc);
     }
 }
 
 /*
  * sums[i * rows + r] for inputs i < t, rows r < rows (both multiples of 4): rows from w, n apart; inputs n apart. With
  * prefetch, the rows after the block (w + rows * n: the next block of an F32 matrix read in place) are brought into L2
- * during the block's first passes over its inputs, while the FMAs run: a batched decode step (16 inputs) reads every
- * weight from memory once, and without this the first pass over each block waited for it (tiles 9-12% faster on a
- * 440 MB matrix by 16 inputs, BENCHMARKS.md, tenth session).
+ * during the block's first four passes over its inputs (a quarter of each row per pass), while the FMAs run: a batched
+ * decode step (16 inputs) reads every weight from memory once, and without this the first pass over each block waited
+ * for it (BENCHMARKS.md, tenth session: a 440 MB matrix by 16 inputs on 2 threads, 180-188 GFLOP/s without, 220-234
+ * with; the prefetches cost 9% where the weights are already in L2, so only the first four passes issue them).
  */
 static __attribute__((target(AVX512))) void tiles_f32(
         const float *w, int n, int rows, const float *x, int t, int vec, int hn, int prefetch, float *sums) {
     float odd[16 * 16]; /* the odd values' accumulators of a tile, stored: 32 accumulators do not fit 32 registers */
+    const int quarter = vec / 64 * 16; /* the values of a row each of the first four passes prefetches */
     for (int i = 0; i < t; i += 4) {
+        int pass = i / 4;
         for (int r = 0; r < rows; r += 4) {
             const float *wr = w + (size_t) r * n;
             const float *xi = x + (size_t) i * n;
-            const float *next = prefetch ? wr + (size_t) rows * n : NULL;
+            const float *next = prefetch && pass < 4 ? wr + (size_t) rows * n + (size_t) pass * quarter : NULL;
             __m512 acc[16];
             if (hn > 0) {
-                f32_tile(wr + hn, n, xi + hn, n, vec, acc, NULL, 0);
+                f32_tile(wr + hn, n, xi + hn, n, vec, acc, NULL);
 #pragma GCC unroll 16
                 for (int k = 0; k < 16; k++) {
                     _mm512_storeu_ps(odd + 16 * k, acc[k]);
                 }
             }
-            f32_tile(wr, n, xi, n, vec, acc, next, (i / 4) * (vec / 16));
+            f32_tile(wr, n, xi, n, vec, acc, next);
 #pragma GCC unroll 16
             for (int k = 0; k < 16; k++) {
                 __m512 a = hn > 0 ? _mm512_add_ps(acc[k], _mm512_loadu_ps(odd + 16 * k)) : acc[k];
