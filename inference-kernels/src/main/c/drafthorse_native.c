@@ -563,50 +563,55 @@ static inline __attribute__((always_inline, target(AVX512))) void f32_tile(
 }
 
 /*
- * sums[i * rows + r] for inputs i < t, rows r < rows (both multiples of 4): rows from w, n apart; inputs n apart. With
- * prefetch, the rows after the block (w + rows * n: the next block of an F32 matrix read in place) are brought into L2
- * during the block's first four passes over its inputs (a quarter of each row per pass), while the FMAs run: a batched
- * decode step (16 inputs) reads every weight from memory once, and without this the first pass over each block waited
- * for it (BENCHMARKS.md, tenth session: a 440 MB matrix by 16 inputs on 2 threads, 180-188 GFLOP/s without, 220-234
- * with; the prefetches cost 9% where the weights are already in L2, so only the first four passes issue them).
+ * sums[i * rows + r] for inputs i < t, rows r < rows (both multiples of 4): rows from w, n apart; inputs n apart.
+ * Blocks of `block` rows (a multiple of 4; L2-sized), each multiplied by every input before the next one. The rows of
+ * the next block, where the call has one, are brought into L2 during the block's first four passes over its inputs (a
+ * quarter of each row per pass) while the FMAs run: a batched decode step (16 inputs) reads every weight from memory
+ * once, and without this the first pass over each block waited for it (BENCHMARKS.md, tenth session: a 440 MB matrix
+ * by 16 inputs on 2 threads, 180-188 GFLOP/s without, 220-234 with; the prefetches cost 9% where the weights are
+ * already in L2, so only the first four passes issue them).
  */
 static __attribute__((target(AVX512))) void tiles_f32(
-        const float *w, int n, int rows, const float *x, int t, int vec, int hn, int prefetch, float *sums) {
+        const float *w, int n, int rows, int block, const float *x, int t, int vec, int hn, float *sums) {
     float odd[16 * 16]; /* the odd values' accumulators of a tile, stored: 32 accumulators do not fit 32 registers */
     const int quarter = vec / 64 * 16; /* the values of a row each of the first four passes prefetches */
-    for (int i = 0; i < t; i += 4) {
-        int pass = i / 4;
-        for (int r = 0; r < rows; r += 4) {
-            const float *wr = w + (size_t) r * n;
-            const float *xi = x + (size_t) i * n;
-            const float *next = prefetch && pass < 4 ? wr + (size_t) rows * n + (size_t) pass * quarter : NULL;
-            __m512 acc[16];
-            if (hn > 0) {
-                f32_tile(wr + hn, n, xi + hn, n, vec, acc, NULL);
+    for (int b0 = 0; b0 < rows; b0 += block) {
+        int b1 = b0 + block < rows ? b0 + block : rows;
+        for (int i = 0; i < t; i += 4) {
+            int pass = i / 4;
+            for (int r = b0; r < b1; r += 4) {
+                const float *wr = w + (size_t) r * n;
+                const float *xi = x + (size_t) i * n;
+                const float *next = pass < 4 && r + block < rows /* the same rows of the next block */
+                        ? wr + (size_t) block * n + (size_t) pass * quarter : NULL;
+                __m512 acc[16];
+                if (hn > 0) {
+                    f32_tile(wr + hn, n, xi + hn, n, vec, acc, NULL);
+#pragma GCC unroll 16
+                    for (int k = 0; k < 16; k++) {
+                        _mm512_storeu_ps(odd + 16 * k, acc[k]);
+                    }
+                }
+                f32_tile(wr, n, xi, n, vec, acc, next);
 #pragma GCC unroll 16
                 for (int k = 0; k < 16; k++) {
-                    _mm512_storeu_ps(odd + 16 * k, acc[k]);
+                    __m512 a = hn > 0 ? _mm512_add_ps(acc[k], _mm512_loadu_ps(odd + 16 * k)) : acc[k];
+                    sums[(size_t) (i + k / 4) * rows + r + k % 4] = tree16(a);
                 }
-            }
-            f32_tile(wr, n, xi, n, vec, acc, next);
-#pragma GCC unroll 16
-            for (int k = 0; k < 16; k++) {
-                __m512 a = hn > 0 ? _mm512_add_ps(acc[k], _mm512_loadu_ps(odd + 16 * k)) : acc[k];
-                sums[(size_t) (i + k / 4) * rows + r + k % 4] = tree16(a);
             }
         }
     }
 }
 
 JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_tilesF32(JNIEnv *env, jclass cls,
-        jfloatArray w, jint base, jint n, jint rows, jfloatArray x, jint t, jint vec, jint hn, jboolean prefetch,
+        jfloatArray w, jint base, jint n, jint rows, jint block, jfloatArray x, jint t, jint vec, jint hn,
         jfloatArray sums) {
     (void) cls;
     float *pw = (*env)->GetPrimitiveArrayCritical(env, w, NULL);
     float *px = (*env)->GetPrimitiveArrayCritical(env, x, NULL);
     float *ps = (*env)->GetPrimitiveArrayCritical(env, sums, NULL);
     if (level == 2 && pw && px && ps) {
-        tiles_f32(pw + base, n, rows, px, t, vec, hn, prefetch, ps);
+        tiles_f32(pw + base, n, rows, block, px, t, vec, hn, ps);
     }
     if (ps) (*env)->ReleasePrimitiveArrayCritical(env, sums, ps, 0);
     if (px) (*env)->ReleasePrimitiveArrayCritical(env, x, px, JNI_ABORT);

@@ -122,12 +122,12 @@ public final class NativeKernels {
      * The F32 register tiles of {@link Tiles} on 16-lane vectors (AVX-512), in the F32 canonical order of
      * {@link WeightMatrix}: sums[i·rows + r] for inputs i &lt; t and rows r &lt; rows (both multiples of 4) is the reduced
      * vector part of row r (at w[base + r·n]) · input i (at x[i·n]) over vec values; with hn &gt; 0 (F16/BF16 widened
-     * de-interleaved) the odd values' accumulator, hn further, is added before the reduction. The caller adds the
-     * scalar tail and checks the sizes. With prefetch (the caller says the next {@code rows} rows lie in w), the rows
-     * after the block are brought into L2 while the block's first passes run. Runs only where {@link #f32Tiles}.
+     * de-interleaved) the odd values' accumulator, hn further, is added before the reduction. The rows go in blocks of
+     * {@code block} (a multiple of 4), each by every input, the next block's rows prefetched into L2 meanwhile. The
+     * caller adds the scalar tail and checks the sizes. Runs only where {@link #f32Tiles}.
      */
     static native void tilesF32(
-            float[] w, int base, int n, int rows, float[] x, int t, int vec, int hn, boolean prefetch, float[] sums);
+            float[] w, int base, int n, int rows, int block, float[] x, int t, int vec, int hn, float[] sums);
 
     /**
      * F16 decode-shaped products over {@link HalfMatrix}'s layout, in {@link HalfKernels#rows4F16}'s order (the same

@@ -67,6 +67,32 @@ final class Tiles {
             buf.rows = new float[blockRows * n];
         }
         float[] wb = inPlace != null ? inPlace : buf.rows;
+        // F32 read in place, natively: the whole range's rows in fours by the inputs in fours in one call, blocked
+        // inside (the next block prefetched while one runs); rows [r0, nativeEnd) are done for inputs [0, t & ~3)
+        int nativeEnd = r0;
+        boolean oneCall = NATIVE && inPlace != null && vec > 0 && t >= 4;
+        if (oneCall) {
+            nativeEnd = r0 + ((r1 - r0) & ~3);
+            int block = Math.max(4, blockRows & ~3);
+            if (nativeEnd > r0) {
+                nativeTiles(
+                        buf,
+                        wb,
+                        f32.offset() + r0 * n,
+                        n,
+                        nativeEnd - r0,
+                        block,
+                        xs,
+                        t & ~3,
+                        vec,
+                        false,
+                        x,
+                        tail,
+                        r0,
+                        out,
+                        outStride);
+            }
+        }
         for (int rc = r0; rc < r1; rc += blockRows) {
             int re = Math.min(r1, rc + blockRows);
             int base; // wb offset of row rc
@@ -77,9 +103,29 @@ final class Tiles {
                 w.widenRows(rc, re, wb, 0);
             }
             // whole four-by-four tiles natively where they run, the rest (and everything elsewhere) below
-            int nativeRows = NATIVE && vec > 0 ? (re - rc) & ~3 : 0;
-            if (nativeRows > 0 && t >= 4) {
-                nativeTiles(buf, wb, base, n, nativeRows, xs, t & ~3, vec, half, x, tail, rc, out, outStride);
+            int nativeRows;
+            if (oneCall) {
+                nativeRows = Math.max(0, Math.min(re, nativeEnd) - rc);
+            } else {
+                nativeRows = NATIVE && vec > 0 ? (re - rc) & ~3 : 0;
+                if (nativeRows > 0 && t >= 4) {
+                    nativeTiles(
+                            buf,
+                            wb,
+                            base,
+                            n,
+                            nativeRows,
+                            nativeRows,
+                            xs,
+                            t & ~3,
+                            vec,
+                            half,
+                            x,
+                            tail,
+                            rc,
+                            out,
+                            outStride);
+                }
             }
             int i = 0;
             for (; i + 4 <= t; i += 4) {
@@ -140,13 +186,17 @@ final class Tiles {
         }
     }
 
-    /** Rows [rc, rc + rows) by inputs [0, t) through {@link NativeKernels#tilesF32}, tails added here, into out. */
+    /**
+     * Rows [rc, rc + rows) by inputs [0, t) through {@link NativeKernels#tilesF32} in blocks of {@code block} rows,
+     * tails added here, into out.
+     */
     private static void nativeTiles(
             Buffers buf,
             float[] wb,
             int base,
             int n,
             int rows,
+            int block,
             float[] xs,
             int t,
             int vec,
@@ -163,9 +213,7 @@ final class Tiles {
             buf.nativeSums = new float[t * rows];
         }
         float[] ns = buf.nativeSums;
-        // the next block's rows into L2 during this one's passes, where they lie in wb (F32 weights read in place)
-        boolean prefetch = !half && wb.length - base >= 2L * rows * n;
-        NativeKernels.tilesF32(wb, base, n, rows, xs, t, vec, half ? n / 2 : 0, prefetch, ns);
+        NativeKernels.tilesF32(wb, base, n, rows, block, xs, t, vec, half ? n / 2 : 0, ns);
         for (int j = 0; j < t; j++) {
             for (int q = 0; q < rows; q++) {
                 out[j * outStride + rc + q] = tailFold(ns[j * rows + q], wb, base + q * n, n, half, x, j * n, tail);
