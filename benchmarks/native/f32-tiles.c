@@ -7,13 +7,15 @@
  *   v2 prefetch of the next block, every step of every pass   v3/v4 rows outer with a prefetch 4 / 8 rows ahead
  *   v5 one line of the next block per step, spread over the first four passes (f74ae22)
  *   v6 2 rows x 8 inputs tiles          v7 four lines (one per row) every 64 values, a quarter of each next row per
- *   pass, first four passes only (8c6f2a1, the engine's)                v8 as v7 but all lines in the first pass
+ *   pass, first four passes only (8c6f2a1)                v8 as v7 but all lines in the first pass
+ *   v9 the engine's tiles_f32 on 64-row tasks, blocks of 4, 8, 16, 32, 40 rows, the next block streamed into L2
+ *   during a block's first four passes (eleventh session)         v10 the same with blocks of 40 rows from the start
  * Build and run (it includes the engine's drafthorse_native.c, hence the JNI headers and its instruction sets):
  *                 gcc -O2 -march=x86-64-v4 -mavx512vnni -mf16c -I$JAVA_HOME/include -I$JAVA_HOME/include/linux \
  *                     -o /tmp/f32-tiles f32-tiles.c -lpthread
  *                 /tmp/f32-tiles 2              (from memory)
  *                 /tmp/f32-tiles 2 200000       (L2-resident: 200,000 weights, repeated)
- * A measurement aid for BENCHMARKS.md (tenth session), not part of the product.
+ * A measurement aid for BENCHMARKS.md (tenth and eleventh sessions), not part of the product.
  */
 #include <immintrin.h>
 #include <pthread.h>
@@ -61,9 +63,14 @@ static inline __attribute__((always_inline)) void tile_spread(const float *w, in
         step4x4(w, ws, x, xs, i, acc);
     }
 }
-/* four lines (one per row) every 64 values, a quarter per pass, first four passes: the engine's f32_tile (8c6f2a1) */
+/* four lines (one per row) every 64 values, a quarter per pass, first four passes (8c6f2a1) */
 static inline __attribute__((always_inline)) void tile_u4(const float *w, int ws, const float *x, int xs, int len, __m512 acc[16], const float *pf, int pass) {
-    f32_tile(w, ws, x, xs, len, acc, pass < 4 && pf ? pf + pass * (len / 64 * 16) : NULL);
+    zero16(acc);
+    const float *p = pass < 4 && pf ? pf + pass * (len / 64 * 16) : NULL;
+    for (int i = 0; i < len; i += 64) {
+        if (p) { pf4(p, ws); p += 16; }
+        for (int u = 0; u < 64; u += 16) step4x4(w, ws, x, xs, i + u, acc);
+    }
 }
 /* every line of the 4 next rows in the first pass */
 static inline __attribute__((always_inline)) void tile_first(const float *w, int ws, const float *x, int xs, int len, __m512 acc[16], const float *pf, int pass) {
@@ -117,7 +124,15 @@ static void v5(long r0, long r1) { BLOCKS(tile_spread, 4, 4, BLOCK) } /* f74ae22
 static void v6(long r0, long r1) { BLOCKS(tile28, 2, 8, BLOCK) }
 static void v7(long r0, long r1) { BLOCKS(tile_u4, 4, 4, BLOCK) }     /* 8c6f2a1, the engine's */
 static void v8(long r0, long r1) { BLOCKS(tile_first, 4, 4, BLOCK) }
-static void (*const VARIANTS[])(long, long) = {v0, v1, v2, v3, v4, v5, v6, v7, v8};
+/* The engine's tiles_f32 called per task of 64 rows (the fused q/k/v product's tasks on 2 threads), its blocks
+   starting at FIRST rows and doubling to BLOCK: v9 FIRST = 4 (the engine's), v10 FIRST = BLOCK (one block + the rest) */
+static float *OUTT; /* (T, ROWS) */
+#define TASKS(FIRST) for (long r = r0; r < r1; r += 64) tiles_f32(W + r * N, N, r + 64 <= r1 ? 64 : (int) (r1 - r) & ~3, FIRST, BLOCK, X, T, N, 0, OUTT + r, (int) ROWS);
+static void v9(long r0, long r1) { TASKS(4) }
+static void v10(long r0, long r1) { TASKS(BLOCK) }
+/* v11 the engine's tiles_f32 over the thread's whole range in one call */
+static void v11(long r0, long r1) { tiles_f32(W + r0 * N, N, (int) (r1 - r0) & ~3, 4, BLOCK, X, T, N, 0, OUTT + r0, (int) ROWS); }
+static void (*const VARIANTS[])(long, long) = {v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11};
 #define NVARIANTS ((int) (sizeof VARIANTS / sizeof VARIANTS[0]))
 
 typedef struct { long r0, r1; } arg;
@@ -129,6 +144,7 @@ int main(int c, char **v) {
     ROWS = (c > 2 ? atol(v[2]) : 110000000L) / N / BLOCK * BLOCK;
     W = aligned_alloc(64, (ROWS + 64) * N * 4);
     OUT = aligned_alloc(64, ROWS * 4);
+    OUTT = aligned_alloc(64, ROWS * T * 4);
     for (long i = 0; i < (ROWS + 64) * N; i++) W[i] = (i % 7) * 0.1f;
     for (int i = 0; i < T * N; i++) X[i] = 1;
     int th = atoi(v[1]);

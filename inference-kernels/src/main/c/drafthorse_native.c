@@ -534,22 +534,21 @@ static inline __attribute__((always_inline, target(AVX512))) void f32_step(
 
 /*
  * acc[4j + r] = rows r < 4 (w, ws apart) by inputs j < 4 (x, xs apart) over len values, from zero, in order. With pf,
- * every 64 values the tile also asks for one 64-byte line of each of the 4 rows at pf (ws apart), consecutive lines,
+ * every 64 values the tile also asks for one 64-byte line of each of `prows` rows at pf (ws apart), consecutive lines,
  * to be brought into L2.
  */
 static inline __attribute__((always_inline, target(AVX512))) void f32_tile(
-        const float *w, int ws, const float *x, int xs, int len, __m512 acc[16], const float *pf) {
+        const float *w, int ws, const float *x, int xs, int len, __m512 acc[16], const float *pf, int prows) {
 #pragma GCC unroll 16
     for (int k = 0; k < 16; k++) {
         acc[k] = _mm512_setzero_ps();
     }
     int i = 0;
     for (; i + 64 <= len; i += 64) {
+        for (int q = 0; pf != NULL && q < prows; q++) {
+            _mm_prefetch((const char *) (pf + (size_t) q * ws), _MM_HINT_T1);
+        }
         if (pf != NULL) {
-            _mm_prefetch((const char *) pf, _MM_HINT_T1);
-            _mm_prefetch((const char *) (pf + ws), _MM_HINT_T1);
-            _mm_prefetch((const char *) (pf + 2 * (size_t) ws), _MM_HINT_T1);
-            _mm_prefetch((const char *) (pf + 3 * (size_t) ws), _MM_HINT_T1);
             pf += 16;
         }
 #pragma GCC unroll 4
@@ -563,40 +562,51 @@ static inline __attribute__((always_inline, target(AVX512))) void f32_tile(
 }
 
 /*
- * sums[i * rows + r] for inputs i < t, rows r < rows (both multiples of 4): rows from w, n apart; inputs n apart.
- * Blocks of `block` rows (a multiple of 4; L2-sized), each multiplied by every input before the next one. The rows of
- * the next block, where the call has one, are brought into L2 during the block's first four passes over its inputs (a
- * quarter of each row per pass) while the FMAs run: a batched decode step (16 inputs) reads every weight from memory
- * once, and without this the first pass over each block waited for it (BENCHMARKS.md, tenth session: a 440 MB matrix
- * by 16 inputs on 2 threads, 180-188 GFLOP/s without, 220-234 with; the prefetches cost 9% where the weights are
- * already in L2, so only the first four passes issue them).
+ * out[i * ostride + r] for inputs i < t, rows r < rows (both multiples of 4): rows from w, n apart; inputs n apart.
+ * Blocks of rows (multiples of 4, at most `block`: L2-sized), each multiplied by every input before the next one. The
+ * next block's rows are brought into L2 during the block's first four passes over its inputs while the FMAs run, each
+ * tile asking for a quarter of "its" rows of the next block per pass (one line per row every 64 values: rows side by
+ * side, not one row after another, which measured slower): a batched decode step (16 inputs) reads every weight from
+ * memory once, and without this each pass over a block began by waiting for it (BENCHMARKS.md, tenth session: a 440 MB
+ * matrix by 16 inputs on 2 threads, 180-188 GFLOP/s without, 220-234 with; the prefetches cost 9% where the weights
+ * are already in L2, so only the first four passes issue them). Only the first block of a call cannot be fetched
+ * ahead, so the blocks start at `first` rows and double up to `block`: a call's range is a task of a few dozen rows
+ * in the fused q/k/v and output products (eleventh session). A block twice its predecessor's size has each tile ask
+ * for 8 rows.
  */
-static __attribute__((target(AVX512))) void tiles_f32(
-        const float *w, int n, int rows, int block, const float *x, int t, int vec, int hn, float *sums) {
+static __attribute__((target(AVX512))) void tiles_f32(const float *w, int n, int rows, int first, int block,
+        const float *x, int t, int vec, int hn, float *out, int ostride) {
     float odd[16 * 16]; /* the odd values' accumulators of a tile, stored: 32 accumulators do not fit 32 registers */
     const int quarter = vec / 64 * 16; /* the values of a row each of the first four passes prefetches */
-    for (int b0 = 0; b0 < rows; b0 += block) {
-        int b1 = b0 + block < rows ? b0 + block : rows;
+    int size = first < block ? first : block;
+    for (int b0 = 0; b0 < rows; b0 += size, size = 2 * size < block ? 2 * size : block) {
+        int b1 = b0 + size < rows ? b0 + size : rows;
+        int next = 2 * size < block ? 2 * size : block; /* the next block's rows */
+        if (next > rows - b1) {
+            next = rows - b1;
+        }
+        int per = next > b1 - b0 ? 2 : 1; /* next-block rows per current row */
         for (int i = 0; i < t; i += 4) {
             int pass = i / 4;
             for (int r = b0; r < b1; r += 4) {
                 const float *wr = w + (size_t) r * n;
                 const float *xi = x + (size_t) i * n;
-                const float *next = pass < 4 && r + block < rows /* the same rows of the next block */
-                        ? wr + (size_t) block * n + (size_t) pass * quarter : NULL;
+                int pr = per * (r - b0); /* this tile's first row of the next block */
+                int prows = pass < 4 && pr < next ? (next - pr < 4 * per ? next - pr : 4 * per) : 0;
+                const float *pf = prows > 0 ? w + (size_t) (b1 + pr) * n + (size_t) pass * quarter : NULL;
                 __m512 acc[16];
                 if (hn > 0) {
-                    f32_tile(wr + hn, n, xi + hn, n, vec, acc, NULL);
+                    f32_tile(wr + hn, n, xi + hn, n, vec, acc, NULL, 0);
 #pragma GCC unroll 16
                     for (int k = 0; k < 16; k++) {
                         _mm512_storeu_ps(odd + 16 * k, acc[k]);
                     }
                 }
-                f32_tile(wr, n, xi, n, vec, acc, next);
+                f32_tile(wr, n, xi, n, vec, acc, pf, prows);
 #pragma GCC unroll 16
                 for (int k = 0; k < 16; k++) {
                     __m512 a = hn > 0 ? _mm512_add_ps(acc[k], _mm512_loadu_ps(odd + 16 * k)) : acc[k];
-                    sums[(size_t) (i + k / 4) * rows + r + k % 4] = tree16(a);
+                    out[(size_t) (i + k / 4) * ostride + r + k % 4] = tree16(a);
                 }
             }
         }
@@ -604,16 +614,16 @@ static __attribute__((target(AVX512))) void tiles_f32(
 }
 
 JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_tilesF32(JNIEnv *env, jclass cls,
-        jfloatArray w, jint base, jint n, jint rows, jint block, jfloatArray x, jint t, jint vec, jint hn,
-        jfloatArray sums) {
+        jfloatArray w, jint base, jint n, jint rows, jint first, jint block, jfloatArray x, jint t, jint vec, jint hn,
+        jfloatArray out, jint outOff, jint outStride) {
     (void) cls;
     float *pw = (*env)->GetPrimitiveArrayCritical(env, w, NULL);
     float *px = (*env)->GetPrimitiveArrayCritical(env, x, NULL);
-    float *ps = (*env)->GetPrimitiveArrayCritical(env, sums, NULL);
+    float *ps = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
     if (level == 2 && pw && px && ps) {
-        tiles_f32(pw + base, n, rows, block, px, t, vec, hn, ps);
+        tiles_f32(pw + base, n, rows, first, block, px, t, vec, hn, ps + outOff, outStride);
     }
-    if (ps) (*env)->ReleasePrimitiveArrayCritical(env, sums, ps, 0);
+    if (ps) (*env)->ReleasePrimitiveArrayCritical(env, out, ps, 0);
     if (px) (*env)->ReleasePrimitiveArrayCritical(env, x, px, JNI_ABORT);
     if (pw) (*env)->ReleasePrimitiveArrayCritical(env, w, pw, JNI_ABORT);
 }

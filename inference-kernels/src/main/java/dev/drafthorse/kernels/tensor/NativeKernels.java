@@ -120,14 +120,27 @@ public final class NativeKernels {
 
     /**
      * The F32 register tiles of {@link Tiles} on 16-lane vectors (AVX-512), in the F32 canonical order of
-     * {@link WeightMatrix}: sums[i·rows + r] for inputs i &lt; t and rows r &lt; rows (both multiples of 4) is the reduced
-     * vector part of row r (at w[base + r·n]) · input i (at x[i·n]) over vec values; with hn &gt; 0 (F16/BF16 widened
-     * de-interleaved) the odd values' accumulator, hn further, is added before the reduction. The rows go in blocks of
-     * {@code block} (a multiple of 4), each by every input, the next block's rows prefetched into L2 meanwhile. The
-     * caller adds the scalar tail and checks the sizes. Runs only where {@link #f32Tiles}.
+     * {@link WeightMatrix}: out[outOff + i·outStride + r] for inputs i &lt; t and rows r &lt; rows (both multiples of 4) is
+     * the reduced vector part of row r (at w[base + r·n]) · input i (at x[i·n]) over vec values; with hn &gt; 0
+     * (F16/BF16 widened de-interleaved) the odd values' accumulator, hn further, is added before the reduction. The rows
+     * go in blocks of {@code first} rows doubling up to {@code block} (multiples of 4), each by every input, the next
+     * block's rows prefetched into L2 meanwhile. The caller adds the scalar tail and checks the sizes. Runs only where
+     * {@link #f32Tiles}.
      */
     static native void tilesF32(
-            float[] w, int base, int n, int rows, int block, float[] x, int t, int vec, int hn, float[] sums);
+            float[] w,
+            int base,
+            int n,
+            int rows,
+            int first,
+            int block,
+            float[] x,
+            int t,
+            int vec,
+            int hn,
+            float[] out,
+            int outOff,
+            int outStride);
 
     /**
      * F16 decode-shaped products over {@link HalfMatrix}'s layout, in {@link HalfKernels#rows4F16}'s order (the same

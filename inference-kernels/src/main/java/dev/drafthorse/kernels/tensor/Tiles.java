@@ -30,6 +30,13 @@ final class Tiles {
      */
     static final boolean NATIVE = L == 16 && NativeKernels.ENABLED && NativeKernels.f32Tiles();
 
+    /**
+     * Rows of the first block of a native F32 call (then doubling up to the L2-sized block): the one block whose rows
+     * cannot be prefetched while another runs (B = 16 aggregate decode, random 110M F32, in one process alternating
+     * with first = block: +5.7%, faster in 16 of 16 rounds; BENCHMARKS.md, eleventh session).
+     */
+    private static final int FIRST_BLOCK = 4;
+
     private Tiles() {}
 
     /** Per-thread buffers, so that prefill allocates nothing per product. */
@@ -38,7 +45,6 @@ final class Tiles {
         final float[] acc = new float[16 * L]; // (16, L) unreduced accumulators of a tile
         final float[] odd = new float[16 * L]; // (16, L) the odd accumulators of F16/BF16 tiles
         final float[] sums = new float[16]; // (16) a tile's reduced accumulators
-        float[] nativeSums = new float[0]; // (T, blockRows) the native tiles' reduced accumulators
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -76,7 +82,6 @@ final class Tiles {
             int block = Math.max(4, blockRows & ~3);
             if (nativeEnd > r0) {
                 nativeTiles(
-                        buf,
                         wb,
                         f32.offset() + r0 * n,
                         n,
@@ -110,21 +115,7 @@ final class Tiles {
                 nativeRows = NATIVE && vec > 0 ? (re - rc) & ~3 : 0;
                 if (nativeRows > 0 && t >= 4) {
                     nativeTiles(
-                            buf,
-                            wb,
-                            base,
-                            n,
-                            nativeRows,
-                            nativeRows,
-                            xs,
-                            t & ~3,
-                            vec,
-                            half,
-                            x,
-                            tail,
-                            rc,
-                            out,
-                            outStride);
+                            wb, base, n, nativeRows, nativeRows, xs, t & ~3, vec, half, x, tail, rc, out, outStride);
                 }
             }
             int i = 0;
@@ -188,10 +179,9 @@ final class Tiles {
 
     /**
      * Rows [rc, rc + rows) by inputs [0, t) through {@link NativeKernels#tilesF32} in blocks of {@code block} rows,
-     * tails added here, into out.
+     * straight into out, tails added here.
      */
     private static void nativeTiles(
-            Buffers buf,
             float[] wb,
             int base,
             int n,
@@ -206,17 +196,35 @@ final class Tiles {
             int rc,
             float[] out,
             int outStride) {
-        if (base < 0 || base + (long) rows * n > wb.length || (long) t * n > xs.length || (long) t * n > x.length) {
+        if (base < 0
+                || base + (long) rows * n > wb.length
+                || (long) t * n > xs.length
+                || (long) t * n > x.length
+                || rc < 0
+                || rows > outStride - rc
+                || (long) (t - 1) * outStride + rc + rows > out.length) {
             throw new IllegalStateException("tile block out of range: " + rows + " rows of " + n + " at " + base);
         }
-        if (buf.nativeSums.length < t * rows) {
-            buf.nativeSums = new float[t * rows];
-        }
-        float[] ns = buf.nativeSums;
-        NativeKernels.tilesF32(wb, base, n, rows, block, xs, t, vec, half ? n / 2 : 0, ns);
-        for (int j = 0; j < t; j++) {
-            for (int q = 0; q < rows; q++) {
-                out[j * outStride + rc + q] = tailFold(ns[j * rows + q], wb, base + q * n, n, half, x, j * n, tail);
+        NativeKernels.tilesF32(
+                wb,
+                base,
+                n,
+                rows,
+                Math.min(block, FIRST_BLOCK),
+                block,
+                xs,
+                t,
+                vec,
+                half ? n / 2 : 0,
+                out,
+                rc,
+                outStride);
+        if (tail < n) {
+            for (int j = 0; j < t; j++) {
+                for (int q = 0; q < rows; q++) {
+                    int o = j * outStride + rc + q;
+                    out[o] = tailFold(out[o], wb, base + q * n, n, half, x, j * n, tail);
+                }
             }
         }
     }
