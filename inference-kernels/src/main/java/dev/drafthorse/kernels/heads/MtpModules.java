@@ -9,6 +9,7 @@ import dev.drafthorse.kernels.model.KvType;
 import dev.drafthorse.kernels.model.Model;
 import dev.drafthorse.kernels.model.ModelConfig;
 import dev.drafthorse.kernels.model.ModelWeights;
+import dev.drafthorse.kernels.tensor.FloatOps;
 import dev.drafthorse.kernels.tensor.Matmul;
 import dev.drafthorse.kernels.tensor.Parallel;
 import dev.drafthorse.kernels.tensor.WeightMatrix;
@@ -361,10 +362,7 @@ public final class MtpModules implements Heads {
         float[] up = new float[n * c.ffn()]; // (N, F)
         Matmul.matmul(lw.gate, xb, n, gate, par);
         Matmul.matmul(lw.up, xb, n, up, par);
-        for (int i = 0; i < gate.length; i++) {
-            float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
-        }
+        FloatOps.siluGated(gate, up, 0, gate.length);
         Matmul.matmul(lw.down, gate, n, xb, par);
         add(x, xb, n * d);
     }

@@ -1,6 +1,7 @@
 package dev.drafthorse.kernels.model;
 
 import dev.drafthorse.kernels.tensor.Float16;
+import dev.drafthorse.kernels.tensor.FloatOps;
 
 /**
  * The gate activation of the gated feed-forward block, {@code down · (act(gate·m) ⊙ up·m)}.
@@ -11,7 +12,7 @@ import dev.drafthorse.kernels.tensor.Float16;
  * table keeps Gemma's logits within a few 1e-3 of llama.cpp's (see ArchReferenceTest) instead of 1–4e-2.
  */
 public enum Activation {
-    /** x·sigmoid(x): Llama, Qwen, Phi-3. */
+    /** x·sigmoid(x), e^x by a polynomial as ggml's ({@link FloatOps#siluGated}): Llama, Qwen, Phi-3. */
     SILU,
     /** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), through llama.cpp's F16 table: Gemma. */
     GELU_TANH;
@@ -19,10 +20,7 @@ public enum Activation {
     /** gate ← act(gate) ⊙ up over [from, to). */
     void gated(float[] gate, float[] up, int from, int to) {
         if (this == SILU) {
-            for (int i = from; i < to; i++) {
-                float g = gate[i];
-                gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
-            }
+            FloatOps.siluGated(gate, up, from, to);
         } else {
             for (int i = from; i < to; i++) {
                 gate[i] = gelu(gate[i]) * up[i];

@@ -1,6 +1,9 @@
 package dev.drafthorse.kernels.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -180,5 +183,40 @@ final class F32Kernels {
         for (; i < n; i++) {
             y[yOff + i] *= alpha;
         }
+    }
+
+    /** {@link ScalarKernels#siluGated} lane by lane (the same bits): gate[i] ← gate[i] / (1 + e^−gate[i]) · up[i]. */
+    static void siluGated(float[] gate, float[] up, int from, int to) {
+        int i = from;
+        int upper = from + F.loopBound(to - from);
+        for (; i < upper; i += L) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            g.div(expf(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        ScalarKernels.siluGated(gate, up, i, to);
+    }
+
+    /** {@link ScalarKernels#expf} lane by lane. */
+    static FloatVector expf(FloatVector x) {
+        FloatVector v = x.fma(ScalarKernels.LOG2E, ScalarKernels.ROUNDER);
+        IntVector n = v.reinterpretAsInts().sub(ScalarKernels.ROUNDER_BITS);
+        FloatVector nf = v.sub(ScalarKernels.ROUNDER);
+        FloatVector r = nf.fma(broadcast(-ScalarKernels.LN2_HI), x);
+        r = nf.fma(broadcast(-ScalarKernels.LN2_LO), r);
+        FloatVector p = r.fma(ScalarKernels.EXP_P0, ScalarKernels.EXP_P1);
+        p = p.fma(r, broadcast(ScalarKernels.EXP_P2));
+        p = p.fma(r, broadcast(ScalarKernels.EXP_P3));
+        p = p.fma(r, broadcast(ScalarKernels.EXP_P4));
+        p = p.fma(r, broadcast(ScalarKernels.EXP_P5));
+        FloatVector e = p.fma(r.mul(r), r).add(1f);
+        FloatVector scale = n.add(126).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector y = e.mul(2f).mul(scale);
+        VectorMask<Float> big = x.compare(VectorOperators.GT, ScalarKernels.EXP_MAX);
+        VectorMask<Float> small = x.compare(VectorOperators.LT, ScalarKernels.EXP_MIN);
+        return y.blend(Float.POSITIVE_INFINITY, big).blend(0f, small);
+    }
+
+    private static FloatVector broadcast(float c) {
+        return FloatVector.broadcast(F, c);
     }
 }

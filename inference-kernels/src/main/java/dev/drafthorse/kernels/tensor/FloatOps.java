@@ -29,4 +29,13 @@ public final class FloatOps {
             ScalarKernels.scale(alpha, y, yOff, n);
         }
     }
+
+    /** gate[i] ← SiLU(gate[i]) · up[i] for i in [from, to), e^x by {@link ScalarKernels#expf}. */
+    public static void siluGated(float[] gate, float[] up, int from, int to) {
+        if (Simd.ENABLED) {
+            F32Kernels.siluGated(gate, up, from, to);
+        } else {
+            ScalarKernels.siluGated(gate, up, from, to);
+        }
+    }
 }
