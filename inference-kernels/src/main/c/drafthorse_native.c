@@ -515,6 +515,29 @@ static inline __attribute__((always_inline, target(AVX512))) float tree16(__m512
     return _mm_cvtss_f32(_mm_add_ss(e, _mm_movehdup_ps(e)));
 }
 
+/*
+ * tree16 of 16 vectors at once, the same additions (lane i + lane i + 8, then + 4, + 2, + 1) so the same bits, in 15
+ * vector adds: out lane 4j + q is the sum of a[4q + j].
+ */
+static inline __attribute__((always_inline, target(AVX512))) __m512 tree16x16(const __m512 a[16]) {
+    __m512 h[8], q[4], e[2];
+#pragma GCC unroll 8
+    for (int m = 0; m < 8; m++) { /* two vectors' lanes i + i + 8, side by side */
+        h[m] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * m], a[2 * m + 1], 0x44),
+                _mm512_shuffle_f32x4(a[2 * m], a[2 * m + 1], 0xEE));
+    }
+#pragma GCC unroll 4
+    for (int p = 0; p < 4; p++) { /* + 4: four vectors' 4 lanes each */
+        q[p] = _mm512_add_ps(_mm512_shuffle_f32x4(h[2 * p], h[2 * p + 1], 0x88),
+                _mm512_shuffle_f32x4(h[2 * p], h[2 * p + 1], 0xDD));
+    }
+#pragma GCC unroll 2
+    for (int u = 0; u < 2; u++) { /* + 2, within each 128-bit lane */
+        e[u] = _mm512_add_ps(_mm512_shuffle_ps(q[2 * u], q[2 * u + 1], 0x44), _mm512_shuffle_ps(q[2 * u], q[2 * u + 1], 0xEE));
+    }
+    return _mm512_add_ps(_mm512_shuffle_ps(e[0], e[1], 0x88), _mm512_shuffle_ps(e[0], e[1], 0xDD)); /* + 1 */
+}
+
 /* One step of a tile: 16 values of 4 rows (w, ws apart) by 4 inputs (x, xs apart) from i, into acc[4j + r]. */
 static inline __attribute__((always_inline, target(AVX512))) void f32_step(
         const float *w, int ws, const float *x, int xs, int i, __m512 acc[16]) {
@@ -603,10 +626,15 @@ static __attribute__((target(AVX512))) void tiles_f32(const float *w, int n, int
                     }
                 }
                 f32_tile(wr, n, xi, n, vec, acc, pf, prows);
+                __m512 byRow[16]; /* byRow[4q + j]: row r + q by input i + j */
 #pragma GCC unroll 16
                 for (int k = 0; k < 16; k++) {
-                    __m512 a = hn > 0 ? _mm512_add_ps(acc[k], _mm512_loadu_ps(odd + 16 * k)) : acc[k];
-                    out[(size_t) (i + k / 4) * ostride + r + k % 4] = tree16(a);
+                    byRow[4 * (k % 4) + k / 4] = hn > 0 ? _mm512_add_ps(acc[k], _mm512_loadu_ps(odd + 16 * k)) : acc[k];
+                }
+                __m512 sums = tree16x16(byRow);
+#pragma GCC unroll 4
+                for (int j = 0; j < 4; j++) {
+                    _mm_storeu_ps(out + (size_t) (i + j) * ostride + r, _mm512_extractf32x4_ps(sums, j));
                 }
             }
         }
