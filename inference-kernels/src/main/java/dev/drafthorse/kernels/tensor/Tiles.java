@@ -32,8 +32,9 @@ final class Tiles {
 
     /**
      * Rows of the first block of a native F32 call (then doubling up to the L2-sized block): the one block whose rows
-     * cannot be prefetched while another runs (B = 16 aggregate decode, random 110M F32, in one process alternating
-     * with first = block: +5.7%, faster in 16 of 16 rounds; BENCHMARKS.md, eleventh session).
+     * cannot be prefetched while another runs; a step's q/k/v tasks are 64 rows (B = 16 aggregate decode, random 110M
+     * F32, in one process alternating with first = block: +4.5%, faster in 10 of 12 rounds; BENCHMARKS.md, eleventh
+     * session).
      */
     private static final int FIRST_BLOCK = 4;
 
