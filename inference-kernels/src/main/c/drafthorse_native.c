@@ -641,15 +641,94 @@ static __attribute__((target(AVX512))) void tiles_f32(const float *w, int n, int
     }
 }
 
+/*
+ * The same tiles on 8-lane vectors (AVX2, where the JVM's preferred species is 256 bits: Zen 3, say), F32 rows only:
+ * 2 rows by 4 inputs (8 accumulators of AVX2's 16 registers), per (row, input) one 8-lane accumulator reduced by
+ * Lanes.sum's tree on 8 lanes, so the Java kernels' bits; blocks and prefetches as tiles_f32 (each 2-row tile asks
+ * for its rows of the next block).
+ */
+static inline __attribute__((always_inline, target(AVX2))) float tree8(__m256 a) {
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    __m128 e = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    return _mm_cvtss_f32(_mm_add_ss(e, _mm_movehdup_ps(e)));
+}
+
+static inline __attribute__((always_inline, target(AVX2))) void f32_step8(
+        const float *w, int ws, const float *x, int xs, int i, __m256 acc[8]) {
+    __m256 w0 = _mm256_loadu_ps(w + i);
+    __m256 w1 = _mm256_loadu_ps(w + ws + i);
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) {
+        __m256 xj = _mm256_loadu_ps(x + j * xs + i);
+        acc[2 * j] = _mm256_fmadd_ps(w0, xj, acc[2 * j]);
+        acc[2 * j + 1] = _mm256_fmadd_ps(w1, xj, acc[2 * j + 1]);
+    }
+}
+
+static inline __attribute__((always_inline, target(AVX2))) void f32_tile8(
+        const float *w, int ws, const float *x, int xs, int len, __m256 acc[8], const float *pf, int prows) {
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; k++) {
+        acc[k] = _mm256_setzero_ps();
+    }
+    int i = 0;
+    for (; i + 64 <= len; i += 64) {
+        for (int q = 0; pf != NULL && q < prows; q++) {
+            _mm_prefetch((const char *) (pf + (size_t) q * ws), _MM_HINT_T1);
+        }
+        if (pf != NULL) {
+            pf += 16;
+        }
+#pragma GCC unroll 8
+        for (int u = 0; u < 64; u += 8) {
+            f32_step8(w, ws, x, xs, i + u, acc);
+        }
+    }
+    for (; i < len; i += 8) {
+        f32_step8(w, ws, x, xs, i, acc);
+    }
+}
+
+static __attribute__((target(AVX2))) void tiles_f32_avx2(const float *w, int n, int rows, int first, int block,
+        const float *x, int t, int vec, float *out, int ostride) {
+    const int quarter = vec / 64 * 16;
+    int size = first < block ? first : block;
+    for (int b0 = 0; b0 < rows; b0 += size, size = 2 * size < block ? 2 * size : block) {
+        int b1 = b0 + size < rows ? b0 + size : rows;
+        int next = 2 * size < block ? 2 * size : block;
+        if (next > rows - b1) {
+            next = rows - b1;
+        }
+        int per = next > b1 - b0 ? 2 : 1;
+        for (int i = 0; i < t; i += 4) {
+            int pass = i / 4;
+            for (int r = b0; r < b1; r += 2) {
+                const float *wr = w + (size_t) r * n;
+                int pr = per * (r - b0);
+                int prows = pass < 4 && pr < next ? (next - pr < 2 * per ? next - pr : 2 * per) : 0;
+                const float *pf = prows > 0 ? w + (size_t) (b1 + pr) * n + (size_t) pass * quarter : NULL;
+                __m256 acc[8];
+                f32_tile8(wr, n, x + (size_t) i * n, n, vec, acc, pf, prows);
+#pragma GCC unroll 8
+                for (int k = 0; k < 8; k++) {
+                    out[(size_t) (i + k / 2) * ostride + r + k % 2] = tree8(acc[k]);
+                }
+            }
+        }
+    }
+}
+
 JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_tilesF32(JNIEnv *env, jclass cls,
         jfloatArray w, jint base, jint n, jint rows, jint first, jint block, jfloatArray x, jint t, jint vec, jint hn,
-        jfloatArray out, jint outOff, jint outStride) {
+        jfloatArray out, jint outOff, jint outStride, jint lanes) {
     (void) cls;
     float *pw = (*env)->GetPrimitiveArrayCritical(env, w, NULL);
     float *px = (*env)->GetPrimitiveArrayCritical(env, x, NULL);
     float *ps = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
-    if (level == 2 && pw && px && ps) {
+    if (lanes == 16 && level == 2 && pw && px && ps) {
         tiles_f32(pw + base, n, rows, first, block, px, t, vec, hn, ps + outOff, outStride);
+    } else if (lanes == 8 && hn == 0 && level >= 1 && pw && px && ps) {
+        tiles_f32_avx2(pw + base, n, rows, first, block, px, t, vec, ps + outOff, outStride);
     }
     if (ps) (*env)->ReleasePrimitiveArrayCritical(env, out, ps, 0);
     if (px) (*env)->ReleasePrimitiveArrayCritical(env, x, px, JNI_ABORT);

@@ -124,8 +124,9 @@ public final class NativeKernels {
      * the reduced vector part of row r (at w[base + r·n]) · input i (at x[i·n]) over vec values; with hn &gt; 0
      * (F16/BF16 widened de-interleaved) the odd values' accumulator, hn further, is added before the reduction. The rows
      * go in blocks of {@code first} rows doubling up to {@code block} (multiples of 4), each by every input, the next
-     * block's rows prefetched into L2 meanwhile. The caller adds the scalar tail and checks the sizes. Runs only where
-     * {@link #f32Tiles}.
+     * block's rows prefetched into L2 meanwhile. The caller adds the scalar tail and checks the sizes. With lanes = 16
+     * (the JVM's vectors) it runs only where {@link #f32Tiles}; with lanes = 8 (256-bit vectors: AVX2, 8-lane
+     * accumulators and Lanes.sum's 8-lane tree) wherever {@link #ENABLED}, F32 rows only (hn = 0).
      */
     static native void tilesF32(
             float[] w,
@@ -140,7 +141,8 @@ public final class NativeKernels {
             int hn,
             float[] out,
             int outOff,
-            int outStride);
+            int outStride,
+            int lanes);
 
     /**
      * F16 decode-shaped products over {@link HalfMatrix}'s layout, in {@link HalfKernels#rows4F16}'s order (the same
