@@ -642,10 +642,11 @@ static __attribute__((target(AVX512))) void tiles_f32(const float *w, int n, int
 }
 
 /*
- * The same tiles on 8-lane vectors (AVX2, where the JVM's preferred species is 256 bits: Zen 3, say), F32 rows only:
- * 2 rows by 4 inputs (8 accumulators of AVX2's 16 registers), per (row, input) one 8-lane accumulator reduced by
- * Lanes.sum's tree on 8 lanes, so the Java kernels' bits; blocks and prefetches as tiles_f32 (each 2-row tile asks
- * for its rows of the next block).
+ * The same tiles on 8-lane vectors (AVX2, where the JVM's preferred species is 256 bits: Zen 3, say): 2 rows by 4
+ * inputs (8 accumulators of AVX2's 16 registers), per (row, input) one 8-lane accumulator reduced by Lanes.sum's tree
+ * on 8 lanes, so the Java kernels' bits; F16/BF16 rows widened de-interleaved as in tiles_f32 (the odd values'
+ * accumulators stored, added before the tree); blocks and prefetches as tiles_f32 (each 2-row tile asks for its rows
+ * of the next block).
  */
 static inline __attribute__((always_inline, target(AVX2))) float tree8(__m256 a) {
     __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
@@ -690,7 +691,8 @@ static inline __attribute__((always_inline, target(AVX2))) void f32_tile8(
 }
 
 static __attribute__((target(AVX2))) void tiles_f32_avx2(const float *w, int n, int rows, int first, int block,
-        const float *x, int t, int vec, float *out, int ostride) {
+        const float *x, int t, int vec, int hn, float *out, int ostride) {
+    float odd[8 * 8]; /* the odd values' accumulators of a tile */
     const int quarter = vec / 64 * 16;
     int size = first < block ? first : block;
     for (int b0 = 0; b0 < rows; b0 += size, size = 2 * size < block ? 2 * size : block) {
@@ -707,11 +709,20 @@ static __attribute__((target(AVX2))) void tiles_f32_avx2(const float *w, int n, 
                 int pr = per * (r - b0);
                 int prows = pass < 4 && pr < next ? (next - pr < 2 * per ? next - pr : 2 * per) : 0;
                 const float *pf = prows > 0 ? w + (size_t) (b1 + pr) * n + (size_t) pass * quarter : NULL;
+                const float *xi = x + (size_t) i * n;
                 __m256 acc[8];
-                f32_tile8(wr, n, x + (size_t) i * n, n, vec, acc, pf, prows);
+                if (hn > 0) {
+                    f32_tile8(wr + hn, n, xi + hn, n, vec, acc, NULL, 0);
+#pragma GCC unroll 8
+                    for (int k = 0; k < 8; k++) {
+                        _mm256_storeu_ps(odd + 8 * k, acc[k]);
+                    }
+                }
+                f32_tile8(wr, n, xi, n, vec, acc, pf, prows);
 #pragma GCC unroll 8
                 for (int k = 0; k < 8; k++) {
-                    out[(size_t) (i + k / 2) * ostride + r + k % 2] = tree8(acc[k]);
+                    __m256 a = hn > 0 ? _mm256_add_ps(acc[k], _mm256_loadu_ps(odd + 8 * k)) : acc[k];
+                    out[(size_t) (i + k / 2) * ostride + r + k % 2] = tree8(a);
                 }
             }
         }
@@ -727,8 +738,8 @@ JNIEXPORT void JNICALL Java_dev_drafthorse_kernels_tensor_NativeKernels_tilesF32
     float *ps = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
     if (lanes == 16 && level == 2 && pw && px && ps) {
         tiles_f32(pw + base, n, rows, first, block, px, t, vec, hn, ps + outOff, outStride);
-    } else if (lanes == 8 && hn == 0 && level >= 1 && pw && px && ps) {
-        tiles_f32_avx2(pw + base, n, rows, first, block, px, t, vec, ps + outOff, outStride);
+    } else if (lanes == 8 && level >= 1 && pw && px && ps) {
+        tiles_f32_avx2(pw + base, n, rows, first, block, px, t, vec, hn, ps + outOff, outStride);
     }
     if (ps) (*env)->ReleasePrimitiveArrayCritical(env, out, ps, 0);
     if (px) (*env)->ReleasePrimitiveArrayCritical(env, x, px, JNI_ABORT);

@@ -126,7 +126,7 @@ public final class NativeKernels {
      * go in blocks of {@code first} rows doubling up to {@code block} (multiples of 4), each by every input, the next
      * block's rows prefetched into L2 meanwhile. The caller adds the scalar tail and checks the sizes. With lanes = 16
      * (the JVM's vectors) it runs only where {@link #f32Tiles}; with lanes = 8 (256-bit vectors: AVX2, 8-lane
-     * accumulators and Lanes.sum's 8-lane tree) wherever {@link #ENABLED}, F32 rows only (hn = 0).
+     * accumulators and Lanes.sum's 8-lane tree) wherever {@link #ENABLED}.
      */
     static native void tilesF32(
             float[] w,

@@ -30,14 +30,12 @@ final class Tiles {
      */
     static final boolean NATIVE = L == 16 && NativeKernels.ENABLED && NativeKernels.f32Tiles();
     /**
-     * Whether F32 weights read in place go through the native tiles: on 16 lanes where {@link #NATIVE}, on 8 lanes
-     * (256-bit vectors, AVX2) wherever the native kernels run — 2 rows by 4 inputs, the Java 8-lane bits (B = 16
-     * aggregate decode, random 110M F32 with {@code -XX:UseAVX=2}, in one process against the Java tiles: +25%, faster in
-     * 8 of 8 rounds; BENCHMARKS.md, eleventh session).
+     * Whether the tiles run natively: on 16 lanes where {@link #NATIVE}, on 8 lanes (256-bit vectors, AVX2) wherever
+     * the native kernels run — 2 rows by 4 inputs, the Java 8-lane bits (B = 16 aggregate decode, random 110M F32 with
+     * {@code -XX:UseAVX=2}, in one process against the Java tiles: +25%, faster in 8 of 8 rounds; BENCHMARKS.md,
+     * eleventh session).
      */
-    static boolean NATIVE_F32 = NATIVE || L == 8 && NativeKernels.ENABLED;
-
-    static int AB = 1;
+    static final boolean NATIVE_TILES = NATIVE || L == 8 && NativeKernels.ENABLED;
 
     /**
      * Rows of the first block of a native F32 call (then doubling up to the L2-sized block): the one block whose rows
@@ -86,7 +84,7 @@ final class Tiles {
         // F32 read in place, natively: the whole range's rows in fours by the inputs in fours in one call, blocked
         // inside (the next block prefetched while one runs); rows [r0, nativeEnd) are done for inputs [0, t & ~3)
         int nativeEnd = r0;
-        boolean oneCall = NATIVE_F32 && inPlace != null && vec > 0 && t >= 4;
+        boolean oneCall = NATIVE_TILES && inPlace != null && vec > 0 && t >= 4;
         if (oneCall) {
             nativeEnd = r0 + ((r1 - r0) & ~3);
             int block = Math.max(4, blockRows & ~3);
@@ -122,7 +120,7 @@ final class Tiles {
             if (oneCall) {
                 nativeRows = Math.max(0, Math.min(re, nativeEnd) - rc);
             } else {
-                nativeRows = NATIVE && vec > 0 ? (re - rc) & ~3 : 0;
+                nativeRows = NATIVE_TILES && vec > 0 ? (re - rc) & ~3 : 0;
                 if (nativeRows > 0 && t >= 4) {
                     nativeTiles(
                             wb, base, n, nativeRows, nativeRows, xs, t & ~3, vec, half, x, tail, rc, out, outStride);
