@@ -555,6 +555,45 @@ static inline __attribute__((always_inline, target(AVX512))) void f32_step(
     }
 }
 
+/* One line of each of `prows` rows at pf (ws apart) asked to be brought into L2: a tile's prefetches every 64 values. */
+static inline void prefetch_lines(const float *pf, int ws, int prows) {
+    for (int q = 0; q < prows; q++) {
+        _mm_prefetch((const char *) (pf + (size_t) q * ws), _MM_HINT_T1);
+    }
+}
+
+/*
+ * The tiles' block schedule (tiles_f32, tiles_f32_avx2): block [b0, b1) of a call's rows, the next block's row count
+ * and how many of its rows each row of this one asks for (2 where the next block is twice as large).
+ */
+typedef struct {
+    int b0, b1, next, per;
+} tile_block;
+
+static inline tile_block tile_block_at(int b0, int size, int block, int rows) {
+    tile_block bl;
+    bl.b0 = b0;
+    bl.b1 = b0 + size < rows ? b0 + size : rows;
+    bl.next = 2 * size < block ? 2 * size : block;
+    if (bl.next > rows - bl.b1) {
+        bl.next = rows - bl.b1;
+    }
+    bl.per = bl.next > bl.b1 - b0 ? 2 : 1;
+    return bl;
+}
+
+/*
+ * Where the tile of `tr` rows at row r of block bl asks for "its" rows of the next block during pass `pass` (the
+ * pass's quarter of each row; the first four passes only), and how many rows (*prows; NULL and 0: none).
+ */
+static inline const float *tile_prefetch(const float *w, int n, tile_block bl, int r, int tr, int pass, int quarter,
+        int *prows) {
+    int pr = bl.per * (r - bl.b0);
+    int want = tr * bl.per;
+    *prows = pass < 4 && pr < bl.next ? (bl.next - pr < want ? bl.next - pr : want) : 0;
+    return *prows > 0 ? w + (size_t) (bl.b1 + pr) * n + (size_t) pass * quarter : NULL;
+}
+
 /*
  * acc[4j + r] = rows r < 4 (w, ws apart) by inputs j < 4 (x, xs apart) over len values, from zero, in order. With pf,
  * every 64 values the tile also asks for one 64-byte line of each of `prows` rows at pf (ws apart), consecutive lines,
@@ -568,10 +607,8 @@ static inline __attribute__((always_inline, target(AVX512))) void f32_tile(
     }
     int i = 0;
     for (; i + 64 <= len; i += 64) {
-        for (int q = 0; pf != NULL && q < prows; q++) {
-            _mm_prefetch((const char *) (pf + (size_t) q * ws), _MM_HINT_T1);
-        }
         if (pf != NULL) {
+            prefetch_lines(pf, ws, prows);
             pf += 16;
         }
 #pragma GCC unroll 4
@@ -601,22 +638,14 @@ static __attribute__((target(AVX512))) void tiles_f32(const float *w, int n, int
         const float *x, int t, int vec, int hn, float *out, int ostride) {
     float odd[16 * 16]; /* the odd values' accumulators of a tile, stored: 32 accumulators do not fit 32 registers */
     const int quarter = vec / 64 * 16; /* the values of a row each of the first four passes prefetches */
-    int size = first < block ? first : block;
-    for (int b0 = 0; b0 < rows; b0 += size, size = 2 * size < block ? 2 * size : block) {
-        int b1 = b0 + size < rows ? b0 + size : rows;
-        int next = 2 * size < block ? 2 * size : block; /* the next block's rows */
-        if (next > rows - b1) {
-            next = rows - b1;
-        }
-        int per = next > b1 - b0 ? 2 : 1; /* next-block rows per current row */
+    for (int b0 = 0, size = first < block ? first : block; b0 < rows; b0 += size, size = 2 * size < block ? 2 * size : block) {
+        tile_block bl = tile_block_at(b0, size, block, rows);
         for (int i = 0; i < t; i += 4) {
-            int pass = i / 4;
-            for (int r = b0; r < b1; r += 4) {
+            for (int r = b0; r < bl.b1; r += 4) {
                 const float *wr = w + (size_t) r * n;
                 const float *xi = x + (size_t) i * n;
-                int pr = per * (r - b0); /* this tile's first row of the next block */
-                int prows = pass < 4 && pr < next ? (next - pr < 4 * per ? next - pr : 4 * per) : 0;
-                const float *pf = prows > 0 ? w + (size_t) (b1 + pr) * n + (size_t) pass * quarter : NULL;
+                int prows;
+                const float *pf = tile_prefetch(w, n, bl, r, 4, i / 4, quarter, &prows);
                 __m512 acc[16];
                 if (hn > 0) {
                     f32_tile(wr + hn, n, xi + hn, n, vec, acc, NULL, 0);
@@ -674,10 +703,8 @@ static inline __attribute__((always_inline, target(AVX2))) void f32_tile8(
     }
     int i = 0;
     for (; i + 64 <= len; i += 64) {
-        for (int q = 0; pf != NULL && q < prows; q++) {
-            _mm_prefetch((const char *) (pf + (size_t) q * ws), _MM_HINT_T1);
-        }
         if (pf != NULL) {
+            prefetch_lines(pf, ws, prows);
             pf += 16;
         }
 #pragma GCC unroll 8
@@ -694,22 +721,14 @@ static __attribute__((target(AVX2))) void tiles_f32_avx2(const float *w, int n, 
         const float *x, int t, int vec, int hn, float *out, int ostride) {
     float odd[8 * 8]; /* the odd values' accumulators of a tile */
     const int quarter = vec / 64 * 16;
-    int size = first < block ? first : block;
-    for (int b0 = 0; b0 < rows; b0 += size, size = 2 * size < block ? 2 * size : block) {
-        int b1 = b0 + size < rows ? b0 + size : rows;
-        int next = 2 * size < block ? 2 * size : block;
-        if (next > rows - b1) {
-            next = rows - b1;
-        }
-        int per = next > b1 - b0 ? 2 : 1;
+    for (int b0 = 0, size = first < block ? first : block; b0 < rows; b0 += size, size = 2 * size < block ? 2 * size : block) {
+        tile_block bl = tile_block_at(b0, size, block, rows);
         for (int i = 0; i < t; i += 4) {
-            int pass = i / 4;
-            for (int r = b0; r < b1; r += 2) {
+            for (int r = b0; r < bl.b1; r += 2) {
                 const float *wr = w + (size_t) r * n;
-                int pr = per * (r - b0);
-                int prows = pass < 4 && pr < next ? (next - pr < 2 * per ? next - pr : 2 * per) : 0;
-                const float *pf = prows > 0 ? w + (size_t) (b1 + pr) * n + (size_t) pass * quarter : NULL;
                 const float *xi = x + (size_t) i * n;
+                int prows;
+                const float *pf = tile_prefetch(w, n, bl, r, 2, i / 4, quarter, &prows);
                 __m256 acc[8];
                 if (hn > 0) {
                     f32_tile8(wr + hn, n, xi + hn, n, vec, acc, NULL, 0);
